@@ -1,0 +1,37 @@
+# Two commands: `make run` starts the dashboard, `make test` runs every test.
+# Both create .venv and install what is missing; a stamp file keeps re-runs fast.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test benchmark clean browser
+
+$(VENV)/.runtime-installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.runtime-installed requirements-test.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+# Headless Chromium for the end-to-end test (Debian packages; Playwright drives /usr/bin/chromium).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing chromium for the end-to-end test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null \
+	  || { echo "could not install chromium (needs root and the Debian package registry)"; exit 1; }; }
+
+run: $(VENV)/.runtime-installed
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+
+test: $(VENV)/.test-installed browser
+	$(PY) -m pytest
+
+benchmark: $(VENV)/.runtime-installed
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -1,0 +1,145 @@
+"""Command line: ``python -m engine recommend|compare DATA.csv ... --json`` (DESIGN.md §4).
+
+Success prints one JSON object on stdout and exits 0. Unusable input prints
+one ``error:`` line on stderr and exits 2; nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import sys
+from typing import Any, Iterator, NoReturn
+
+from engine import thresholds as th
+from engine.data import DataError, read_csv_path
+
+EXIT_USAGE = 2
+EXIT_INTERNAL = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line as one ``error:`` line, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m engine", description="ML vs DL Advisor: recommend, then measure.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("data", help="path to a CSV file")
+        sub.add_argument("--target", help="target column (default: the guessed target)")
+        sub.add_argument("--transparency", choices=["low", "medium", "high"], help="how much the decisions must be explained")
+        sub.add_argument("--gpu", action="store_true", default=None, help="a GPU is available for training")
+        sub.add_argument("--json", action="store_true", help="print one JSON object (the only output format)")
+
+    recommend = commands.add_parser("recommend", help="recommend classic ML or deep learning from the criteria")
+    common(recommend)
+    compare = commands.add_parser("compare", help="train both families on one split and compare them")
+    common(compare)
+    compare.add_argument("--seed", type=int, default=0, help="random seed for the split and both models")
+    compare.add_argument("--max-seconds", type=_positive_float, default=th.DEFAULT_MAX_SECONDS, help="training budget per family")
+    compare.add_argument("--shap-rows", type=_positive_int, default=th.DEFAULT_SHAP_ROWS, help="test rows to explain with SHAP")
+    compare.add_argument("--ml-model", choices=["boosting", "linear"], default="boosting", help="the classic ML model")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides: dict[str, Any] = {}
+    if args.transparency:
+        from engine.recommend import Transparency
+
+        overrides["transparency"] = Transparency(args.transparency)
+    if args.gpu:
+        overrides["gpu"] = True
+    try:
+        with _stdout_to_stderr():
+            payload = _run(args, overrides)
+    except DataError as error:
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # noqa: BLE001 - a CLI must not show tracebacks
+        if os.environ.get("ENGINE_DEBUG"):
+            raise
+        print(f"error: internal error ({type(error).__name__}: {_one_line(str(error))}); set ENGINE_DEBUG=1 for details", file=sys.stderr)
+        return EXIT_INTERNAL
+    sys.stdout.write(json.dumps(_json_safe(payload), ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
+    from engine.pipeline import advise, compare
+
+    frame = read_csv_path(args.data)
+    if args.command == "recommend":
+        return advise(frame, args.target, **overrides).to_dict()
+    result = compare(
+        frame, args.target, seed=args.seed, max_seconds=args.max_seconds,
+        shap_rows=args.shap_rows, ml_kind=args.ml_model, **overrides,
+    )
+    return result.to_dict()
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Keep stdout for the JSON alone: libraries (LightGBM's C++ core) print to fd 1."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinity are not JSON: write them as null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_safe(value.item())
+    return value
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "unknown problem"
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,198 @@
+"""One split for both families: metrics with intervals, baselines, timings, sizes, the winner."""
+
+from __future__ import annotations
+
+import pickle
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+from engine import thresholds as th
+from engine.profile import Task
+
+__all__ = ["Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
+
+
+@dataclass
+class Split:
+    X_train: pd.DataFrame
+    X_test: pd.DataFrame
+    y_train: pd.Series
+    y_test: pd.Series
+    seed: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"train_rows": len(self.X_train), "test_rows": len(self.X_test), "seed": self.seed}
+
+
+@dataclass
+class ModelResult:
+    """One trained model's scores and costs on the shared test set."""
+
+    family: str  # "ml" | "dl"
+    name: str
+    metrics: dict[str, float]
+    interval: tuple[float, float]
+    baseline: float
+    train_seconds: float
+    predict_seconds: float
+    predict_seconds_per_1k: float
+    size_bytes: int
+    predictions: np.ndarray = field(repr=False)
+    probabilities: np.ndarray | None = field(default=None, repr=False)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "metrics": self.metrics,
+            "main_metric_interval": list(self.interval),
+            "baseline": self.baseline,
+            "train_seconds": self.train_seconds,
+            "predict_seconds": self.predict_seconds,
+            "predict_seconds_per_1k_rows": self.predict_seconds_per_1k,
+            "size_bytes": self.size_bytes,
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    winner: str  # "ml" | "dl" | "tie"
+    metric: str
+    difference: float  # ml - dl in the main metric
+    interval: tuple[float, float]  # paired bootstrap interval of the difference
+    rule: str
+
+
+def main_metric(task: Task) -> str:
+    return "r2" if task is Task.REGRESSION else "accuracy"
+
+
+def split_data(X: pd.DataFrame, y: pd.Series, task: Task, seed: int, test_fraction: float = th.TEST_FRACTION) -> Split:
+    """A seeded split, stratified by class for classification."""
+    stratify = y if task.is_classification else None
+    n_classes = y.nunique() if task.is_classification else 0
+    test_size = max(test_fraction, n_classes / len(y)) if n_classes else test_fraction
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=stratify)
+    return Split(X_train, X_test, y_train, y_test, seed)
+
+
+def score_model(
+    family: str, name: str, pipeline: Pipeline, split: Split, task: Task, train_seconds: float, seed: int
+) -> ModelResult:
+    """Predict the test set once, score it and measure the model's costs."""
+    start = time.perf_counter()
+    if task.is_classification:
+        probabilities = pipeline.predict_proba(split.X_test)
+        classes = pipeline.classes_
+        predictions = classes[np.argmax(probabilities, axis=1)]
+    else:
+        probabilities = None
+        predictions = pipeline.predict(split.X_test)
+    predict_seconds = time.perf_counter() - start
+    y_true = split.y_test.to_numpy()
+    scores = _metrics(task, y_true, predictions, probabilities, list(pipeline.classes_) if task.is_classification else None)
+    interval = _bootstrap_interval(task, y_true, predictions, seed)
+    return ModelResult(
+        family=family, name=name, metrics=scores, interval=interval,
+        baseline=_baseline(task, split), train_seconds=train_seconds, predict_seconds=predict_seconds,
+        predict_seconds_per_1k=predict_seconds * 1000.0 / max(len(y_true), 1),
+        size_bytes=model_size_bytes(pipeline), predictions=predictions, probabilities=probabilities,
+    )
+
+
+def decide_winner(task: Task, y_true: np.ndarray, ml: ModelResult, dl: ModelResult, seed: int) -> Verdict:
+    """Paired bootstrap of the main-metric difference on the same test rows.
+
+    Rule: a tie when the 95% interval of (ML - DL) contains zero, or when the
+    difference is smaller than PRACTICAL_TIE_MARGIN; otherwise the higher wins.
+    """
+    metric = main_metric(task)
+    difference = ml.metrics[metric] - dl.metrics[metric]
+    low, high = _paired_difference_interval(task, y_true, ml.predictions, dl.predictions, seed)
+    if (low <= 0.0 <= high) or abs(difference) < th.PRACTICAL_TIE_MARGIN:
+        winner = "tie"
+    else:
+        winner = "ml" if difference > 0 else "dl"
+    rule = (
+        f"tie when the {int(th.CONFIDENCE_LEVEL * 100)}% paired-bootstrap interval of the {metric} difference "
+        f"contains 0 or |difference| < {th.PRACTICAL_TIE_MARGIN}"
+    )
+    return Verdict(winner=winner, metric=metric, difference=difference, interval=(low, high), rule=rule)
+
+
+def model_size_bytes(pipeline: Pipeline) -> int:
+    """Serialised size of the fitted pipeline (the network counted as its weights)."""
+    return len(pickle.dumps(pipeline, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _metrics(task: Task, y_true: np.ndarray, predictions: np.ndarray, probabilities: np.ndarray | None, classes: list | None) -> dict[str, float]:
+    if task is Task.REGRESSION:
+        return {
+            "r2": float(metrics.r2_score(y_true, predictions)),
+            "mae": float(metrics.mean_absolute_error(y_true, predictions)),
+            "rmse": float(np.sqrt(metrics.mean_squared_error(y_true, predictions))),
+        }
+    assert probabilities is not None and classes is not None
+    scores = {
+        "accuracy": float(metrics.accuracy_score(y_true, predictions)),
+        "balanced_accuracy": float(metrics.balanced_accuracy_score(y_true, predictions)),
+        "f1": float(metrics.f1_score(y_true, predictions, average="binary" if task is Task.BINARY else "macro", pos_label=classes[1] if task is Task.BINARY else 1)),
+    }
+    present = set(np.unique(y_true))
+    if task is Task.BINARY and len(present) == 2:
+        scores["roc_auc"] = float(metrics.roc_auc_score(y_true == classes[1], probabilities[:, 1]))
+    elif task is Task.MULTICLASS and present == set(classes):
+        scores["roc_auc"] = float(metrics.roc_auc_score(y_true, probabilities, multi_class="ovr", labels=classes))
+    scores["log_loss"] = float(metrics.log_loss(y_true, probabilities, labels=classes))
+    return scores
+
+
+def _baseline(task: Task, split: Split) -> float:
+    """Main metric of a trivial model: the majority class, or the training mean (R^2 <= 0)."""
+    y_test = split.y_test.to_numpy()
+    if task.is_classification:
+        majority = split.y_train.value_counts().idxmax()
+        return float(np.mean(y_test == majority))
+    mean = float(split.y_train.mean())
+    return float(metrics.r2_score(y_test, np.full(len(y_test), mean)))
+
+
+def _resample_indices(n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, n, size=(th.BOOTSTRAP_RESAMPLES, n))
+
+
+def _resampled_metric(task: Task, y_true: np.ndarray, predictions: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    if task.is_classification:
+        return (y_true == predictions)[idx].mean(axis=1)
+    y = y_true.astype(float)[idx]
+    residual = ((y - predictions.astype(float)[idx]) ** 2).sum(axis=1)
+    total = ((y - y.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, 1.0 - residual / total, 0.0)
+
+
+def _bootstrap_interval(task: Task, y_true: np.ndarray, predictions: np.ndarray, seed: int) -> tuple[float, float]:
+    values = _resampled_metric(task, y_true, predictions, _resample_indices(len(y_true), seed))
+    return _percentiles(values)
+
+
+def _paired_difference_interval(task: Task, y_true: np.ndarray, first: np.ndarray, second: np.ndarray, seed: int) -> tuple[float, float]:
+    idx = _resample_indices(len(y_true), seed)
+    return _percentiles(_resampled_metric(task, y_true, first, idx) - _resampled_metric(task, y_true, second, idx))
+
+
+def _percentiles(values: np.ndarray) -> tuple[float, float]:
+    tail = (1.0 - th.CONFIDENCE_LEVEL) / 2.0 * 100.0
+    low, high = np.percentile(values, [tail, 100.0 - tail])
+    return float(low), float(high)

@@ -1,0 +1,216 @@
+"""The one place that runs the whole flow: load → profile → recommend → train → evaluate → explain.
+
+The command line, the pages and the benchmarks all call :func:`advise` and
+:func:`compare`, so none of them re-implements the sequence.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from engine import thresholds as th
+from engine.data import DataError
+from engine.profile import DatasetProfile, profile_dataset
+from engine.recommend import Answers, Flip, Recommendation, answers_from_profile, recommend, what_would_flip
+
+__all__ = ["Advice", "ComparisonResult", "Progress", "advise", "compare", "timed_stages"]
+
+#: Progress callback: (message, overall fraction done in 0..1).
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class Advice:
+    """The criteria-based answer for one dataset."""
+
+    profile: DatasetProfile
+    answers: Answers
+    recommendation: Recommendation
+    flips: list[Flip]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.recommendation.to_dict() | {
+            "what_would_flip": [{"change": f.description, "recommendation": f.choice} for f in self.flips],
+            "profile": self.profile.to_dict(),
+        }
+
+
+@dataclass
+class ComparisonResult:
+    """Both families trained, scored and explained on the same split."""
+
+    advice: Advice
+    split: Any  # engine.evaluate.Split
+    ml: Any  # engine.evaluate.ModelResult
+    dl: Any
+    verdict: Any  # engine.evaluate.Verdict
+    explanations: dict[str, Any]  # "ml"/"dl" -> engine.explain.ModelExplanation
+    agreement: Any  # engine.explain.Agreement
+    explained_rows: pd.DataFrame
+    classes: list[str] | None
+    models: dict[str, Any] = field(repr=False, default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def agreed_with_recommendation(self) -> bool:
+        """The recommended family did at least as well; a close call agrees only with a tie."""
+        choice, winner = self.advice.recommendation.choice, self.verdict.winner
+        if choice == "either":
+            return winner == "tie"
+        return winner in (choice, "tie")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The command-line JSON of DESIGN.md §4."""
+        v = self.verdict
+        return {
+            "recommendation": self.advice.to_dict(),
+            "task": self.advice.profile.task.value,
+            "target": self.advice.profile.target,
+            "split": self.split.to_dict(),
+            "models": {"ml": self.ml.to_dict(), "dl": self.dl.to_dict()},
+            "winner": v.winner,
+            "verdict": {"metric": v.metric, "difference_ml_minus_dl": v.difference, "interval": list(v.interval), "rule": v.rule},
+            "agreed_with_recommendation": self.agreed_with_recommendation,
+            "explanations": {
+                "ml": self.explanations["ml"].to_dict(),
+                "dl": self.explanations["dl"].to_dict(),
+                "agreement": self.agreement.to_dict(),
+                "rows_explained": len(self.explained_rows),
+            },
+            "stage_seconds": self.stage_seconds,
+            "notes": self.notes,
+        }
+
+
+def advise(frame: pd.DataFrame, target: str | None = None, **answer_overrides: Any) -> Advice:
+    """Profile ``frame`` and recommend from the criteria; answers can be overridden by keyword."""
+    profile = profile_dataset(frame, target)
+    if not profile.feature_columns:
+        raise DataError("no usable feature columns (every other column is an identifier, free text or constant)")
+    answers = answers_from_profile(profile, **answer_overrides)
+    return Advice(profile=profile, answers=answers, recommendation=recommend(answers), flips=what_would_flip(answers))
+
+
+def compare(
+    frame: pd.DataFrame,
+    target: str | None = None,
+    *,
+    seed: int = 0,
+    max_seconds: float = th.DEFAULT_MAX_SECONDS,
+    shap_rows: int = th.DEFAULT_SHAP_ROWS,
+    ml_kind: str = "boosting",
+    progress: Progress | None = None,
+    advice: Advice | None = None,
+    **answer_overrides: Any,
+) -> ComparisonResult:
+    """Train both families on one split, score them and explain both on the same rows.
+
+    ``max_seconds`` bounds each family's training; ``shap_rows`` bounds how many
+    test rows are explained (the same sample for both).
+    """
+    # Heavy imports stay here so `recommend` answers without loading torch or shap.
+    from engine.evaluate import decide_winner, score_model, split_data
+    from engine.explain import agreement, explain_model, output_names
+    from engine.models import make_dl_model, make_ml_model
+
+    report = progress or (lambda message, fraction: None)
+    stages: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stages[stage] = now - clock
+        clock = now
+
+    if max_seconds <= 0:
+        raise DataError("the time budget must be a positive number of seconds")
+    if shap_rows < 1:
+        raise DataError("the SHAP sample must hold at least one row")
+    report("Profiling the data", 0.0)
+    advice = advice or advise(frame, target, **answer_overrides)
+    profile = advice.profile
+    notes: list[str] = []
+    labelled = frame[frame[profile.target].notna()]
+    if len(labelled) < len(frame):
+        notes.append(f"{len(frame) - len(labelled)} rows without a target value were left out")
+    if profile.ignored_columns:
+        shown = ", ".join(f"{name} ({kind})" for name, kind in profile.ignored_columns.items())
+        notes.append(f"not used as features: {shown}")
+    task = profile.task
+    X = labelled[profile.feature_columns]
+    y = labelled[profile.target]
+    if task.is_classification:
+        y = y.astype(str)
+    split = split_data(X, y, task, seed)
+    lap("profile_and_split")
+
+    report("Training the classic ML model", 0.05)
+    ml_pipeline = make_ml_model(profile, kind=ml_kind, seed=seed)
+    start = time.perf_counter()
+    ml_fit_params: dict[str, Any] = {}
+    if ml_kind == "boosting":
+        from engine.models.ml import time_budget_callback
+
+        def on_iteration(done: int, total: int) -> None:
+            if done % 20 == 0:
+                report(f"Training the classic ML model: tree {done} of {total}", 0.05 + 0.25 * done / max(total, 1))
+
+        ml_fit_params["model__callbacks"] = [time_budget_callback(max_seconds, on_iteration)]
+    ml_pipeline.fit(split.X_train, split.y_train, **ml_fit_params)
+    ml_seconds = time.perf_counter() - start
+    lap("train_ml")
+
+    report("Training the neural network", 0.3)
+    dl_pipeline = make_dl_model(profile, seed=seed, max_seconds=max_seconds)
+    network = dl_pipeline[-1]
+
+    def on_epoch(epoch: int, max_epochs: int, loss: float) -> None:
+        report(f"Training the neural network: epoch {epoch} (validation loss {loss:.4f})",
+               0.3 + 0.4 * min(epoch / max_epochs, 1.0))
+
+    start = time.perf_counter()
+    dl_pipeline.fit(split.X_train, split.y_train, model__on_epoch=on_epoch)
+    dl_seconds = time.perf_counter() - start
+    lap("train_dl")
+
+    report("Scoring both on the test set", 0.7)
+    ml_name = "LightGBM gradient-boosted trees" if ml_kind == "boosting" else "Linear model"
+    ml_result = score_model("ml", ml_name, ml_pipeline, split, task, ml_seconds, seed)
+    hidden = "-".join(str(h) for h in network.hidden_sizes)
+    dl_result = score_model("dl", f"PyTorch MLP ({hidden})", dl_pipeline, split, task, dl_seconds, seed)
+    dl_result.notes.append(f"trained {network.n_epochs_} epochs, stopped by {network.stopped_by_.replace('_', ' ')}")
+    verdict = decide_winner(task, split.y_test.to_numpy(), ml_result, dl_result, seed)
+    lap("evaluate")
+
+    rng = np.random.default_rng(seed)
+    explained = split.X_test.iloc[np.sort(rng.choice(len(split.X_test), size=min(shap_rows, len(split.X_test)), replace=False))]
+    background = split.X_train.iloc[np.sort(rng.choice(len(split.X_train), size=min(th.SHAP_BACKGROUND_ROWS, len(split.X_train)), replace=False))]
+    if len(explained) < len(split.X_test):
+        notes.append(f"SHAP explains a sample of {len(explained)} of {len(split.X_test)} test rows")
+    classes = [str(c) for c in ml_pipeline.classes_] if task.is_classification else None
+    labels = output_names(classes, profile.target)
+    report("Explaining the classic ML model (SHAP)", 0.75)
+    ml_explanation = explain_model(ml_pipeline, background, explained, labels)
+    lap("explain_ml")
+    report("Explaining the neural network (SHAP)", 0.87)
+    dl_explanation = explain_model(dl_pipeline, background, explained, labels)
+    lap("explain_dl")
+    report("Done", 1.0)
+    return ComparisonResult(
+        advice=advice, split=split, ml=ml_result, dl=dl_result, verdict=verdict,
+        explanations={"ml": ml_explanation, "dl": dl_explanation},
+        agreement=agreement(ml_explanation, dl_explanation), explained_rows=explained,
+        classes=classes, models={"ml": ml_pipeline, "dl": dl_pipeline}, stage_seconds=stages, notes=notes,
+    )
+
+
+def timed_stages(result: ComparisonResult) -> dict[str, float]:
+    """Seconds per stage of a comparison (for benchmarks and the UI)."""
+    return dict(result.stage_seconds)
