@@ -1,26 +1,35 @@
-"""ML vs DL Advisor — Streamlit entry point (`streamlit run dashboard.py`)."""
+"""ML vs DL Advisor — the Streamlit entry point (`streamlit run dashboard.py`).
+
+This file is the frame around every page: page config, the navigation and the
+sidebar. Navigation uses ``st.navigation`` over explicit ``st.Page`` objects
+(the pages live in ``pages/``; with ``st.navigation`` Streamlit does not
+auto-discover that folder, so a helper like ``pages/_state.py`` is never shown
+as a page). Each page is a short script that calls ``engine`` and
+``engine.charts``; what a user loads or trains stays in their session.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from engine.data import DataError, read_csv_path
-from engine.pipeline import advise
+from pages import _state as state
+from pages import _widgets as widgets
 
-SAMPLE_DATA = Path(__file__).parent / "sample_data"
+st.set_page_config(page_title="ML vs DL Advisor", page_icon=":material/balance:", layout="wide")
 
-st.set_page_config(page_title="ML vs DL Advisor", layout="wide")
-st.title("ML vs DL Advisor")
-st.write("Should you use classic machine learning or deep learning for your data? "
-         "The advisor answers by published criteria, then by training both.")
-samples = sorted(p.name for p in SAMPLE_DATA.glob("*.csv"))
-choice = st.selectbox("Sample dataset", samples)
-try:
-    advice = advise(read_csv_path(SAMPLE_DATA / choice))
-except DataError as error:
-    st.error(str(error))
-else:
-    st.subheader(advice.recommendation.label)
-    st.dataframe([c.to_dict() for c in advice.recommendation.criteria])
+page = st.navigation([
+    st.Page(state.PAGES["home"], title="Home", icon=":material/home:", default=True),
+    st.Page(state.PAGES["recommend"], title="Recommend", icon=":material/rule:", url_path="recommend"),
+    st.Page(state.PAGES["train"], title="Train & compare", icon=":material/model_training:", url_path="train"),
+    st.Page(state.PAGES["explain"], title="Explanations", icon=":material/insights:", url_path="explanations"),
+])
+
+# The sidebar is drawn before the page (so it shows even if a page stops early)
+# and redrawn after it, so a dataset loaded or a model trained on this run shows at once.
+with st.sidebar:
+    sidebar = st.empty()
+with sidebar.container():
+    widgets.sidebar_status()
+page.run()
+with sidebar.container():
+    widgets.sidebar_status()

@@ -1,0 +1,493 @@
+"""Plotly figures (and the few sentences that go with them) from engine results.
+
+Pure functions: each takes engine objects and returns a ``plotly.graph_objects.Figure``
+(or a DataFrame / a sentence), so the dashboard pages, later HTML reports and the
+tests all draw the same charts. Nothing here imports Streamlit, torch or shap.
+
+User strings (column names, class labels, values) are HTML-escaped before they
+reach a figure: Plotly renders a subset of HTML in titles, tick labels and hover
+text, and a column named ``<b>x</b>`` must show as typed, not in bold.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from sklearn import metrics as skmetrics
+
+from engine.profile import DatasetProfile
+
+if TYPE_CHECKING:  # engine.explain imports torch and shap; charts must stay light
+    from engine.evaluate import ModelResult, Verdict
+    from engine.explain import Agreement, ModelExplanation
+    from engine.recommend import Criterion, Recommendation
+
+__all__ = [
+    "FAMILY_COLOURS",
+    "FAMILY_NAMES",
+    "safe_text",
+    "criterion_title",
+    "scorecard",
+    "scorecard_table",
+    "class_balance",
+    "profile_table",
+    "metrics_table",
+    "costs_table",
+    "confusion_matrix",
+    "roc_curves",
+    "predicted_vs_actual",
+    "importance_bars",
+    "beeswarm",
+    "agreement_scatter",
+    "waterfall",
+    "describe_agreement",
+    "describe_verdict",
+]
+
+FAMILY_COLOURS = {"ml": "#2b6cb0", "dl": "#dd6b20", "neutral": "#a0aec0"}
+FAMILY_NAMES = {"ml": "Classic ML", "dl": "Deep learning", "either": "Close call", "tie": "Tie", "neutral": "Neutral"}
+_PALETTE = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#d69e2e", "#718096"]
+_LOW_HIGH = [[0.0, "#3182ce"], [0.5, "#cbd5e0"], [1.0, "#e53e3e"]]  # feature value low -> high
+_METRIC_NAMES = {
+    "accuracy": "Accuracy",
+    "balanced_accuracy": "Balanced accuracy",
+    "f1": "F1",
+    "roc_auc": "ROC AUC",
+    "log_loss": "Log loss",
+    "r2": "R²",
+    "mae": "MAE",
+    "rmse": "RMSE",
+}
+_LAYOUT: dict[str, Any] = dict(template="plotly_white", margin=dict(l=10, r=10, t=50, b=10), font=dict(size=13))
+
+
+# --- text helpers ------------------------------------------------------------------
+
+
+def safe_text(value: object, limit: int | None = 60) -> str:
+    """``value`` as text Plotly shows literally: HTML-escaped, optionally shortened."""
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text, quote=True)
+
+
+def criterion_title(name: str) -> str:
+    """``data_volume`` -> ``Data volume``."""
+    return name.replace("_", " ").capitalize()
+
+
+def _metric_title(name: str) -> str:
+    return _METRIC_NAMES.get(name, name.replace("_", " "))
+
+
+def _figure(title: str, height: int, **layout: Any) -> go.Figure:
+    figure = go.Figure()
+    figure.update_layout(title=dict(text=title, x=0.0, xanchor="left"), height=height, **(_LAYOUT | layout))
+    return figure
+
+
+# --- recommendation ------------------------------------------------------------------
+
+
+def scorecard(recommendation: Recommendation) -> go.Figure:
+    """Each criterion's signed contribution (score × weight): left favours ML, right DL; reason on hover."""
+    criteria: list[Criterion] = list(recommendation.criteria)
+    names = [criterion_title(c.name) for c in criteria]
+    contributions = [c.contribution for c in criteria]
+    colours = [FAMILY_COLOURS[c.favours] for c in criteria]
+    hover = [
+        f"<b>{criterion_title(c.name)}</b>: {safe_text(c.value, None)}<br>"
+        f"favours {FAMILY_NAMES[c.favours]} · score {c.score:+.2f} × weight {c.weight:g} = {c.contribution:+.2f}<br>"
+        f"{_wrap(safe_text(c.reason, None))}"
+        for c in criteria
+    ]
+    figure = _figure("Criterion scorecard: contribution to the vote", 60 + 48 * len(criteria) + 60)
+    figure.add_trace(go.Bar(
+        x=contributions, y=names, orientation="h", marker_color=colours,
+        text=[f"{v:+.2f}" for v in contributions], textposition="outside", cliponaxis=False,
+        hovertext=hover, hoverinfo="text", name="contribution",
+    ))
+    reach = max(max((abs(v) for v in contributions), default=1.0), 1.0) * 1.25
+    figure.update_xaxes(range=[-reach, reach], zeroline=True, zerolinewidth=2, zerolinecolor="#4a5568",
+                        title="← favours classic ML        contribution (score × weight)        favours deep learning →")
+    figure.update_yaxes(autorange="reversed")
+    figure.update_layout(showlegend=False)
+    return figure
+
+
+def scorecard_table(recommendation: Recommendation) -> pd.DataFrame:
+    """One row per criterion: value, side, score, weight, contribution and reason."""
+    return pd.DataFrame([
+        {
+            "criterion": criterion_title(c.name),
+            "value": c.value,
+            "favours": FAMILY_NAMES[c.favours],
+            "score": round(c.score, 2),
+            "weight": c.weight,
+            "contribution": round(c.contribution, 2),
+            "reason": c.reason,
+        }
+        for c in recommendation.criteria
+    ])
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+# --- profile -----------------------------------------------------------------------
+
+
+def profile_table(profile: DatasetProfile) -> pd.DataFrame:
+    """One row per column: kind, missing share, distinct values and how the models use it."""
+    features = set(profile.feature_columns)
+    rows = []
+    for column in profile.columns:
+        if column.name == profile.target:
+            role = "target"
+        elif column.name in features:
+            role = "feature"
+        else:
+            role = f"ignored ({column.kind.value})"
+        rows.append({
+            "column": column.name, "kind": column.kind.value, "role": role,
+            "missing %": round(100 * column.missing_share, 1), "distinct values": column.unique_values,
+        })
+    return pd.DataFrame(rows)
+
+
+def class_balance(profile: DatasetProfile) -> go.Figure:
+    """Share of each class of the target (classification), largest first."""
+    balance = profile.class_balance
+    labels = [safe_text(k) for k in balance]
+    figure = _figure(f"Class balance of {safe_text(profile.target)}", 80 + 32 * max(len(balance), 2))
+    figure.add_trace(go.Bar(
+        x=[100 * v for v in balance.values()], y=labels, orientation="h", marker_color=FAMILY_COLOURS["neutral"],
+        text=[f"{100 * v:.1f}%" for v in balance.values()], textposition="auto",
+        hovertemplate="%{y}: %{x:.1f}% of rows<extra></extra>",
+    ))
+    figure.update_xaxes(title="% of rows", rangemode="tozero")
+    figure.update_yaxes(autorange="reversed", type="category")
+    return figure
+
+
+# --- measurement ---------------------------------------------------------------------
+
+
+def metrics_table(ml: ModelResult, dl: ModelResult) -> pd.DataFrame:
+    """Both models' metrics side by side (rows: metrics; columns: the two families)."""
+    names = list(dict.fromkeys([*ml.metrics, *dl.metrics]))
+    frame = pd.DataFrame(
+        {FAMILY_NAMES[r.family]: [r.metrics.get(n, np.nan) for n in names] for r in (ml, dl)},
+        index=[_metric_title(n) for n in names],
+    )
+    frame.index.name = "metric"
+    return frame
+
+
+def costs_table(ml: ModelResult, dl: ModelResult) -> pd.DataFrame:
+    """Train time, predict time per 1,000 rows and model size of both families (rows: costs)."""
+    frame = pd.DataFrame(
+        {
+            FAMILY_NAMES[r.family]: [r.train_seconds, 1000.0 * r.predict_seconds_per_1k, r.size_bytes / 1024.0]
+            for r in (ml, dl)
+        },
+        index=["train time (s)", "predict time per 1,000 rows (ms)", "model size (KiB)"],
+    )
+    frame.index.name = "cost"
+    return frame
+
+
+def confusion_matrix(y_true: Sequence[Any], result: ModelResult, classes: Sequence[str]) -> go.Figure:
+    """Counts of actual (rows) against predicted (columns) classes, with the row share on hover."""
+    labels = [str(c) for c in classes]
+    counts = skmetrics.confusion_matrix(np.asarray(y_true).astype(str), np.asarray(result.predictions).astype(str), labels=labels)
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    shown = [safe_text(c, 30) for c in labels]
+    figure = _figure(f"{FAMILY_NAMES[result.family]}: confusion matrix", 140 + 45 * len(labels))
+    figure.add_trace(go.Heatmap(
+        z=shares, x=shown, y=shown, text=counts, texttemplate="%{text}", customdata=100 * shares,
+        colorscale=[[0, "#ffffff"], [1, FAMILY_COLOURS[result.family]]], zmin=0, zmax=1, showscale=False,
+        hovertemplate="actual %{y}, predicted %{x}: %{text} rows (%{customdata:.0f}% of the actual class)<extra></extra>",
+    ))
+    figure.update_xaxes(title="predicted", type="category", side="bottom")
+    figure.update_yaxes(title="actual", type="category", autorange="reversed")
+    return figure
+
+
+def roc_curves(y_true: Sequence[Any], result: ModelResult, classes: Sequence[str]) -> go.Figure:
+    """ROC curve of the positive class (binary) or of each class against the rest (multiclass)."""
+    if result.probabilities is None:
+        raise ValueError("ROC curves need class probabilities (a classification result)")
+    truth = np.asarray(y_true).astype(str)
+    labels = [str(c) for c in classes]
+    shown = labels[1:] if len(labels) == 2 else labels
+    figure = _figure(f"{FAMILY_NAMES[result.family]}: ROC curve" + ("s (one class vs rest)" if len(shown) > 1 else ""), 380)
+    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="#a0aec0"),
+                                name="chance", hoverinfo="skip"))
+    palette = [FAMILY_COLOURS[result.family]] if len(shown) == 1 else _PALETTE
+    for number, label in enumerate(shown):
+        positive = truth == label
+        if positive.all() or not positive.any():
+            continue  # a class absent from the test rows has no curve
+        scores = result.probabilities[:, labels.index(label)]
+        fpr, tpr, _ = skmetrics.roc_curve(positive, scores)
+        auc = skmetrics.auc(fpr, tpr)
+        figure.add_trace(go.Scatter(
+            x=fpr, y=tpr, mode="lines", name=f"{safe_text(label, 25)} (AUC {auc:.3f})",
+            line=dict(color=palette[number % len(palette)], width=2),
+            hovertemplate="false positive rate %{x:.2f}<br>true positive rate %{y:.2f}<extra>%{fullData.name}</extra>",
+        ))
+    figure.update_xaxes(title="false positive rate", range=[0, 1], constrain="domain")
+    figure.update_yaxes(title="true positive rate", range=[0, 1.02])
+    figure.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
+    return figure
+
+
+def predicted_vs_actual(y_true: Sequence[Any], result: ModelResult, target: str = "target") -> go.Figure:
+    """Regression: each test row's prediction against its true value, with the ideal y = x line."""
+    truth = np.asarray(y_true, dtype=float)
+    predicted = np.asarray(result.predictions, dtype=float)
+    low = float(np.nanmin([truth.min(), predicted.min()]))
+    high = float(np.nanmax([truth.max(), predicted.max()]))
+    figure = _figure(f"{FAMILY_NAMES[result.family]}: predicted vs actual {safe_text(target)}", 400)
+    figure.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", line=dict(dash="dash", color="#a0aec0"),
+                                name="perfect prediction", hoverinfo="skip"))
+    figure.add_trace(go.Scatter(
+        x=truth, y=predicted, mode="markers", name="test rows",
+        marker=dict(color=FAMILY_COLOURS[result.family], opacity=0.6, size=7),
+        hovertemplate="actual %{x:.3g}<br>predicted %{y:.3g}<extra></extra>",
+    ))
+    figure.update_xaxes(title=f"actual {safe_text(target)}")
+    figure.update_yaxes(title=f"predicted {safe_text(target)}")
+    figure.update_layout(showlegend=False)
+    return figure
+
+
+# --- explanations ----------------------------------------------------------------------
+
+
+def importance_bars(explanation: ModelExplanation, family: str, top: int = 15) -> go.Figure:
+    """Mean |SHAP| per original column (averaged over outputs), the ``top`` largest."""
+    importance = list(explanation.global_importance.items())[:top]
+    figure = _figure(f"{FAMILY_NAMES[family]}: global importance (mean |SHAP|)", 80 + 26 * max(len(importance), 3))
+    figure.add_trace(go.Bar(
+        x=[v for _, v in importance], y=[safe_text(n, 40) for n, _ in importance], orientation="h",
+        marker_color=FAMILY_COLOURS[family], hovertemplate="%{y}: mean |SHAP| %{x:.4g}<extra></extra>",
+    ))
+    figure.update_xaxes(title="mean |SHAP value|", rangemode="tozero")
+    figure.update_yaxes(autorange="reversed", type="category")
+    return figure
+
+
+def beeswarm(explanation: ModelExplanation, rows: pd.DataFrame, output: int, family: str, top: int = 12) -> go.Figure:
+    """SHAP value of every explained row for the ``top`` columns of one output, coloured by feature value."""
+    values = explanation.values[:, :, output]
+    order = np.argsort(-np.abs(values).mean(axis=0), kind="stable")[:top]
+    rng = np.random.default_rng(0)
+    xs: list[float] = []
+    ys: list[float] = []
+    colours: list[float] = []
+    hover: list[str] = []
+    grey_x: list[float] = []
+    grey_y: list[float] = []
+    grey_hover: list[str] = []
+    for level, j in enumerate(order):
+        column = explanation.columns[j]
+        shap_values = values[:, j]
+        raw = rows[column] if column in rows.columns else pd.Series([np.nan] * len(values))
+        numeric = _as_number(raw)
+        scaled = numeric.rank(pct=True).to_numpy(dtype=float)
+        jitter = _swarm_offsets(shap_values, rng)
+        name = safe_text(column, 40)
+        for k in range(len(shap_values)):
+            text = f"{name} = {safe_text(raw.iloc[k], 40)}<br>SHAP {shap_values[k]:+.4g}"
+            if np.isnan(scaled[k]):
+                grey_x.append(float(shap_values[k]))
+                grey_y.append(level + jitter[k])
+                grey_hover.append(text)
+            else:
+                xs.append(float(shap_values[k]))
+                ys.append(level + jitter[k])
+                colours.append(float(scaled[k]))
+                hover.append(text)
+    figure = _figure(f"{FAMILY_NAMES[family]}: SHAP beeswarm<br><sup>{safe_text(_output_name(explanation, output), 60)}</sup>",
+                     130 + 38 * max(len(order), 3), margin=dict(l=10, r=10, t=70, b=10))
+    figure.add_trace(go.Scattergl(
+        x=xs, y=ys, mode="markers", name="numeric value", hovertext=hover, hoverinfo="text",
+        marker=dict(size=6, color=colours, colorscale=_LOW_HIGH, cmin=0, cmax=1, opacity=0.8,
+                    colorbar=dict(title=dict(text="feature value", side="right"), tickvals=[0, 1], ticktext=["low", "high"],
+                                  len=0.6, thickness=10)),
+    ))
+    if grey_x:
+        figure.add_trace(go.Scattergl(
+            x=grey_x, y=grey_y, mode="markers", name="category or missing", hovertext=grey_hover, hoverinfo="text",
+            marker=dict(size=6, color="#718096", opacity=0.6),
+        ))
+    figure.add_vline(x=0, line_color="#4a5568", line_width=1)
+    figure.update_yaxes(tickvals=list(range(len(order))), ticktext=[safe_text(explanation.columns[j], 40) for j in order],
+                        autorange="reversed", zeroline=False, showgrid=False)
+    figure.update_xaxes(title="SHAP value (effect on the model output)")
+    figure.update_layout(showlegend=bool(grey_x), legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
+    return figure
+
+
+def _as_number(series: pd.Series) -> pd.Series:
+    """Numbers as they are, dates as timestamps, anything else NaN (shown grey)."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.astype(float).reset_index(drop=True)
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(float).reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dates = pd.to_datetime(series, errors="coerce", format="mixed")
+    if len(series) and dates.notna().mean() >= 0.9:
+        return (dates - pd.Timestamp("1970-01-01")).dt.total_seconds().reset_index(drop=True)
+    return pd.Series(np.nan, index=range(len(series)), dtype=float)
+
+
+def _swarm_offsets(values: np.ndarray, rng: np.random.Generator, width: float = 0.35) -> np.ndarray:
+    """Vertical offsets that spread points in dense regions (a cheap beeswarm)."""
+    if len(values) == 0:
+        return np.zeros(0)
+    span = float(np.ptp(values)) or 1.0
+    bins = np.floor((values - values.min()) / span * 40).astype(int)
+    counts = np.bincount(bins)
+    density = counts[bins] / counts.max()
+    return (rng.random(len(values)) - 0.5) * 2 * width * density
+
+
+def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agreement) -> go.Figure:
+    """Each column's share of total importance under ML (x) and DL (y); on the diagonal they agree."""
+    a, b = ml.global_importance, dl.global_importance
+    columns = [c for c in a if c in b]
+    total_a = sum(a[c] for c in columns) or 1.0
+    total_b = sum(b[c] for c in columns) or 1.0
+    x = [100 * a[c] / total_a for c in columns]
+    y = [100 * b[c] / total_b for c in columns]
+    rank_a = {c: i + 1 for i, c in enumerate(sorted(columns, key=lambda c: -a[c]))}
+    rank_b = {c: i + 1 for i, c in enumerate(sorted(columns, key=lambda c: -b[c]))}
+    labelled = {c for c in columns if rank_a[c] <= 3 or rank_b[c] <= 3}
+    reach = max([*x, *y, 1.0]) * 1.1
+    figure = _figure(f"Importance per column<br><sup>Spearman {agreement.spearman:.2f} · top-5 overlap {agreement.top5_overlap} of 5"
+                     "</sup>", 480, margin=dict(l=10, r=30, t=70, b=10))
+    figure.add_trace(go.Scatter(x=[0, reach], y=[0, reach], mode="lines", line=dict(dash="dash", color="#a0aec0"),
+                                hoverinfo="skip", name="equal importance"))
+    figure.add_trace(go.Scatter(
+        x=x, y=y, mode="markers+text", name="columns",
+        text=[safe_text(c, 24) if c in labelled else "" for c in columns], textposition="top center",
+        hovertext=[f"{safe_text(c, None)}<br>classic ML: rank {rank_a[c]}, {xi:.1f}% of importance"
+                   f"<br>deep learning: rank {rank_b[c]}, {yi:.1f}% of importance" for c, xi, yi in zip(columns, x, y)],
+        hoverinfo="text", marker=dict(size=10, color="#553c9a", opacity=0.75), cliponaxis=False,
+    ))
+    figure.update_xaxes(title="classic ML: % of total importance", range=[0, reach], constrain="domain")
+    figure.update_yaxes(title="deep learning: % of total importance", range=[0, reach], scaleanchor="x", scaleratio=1)
+    figure.update_layout(showlegend=False)
+    return figure
+
+
+def waterfall(
+    explanation: ModelExplanation, row: int, output: int, row_values: pd.Series, family: str, top: int = 10
+) -> go.Figure:
+    """One row's explanation: from the base value, each column's push, to the model output (SHAP's waterfall)."""
+    contributions = explanation.values[row, :, output]
+    base = float(explanation.base_values[output])
+    final = float(explanation.outputs[row, output])
+    order = np.argsort(-np.abs(contributions), kind="stable")
+    shown, rest = order[:top], order[top:]
+    labels: list[str] = []
+    amounts: list[float] = []
+    if len(rest):
+        labels.append(f"{len(rest)} other columns")
+        amounts.append(float(contributions[rest].sum()))
+    for j in shown[::-1]:  # bottom to top: the largest push sits next to the output
+        column = explanation.columns[j]
+        value = row_values[column] if column in row_values.index else ""
+        labels.append(f"{safe_text(column, 28)} = {safe_text(_short(value), 16)}")
+        amounts.append(float(contributions[j]))
+    labels.append("<b>model output</b>")
+    measures = ["relative"] * (len(labels) - 1) + ["total"]
+    texts = [f"{v:+.3g}" for v in amounts] + [f"{final:.3g}"]
+    amounts.append(0.0)  # a total's own amount is ignored: it is drawn from the base to the running sum
+    figure = _figure(f"{FAMILY_NAMES[family]}: this row's explanation<br><sup>{safe_text(_output_name(explanation, output), 60)}"
+                     f" from base {base:.3g} to {final:.3g}</sup>", 130 + 28 * len(labels), margin=dict(l=10, r=30, t=70, b=10))
+    figure.add_trace(go.Waterfall(
+        orientation="h", measure=measures, y=labels, x=amounts, base=base, text=texts, textposition="auto",
+        increasing=dict(marker=dict(color="#e53e3e")), decreasing=dict(marker=dict(color="#3182ce")),
+        totals=dict(marker=dict(color=FAMILY_COLOURS[family])), connector=dict(line=dict(color="#a0aec0", width=1)),
+        hovertemplate="%{y}: %{text}<extra></extra>",
+    ))
+    path = base + np.cumsum([0.0, *amounts[:-1]])
+    low, high = float(min(path.min(), final)), float(max(path.max(), final))
+    pad = 0.18 * ((high - low) or 1.0)
+    figure.add_vline(x=base, line_dash="dot", line_color="#4a5568")
+    figure.update_yaxes(type="category", automargin=True)
+    figure.update_xaxes(title=f"model output (dotted line: base value {base:.3g})", range=[low - pad, high + pad])
+    figure.update_layout(showlegend=False)
+    return figure
+
+
+def _output_name(explanation: ModelExplanation, output: int) -> str:
+    return explanation.output_names[output] if output < len(explanation.output_names) else f"output {output}"
+
+
+def _short(value: object) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.4g}"
+    return str(value)
+
+
+# --- sentences -----------------------------------------------------------------------
+
+
+def describe_agreement(agreement: Agreement, ml: ModelExplanation, dl: ModelExplanation) -> str:
+    """The agreement of the two importance rankings in words (plain text, user names unescaped)."""
+    rho = agreement.spearman
+    if rho >= 0.8:
+        strength = "strongly agree"
+    elif rho >= 0.5:
+        strength = "broadly agree"
+    elif rho >= 0.2:
+        strength = "agree only weakly"
+    elif rho > -0.2:
+        strength = "barely agree at all"
+    else:
+        strength = "disagree (opposite orders)"
+    top_ml = list(ml.global_importance)[:5]
+    top_dl = list(dl.global_importance)[:5]
+    shared = [c for c in top_ml if c in top_dl]
+    shared_text = f" ({', '.join(shared)})" if shared else ""
+    return (
+        f"The two models {strength} on which columns matter: Spearman rank correlation {rho:.2f}. "
+        f"{agreement.top5_overlap} of their top 5 columns are the same{shared_text}."
+    )
+
+
+def describe_verdict(verdict: Verdict, recommendation_choice: str, agreed: bool) -> str:
+    """Which family won, by how much, and whether that agrees with the recommendation (plain text)."""
+    points = 100 * abs(verdict.difference) if verdict.metric == "accuracy" else abs(verdict.difference)
+    unit = "points of accuracy" if verdict.metric == "accuracy" else "in R²"
+    low, high = verdict.interval
+    interval = f"95% interval of the ML − DL difference: {low:+.3f} to {high:+.3f}"
+    if verdict.winner == "tie":
+        result = f"A tie: the difference is {points:.1f} {unit} and not decisive ({interval})."
+    else:
+        result = f"{FAMILY_NAMES[verdict.winner]} won by {points:.1f} {unit} ({interval})." if verdict.metric == "accuracy" \
+            else f"{FAMILY_NAMES[verdict.winner]} won by {points:.3f} {unit} ({interval})."
+    advised = {"ml": "classic ML", "dl": "deep learning", "either": "a close call"}[recommendation_choice]
+    agreement = "agrees with" if agreed else "does not agree with"
+    return f"{result} That {agreement} the recommendation ({advised})."

@@ -1,0 +1,129 @@
+"""The Train & compare page's pieces: the options form, training with live progress, a model's card."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from engine import charts
+from engine.data import DataError
+from engine.evaluate import ModelResult
+from engine.pipeline import ComparisonResult, advise, compare
+from pages import _state as state
+
+OPTIONS = "train_options"
+DEFAULT_OPTIONS: dict[str, Any] = {"max_seconds": 20, "shap_rows": 100, "ml_kind": "boosting", "seed": 0}
+ML_KIND_LABELS = {"boosting": "Gradient-boosted trees (LightGBM)", "linear": "Linear model (most transparent)"}
+_METRIC_LABELS = {"accuracy": "Accuracy", "r2": "R²"}
+# engine.pipeline.compare may offer a choice of SHAP explainer; offer it only if it does.
+_EXPLAINER = inspect.signature(compare).parameters.get("explainer")
+
+
+def _options() -> dict[str, Any]:
+    return st.session_state.setdefault(OPTIONS, dict(DEFAULT_OPTIONS))
+
+
+def _keep_options() -> None:
+    """Form submit callback: remember the submitted values (widget state is dropped when the page is left)."""
+    options = _options()
+    for name in list(DEFAULT_OPTIONS) + (["explainer"] if _EXPLAINER else []):
+        if f"train_{name}" in st.session_state:
+            options[name] = st.session_state[f"train_{name}"]
+    state.set_target(st.session_state.get("train_target"))
+
+
+def options_form(columns: list[str], target: str) -> dict[str, Any] | None:
+    """Target, time budget, SHAP sample size and model choice; returns the options when submitted."""
+    options = _options()
+    seeds = {f"train_{k}": v for k, v in options.items()} | {"train_target": target if target in columns else columns[-1]}
+    for key, value in seeds.items():
+        st.session_state[key] = value
+    with st.form("train_form"):
+        st.selectbox("Target column", columns, key="train_target")
+        budget_col, shap_col, model_col = st.columns(3)
+        budget_col.slider("Time budget per model (seconds)", min_value=2, max_value=120, key="train_max_seconds",
+                          help="Each family stops training when its budget is spent.")
+        shap_col.number_input("Test rows to explain with SHAP", min_value=10, max_value=2_000, step=10, key="train_shap_rows",
+                              help="The same rows for both models; more rows take longer.")
+        model_col.radio("Classic ML model", list(ML_KIND_LABELS), format_func=ML_KIND_LABELS.get, key="train_ml_kind")
+        if _EXPLAINER is not None:
+            choices = _explainer_choices()
+            st.session_state.setdefault("train_explainer", options.get("explainer", choices[0]))
+            st.radio("SHAP explainer", choices, key="train_explainer", horizontal=True)
+        submitted = st.form_submit_button("Train both", type="primary", icon=":material/play_arrow:", on_click=_keep_options)
+    return dict(_options()) if submitted else None
+
+
+def _explainer_choices() -> list[str]:
+    default = _EXPLAINER.default if _EXPLAINER is not None and _EXPLAINER.default is not inspect.Parameter.empty else None
+    choices = [c for c in ("fast", "shared") if c != default]
+    return ([default] if isinstance(default, str) else []) + choices
+
+
+def train(data: state.Dataset, options: dict[str, Any]) -> None:
+    """Run the comparison with a live progress bar; store the result in the session."""
+    started = time.perf_counter()
+    with st.status("Training both models…", expanded=True) as status:
+        bar = st.progress(0.0, text="Loading the training libraries (PyTorch, SHAP)")
+        log = st.empty()
+        steps: list[str] = []
+        last = {"at": 0.0}
+
+        def progress(message: str, fraction: float) -> None:
+            step = message.split(":", 1)[0]
+            new_step = not steps or steps[-1] != step
+            if new_step:
+                steps.append(step)
+                log.markdown("\n".join(f"- {s}" for s in steps))
+            now = time.perf_counter()
+            if new_step or now - last["at"] >= 0.2 or fraction >= 1.0:  # keep the websocket calm during fast epochs
+                last["at"] = now
+                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{message} · {now - started:.0f} s")
+                status.update(label=f"{step}…")
+
+        extra = {"explainer": options["explainer"]} if _EXPLAINER is not None and "explainer" in options else {}
+        try:
+            advice = advise(data.frame, state.target(), **state.overrides())
+            result = compare(
+                data.frame, advice.profile.target, seed=int(options["seed"]), max_seconds=float(options["max_seconds"]),
+                shap_rows=int(options["shap_rows"]), ml_kind=options["ml_kind"], progress=progress, advice=advice, **extra,
+            )
+        except DataError as error:
+            status.update(label="Training stopped", state="error")
+            state.show_error(error)
+            return
+        stored = state.store_run(result, options, started)
+        status.update(label=f"Trained, scored and explained both in {stored.seconds:.0f} s", state="complete", expanded=False)
+
+
+def model_card(model: ModelResult, metric: str) -> None:
+    """One family's headline numbers: main metric with interval and baseline, and its costs."""
+    st.markdown(f"#### {charts.FAMILY_NAMES[model.family]}")
+    st.caption(model.name)
+    value = model.metrics[metric]
+    low, high = model.interval
+    st.metric(_METRIC_LABELS.get(metric, metric), f"{value:.3f}", delta=f"{value - model.baseline:+.3f} vs baseline",
+              help="Bootstrap 95% interval over the test rows; the baseline predicts the majority class (or the mean).")
+    st.caption(f"95% interval {low:.3f} to {high:.3f} · baseline {model.baseline:.3f}")
+    train_col, predict_col, size_col = st.columns(3)
+    train_col.metric("Train time", f"{model.train_seconds:.1f} s")
+    predict_col.metric("Predict / 1k rows", f"{1000 * model.predict_seconds_per_1k:.1f} ms")
+    size_col.metric("Model size", _size(model.size_bytes))
+    for note in model.notes:
+        st.caption(state.esc(note))
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
+
+
+def stage_table(result: ComparisonResult) -> pd.DataFrame:
+    """Seconds per stage of the comparison."""
+    stages = result.stage_seconds
+    return pd.DataFrame({"seconds": [round(v, 2) for v in stages.values()]},
+                        index=pd.Index([k.replace("_", " ") for k in stages], name="stage"))
+

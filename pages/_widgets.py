@@ -1,0 +1,227 @@
+"""View pieces more than one page (or the sidebar) draws: questionnaire, headline, samples, status.
+
+User strings go through ``state.esc`` wherever Streamlit renders Markdown, or
+into elements that never interpret markup (st.text, st.dataframe, option lists).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import streamlit as st
+
+from engine import charts
+from engine.data import DataError
+from engine.profile import DatasetProfile
+from engine.recommend import Answers, DataKind, Flip, ProblemType, Recommendation, Transparency
+from pages import _state as state
+
+CHOICE_LABELS = {"ml": "Classic machine learning", "dl": "Deep learning", "either": "A close call: train both"}
+FIELD_TITLES = {
+    "data_kind": "kind of data", "labelled_rows": "labelled rows", "transparency": "transparency",
+    "gpu": "GPU", "domain_experts": "domain experts", "problem_type": "problem type",
+}
+DATA_KIND_LABELS = {"tabular": "Tabular (rows and columns)", "text": "Text", "images": "Images", "audio": "Audio"}
+TRANSPARENCY_LABELS = {"low": "Low: accuracy first", "medium": "Medium", "high": "High: every decision explained"}
+EXPERT_LABELS = {"yes": "Yes", "no": "No", "unknown": "Not sure"}
+PROBLEM_LABELS = {
+    "business_prediction": "Business prediction (credit, fraud, churn, maintenance)",
+    "forecasting": "Forecasting from structured history",
+    "vision": "Vision (images)",
+    "speech": "Speech",
+    "language": "Language (translation, sentiment)",
+    "other": "Other / not sure",
+}
+_EXPERTS_TO_VALUE = {"yes": True, "no": False, "unknown": None}
+_VALUE_TO_EXPERTS = {True: "yes", False: "no", None: "unknown"}
+
+
+# --- samples and the dataset -------------------------------------------------------------
+
+
+def _samples() -> list[str]:
+    return sorted(p.name for p in state.SAMPLE_DATA.glob("*.csv"))
+
+
+def sample_buttons(per_row: int = 5) -> None:
+    """One button per bundled sample; a click loads it and opens the Recommend page."""
+    samples = _samples()
+    slots = st.columns(min(per_row, len(samples)) or 1)
+    for i, name in enumerate(samples):
+        with slots[i % len(slots)]:
+            clicked = st.button(_sample_title(name), key=f"sample_{name}", icon=":material/table:",
+                                on_click=state.load_sample, args=(name,), width="stretch")
+            st.caption(state.SAMPLE_NOTES.get(name, ""))
+            loaded = state.dataset()
+            if clicked and loaded is not None and loaded.name == name:
+                st.switch_page(state.PAGES["recommend"])
+
+
+def sample_picker() -> None:
+    """Compact one-click sample choice (pills) for the Recommend page."""
+    st.pills("Sample datasets", _samples(), format_func=_sample_title, key="sample_pick",
+             label_visibility="collapsed", on_change=_pick_sample)
+
+
+def _pick_sample() -> None:
+    name = st.session_state.get("sample_pick")
+    if name:
+        state.load_sample(name)
+    st.session_state["sample_pick"] = None  # a pill is an action here, not a lasting choice
+
+
+def _sample_title(name: str) -> str:
+    return name.removesuffix(".csv").replace("_", " ")
+
+
+def dataset_banner(data: state.Dataset) -> None:
+    """Which dataset is in use, with a way to drop it."""
+    text_col, button_col = st.columns([5, 1])
+    text_col.markdown(f"Using **{state.esc(data.name)}**: {data.shape_text}.")
+    button_col.button("Forget it", key="forget_dataset", icon=":material/close:", on_click=state.forget_dataset,
+                      help="Drop this dataset and its results, and answer the questions yourself.")
+
+
+def target_picker(columns: list[str], current: str, guessed: str) -> None:
+    """The target column: guessed from the profile, overridable."""
+    _seed("target_choice", current if current in columns else guessed)
+    st.selectbox("Target column (what to predict)", columns, key="target_choice", on_change=_choose_target,
+                 help="Guessed from the column names and kinds; change it if the guess is wrong.")
+    if st.session_state["target_choice"] != guessed:
+        st.caption(f"The profile guessed **{state.esc(guessed)}**.")
+
+
+def _choose_target() -> None:
+    state.set_target(st.session_state["target_choice"])
+
+
+def need_dataset() -> bool:
+    """Say how to get a dataset when there is none; True when there is one."""
+    if state.dataset() is not None:
+        return True
+    st.info("No dataset yet. Upload a CSV or pick a sample on the Recommend page.", icon=":material/upload_file:")
+    st.page_link(state.PAGES["recommend"], label="Go to Recommend", icon=":material/arrow_forward:")
+    return False
+
+
+# --- the questionnaire (it is also the what-if) ------------------------------------------------
+
+
+def questionnaire(current: Answers, suggested: Answers | None) -> None:
+    """Six answers; each change is stored as an override of the profile's suggestion."""
+    _answer("data_kind", current.data_kind.value, suggested and suggested.data_kind.value, DataKind,
+            lambda key, on_change: st.selectbox("Kind of data", list(DATA_KIND_LABELS), format_func=DATA_KIND_LABELS.get,
+                                                key=key, on_change=on_change),
+            DATA_KIND_LABELS.get)
+    _answer("labelled_rows", int(current.labelled_rows), suggested and int(suggested.labelled_rows), int,
+            lambda key, on_change: st.number_input("Labelled rows (examples with a known answer)", min_value=0,
+                                                   step=1_000, key=key, on_change=on_change),
+            lambda v: f"{v:,}")
+    _answer("transparency", current.transparency.value, suggested and suggested.transparency.value, Transparency,
+            lambda key, on_change: st.radio("Need to explain each decision", list(TRANSPARENCY_LABELS),
+                                            format_func=TRANSPARENCY_LABELS.get, key=key, on_change=on_change,
+                                            horizontal=True),
+            TRANSPARENCY_LABELS.get)
+    _answer("gpu", bool(current.gpu), suggested and bool(suggested.gpu), bool,
+            lambda key, on_change: st.toggle("A GPU is available for training", key=key, on_change=on_change),
+            lambda v: "yes" if v else "no")
+    _answer("domain_experts", _VALUE_TO_EXPERTS[current.domain_experts],
+            suggested and _VALUE_TO_EXPERTS[suggested.domain_experts], _EXPERTS_TO_VALUE.get,
+            lambda key, on_change: st.radio("Domain experts can engineer features", list(EXPERT_LABELS),
+                                            format_func=EXPERT_LABELS.get, key=key, on_change=on_change, horizontal=True),
+            EXPERT_LABELS.get)
+    _answer("problem_type", current.problem_type.value, suggested and suggested.problem_type.value, ProblemType,
+            lambda key, on_change: st.selectbox("Problem type", list(PROBLEM_LABELS), format_func=PROBLEM_LABELS.get,
+                                                key=key, on_change=on_change),
+            PROBLEM_LABELS.get)
+    if state.overrides():
+        st.button("Reset to the profile's answers" if suggested else "Reset the answers", key="reset_answers",
+                  icon=":material/restart_alt:", on_click=state.overrides().clear)
+
+
+def _answer(field: str, value: Any, suggested: Any, convert: Callable[[Any], Any],
+            draw: Callable[[str, Callable[[], None]], Any], show: Callable[[Any], str]) -> None:
+    key = f"answer_{field}"
+    _seed(key, value)
+
+    def store() -> None:
+        state.overrides()[field] = convert(st.session_state[key])
+
+    draw(key, store)
+    if suggested is not None and value != suggested:
+        st.caption(f"The profile suggests: {state.esc(show(suggested))}")
+
+
+def _seed(key: str, value: Any) -> None:
+    """Give a widget its value from the session's answers (widget state is dropped when a page is left)."""
+    st.session_state[key] = value
+
+
+def recommendation_headline(recommendation: Recommendation) -> None:
+    """The choice, its confidence and how the vote works."""
+    choice_col, confidence_col = st.columns([3, 1])
+    choice_col.metric("Recommendation", CHOICE_LABELS[recommendation.choice])
+    confidence_col.metric("Confidence", f"{recommendation.confidence:.0%}")
+    meaning = ("how sure it is that the call is close" if recommendation.choice == "either"
+               else "0.5 + |vote| / 2")
+    st.caption(f"Weighted vote of six criteria: {recommendation.score:+.2f} on a scale from −1 (classic ML) to +1 "
+               f"(deep learning); within ±0.15 it is a close call. Confidence: {meaning}.")
+
+
+def flip_list(recommendation: Recommendation, flips: list[Flip], limit: int = 6) -> None:
+    """What would change the advice, in plain words."""
+    st.markdown("**What would flip it**")
+    if not flips:
+        st.caption("No single change of answer would change this advice.")
+        return
+    lines = [f"- {state.esc(f.description[0].upper() + f.description[1:])}: "
+             f"**{CHOICE_LABELS[f.choice].lower()}** would be recommended" for f in flips[:limit]]
+    st.markdown("\n".join(lines))
+
+
+def profile_summary(profile: DatasetProfile, guessed_target: str, chosen_target: str | None) -> None:
+    """Rows, task, target (and whether it was guessed), column kinds, class balance, missing values."""
+    cols = st.columns(5)
+    cols[0].metric("Rows", f"{profile.rows:,}")
+    cols[1].metric("Columns", f"{len(profile.columns)}")
+    cols[2].metric("Used as features", f"{len(profile.feature_columns)}")
+    cols[3].metric("Task", profile.task.value)
+    cols[4].metric("Missing values", f"{100 * profile.missing_share:.1f}%")
+    how = "guessed; change it above" if not chosen_target or chosen_target == guessed_target else "your choice"
+    st.markdown(f"Target: **{state.esc(profile.target)}** ({how}).")
+    table_col, target_col = st.columns([3, 2])
+    with table_col:
+        st.dataframe(charts.profile_table(profile), hide_index=True, key="profile_table")
+    with target_col:
+        if profile.class_balance:
+            st.plotly_chart(charts.class_balance(profile), key="class_balance")
+        else:
+            st.caption("Regression target: every row has its own value, so there is no class balance.")
+
+
+# --- the sidebar ----------------------------------------------------------------------------
+
+
+def sidebar_status() -> None:
+    """Current dataset, rows, target and whether a comparison ran."""
+    data = state.dataset()
+    st.markdown("**Current dataset**")
+    if data is None:
+        st.caption("none loaded yet")
+        return
+    st.text(data.name)
+    st.caption(data.shape_text)
+    try:
+        chosen = state.target() or state.current_advice().profile.target
+    except DataError:
+        chosen = state.target() or "(none usable yet)"
+    st.markdown("**Target**")
+    st.text(chosen)
+    stored = state.run()
+    st.markdown("**Comparison**")
+    if stored is None:
+        st.caption("not run yet")
+    else:
+        winner = {"ml": "classic ML won", "dl": "deep learning won", "tie": "a tie"}[stored.result.verdict.winner]
+        st.caption(f"done in {stored.seconds:.0f} s: {winner}")
+        st.text(f"target: {stored.target}")

@@ -1,0 +1,81 @@
+"""Recommend: a CSV (or six answers) in; the advice, its scorecard and what would flip it out."""
+
+import streamlit as st
+
+from engine import charts
+from engine.data import DataError
+from engine.profile import guess_target
+from engine.recommend import Answers, answers_from_profile, recommend
+from pages import _state as state
+from pages import _widgets as widgets
+
+st.title("Recommend: classic ML or deep learning?")
+st.caption("Upload a CSV and the answers below are filled in from its profile, or describe your data by answering "
+           "them yourself. Change any answer and the advice updates at once.")
+
+# --- 1. the data --------------------------------------------------------------------------
+upload_col, sample_col = st.columns([1, 1], gap="large")
+with upload_col:
+    uploaded = st.file_uploader(
+        "Upload a CSV with feature columns and a target column", type=["csv", "tsv", "txt"], key="uploader",
+        help=f"Up to {state.max_upload_bytes() // (1024 * 1024)} MB. Comma, semicolon, tab or pipe separated.",
+    )
+    state.take_upload(uploaded)
+with sample_col:
+    st.markdown("**…or load a sample**")
+    widgets.sample_picker()
+
+if error := st.session_state.pop(state.UPLOAD_ERROR, None):
+    state.show_error(error)
+
+data = state.dataset()
+advice = None
+suggested = None
+if data is not None:
+    widgets.dataset_banner(data)
+    columns = [str(c) for c in data.frame.columns]
+    try:
+        guessed = guess_target(data.frame)
+    except DataError:
+        guessed = columns[-1]
+    widgets.target_picker(columns, state.target() or guessed, guessed)
+    try:
+        advice = state.current_advice()
+        suggested = answers_from_profile(advice.profile)
+    except DataError as error:
+        state.show_error(error)
+
+# --- 2. the answers (the what-if) and the advice ------------------------------------------
+# (with a dataset whose target is unusable, the error above says what to fix and nothing more shows)
+if data is None or advice is not None:
+    current = advice.answers if advice is not None else Answers(**state.overrides())
+    recommendation = advice.recommendation if advice is not None else recommend(current)
+    flips = advice.flips if advice is not None else state.questionnaire_recommendation()[1]
+
+    answers_col, advice_col = st.columns([2, 3], gap="large")
+    with answers_col:
+        st.subheader("Your answers")
+        if suggested is not None:
+            st.caption("Filled in from the data's profile; change any of them to see what the advice would be.")
+        widgets.questionnaire(current, suggested)
+    with advice_col:
+        st.subheader("The advice")
+        widgets.recommendation_headline(recommendation)
+        if suggested is not None and state.overrides():
+            baseline = recommend(suggested)
+            changed = ", ".join(widgets.FIELD_TITLES.get(k, k) for k in state.overrides())
+            st.info(f"From the profile alone the advice is **{baseline.label}** ({baseline.confidence:.0%}). "
+                    f"Your changed answers ({changed}) give **{recommendation.label}**.", icon=":material/tune:")
+        widgets.flip_list(recommendation, flips)
+
+    st.plotly_chart(charts.scorecard(recommendation), key="scorecard_chart")
+    st.dataframe(
+        charts.scorecard_table(recommendation), hide_index=True, key="scorecard_table",
+        column_config={"reason": st.column_config.TextColumn(width="large")},
+    )
+
+    # --- 3. the profile ------------------------------------------------------------------------
+    if advice is not None:
+        st.subheader("What the data looks like")
+        widgets.profile_summary(advice.profile, guessed_target=guessed, chosen_target=state.target())
+        st.page_link(state.PAGES["train"], label="Next: train both and compare", icon=":material/arrow_forward:")
