@@ -187,7 +187,8 @@ class TorchMLPClassifier(ClassifierMixin, _TorchMLPBase):
         return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        probabilities = self.predict_proba(X)  # raises NotFittedError before classes_ is read
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
 
 class TorchMLPRegressor(RegressorMixin, _TorchMLPBase):

@@ -1,0 +1,146 @@
+"""The command line contract of DESIGN.md §4, through real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE_DATA
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def assert_usage_error(result: subprocess.CompletedProcess) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def write(tmp_path: Path, name: str, content: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return str(path)
+
+
+def table(delimiter: str = ",", rows: int = 60) -> str:
+    lines = [delimiter.join(["size", "colour", "label"])]
+    lines += [delimiter.join([str(i % 17), ["red", "blue", "green"][i % 3], "yes" if i % 2 else "no"]) for i in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+BAD_INPUTS = {
+    "empty": b"",
+    "header_only": b"a,b,c\n",
+    "binary": bytes(range(256)) * 8,
+    "one_column": b"value\n" + b"1\n" * 50,
+    "constant_target": ("x,target\n" + "".join(f"{i},same\n" for i in range(50))).encode(),
+    "all_missing_target": ("x,target\n" + "".join(f"{i},\n" for i in range(50))).encode(),
+    "identifier_target": ("x,target\n" + "".join(f"{i % 5},id-{i:04d}\n" for i in range(50))).encode(),
+    "too_few_rows": b"x,target\n1,a\n2,b\n3,a\n",
+    "one_row_class": ("x,target\n" + "".join(f"{i},a\n" for i in range(40)) + "41,b\n").encode(),
+    "only_identifier_features": ("row_id,target\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(50))).encode(),
+}
+
+GOOD_INPUTS = {
+    "semicolon_separated": table(";").encode(),
+    "tab_separated": table("\t").encode(),
+    "latin1": table().replace("red", "rouge-é").encode("latin-1"),
+    "utf8_bom": b"\xef\xbb\xbf" + table().encode(),
+    "duplicate_column_names": table().replace("size,colour,label", "size,size,label").encode(),
+    "infinities": table().replace("\n1,", "\ninf,").encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_gives_one_error_line_and_exit_2(tmp_path, name):
+    assert_usage_error(run_cli("recommend", write(tmp_path, f"{name}.csv", BAD_INPUTS[name]), "--json"))
+
+
+@pytest.mark.parametrize("name", sorted(GOOD_INPUTS))
+def test_awkward_but_valid_input_works(tmp_path, name):
+    result = run_cli("recommend", write(tmp_path, f"{name}.csv", GOOD_INPUTS[name]), "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["profile"]["rows"] == 60
+    assert payload["profile"]["target"] == "label"
+    assert len(payload["profile"]["column_kinds"]) == 3
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["recommend", "/no/such/file.csv", "--json"],
+        ["recommend", str(SAMPLE_DATA / "wine.csv"), "--target", "nope", "--json"],
+        ["recommend", str(SAMPLE_DATA / "wine.csv"), "--transparency", "extreme", "--json"],
+        ["compare", str(SAMPLE_DATA / "wine.csv"), "--max-seconds", "-3", "--json"],
+        ["compare", str(SAMPLE_DATA / "wine.csv"), "--seed", "abc", "--json"],
+        ["explode", "x.csv"],
+        [],
+    ],
+)
+def test_bad_command_lines(args):
+    assert_usage_error(run_cli(*args))
+
+
+def test_recommend_json_contract():
+    result = run_cli("recommend", str(SAMPLE_DATA / "breast_cancer.csv"), "--transparency", "high", "--gpu", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["recommendation"] in ("ml", "dl", "either")
+    assert 0.0 <= payload["confidence"] <= 1.0
+    assert [c["name"] for c in payload["criteria"]][:2] == ["data_structure", "data_volume"]
+    for criterion in payload["criteria"]:
+        assert criterion["favours"] in ("ml", "dl", "neutral")
+        assert isinstance(criterion["weight"], float) and criterion["reason"]
+    by_name = {c["name"]: c for c in payload["criteria"]}
+    assert by_name["transparency"]["favours"] == "ml" and by_name["compute"]["favours"] == "dl"
+    profile = payload["profile"]
+    assert profile["rows"] == 569 and profile["columns"] == 31 and profile["task"] == "binary"
+    assert profile["column_kinds"]["mean radius"] == "numeric"
+
+
+@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLE_DATA.glob("*.csv")))
+def test_compare_every_sample_dataset(sample):
+    result = run_cli("compare", str(SAMPLE_DATA / sample), "--shap-rows", "60", "--max-seconds", "20", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert set(payload) >= {"recommendation", "task", "split", "models", "winner", "agreed_with_recommendation", "explanations"}
+    assert payload["recommendation"]["recommendation"] in ("ml", "dl", "either")
+    assert payload["task"] in ("binary", "multiclass", "regression")
+    split = payload["split"]
+    assert split["train_rows"] > split["test_rows"] > 0 and split["seed"] == 0
+    main = "r2" if payload["task"] == "regression" else "accuracy"
+    for family in ("ml", "dl"):
+        model = payload["models"][family]
+        assert set(model) >= {"name", "metrics", "train_seconds", "predict_seconds", "size_bytes"}
+        value = model["metrics"][main]
+        assert (0.0 <= value <= 1.0) if main == "accuracy" else (-1.0 < value <= 1.0)
+        if main == "accuracy":
+            assert value > model["baseline"] - 0.05, (family, model)
+        assert model["train_seconds"] > 0 and model["predict_seconds"] > 0 and model["size_bytes"] > 0
+        explanation = payload["explanations"][family]
+        importance = explanation["global_importance"]
+        assert explanation["explainer"]
+        assert set(importance) <= set(payload["recommendation"]["profile"]["column_kinds"])
+        assert all(v >= 0 for v in importance.values()) and max(importance.values()) > 0
+        assert explanation["additivity_max_error"] < 1e-3
+    assert payload["winner"] in ("ml", "dl", "tie")
+    assert isinstance(payload["agreed_with_recommendation"], bool)
+    agreement = payload["explanations"]["agreement"]
+    assert -1.0 <= agreement["spearman"] <= 1.0 and 0 <= agreement["top5_overlap"] <= 5
+
+
+def test_compare_is_deterministic_under_a_seed():
+    args = ("compare", str(SAMPLE_DATA / "wine.csv"), "--seed", "3", "--shap-rows", "20", "--json")
+    first, second = json.loads(run_cli(*args).stdout), json.loads(run_cli(*args).stdout)
+    for family in ("ml", "dl"):
+        assert first["models"][family]["metrics"] == second["models"][family]["metrics"]
+        assert first["explanations"][family]["global_importance"] == second["explanations"][family]["global_importance"]

@@ -1,0 +1,88 @@
+"""engine.evaluate: split, metrics, intervals, baseline, winner rule, size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine import thresholds as th
+from engine.evaluate import ModelResult, decide_winner, model_size_bytes, score_model, split_data
+from engine.models import make_ml_model
+from engine.profile import Task, profile_dataset
+
+
+def _result(family: str, predictions: np.ndarray, y: np.ndarray, task: Task) -> ModelResult:
+    metric = "accuracy" if task.is_classification else "r2"
+    value = float(np.mean(predictions == y)) if task.is_classification else float(1 - np.sum((y - predictions) ** 2) / np.sum((y - y.mean()) ** 2))
+    return ModelResult(family=family, name=family, metrics={metric: value}, interval=(0, 1), baseline=0.5,
+                       train_seconds=0, predict_seconds=0, predict_seconds_per_1k=0, size_bytes=0, predictions=predictions)
+
+
+def test_split_is_stratified_and_seeded():
+    y = pd.Series(["a"] * 90 + ["b"] * 10)
+    X = pd.DataFrame({"x": range(100)})
+    split = split_data(X, y, Task.BINARY, seed=7)
+    assert split.y_test.value_counts().to_dict() == {"a": 18, "b": 2}
+    again = split_data(X, y, Task.BINARY, seed=7)
+    assert split.X_test.index.tolist() == again.X_test.index.tolist()
+    assert split.to_dict() == {"train_rows": 80, "test_rows": 20, "seed": 7}
+
+
+def test_split_keeps_every_class_in_test_when_many_classes():
+    y = pd.Series([f"c{i % 30}" for i in range(90)])
+    split = split_data(pd.DataFrame({"x": range(90)}), y, Task.MULTICLASS, seed=0)
+    assert split.y_test.nunique() == 30
+
+
+def test_score_model_metrics_and_costs(signal_table):
+    profile = profile_dataset(signal_table, "target")
+    split = split_data(signal_table[profile.feature_columns], signal_table["target"], profile.task, 0)
+    model = make_ml_model(profile).fit(split.X_train, split.y_train)
+    result = score_model("ml", "trees", model, split, profile.task, train_seconds=1.5, seed=0)
+    assert set(result.metrics) >= {"accuracy", "balanced_accuracy", "f1", "roc_auc", "log_loss"}
+    for name in ("accuracy", "balanced_accuracy", "f1", "roc_auc"):
+        assert 0.0 <= result.metrics[name] <= 1.0
+    low, high = result.interval
+    assert low <= result.metrics["accuracy"] <= high and high - low < 0.2
+    assert result.baseline == pytest.approx(split.y_test.eq(split.y_train.value_counts().idxmax()).mean())
+    assert result.metrics["accuracy"] > result.baseline
+    assert result.size_bytes == model_size_bytes(model) > 1000
+    assert result.predict_seconds_per_1k == pytest.approx(result.predict_seconds * 1000 / len(split.y_test))
+
+
+def test_regression_metrics_and_mean_baseline():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300), "z": rng.normal(size=300)})
+    frame["target"] = 3 * frame["x"] + rng.normal(scale=0.1, size=300)
+    profile = profile_dataset(frame, "target")
+    split = split_data(frame[["x", "z"]], frame["target"], profile.task, 0)
+    model = make_ml_model(profile).fit(split.X_train, split.y_train)
+    result = score_model("ml", "trees", model, split, profile.task, 0.0, 0)
+    assert set(result.metrics) == {"r2", "mae", "rmse"}
+    assert result.metrics["r2"] > 0.9
+    assert result.baseline <= 0.0
+
+
+def test_winner_rule():
+    rng = np.random.default_rng(0)
+    y = rng.choice(["a", "b"], size=400)
+    perfect = y.copy()
+    noisy = np.where(rng.random(400) < 0.3, np.where(y == "a", "b", "a"), y)
+    clear = decide_winner(Task.BINARY, y, _result("ml", perfect, y, Task.BINARY), _result("dl", noisy, y, Task.BINARY), 0)
+    assert clear.winner == "ml" and clear.difference > 0.2 and clear.interval[0] > 0
+    reverse = decide_winner(Task.BINARY, y, _result("ml", noisy, y, Task.BINARY), _result("dl", perfect, y, Task.BINARY), 0)
+    assert reverse.winner == "dl"
+    almost = perfect.copy()
+    almost[0] = "b" if almost[0] == "a" else "a"
+    tie = decide_winner(Task.BINARY, y, _result("ml", perfect, y, Task.BINARY), _result("dl", almost, y, Task.BINARY), 0)
+    assert tie.winner == "tie" and abs(tie.difference) < th.PRACTICAL_TIE_MARGIN
+
+
+def test_winner_rule_regression():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=300)
+    good = y + rng.normal(scale=0.1, size=300)
+    bad = y + rng.normal(scale=1.0, size=300)
+    verdict = decide_winner(Task.REGRESSION, y, _result("ml", bad, y, Task.REGRESSION), _result("dl", good, y, Task.REGRESSION), 0)
+    assert verdict.winner == "dl" and verdict.metric == "r2"

@@ -1,0 +1,85 @@
+"""engine.profile: column kinds, task, target guess and target validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.data import DataError
+from engine.profile import ColumnKind, Task, column_kind, guess_target, profile_dataset
+
+
+def test_column_kinds():
+    rng = np.random.default_rng(0)
+    n = 200
+    frame = pd.DataFrame({
+        "customer_id": np.arange(1000, 1000 + n),
+        "age": rng.integers(18, 90, n),
+        "income": rng.normal(50_000, 10_000, n),
+        "plan": rng.choice(["basic", "pro", "team"], n),
+        "signed_up": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+        "comment": [f"the service was fine on day {i} thanks a lot" for i in range(n)],
+        "code": [f"X{i:05d}" for i in range(n)],
+        "country": ["FR"] * n,
+        "churned": rng.choice(["yes", "no"], n),
+    })
+    kinds = profile_dataset(frame, "churned").column_kinds
+    assert kinds == {
+        "customer_id": "identifier", "age": "numeric", "income": "numeric", "plan": "categorical",
+        "signed_up": "datetime", "comment": "text", "code": "identifier", "country": "constant",
+        "churned": "categorical",
+    }
+
+
+def test_pandas_string_dtype_is_categorical():
+    series = pd.Series(["a", "b", "a", None] * 10, dtype="str")
+    assert column_kind(series) is ColumnKind.CATEGORICAL
+
+
+def test_small_integers_are_numeric_not_dates():
+    assert column_kind(pd.Series([1, 2, 3, 4, 5] * 10)) is ColumnKind.NUMERIC
+    assert column_kind(pd.Series(["1.5", "2.5", "3"] * 10)) is not ColumnKind.DATETIME
+
+
+def test_task_inference(signal_table):
+    assert profile_dataset(signal_table, "target").task is Task.BINARY
+    regression = signal_table.assign(target=np.linspace(0, 1, len(signal_table)))
+    assert profile_dataset(regression, "target").task is Task.REGRESSION
+    three = signal_table.assign(target=np.arange(len(signal_table)) % 3)
+    assert profile_dataset(three, "target").task is Task.MULTICLASS
+
+
+def test_guess_prefers_label_named_column_then_last_usable():
+    frame = pd.DataFrame({"label": ["a", "b"] * 20, "x": range(40), "y": [1.5, 2.5] * 20})
+    assert guess_target(frame) == "label"
+    frame = pd.DataFrame({"x": range(40), "y": ["a", "b"] * 20, "row_id": range(40)})
+    assert guess_target(frame) == "y"  # the identifier at the end is skipped
+
+
+def test_profile_summary_values(signal_table):
+    frame = signal_table.copy()
+    frame.loc[:59, "noise_0"] = np.nan
+    profile = profile_dataset(frame)
+    assert profile.target == "target"
+    assert profile.rows == len(frame)
+    assert sum(profile.class_balance.values()) == pytest.approx(1.0)
+    assert dict(profile.to_dict()["missing_by_column"])["noise_0"] == pytest.approx(0.1)
+    assert "target" not in profile.feature_columns
+    assert set(profile.feature_columns) == set(frame.columns) - {"target"}
+
+
+@pytest.mark.parametrize(
+    ("frame", "target", "message"),
+    [
+        (pd.DataFrame({"x": range(30), "y": [1] * 30}), "y", "only one value"),
+        (pd.DataFrame({"x": range(30), "y": [np.nan] * 30}), "y", "all missing"),
+        (pd.DataFrame({"x": range(30), "y": [f"u{i}" for i in range(30)]}), "y", "identifier"),
+        (pd.DataFrame({"x": range(30), "y": ["a"] * 29 + ["b"]}), "y", "each class needs"),
+        (pd.DataFrame({"x": range(10), "y": [0, 1] * 5}), "y", "at least 20"),
+        (pd.DataFrame({"x": range(30), "y": [0, 1] * 15}), "nope", "not found"),
+    ],
+)
+def test_unusable_targets(frame, target, message):
+    with pytest.raises(DataError, match=message):
+        profile_dataset(frame, target)

@@ -1,0 +1,143 @@
+"""engine.recommend: each criterion's direction, the vote, the what-if."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from engine import thresholds as th
+from engine.profile import profile_dataset
+from engine.recommend import (
+    Answers, DataKind, ProblemType, Transparency, answers_from_profile, recommend, what_would_flip,
+)
+
+BASE = Answers(labelled_rows=20_000, transparency=Transparency.MEDIUM)
+
+
+def score(answers: Answers) -> float:
+    return recommend(answers).score
+
+
+def criterion(answers: Answers, name: str):
+    return next(c for c in recommend(answers).criteria if c.name == name)
+
+
+def test_six_criteria_with_reasons():
+    rec = recommend(BASE)
+    assert [c.name for c in rec.criteria] == [
+        "data_structure", "data_volume", "transparency", "compute", "feature_engineering", "problem_complexity",
+    ]
+    for c in rec.criteria:
+        assert c.reason.endswith(".") and len(c.reason) > 20
+        assert c.weight == th.CRITERION_WEIGHTS[c.name]
+        assert c.favours in ("ml", "dl", "neutral")
+
+
+def test_unstructured_data_moves_toward_dl():
+    for kind in (DataKind.TEXT, DataKind.IMAGES, DataKind.AUDIO):
+        changed = replace(BASE, data_kind=kind)
+        assert score(changed) > score(BASE)
+        assert criterion(changed, "data_structure").favours == "dl"
+    assert criterion(BASE, "data_structure").favours == "ml"
+
+
+def test_more_data_moves_toward_dl_monotonically():
+    sizes = [500, 5_000, 50_000, 500_000, 5_000_000]
+    scores = [score(replace(BASE, labelled_rows=n)) for n in sizes]
+    assert scores == sorted(scores) and scores[0] < scores[-1]
+    assert criterion(replace(BASE, labelled_rows=500), "data_volume").favours == "ml"
+    assert criterion(replace(BASE, labelled_rows=5_000_000), "data_volume").favours == "dl"
+
+
+def test_volume_bands_follow_thresholds():
+    below = criterion(replace(BASE, labelled_rows=th.VOLUME_MEDIUM_ROWS - 1), "data_volume").score
+    at = criterion(replace(BASE, labelled_rows=th.VOLUME_MEDIUM_ROWS), "data_volume").score
+    assert below < at
+
+
+def test_transparency_high_moves_toward_ml():
+    high = score(replace(BASE, transparency=Transparency.HIGH))
+    low = score(replace(BASE, transparency=Transparency.LOW))
+    assert high < score(BASE) < low
+    assert criterion(replace(BASE, transparency=Transparency.LOW), "transparency").favours == "dl"
+
+
+def test_gpu_moves_toward_dl():
+    assert score(replace(BASE, gpu=True)) > score(BASE)
+    assert criterion(replace(BASE, gpu=True), "compute").favours == "dl"
+    assert criterion(BASE, "compute").favours == "ml"
+
+
+def test_feature_engineering():
+    experts = score(replace(BASE, domain_experts=True))
+    nobody = score(replace(BASE, domain_experts=False))
+    assert experts < score(BASE) < nobody
+    assert criterion(BASE, "feature_engineering").favours == "neutral"
+    assert criterion(replace(BASE, data_kind=DataKind.IMAGES), "feature_engineering").favours == "dl"
+
+
+def test_problem_complexity():
+    business = score(replace(BASE, problem_type=ProblemType.BUSINESS_PREDICTION))
+    vision = score(replace(BASE, problem_type=ProblemType.VISION))
+    assert business < score(BASE) < vision
+
+
+def test_vote_outcomes_and_confidence():
+    tabular = recommend(Answers(labelled_rows=2_000, transparency=Transparency.HIGH, problem_type=ProblemType.BUSINESS_PREDICTION))
+    assert tabular.choice == "ml" and tabular.confidence > 0.75
+    images = recommend(Answers(data_kind=DataKind.IMAGES, labelled_rows=2_000_000, transparency=Transparency.LOW, gpu=True, problem_type=ProblemType.VISION))
+    assert images.choice == "dl" and images.confidence > 0.75
+    close = recommend(Answers(labelled_rows=200_000, transparency=Transparency.LOW, gpu=True))
+    assert close.choice == "either"
+    assert 0.5 <= close.confidence <= 1.0
+    for rec in (tabular, images, close):
+        weighted = sum(c.contribution for c in rec.criteria) / sum(c.weight for c in rec.criteria)
+        assert rec.score == pytest.approx(weighted)
+
+
+def test_what_if_names_changes_that_flip():
+    answers = Answers(labelled_rows=200_000, transparency=Transparency.LOW, gpu=True)
+    flips = what_would_flip(answers)
+    assert flips, "a close call must be flippable"
+    for flip in flips:
+        assert recommend(flip.answers).choice == flip.choice != recommend(answers).choice
+    assert any(f.description == "without a GPU" for f in flips)
+
+
+def test_what_if_offers_pairs_when_no_single_actionable_change_flips():
+    answers = Answers(labelled_rows=5_000)
+    flips = what_would_flip(answers)
+    assert any(" and " in f.description for f in flips)
+    assert all(recommend(f.answers).choice != "ml" for f in flips)
+
+
+def test_answers_from_profile_and_overrides(signal_table):
+    profile = profile_dataset(signal_table)
+    answers = answers_from_profile(profile)
+    assert answers.data_kind is DataKind.TABULAR
+    assert answers.labelled_rows == len(signal_table)
+    assert answers.problem_type is ProblemType.BUSINESS_PREDICTION
+    changed = answers_from_profile(profile, gpu=True, transparency=Transparency.HIGH, labelled_rows=None)
+    assert changed.gpu and changed.transparency is Transparency.HIGH
+    assert changed.labelled_rows == len(signal_table)
+
+
+def test_text_columns_suggest_text_data():
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "review": [f"this product was really quite good number {i}" for i in range(40)],
+        "stars": ["good", "bad"] * 20,
+    })
+    answers = answers_from_profile(profile_dataset(frame, "stars"))
+    assert answers.data_kind is DataKind.TEXT
+    assert recommend(answers).score > recommend(replace(answers, data_kind=DataKind.TABULAR)).score
+
+
+def test_to_dict_contract():
+    payload = recommend(BASE).to_dict()
+    assert payload["recommendation"] in ("ml", "dl", "either")
+    assert 0.0 <= payload["confidence"] <= 1.0
+    for c in payload["criteria"]:
+        assert set(c) >= {"name", "value", "favours", "weight", "reason"}
