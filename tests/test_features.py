@@ -1,0 +1,53 @@
+"""engine.features: one encoding for both families, names traceable to columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.features import PART_SEPARATOR, DateParts, make_preprocessor, original_column
+from engine.profile import profile_dataset
+
+
+def _frame() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 120
+    return pd.DataFrame({
+        "amount": rng.normal(size=n),
+        "plan_type": rng.choice(["basic", "pro_plus", "team"], n),
+        "joined": pd.date_range("2021-03-01", periods=n, freq="7D").strftime("%Y-%m-%d"),
+        "flag": rng.choice([True, False], n),
+        "label": rng.choice(["a", "b"], n),
+    })
+
+
+def test_encoded_names_map_back_to_original_columns():
+    frame = _frame()
+    profile = profile_dataset(frame, "label")
+    for for_network in (False, True):
+        prep = make_preprocessor(profile, for_network=for_network).fit(frame[profile.feature_columns])
+        names = [str(n) for n in prep.get_feature_names_out()]
+        assert {original_column(n) for n in names} == {"amount", "plan_type", "joined", "flag"}
+        assert f"plan_type{PART_SEPARATOR}pro_plus" in names  # underscores in values stay unambiguous
+        matrix = prep.transform(frame[profile.feature_columns])
+        assert matrix.shape == (len(frame), len(names))
+
+
+def test_network_inputs_are_imputed_and_standardised():
+    frame = _frame()
+    frame.loc[::4, "amount"] = np.nan
+    frame.loc[::6, "plan_type"] = np.nan
+    profile = profile_dataset(frame, "label")
+    network = make_preprocessor(profile, for_network=True).fit(frame[profile.feature_columns])
+    matrix = network.transform(frame[profile.feature_columns]).astype(float)
+    assert np.isfinite(matrix).all()
+    trees = make_preprocessor(profile, for_network=False).fit(frame[profile.feature_columns])
+    assert np.isnan(trees.transform(frame[profile.feature_columns]).astype(float)).any()  # LightGBM handles NaN
+
+
+def test_date_parts():
+    parts = DateParts().fit(pd.DataFrame({"d": ["2024-02-29", "not a date"]}))
+    values = parts.transform(pd.DataFrame({"d": ["2024-02-29", "not a date"]}))
+    assert values[0, 1] == 2 and values[0, 2] == 3  # February, a Thursday
+    assert np.isnan(values[1]).all()
+    assert list(parts.get_feature_names_out()) == [f"d{PART_SEPARATOR}{p}" for p in DateParts.PARTS]

@@ -1,0 +1,72 @@
+"""engine.pipeline: the whole flow in-process, as the pages and benchmarks call it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.data import DataError
+from engine.pipeline import advise, compare
+from engine.recommend import Transparency
+from tests.conftest import make_signal_table
+
+
+def test_advise_with_overrides(signal_table):
+    advice = advise(signal_table, transparency=Transparency.LOW, gpu=True)
+    assert advice.profile.target == "target"
+    assert advice.answers.gpu and advice.answers.transparency is Transparency.LOW
+    payload = advice.to_dict()
+    assert payload["recommendation"] == advice.recommendation.choice
+    assert payload["profile"]["task"] == "binary"
+    assert all({"change", "recommendation"} <= set(f) for f in payload["what_would_flip"])
+
+
+def test_advise_rejects_tables_without_features():
+    frame = pd.DataFrame({"row_id": range(50), "target": ["a", "b"] * 25})
+    with pytest.raises(DataError, match="no usable feature"):
+        advise(frame)
+
+
+def test_compare_reports_progress_and_results():
+    frame = make_signal_table(rows=500)
+    frame.loc[::10, "target"] = np.nan
+    frame["ticket"] = [f"T-{i:05d}" for i in range(len(frame))]
+    updates: list[tuple[str, float]] = []
+    result = compare(frame, "target", shap_rows=40, max_seconds=30, progress=lambda m, f: updates.append((m, f)))
+    fractions = [f for _, f in updates]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
+    assert any("epoch" in message for message, _ in updates)
+    assert result.split.to_dict()["train_rows"] + result.split.to_dict()["test_rows"] == 450
+    assert any("50 rows without a target" in note for note in result.notes)
+    assert any("ticket (identifier)" in note for note in result.notes)
+    assert any("sample of 40" in note for note in result.notes)
+    assert len(result.explained_rows) == 40
+    assert result.explanations["ml"].values.shape[0] == result.explanations["dl"].values.shape[0] == 40
+    assert set(result.stage_seconds) >= {"train_ml", "train_dl", "explain_ml", "explain_dl"}
+    payload = result.to_dict()
+    assert payload["winner"] == result.verdict.winner
+    assert payload["agreed_with_recommendation"] == result.agreed_with_recommendation
+
+
+@pytest.mark.parametrize(
+    ("choice", "winner", "agreed"),
+    [("ml", "ml", True), ("ml", "tie", True), ("ml", "dl", False), ("dl", "dl", True),
+     ("dl", "ml", False), ("either", "tie", True), ("either", "ml", False)],
+)
+def test_agreement_rule(choice, winner, agreed):
+    from types import SimpleNamespace
+
+    from engine.pipeline import ComparisonResult
+
+    advice = SimpleNamespace(recommendation=SimpleNamespace(choice=choice))
+    result = ComparisonResult(advice=advice, split=None, ml=None, dl=None, verdict=SimpleNamespace(winner=winner),
+                              explanations={}, agreement=None, explained_rows=pd.DataFrame(), classes=None)
+    assert result.agreed_with_recommendation is agreed
+
+
+def test_compare_rejects_bad_budgets(signal_table):
+    with pytest.raises(DataError, match="time budget"):
+        compare(signal_table, max_seconds=0)
+    with pytest.raises(DataError, match="SHAP sample"):
+        compare(signal_table, shap_rows=0)
