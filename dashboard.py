@@ -24,8 +24,8 @@ page = st.navigation([
     st.Page(state.PAGES["explain"], title="Explanations", icon=":material/insights:", url_path="explanations"),
 ])
 
-# The sidebar is drawn before the page (so it shows even if a page stops early)
-# and redrawn after it, so a dataset loaded or a model trained on this run shows at once.
+# The sidebar is drawn before the page (so it is there while a page works) and
+# redrawn after it, so a dataset loaded or a model trained on this run shows at once.
 with st.sidebar:
     sidebar = st.empty()
 with sidebar.container():

@@ -74,7 +74,7 @@ def safe_text(value: object, limit: int | None = 60) -> str:
     text = str(value)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
-    return html.escape(text, quote=True)
+    return html.escape(text, quote=False)  # plotly.js decodes &amp; &lt; &gt; but shows &quot; literally
 
 
 def criterion_title(name: str) -> str:
@@ -342,7 +342,8 @@ def beeswarm(explanation: ModelExplanation, rows: pd.DataFrame, output: int, fam
     figure.update_yaxes(tickvals=list(range(len(order))), ticktext=[safe_text(explanation.columns[j], 40) for j in order],
                         autorange="reversed", zeroline=False, showgrid=False)
     figure.update_xaxes(title="SHAP value (effect on the model output)")
-    figure.update_layout(showlegend=bool(grey_x), legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
+    figure.update_layout(showlegend=bool(grey_x),
+                         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=11)))
     return figure
 
 
@@ -433,7 +434,7 @@ def waterfall(
     ))
     path = base + np.cumsum([0.0, *amounts[:-1]])
     low, high = float(min(path.min(), final)), float(max(path.max(), final))
-    pad = 0.18 * ((high - low) or 1.0)
+    pad = 0.25 * ((high - low) or 1.0)
     figure.add_vline(x=base, line_dash="dot", line_color="#4a5568")
     figure.update_yaxes(type="category", automargin=True)
     figure.update_xaxes(title=f"model output (dotted line: base value {base:.3g})", range=[low - pad, high + pad])

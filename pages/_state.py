@@ -78,9 +78,15 @@ class Run:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=$:&@\"'^%])")
 
 
+# GitHub-flavoured Markdown links bare URLs, www. names and e-mail addresses even when their
+# punctuation is escaped; an invisible word joiner (U+2060) breaks the pattern, not the text.
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
+
+
 def esc(text: object) -> str:
     """User text made inert for st.markdown (and every element that renders Markdown)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    joined = _AUTOLINK.sub(lambda m: m.group(1)[0] + "\u2060" + m.group(1)[1:], str(text))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", joined).replace("\n", " ")
 
 
 def show_error(error: Exception | str) -> None:

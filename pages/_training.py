@@ -30,7 +30,7 @@ def _options() -> dict[str, Any]:
 def _keep_options() -> None:
     """Form submit callback: remember the submitted values (widget state is dropped when the page is left)."""
     options = _options()
-    for name in list(DEFAULT_OPTIONS) + (["explainer"] if _EXPLAINER else []):
+    for name in list(DEFAULT_OPTIONS) + (["explainer"] if _EXPLAINER is not None else []):
         if f"train_{name}" in st.session_state:
             options[name] = st.session_state[f"train_{name}"]
     state.set_target(st.session_state.get("train_target"))
@@ -53,7 +53,9 @@ def options_form(columns: list[str], target: str) -> dict[str, Any] | None:
         if _EXPLAINER is not None:
             choices = _explainer_choices()
             st.session_state.setdefault("train_explainer", options.get("explainer", choices[0]))
-            st.radio("SHAP explainer", choices, key="train_explainer", horizontal=True)
+            st.radio("SHAP explainer", choices, key="train_explainer", horizontal=True, format_func=_explainer_label,
+                     help="Fast: each model's own exact explainer. Shared: one SHAP definition for both models "
+                          "(same background rows and masker), slower but strictly comparable.")
         submitted = st.form_submit_button("Train both", type="primary", icon=":material/play_arrow:", on_click=_keep_options)
     return dict(_options()) if submitted else None
 
@@ -62,6 +64,10 @@ def _explainer_choices() -> list[str]:
     default = _EXPLAINER.default if _EXPLAINER is not None and _EXPLAINER.default is not inspect.Parameter.empty else None
     choices = [c for c in ("fast", "shared") if c != default]
     return ([default] if isinstance(default, str) else []) + choices
+
+
+def _explainer_label(choice: str) -> str:
+    return {"fast": "Fast (each model's own exact explainer)", "shared": "Shared (one definition for both)"}.get(choice, choice)
 
 
 def train(data: state.Dataset, options: dict[str, Any]) -> None:
@@ -110,11 +116,16 @@ def model_card(model: ModelResult, metric: str) -> None:
               help="Bootstrap 95% interval over the test rows; the baseline predicts the majority class (or the mean).")
     st.caption(f"95% interval {low:.3f} to {high:.3f} · baseline {model.baseline:.3f}")
     train_col, predict_col, size_col = st.columns(3)
-    train_col.metric("Train time", f"{model.train_seconds:.1f} s")
-    predict_col.metric("Predict / 1k rows", f"{1000 * model.predict_seconds_per_1k:.1f} ms")
+    train_col.metric("Train time", _duration(model.train_seconds))
+    predict_col.metric("Predict / 1k rows", _duration(model.predict_seconds_per_1k),
+                       help="Measured on the test rows and scaled to 1,000 rows (fixed start-up costs included).")
     size_col.metric("Model size", _size(model.size_bytes))
     for note in model.notes:
         st.caption(state.esc(note))
+
+
+def _duration(seconds: float) -> str:
+    return f"{1000 * seconds:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
 def _size(size: int) -> str:

@@ -19,7 +19,8 @@ else:
     rows = result.explained_rows
     st.caption(
         f"SHAP values of both models on the same {len(rows)} test rows, per original column "
-        f"(classic ML: {ml.explainer} explainer; deep learning: {dl.explainer} explainer). Values are in the models' "
+        f"(classic ML: {ml.explainer} explainer; deep learning: {dl.explainer} explainer; "
+        f"mode: {getattr(result, 'explainer_mode', 'fast')}). Values are in the models' "
         "raw output units: log-odds or logits for classifiers, the predicted value for regression."
     )
     for note in result.notes:

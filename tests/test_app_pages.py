@@ -1,0 +1,250 @@
+"""Every page under streamlit.testing.v1.AppTest: recommendation, scorecard, both models' metrics, explanations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).parents[1]
+APP = ROOT / "dashboard.py"
+SAMPLES = ROOT / "sample_data"
+TIMEOUT = 120
+
+
+def open_app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def frame_with(at: AppTest, column: str):
+    """The first st.dataframe shown with ``column`` (dataframes carry no key in AppTest)."""
+    for element in at.dataframe:
+        if column in element.value.columns:
+            return element.value
+    raise AssertionError(f"no table with a {column!r} column")
+
+
+def upload(at: AppTest, name: str, content: bytes) -> None:
+    at.file_uploader(key="uploader").upload(name, content, "text/csv").run()
+    assert not at.exception, at.exception
+
+
+def test_home_says_what_the_app_does_and_loads_a_sample_in_one_click() -> None:
+    at = open_app()
+    assert "classic machine learning or deep learning" in at.markdown[0].value
+    keys = {b.key for b in at.button}
+    assert {f"sample_{p.name}" for p in SAMPLES.glob("*.csv")} <= keys
+    at.button(key="sample_wine.csv").click().run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Recommend")  # the click opened the Recommend page
+    assert at.session_state["dataset"].name == "wine.csv"
+    assert metrics(at)["Recommendation"] == "Classic machine learning"
+
+
+def test_upload_gives_recommendation_scorecard_and_profile() -> None:
+    at = open_app("pages/recommend.py")
+    upload(at, "breast_cancer.csv", (SAMPLES / "breast_cancer.csv").read_bytes())
+    shown = metrics(at)
+    assert shown["Recommendation"] == "Classic machine learning"
+    assert shown["Confidence"].endswith("%") and int(shown["Confidence"][:-1]) > 50
+    assert shown["Rows"] == "569" and shown["Task"] == "binary"
+    table = frame_with(at, "criterion")
+    assert list(table["criterion"]) == ["Data structure", "Data volume", "Transparency", "Compute",
+                                         "Feature engineering", "Problem complexity"]
+    assert table.set_index("criterion").loc["Data volume", "value"] == "569 labelled rows"
+    assert all(isinstance(r, str) and r for r in table["reason"])
+    assert "Criterion scorecard: contribution to the vote" in chart_titles(at)
+    assert "Class balance of diagnosis" in chart_titles(at)
+    profile = frame_with(at, "role")
+    assert profile.set_index("column").loc["diagnosis", "role"] == "target"
+    assert "What would flip it" in " ".join(m.value for m in at.markdown)
+
+
+def test_questionnaire_alone_and_the_what_if_updates_the_advice_live() -> None:
+    at = open_app("pages/recommend.py")
+    assert metrics(at)["Recommendation"] == "Classic machine learning"  # tabular, 1,000 rows, CPU
+    at.selectbox(key="answer_data_kind").set_value("images").run()
+    at.selectbox(key="answer_problem_type").set_value("vision").run()
+    at.number_input(key="answer_labelled_rows").set_value(2_000_000).run()
+    at.toggle(key="answer_gpu").set_value(True).run()
+    assert not at.exception
+    assert metrics(at)["Recommendation"] == "Deep learning"
+    table = frame_with(at, "criterion").set_index("criterion")
+    assert table.loc["Data structure", "favours"] == "Deep learning"
+    assert table.loc["Compute", "value"] == "GPU available"
+    flips = " ".join(m.value for m in at.markdown)
+    assert "would be recommended" in flips
+
+
+def test_overriding_a_profile_answer_says_what_changed_and_can_be_reset() -> None:
+    at = open_app()
+    at.button(key="sample_wine.csv").click().run()
+    at.selectbox(key="answer_data_kind").set_value("images").run()
+    at.selectbox(key="answer_problem_type").set_value("vision").run()
+    at.radio(key="answer_transparency").set_value("low").run()
+    at.toggle(key="answer_gpu").set_value(True).run()
+    assert metrics(at)["Recommendation"] == "Deep learning"
+    assert any("From the profile alone the advice is **Classic machine learning**" in i.value for i in at.info)
+    # the answers survive a trip to another page
+    at.switch_page("pages/train.py").run()
+    at.switch_page("pages/recommend.py").run()
+    assert metrics(at)["Recommendation"] == "Deep learning"
+    at.button(key="reset_answers").click().run()
+    assert metrics(at)["Recommendation"] == "Classic machine learning"
+    assert at.selectbox(key="answer_data_kind").value == "tabular"
+
+
+def test_target_override_reprofiles_the_data() -> None:
+    at = open_app("pages/recommend.py")
+    upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
+    assert at.selectbox(key="target_choice").value == "Origin"
+    assert metrics(at)["Task"] == "multiclass"
+    at.selectbox(key="target_choice").set_value("Miles_per_Gallon").run()
+    assert not at.exception
+    assert metrics(at)["Task"] == "regression"
+    assert at.session_state["target"] == "Miles_per_Gallon"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("empty.csv", b"   \n", "empty"),
+        ("image.csv", bytes(range(256)) * 40, "not a text CSV"),
+        ("one_column.csv", b"a\n1\n2\n3\n", "fewer than 2 columns"),
+        ("tiny.csv", b"x,y\n1,a\n2,b\n3,a\n", "at least"),
+    ],
+)
+def test_unusable_uploads_show_one_error_line_and_no_traceback(name: str, content: bytes, expected: str) -> None:
+    at = open_app("pages/recommend.py")
+    upload(at, name, content)
+    assert len(at.error) == 1
+    assert expected in at.error[0].value.replace("\\", "")
+    assert not at.exception
+
+
+def test_an_unusable_target_says_what_to_fix() -> None:
+    at = open_app("pages/recommend.py")
+    upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
+    at.selectbox(key="target_choice").set_value("Name").run()
+    assert not at.exception
+    message = at.error[0].value.replace("\\", "")
+    assert len(at.error) == 1 and "of target 'Name' has 1 row" in message
+    assert "Recommendation" not in metrics(at)
+
+
+@pytest.mark.parametrize("page", ["pages/train.py", "pages/explanations.py"])
+def test_pages_without_data_say_where_to_start(page: str) -> None:
+    at = open_app(page)
+    assert len(at.info) == 1 and not at.error
+    assert "Nothing trained" not in at.info[0].value or page.endswith("explanations.py")
+
+
+# --- training once, then every result view ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained() -> AppTest:
+    """Wine loaded by its sample button, both families trained from the form (short budget, 20 SHAP rows)."""
+    at = open_app()
+    at.button(key="sample_wine.csv").click().run()
+    at.switch_page("pages/train.py").run()
+    at.slider(key="train_max_seconds").set_value(2)
+    at.number_input(key="train_shap_rows").set_value(20)
+    at.button(key="FormSubmitter:train_form-Train both").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_train_page_shows_both_models_side_by_side(trained: AppTest) -> None:
+    at = trained
+    at.switch_page("pages/train.py").run()
+    assert not at.exception and not at.error
+    labels = [m.label for m in at.metric]
+    assert labels.count("Accuracy") == 2 and labels.count("Train time") == 2
+    assert labels.count("Predict / 1k rows") == 2 and labels.count("Model size") == 2
+    accuracies = [float(m.value) for m in at.metric if m.label == "Accuracy"]
+    assert all(0.0 <= a <= 1.0 for a in accuracies)
+    table = frame_with(at, "Classic ML")
+    assert list(table.columns) == ["Classic ML", "Deep learning"] and "Balanced accuracy" in table.index
+    verdict = (at.success or at.warning)[0].value
+    assert "recommendation" in verdict
+    titles = chart_titles(at)
+    for family in ("Classic ML", "Deep learning"):
+        assert f"{family}: confusion matrix" in titles
+        assert f"{family}: ROC curves (one class vs rest)" in titles
+    run = at.session_state["run"]
+    assert run.options["max_seconds"] == 2 and run.options["shap_rows"] == 20
+
+
+def test_switching_pages_never_retrains(trained: AppTest) -> None:
+    at = trained
+    before = at.session_state["run"].result
+    for page in ("pages/recommend.py", "pages/explanations.py", "pages/home.py", "pages/train.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+    assert at.session_state["run"].result is before
+    assert not at.status  # no training status box: nothing ran again
+
+
+def test_explanations_page_holds_charts_for_both_models(trained: AppTest) -> None:
+    at = trained
+    at.switch_page("pages/explanations.py").run()
+    assert not at.exception and not at.error
+    titles = chart_titles(at)
+    for family in ("Classic ML", "Deep learning"):
+        assert f"{family}: global importance (mean |SHAP|)" in titles
+        assert any(t.startswith(f"{family}: SHAP beeswarm") for t in titles)
+        assert any(t.startswith(f"{family}: this row's explanation") for t in titles)
+    assert any(t.startswith("Importance per column") for t in titles)
+    words = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Spearman rank correlation" in words and "of their top 5 columns are the same" in words
+    checks = frame_with(at, "check")
+    assert list(checks["check"]) == ["passes", "passes"]
+    # another output and another row redraw both waterfalls
+    at.selectbox(key="explain_output").set_value(2).run()
+    at.selectbox(key="explain_row").set_value(5).run()
+    assert not at.exception
+    waterfalls = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                  if "this row's explanation" in json.loads(c.proto.spec)["layout"]["title"]["text"]]
+    assert len(waterfalls) == 2
+    assert all("cultivar_2" in w["layout"]["title"]["text"] for w in waterfalls)
+
+
+def test_regression_results_seeded_into_the_session() -> None:
+    """A regression comparison put straight into session_state (as a reopened run would be)."""
+    from engine.data import read_csv_path
+    from engine.pipeline import compare
+    from pages._state import Dataset, Run
+
+    frame = read_csv_path(SAMPLES / "diabetes.csv")
+    result = compare(frame, max_seconds=1, shap_rows=10)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state["dataset"] = Dataset(name="diabetes.csv", digest="seeded", frame=frame)
+    at.session_state["run"] = Run(result=result, dataset_digest="seeded", dataset_name="diabetes.csv",
+                                  target="progression", options={}, seconds=1.0)
+    at.run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception and not at.error
+    assert [m.label for m in at.metric].count("R²") == 2
+    titles = chart_titles(at)
+    assert "Classic ML: predicted vs actual progression" in titles
+    assert "Deep learning: predicted vs actual progression" in titles
+    at.switch_page("pages/explanations.py").run()
+    assert not at.exception and not at.error
+    assert "explain_output" not in {s.key for s in at.selectbox}  # one output: nothing to choose
+    assert sum("SHAP beeswarm" in t for t in chart_titles(at)) == 2

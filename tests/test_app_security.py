@@ -1,0 +1,136 @@
+"""User strings (file and column names, values) render as plain text; sessions never share data."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).parents[1]
+APP = ROOT / "dashboard.py"
+SAMPLES = ROOT / "sample_data"
+
+HOSTILE_COLUMNS = [
+    "<script>window.__xss = 1</script>",
+    "<img src=x onerror=window.__xss=2>",
+    '=HYPERLINK("http://example.com","click")',
+    "**bold** [link](javascript:alert(1)) $x$ :red[red]",
+]
+HOSTILE_TARGET = "@SUM(1+1)<u>label</u>"
+HOSTILE_FILE = "<img src=y onerror=window.__xss=3>.csv"
+RAW_MARKUP = re.compile(r"(?<!\\)<(script|img|u|/u)\b|(?<!\\)\*\*bold|(?<!\\)\[link(?<!\\)\]|(?<!\\)\$x")
+
+
+def hostile_csv(rows: int = 90, seed: int = 0) -> bytes:
+    """A small learnable table whose column names (and one category) are markup and formulas."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({name: rng.normal(size=rows) for name in HOSTILE_COLUMNS[:3]})
+    frame[HOSTILE_COLUMNS[3]] = rng.choice(["<b>hot</b>", "=1+1", "plain"], size=rows)
+    frame[HOSTILE_TARGET] = np.where(frame[HOSTILE_COLUMNS[0]] + frame[HOSTILE_COLUMNS[1]] > 0, "<i>yes</i>", "no")
+    return frame.to_csv(index=False).encode()
+
+
+def markdown_texts(at: AppTest) -> list[str]:
+    """Everything on the page that Streamlit renders as Markdown."""
+    texts = [e.value for kind in ("markdown", "caption", "error", "info", "success", "warning", "title", "subheader")
+             for e in getattr(at, kind)]
+    return texts + [m.label for m in at.metric]
+
+
+def plotly_specs(at: AppTest) -> list[str]:
+    """Each chart's figure JSON with its text decoded (Plotly writes "<" as \\u003c)."""
+    return [json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("plotly_chart")]
+
+
+def sidebar_texts(at: AppTest) -> list[str]:
+    """The sidebar a session sees (AppTest runs only the page script after switch_page, so rerun the frame)."""
+    fresh = AppTest.from_file(str(APP), default_timeout=120)
+    for key in ("dataset", "target", "run", "answer_overrides"):
+        if key in at.session_state:
+            fresh.session_state[key] = at.session_state[key]
+    fresh.run()
+    assert not fresh.exception
+    assert_plain(fresh)
+    return [t.value for t in fresh.sidebar.text] + [c.value for c in fresh.sidebar.caption]
+
+
+def assert_plain(at: AppTest) -> None:
+    for text in markdown_texts(at):
+        assert not RAW_MARKUP.search(text), text
+        assert "://" not in text.replace("\\", ""), text  # no bare URL for Markdown to turn into a link
+
+
+def assert_inert(at: AppTest, shown: str = "&lt;u&gt;label&lt;/u&gt;") -> None:
+    assert not at.exception, at.exception
+    assert_plain(at)
+    specs = plotly_specs(at)
+    assert specs
+    for spec in specs:
+        for fragment in ("<script", "<img", "<u>", "<i>yes", "<b>hot"):
+            assert fragment not in spec, fragment
+    # the names are there, escaped, not dropped
+    assert any(shown in spec for spec in specs)
+
+
+def test_hostile_names_render_as_text_on_every_page() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page("pages/recommend.py").run()
+    at.file_uploader(key="uploader").upload(HOSTILE_FILE, hostile_csv(), "text/csv").run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["dataset"].name == HOSTILE_FILE
+    assert at.selectbox(key="target_choice").value == HOSTILE_TARGET
+    assert_inert(at)
+    assert HOSTILE_FILE in sidebar_texts(at)  # the sidebar shows the name as plain text
+    at.switch_page("pages/train.py").run()
+    at.slider(key="train_max_seconds").set_value(2)
+    at.number_input(key="train_shap_rows").set_value(10)
+    at.button(key="FormSubmitter:train_form-Train both").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert [m.label for m in at.metric].count("Accuracy") == 2
+    assert_inert(at, shown="&lt;i&gt;yes&lt;/i&gt;")  # the class names in the confusion matrices
+    at.switch_page("pages/explanations.py").run()
+    assert_inert(at, shown="&lt;script&gt;window.__xss = 1&lt;/script&gt;")
+    assert HOSTILE_TARGET in sidebar_texts(at)
+    specs = " ".join(plotly_specs(at))
+    assert "&lt;img src=x onerror=window.__xss=2&gt;" in specs
+    assert "=HYPERLINK(" in specs  # formulas are just text in a chart
+
+
+def test_markdown_escaping_neutralises_markup() -> None:
+    from pages._state import esc
+
+    for text in [*HOSTILE_COLUMNS, HOSTILE_TARGET, HOSTILE_FILE]:
+        escaped = esc(text)
+        assert not RAW_MARKUP.search(escaped)
+        assert re.sub(r"\\(.)", r"\1", escaped).replace("\u2060", "") == text  # nothing lost, only escaped
+
+
+def test_two_sessions_see_only_their_own_data() -> None:
+    first = AppTest.from_file(str(APP), default_timeout=120).run()
+    second = AppTest.from_file(str(APP), default_timeout=120).run()
+    for at in (first, second):
+        at.switch_page("pages/recommend.py").run()
+    first.file_uploader(key="uploader").upload("wine.csv", (SAMPLES / "wine.csv").read_bytes(), "text/csv")
+    second.file_uploader(key="uploader").upload(HOSTILE_FILE, hostile_csv(), "text/csv")
+    first.run()
+    second.run()
+    # the same file again in another session comes from the shared parse cache, as a private copy
+    third = AppTest.from_file(str(APP), default_timeout=120).run()
+    third.switch_page("pages/recommend.py").run()
+    third.file_uploader(key="uploader").upload("wine copy.csv", (SAMPLES / "wine.csv").read_bytes(), "text/csv").run()
+    third.session_state["dataset"].frame.drop(columns=["alcohol"], inplace=True)
+    for at, name, mine, theirs in (
+        (first, "wine.csv", "alcohol", HOSTILE_TARGET),
+        (second, HOSTILE_FILE, HOSTILE_TARGET, "alcohol"),
+    ):
+        at.run()
+        assert not at.exception
+        assert at.session_state["dataset"].name == name
+        assert name in sidebar_texts(at)
+        columns = [c for c in at.selectbox(key="target_choice").options]
+        assert mine in columns and theirs not in columns
+    assert "alcohol" in first.session_state["dataset"].frame.columns

@@ -1,0 +1,170 @@
+"""engine.charts: figures from engine results, checked against the numbers they draw."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from engine import charts
+from engine.evaluate import ModelResult, Verdict
+from engine.profile import profile_dataset
+from engine.recommend import Answers, DataKind, Transparency, recommend
+
+HOSTILE = "<b>bold</b><img src=x onerror=alert(1)>"
+
+
+def _result(family: str, predictions: list, probabilities: np.ndarray | None = None) -> ModelResult:
+    return ModelResult(
+        family=family, name=f"{family} model", metrics={"accuracy": 0.75, "f1": 0.7}, interval=(0.6, 0.9), baseline=0.5,
+        train_seconds=1.5, predict_seconds=0.01, predict_seconds_per_1k=0.1, size_bytes=2048,
+        predictions=np.asarray(predictions), probabilities=probabilities,
+    )
+
+
+def _explanation(columns: list[str], outputs: int = 1, rows: int = 8, seed: int = 0):
+    from engine.explain import ModelExplanation
+
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=(rows, len(columns), outputs)) * np.arange(len(columns), 0, -1)[None, :, None]
+    base = rng.normal(size=outputs)
+    return ModelExplanation(
+        explainer="tree", columns=columns, output_names=[f"out {i}" for i in range(outputs)], values=values,
+        base_values=base, outputs=base + values.sum(axis=1), additivity_max_error=0.0, seconds=0.1,
+    )
+
+
+def _spec(figure: go.Figure) -> str:
+    return json.dumps(figure.to_plotly_json(), default=str)
+
+
+def test_scorecard_draws_each_criterion_contribution_with_its_reason() -> None:
+    rec = recommend(Answers(data_kind=DataKind.TABULAR, labelled_rows=500, transparency=Transparency.HIGH))
+    figure = charts.scorecard(rec)
+    bar = figure.data[0]
+    assert list(bar.y) == [charts.criterion_title(c.name) for c in rec.criteria]
+    assert list(bar.x) == pytest.approx([c.score * c.weight for c in rec.criteria])
+    for criterion, hover in zip(rec.criteria, bar.hovertext):
+        assert criterion.reason.split()[0] in hover
+    # every criterion here favours classic ML except the unknown feature engineering (neutral)
+    colours = dict(zip(bar.y, bar.marker.color))
+    assert colours["Data structure"] == charts.FAMILY_COLOURS["ml"]
+    assert colours["Feature engineering"] == charts.FAMILY_COLOURS["neutral"]
+    table = charts.scorecard_table(rec)
+    assert len(table) == 6 and {"criterion", "value", "favours", "weight", "reason"} <= set(table.columns)
+
+
+def test_profile_table_and_class_balance(signal_table: pd.DataFrame) -> None:
+    profile = profile_dataset(signal_table, "target")
+    table = charts.profile_table(profile)
+    assert list(table["column"]) == list(signal_table.columns)
+    assert table.set_index("column").loc["target", "role"] == "target"
+    figure = charts.class_balance(profile)
+    assert sum(figure.data[0].x) == pytest.approx(100.0)
+
+
+def test_confusion_matrix_counts_every_test_row() -> None:
+    truth = ["a", "a", "b", "b", "b"]
+    figure = charts.confusion_matrix(truth, _result("ml", ["a", "b", "b", "b", "a"]), ["a", "b"])
+    counts = np.asarray(figure.data[0].text)
+    assert counts.tolist() == [[1, 1], [1, 2]]
+    assert counts.sum() == len(truth)
+
+
+def test_roc_curves_one_for_binary_one_per_class_for_multiclass() -> None:
+    truth = ["n", "y", "n", "y", "y", "n"]
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.55, 0.45], [0.8, 0.2]])
+    binary = charts.roc_curves(truth, _result("dl", ["n", "y", "n", "y", "n", "n"], probabilities), ["n", "y"])
+    assert len(binary.data) == 2 and "AUC 1.000" in binary.data[1].name  # chance line + the positive class
+    truth3 = ["a", "b", "c", "a", "b", "c"]
+    p3 = np.eye(3)[[0, 1, 2, 0, 1, 2]] * 0.7 + 0.1
+    multi = charts.roc_curves(truth3, _result("ml", truth3, p3), ["a", "b", "c"])
+    assert len(multi.data) == 4
+    with pytest.raises(ValueError):
+        charts.roc_curves(truth, _result("ml", truth), ["n", "y"])
+
+
+def test_predicted_vs_actual_plots_each_row() -> None:
+    figure = charts.predicted_vs_actual([1.0, 2.0, 3.0], _result("ml", [1.1, 1.9, 3.2]), "price")
+    assert list(figure.data[1].x) == [1.0, 2.0, 3.0]
+    assert list(figure.data[1].y) == pytest.approx([1.1, 1.9, 3.2])
+
+
+def test_metric_and_cost_tables_put_both_families_side_by_side() -> None:
+    ml, dl = _result("ml", [1]), _result("dl", [1])
+    assert list(charts.metrics_table(ml, dl).columns) == ["Classic ML", "Deep learning"]
+    costs = charts.costs_table(ml, dl)
+    assert costs.loc["model size (KiB)", "Classic ML"] == pytest.approx(2.0)
+    assert costs.loc["predict time per 1,000 rows (ms)", "Deep learning"] == pytest.approx(100.0)
+
+
+def test_importance_bars_are_sorted_and_escape_user_names() -> None:
+    explanation = _explanation(["first", HOSTILE, "third"])
+    figure = charts.importance_bars(explanation, "ml")
+    importance = list(explanation.global_importance.values())
+    assert list(figure.data[0].x) == pytest.approx(importance)
+    spec = _spec(figure)
+    assert "<img" not in spec and "<b>bold" not in spec
+    assert "&lt;img src=x onerror=alert(1)&gt;" in spec
+
+
+def test_beeswarm_has_a_point_per_row_and_column_and_greys_categories() -> None:
+    columns = ["size", "colour", "weight"]
+    explanation = _explanation(columns, outputs=2, rows=10)
+    rows = pd.DataFrame({"size": np.arange(10.0), "colour": list("rgbrgbrgbr"), "weight": np.linspace(0, 1, 10)})
+    figure = charts.beeswarm(explanation, rows, output=1, family="dl")
+    coloured, grey = figure.data
+    assert len(coloured.x) == 20 and len(grey.x) == 10  # numeric columns coloured, the category grey
+    assert sorted(np.round(grey.x, 9)) == sorted(np.round(explanation.values[:, 1, 1], 9))
+
+
+def test_waterfall_walks_from_base_value_to_model_output() -> None:
+    columns = [f"c{i}" for i in range(14)]
+    explanation = _explanation(columns, outputs=3, rows=4)
+    row_values = pd.Series({c: i for i, c in enumerate(columns)})
+    figure = charts.waterfall(explanation, row=2, output=1, row_values=row_values, family="ml", top=10)
+    trace = figure.data[0]
+    assert trace.base == pytest.approx(explanation.base_values[1])
+    relative = [x for x, m in zip(trace.x, trace.measure) if m == "relative"]
+    assert len(relative) == 11  # 10 shown columns + the other 4 summed
+    assert trace.base + sum(relative) == pytest.approx(explanation.outputs[2, 1])
+    assert trace.text[-1] == f"{explanation.outputs[2, 1]:.3g}"
+
+
+def test_agreement_scatter_and_its_words() -> None:
+    from engine.explain import agreement
+
+    ml = _explanation(["a", "b", "c", "d", "e", "f"], seed=1)
+    dl = _explanation(["a", "b", "c", "d", "e", "f"], seed=2)
+    result = agreement(ml, dl)
+    figure = charts.agreement_scatter(ml, dl, result)
+    assert len(figure.data[1].x) == 6
+    assert sum(figure.data[1].x) == pytest.approx(100.0)
+    words = charts.describe_agreement(result, ml, dl)
+    assert f"{result.spearman:.2f}" in words and f"{result.top5_overlap} of their top 5" in words
+
+
+def test_verdict_sentence_names_winner_margin_and_agreement() -> None:
+    verdict = Verdict(winner="ml", metric="accuracy", difference=0.034, interval=(0.01, 0.06), rule="")
+    text = charts.describe_verdict(verdict, "ml", agreed=True)
+    assert text.startswith("Classic ML won by 3.4 points of accuracy") and "agrees with the recommendation" in text
+    tie = charts.describe_verdict(Verdict("tie", "r2", 0.001, (-0.01, 0.02), ""), "dl", agreed=True)
+    assert tie.startswith("A tie") and "deep learning" in tie
+
+
+def test_charts_import_neither_streamlit_nor_torch_nor_shap(root) -> None:
+    code = "import sys, engine.charts; print(sorted(m for m in ('streamlit', 'torch', 'shap') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    offenders = [p.name for p in (root / "engine").rglob("*.py") if "import streamlit" in p.read_text() or "from streamlit" in p.read_text()]
+    assert offenders == []
+
+
+def test_safe_text_escapes_only_what_plotly_decodes() -> None:
+    assert charts.safe_text('<a href="x">&') == '&lt;a href="x"&gt;&amp;'  # plotly.js shows &quot; literally
+    assert charts.safe_text("x" * 100, limit=10) == "x" * 9 + "…"

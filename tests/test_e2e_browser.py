@@ -1,0 +1,238 @@
+"""End to end in a real browser: `streamlit run dashboard.py` headless, driven by Chromium through Playwright.
+
+One server on a free port for the module; screenshots of every page go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.test_app_security import HOSTILE_COLUMNS, HOSTILE_FILE, HOSTILE_TARGET, hostile_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_data"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1400, "height": 2400}
+STARTUP_SECONDS = 90
+TRAIN_TIMEOUT_MS = 240_000
+# Catches script injection: any alert or executed handler sets window.__xss.
+XSS_PROBE = "window.__xss = 0; window.alert = () => { window.__xss = 'alert'; };"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """`streamlit run dashboard.py` on a free localhost port; always stopped at the end."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    log = open(ARTIFACTS / "e2e-server.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            assert process.poll() is None, f"streamlit exited early; see {log.name}"
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "streamlit did not answer /_stcore/health in time"
+            time.sleep(0.5)
+        yield url
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
+    """A fresh browser context (its own Streamlit session) with an XSS probe and a dialog log."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(XSS_PROBE)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(url)
+    page.get_by_text("Start with a sample dataset").wait_for(timeout=60_000)
+    return page, dialogs
+
+
+def go_to(page: Page, title: str) -> None:
+    """Navigate inside the app (a reload would start a new session)."""
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
+
+
+def upload(page: Page, name: str, content: bytes) -> None:
+    go_to(page, "Recommend")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": content}])
+
+
+IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                && !document.querySelector('[data-stale="true"]')"""
+
+
+def wait_idle(page: Page) -> None:
+    """Until the script run is over: no "running" widget and no stale elements of the last run left."""
+    for _ in range(2):  # twice, a moment apart, so a rerun that is just starting is not missed
+        page.wait_for_timeout(400)
+        page.wait_for_function(IDLE, timeout=TRAIN_TIMEOUT_MS)
+
+
+def start_training(page: Page, shap_rows: int) -> None:
+    go_to(page, "Train & compare")
+    slider = page.get_by_role("slider").first
+    slider.wait_for(timeout=60_000)
+    slider.focus()
+    page.keyboard.press("Home")  # the shortest budget (2 s per family)
+    page.get_by_label("Test rows to explain with SHAP", exact=True).fill(str(shap_rows))
+    page.get_by_role("button", name="Train both").click()
+
+
+def chart_titles(page: Page) -> list[str]:
+    return page.locator(".js-plotly-plot .gtitle").all_text_contents()
+
+
+def metric_labels(page: Page) -> list[str]:
+    return page.locator('[data-testid="stMetricLabel"]').all_text_contents()
+
+
+def sidebar_text(page: Page) -> str:
+    return page.locator('[data-testid="stSidebarUserContent"]').inner_text()
+
+
+def shot(page: Page, name: str, height: int = VIEWPORT["height"]) -> None:
+    """A screenshot in a tall viewport (Streamlit scrolls inside an inner container, so full_page would not help)."""
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+    page.wait_for_timeout(800)  # let Plotly finish drawing (and redraw at the new size)
+    page.screenshot(path=str(ARTIFACTS / name))
+
+
+def assert_no_injection(page: Page, dialogs: list[str]) -> None:
+    assert page.evaluate("window.__xss") == 0
+    assert dialogs == []
+    assert page.locator("img[src='x'], img[src='y'], u, script:has-text('__xss')").count() == 0
+    assert page.locator("a[href*='example.com'], a[href^='javascript']").count() == 0
+
+
+def test_upload_recommend_train_and_explain_in_a_browser(server: str, browser: Browser) -> None:
+    page, dialogs = open_page(browser, server)
+    shot(page, "01-home.png")
+
+    started = time.perf_counter()
+    upload(page, "breast_cancer.csv", (SAMPLES / "breast_cancer.csv").read_bytes())
+    page.get_by_text("What the data looks like").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.locator('[data-testid="stMetricValue"]', has_text="Classic machine learning").count() == 1
+    assert "Criterion scorecard: contribution to the vote" in chart_titles(page)
+    assert "breast_cancer.csv" in sidebar_text(page)
+    shot(page, "02-recommend.png")
+
+    start_training(page, shap_rows=40)
+    # progress is visible while it trains: the status box lists the steps as they happen
+    page.locator('[data-testid="stExpander"]', has_text="Training the classic ML model").wait_for(timeout=60_000)
+    page.get_by_text("All metrics on the same test rows").wait_for(timeout=TRAIN_TIMEOUT_MS)
+    wait_idle(page)
+    labels = metric_labels(page)
+    assert labels.count("Accuracy") == 2 and labels.count("Train time") == 2
+    titles = chart_titles(page)
+    assert {"Classic ML: confusion matrix", "Deep learning: confusion matrix"} <= set(titles)
+    assert "done in" in sidebar_text(page)
+    shot(page, "03-train-and-compare.png")
+
+    go_to(page, "Explanations")
+    page.get_by_text("Additivity check").wait_for(timeout=60_000)
+    wait_idle(page)
+    elapsed = time.perf_counter() - started
+    titles = chart_titles(page)
+    for family in ("Classic ML", "Deep learning"):
+        assert f"{family}: global importance (mean |SHAP|)" in titles
+        assert any(t.startswith(f"{family}: SHAP beeswarm") for t in titles)
+        assert any(t.startswith(f"{family}: this row's explanation") for t in titles)
+    assert page.locator('[data-testid="stAlert"]').count() == 0  # no error boxes anywhere
+    assert_no_injection(page, dialogs)
+    shot(page, "04-explanations.png", height=3400)
+    (ARTIFACTS / "e2e-timing.txt").write_text(f"breast_cancer.csv upload to explanations: {elapsed:.1f} s\n")
+
+
+def test_two_sessions_at_once_see_only_their_own_data_and_hostile_names_stay_text(server: str, browser: Browser) -> None:
+    hostile, hostile_dialogs = open_page(browser, server)
+    wine, wine_dialogs = open_page(browser, server)
+    upload(hostile, HOSTILE_FILE, hostile_csv())
+    upload(wine, "wine.csv", (SAMPLES / "wine.csv").read_bytes())
+    for page in (hostile, wine):
+        page.get_by_text("What the data looks like").wait_for(timeout=60_000)
+        wait_idle(page)
+
+    # each session sees its own file, and the hostile names as literal text
+    assert HOSTILE_FILE in sidebar_text(hostile) and "wine.csv" not in sidebar_text(hostile)
+    assert "wine.csv" in sidebar_text(wine) and HOSTILE_FILE not in sidebar_text(wine)
+    assert f"Class balance of {HOSTILE_TARGET}" in chart_titles(hostile)
+    assert "Class balance of cultivar" in chart_titles(wine)
+    assert_no_injection(hostile, hostile_dialogs)
+    shot(hostile, "05-hostile-recommend.png")
+
+    # both train at the same time
+    start_training(hostile, shap_rows=10)
+    start_training(wine, shap_rows=10)
+    for page in (hostile, wine):
+        page.get_by_text("All metrics on the same test rows").wait_for(timeout=TRAIN_TIMEOUT_MS)
+        wait_idle(page)
+        assert metric_labels(page).count("Accuracy") == 2
+        go_to(page, "Explanations")
+        page.get_by_text("Additivity check").wait_for(timeout=60_000)
+        wait_idle(page)
+
+    hostile_svg = " ".join(hostile.locator(".js-plotly-plot svg").all_text_contents())
+    wine_svg = " ".join(wine.locator(".js-plotly-plot svg").all_text_contents())
+    for name in HOSTILE_COLUMNS[:3]:
+        assert name in hostile_svg  # shown literally in the charts
+        assert name not in wine_svg
+    assert "flavanoids" in wine_svg and "flavanoids" not in hostile_svg
+    assert_no_injection(hostile, hostile_dialogs)
+    assert_no_injection(wine, wine_dialogs)
+    shot(hostile, "06-hostile-explanations.png", height=3000)
+    shot(wine, "07-second-session-explanations.png", height=3400)
