@@ -30,7 +30,7 @@ def make_ml_model(profile: DatasetProfile, *, kind: str = "boosting", seed: int 
     """
     if kind == "boosting":
         params = dict(
-            n_estimators=400, learning_rate=0.05, num_leaves=31, min_child_samples=10,
+            n_estimators=200, learning_rate=0.05, num_leaves=31, min_child_samples=20,
             subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
             random_state=seed, n_jobs=n_jobs, deterministic=True, force_row_wise=True, verbosity=-1,
         )
