@@ -2,6 +2,10 @@
 
 Success prints one JSON object on stdout and exits 0. Unusable input prints
 one ``error:`` line on stderr and exits 2; nothing is written anywhere.
+
+``python -m engine track-record [--json] [--datasets A.csv ...]`` runs
+recommend + compare over the sample datasets (or the given files) and prints
+how often the advice matched the measurement (see :mod:`engine.track_record`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,12 @@ import json
 import math
 import os
 import sys
+import time
 from typing import Any, Iterator, NoReturn
+
+# Idle OpenMP threads sleep instead of spinning (see engine.pipeline); set
+# before anything loads an OpenMP runtime.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from engine import thresholds as th
 from engine.data import DataError, read_csv_path
@@ -48,17 +57,28 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--max-seconds", type=_positive_float, default=th.DEFAULT_MAX_SECONDS, help="training budget per family")
     compare.add_argument("--shap-rows", type=_positive_int, default=th.DEFAULT_SHAP_ROWS, help="test rows to explain with SHAP")
     compare.add_argument("--ml-model", choices=["boosting", "linear"], default="boosting", help="the classic ML model")
+    compare.add_argument(
+        "--explainer", choices=["fast", "shared"], default="fast",
+        help="fast: each model's fastest exact SHAP explainer; shared: one SHAP definition for both "
+        "(same background rows, same masker, same raw scale)",
+    )
+    track = commands.add_parser("track-record", help="recommend + compare over sample datasets: how often was the advice right?")
+    track.add_argument("--datasets", nargs="+", metavar="CSV", help="CSV files (default: every file in sample_data/)")
+    track.add_argument("--seed", type=int, default=0, help="random seed for each comparison")
+    track.add_argument("--max-seconds", type=_positive_float, default=th.DEFAULT_MAX_SECONDS, help="training budget per family")
+    track.add_argument("--shap-rows", type=_positive_int, default=th.TRACK_RECORD_SHAP_ROWS, help="test rows to explain per dataset")
+    track.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     overrides: dict[str, Any] = {}
-    if args.transparency:
+    if getattr(args, "transparency", None):
         from engine.recommend import Transparency
 
         overrides["transparency"] = Transparency(args.transparency)
-    if args.gpu:
+    if getattr(args, "gpu", None):
         overrides["gpu"] = True
     try:
         with _stdout_to_stderr():
@@ -71,21 +91,34 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: internal error ({type(error).__name__}: {_one_line(str(error))}); set ENGINE_DEBUG=1 for details", file=sys.stderr)
         return EXIT_INTERNAL
-    sys.stdout.write(json.dumps(_json_safe(payload), ensure_ascii=False) + "\n")
+    if args.command == "track-record" and not args.json:
+        from engine.track_record import format_table
+
+        sys.stdout.write(format_table(payload) + "\n")
+    else:
+        sys.stdout.write(json.dumps(_json_safe(payload), ensure_ascii=False) + "\n")
     sys.stdout.flush()
     return 0
 
 
 def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
+    if args.command == "track-record":
+        from engine.track_record import track_record
+
+        return track_record(args.datasets, seed=args.seed, max_seconds=args.max_seconds, shap_rows=args.shap_rows).to_dict()
+
     from engine.pipeline import advise, compare
 
+    start = time.perf_counter()
     frame = read_csv_path(args.data)
+    load_seconds = time.perf_counter() - start
     if args.command == "recommend":
         return advise(frame, args.target, **overrides).to_dict()
     result = compare(
         frame, args.target, seed=args.seed, max_seconds=args.max_seconds,
-        shap_rows=args.shap_rows, ml_kind=args.ml_model, **overrides,
+        shap_rows=args.shap_rows, ml_kind=args.ml_model, explainer=args.explainer, **overrides,
     )
+    result.stage_seconds = {"load": load_seconds} | result.stage_seconds
     return result.to_dict()
 
 

@@ -6,6 +6,7 @@ The command line, the pages and the benchmarks all call :func:`advise` and
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -19,6 +20,14 @@ from engine.profile import DatasetProfile, profile_dataset
 from engine.recommend import Answers, Flip, Recommendation, answers_from_profile, recommend, what_would_flip
 
 __all__ = ["Advice", "ComparisonResult", "Progress", "advise", "compare", "timed_stages"]
+
+# LightGBM, scikit-learn and torch each run an OpenMP thread pool. By default
+# idle OpenMP threads spin; on a small shared machine (2 cores, another process
+# busy) spinning pools starve each other and a 1-second LightGBM fit took 150 s
+# in our benchmark. Sleeping idle threads cost almost nothing when the machine
+# is quiet. OpenMP reads this once, when its runtime loads (torch, lightgbm and
+# scikit-learn are imported lazily below), and a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 #: Progress callback: (message, overall fraction done in 0..1).
 Progress = Callable[[str, float], None]
@@ -56,6 +65,7 @@ class ComparisonResult:
     models: dict[str, Any] = field(repr=False, default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    explainer_mode: str = "fast"  # "fast" | "shared" (engine.explain.EXPLAINER_MODES)
 
     @property
     def agreed_with_recommendation(self) -> bool:
@@ -82,6 +92,7 @@ class ComparisonResult:
                 "dl": self.explanations["dl"].to_dict(),
                 "agreement": self.agreement.to_dict(),
                 "rows_explained": len(self.explained_rows),
+                "mode": self.explainer_mode,
             },
             "stage_seconds": self.stage_seconds,
             "notes": self.notes,
@@ -90,11 +101,21 @@ class ComparisonResult:
 
 def advise(frame: pd.DataFrame, target: str | None = None, **answer_overrides: Any) -> Advice:
     """Profile ``frame`` and recommend from the criteria; answers can be overridden by keyword."""
+    return _timed_advise(frame, target, {}, **answer_overrides)
+
+
+def _timed_advise(frame: pd.DataFrame, target: str | None, stages: dict[str, float], **answer_overrides: Any) -> Advice:
+    """:func:`advise`, writing the seconds of its "profile" and "recommend" stages into ``stages``."""
+    start = time.perf_counter()
     profile = profile_dataset(frame, target)
+    stages["profile"] = time.perf_counter() - start
     if not profile.feature_columns:
         raise DataError("no usable feature columns (every other column is an identifier, free text or constant)")
+    start = time.perf_counter()
     answers = answers_from_profile(profile, **answer_overrides)
-    return Advice(profile=profile, answers=answers, recommendation=recommend(answers), flips=what_would_flip(answers))
+    advice = Advice(profile=profile, answers=answers, recommendation=recommend(answers), flips=what_would_flip(answers))
+    stages["recommend"] = time.perf_counter() - start
+    return advice
 
 
 def compare(
@@ -107,12 +128,20 @@ def compare(
     ml_kind: str = "boosting",
     progress: Progress | None = None,
     advice: Advice | None = None,
+    explainer: str = "fast",
     **answer_overrides: Any,
 ) -> ComparisonResult:
     """Train both families on one split, score them and explain both on the same rows.
 
     ``max_seconds`` bounds each family's training; ``shap_rows`` bounds how many
-    test rows are explained (the same sample for both).
+    test rows are explained (the same sample for both). ``explainer`` is
+    ``"fast"`` (each model's fastest exact explainer) or ``"shared"`` (one
+    SHAP definition for both: same background rows, same masker, same raw
+    scale; see :mod:`engine.explain`).
+
+    ``stage_seconds`` holds "profile_and_split" and, inside it, "profile" and
+    "recommend" (zero when ``advice`` is given), then "train_ml", "train_dl",
+    "evaluate", "explain_ml" and "explain_dl".
     """
     # Heavy imports stay here so `recommend` answers without loading torch or shap.
     from engine.evaluate import decide_winner, score_model, split_data
@@ -133,8 +162,13 @@ def compare(
         raise DataError("the time budget must be a positive number of seconds")
     if shap_rows < 1:
         raise DataError("the SHAP sample must hold at least one row")
+    if explainer not in ("fast", "shared"):
+        raise DataError(f"unknown explainer {explainer!r}: choose fast or shared")
     report("Profiling the data", 0.0)
-    advice = advice or advise(frame, target, **answer_overrides)
+    if advice is None:
+        advice = _timed_advise(frame, target, stages, **answer_overrides)
+    else:
+        stages.update(profile=0.0, recommend=0.0)
     profile = advice.profile
     notes: list[str] = []
     labelled = frame[frame[profile.target].notna()]
@@ -168,7 +202,14 @@ def compare(
     lap("train_ml")
 
     report("Training the neural network", 0.3)
-    dl_pipeline = make_dl_model(profile, seed=seed, max_seconds=max_seconds)
+    dl_params: dict[str, Any] = {}
+    if len(split.X_train) >= th.LARGE_DATA_TRAIN_ROWS:
+        dl_params = {"batch_size": th.LARGE_DATA_DL_BATCH_SIZE, "learning_rate": th.LARGE_DATA_DL_LEARNING_RATE}
+        notes.append(
+            f"{len(split.X_train):,} training rows: the network trains with batches of "
+            f"{th.LARGE_DATA_DL_BATCH_SIZE} at learning rate {th.LARGE_DATA_DL_LEARNING_RATE:g} (large-data setting)"
+        )
+    dl_pipeline = make_dl_model(profile, seed=seed, max_seconds=max_seconds, **dl_params)
     network = dl_pipeline[-1]
 
     def on_epoch(epoch: int, max_epochs: int, loss: float) -> None:
@@ -191,16 +232,24 @@ def compare(
 
     rng = np.random.default_rng(seed)
     explained = split.X_test.iloc[np.sort(rng.choice(len(split.X_test), size=min(shap_rows, len(split.X_test)), replace=False))]
-    background = split.X_train.iloc[np.sort(rng.choice(len(split.X_train), size=min(th.SHAP_BACKGROUND_ROWS, len(split.X_train)), replace=False))]
+    background_rows = np.sort(rng.choice(len(split.X_train), size=min(th.SHAP_BACKGROUND_ROWS, len(split.X_train)), replace=False))
+    if explainer == "shared":
+        # A subset of the same seeded sample: the same rows for both models.
+        background_rows = background_rows[: th.SHAP_SHARED_BACKGROUND_ROWS]
+        notes.append(
+            f"shared SHAP definition: both models explained against the same {len(background_rows)} background "
+            "training rows (interventional, one Independent masker, raw output scale)"
+        )
+    background = split.X_train.iloc[background_rows]
     if len(explained) < len(split.X_test):
         notes.append(f"SHAP explains a sample of {len(explained)} of {len(split.X_test)} test rows")
     classes = [str(c) for c in ml_pipeline.classes_] if task.is_classification else None
     labels = output_names(classes, profile.target)
     report("Explaining the classic ML model (SHAP)", 0.75)
-    ml_explanation = explain_model(ml_pipeline, background, explained, labels)
+    ml_explanation = explain_model(ml_pipeline, background, explained, labels, explainer=explainer, seed=seed)
     lap("explain_ml")
     report("Explaining the neural network (SHAP)", 0.87)
-    dl_explanation = explain_model(dl_pipeline, background, explained, labels)
+    dl_explanation = explain_model(dl_pipeline, background, explained, labels, explainer=explainer, seed=seed)
     lap("explain_dl")
     report("Done", 1.0)
     return ComparisonResult(
@@ -208,6 +257,7 @@ def compare(
         explanations={"ml": ml_explanation, "dl": dl_explanation},
         agreement=agreement(ml_explanation, dl_explanation), explained_rows=explained,
         classes=classes, models={"ml": ml_pipeline, "dl": dl_pipeline}, stage_seconds=stages, notes=notes,
+        explainer_mode=explainer,
     )
 
 
