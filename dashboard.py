@@ -17,12 +17,14 @@ from pages import _widgets as widgets
 
 st.set_page_config(page_title="ML vs DL Advisor", page_icon=":material/balance:", layout="wide")
 
-page = st.navigation([
-    st.Page(state.PAGES["home"], title="Home", icon=":material/home:", default=True),
-    st.Page(state.PAGES["recommend"], title="Recommend", icon=":material/rule:", url_path="recommend"),
-    st.Page(state.PAGES["train"], title="Train & compare", icon=":material/model_training:", url_path="train"),
-    st.Page(state.PAGES["explain"], title="Explanations", icon=":material/insights:", url_path="explanations"),
-])
+page = st.navigation(
+    [
+        st.Page(state.PAGES["home"], title="Home", icon=":material/home:", default=True),
+        st.Page(state.PAGES["recommend"], title="Recommend", icon=":material/rule:", url_path="recommend"),
+        st.Page(state.PAGES["train"], title="Train & compare", icon=":material/model_training:", url_path="train"),
+        st.Page(state.PAGES["explain"], title="Explanations", icon=":material/insights:", url_path="explanations"),
+    ]
+)
 
 # The sidebar is drawn before the page (so it is there while a page works) and
 # redrawn after it, so a dataset loaded or a model trained on this run shows at once.

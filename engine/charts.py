@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import html
 import warnings
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -108,14 +109,28 @@ def scorecard(recommendation: Recommendation) -> go.Figure:
         for c in criteria
     ]
     figure = _figure("Criterion scorecard: contribution to the vote", 60 + 48 * len(criteria) + 60)
-    figure.add_trace(go.Bar(
-        x=contributions, y=names, orientation="h", marker_color=colours,
-        text=[f"{v:+.2f}" for v in contributions], textposition="outside", cliponaxis=False,
-        hovertext=hover, hoverinfo="text", name="contribution",
-    ))
+    figure.add_trace(
+        go.Bar(
+            x=contributions,
+            y=names,
+            orientation="h",
+            marker_color=colours,
+            text=[f"{v:+.2f}" for v in contributions],
+            textposition="outside",
+            cliponaxis=False,
+            hovertext=hover,
+            hoverinfo="text",
+            name="contribution",
+        )
+    )
     reach = max(max((abs(v) for v in contributions), default=1.0), 1.0) * 1.25
-    figure.update_xaxes(range=[-reach, reach], zeroline=True, zerolinewidth=2, zerolinecolor="#4a5568",
-                        title="← favours classic ML        contribution (score × weight)        favours deep learning →")
+    figure.update_xaxes(
+        range=[-reach, reach],
+        zeroline=True,
+        zerolinewidth=2,
+        zerolinecolor="#4a5568",
+        title="← favours classic ML        contribution (score × weight)        favours deep learning →",
+    )
     figure.update_yaxes(autorange="reversed")
     figure.update_layout(showlegend=False)
     return figure
@@ -123,18 +138,20 @@ def scorecard(recommendation: Recommendation) -> go.Figure:
 
 def scorecard_table(recommendation: Recommendation) -> pd.DataFrame:
     """One row per criterion: value, side, score, weight, contribution and reason."""
-    return pd.DataFrame([
-        {
-            "criterion": criterion_title(c.name),
-            "value": c.value,
-            "favours": FAMILY_NAMES[c.favours],
-            "score": round(c.score, 2),
-            "weight": c.weight,
-            "contribution": round(c.contribution, 2),
-            "reason": c.reason,
-        }
-        for c in recommendation.criteria
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "criterion": criterion_title(c.name),
+                "value": c.value,
+                "favours": FAMILY_NAMES[c.favours],
+                "score": round(c.score, 2),
+                "weight": c.weight,
+                "contribution": round(c.contribution, 2),
+                "reason": c.reason,
+            }
+            for c in recommendation.criteria
+        ]
+    )
 
 
 def _wrap(text: str, width: int = 70) -> str:
@@ -163,10 +180,15 @@ def profile_table(profile: DatasetProfile) -> pd.DataFrame:
             role = "feature"
         else:
             role = f"ignored ({column.kind.value})"
-        rows.append({
-            "column": column.name, "kind": column.kind.value, "role": role,
-            "missing %": round(100 * column.missing_share, 1), "distinct values": column.unique_values,
-        })
+        rows.append(
+            {
+                "column": column.name,
+                "kind": column.kind.value,
+                "role": role,
+                "missing %": round(100 * column.missing_share, 1),
+                "distinct values": column.unique_values,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -175,11 +197,17 @@ def class_balance(profile: DatasetProfile) -> go.Figure:
     balance = profile.class_balance
     labels = [safe_text(k) for k in balance]
     figure = _figure(f"Class balance of {safe_text(profile.target)}", 80 + 32 * max(len(balance), 2))
-    figure.add_trace(go.Bar(
-        x=[100 * v for v in balance.values()], y=labels, orientation="h", marker_color=FAMILY_COLOURS["neutral"],
-        text=[f"{100 * v:.1f}%" for v in balance.values()], textposition="auto",
-        hovertemplate="%{y}: %{x:.1f}% of rows<extra></extra>",
-    ))
+    figure.add_trace(
+        go.Bar(
+            x=[100 * v for v in balance.values()],
+            y=labels,
+            orientation="h",
+            marker_color=FAMILY_COLOURS["neutral"],
+            text=[f"{100 * v:.1f}%" for v in balance.values()],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.1f}% of rows<extra></extra>",
+        )
+    )
     figure.update_xaxes(title="% of rows", rangemode="tozero")
     figure.update_yaxes(autorange="reversed", type="category")
     return figure
@@ -215,15 +243,29 @@ def costs_table(ml: ModelResult, dl: ModelResult) -> pd.DataFrame:
 def confusion_matrix(y_true: Sequence[Any], result: ModelResult, classes: Sequence[str]) -> go.Figure:
     """Counts of actual (rows) against predicted (columns) classes, with the row share on hover."""
     labels = [str(c) for c in classes]
-    counts = skmetrics.confusion_matrix(np.asarray(y_true).astype(str), np.asarray(result.predictions).astype(str), labels=labels)
+    counts = skmetrics.confusion_matrix(
+        np.asarray(y_true).astype(str), np.asarray(result.predictions).astype(str), labels=labels
+    )
     shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     shown = [safe_text(c, 30) for c in labels]
     figure = _figure(f"{FAMILY_NAMES[result.family]}: confusion matrix", 140 + 45 * len(labels))
-    figure.add_trace(go.Heatmap(
-        z=shares, x=shown, y=shown, text=counts, texttemplate="%{text}", customdata=100 * shares,
-        colorscale=[[0, "#ffffff"], [1, FAMILY_COLOURS[result.family]]], zmin=0, zmax=1, showscale=False,
-        hovertemplate="actual %{y}, predicted %{x}: %{text} rows (%{customdata:.0f}% of the actual class)<extra></extra>",
-    ))
+    figure.add_trace(
+        go.Heatmap(
+            z=shares,
+            x=shown,
+            y=shown,
+            text=counts,
+            texttemplate="%{text}",
+            customdata=100 * shares,
+            colorscale=[[0, "#ffffff"], [1, FAMILY_COLOURS[result.family]]],
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            hovertemplate=(
+                "actual %{y}, predicted %{x}: %{text} rows (%{customdata:.0f}% of the actual class)<extra></extra>"
+            ),
+        )
+    )
     figure.update_xaxes(title="predicted", type="category", side="bottom")
     figure.update_yaxes(title="actual", type="category", autorange="reversed")
     return figure
@@ -236,9 +278,14 @@ def roc_curves(y_true: Sequence[Any], result: ModelResult, classes: Sequence[str
     truth = np.asarray(y_true).astype(str)
     labels = [str(c) for c in classes]
     shown = labels[1:] if len(labels) == 2 else labels
-    figure = _figure(f"{FAMILY_NAMES[result.family]}: ROC curve" + ("s (one class vs rest)" if len(shown) > 1 else ""), 380)
-    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="#a0aec0"),
-                                name="chance", hoverinfo="skip"))
+    figure = _figure(
+        f"{FAMILY_NAMES[result.family]}: ROC curve" + ("s (one class vs rest)" if len(shown) > 1 else ""), 380
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="#a0aec0"), name="chance", hoverinfo="skip"
+        )
+    )
     palette = [FAMILY_COLOURS[result.family]] if len(shown) == 1 else _PALETTE
     for number, label in enumerate(shown):
         positive = truth == label
@@ -247,11 +294,18 @@ def roc_curves(y_true: Sequence[Any], result: ModelResult, classes: Sequence[str
         scores = result.probabilities[:, labels.index(label)]
         fpr, tpr, _ = skmetrics.roc_curve(positive, scores)
         auc = skmetrics.auc(fpr, tpr)
-        figure.add_trace(go.Scatter(
-            x=fpr, y=tpr, mode="lines", name=f"{safe_text(label, 25)} (AUC {auc:.3f})",
-            line=dict(color=palette[number % len(palette)], width=2),
-            hovertemplate="false positive rate %{x:.2f}<br>true positive rate %{y:.2f}<extra>%{fullData.name}</extra>",
-        ))
+        figure.add_trace(
+            go.Scatter(
+                x=fpr,
+                y=tpr,
+                mode="lines",
+                name=f"{safe_text(label, 25)} (AUC {auc:.3f})",
+                line=dict(color=palette[number % len(palette)], width=2),
+                hovertemplate=(
+                    "false positive rate %{x:.2f}<br>true positive rate %{y:.2f}<extra>%{fullData.name}</extra>"
+                ),
+            )
+        )
     figure.update_xaxes(title="false positive rate", range=[0, 1], constrain="domain")
     figure.update_yaxes(title="true positive rate", range=[0, 1.02])
     figure.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
@@ -265,13 +319,26 @@ def predicted_vs_actual(y_true: Sequence[Any], result: ModelResult, target: str 
     low = float(np.nanmin([truth.min(), predicted.min()]))
     high = float(np.nanmax([truth.max(), predicted.max()]))
     figure = _figure(f"{FAMILY_NAMES[result.family]}: predicted vs actual {safe_text(target)}", 400)
-    figure.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", line=dict(dash="dash", color="#a0aec0"),
-                                name="perfect prediction", hoverinfo="skip"))
-    figure.add_trace(go.Scatter(
-        x=truth, y=predicted, mode="markers", name="test rows",
-        marker=dict(color=FAMILY_COLOURS[result.family], opacity=0.6, size=7),
-        hovertemplate="actual %{x:.3g}<br>predicted %{y:.3g}<extra></extra>",
-    ))
+    figure.add_trace(
+        go.Scatter(
+            x=[low, high],
+            y=[low, high],
+            mode="lines",
+            line=dict(dash="dash", color="#a0aec0"),
+            name="perfect prediction",
+            hoverinfo="skip",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=truth,
+            y=predicted,
+            mode="markers",
+            name="test rows",
+            marker=dict(color=FAMILY_COLOURS[result.family], opacity=0.6, size=7),
+            hovertemplate="actual %{x:.3g}<br>predicted %{y:.3g}<extra></extra>",
+        )
+    )
     figure.update_xaxes(title=f"actual {safe_text(target)}")
     figure.update_yaxes(title=f"predicted {safe_text(target)}")
     figure.update_layout(showlegend=False)
@@ -285,10 +352,15 @@ def importance_bars(explanation: ModelExplanation, family: str, top: int = 15) -
     """Mean |SHAP| per original column (averaged over outputs), the ``top`` largest."""
     importance = list(explanation.global_importance.items())[:top]
     figure = _figure(f"{FAMILY_NAMES[family]}: global importance (mean |SHAP|)", 80 + 26 * max(len(importance), 3))
-    figure.add_trace(go.Bar(
-        x=[v for _, v in importance], y=[safe_text(n, 40) for n, _ in importance], orientation="h",
-        marker_color=FAMILY_COLOURS[family], hovertemplate="%{y}: mean |SHAP| %{x:.4g}<extra></extra>",
-    ))
+    figure.add_trace(
+        go.Bar(
+            x=[v for _, v in importance],
+            y=[safe_text(n, 40) for n, _ in importance],
+            orientation="h",
+            marker_color=FAMILY_COLOURS[family],
+            hovertemplate="%{y}: mean |SHAP| %{x:.4g}<extra></extra>",
+        )
+    )
     figure.update_xaxes(title="mean |SHAP value|", rangemode="tozero")
     figure.update_yaxes(autorange="reversed", type="category")
     return figure
@@ -325,25 +397,61 @@ def beeswarm(explanation: ModelExplanation, rows: pd.DataFrame, output: int, fam
                 ys.append(level + jitter[k])
                 colours.append(float(scaled[k]))
                 hover.append(text)
-    figure = _figure(f"{FAMILY_NAMES[family]}: SHAP beeswarm<br><sup>{safe_text(_output_name(explanation, output), 60)}</sup>",
-                     130 + 38 * max(len(order), 3), margin=dict(l=10, r=10, t=70, b=10))
-    figure.add_trace(go.Scattergl(
-        x=xs, y=ys, mode="markers", name="numeric value", hovertext=hover, hoverinfo="text",
-        marker=dict(size=6, color=colours, colorscale=_LOW_HIGH, cmin=0, cmax=1, opacity=0.8,
-                    colorbar=dict(title=dict(text="feature value", side="right"), tickvals=[0, 1], ticktext=["low", "high"],
-                                  len=0.6, thickness=10)),
-    ))
+    figure = _figure(
+        f"{FAMILY_NAMES[family]}: SHAP beeswarm<br><sup>{safe_text(_output_name(explanation, output), 60)}</sup>",
+        130 + 38 * max(len(order), 3),
+        margin=dict(l=10, r=10, t=70, b=10),
+    )
+    figure.add_trace(
+        go.Scattergl(
+            x=xs,
+            y=ys,
+            mode="markers",
+            name="numeric value",
+            hovertext=hover,
+            hoverinfo="text",
+            marker=dict(
+                size=6,
+                color=colours,
+                colorscale=_LOW_HIGH,
+                cmin=0,
+                cmax=1,
+                opacity=0.8,
+                colorbar=dict(
+                    title=dict(text="feature value", side="right"),
+                    tickvals=[0, 1],
+                    ticktext=["low", "high"],
+                    len=0.6,
+                    thickness=10,
+                ),
+            ),
+        )
+    )
     if grey_x:
-        figure.add_trace(go.Scattergl(
-            x=grey_x, y=grey_y, mode="markers", name="category or missing", hovertext=grey_hover, hoverinfo="text",
-            marker=dict(size=6, color="#718096", opacity=0.6),
-        ))
+        figure.add_trace(
+            go.Scattergl(
+                x=grey_x,
+                y=grey_y,
+                mode="markers",
+                name="category or missing",
+                hovertext=grey_hover,
+                hoverinfo="text",
+                marker=dict(size=6, color="#718096", opacity=0.6),
+            )
+        )
     figure.add_vline(x=0, line_color="#4a5568", line_width=1)
-    figure.update_yaxes(tickvals=list(range(len(order))), ticktext=[safe_text(explanation.columns[j], 40) for j in order],
-                        autorange="reversed", zeroline=False, showgrid=False)
+    figure.update_yaxes(
+        tickvals=list(range(len(order))),
+        ticktext=[safe_text(explanation.columns[j], 40) for j in order],
+        autorange="reversed",
+        zeroline=False,
+        showgrid=False,
+    )
     figure.update_xaxes(title="SHAP value (effect on the model output)")
-    figure.update_layout(showlegend=bool(grey_x),
-                         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=11)))
+    figure.update_layout(
+        showlegend=bool(grey_x),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=11)),
+    )
     return figure
 
 
@@ -384,17 +492,40 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
     rank_b = {c: i + 1 for i, c in enumerate(sorted(columns, key=lambda c: -b[c]))}
     labelled = {c for c in columns if rank_a[c] <= 3 or rank_b[c] <= 3}
     reach = max([*x, *y, 1.0]) * 1.1
-    figure = _figure(f"Importance per column<br><sup>Spearman {agreement.spearman:.2f} · top-5 overlap {agreement.top5_overlap} of 5"
-                     "</sup>", 480, margin=dict(l=10, r=30, t=70, b=10))
-    figure.add_trace(go.Scatter(x=[0, reach], y=[0, reach], mode="lines", line=dict(dash="dash", color="#a0aec0"),
-                                hoverinfo="skip", name="equal importance"))
-    figure.add_trace(go.Scatter(
-        x=x, y=y, mode="markers+text", name="columns",
-        text=[safe_text(c, 24) if c in labelled else "" for c in columns], textposition="top center",
-        hovertext=[f"{safe_text(c, None)}<br>classic ML: rank {rank_a[c]}, {xi:.1f}% of importance"
-                   f"<br>deep learning: rank {rank_b[c]}, {yi:.1f}% of importance" for c, xi, yi in zip(columns, x, y)],
-        hoverinfo="text", marker=dict(size=10, color="#553c9a", opacity=0.75), cliponaxis=False,
-    ))
+    figure = _figure(
+        f"Importance per column<br><sup>Spearman {agreement.spearman:.2f} · top-5 overlap {agreement.top5_overlap} of 5"
+        "</sup>",
+        480,
+        margin=dict(l=10, r=30, t=70, b=10),
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[0, reach],
+            y=[0, reach],
+            mode="lines",
+            line=dict(dash="dash", color="#a0aec0"),
+            hoverinfo="skip",
+            name="equal importance",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers+text",
+            name="columns",
+            text=[safe_text(c, 24) if c in labelled else "" for c in columns],
+            textposition="top center",
+            hovertext=[
+                f"{safe_text(c, None)}<br>classic ML: rank {rank_a[c]}, {xi:.1f}% of importance"
+                f"<br>deep learning: rank {rank_b[c]}, {yi:.1f}% of importance"
+                for c, xi, yi in zip(columns, x, y)
+            ],
+            hoverinfo="text",
+            marker=dict(size=10, color="#553c9a", opacity=0.75),
+            cliponaxis=False,
+        )
+    )
     figure.update_xaxes(title="classic ML: % of total importance", range=[0, reach], constrain="domain")
     figure.update_yaxes(title="deep learning: % of total importance", range=[0, reach], scaleanchor="x", scaleratio=1)
     figure.update_layout(showlegend=False)
@@ -424,14 +555,28 @@ def waterfall(
     measures = ["relative"] * (len(labels) - 1) + ["total"]
     texts = [f"{v:+.3g}" for v in amounts] + [f"{final:.3g}"]
     amounts.append(0.0)  # a total's own amount is ignored: it is drawn from the base to the running sum
-    figure = _figure(f"{FAMILY_NAMES[family]}: this row's explanation<br><sup>{safe_text(_output_name(explanation, output), 60)}"
-                     f" from base {base:.3g} to {final:.3g}</sup>", 130 + 28 * len(labels), margin=dict(l=10, r=30, t=70, b=10))
-    figure.add_trace(go.Waterfall(
-        orientation="h", measure=measures, y=labels, x=amounts, base=base, text=texts, textposition="auto",
-        increasing=dict(marker=dict(color="#e53e3e")), decreasing=dict(marker=dict(color="#3182ce")),
-        totals=dict(marker=dict(color=FAMILY_COLOURS[family])), connector=dict(line=dict(color="#a0aec0", width=1)),
-        hovertemplate="%{y}: %{text}<extra></extra>",
-    ))
+    figure = _figure(
+        f"{FAMILY_NAMES[family]}: this row's explanation<br><sup>{safe_text(_output_name(explanation, output), 60)}"
+        f" from base {base:.3g} to {final:.3g}</sup>",
+        130 + 28 * len(labels),
+        margin=dict(l=10, r=30, t=70, b=10),
+    )
+    figure.add_trace(
+        go.Waterfall(
+            orientation="h",
+            measure=measures,
+            y=labels,
+            x=amounts,
+            base=base,
+            text=texts,
+            textposition="auto",
+            increasing=dict(marker=dict(color="#e53e3e")),
+            decreasing=dict(marker=dict(color="#3182ce")),
+            totals=dict(marker=dict(color=FAMILY_COLOURS[family])),
+            connector=dict(line=dict(color="#a0aec0", width=1)),
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
     path = base + np.cumsum([0.0, *amounts[:-1]])
     low, high = float(min(path.min(), final)), float(max(path.max(), final))
     pad = 0.25 * ((high - low) or 1.0)
@@ -472,9 +617,11 @@ def describe_agreement(agreement: Agreement, ml: ModelExplanation, dl: ModelExpl
     top_dl = list(dl.global_importance)[:5]
     shared = [c for c in top_ml if c in top_dl]
     shared_text = f" ({', '.join(shared)})" if shared else ""
+    few = len(ml.columns)
+    caveat = f" (there are only {few} columns, so the top 5 overlap by construction)" if few <= 5 else ""
     return (
         f"The two models {strength} on which columns matter: Spearman rank correlation {rho:.2f}. "
-        f"{agreement.top5_overlap} of their top 5 columns are the same{shared_text}."
+        f"{agreement.top5_overlap} of their top 5 columns are the same{shared_text}{caveat}."
     )
 
 
@@ -487,8 +634,11 @@ def describe_verdict(verdict: Verdict, recommendation_choice: str, agreed: bool)
     if verdict.winner == "tie":
         result = f"A tie: the difference is {points:.1f} {unit} and not decisive ({interval})."
     else:
-        result = f"{FAMILY_NAMES[verdict.winner]} won by {points:.1f} {unit} ({interval})." if verdict.metric == "accuracy" \
+        result = (
+            f"{FAMILY_NAMES[verdict.winner]} won by {points:.1f} {unit} ({interval})."
+            if verdict.metric == "accuracy"
             else f"{FAMILY_NAMES[verdict.winner]} won by {points:.3f} {unit} ({interval})."
+        )
     advised = {"ml": "classic ML", "dl": "deep learning", "either": "a close call"}[recommendation_choice]
     agreement = "agrees with" if agreed else "does not agree with"
     return f"{result} That {agreement} the recommendation ({advised})."

@@ -192,7 +192,13 @@ def run() -> Run | None:
 def store_run(result: ComparisonResult, options: dict[str, Any], started: float) -> Run:
     data = dataset()
     assert data is not None  # the train page only offers training with a dataset
-    stored = Run(result=result, dataset_digest=data.digest, dataset_name=data.name,
-                 target=result.advice.profile.target, options=options, seconds=time.perf_counter() - started)
+    stored = Run(
+        result=result,
+        dataset_digest=data.digest,
+        dataset_name=data.name,
+        target=result.advice.profile.target,
+        options=options,
+        seconds=time.perf_counter() - started,
+    )
     st.session_state[RUN] = stored
     return stored

@@ -39,35 +39,60 @@ def _keep_options() -> None:
 def options_form(columns: list[str], target: str) -> dict[str, Any] | None:
     """Target, time budget, SHAP sample size and model choice; returns the options when submitted."""
     options = _options()
-    seeds = {f"train_{k}": v for k, v in options.items()} | {"train_target": target if target in columns else columns[-1]}
+    seeds = {f"train_{k}": v for k, v in options.items()} | {
+        "train_target": target if target in columns else columns[-1]
+    }
     for key, value in seeds.items():
         st.session_state[key] = value
     with st.form("train_form"):
         st.selectbox("Target column", columns, key="train_target")
         budget_col, shap_col, model_col = st.columns(3)
-        budget_col.slider("Time budget per model (seconds)", min_value=2, max_value=120, key="train_max_seconds",
-                          help="Each family stops training when its budget is spent.")
-        shap_col.number_input("Test rows to explain with SHAP", min_value=10, max_value=2_000, step=10, key="train_shap_rows",
-                              help="The same rows for both models; more rows take longer.")
+        budget_col.slider(
+            "Time budget per model (seconds)",
+            min_value=2,
+            max_value=120,
+            key="train_max_seconds",
+            help="Each family stops training when its budget is spent.",
+        )
+        shap_col.number_input(
+            "Test rows to explain with SHAP",
+            min_value=10,
+            max_value=2_000,
+            step=10,
+            key="train_shap_rows",
+            help="The same rows for both models; more rows take longer.",
+        )
         model_col.radio("Classic ML model", list(ML_KIND_LABELS), format_func=ML_KIND_LABELS.get, key="train_ml_kind")
         if _EXPLAINER is not None:
             choices = _explainer_choices()
             st.session_state.setdefault("train_explainer", options.get("explainer", choices[0]))
-            st.radio("SHAP explainer", choices, key="train_explainer", horizontal=True, format_func=_explainer_label,
-                     help="Fast: each model's own exact explainer. Shared: one SHAP definition for both models "
-                          "(same background rows and masker), slower but strictly comparable.")
-        submitted = st.form_submit_button("Train both", type="primary", icon=":material/play_arrow:", on_click=_keep_options)
+            st.radio(
+                "SHAP explainer",
+                choices,
+                key="train_explainer",
+                horizontal=True,
+                format_func=_explainer_label,
+                help="Fast: each model's own exact explainer. Shared: one SHAP definition for both models "
+                "(same background rows and masker), slower but strictly comparable.",
+            )
+        submitted = st.form_submit_button(
+            "Train both", type="primary", icon=":material/play_arrow:", on_click=_keep_options
+        )
     return dict(_options()) if submitted else None
 
 
 def _explainer_choices() -> list[str]:
-    default = _EXPLAINER.default if _EXPLAINER is not None and _EXPLAINER.default is not inspect.Parameter.empty else None
+    default = (
+        _EXPLAINER.default if _EXPLAINER is not None and _EXPLAINER.default is not inspect.Parameter.empty else None
+    )
     choices = [c for c in ("fast", "shared") if c != default]
     return ([default] if isinstance(default, str) else []) + choices
 
 
 def _explainer_label(choice: str) -> str:
-    return {"fast": "Fast (each model's own exact explainer)", "shared": "Shared (one definition for both)"}.get(choice, choice)
+    return {"fast": "Fast (each model's own exact explainer)", "shared": "Shared (one definition for both)"}.get(
+        choice, choice
+    )
 
 
 def train(data: state.Dataset, options: dict[str, Any]) -> None:
@@ -95,15 +120,24 @@ def train(data: state.Dataset, options: dict[str, Any]) -> None:
         try:
             advice = advise(data.frame, state.target(), **state.overrides())
             result = compare(
-                data.frame, advice.profile.target, seed=int(options["seed"]), max_seconds=float(options["max_seconds"]),
-                shap_rows=int(options["shap_rows"]), ml_kind=options["ml_kind"], progress=progress, advice=advice, **extra,
+                data.frame,
+                advice.profile.target,
+                seed=int(options["seed"]),
+                max_seconds=float(options["max_seconds"]),
+                shap_rows=int(options["shap_rows"]),
+                ml_kind=options["ml_kind"],
+                progress=progress,
+                advice=advice,
+                **extra,
             )
         except DataError as error:
             status.update(label="Training stopped", state="error")
             state.show_error(error)
             return
         stored = state.store_run(result, options, started)
-        status.update(label=f"Trained, scored and explained both in {stored.seconds:.0f} s", state="complete", expanded=False)
+        status.update(
+            label=f"Trained, scored and explained both in {stored.seconds:.0f} s", state="complete", expanded=False
+        )
 
 
 def model_card(model: ModelResult, metric: str) -> None:
@@ -112,13 +146,20 @@ def model_card(model: ModelResult, metric: str) -> None:
     st.caption(model.name)
     value = model.metrics[metric]
     low, high = model.interval
-    st.metric(_METRIC_LABELS.get(metric, metric), f"{value:.3f}", delta=f"{value - model.baseline:+.3f} vs baseline",
-              help="Bootstrap 95% interval over the test rows; the baseline predicts the majority class (or the mean).")
+    st.metric(
+        _METRIC_LABELS.get(metric, metric),
+        f"{value:.3f}",
+        delta=f"{value - model.baseline:+.3f} vs baseline",
+        help="Bootstrap 95% interval over the test rows; the baseline predicts the majority class (or the mean).",
+    )
     st.caption(f"95% interval {low:.3f} to {high:.3f} · baseline {model.baseline:.3f}")
     train_col, predict_col, size_col = st.columns(3)
     train_col.metric("Train time", _duration(model.train_seconds))
-    predict_col.metric("Predict / 1k rows", _duration(model.predict_seconds_per_1k),
-                       help="Measured on the test rows and scaled to 1,000 rows (fixed start-up costs included).")
+    predict_col.metric(
+        "Predict / 1k rows",
+        _duration(model.predict_seconds_per_1k),
+        help="Measured on the test rows and scaled to 1,000 rows (fixed start-up costs included).",
+    )
     size_col.metric("Model size", _size(model.size_bytes))
     for note in model.notes:
         st.caption(state.esc(note))
@@ -135,6 +176,7 @@ def _size(size: int) -> str:
 def stage_table(result: ComparisonResult) -> pd.DataFrame:
     """Seconds per stage of the comparison."""
     stages = result.stage_seconds
-    return pd.DataFrame({"seconds": [round(v, 2) for v in stages.values()]},
-                        index=pd.Index([k.replace("_", " ") for k in stages], name="stage"))
-
+    return pd.DataFrame(
+        {"seconds": [round(v, 2) for v in stages.values()]},
+        index=pd.Index([k.replace("_", " ") for k in stages], name="stage"),
+    )

@@ -6,7 +6,8 @@ into elements that never interpret markup (st.text, st.dataframe, option lists).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -18,8 +19,12 @@ from pages import _state as state
 
 CHOICE_LABELS = {"ml": "Classic machine learning", "dl": "Deep learning", "either": "A close call: train both"}
 FIELD_TITLES = {
-    "data_kind": "kind of data", "labelled_rows": "labelled rows", "transparency": "transparency",
-    "gpu": "GPU", "domain_experts": "domain experts", "problem_type": "problem type",
+    "data_kind": "kind of data",
+    "labelled_rows": "labelled rows",
+    "transparency": "transparency",
+    "gpu": "GPU",
+    "domain_experts": "domain experts",
+    "problem_type": "problem type",
 }
 DATA_KIND_LABELS = {"tabular": "Tabular (rows and columns)", "text": "Text", "images": "Images", "audio": "Audio"}
 TRANSPARENCY_LABELS = {"low": "Low: accuracy first", "medium": "Medium", "high": "High: every decision explained"}
@@ -49,8 +54,14 @@ def sample_buttons(per_row: int = 5) -> None:
     slots = st.columns(min(per_row, len(samples)) or 1)
     for i, name in enumerate(samples):
         with slots[i % len(slots)]:
-            clicked = st.button(_sample_title(name), key=f"sample_{name}", icon=":material/table:",
-                                on_click=state.load_sample, args=(name,), width="stretch")
+            clicked = st.button(
+                _sample_title(name),
+                key=f"sample_{name}",
+                icon=":material/table:",
+                on_click=state.load_sample,
+                args=(name,),
+                width="stretch",
+            )
             st.caption(state.SAMPLE_NOTES.get(name, ""))
             loaded = state.dataset()
             if clicked and loaded is not None and loaded.name == name:
@@ -59,8 +70,14 @@ def sample_buttons(per_row: int = 5) -> None:
 
 def sample_picker() -> None:
     """Compact one-click sample choice (pills) for the Recommend page."""
-    st.pills("Sample datasets", _samples(), format_func=_sample_title, key="sample_pick",
-             label_visibility="collapsed", on_change=_pick_sample)
+    st.pills(
+        "Sample datasets",
+        _samples(),
+        format_func=_sample_title,
+        key="sample_pick",
+        label_visibility="collapsed",
+        on_change=_pick_sample,
+    )
 
 
 def _pick_sample() -> None:
@@ -78,15 +95,25 @@ def dataset_banner(data: state.Dataset) -> None:
     """Which dataset is in use, with a way to drop it."""
     text_col, button_col = st.columns([5, 1])
     text_col.markdown(f"Using **{state.esc(data.name)}**: {data.shape_text}.")
-    button_col.button("Forget it", key="forget_dataset", icon=":material/close:", on_click=state.forget_dataset,
-                      help="Drop this dataset and its results, and answer the questions yourself.")
+    button_col.button(
+        "Forget it",
+        key="forget_dataset",
+        icon=":material/close:",
+        on_click=state.forget_dataset,
+        help="Drop this dataset and its results, and answer the questions yourself.",
+    )
 
 
 def target_picker(columns: list[str], current: str, guessed: str) -> None:
     """The target column: guessed from the profile, overridable."""
     _seed("target_choice", current if current in columns else guessed)
-    st.selectbox("Target column (what to predict)", columns, key="target_choice", on_change=_choose_target,
-                 help="Guessed from the column names and kinds; change it if the guess is wrong.")
+    st.selectbox(
+        "Target column (what to predict)",
+        columns,
+        key="target_choice",
+        on_change=_choose_target,
+        help="Guessed from the column names and kinds; change it if the guess is wrong.",
+    )
     if st.session_state["target_choice"] != guessed:
         st.caption(f"The profile guessed **{state.esc(guessed)}**.")
 
@@ -109,38 +136,91 @@ def need_dataset() -> bool:
 
 def questionnaire(current: Answers, suggested: Answers | None) -> None:
     """Six answers; each change is stored as an override of the profile's suggestion."""
-    _answer("data_kind", current.data_kind.value, suggested and suggested.data_kind.value, DataKind,
-            lambda key, on_change: st.selectbox("Kind of data", list(DATA_KIND_LABELS), format_func=DATA_KIND_LABELS.get,
-                                                key=key, on_change=on_change),
-            DATA_KIND_LABELS.get)
-    _answer("labelled_rows", int(current.labelled_rows), suggested and int(suggested.labelled_rows), int,
-            lambda key, on_change: st.number_input("Labelled rows (examples with a known answer)", min_value=0,
-                                                   step=1_000, key=key, on_change=on_change),
-            lambda v: f"{v:,}")
-    _answer("transparency", current.transparency.value, suggested and suggested.transparency.value, Transparency,
-            lambda key, on_change: st.radio("Need to explain each decision", list(TRANSPARENCY_LABELS),
-                                            format_func=TRANSPARENCY_LABELS.get, key=key, on_change=on_change,
-                                            horizontal=True),
-            TRANSPARENCY_LABELS.get)
-    _answer("gpu", bool(current.gpu), suggested and bool(suggested.gpu), bool,
-            lambda key, on_change: st.toggle("A GPU is available for training", key=key, on_change=on_change),
-            lambda v: "yes" if v else "no")
-    _answer("domain_experts", _VALUE_TO_EXPERTS[current.domain_experts],
-            suggested and _VALUE_TO_EXPERTS[suggested.domain_experts], _EXPERTS_TO_VALUE.get,
-            lambda key, on_change: st.radio("Domain experts can engineer features", list(EXPERT_LABELS),
-                                            format_func=EXPERT_LABELS.get, key=key, on_change=on_change, horizontal=True),
-            EXPERT_LABELS.get)
-    _answer("problem_type", current.problem_type.value, suggested and suggested.problem_type.value, ProblemType,
-            lambda key, on_change: st.selectbox("Problem type", list(PROBLEM_LABELS), format_func=PROBLEM_LABELS.get,
-                                                key=key, on_change=on_change),
-            PROBLEM_LABELS.get)
+    _answer(
+        "data_kind",
+        current.data_kind.value,
+        suggested and suggested.data_kind.value,
+        DataKind,
+        lambda key, on_change: st.selectbox(
+            "Kind of data", list(DATA_KIND_LABELS), format_func=DATA_KIND_LABELS.get, key=key, on_change=on_change
+        ),
+        DATA_KIND_LABELS.get,
+    )
+    _answer(
+        "labelled_rows",
+        int(current.labelled_rows),
+        suggested and int(suggested.labelled_rows),
+        int,
+        lambda key, on_change: st.number_input(
+            "Labelled rows (examples with a known answer)", min_value=0, step=1_000, key=key, on_change=on_change
+        ),
+        lambda v: f"{v:,}",
+    )
+    _answer(
+        "transparency",
+        current.transparency.value,
+        suggested and suggested.transparency.value,
+        Transparency,
+        lambda key, on_change: st.radio(
+            "Need to explain each decision",
+            list(TRANSPARENCY_LABELS),
+            format_func=TRANSPARENCY_LABELS.get,
+            key=key,
+            on_change=on_change,
+            horizontal=True,
+        ),
+        TRANSPARENCY_LABELS.get,
+    )
+    _answer(
+        "gpu",
+        bool(current.gpu),
+        suggested and bool(suggested.gpu),
+        bool,
+        lambda key, on_change: st.toggle("A GPU is available for training", key=key, on_change=on_change),
+        lambda v: "yes" if v else "no",
+    )
+    _answer(
+        "domain_experts",
+        _VALUE_TO_EXPERTS[current.domain_experts],
+        suggested and _VALUE_TO_EXPERTS[suggested.domain_experts],
+        _EXPERTS_TO_VALUE.get,
+        lambda key, on_change: st.radio(
+            "Domain experts can engineer features",
+            list(EXPERT_LABELS),
+            format_func=EXPERT_LABELS.get,
+            key=key,
+            on_change=on_change,
+            horizontal=True,
+        ),
+        EXPERT_LABELS.get,
+    )
+    _answer(
+        "problem_type",
+        current.problem_type.value,
+        suggested and suggested.problem_type.value,
+        ProblemType,
+        lambda key, on_change: st.selectbox(
+            "Problem type", list(PROBLEM_LABELS), format_func=PROBLEM_LABELS.get, key=key, on_change=on_change
+        ),
+        PROBLEM_LABELS.get,
+    )
     if state.overrides():
-        st.button("Reset to the profile's answers" if suggested else "Reset the answers", key="reset_answers",
-                  icon=":material/restart_alt:", on_click=state.overrides().clear)
+        st.button(
+            "Reset to the profile's answers" if suggested else "Reset the answers",
+            key="reset_answers",
+            icon=":material/restart_alt:",
+            on_click=state.overrides().clear,
+        )
 
 
-def _answer(field: str, value: Any, suggested: Any, convert: Callable[[Any], Any],
-            draw: Callable[[str, Callable[[], None]], Any], show: Callable[[Any], str]) -> None:
+def _answer(
+    field: str,
+    value: Any,
+    suggested: Any,
+    convert: Callable[[Any], Any],
+    draw: Callable[[str, Callable[[], None]], Any],
+    show: Callable[[Any], str],
+) -> None:
     key = f"answer_{field}"
     _seed(key, value)
 
@@ -162,10 +242,11 @@ def recommendation_headline(recommendation: Recommendation) -> None:
     choice_col, confidence_col = st.columns([3, 1])
     choice_col.metric("Recommendation", CHOICE_LABELS[recommendation.choice])
     confidence_col.metric("Confidence", f"{recommendation.confidence:.0%}")
-    meaning = ("how sure it is that the call is close" if recommendation.choice == "either"
-               else "0.5 + |vote| / 2")
-    st.caption(f"Weighted vote of six criteria: {recommendation.score:+.2f} on a scale from −1 (classic ML) to +1 "
-               f"(deep learning); within ±0.15 it is a close call. Confidence: {meaning}.")
+    meaning = "how sure it is that the call is close" if recommendation.choice == "either" else "0.5 + |vote| / 2"
+    st.caption(
+        f"Weighted vote of six criteria: {recommendation.score:+.2f} on a scale from −1 (classic ML) to +1 "
+        f"(deep learning); within ±0.15 it is a close call. Confidence: {meaning}."
+    )
 
 
 def flip_list(recommendation: Recommendation, flips: list[Flip], limit: int = 6) -> None:
@@ -174,8 +255,11 @@ def flip_list(recommendation: Recommendation, flips: list[Flip], limit: int = 6)
     if not flips:
         st.caption("No single change of answer would change this advice.")
         return
-    lines = [f"- {state.esc(f.description[0].upper() + f.description[1:])}: "
-             f"**{CHOICE_LABELS[f.choice].lower()}** would be recommended" for f in flips[:limit]]
+    lines = [
+        f"- {state.esc(f.description[0].upper() + f.description[1:])}: "
+        f"**{CHOICE_LABELS[f.choice].lower()}** would be recommended"
+        for f in flips[:limit]
+    ]
     st.markdown("\n".join(lines))
 
 

@@ -11,7 +11,9 @@ ADDITIVITY_TOLERANCE = 1e-3
 st.title("Explanations")
 stored = state.run()
 if stored is None:
-    st.info("Nothing to explain yet: train both models on the Train & compare page first.", icon=":material/model_training:")
+    st.info(
+        "Nothing to explain yet: train both models on the Train & compare page first.", icon=":material/model_training:"
+    )
     st.page_link(state.PAGES["train"], label="Go to Train & compare", icon=":material/arrow_forward:")
 else:
     result = stored.result
@@ -28,8 +30,12 @@ else:
 
     output = 0
     if len(ml.output_names) > 1:
-        output = st.selectbox("Output to explain (beeswarm and single rows)", range(len(ml.output_names)),
-                              format_func=lambda i: ml.output_names[i], key="explain_output")
+        output = st.selectbox(
+            "Output to explain (beeswarm and single rows)",
+            range(len(ml.output_names)),
+            format_func=lambda i: ml.output_names[i],
+            key="explain_output",
+        )
 
     st.subheader("Which columns matter")
     ml_col, dl_col = st.columns(2, gap="large")
@@ -41,8 +47,10 @@ else:
     st.subheader("Do the two models agree?")
     words_col, chart_col = st.columns([1, 2], gap="large")
     words_col.markdown(state.esc(charts.describe_agreement(result.agreement, ml, dl)))
-    words_col.caption("Each point is one column: its share of each model's total mean |SHAP|. "
-                      "Points on the dashed diagonal matter equally to both models.")
+    words_col.caption(
+        "Each point is one column: its share of each model's total mean |SHAP|. "
+        "Points on the dashed diagonal matter equally to both models."
+    )
     with chart_col:
         st.plotly_chart(charts.agreement_scatter(ml, dl, result.agreement), key="agreement")
 
@@ -55,7 +63,9 @@ else:
     def describe_row(i: int) -> str:
         def show(v: object) -> str:
             return f"{v:.4g}" if isinstance(v, float) else str(v)
-        return f"row {rows.index[i]}: actual {show(actual[i])}, ML predicts {show(ml_pred[i])}, DL predicts {show(dl_pred[i])}"
+
+        predicted = f"ML predicts {show(ml_pred[i])}, DL predicts {show(dl_pred[i])}"
+        return f"row {rows.index[i]}: actual {show(actual[i])}, {predicted}"
 
     row = st.selectbox("Explained row", range(len(rows)), format_func=describe_row, key="explain_row")
     st.caption("The row's values")
@@ -63,16 +73,28 @@ else:
     ml_col, dl_col = st.columns(2, gap="large")
     for column, family, explanation in ((ml_col, "ml", ml), (dl_col, "dl", dl)):
         with column:
-            st.plotly_chart(charts.waterfall(explanation, row, output, rows.iloc[row], family), key=f"waterfall_{family}")
+            st.plotly_chart(
+                charts.waterfall(explanation, row, output, rows.iloc[row], family), key=f"waterfall_{family}"
+            )
 
     st.subheader("Additivity check")
-    st.caption("For every explained row, the base value plus the sum of the SHAP values should reproduce the model's "
-               "raw output. The largest gap over all rows and outputs:")
-    checks = pd.DataFrame([
-        {"model": charts.FAMILY_NAMES[family], "explainer": e.explainer, "rows": int(e.values.shape[0]),
-         "largest gap": f"{e.additivity_max_error:.2e}",
-         "check": "passes" if e.additivity_max_error <= ADDITIVITY_TOLERANCE else f"fails (over {ADDITIVITY_TOLERANCE:g})",
-         "seconds": round(e.seconds, 2)}
-        for family, e in (("ml", ml), ("dl", dl))
-    ])
+    st.caption(
+        "For every explained row, the base value plus the sum of the SHAP values should reproduce the model's "
+        "raw output. The largest gap over all rows and outputs:"
+    )
+    checks = pd.DataFrame(
+        [
+            {
+                "model": charts.FAMILY_NAMES[family],
+                "explainer": e.explainer,
+                "rows": int(e.values.shape[0]),
+                "largest gap": f"{e.additivity_max_error:.2e}",
+                "check": "passes"
+                if e.additivity_max_error <= ADDITIVITY_TOLERANCE
+                else f"fails (over {ADDITIVITY_TOLERANCE:g})",
+                "seconds": round(e.seconds, 2),
+            }
+            for family, e in (("ml", ml), ("dl", dl))
+        ]
+    )
     st.dataframe(checks, hide_index=True, key="additivity")

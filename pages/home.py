@@ -20,7 +20,9 @@ st.caption("One click loads it and opens the recommendation. Your own CSV can be
 widgets.sample_buttons()
 
 st.divider()
-st.markdown("**How it works:** 1. **Recommend** — upload a CSV or answer six questions. "
-            "2. **Train & compare** — both model families on the same split, side by side. "
-            "3. **Explanations** — SHAP for both models on the same rows.")
+st.markdown(
+    "**How it works:** 1. **Recommend** — upload a CSV or answer six questions. "
+    "2. **Train & compare** — both model families on the same split, side by side. "
+    "3. **Explanations** — SHAP for both models on the same rows."
+)
 st.page_link(state.PAGES["recommend"], label="Upload your own CSV", icon=":material/upload_file:")

@@ -10,14 +10,18 @@ from pages import _state as state
 from pages import _widgets as widgets
 
 st.title("Recommend: classic ML or deep learning?")
-st.caption("Upload a CSV and the answers below are filled in from its profile, or describe your data by answering "
-           "them yourself. Change any answer and the advice updates at once.")
+st.caption(
+    "Upload a CSV and the answers below are filled in from its profile, or describe your data by answering "
+    "them yourself. Change any answer and the advice updates at once."
+)
 
 # --- 1. the data --------------------------------------------------------------------------
 upload_col, sample_col = st.columns([1, 1], gap="large")
 with upload_col:
     uploaded = st.file_uploader(
-        "Upload a CSV with feature columns and a target column", type=["csv", "tsv", "txt"], key="uploader",
+        "Upload a CSV with feature columns and a target column",
+        type=["csv", "tsv", "txt"],
+        key="uploader",
         help=f"Up to {state.max_upload_bytes() // (1024 * 1024)} MB. Comma, semicolon, tab or pipe separated.",
     )
     state.take_upload(uploaded)
@@ -64,13 +68,18 @@ if data is None or advice is not None:
         if suggested is not None and state.overrides():
             baseline = recommend(suggested)
             changed = ", ".join(widgets.FIELD_TITLES.get(k, k) for k in state.overrides())
-            st.info(f"From the profile alone the advice is **{baseline.label}** ({baseline.confidence:.0%}). "
-                    f"Your changed answers ({changed}) give **{recommendation.label}**.", icon=":material/tune:")
+            st.info(
+                f"From the profile alone the advice is **{baseline.label}** ({baseline.confidence:.0%}). "
+                f"Your changed answers ({changed}) give **{recommendation.label}**.",
+                icon=":material/tune:",
+            )
         widgets.flip_list(recommendation, flips)
 
     st.plotly_chart(charts.scorecard(recommendation), key="scorecard_chart")
     st.dataframe(
-        charts.scorecard_table(recommendation), hide_index=True, key="scorecard_table",
+        charts.scorecard_table(recommendation),
+        hide_index=True,
+        key="scorecard_table",
         column_config={"reason": st.column_config.TextColumn(width="large")},
     )
 

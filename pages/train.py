@@ -9,8 +9,10 @@ from pages import _state as state
 from pages import _training as training
 
 st.title("Train & compare")
-st.caption("A LightGBM tree ensemble and a PyTorch network train on the same seeded, stratified 80/20 split and "
-           "are scored on the same test rows. Results stay in this browser session until you train again.")
+st.caption(
+    "A LightGBM tree ensemble and a PyTorch network train on the same seeded, stratified 80/20 split and "
+    "are scored on the same test rows. Results stay in this browser session until you train again."
+)
 
 if state.dataset() is None:
     st.info("No dataset yet. Upload a CSV or pick a sample on the Recommend page.", icon=":material/upload_file:")
@@ -34,8 +36,9 @@ else:
         task = result.advice.profile.task
         y_test = result.split.y_test.to_numpy()
         st.subheader(f"Verdict on {state.esc(stored.target)}")
-        verdict = charts.describe_verdict(result.verdict, result.advice.recommendation.choice,
-                                          result.agreed_with_recommendation)
+        verdict = charts.describe_verdict(
+            result.verdict, result.advice.recommendation.choice, result.agreed_with_recommendation
+        )
         (st.success if result.agreed_with_recommendation else st.warning)(state.esc(verdict), icon=":material/gavel:")
 
         ml_col, dl_col = st.columns(2, gap="large")
@@ -50,10 +53,14 @@ else:
         for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
             with column:
                 if task.is_classification:
-                    st.plotly_chart(charts.confusion_matrix(y_test, model, result.classes), key=f"confusion_{model.family}")
+                    st.plotly_chart(
+                        charts.confusion_matrix(y_test, model, result.classes), key=f"confusion_{model.family}"
+                    )
                     st.plotly_chart(charts.roc_curves(y_test, model, result.classes), key=f"roc_{model.family}")
                 else:
-                    st.plotly_chart(charts.predicted_vs_actual(y_test, model, stored.target), key=f"pred_{model.family}")
+                    st.plotly_chart(
+                        charts.predicted_vs_actual(y_test, model, stored.target), key=f"pred_{model.family}"
+                    )
 
         for note in result.notes:
             st.caption(state.esc(note))

@@ -64,8 +64,14 @@ def test_upload_gives_recommendation_scorecard_and_profile() -> None:
     assert shown["Confidence"].endswith("%") and int(shown["Confidence"][:-1]) > 50
     assert shown["Rows"] == "569" and shown["Task"] == "binary"
     table = frame_with(at, "criterion")
-    assert list(table["criterion"]) == ["Data structure", "Data volume", "Transparency", "Compute",
-                                         "Feature engineering", "Problem complexity"]
+    assert list(table["criterion"]) == [
+        "Data structure",
+        "Data volume",
+        "Transparency",
+        "Compute",
+        "Feature engineering",
+        "Problem complexity",
+    ]
     assert table.set_index("criterion").loc["Data volume", "value"] == "569 labelled rows"
     assert all(isinstance(r, str) and r for r in table["reason"])
     assert "Criterion scorecard: contribution to the vote" in chart_titles(at)
@@ -219,8 +225,11 @@ def test_explanations_page_holds_charts_for_both_models(trained: AppTest) -> Non
     at.selectbox(key="explain_output").set_value(2).run()
     at.selectbox(key="explain_row").set_value(5).run()
     assert not at.exception
-    waterfalls = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
-                  if "this row's explanation" in json.loads(c.proto.spec)["layout"]["title"]["text"]]
+    waterfalls = [
+        json.loads(c.proto.spec)
+        for c in at.get("plotly_chart")
+        if "this row's explanation" in json.loads(c.proto.spec)["layout"]["title"]["text"]
+    ]
     assert len(waterfalls) == 2
     assert all("cultivar_2" in w["layout"]["title"]["text"] for w in waterfalls)
 
@@ -235,8 +244,14 @@ def test_regression_results_seeded_into_the_session() -> None:
     result = compare(frame, max_seconds=1, shap_rows=10)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.session_state["dataset"] = Dataset(name="diabetes.csv", digest="seeded", frame=frame)
-    at.session_state["run"] = Run(result=result, dataset_digest="seeded", dataset_name="diabetes.csv",
-                                  target="progression", options={}, seconds=1.0)
+    at.session_state["run"] = Run(
+        result=result,
+        dataset_digest="seeded",
+        dataset_name="diabetes.csv",
+        target="progression",
+        options={},
+        seconds=1.0,
+    )
     at.run()
     at.switch_page("pages/train.py").run()
     assert not at.exception and not at.error
@@ -248,3 +263,24 @@ def test_regression_results_seeded_into_the_session() -> None:
     assert not at.exception and not at.error
     assert "explain_output" not in {s.key for s in at.selectbox}  # one output: nothing to choose
     assert sum("SHAP beeswarm" in t for t in chart_titles(at)) == 2
+
+
+def test_training_on_an_unusable_target_shows_one_error_and_keeps_the_page() -> None:
+    at = open_app("pages/recommend.py")
+    upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
+    at.switch_page("pages/train.py").run()
+    at.selectbox(key="train_target").set_value("Name")
+    at.button(key="FormSubmitter:train_form-Train both").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "has 1 row" in at.error[0].value
+    assert "run" not in at.session_state
+    assert at.status[0].state == "error"
+
+
+def test_forgetting_the_dataset_returns_to_the_questionnaire() -> None:
+    at = open_app()
+    at.button(key="sample_diabetes.csv").click().run()
+    assert metrics(at)["Task"] == "regression"
+    at.button(key="forget_dataset").click().run()
+    assert not at.exception and "dataset" not in at.session_state
+    assert "Task" not in metrics(at) and metrics(at)["Recommendation"] == "Classic machine learning"

@@ -36,8 +36,11 @@ def hostile_csv(rows: int = 90, seed: int = 0) -> bytes:
 
 def markdown_texts(at: AppTest) -> list[str]:
     """Everything on the page that Streamlit renders as Markdown."""
-    texts = [e.value for kind in ("markdown", "caption", "error", "info", "success", "warning", "title", "subheader")
-             for e in getattr(at, kind)]
+    texts = [
+        e.value
+        for kind in ("markdown", "caption", "error", "info", "success", "warning", "title", "subheader")
+        for e in getattr(at, kind)
+    ]
     return texts + [m.label for m in at.metric]
 
 

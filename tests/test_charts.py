@@ -21,9 +21,17 @@ HOSTILE = "<b>bold</b><img src=x onerror=alert(1)>"
 
 def _result(family: str, predictions: list, probabilities: np.ndarray | None = None) -> ModelResult:
     return ModelResult(
-        family=family, name=f"{family} model", metrics={"accuracy": 0.75, "f1": 0.7}, interval=(0.6, 0.9), baseline=0.5,
-        train_seconds=1.5, predict_seconds=0.01, predict_seconds_per_1k=0.1, size_bytes=2048,
-        predictions=np.asarray(predictions), probabilities=probabilities,
+        family=family,
+        name=f"{family} model",
+        metrics={"accuracy": 0.75, "f1": 0.7},
+        interval=(0.6, 0.9),
+        baseline=0.5,
+        train_seconds=1.5,
+        predict_seconds=0.01,
+        predict_seconds_per_1k=0.1,
+        size_bytes=2048,
+        predictions=np.asarray(predictions),
+        probabilities=probabilities,
     )
 
 
@@ -34,8 +42,14 @@ def _explanation(columns: list[str], outputs: int = 1, rows: int = 8, seed: int 
     values = rng.normal(size=(rows, len(columns), outputs)) * np.arange(len(columns), 0, -1)[None, :, None]
     base = rng.normal(size=outputs)
     return ModelExplanation(
-        explainer="tree", columns=columns, output_names=[f"out {i}" for i in range(outputs)], values=values,
-        base_values=base, outputs=base + values.sum(axis=1), additivity_max_error=0.0, seconds=0.1,
+        explainer="tree",
+        columns=columns,
+        output_names=[f"out {i}" for i in range(outputs)],
+        values=values,
+        base_values=base,
+        outputs=base + values.sum(axis=1),
+        additivity_max_error=0.0,
+        seconds=0.1,
     )
 
 
@@ -161,7 +175,11 @@ def test_charts_import_neither_streamlit_nor_torch_nor_shap(root) -> None:
     code = "import sys, engine.charts; print(sorted(m for m in ('streamlit', 'torch', 'shap') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
-    offenders = [p.name for p in (root / "engine").rglob("*.py") if "import streamlit" in p.read_text() or "from streamlit" in p.read_text()]
+    offenders = [
+        p.name
+        for p in (root / "engine").rglob("*.py")
+        if "import streamlit" in p.read_text() or "from streamlit" in p.read_text()
+    ]
     assert offenders == []
 
 

@@ -5,6 +5,7 @@ One server on a free port for the module; screenshots of every page go to test-a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -12,8 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -24,8 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_data"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1400, "height": 2400}
 STARTUP_SECONDS = 90
 TRAIN_TIMEOUT_MS = 240_000
@@ -39,43 +46,57 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+SERVER_COMMAND = [
+    sys.executable, "-m", "streamlit", "run", "dashboard.py",
+    "--server.headless", "true", "--server.address", "127.0.0.1",
+    "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """`streamlit run dashboard.py` on a free localhost port; always stopped at the end."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
-    log = open(ARTIFACTS / "e2e-server.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert process.poll() is None, f"streamlit exited early; see {log.name}"
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "streamlit did not answer /_stcore/health in time"
-            time.sleep(0.5)
-        yield url
-    finally:
+    with open(ARTIFACTS / "e2e-server.log", "w") as log:
+        process = subprocess.Popen(
+            [*SERVER_COMMAND, "--server.port", str(port)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
         try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait(timeout=10)
-        log.close()
+            wait_until_healthy(url, process)
+            yield url
+        finally:
+            stop(process)
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen) -> None:
+    """Poll /_stcore/health until it answers "ok" (or the server dies, or time runs out)."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        assert process.poll() is None, "streamlit exited early; see test-artifacts/e2e-server.log"
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "streamlit did not answer /_stcore/health in time"
+        time.sleep(0.5)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM the server's process group, SIGKILL if it lingers."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +129,8 @@ def go_to(page: Page, title: str) -> None:
 def upload(page: Page, name: str, content: bytes) -> None:
     go_to(page, "Recommend")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        files=[{"name": name, "mimeType": "text/csv", "buffer": content}])
+        files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
+    )
 
 
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
@@ -198,7 +220,9 @@ def test_upload_recommend_train_and_explain_in_a_browser(server: str, browser: B
     (ARTIFACTS / "e2e-timing.txt").write_text(f"breast_cancer.csv upload to explanations: {elapsed:.1f} s\n")
 
 
-def test_two_sessions_at_once_see_only_their_own_data_and_hostile_names_stay_text(server: str, browser: Browser) -> None:
+def test_two_sessions_at_once_see_only_their_own_data_and_hostile_names_stay_text(
+    server: str, browser: Browser
+) -> None:
     hostile, hostile_dialogs = open_page(browser, server)
     wine, wine_dialogs = open_page(browser, server)
     upload(hostile, HOSTILE_FILE, hostile_csv())
