@@ -158,7 +158,7 @@ def model_card(model: ModelResult, metric: str) -> None:
     predict_col.metric(
         "Predict / 1k rows",
         _duration(model.predict_seconds_per_1k),
-        help="Measured on the test rows and scaled to 1,000 rows (fixed start-up costs included).",
+        help="Measured by predicting one batch of 1,000 test rows (drawn with replacement when the test set is smaller).",
     )
     size_col.metric("Model size", _size(model.size_bytes))
     for note in model.notes:

@@ -48,7 +48,7 @@ def test_score_model_metrics_and_costs(signal_table):
     assert result.baseline == pytest.approx(split.y_test.eq(split.y_train.value_counts().idxmax()).mean())
     assert result.metrics["accuracy"] > result.baseline
     assert result.size_bytes == model_size_bytes(model) > 1000
-    assert result.predict_seconds_per_1k == pytest.approx(result.predict_seconds * 1000 / len(split.y_test))
+    assert result.predict_seconds_per_1k > 0  # timed on a real 1,000-row batch
 
 
 def test_regression_metrics_and_mean_baseline():
