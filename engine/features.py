@@ -87,15 +87,22 @@ def group_by_original_column(values: np.ndarray, encoded_names: list[str]) -> tu
     return grouped, originals
 
 
-class DateParts(TransformerMixin, BaseEstimator):
-    """Dates as numbers: days since epoch, month, day of week (NaN where unparseable)."""
+class _StatelessColumnTransformer(TransformerMixin, BaseEstimator):
+    """Base for transformers that learn nothing but the input columns' names."""
 
-    PARTS = ("days", "month", "weekday")
-
-    def fit(self, X: pd.DataFrame, y: object = None) -> "DateParts":
+    def fit(self, X: pd.DataFrame, y: object = None) -> "_StatelessColumnTransformer":
         self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
         self.n_features_in_ = X.shape[1]
         return self
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return self.feature_names_in_
+
+
+class DateParts(_StatelessColumnTransformer):
+    """Dates as numbers: days since epoch, month, day of week (NaN where unparseable)."""
+
+    PARTS = ("days", "month", "weekday")
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         blocks = []
@@ -111,28 +118,15 @@ class DateParts(TransformerMixin, BaseEstimator):
         return np.asarray([f"{name}{PART_SEPARATOR}{part}" for name in self.feature_names_in_ for part in self.PARTS], dtype=object)
 
 
-class _ToFloat(TransformerMixin, BaseEstimator):
+class _ToFloat(_StatelessColumnTransformer):
     """Numbers (and booleans) as float64 so every estimator sees one dtype."""
-
-    def fit(self, X: pd.DataFrame, y: object = None) -> "_ToFloat":
-        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
-        self.n_features_in_ = X.shape[1]
-        return self
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         return X.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
-    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        return self.feature_names_in_
 
-
-class _AsText(TransformerMixin, BaseEstimator):
+class _AsText(_StatelessColumnTransformer):
     """Categories as Python strings (pandas 3 'str' dtype and mixed types alike), missing kept as NaN."""
-
-    def fit(self, X: pd.DataFrame, y: object = None) -> "_AsText":
-        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
-        self.n_features_in_ = X.shape[1]
-        return self
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         values = X.astype(object).to_numpy()
@@ -140,9 +134,6 @@ class _AsText(TransformerMixin, BaseEstimator):
         text = values.astype(str).astype(object)
         text[missing] = np.nan
         return text
-
-    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        return self.feature_names_in_
 
 
 def _combine_name(column: str, category: object) -> str:
