@@ -1,0 +1,40 @@
+"""Every budget and goal the benchmark checks, in one place (issue 4; this 2-core, no-GPU machine).
+
+Times are wall-clock seconds from process start to the JSON on stdout
+(``python -m engine compare ... --json`` run as a child process); memory is the
+child's peak resident set size. Budgets decide the exit status; goals are
+reported alongside.
+"""
+
+from __future__ import annotations
+
+# Rows x columns of the synthetic mixed numeric/categorical tables.
+SIZES = (1_000, 10_000, 100_000)
+COLUMNS = 20
+SEED = 0
+# SHAP rows explained for both models in every timed comparison.
+SHAP_ROWS = 500
+
+# --- budgets (exit status 1 when one is missed) -----------------------------
+COMPARE_10K_SECONDS = 15.0  # fast explainers, end to end
+COMPARE_10K_SHARED_SECONDS = 15.0  # shared-definition explainers, end to end
+COMPARE_100K_SECONDS = 30.0
+COMPARE_100K_PEAK_RSS_BYTES = 1.5e9  # 1.5 GB
+ADVISE_100K_SECONDS = 2.0  # load + profile + recommend: `python -m engine recommend`, end to end
+# Product time / plain reference script time, run side by side, at 10k and 100k.
+REFERENCE_RATIO = 2.0
+
+# --- goals (reported) -----------------------------------------------------------
+# ML main metric >= a default LightGBM's minus half a point; DL >= scikit-learn's
+# default MLP (same split, same encoding).
+ML_VS_DEFAULT_LIGHTGBM_POINTS = -0.5
+DL_VS_SKLEARN_MLP_POINTS = 0.0
+
+# --- the plain reference script's core work (benchmarks/reference.py) ---------
+REFERENCE_HIDDEN = (128, 64)
+REFERENCE_EPOCHS = 20
+REFERENCE_BATCH_SIZE = 256
+REFERENCE_BACKGROUND_ROWS = 100
+
+# Per-child time limit, so a hung run fails the benchmark instead of stalling it.
+CHILD_TIMEOUT_SECONDS = 600
