@@ -109,8 +109,6 @@ def _timed_advise(frame: pd.DataFrame, target: str | None, stages: dict[str, flo
     start = time.perf_counter()
     profile = profile_dataset(frame, target)
     stages["profile"] = time.perf_counter() - start
-    if not profile.feature_columns:
-        raise DataError("no usable feature columns (every other column is an identifier, free text or constant)")
     start = time.perf_counter()
     answers = answers_from_profile(profile, **answer_overrides)
     advice = Advice(profile=profile, answers=answers, recommendation=recommend(answers), flips=what_would_flip(answers))
@@ -170,6 +168,9 @@ def compare(
     else:
         stages.update(profile=0.0, recommend=0.0)
     profile = advice.profile
+    if not profile.feature_columns:
+        ignored = ", ".join(f"{name} ({kind})" for name, kind in profile.ignored_columns.items())
+        raise DataError(f"no column the tabular models can use: {ignored or 'none besides the target'}")
     notes: list[str] = []
     labelled = frame[frame[profile.target].notna()]
     if len(labelled) < len(frame):
@@ -202,14 +203,7 @@ def compare(
     lap("train_ml")
 
     report("Training the neural network", 0.3)
-    dl_params: dict[str, Any] = {}
-    if len(split.X_train) >= th.LARGE_DATA_TRAIN_ROWS:
-        dl_params = {"batch_size": th.LARGE_DATA_DL_BATCH_SIZE, "learning_rate": th.LARGE_DATA_DL_LEARNING_RATE}
-        notes.append(
-            f"{len(split.X_train):,} training rows: the network trains with batches of "
-            f"{th.LARGE_DATA_DL_BATCH_SIZE} at learning rate {th.LARGE_DATA_DL_LEARNING_RATE:g} (large-data setting)"
-        )
-    dl_pipeline = make_dl_model(profile, seed=seed, max_seconds=max_seconds, **dl_params)
+    dl_pipeline = make_dl_model(profile, seed=seed, max_seconds=max_seconds)
     network = dl_pipeline[-1]
 
     def on_epoch(epoch: int, max_epochs: int, loss: float) -> None:
@@ -226,7 +220,15 @@ def compare(
     ml_result = score_model("ml", ml_name, ml_pipeline, split, task, ml_seconds, seed)
     hidden = "-".join(str(h) for h in network.hidden_sizes)
     dl_result = score_model("dl", f"PyTorch MLP ({hidden})", dl_pipeline, split, task, dl_seconds, seed)
-    dl_result.notes.append(f"trained {network.n_epochs_} epochs, stopped by {network.stopped_by_.replace('_', ' ')}")
+    dl_result.notes.append(
+        f"trained {network.n_epochs_} epochs with batches of {network.batch_size_} at learning rate "
+        f"{network.learning_rate_:g}, stopped by {network.stopped_by_.replace('_', ' ')}"
+    )
+    if network.batch_size_ == th.LARGE_DATA_DL_BATCH_SIZE:
+        notes.append(
+            f"{len(split.X_train):,} training rows: the network trains with batches of "
+            f"{network.batch_size_} at learning rate {network.learning_rate_:g} (large-data setting)"
+        )
     verdict = decide_winner(task, split.y_test.to_numpy(), ml_result, dl_result, seed)
     lap("evaluate")
 

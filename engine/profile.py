@@ -167,9 +167,14 @@ def column_kind(series: pd.Series) -> ColumnKind:
 
 
 def guess_target(frame: pd.DataFrame, kinds: dict[str, ColumnKind] | None = None) -> str:
-    """A column named like a label if there is one, else the last usable column."""
+    """A column named like a label if there is one, else the last column that could be a label.
+
+    Identifiers, free text and dates are skipped; an empty or constant column is
+    not, so that a broken target is reported rather than silently replaced.
+    """
     kinds = kinds or {name: column_kind(frame[name]) for name in frame.columns}
-    usable = [n for n in frame.columns if kinds[n] in (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL)]
+    could_be_label = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.CONSTANT)
+    usable = [n for n in frame.columns if kinds[n] in could_be_label]
     for name in usable:
         if _TARGET_NAMES.match(str(name)):
             return str(name)

@@ -22,10 +22,16 @@ def test_advise_with_overrides(signal_table):
     assert all({"change", "recommendation"} <= set(f) for f in payload["what_would_flip"])
 
 
-def test_advise_rejects_tables_without_features():
-    frame = pd.DataFrame({"row_id": range(50), "target": ["a", "b"] * 25})
-    with pytest.raises(DataError, match="no usable feature"):
-        advise(frame)
+def test_text_only_data_is_advised_but_not_compared():
+    frame = pd.DataFrame({
+        "row_id": range(50),
+        "review": [f"the delivery was late again on order {i} sadly" for i in range(50)],
+        "target": ["a", "b"] * 25,
+    })
+    advice = advise(frame)
+    assert advice.answers.data_kind.value == "text"
+    with pytest.raises(DataError, match=r"no column the tabular models can use: row_id \(identifier\), review \(text\)"):
+        compare(frame)
 
 
 def test_compare_reports_progress_and_results():

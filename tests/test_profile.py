@@ -83,3 +83,10 @@ def test_profile_summary_values(signal_table):
 def test_unusable_targets(frame, target, message):
     with pytest.raises(DataError, match=message):
         profile_dataset(frame, target)
+
+
+def test_guess_reports_a_broken_last_column_instead_of_replacing_it():
+    frame = pd.DataFrame({"x": range(30), "outcome_code": [np.nan] * 30})
+    assert guess_target(frame) == "outcome_code"
+    with pytest.raises(DataError, match="all missing"):
+        profile_dataset(frame)

@@ -22,6 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from engine import thresholds as th
 from engine.features import make_preprocessor
 from engine.profile import DatasetProfile
 
@@ -32,13 +33,18 @@ EpochCallback = Callable[[int, int, float], None]
 
 
 class _TorchMLPBase(BaseEstimator):
-    """Shared training loop: AdamW, mini-batches, early stopping on a validation split."""
+    """Shared training loop: AdamW, mini-batches, early stopping on a validation split.
+
+    ``batch_size`` and ``learning_rate`` left as None are chosen from the
+    number of training rows (:func:`_auto_batch_size`, :func:`_auto_learning_rate`);
+    the values used are kept in ``batch_size_`` and ``learning_rate_``.
+    """
 
     def __init__(
         self,
         hidden_sizes: tuple[int, ...] = (128, 64),
         dropout: float = 0.1,
-        learning_rate: float = 2e-3,
+        learning_rate: float | None = None,
         weight_decay: float = 1e-4,
         batch_size: int | None = None,
         max_epochs: int = 200,
@@ -98,8 +104,9 @@ class _TorchMLPBase(BaseEstimator):
         X_train, y_train = X_all[train_idx], target[train_idx]
         X_val, y_val = X_all[val_idx], target[val_idx]
 
-        batch_size = self.batch_size or _auto_batch_size(len(train_idx))
-        optimiser = torch.optim.AdamW(module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        self.batch_size_ = batch_size = self.batch_size or _auto_batch_size(len(X))
+        self.learning_rate_ = self.learning_rate or _auto_learning_rate(len(X))
+        optimiser = torch.optim.AdamW(module.parameters(), lr=self.learning_rate_, weight_decay=self.weight_decay)
         loss_fn = self._loss()
         generator = torch.Generator().manual_seed(self.random_state)
         start = time.perf_counter()
@@ -244,9 +251,14 @@ def _auto_batch_size(n_rows: int) -> int:
         return 32
     if n_rows < 20_000:
         return 128
-    if n_rows < 100_000:
+    if n_rows < th.LARGE_DATA_TRAIN_ROWS:
         return 512
-    return 1024
+    return th.LARGE_DATA_DL_BATCH_SIZE
+
+
+def _auto_learning_rate(n_rows: int) -> float:
+    """A larger step goes with the large-data batch size (see engine.thresholds)."""
+    return th.LARGE_DATA_DL_LEARNING_RATE if n_rows >= th.LARGE_DATA_TRAIN_ROWS else th.DL_LEARNING_RATE
 
 
 @contextlib.contextmanager
