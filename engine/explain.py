@@ -45,7 +45,7 @@ __all__ = ["EXPLAINER_MODES", "ModelExplanation", "Agreement", "explain_model", 
 
 TOP_K = 5
 #: ``explain_model(..., explainer=)`` values: each model's fastest exact explainer, or one definition for both.
-EXPLAINER_MODES = ("fast", "shared")
+EXPLAINER_MODES = th.EXPLAINER_MODES
 
 
 @dataclass

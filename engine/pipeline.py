@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -19,7 +19,8 @@ from engine.data import DataError
 from engine.profile import DatasetProfile, profile_dataset
 from engine.recommend import Answers, Flip, Recommendation, answers_from_profile, recommend, what_would_flip
 
-__all__ = ["Advice", "ComparisonResult", "Progress", "advise", "compare", "timed_stages"]
+__all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again", "timed_stages"]
+EXPLAINER_MODES = th.EXPLAINER_MODES
 
 # LightGBM, scikit-learn and torch each run an OpenMP thread pool. By default
 # idle OpenMP threads spin; on a small shared machine (2 cores, another process
@@ -65,7 +66,9 @@ class ComparisonResult:
     models: dict[str, Any] = field(repr=False, default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    explainer_mode: str = "fast"  # "fast" | "shared" (engine.explain.EXPLAINER_MODES)
+    explainer_mode: str = "fast"  # "fast" | "shared" (EXPLAINER_MODES)
+    background_rows: pd.DataFrame | None = field(repr=False, default=None)  # SHAP's reference rows (training data)
+    seed: int = 0
 
     @property
     def agreed_with_recommendation(self) -> bool:
@@ -143,7 +146,6 @@ def compare(
     """
     # Heavy imports stay here so `recommend` answers without loading torch or shap.
     from engine.evaluate import decide_winner, score_model, split_data
-    from engine.explain import agreement, explain_model, output_names
     from engine.models import make_dl_model, make_ml_model
 
     report = progress or (lambda message, fraction: None)
@@ -160,7 +162,7 @@ def compare(
         raise DataError("the time budget must be a positive number of seconds")
     if shap_rows < 1:
         raise DataError("the SHAP sample must hold at least one row")
-    if explainer not in ("fast", "shared"):
+    if explainer not in EXPLAINER_MODES:
         raise DataError(f"unknown explainer {explainer!r}: choose fast or shared")
     report("Profiling the data", 0.0)
     if advice is None:
@@ -234,33 +236,66 @@ def compare(
 
     rng = np.random.default_rng(seed)
     explained = split.X_test.iloc[np.sort(rng.choice(len(split.X_test), size=min(shap_rows, len(split.X_test)), replace=False))]
-    background_rows = np.sort(rng.choice(len(split.X_train), size=min(th.SHAP_BACKGROUND_ROWS, len(split.X_train)), replace=False))
-    if explainer == "shared":
-        # A subset of the same seeded sample: the same rows for both models.
-        background_rows = background_rows[: th.SHAP_SHARED_BACKGROUND_ROWS]
-        notes.append(
-            f"shared SHAP definition: both models explained against the same {len(background_rows)} background "
-            "training rows (interventional, one Independent masker, raw output scale)"
-        )
-    background = split.X_train.iloc[background_rows]
+    background = split.X_train.iloc[np.sort(rng.choice(len(split.X_train), size=min(th.SHAP_BACKGROUND_ROWS, len(split.X_train)), replace=False))]
     if len(explained) < len(split.X_test):
         notes.append(f"SHAP explains a sample of {len(explained)} of {len(split.X_test)} test rows")
     classes = [str(c) for c in ml_pipeline.classes_] if task.is_classification else None
-    labels = output_names(classes, profile.target)
-    report("Explaining the classic ML model (SHAP)", 0.75)
-    ml_explanation = explain_model(ml_pipeline, background, explained, labels, explainer=explainer, seed=seed)
-    lap("explain_ml")
-    report("Explaining the neural network (SHAP)", 0.87)
-    dl_explanation = explain_model(dl_pipeline, background, explained, labels, explainer=explainer, seed=seed)
-    lap("explain_dl")
-    report("Done", 1.0)
-    return ComparisonResult(
+    result = ComparisonResult(
         advice=advice, split=split, ml=ml_result, dl=dl_result, verdict=verdict,
-        explanations={"ml": ml_explanation, "dl": dl_explanation},
-        agreement=agreement(ml_explanation, dl_explanation), explained_rows=explained,
+        explanations={}, agreement=None, explained_rows=explained, background_rows=background,
         classes=classes, models={"ml": ml_pipeline, "dl": dl_pipeline}, stage_seconds=stages, notes=notes,
-        explainer_mode=explainer,
+        seed=seed,
     )
+    _explain_both(result, explainer, report, lap)
+    report("Done", 1.0)
+    return result
+
+
+def explain_again(result: ComparisonResult, explainer: str, progress: Progress | None = None) -> ComparisonResult:
+    """The same comparison explained in another SHAP mode, on the same rows: nothing is retrained."""
+    if explainer not in EXPLAINER_MODES:
+        raise DataError(f"unknown explainer {explainer!r}: choose fast or shared")
+    again = replace(result, explanations={}, stage_seconds=dict(result.stage_seconds),
+                    notes=[n for n in result.notes if not n.startswith(_SHARED_NOTE)])
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        again.stage_seconds[stage] = now - clock
+        clock = now
+
+    _explain_both(again, explainer, progress or (lambda message, fraction: None), lap)
+    return again
+
+
+_SHARED_NOTE = "shared SHAP definition"
+
+
+def _explain_both(result: ComparisonResult, explainer: str, report: Progress, lap: Callable[[str], None]) -> None:
+    """Explain both trained models of ``result`` on its explained rows, in place."""
+    from engine.explain import agreement, explain_model, output_names
+
+    background = result.background_rows
+    if explainer == "shared":
+        # A subset of the same seeded sample: the same rows for both models.
+        background = background.iloc[: th.SHAP_SHARED_BACKGROUND_ROWS]
+        result.notes.append(
+            f"{_SHARED_NOTE}: both models explained against the same {len(background)} background "
+            "training rows (interventional, one Independent masker, raw output scale)"
+        )
+    labels = output_names(result.classes, result.advice.profile.target)
+    explanations = {}
+    for family, message, fraction in (("ml", "Explaining the classic ML model (SHAP)", 0.75),
+                                      ("dl", "Explaining the neural network (SHAP)", 0.87)):
+        report(message, fraction)
+        explanations[family] = explain_model(
+            result.models[family], background, result.explained_rows, labels, explainer=explainer, seed=result.seed
+        )
+        lap(f"explain_{family}")
+    result.explanations = explanations
+    result.agreement = agreement(explanations["ml"], explanations["dl"])
+    result.explainer_mode = explainer
 
 
 def timed_stages(result: ComparisonResult) -> dict[str, float]:

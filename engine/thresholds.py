@@ -72,6 +72,8 @@ CONFIDENCE_LEVEL = 0.95
 PRACTICAL_TIE_MARGIN = 0.005
 DEFAULT_MAX_SECONDS = 60.0
 DEFAULT_SHAP_ROWS = 300
+# SHAP modes: each model's fastest exact explainer, or one definition for both (engine.explain).
+EXPLAINER_MODES = ("fast", "shared")
 SHAP_BACKGROUND_ROWS = 100
 
 # --- Explanations -----------------------------------------------------------

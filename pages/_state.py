@@ -7,6 +7,8 @@ SHA-256, which is a pure function of content.
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import re
 import time
@@ -189,9 +191,17 @@ def run() -> Run | None:
     return stored
 
 
+def replace_result(stored: Run, result: ComparisonResult) -> Run:
+    """Keep a re-explained comparison in place of the stored one (same run, same models)."""
+    updated = dataclasses.replace(stored, result=result)
+    st.session_state[RUN] = updated
+    return updated
+
+
 def store_run(result: ComparisonResult, options: dict[str, Any], started: float) -> Run:
     data = dataset()
-    assert data is not None  # the train page only offers training with a dataset
+    if data is None:
+        raise DataError("no dataset loaded")  # the train page only offers training with a dataset
     stored = Run(
         result=result,
         dataset_digest=data.digest,

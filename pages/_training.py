@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import time
 from typing import Any
 
@@ -12,15 +11,20 @@ import streamlit as st
 from engine import charts
 from engine.data import DataError
 from engine.evaluate import ModelResult
-from engine.pipeline import ComparisonResult, advise, compare
+from engine.pipeline import EXPLAINER_MODES, ComparisonResult, advise, compare
 from pages import _state as state
 
 OPTIONS = "train_options"
-DEFAULT_OPTIONS: dict[str, Any] = {"max_seconds": 20, "shap_rows": 100, "ml_kind": "boosting", "seed": 0}
+DEFAULT_OPTIONS: dict[str, Any] = {
+    "max_seconds": 20, "shap_rows": 100, "ml_kind": "boosting", "seed": 0, "explainer": EXPLAINER_MODES[0],
+}
+EXPLAINER_LABELS = {"fast": "Fast (each model's own exact explainer)", "shared": "Shared (one definition for both)"}
+EXPLAINER_HELP = (
+    "Fast: each model's own exact explainer. Shared: one SHAP definition for both models "
+    "(same background rows and masker), slower but strictly comparable."
+)
 ML_KIND_LABELS = {"boosting": "Gradient-boosted trees (LightGBM)", "linear": "Linear model (most transparent)"}
 _METRIC_LABELS = {"accuracy": "Accuracy", "r2": "R²"}
-# engine.pipeline.compare may offer a choice of SHAP explainer; offer it only if it does.
-_EXPLAINER = inspect.signature(compare).parameters.get("explainer")
 
 
 def _options() -> dict[str, Any]:
@@ -30,7 +34,7 @@ def _options() -> dict[str, Any]:
 def _keep_options() -> None:
     """Form submit callback: remember the submitted values (widget state is dropped when the page is left)."""
     options = _options()
-    for name in list(DEFAULT_OPTIONS) + (["explainer"] if _EXPLAINER is not None else []):
+    for name in DEFAULT_OPTIONS:
         if f"train_{name}" in st.session_state:
             options[name] = st.session_state[f"train_{name}"]
     state.set_target(st.session_state.get("train_target"))
@@ -63,36 +67,14 @@ def options_form(columns: list[str], target: str) -> dict[str, Any] | None:
             help="The same rows for both models; more rows take longer.",
         )
         model_col.radio("Classic ML model", list(ML_KIND_LABELS), format_func=ML_KIND_LABELS.get, key="train_ml_kind")
-        if _EXPLAINER is not None:
-            choices = _explainer_choices()
-            st.session_state.setdefault("train_explainer", options.get("explainer", choices[0]))
-            st.radio(
-                "SHAP explainer",
-                choices,
-                key="train_explainer",
-                horizontal=True,
-                format_func=_explainer_label,
-                help="Fast: each model's own exact explainer. Shared: one SHAP definition for both models "
-                "(same background rows and masker), slower but strictly comparable.",
-            )
+        st.radio(
+            "SHAP explainer", EXPLAINER_MODES, key="train_explainer", horizontal=True,
+            format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
+        )
         submitted = st.form_submit_button(
             "Train both", type="primary", icon=":material/play_arrow:", on_click=_keep_options
         )
     return dict(_options()) if submitted else None
-
-
-def _explainer_choices() -> list[str]:
-    default = (
-        _EXPLAINER.default if _EXPLAINER is not None and _EXPLAINER.default is not inspect.Parameter.empty else None
-    )
-    choices = [c for c in ("fast", "shared") if c != default]
-    return ([default] if isinstance(default, str) else []) + choices
-
-
-def _explainer_label(choice: str) -> str:
-    return {"fast": "Fast (each model's own exact explainer)", "shared": "Shared (one definition for both)"}.get(
-        choice, choice
-    )
 
 
 def train(data: state.Dataset, options: dict[str, Any]) -> None:
@@ -116,7 +98,6 @@ def train(data: state.Dataset, options: dict[str, Any]) -> None:
                 bar.progress(min(max(fraction, 0.0), 1.0), text=f"{message} · {now - started:.0f} s")
                 status.update(label=f"{step}…")
 
-        extra = {"explainer": options["explainer"]} if _EXPLAINER is not None and "explainer" in options else {}
         try:
             advice = advise(data.frame, state.target(), **state.overrides())
             result = compare(
@@ -128,7 +109,7 @@ def train(data: state.Dataset, options: dict[str, Any]) -> None:
                 ml_kind=options["ml_kind"],
                 progress=progress,
                 advice=advice,
-                **extra,
+                explainer=options["explainer"],
             )
         except DataError as error:
             status.update(label="Training stopped", state="error")

@@ -4,7 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from engine import charts
+from engine.pipeline import EXPLAINER_MODES, explain_again
 from pages import _state as state
+from pages._training import EXPLAINER_HELP, EXPLAINER_LABELS
 
 ADDITIVITY_TOLERANCE = 1e-3
 
@@ -16,13 +18,21 @@ if stored is None:
     )
     st.page_link(state.PAGES["train"], label="Go to Train & compare", icon=":material/arrow_forward:")
 else:
+    mode = st.radio(
+        "SHAP definition", EXPLAINER_MODES, index=EXPLAINER_MODES.index(stored.result.explainer_mode),
+        horizontal=True, format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
+        key=f"explain_mode_{stored.result.explainer_mode}",  # a new widget per mode, so it always shows the mode shown
+    )
+    if mode != stored.result.explainer_mode:
+        with st.spinner("Explaining both models again on the same rows (no retraining)…"):
+            stored = state.replace_result(stored, explain_again(stored.result, mode))
     result = stored.result
     ml, dl = result.explanations["ml"], result.explanations["dl"]
     rows = result.explained_rows
     st.caption(
         f"SHAP values of both models on the same {len(rows)} test rows, per original column "
         f"(classic ML: {ml.explainer} explainer; deep learning: {dl.explainer} explainer; "
-        f"mode: {getattr(result, 'explainer_mode', 'fast')}). Values are in the models' "
+        f"mode: {result.explainer_mode}). Values are in the models' "
         "raw output units: log-odds or logits for classifiers, the predicted value for regression."
     )
     for note in result.notes:

@@ -234,6 +234,23 @@ def test_explanations_page_holds_charts_for_both_models(trained: AppTest) -> Non
     assert all("cultivar_2" in w["layout"]["title"]["text"] for w in waterfalls)
 
 
+def test_explanations_page_switches_shap_definition_without_retraining(trained: AppTest) -> None:
+    at = trained
+    at.switch_page("pages/explanations.py").run()
+    models_before = at.session_state["run"].result.models
+    at.radio(key="explain_mode_fast").set_value("shared").run()
+    assert not at.exception and not at.error
+    result = at.session_state["run"].result
+    assert result.explainer_mode == "shared"
+    assert result.models is models_before  # the same trained models, explained again
+    assert result.explanations["dl"].explainer == "permutation"
+    at.run()  # on the next run the switch is keyed by the mode now shown, and nothing is recomputed
+    assert at.radio(key="explain_mode_shared").value == "shared"
+    assert at.session_state["run"].result is result
+    checks = frame_with(at, "check")
+    assert list(checks["check"]) == ["passes", "passes"]
+
+
 def test_regression_results_seeded_into_the_session() -> None:
     """A regression comparison put straight into session_state (as a reopened run would be)."""
     from engine.data import read_csv_path

@@ -76,3 +76,21 @@ def test_compare_rejects_bad_budgets(signal_table):
         compare(signal_table, max_seconds=0)
     with pytest.raises(DataError, match="SHAP sample"):
         compare(signal_table, shap_rows=0)
+
+
+def test_explain_again_reuses_models_and_rows():
+    from engine.pipeline import explain_again
+
+    frame = make_signal_table(rows=300)
+    fast = compare(frame, "target", shap_rows=30, max_seconds=20)
+    shared = explain_again(fast, "shared")
+    assert shared.models is fast.models and shared.explained_rows is fast.explained_rows
+    assert fast.explainer_mode == "fast" and shared.explainer_mode == "shared"
+    assert fast.explanations["dl"].explainer == "deep" and shared.explanations["dl"].explainer == "permutation"
+    assert sum(n.startswith("shared SHAP definition") for n in shared.notes) == 1
+    assert not any(n.startswith("shared SHAP definition") for n in fast.notes)
+    back = explain_again(shared, "fast")
+    np.testing.assert_allclose(back.explanations["ml"].values, fast.explanations["ml"].values)
+    assert not any(n.startswith("shared SHAP definition") for n in back.notes)
+    with pytest.raises(DataError, match="unknown explainer"):
+        explain_again(fast, "exact")
