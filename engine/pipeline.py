@@ -150,13 +150,7 @@ def compare(
 
     report = progress or (lambda message, fraction: None)
     stages: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        stages[stage] = now - clock
-        clock = now
+    lap = _StageClock(stages)
 
     if max_seconds <= 0:
         raise DataError("the time budget must be a positive number of seconds")
@@ -257,19 +251,24 @@ def explain_again(result: ComparisonResult, explainer: str, progress: Progress |
         raise DataError(f"unknown explainer {explainer!r}: choose fast or shared")
     again = replace(result, explanations={}, stage_seconds=dict(result.stage_seconds),
                     notes=[n for n in result.notes if not n.startswith(_SHARED_NOTE)])
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        again.stage_seconds[stage] = now - clock
-        clock = now
-
-    _explain_both(again, explainer, progress or (lambda message, fraction: None), lap)
+    _explain_both(again, explainer, progress or (lambda message, fraction: None), _StageClock(again.stage_seconds))
     return again
 
 
 _SHARED_NOTE = "shared SHAP definition"
+
+
+class _StageClock:
+    """Called with a stage's name, records the seconds since the previous call (or creation)."""
+
+    def __init__(self, stages: dict[str, float]) -> None:
+        self.stages = stages
+        self._last = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = now - self._last
+        self._last = now
 
 
 def _explain_both(result: ComparisonResult, explainer: str, report: Progress, lap: Callable[[str], None]) -> None:
