@@ -144,7 +144,9 @@ def compare(
     "recommend" (zero when ``advice`` is given), then "train_ml", "train_dl",
     "evaluate", "explain_ml" and "explain_dl".
     """
-    # Heavy imports stay here so `recommend` answers without loading torch or shap.
+    # Heavy imports stay here so `recommend` answers without loading torch or shap;
+    # engine.explain (shap) loads now so its import is not timed as an explain stage.
+    import engine.explain  # noqa: F401
     from engine.evaluate import decide_winner, score_model, split_data
     from engine.models import make_dl_model, make_ml_model
 
