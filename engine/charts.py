@@ -87,6 +87,13 @@ def _metric_title(name: str) -> str:
     return _METRIC_NAMES.get(name, name.replace("_", " "))
 
 
+def _diagonal(low: float, high: float, name: str) -> go.Scatter:
+    """The dashed y = x reference line (chance, perfect prediction, equal importance)."""
+    return go.Scatter(
+        x=[low, high], y=[low, high], mode="lines", line=dict(dash="dash", color="#a0aec0"), name=name, hoverinfo="skip"
+    )
+
+
 def _figure(title: str, height: int, **layout: Any) -> go.Figure:
     figure = go.Figure()
     figure.update_layout(title=dict(text=title, x=0.0, xanchor="left"), height=height, **(_LAYOUT | layout))
@@ -281,11 +288,7 @@ def roc_curves(y_true: Sequence[Any], result: ModelResult, classes: Sequence[str
     figure = _figure(
         f"{FAMILY_NAMES[result.family]}: ROC curve" + ("s (one class vs rest)" if len(shown) > 1 else ""), 380
     )
-    figure.add_trace(
-        go.Scatter(
-            x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="#a0aec0"), name="chance", hoverinfo="skip"
-        )
-    )
+    figure.add_trace(_diagonal(0.0, 1.0, "chance"))
     palette = [FAMILY_COLOURS[result.family]] if len(shown) == 1 else _PALETTE
     for number, label in enumerate(shown):
         positive = truth == label
@@ -319,16 +322,7 @@ def predicted_vs_actual(y_true: Sequence[Any], result: ModelResult, target: str 
     low = float(np.nanmin([truth.min(), predicted.min()]))
     high = float(np.nanmax([truth.max(), predicted.max()]))
     figure = _figure(f"{FAMILY_NAMES[result.family]}: predicted vs actual {safe_text(target)}", 400)
-    figure.add_trace(
-        go.Scatter(
-            x=[low, high],
-            y=[low, high],
-            mode="lines",
-            line=dict(dash="dash", color="#a0aec0"),
-            name="perfect prediction",
-            hoverinfo="skip",
-        )
-    )
+    figure.add_trace(_diagonal(low, high, "perfect prediction"))
     figure.add_trace(
         go.Scatter(
             x=truth,
@@ -498,16 +492,7 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
         480,
         margin=dict(l=10, r=30, t=70, b=10),
     )
-    figure.add_trace(
-        go.Scatter(
-            x=[0, reach],
-            y=[0, reach],
-            mode="lines",
-            line=dict(dash="dash", color="#a0aec0"),
-            hoverinfo="skip",
-            name="equal importance",
-        )
-    )
+    figure.add_trace(_diagonal(0.0, reach, "equal importance"))
     figure.add_trace(
         go.Scatter(
             x=x,
