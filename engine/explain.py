@@ -177,10 +177,7 @@ def _explain(model: BaseEstimator, X_background: np.ndarray, X_rows: np.ndarray)
             outputs = module(rows).numpy().astype(np.float64)
         return "deep", np.asarray(values), explainer.expected_value, outputs
     if hasattr(model, "coef_"):
-        explainer = shap.LinearExplainer(model, X_background)
-        values = explainer.shap_values(X_rows)
-        raw = model.decision_function(X_rows) if hasattr(model, "decision_function") else model.predict(X_rows)
-        return "linear", np.asarray(values), explainer.expected_value, raw
+        return ("linear", *_explain_linear(model, X_background, X_rows))
     raise TypeError(f"no explainer for {type(model).__name__}")
 
 
@@ -207,11 +204,16 @@ def _explain_shared(
         values, base = permutation_shap(raw_output, X_rows, masker.data, permutations=permutations, seed=seed)
         return "permutation", values, base, raw_output(X_rows)
     if hasattr(model, "coef_"):
-        explainer = shap.LinearExplainer(model, masker)
-        values = explainer.shap_values(X_rows)
-        raw = model.decision_function(X_rows) if hasattr(model, "decision_function") else model.predict(X_rows)
-        return "linear-interventional", np.asarray(values), explainer.expected_value, raw
+        return ("linear-interventional", *_explain_linear(model, masker, X_rows))
     raise TypeError(f"no shared-definition explainer for {type(model).__name__}")
+
+
+def _explain_linear(model: BaseEstimator, background: Any, X_rows: np.ndarray) -> tuple[np.ndarray, Any, np.ndarray]:
+    """SHAP's linear explainer against ``background`` (rows or a masker), on the raw output."""
+    explainer = shap.LinearExplainer(model, background)
+    values = explainer.shap_values(X_rows)
+    raw = model.decision_function(X_rows) if hasattr(model, "decision_function") else model.predict(X_rows)
+    return np.asarray(values), explainer.expected_value, raw
 
 
 def permutation_shap(

@@ -19,7 +19,7 @@ from engine.data import DataError
 from engine.profile import DatasetProfile, profile_dataset
 from engine.recommend import Answers, Flip, Recommendation, answers_from_profile, recommend, what_would_flip
 
-__all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again", "timed_stages"]
+__all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again"]
 EXPLAINER_MODES = th.EXPLAINER_MODES
 
 # LightGBM, scikit-learn and torch each run an OpenMP thread pool. By default
@@ -297,8 +297,3 @@ def _explain_both(result: ComparisonResult, explainer: str, report: Progress, la
     result.explanations = explanations
     result.agreement = agreement(explanations["ml"], explanations["dl"])
     result.explainer_mode = explainer
-
-
-def timed_stages(result: ComparisonResult) -> dict[str, float]:
-    """Seconds per stage of a comparison (for benchmarks and the UI)."""
-    return dict(result.stage_seconds)

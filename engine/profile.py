@@ -146,12 +146,12 @@ def column_kind(series: pd.Series) -> ColumnKind:
         return ColumnKind.NUMERIC
     if ptypes.is_datetime64_any_dtype(series):
         return ColumnKind.DATETIME
-    unique_share = values.nunique() / len(values)
+    share = unique_share(values)
     if ptypes.is_numeric_dtype(series):
         is_integer = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
-        if is_integer and (_ID_NAMES.search(str(series.name)) and unique_share >= th.IDENTIFIER_UNIQUE_SHARE):
+        if is_integer and (_ID_NAMES.search(str(series.name)) and share >= th.IDENTIFIER_UNIQUE_SHARE):
             return ColumnKind.IDENTIFIER
-        if is_integer and unique_share == 1.0 and len(values) > 50 and _is_consecutive(values):
+        if is_integer and share == 1.0 and len(values) > 50 and _is_consecutive(values):
             return ColumnKind.IDENTIFIER
         return ColumnKind.NUMERIC
     text = values.astype(str)
@@ -161,7 +161,7 @@ def column_kind(series: pd.Series) -> ColumnKind:
     mean_words = float(sample.str.split().str.len().mean())
     if mean_words >= th.FREE_TEXT_MIN_MEAN_WORDS:
         return ColumnKind.TEXT
-    if unique_share >= th.IDENTIFIER_UNIQUE_SHARE and len(values) > 20:
+    if share >= th.IDENTIFIER_UNIQUE_SHARE and len(values) > 20:
         return ColumnKind.IDENTIFIER
     return ColumnKind.CATEGORICAL
 
