@@ -1,0 +1,314 @@
+"""One training loop for every PyTorch network, behind the scikit-learn estimator contract.
+
+A network is three things that vary — the module, how a batch of ``X`` becomes
+a tensor, and the output head (classifier or regressor) — on one loop that
+does not: AdamW on mini-batches, early stopping on a validation slice, a time
+budget, thread control, seeding, the device choice, and prediction in batches.
+The tabular MLP (:mod:`engine.models.dl`) is one subclass; a text network and a
+CNN are others. This is skorch's ``NeuralNet`` shape, kept in-house because
+the loop is small and our estimators need a per-epoch progress callback and a
+wall-clock budget that skorch would add as callbacks of its own.
+
+Subclasses implement :meth:`TorchEstimator._build_module` and, when ``X`` is
+not a float matrix, :meth:`TorchEstimator._prepare` / :meth:`TorchEstimator._to_tensor`;
+:class:`TorchClassifierMixin` or :class:`TorchRegressorMixin` supply the head.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import time
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_consistent_length, column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+from engine import thresholds as th
+
+__all__ = ["TorchEstimator", "TorchClassifierMixin", "TorchRegressorMixin", "EpochCallback", "torch_threads", "resolve_device"]
+
+#: Called after every epoch with (epoch, max_epochs, validation_loss).
+EpochCallback = Callable[[int, int, float], None]
+
+#: Rows per forward pass when predicting or validating: bounded memory for images and long texts.
+PREDICT_BATCH_ROWS = 2_048
+
+
+class TorchEstimator(BaseEstimator):
+    """The shared loop. Hyperparameters common to every network live in subclasses' ``__init__``.
+
+    Expected attributes (set by the subclass ``__init__``): ``learning_rate``,
+    ``weight_decay``, ``batch_size``, ``max_epochs``, ``patience``,
+    ``validation_fraction``, ``max_seconds``, ``random_state``, ``device``,
+    ``n_threads``. ``batch_size``/``learning_rate`` left as None are chosen
+    from the number of training rows; the values used end in ``_``.
+    """
+
+    learning_rate: float | None
+    weight_decay: float
+    batch_size: int | None
+    max_epochs: int
+    patience: int
+    validation_fraction: float
+    max_seconds: float | None
+    random_state: int
+    device: str
+    n_threads: int | None
+
+    # -- what varies between networks ---------------------------------------------
+    def _build_module(self, X: Any, n_outputs: int) -> nn.Module:
+        """A fresh module for inputs like ``X`` (prepared) and ``n_outputs`` raw outputs."""
+        raise NotImplementedError
+
+    def _prepare(self, X: Any, *, reset: bool) -> np.ndarray:
+        """``X`` as one array indexed by row: a finite float32 matrix by default.
+
+        ``reset=True`` (in ``fit``) records ``n_features_in_``; afterwards the
+        same width is required, as scikit-learn's estimators do.
+        """
+        return validate_data(self, X, dtype=np.float32, reset=reset)
+
+    def _to_tensor(self, batch: np.ndarray) -> torch.Tensor:
+        """One batch of prepared rows as the module's input tensor."""
+        return torch.from_numpy(np.ascontiguousarray(batch))
+
+    def _augment(self, batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Training-time augmentation of one input batch (none by default)."""
+        return batch
+
+    # -- what the head supplies -----------------------------------------------------
+    def _encode_target(self, y: np.ndarray) -> tuple[torch.Tensor, int]:
+        raise NotImplementedError
+
+    def _loss(self) -> nn.Module:
+        raise NotImplementedError
+
+    def _stratify(self, y: np.ndarray) -> np.ndarray | None:
+        return None
+
+    def _finish(self, module: nn.Module) -> nn.Module:
+        """The trained module as it will predict (the regressor folds its target scaling in)."""
+        return module
+
+    # -- training -------------------------------------------------------------------
+    def fit(self, X: Any, y: Any, on_epoch: EpochCallback | None = None) -> "TorchEstimator":
+        """Train with early stopping on a validation slice; returns ``self``."""
+        with torch_threads(self.n_threads):
+            return self._fit(X, y, on_epoch)
+
+    def _fit(self, X: Any, y: Any, on_epoch: EpochCallback | None) -> "TorchEstimator":
+        X = self._prepare(X, reset=True)
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        torch.manual_seed(self.random_state)
+        device = resolve_device(self.device)
+        target, n_outputs = self._encode_target(y)
+        module = self._build_module(X, n_outputs).to(device)
+
+        train_idx, val_idx = train_test_split(
+            np.arange(len(X)), test_size=self.validation_fraction, random_state=self.random_state,
+            stratify=self._stratify(y),
+        )
+        self.batch_size_ = batch_size = self.batch_size or auto_batch_size(len(X))
+        self.learning_rate_ = self.learning_rate or auto_learning_rate(len(X))
+        optimiser = torch.optim.AdamW(module.parameters(), lr=self.learning_rate_, weight_decay=self.weight_decay)
+        loss_fn = self._loss()
+        generator = torch.Generator().manual_seed(self.random_state)
+        start = time.perf_counter()
+        best_loss, best_state, since_best = float("inf"), copy.deepcopy(module.state_dict()), 0
+        self.n_epochs_ = 0
+        self.stopped_by_ = "max_epochs"
+        for epoch in range(1, self.max_epochs + 1):
+            module.train()
+            order = train_idx[torch.randperm(len(train_idx), generator=generator).numpy()]
+            for start_row in range(0, len(order), batch_size):
+                rows = order[start_row:start_row + batch_size]
+                inputs = self._augment(self._to_tensor(X[rows]), generator).to(device)
+                optimiser.zero_grad(set_to_none=True)
+                loss = loss_fn(module(inputs), target[torch.from_numpy(rows)].to(device))
+                loss.backward()
+                optimiser.step()
+            val_loss = self._validation_loss(module, X, target, val_idx, loss_fn, device)
+            self.n_epochs_ = epoch
+            if on_epoch is not None:
+                on_epoch(epoch, self.max_epochs, val_loss)
+            if val_loss < best_loss - 1e-6:
+                best_loss, best_state, since_best = val_loss, copy.deepcopy(module.state_dict()), 0
+            else:
+                since_best += 1
+            if since_best >= self.patience:
+                self.stopped_by_ = "early_stopping"
+                break
+            if self.max_seconds is not None and time.perf_counter() - start > self.max_seconds:
+                self.stopped_by_ = "time_budget"
+                break
+        module.load_state_dict(best_state)
+        self.module_ = self._finish(module.to("cpu").eval())
+        self.best_validation_loss_ = best_loss
+        return self
+
+    def _validation_loss(
+        self, module: nn.Module, X: np.ndarray, target: torch.Tensor, rows: np.ndarray, loss_fn: nn.Module,
+        device: torch.device,
+    ) -> float:
+        """Mean loss over the validation rows, in bounded batches."""
+        module.eval()
+        total = 0.0
+        with torch.no_grad():
+            for start in range(0, len(rows), PREDICT_BATCH_ROWS):
+                batch = rows[start:start + PREDICT_BATCH_ROWS]
+                output = module(self._to_tensor(X[batch]).to(device))
+                total += float(loss_fn(output, target[torch.from_numpy(batch)].to(device))) * len(batch)
+        return total / max(len(rows), 1)
+
+    def training_summary(self) -> str:
+        """One sentence on how training went, for the comparison's notes."""
+        check_is_fitted(self, "module_")
+        return (
+            f"trained {self.n_epochs_} epochs with batches of {self.batch_size_} at learning rate "
+            f"{self.learning_rate_:g}, stopped by {self.stopped_by_.replace('_', ' ')}"
+        )
+
+    # -- prediction -----------------------------------------------------------------
+    def _raw_output(self, X: Any) -> np.ndarray:
+        """The module's raw outputs (logits, or predictions in target units), batch by batch."""
+        check_is_fitted(self, "module_")
+        X = self._prepare(X, reset=False)
+        outputs = []
+        with torch.inference_mode():
+            for start in range(0, len(X), PREDICT_BATCH_ROWS):
+                outputs.append(self.module_(self._to_tensor(X[start:start + PREDICT_BATCH_ROWS])).numpy())
+        if not outputs:
+            return np.zeros((0, self._n_outputs()), dtype=np.float32)
+        return np.concatenate(outputs)
+
+    def _n_outputs(self) -> int:
+        return 1
+
+    def explain_module(self) -> nn.Module:
+        """The network as SHAP should see it: prepared inputs in, raw outputs out."""
+        check_is_fitted(self, "module_")
+        return self.module_
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "module_")
+
+
+class TorchClassifierMixin(ClassifierMixin):
+    """Classifier head: one logit for two classes, one per class otherwise."""
+
+    classes_: np.ndarray
+
+    def _encode_target(self, y: np.ndarray) -> tuple[torch.Tensor, int]:
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError("classification needs at least two classes; the data has one class")
+        if len(self.classes_) == 2:
+            return torch.from_numpy(codes.astype(np.float32)).unsqueeze(1), 1
+        return torch.from_numpy(codes.astype(np.int64)), len(self.classes_)
+
+    def _loss(self) -> nn.Module:
+        return nn.BCEWithLogitsLoss() if len(self.classes_) == 2 else nn.CrossEntropyLoss()
+
+    def _stratify(self, y: np.ndarray) -> np.ndarray | None:
+        _, counts = np.unique(y, return_counts=True)
+        return y if counts.min() >= 2 else None
+
+    def _n_outputs(self) -> int:
+        return 1 if len(self.classes_) == 2 else len(self.classes_)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Logits: log-odds of ``classes_[1]`` for two classes, else one column per class."""
+        raw = self._raw_output(X)  # type: ignore[attr-defined]
+        return raw[:, 0] if raw.shape[1] == 1 else raw
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        logits = torch.from_numpy(self._raw_output(X))  # type: ignore[attr-defined]
+        if logits.shape[1] == 1:
+            positive = torch.sigmoid(logits[:, 0]).numpy()
+            return np.column_stack([1.0 - positive, positive])
+        return torch.softmax(logits, dim=1).numpy()
+
+    def predict(self, X: Any) -> np.ndarray:
+        probabilities = self.predict_proba(X)  # raises NotFittedError before classes_ is read
+        return self.classes_[np.argmax(probabilities, axis=1)]
+
+
+class TorchRegressorMixin(RegressorMixin):
+    """Regressor head: trained on a standardised target, predicting in the target's own units."""
+
+    target_mean_: float
+    target_scale_: float
+
+    def _encode_target(self, y: np.ndarray) -> tuple[torch.Tensor, int]:
+        y = y.astype(np.float64)
+        if not np.isfinite(y).all():
+            raise ValueError("the target holds NaN or infinite values")
+        self.target_mean_ = float(y.mean())
+        self.target_scale_ = float(y.std()) or 1.0
+        return torch.from_numpy(((y - self.target_mean_) / self.target_scale_).astype(np.float32)).unsqueeze(1), 1
+
+    def _loss(self) -> nn.Module:
+        return nn.MSELoss()
+
+    def _finish(self, module: nn.Module) -> nn.Module:
+        # Fold the target scaling into a last linear layer so explainers see
+        # predictions in the target's own units.
+        rescale = nn.Linear(1, 1)
+        with torch.no_grad():
+            rescale.weight.fill_(self.target_scale_)
+            rescale.bias.fill_(self.target_mean_)
+        return nn.Sequential(module, rescale).eval()
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self._raw_output(X)[:, 0].astype(np.float64)  # type: ignore[attr-defined]
+
+
+def auto_batch_size(n_rows: int) -> int:
+    """Small batches for small data (more updates), large ones for throughput on big data."""
+    if n_rows < 2_000:
+        return 32
+    if n_rows < 20_000:
+        return 128
+    if n_rows < th.LARGE_DATA_TRAIN_ROWS:
+        return 512
+    return th.LARGE_DATA_DL_BATCH_SIZE
+
+
+def auto_learning_rate(n_rows: int) -> float:
+    """A larger step goes with the large-data batch size (see engine.thresholds)."""
+    return th.LARGE_DATA_DL_LEARNING_RATE if n_rows >= th.LARGE_DATA_TRAIN_ROWS else th.DL_LEARNING_RATE
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads: int | None) -> Iterator[None]:
+    """Train on ``n_threads`` CPU threads, then restore the process setting.
+
+    Small mini-batches gain nothing from intra-op parallelism, and when other
+    processes share the cores (a hosted app, CI) two spinning OpenMP threads
+    were measured 25-45x slower than one on this 2-core machine.
+    """
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` is CUDA when present, else the CPU."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
