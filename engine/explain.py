@@ -1,130 +1,86 @@
-"""SHAP explanations for both families, on the same rows, summed back to original columns.
+"""SHAP explanations of tabular models, on the same rows, summed back to original columns.
 
-Two modes (``explainer=``):
+Each tabular model family names its explainer per mode in the registry
+(:mod:`engine.kinds.tabular`); this module holds them, keyed by method:
 
-``"fast"`` (default)
+``"tree"`` / ``"deep"`` / ``"linear"`` (fast mode)
     The fastest exact explainer for each model: SHAP's tree explainer
     (path-dependent) for the gradient-boosted trees, its deep explainer for
     the network and its linear explainer for the linear reference.
-``"shared"``
+``"tree-interventional"`` / ``"permutation"`` / ``"linear-interventional"`` (shared mode)
     One SHAP definition for both, so their agreement compares like with like:
     interventional Shapley values against the *same* background rows through
     the same ``shap.maskers.Independent`` masker, on the same raw scale. Trees
     get the tree explainer in interventional mode (exact); the network gets
-    the permutation explainer over a plain tensor function of its raw output
+    the permutation walk over a plain tensor function of its raw output
     (antithetic permutations: exact for interactions up to second order,
     additive always); a linear model gets the linear explainer with that
     masker (exact).
 
 Both modes explain raw outputs (log-odds or logits for classifiers,
 predictions for regressors), and the additivity check (base value + sum of
-SHAP values = model output) is measured, not assumed.
+SHAP values = model output) is measured, not assumed. The result type lives
+in :mod:`engine.explanation` (light, so saved runs draw without shap).
 """
 
 from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
 from typing import Any, Callable
 
-import lightgbm
 import numpy as np
 import pandas as pd
 import shap
 import torch
-from scipy.stats import spearmanr
-from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 from engine import thresholds as th
+from engine.explanation import Agreement, ModelExplanation, agreement, output_names
 from engine.features import group_by_original_column
-from engine.models.dl import _TorchMLPBase
 
-__all__ = ["EXPLAINER_MODES", "ModelExplanation", "Agreement", "explain_model", "agreement", "output_names", "permutation_shap"]
+__all__ = [
+    "TABULAR_METHODS",
+    "ModelExplanation",
+    "Agreement",
+    "explain_tabular",
+    "agreement",
+    "output_names",
+    "permutation_shap",
+    "tensor_function",
+]
 
-TOP_K = 5
-#: ``explain_model(..., explainer=)`` values: each model's fastest exact explainer, or one definition for both.
-EXPLAINER_MODES = th.EXPLAINER_MODES
-
-
-@dataclass
-class ModelExplanation:
-    """SHAP values of one model on a set of rows, per original column.
-
-    ``values`` has shape (rows, columns, outputs); ``outputs`` are the model's
-    raw outputs on those rows, which ``base_values + values.sum(axis=1)``
-    reproduces to within ``additivity_max_error``.
-    """
-
-    explainer: str
-    columns: list[str]
-    output_names: list[str]
-    values: np.ndarray
-    base_values: np.ndarray
-    outputs: np.ndarray
-    additivity_max_error: float
-    seconds: float
-
-    @property
-    def global_importance(self) -> dict[str, float]:
-        """Mean |SHAP| per column, averaged over outputs (classes), largest first."""
-        importance = np.abs(self.values).mean(axis=(0, 2))
-        order = np.argsort(-importance, kind="stable")
-        return {self.columns[i]: float(importance[i]) for i in order}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "explainer": self.explainer,
-            "global_importance": self.global_importance,
-            "output_names": self.output_names,
-            "rows_explained": int(self.values.shape[0]),
-            "additivity_max_error": self.additivity_max_error,
-            "seconds": self.seconds,
-        }
+#: (model, background matrix, rows matrix, seed, permutations) -> (explainer name, values, base, raw outputs)
+Method = Callable[[Any, np.ndarray, np.ndarray, int, int], tuple[str, np.ndarray, Any, np.ndarray]]
 
 
-@dataclass(frozen=True)
-class Agreement:
-    spearman: float
-    top5_overlap: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"spearman": self.spearman, "top5_overlap": self.top5_overlap}
-
-
-def explain_model(
+def explain_tabular(
     pipeline: Pipeline,
     background: pd.DataFrame,
     rows: pd.DataFrame,
     output_labels: list[str],
-    *,
-    explainer: str = "fast",
     seed: int = 0,
+    *,
+    method: str,
     permutations: int = th.SHAP_SHARED_PERMUTATIONS,
 ) -> ModelExplanation:
     """Explain ``pipeline``'s final estimator on ``rows`` with ``background`` as reference data.
 
-    ``explainer="shared"`` uses every row of ``background`` as the masker's
-    background, so two models explained with the same ``background`` and
-    ``rows`` get the same definition of SHAP value (see the module docstring);
-    ``seed`` and ``permutations`` drive the permutation explainer.
+    ``method`` is a key of :data:`TABULAR_METHODS`; the shared methods use
+    every row of ``background`` as the masker's background, so two models
+    explained with the same ``background`` and ``rows`` get the same
+    definition of SHAP value (see the module docstring).
     """
-    if explainer not in EXPLAINER_MODES:
-        raise ValueError(f"unknown explainer {explainer!r}; choose one of {EXPLAINER_MODES}")
     start = time.perf_counter()
     preprocess, model = pipeline[:-1], pipeline[-1]
     encoded_names = [str(n) for n in preprocess.get_feature_names_out()]
-    X_background = np.asarray(preprocess.transform(background), dtype=np.float64)
-    X_rows = np.asarray(preprocess.transform(rows), dtype=np.float64)
+    X_background = _dense(preprocess.transform(background))
+    X_rows = _dense(preprocess.transform(rows))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # shap's notices about output-format changes
-        if explainer == "shared":
-            name, values, base, outputs = _explain_shared(model, X_background, X_rows, seed, permutations)
-        else:
-            name, values, base, outputs = _explain(model, X_background, X_rows)
-    values = _as_3d(values)
-    outputs = outputs.reshape(len(X_rows), -1)
+        name, values, base, outputs = TABULAR_METHODS[method](model, X_background, X_rows, seed, permutations)
+    values = _as_3d(np.asarray(values, dtype=float))
+    outputs = np.asarray(outputs, dtype=float).reshape(len(X_rows), -1)
     base = np.broadcast_to(np.asarray(base, dtype=float).reshape(-1), (values.shape[2],)).copy()
     error = float(np.max(np.abs(base + values.sum(axis=1) - outputs))) if len(X_rows) else 0.0
     grouped, columns = group_by_original_column(values, encoded_names)
@@ -136,84 +92,82 @@ def explain_model(
     )
 
 
-def output_names(classes: list[str] | None, target: str) -> list[str]:
-    """Names of the raw outputs both families explain."""
-    if classes is None:
-        return [f"predicted {target}"]
-    if len(classes) == 2:
-        return [f"log-odds of {target} = {classes[1]}"]
-    return [f"logit of {target} = {c}" for c in classes]
+def _dense(matrix: Any) -> np.ndarray:
+    """A preprocessor's output as a dense float64 array (sparse matrices included)."""
+    if hasattr(matrix, "toarray"):
+        matrix = matrix.toarray()
+    return np.asarray(matrix, dtype=np.float64)
 
 
-def agreement(first: ModelExplanation, second: ModelExplanation) -> Agreement:
-    """Spearman correlation of the two importance rankings and overlap of their top 5."""
-    a, b = first.global_importance, second.global_importance
-    columns = [c for c in a if c in b]
-    x = np.array([a[c] for c in columns])
-    y = np.array([b[c] for c in columns])
-    if len(columns) < 2:
-        rho = 1.0
-    elif np.ptp(x) == 0 or np.ptp(y) == 0:
-        rho = 0.0
-    else:
-        rho = float(spearmanr(x, y).statistic)
-    top_a = set(list(a)[:TOP_K])
-    top_b = set(list(b)[:TOP_K])
-    return Agreement(spearman=rho, top5_overlap=len(top_a & top_b))
+def _tree(model: Any, X_background: np.ndarray, X_rows: np.ndarray, seed: int, permutations: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+    explainer = shap.TreeExplainer(model, model_output="raw")
+    values = explainer.shap_values(X_rows, check_additivity=False)
+    return "tree", np.asarray(values), explainer.expected_value, model.predict(X_rows, raw_score=True)
 
 
-def _explain(model: BaseEstimator, X_background: np.ndarray, X_rows: np.ndarray) -> tuple[str, np.ndarray, Any, np.ndarray]:
-    if isinstance(model, (lightgbm.LGBMClassifier, lightgbm.LGBMRegressor)):
-        explainer = shap.TreeExplainer(model, model_output="raw")
-        values = explainer.shap_values(X_rows, check_additivity=False)
-        return "tree", np.asarray(values), explainer.expected_value, model.predict(X_rows, raw_score=True)
-    if isinstance(model, _TorchMLPBase):
-        module = model.explain_module()
-        background = torch.from_numpy(X_background.astype(np.float32))
-        rows = torch.from_numpy(X_rows.astype(np.float32))
-        explainer = shap.DeepExplainer(module, background)
-        values = explainer.shap_values(rows, check_additivity=False)
-        with torch.no_grad():
-            outputs = module(rows).numpy().astype(np.float64)
-        return "deep", np.asarray(values), explainer.expected_value, outputs
-    if hasattr(model, "coef_"):
-        return ("linear", *_explain_linear(model, X_background, X_rows))
-    raise TypeError(f"no explainer for {type(model).__name__}")
+def _deep(model: Any, X_background: np.ndarray, X_rows: np.ndarray, seed: int, permutations: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+    module = model.explain_module()
+    background = torch.from_numpy(X_background.astype(np.float32))
+    rows = torch.from_numpy(X_rows.astype(np.float32))
+    explainer = shap.DeepExplainer(module, background)
+    values = explainer.shap_values(rows, check_additivity=False)
+    with torch.no_grad():
+        outputs = module(rows).numpy().astype(np.float64)
+    return "deep", np.asarray(values), explainer.expected_value, outputs
 
 
-def _explain_shared(
-    model: BaseEstimator, X_background: np.ndarray, X_rows: np.ndarray, seed: int, permutations: int
-) -> tuple[str, np.ndarray, Any, np.ndarray]:
-    """Interventional SHAP against every background row, through one Independent masker, raw scale."""
-    masker = shap.maskers.Independent(X_background, max_samples=len(X_background))
-    if isinstance(model, (lightgbm.LGBMClassifier, lightgbm.LGBMRegressor)):
-        explainer = shap.TreeExplainer(model, data=masker, feature_perturbation="interventional", model_output="raw")
-        values = explainer.shap_values(X_rows, check_additivity=False)
-        outputs = model.predict(X_rows, raw_score=True)
-        if _additive(_as_3d(np.asarray(values)), explainer.expected_value, outputs):
-            return "tree-interventional", np.asarray(values), explainer.expected_value, outputs
-        # SHAP's interventional tree algorithm is not additive on some LightGBM
-        # models (measured: errors of 0.06 log-odds on wine and 8 units on
-        # diabetes; shap issues #1071, #3267). The permutation walk plays the
-        # same game over the same background and is additive by construction.
-        raw_tree = lambda X: model.predict(X, raw_score=True)  # noqa: E731
-        values, base = permutation_shap(raw_tree, X_rows, masker.data, permutations=permutations, seed=seed)
-        return "permutation", values, base, outputs
-    if isinstance(model, _TorchMLPBase):
-        raw_output = _tensor_function(model.explain_module())
-        values, base = permutation_shap(raw_output, X_rows, masker.data, permutations=permutations, seed=seed)
-        return "permutation", values, base, raw_output(X_rows)
-    if hasattr(model, "coef_"):
-        return ("linear-interventional", *_explain_linear(model, masker, X_rows))
-    raise TypeError(f"no shared-definition explainer for {type(model).__name__}")
+def _linear(model: Any, X_background: np.ndarray, X_rows: np.ndarray, seed: int, permutations: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+    return ("linear", *_explain_linear(model, X_background, X_rows))
 
 
-def _explain_linear(model: BaseEstimator, background: Any, X_rows: np.ndarray) -> tuple[np.ndarray, Any, np.ndarray]:
+def _masker(X_background: np.ndarray) -> Any:
+    return shap.maskers.Independent(X_background, max_samples=len(X_background))
+
+
+def _tree_interventional(model: Any, X_background: np.ndarray, X_rows: np.ndarray, seed: int, permutations: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+    """Interventional tree SHAP against every background row, raw scale; the permutation walk where it is not additive."""
+    masker = _masker(X_background)
+    explainer = shap.TreeExplainer(model, data=masker, feature_perturbation="interventional", model_output="raw")
+    values = explainer.shap_values(X_rows, check_additivity=False)
+    outputs = model.predict(X_rows, raw_score=True)
+    if _additive(_as_3d(np.asarray(values)), explainer.expected_value, outputs):
+        return "tree-interventional", np.asarray(values), explainer.expected_value, outputs
+    # SHAP's interventional tree algorithm is not additive on some LightGBM
+    # models (measured: errors of 0.06 log-odds on wine and 8 units on
+    # diabetes; shap issues #1071, #3267). The permutation walk plays the
+    # same game over the same background and is additive by construction.
+    raw_tree = lambda X: model.predict(X, raw_score=True)  # noqa: E731
+    values, base = permutation_shap(raw_tree, X_rows, masker.data, permutations=permutations, seed=seed)
+    return "permutation", values, base, outputs
+
+
+def _permutation_network(model: Any, X_background: np.ndarray, X_rows: np.ndarray, seed: int, permutations: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+    raw_output = tensor_function(model.explain_module())
+    values, base = permutation_shap(raw_output, X_rows, _masker(X_background).data, permutations=permutations, seed=seed)
+    return "permutation", values, base, raw_output(X_rows)
+
+
+def _linear_interventional(model: Any, X_background: np.ndarray, X_rows: np.ndarray, seed: int, permutations: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+    return ("linear-interventional", *_explain_linear(model, _masker(X_background), X_rows))
+
+
+def _explain_linear(model: Any, background: Any, X_rows: np.ndarray) -> tuple[np.ndarray, Any, np.ndarray]:
     """SHAP's linear explainer against ``background`` (rows or a masker), on the raw output."""
     explainer = shap.LinearExplainer(model, background)
     values = explainer.shap_values(X_rows)
     raw = model.decision_function(X_rows) if hasattr(model, "decision_function") else model.predict(X_rows)
     return np.asarray(values), explainer.expected_value, raw
+
+
+#: The tabular explainers by method name; the registry says which family uses which in each mode.
+TABULAR_METHODS: dict[str, Method] = {
+    "tree": _tree,
+    "deep": _deep,
+    "linear": _linear,
+    "tree-interventional": _tree_interventional,
+    "permutation": _permutation_network,
+    "linear-interventional": _linear_interventional,
+}
 
 
 def permutation_shap(
@@ -284,7 +238,7 @@ def permutation_shap(
     return values / (2 * passes), base
 
 
-def _tensor_function(module: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
+def tensor_function(module: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
     """The network's raw output as a plain function of a float array, batched, without autograd.
 
     SHAP's masker hands over float64 batches of (background rows x masks);

@@ -112,3 +112,17 @@ TRACK_RECORD_SHAP_ROWS = 50
 # float32 leaf values and network weights round at ~1e-7 relative, so 1e-5
 # leaves room for sums over hundreds of trees and background rows.
 SHAP_ADDITIVITY_TOLERANCE = 1e-5
+# The additivity check shown to users (engine.explanation.AdditivityCheck):
+# passes when the largest gap is within this share of the output scale
+# (1 + max |output|). Looser than SHAP_ADDITIVITY_TOLERANCE, which decides
+# whether an exact algorithm can be trusted: the deep explainer runs in
+# float32 and the permutation and partition explainers sum hundreds of model
+# calls, so a gap of 0.1 % of the scale is rounding, not a wrong explanation.
+# Relative, because an absolute gap of 5 on predictions in the millions is
+# rounding too.
+SHAP_ADDITIVITY_RELATIVE_TOLERANCE = 1e-3
+# Two importance rankings are compared (Spearman) only over at least this many
+# shared features: with one or two, any correlation is +1 or -1 by construction.
+MIN_FEATURES_TO_COMPARE = 3
+# Tokens listed per model and output in the JSON and on the page (text data).
+TOP_TOKENS = 20

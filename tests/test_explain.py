@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from engine.evaluate import split_data
-from engine.explain import ModelExplanation, agreement, explain_model, output_names
+from engine.explanation import ModelExplanation, agreement, output_names
+from engine.kinds.tabular import BOOSTING, LINEAR, MLP
 from engine.features import group_by_original_column
 from engine.models import make_dl_model, make_ml_model
 from engine.profile import profile_dataset
@@ -22,7 +23,12 @@ def _explain_both(task: str, rows: int = 600, ml_kind: str = "boosting"):
     classes = [str(c) for c in ml.classes_] if profile.task.is_classification else None
     labels = output_names(classes, "target")
     background, explained = split.X_train.iloc[:80], split.X_test.iloc[:60]
-    return explain_model(ml, background, explained, labels), explain_model(dl, background, explained, labels), ml, dl, explained
+    ml_spec = {"boosting": BOOSTING, "linear": LINEAR}[ml_kind]
+    return (
+        ml_spec.explainers["fast"](ml, background, explained, labels, 0),
+        MLP.explainers["fast"](dl, background, explained, labels, 0),
+        ml, dl, explained,
+    )
 
 
 @pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])

@@ -12,7 +12,8 @@ from scipy.special import expit, softmax
 
 from engine.__main__ import main
 from engine.evaluate import split_data
-from engine.explain import explain_model, output_names, permutation_shap
+from engine.explain import output_names, permutation_shap
+from engine.kinds.tabular import BOOSTING, MLP
 from engine.models import make_dl_model, make_ml_model
 from engine.pipeline import compare
 from engine.profile import profile_dataset
@@ -34,8 +35,8 @@ def test_shared_values_sum_to_both_outputs_on_the_same_scale(task):
     ml, dl, split, labels = _fitted(task)
     background, rows = split.X_train.iloc[:30], split.X_test.iloc[:40]
     explained = {
-        "ml": explain_model(ml, background, rows, labels, explainer="shared"),
-        "dl": explain_model(dl, background, rows, labels, explainer="shared"),
+        "ml": BOOSTING.explainers["shared"](ml, background, rows, labels, 0),
+        "dl": MLP.explainers["shared"](dl, background, rows, labels, 0),
     }
     assert explained["ml"].explainer in ("tree-interventional", "permutation")
     assert explained["dl"].explainer == "permutation"

@@ -1,0 +1,250 @@
+"""The one explanation result every data kind produces, and the agreement between two of them.
+
+A :class:`ModelExplanation` always carries SHAP values per original column
+(rows × columns × outputs), so every kind can be ranked and compared the same
+way. Text adds per-token values (:class:`TokenAttribution`) and images
+per-pixel values (:class:`PixelAttribution`) below the column level. This
+module is light (numpy, scipy): a saved run can be drawn without torch or shap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from engine import thresholds as th
+
+__all__ = [
+    "ModelExplanation",
+    "TokenAttribution",
+    "PixelAttribution",
+    "AdditivityCheck",
+    "Agreement",
+    "agreement",
+    "output_names",
+    "TOP_K",
+]
+
+TOP_K = 5
+
+
+@dataclass
+class TokenAttribution:
+    """Per-token SHAP values of one text column on the explained rows.
+
+    ``tokens[r]`` are row r's tokens in reading order (whitespace stripped) and
+    ``values[r]`` their values, shape (tokens, outputs); ragged across rows.
+    """
+
+    column: str
+    tokens: list[list[str]]
+    values: list[np.ndarray]
+
+    def summary(self, output_labels: list[str], top: int = th.TOP_TOKENS) -> dict[str, list[dict[str, Any]]]:
+        """The most influential tokens per output: mean |SHAP| and mean signed SHAP over their occurrences."""
+        n_outputs = len(output_labels)
+        totals: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
+        for tokens, values in zip(self.tokens, self.values):
+            values = np.asarray(values, dtype=float).reshape(len(tokens), n_outputs)
+            for token, value in zip(tokens, values):
+                key = token.strip().lower()
+                if not key:
+                    continue
+                absolute, signed, count = totals.get(key, (np.zeros(n_outputs), np.zeros(n_outputs), 0))
+                totals[key] = (absolute + np.abs(value), signed + value, count + 1)
+        summary: dict[str, list[dict[str, Any]]] = {}
+        for output, label in enumerate(output_labels):
+            ranked = sorted(totals.items(), key=lambda item: -item[1][0][output] / item[1][2])[:top]
+            summary[label] = [
+                {"token": token, "mean_abs_shap": float(a[output] / n), "mean_shap": float(s[output] / n), "count": n}
+                for token, (a, s, n) in ranked
+            ]
+        return summary
+
+
+@dataclass
+class PixelAttribution:
+    """Per-pixel SHAP values (channels summed) on the explained images: (rows, height, width, outputs)."""
+
+    values: np.ndarray
+    channels: int = 1
+
+    @property
+    def side(self) -> int:
+        return int(self.values.shape[1])
+
+    def mean_abs_map(self) -> np.ndarray:
+        """Mean |SHAP| per pixel and output: (height, width, outputs)."""
+        return np.abs(self.values).mean(axis=0)
+
+    def summary(self, output_labels: list[str]) -> dict[str, Any]:
+        maps = self.mean_abs_map()
+        return {
+            "side": self.side,
+            "channels": self.channels,
+            "mean_abs": {label: maps[:, :, i].round(8).tolist() for i, label in enumerate(output_labels)},
+        }
+
+
+@dataclass(frozen=True)
+class AdditivityCheck:
+    """Whether base value + sum of SHAP values reproduces the model's output, relative to its scale."""
+
+    max_error: float
+    scale: float
+    tolerance: float
+    expected: bool  # False for explainers that are approximate by design (e.g. gradient-based)
+
+    @property
+    def relative_error(self) -> float:
+        return self.max_error / self.scale
+
+    @property
+    def passed(self) -> bool:
+        return self.relative_error <= self.tolerance
+
+    def describe(self) -> str:
+        """'passes' / 'fails (…)' / 'not additive by design (…)' in words."""
+        gap = f"largest gap {self.max_error:.3g} on outputs up to {self.scale:.3g}"
+        if self.passed:
+            return f"passes ({gap})"
+        if not self.expected:
+            return f"not additive by design ({gap})"
+        return f"fails ({gap}, over {self.tolerance:g} of the output scale)"
+
+
+@dataclass
+class ModelExplanation:
+    """SHAP values of one model on a set of rows, per original column.
+
+    ``values`` has shape (rows, columns, outputs); ``outputs`` are the model's
+    raw outputs on those rows, which ``base_values + values.sum(axis=1)``
+    reproduces to within ``additivity_max_error``. ``tokens`` (text columns)
+    and ``pixels`` (images) hold the same values below the column level.
+    """
+
+    explainer: str
+    columns: list[str]
+    output_names: list[str]
+    values: np.ndarray
+    base_values: np.ndarray
+    outputs: np.ndarray
+    additivity_max_error: float
+    seconds: float
+    additive_by_design: bool = True
+    tokens: list[TokenAttribution] = field(default_factory=list)
+    pixels: PixelAttribution | None = None
+
+    @property
+    def global_importance(self) -> dict[str, float]:
+        """Mean |SHAP| per column, averaged over outputs (classes), largest first."""
+        importance = np.abs(self.values).mean(axis=(0, 2)) if self.values.size else np.zeros(len(self.columns))
+        order = np.argsort(-importance, kind="stable")
+        return {self.columns[i]: float(importance[i]) for i in order}
+
+    @property
+    def additivity(self) -> AdditivityCheck:
+        """The additivity check against :data:`engine.thresholds.SHAP_ADDITIVITY_RELATIVE_TOLERANCE`."""
+        scale = 1.0 + float(np.max(np.abs(self.outputs), initial=0.0))
+        return AdditivityCheck(
+            max_error=self.additivity_max_error, scale=scale,
+            tolerance=th.SHAP_ADDITIVITY_RELATIVE_TOLERANCE, expected=self.additive_by_design,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``E`` object of the command-line JSON (DESIGN.md §4)."""
+        check = self.additivity
+        payload: dict[str, Any] = {
+            "explainer": self.explainer,
+            "global_importance": self.global_importance,
+            "output_names": self.output_names,
+            "rows_explained": int(self.values.shape[0]),
+            "additivity_max_error": self.additivity_max_error,
+            "additivity": {"passed": check.passed, "relative_error": check.relative_error,
+                           "tolerance": check.tolerance, "additive_by_design": check.expected},
+            "seconds": self.seconds,
+        }
+        if self.tokens:
+            payload["tokens"] = {t.column: t.summary(self.output_names) for t in self.tokens}
+        if self.pixels is not None:
+            payload["pixels"] = self.pixels.summary(self.output_names)
+        return payload
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How alike two models' importance rankings are, over the features they share.
+
+    ``spearman`` is None when they share fewer than
+    :data:`engine.thresholds.MIN_FEATURES_TO_COMPARE` features: a rank
+    correlation of one or two items says nothing.
+    """
+
+    spearman: float | None
+    top5_overlap: int
+    compared_features: int = 0
+    compared_on: str = "columns"  # "columns" | "tokens"
+
+    @property
+    def comparable(self) -> bool:
+        return self.spearman is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spearman": self.spearman,
+            "top5_overlap": self.top5_overlap,
+            "compared_features": self.compared_features,
+            "compared_on": self.compared_on,
+            "comparable": self.comparable,
+        }
+
+
+def agreement(first: ModelExplanation, second: ModelExplanation) -> Agreement:
+    """Spearman correlation of the two importance rankings and overlap of their top 5.
+
+    Rankings are compared per column; where the models share too few columns
+    but both carry token values (a text column alone), per token instead.
+    """
+    a, b = first.global_importance, second.global_importance
+    compared_on = "columns"
+    if len([c for c in a if c in b]) < th.MIN_FEATURES_TO_COMPARE and first.tokens and second.tokens:
+        a, b, compared_on = _token_importance(first), _token_importance(second), "tokens"
+    shared = [c for c in a if c in b]
+    x = np.array([a[c] for c in shared])
+    y = np.array([b[c] for c in shared])
+    rho: float | None
+    if len(shared) < th.MIN_FEATURES_TO_COMPARE:
+        rho = None
+    elif np.ptp(x) == 0 or np.ptp(y) == 0:
+        rho = 0.0
+    else:
+        rho = float(spearmanr(x, y).statistic)
+    top_a = set(list(a)[:TOP_K])
+    top_b = set(list(b)[:TOP_K])
+    return Agreement(spearman=rho, top5_overlap=len(top_a & top_b), compared_features=len(shared), compared_on=compared_on)
+
+
+def _token_importance(explanation: ModelExplanation) -> dict[str, float]:
+    """Mean |SHAP| per distinct token over all outputs and text columns, largest first."""
+    totals: dict[str, list[float]] = {}
+    for attribution in explanation.tokens:
+        for tokens, values in zip(attribution.tokens, attribution.values):
+            magnitudes = np.abs(np.asarray(values, dtype=float)).reshape(len(tokens), -1).mean(axis=1)
+            for token, magnitude in zip(tokens, magnitudes):
+                key = token.strip().lower()
+                if key:
+                    totals.setdefault(key, []).append(float(magnitude))
+    means = {token: float(np.mean(values)) for token, values in totals.items()}
+    return dict(sorted(means.items(), key=lambda item: -item[1]))
+
+
+def output_names(classes: list[str] | None, target: str) -> list[str]:
+    """Names of the raw outputs both families explain."""
+    if classes is None:
+        return [f"predicted {target}"]
+    if len(classes) == 2:
+        return [f"log-odds of {target} = {classes[1]}"]
+    return [f"logit of {target} = {c}" for c in classes]
