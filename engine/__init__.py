@@ -2,25 +2,81 @@
 
 Pure Python, no Streamlit. The light entry points are importable from here;
 training and explanation live in :mod:`engine.pipeline` (which imports torch
-and shap only when a comparison runs).
+and shap only when a comparison runs). Pages import engine names from here.
 """
 
 from engine.data import DataError, read_csv_bytes, read_csv_path
-from engine.profile import ColumnKind, DatasetProfile, Task, profile_dataset
-from engine.recommend import Answers, DataKind, ProblemType, Recommendation, Transparency, recommend
+from engine.dataset import Dataset, load_dataset_bytes, load_dataset_path
+from engine.profile import ColumnKind, DatasetProfile, Task, guess_target, profile_dataset
+from engine.recommend import (
+    Advice,
+    Answers,
+    advise,
+    DataKind,
+    Flip,
+    ProblemType,
+    Recommendation,
+    Transparency,
+    answers_from_profile,
+    recommend,
+    what_would_flip,
+)
+from engine.registry import DataKindSpec, ModelSpec, kind_for, kind_named, register, registered_kinds
 
 __all__ = [
     "DataError",
     "read_csv_bytes",
     "read_csv_path",
+    "Dataset",
+    "load_dataset_bytes",
+    "load_dataset_path",
     "ColumnKind",
     "DatasetProfile",
     "Task",
+    "guess_target",
     "profile_dataset",
+    "RecordError",
+    "RunRecord",
+    "EXPLAINER_MODES",
+    "ComparisonResult",
+    "advise",
+    "compare",
+    "explain_again",
+    "Advice",
+    "Flip",
+    "answers_from_profile",
+    "what_would_flip",
     "Answers",
     "DataKind",
     "ProblemType",
     "Recommendation",
     "Transparency",
     "recommend",
+    "DataKindSpec",
+    "ModelSpec",
+    "kind_for",
+    "kind_named",
+    "register",
+    "registered_kinds",
 ]
+
+# Training, explanation and records import scikit-learn (and, when run, torch
+# and shap): loaded on first use, so `recommend` answers without them.
+_LAZY = {
+    "EXPLAINER_MODES": "engine.pipeline",
+    "ComparisonResult": "engine.pipeline",
+    "compare": "engine.pipeline",
+    "explain_again": "engine.pipeline",
+    "RecordError": "engine.record",
+    "RunRecord": "engine.record",
+    "ModelResult": "engine.evaluate",
+    "Verdict": "engine.evaluate",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")

@@ -24,7 +24,8 @@ from typing import Any, Iterator, NoReturn
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from engine import thresholds as th
-from engine.data import DataError, read_csv_path
+from engine.data import DataError
+from engine.registry import dl_model_keys, ml_model_keys
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 1
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("data", help="path to a CSV file")
+        sub.add_argument("data", help="path to the data: a CSV file, or another format a data kind reads")
         sub.add_argument("--target", help="target column (default: the guessed target)")
         sub.add_argument("--transparency", choices=["low", "medium", "high"], help="how much the decisions must be explained")
         sub.add_argument("--gpu", action="store_true", default=None, help="a GPU is available for training")
@@ -56,7 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=int, default=0, help="random seed for the split and both models")
     compare.add_argument("--max-seconds", type=_positive_float, default=th.DEFAULT_MAX_SECONDS, help="training budget per family")
     compare.add_argument("--shap-rows", type=_positive_int, default=th.DEFAULT_SHAP_ROWS, help="test rows to explain with SHAP")
-    compare.add_argument("--ml-model", choices=["boosting", "linear"], default="boosting", help="the classic ML model")
+    compare.add_argument(
+        "--ml-model", choices=["auto", *ml_model_keys()], default="auto",
+        help="the classic ML model (auto: the data kind's default, e.g. boosting for tables)",
+    )
+    compare.add_argument(
+        "--dl-model", choices=["auto", *dl_model_keys()], default="auto",
+        help="the deep-learning model (auto: the data kind's default, e.g. mlp for tables)",
+    )
     compare.add_argument(
         "--explainer", choices=["fast", "shared"], default="fast",
         help="fast: each model's fastest exact SHAP explainer; shared: one SHAP definition for both "
@@ -107,16 +115,19 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
 
         return track_record(args.datasets, seed=args.seed, max_seconds=args.max_seconds, shap_rows=args.shap_rows).to_dict()
 
-    from engine.pipeline import advise, compare
+    from engine.dataset import load_dataset_path
+    from engine.recommend import advise
 
     start = time.perf_counter()
-    frame = read_csv_path(args.data)
+    dataset = load_dataset_path(args.data)
     load_seconds = time.perf_counter() - start
     if args.command == "recommend":
-        return advise(frame, args.target, **overrides).to_dict()
+        return advise(dataset, args.target, **overrides).to_dict()
+    from engine.pipeline import compare
+
     result = compare(
-        frame, args.target, seed=args.seed, max_seconds=args.max_seconds,
-        shap_rows=args.shap_rows, ml_kind=args.ml_model, explainer=args.explainer, **overrides,
+        dataset, args.target, seed=args.seed, max_seconds=args.max_seconds, shap_rows=args.shap_rows,
+        ml_kind=args.ml_model, dl_kind=args.dl_model, explainer=args.explainer, **overrides,
     )
     result.stage_seconds = {"load": load_seconds} | result.stage_seconds
     return result.to_dict()

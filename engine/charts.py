@@ -22,10 +22,11 @@ import plotly.graph_objects as go
 from sklearn import metrics as skmetrics
 
 from engine.profile import DatasetProfile
+from engine.wording import SIDES
 
-if TYPE_CHECKING:  # engine.explain imports torch and shap; charts must stay light
+if TYPE_CHECKING:
     from engine.evaluate import ModelResult, Verdict
-    from engine.explain import Agreement, ModelExplanation
+    from engine.explanation import Agreement, ModelExplanation
     from engine.recommend import Criterion, Recommendation
 
 __all__ = [
@@ -51,7 +52,7 @@ __all__ = [
 ]
 
 FAMILY_COLOURS = {"ml": "#2b6cb0", "dl": "#dd6b20", "neutral": "#a0aec0"}
-FAMILY_NAMES = {"ml": "Classic ML", "dl": "Deep learning", "either": "Close call", "tie": "Tie", "neutral": "Neutral"}
+FAMILY_NAMES = {side: words.short for side, words in SIDES.items()}
 _PALETTE = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#d69e2e", "#718096"]
 _LOW_HIGH = [[0.0, "#3182ce"], [0.5, "#cbd5e0"], [1.0, "#e53e3e"]]  # feature value low -> high
 _METRIC_NAMES = {
@@ -487,7 +488,9 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
     labelled = {c for c in columns if rank_a[c] <= 3 or rank_b[c] <= 3}
     reach = max([*x, *y, 1.0]) * 1.1
     figure = _figure(
-        f"Importance per column<br><sup>Spearman {agreement.spearman:.2f} · top-5 overlap {agreement.top5_overlap} of 5"
+        f"Importance per column<br><sup>Spearman "
+        f"{'n/a (too few shared columns)' if agreement.spearman is None else f'{agreement.spearman:.2f}'}"
+        f" · top-5 overlap {agreement.top5_overlap} of 5"
         "</sup>",
         480,
         margin=dict(l=10, r=30, t=70, b=10),
@@ -588,6 +591,11 @@ def _short(value: object) -> str:
 def describe_agreement(agreement: Agreement, ml: ModelExplanation, dl: ModelExplanation) -> str:
     """The agreement of the two importance rankings in words (plain text, user names unescaped)."""
     rho = agreement.spearman
+    if rho is None:
+        return (
+            f"The two models share only {agreement.compared_features} comparable "
+            f"{'feature' if agreement.compared_features == 1 else 'features'}: too few to compare their rankings."
+        )
     if rho >= 0.8:
         strength = "strongly agree"
     elif rho >= 0.5:
@@ -624,6 +632,6 @@ def describe_verdict(verdict: Verdict, recommendation_choice: str, agreed: bool)
             if verdict.metric == "accuracy"
             else f"{FAMILY_NAMES[verdict.winner]} won by {points:.3f} {unit} ({interval})."
         )
-    advised = {"ml": "classic ML", "dl": "deep learning", "either": "a close call"}[recommendation_choice]
+    advised = SIDES[recommendation_choice].in_sentence
     agreement = "agrees with" if agreed else "does not agree with"
     return f"{result} That {agreement} the recommendation ({advised})."

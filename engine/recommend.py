@@ -7,12 +7,16 @@ of the scores, so it is as transparent as the advice it gives.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, replace
 from enum import Enum
 from typing import Any, Callable
 
+import pandas as pd
+
 from engine import thresholds as th
-from engine.profile import ColumnKind, DatasetProfile
+from engine.profile import ColumnKind, DatasetProfile, profile_dataset
+from engine.wording import choice_label
 
 __all__ = [
     "DataKind",
@@ -22,6 +26,9 @@ __all__ = [
     "Criterion",
     "Recommendation",
     "Flip",
+    "Advice",
+    "advise",
+    "timed_advise",
     "answers_from_profile",
     "recommend",
     "what_would_flip",
@@ -106,7 +113,7 @@ class Recommendation:
 
     @property
     def label(self) -> str:
-        return {"ml": "Classic machine learning", "dl": "Deep learning", "either": "Close call: train both"}[self.choice]
+        return choice_label(self.choice)
 
     def to_dict(self) -> dict[str, Any]:
         answers = {k: (v.value if isinstance(v, Enum) else v) for k, v in asdict(self.answers).items()}
@@ -126,6 +133,42 @@ class Flip:
     description: str
     answers: Answers
     choice: str
+
+
+@dataclass
+class Advice:
+    """The criteria-based answer for one dataset: its profile, the answers, the recommendation and what would flip it."""
+
+    profile: DatasetProfile
+    answers: Answers
+    recommendation: Recommendation
+    flips: list[Flip]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.recommendation.to_dict() | {
+            "what_would_flip": [{"change": f.description, "recommendation": f.choice} for f in self.flips],
+            "profile": self.profile.to_dict(),
+        }
+
+
+def advise(data: Any, target: str | None = None, **answer_overrides: Any) -> Advice:
+    """Profile the data (a DataFrame or an :class:`engine.dataset.Dataset`) and recommend from the criteria.
+
+    Answers can be overridden by keyword (``transparency=Transparency.HIGH``, …).
+    """
+    return timed_advise(getattr(data, "frame", data), target, {}, **answer_overrides)
+
+
+def timed_advise(frame: pd.DataFrame, target: str | None, stages: dict[str, float], **answer_overrides: Any) -> Advice:
+    """:func:`advise`, writing the seconds of its "profile" and "recommend" stages into ``stages``."""
+    start = time.perf_counter()
+    profile = profile_dataset(frame, target)
+    stages["profile"] = time.perf_counter() - start
+    start = time.perf_counter()
+    answers = answers_from_profile(profile, **answer_overrides)
+    advice = Advice(profile=profile, answers=answers, recommendation=recommend(answers), flips=what_would_flip(answers))
+    stages["recommend"] = time.perf_counter() - start
+    return advice
 
 
 def answers_from_profile(profile: DatasetProfile, **overrides: Any) -> Answers:

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from engine import thresholds as th
-from engine.data import DataError, read_csv_path
+from engine.data import DataError
+from engine.dataset import load_dataset_path
+from engine.samples import sample_paths
 from engine.recommend import Criterion
 
 __all__ = ["DatasetRecord", "TrackRecord", "track_record", "misleading_criterion", "sample_datasets", "format_table"]
-
-SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 
 
 @dataclass
@@ -79,8 +79,8 @@ class TrackRecord:
 
 
 def sample_datasets() -> list[Path]:
-    """The bundled sample datasets (sample_data/*.csv), sorted by name."""
-    return sorted(SAMPLE_DATA.glob("*.csv"))
+    """The bundled sample datasets, sorted by name."""
+    return sample_paths()
 
 
 def misleading_criterion(criteria: Iterable[Criterion], recommendation: str, winner: str) -> Criterion | None:
@@ -119,7 +119,7 @@ def track_record(
         record = DatasetRecord(dataset=path.name)
         start = time.perf_counter()
         try:
-            comparison = compare(read_csv_path(path), seed=seed, max_seconds=max_seconds, shap_rows=shap_rows)
+            comparison = compare(load_dataset_path(path), seed=seed, max_seconds=max_seconds, shap_rows=shap_rows)
         except DataError as error:
             record.error = str(error)
         else:

@@ -8,31 +8,28 @@ SHA-256, which is a pure function of content.
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 import re
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from engine.data import DataError, read_csv_bytes
-from engine.pipeline import Advice, ComparisonResult, advise
-from engine.recommend import Answers, Recommendation, recommend, what_would_flip
+from engine import (
+    Advice,
+    Answers,
+    DataError,
+    Dataset,
+    Recommendation,
+    RunRecord,
+    advise,
+    load_dataset_bytes,
+    recommend,
+    samples,
+    what_would_flip,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DATA = ROOT / "sample_data"
-
-SAMPLE_NOTES = {
-    "breast_cancer.csv": "569 rows · binary diagnosis (malignant / benign)",
-    "wine.csv": "178 rows · 3 wine cultivars",
-    "diabetes.csv": "442 rows · regression of disease progression",
-    "seattle_weather.csv": "1,461 days · 5 kinds of weather, with a date column",
-    "cars.csv": "406 cars · origin (USA / Europe / Japan), with missing values",
-}
 
 # session_state keys
 DATASET = "dataset"
@@ -50,29 +47,21 @@ PAGES = {
 }
 
 
-@dataclass(frozen=True)
-class Dataset:
-    """A parsed table and where it came from."""
-
-    name: str
-    digest: str
-    frame: pd.DataFrame = field(repr=False)
-
-    @property
-    def shape_text(self) -> str:
-        return f"{len(self.frame):,} rows × {self.frame.shape[1]} columns"
-
-
 @dataclass
 class Run:
-    """A finished comparison and the options it ran with."""
+    """A finished comparison (a live one with its models, or a record read back without them)."""
 
-    result: ComparisonResult
-    dataset_digest: str
-    dataset_name: str
-    target: str
+    result: RunRecord
     options: dict[str, Any]
     seconds: float
+
+    @property
+    def target(self) -> str:
+        return self.result.target
+
+    @property
+    def dataset_name(self) -> str:
+        return self.result.dataset.name
 
 
 # --- escaping ------------------------------------------------------------------------
@@ -105,22 +94,25 @@ def max_upload_bytes() -> int:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _parse(digest: str, _raw: bytes, max_bytes: int) -> pd.DataFrame:
-    """Parse CSV bytes; cached by their hash (content only, so safe to share between sessions)."""
-    return read_csv_bytes(_raw, max_bytes=max_bytes)
+def _parse(digest: str, name: str, _raw: bytes, max_bytes: int) -> Dataset:
+    """Parse uploaded bytes; cached by their hash (content only, so safe to share between sessions)."""
+    return load_dataset_bytes(name, _raw, max_bytes=max_bytes)
 
 
 def load_bytes(name: str, raw: bytes) -> Dataset:
     """Parse ``raw`` and make it the session's dataset; clears answers and results of the last one."""
     digest = hashlib.sha256(raw).hexdigest()
-    frame = _parse(digest, raw, max_upload_bytes())
-    dataset = Dataset(name=name, digest=digest, frame=frame)
-    st.session_state[DATASET] = dataset
+    parsed = _parse(digest, name, raw, max_upload_bytes())
+    return _use(dataclasses.replace(parsed, name=name))
+
+
+def _use(data: Dataset) -> Dataset:
+    st.session_state[DATASET] = data
     st.session_state[TARGET] = None
     st.session_state[OVERRIDES] = {}
     st.session_state.pop(RUN, None)
     st.session_state.pop(UPLOAD_ERROR, None)
-    return dataset
+    return data
 
 
 def forget_dataset() -> None:
@@ -132,9 +124,8 @@ def forget_dataset() -> None:
 
 def load_sample(name: str) -> None:
     """Load a bundled sample (used as a button callback)."""
-    path = SAMPLE_DATA / name
     try:
-        load_bytes(name, path.read_bytes())
+        _use(samples.load_sample(name))
     except (DataError, OSError) as error:
         st.session_state[UPLOAD_ERROR] = str(error)
 
@@ -183,32 +174,32 @@ def questionnaire_recommendation() -> tuple[Recommendation, list]:
 
 
 def run() -> Run | None:
-    """The session's comparison, if one ran on the current dataset."""
+    """The session's comparison: one made on the current dataset, or a saved run opened without one."""
     stored: Run | None = st.session_state.get(RUN)
     data = dataset()
-    if stored is None or data is None or stored.dataset_digest != data.digest:
+    if stored is None or (data is not None and stored.result.dataset.sha256 != data.sha256):
         return None
     return stored
 
 
-def replace_result(stored: Run, result: ComparisonResult) -> Run:
+def replace_result(stored: Run, result: RunRecord) -> Run:
     """Keep a re-explained comparison in place of the stored one (same run, same models)."""
     updated = dataclasses.replace(stored, result=result)
     st.session_state[RUN] = updated
     return updated
 
 
-def store_run(result: ComparisonResult, options: dict[str, Any], started: float) -> Run:
-    data = dataset()
-    if data is None:
-        raise DataError("no dataset loaded")  # the train page only offers training with a dataset
-    stored = Run(
-        result=result,
-        dataset_digest=data.digest,
-        dataset_name=data.name,
-        target=result.advice.profile.target,
-        options=options,
-        seconds=time.perf_counter() - started,
-    )
+def store_run(result: RunRecord, options: dict[str, Any], started: float) -> Run:
+    """Keep a finished comparison in the session."""
+    stored = Run(result=result, options=options, seconds=time.perf_counter() - started)
+    st.session_state[RUN] = stored
+    return stored
+
+
+def open_record(record: RunRecord) -> Run:
+    """Show a run read back from JSON (no models, no dataset): every page draws it as it was."""
+    for key in (DATASET, TARGET):
+        st.session_state.pop(key, None)
+    stored = Run(result=record, options=dataclasses.asdict(record.options), seconds=sum(record.stage_seconds.values()))
     st.session_state[RUN] = stored
     return stored

@@ -5,25 +5,20 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from engine import charts
-from engine.data import DataError
-from engine.evaluate import ModelResult
-from engine.pipeline import EXPLAINER_MODES, ComparisonResult, advise, compare
+from engine import EXPLAINER_MODES, DataError, DataKindSpec, Dataset, ModelResult, advise, compare, wording
 from pages import _state as state
 
 OPTIONS = "train_options"
 DEFAULT_OPTIONS: dict[str, Any] = {
-    "max_seconds": 20, "shap_rows": 100, "ml_kind": "boosting", "seed": 0, "explainer": EXPLAINER_MODES[0],
+    "max_seconds": 20, "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
 }
 EXPLAINER_LABELS = {"fast": "Fast (each model's own exact explainer)", "shared": "Shared (one definition for both)"}
 EXPLAINER_HELP = (
     "Fast: each model's own exact explainer. Shared: one SHAP definition for both models "
     "(same background rows and masker), slower but strictly comparable."
 )
-ML_KIND_LABELS = {"boosting": "Gradient-boosted trees (LightGBM)", "linear": "Linear model (most transparent)"}
 _METRIC_LABELS = {"accuracy": "Accuracy", "r2": "R²"}
 
 
@@ -40,9 +35,15 @@ def _keep_options() -> None:
     state.set_target(st.session_state.get("train_target"))
 
 
-def options_form(columns: list[str], target: str) -> dict[str, Any] | None:
-    """Target, time budget, SHAP sample size and model choice; returns the options when submitted."""
+def options_form(columns: list[str], target: str, kind: DataKindSpec) -> dict[str, Any] | None:
+    """Target, time budget, SHAP sample size and model choice; returns the options when submitted.
+
+    The classic ML choices are those the registry lists for the data's kind.
+    """
     options = _options()
+    ml_labels = {spec.key: spec.label for spec in kind.ml_models}
+    if options.get("ml_kind") not in ml_labels:
+        options["ml_kind"] = kind.ml_models[0].key
     seeds = {f"train_{k}": v for k, v in options.items()} | {
         "train_target": target if target in columns else columns[-1]
     }
@@ -66,7 +67,7 @@ def options_form(columns: list[str], target: str) -> dict[str, Any] | None:
             key="train_shap_rows",
             help="The same rows for both models; more rows take longer.",
         )
-        model_col.radio("Classic ML model", list(ML_KIND_LABELS), format_func=ML_KIND_LABELS.get, key="train_ml_kind")
+        model_col.radio("Classic ML model", list(ml_labels), format_func=ml_labels.get, key="train_ml_kind")
         st.radio(
             "SHAP explainer", EXPLAINER_MODES, key="train_explainer", horizontal=True,
             format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
@@ -77,7 +78,7 @@ def options_form(columns: list[str], target: str) -> dict[str, Any] | None:
     return dict(_options()) if submitted else None
 
 
-def train(data: state.Dataset, options: dict[str, Any]) -> None:
+def train(data: Dataset, options: dict[str, Any]) -> None:
     """Run the comparison with a live progress bar; store the result in the session."""
     started = time.perf_counter()
     with st.status("Training both models…", expanded=True) as status:
@@ -99,9 +100,9 @@ def train(data: state.Dataset, options: dict[str, Any]) -> None:
                 status.update(label=f"{step}…")
 
         try:
-            advice = advise(data.frame, state.target(), **state.overrides())
+            advice = advise(data, state.target(), **state.overrides())
             result = compare(
-                data.frame,
+                data,
                 advice.profile.target,
                 seed=int(options["seed"]),
                 max_seconds=float(options["max_seconds"]),
@@ -123,7 +124,7 @@ def train(data: state.Dataset, options: dict[str, Any]) -> None:
 
 def model_card(model: ModelResult, metric: str) -> None:
     """One family's headline numbers: main metric with interval and baseline, and its costs."""
-    st.markdown(f"#### {charts.FAMILY_NAMES[model.family]}")
+    st.markdown(f"#### {wording.side_name(model.family)}")
     st.caption(model.name)
     value = model.metrics[metric]
     low, high = model.interval
@@ -135,29 +136,12 @@ def model_card(model: ModelResult, metric: str) -> None:
     )
     st.caption(f"95% interval {low:.3f} to {high:.3f} · baseline {model.baseline:.3f}")
     train_col, predict_col, size_col = st.columns(3)
-    train_col.metric("Train time", _duration(model.train_seconds))
+    train_col.metric("Train time", wording.format_duration(model.train_seconds))
     predict_col.metric(
         "Predict / 1k rows",
-        _duration(model.predict_seconds_per_1k),
+        wording.format_duration(model.predict_seconds_per_1k),
         help="Measured by predicting one batch of 1,000 test rows (drawn with replacement when the test set is smaller).",
     )
-    size_col.metric("Model size", _size(model.size_bytes))
+    size_col.metric("Model size", wording.format_size(model.size_bytes))
     for note in model.notes:
         st.caption(state.esc(note))
-
-
-def _duration(seconds: float) -> str:
-    return f"{1000 * seconds:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
-
-
-def _size(size: int) -> str:
-    return f"{size / 1024:.0f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
-
-
-def stage_table(result: ComparisonResult) -> pd.DataFrame:
-    """Seconds per stage of the comparison."""
-    stages = result.stage_seconds
-    return pd.DataFrame(
-        {"seconds": [round(v, 2) for v in stages.values()]},
-        index=pd.Index([k.replace("_", " ") for k in stages], name="stage"),
-    )

@@ -11,13 +11,21 @@ from typing import Any
 
 import streamlit as st
 
-from engine import charts
-from engine.data import DataError
-from engine.profile import DatasetProfile
-from engine.recommend import Answers, DataKind, Flip, ProblemType, Recommendation, Transparency
+from engine import (
+    Answers,
+    DataError,
+    DataKind,
+    Dataset,
+    DatasetProfile,
+    Flip,
+    ProblemType,
+    Recommendation,
+    Transparency,
+    charts,
+    samples,
+    wording,
+)
 from pages import _state as state
-
-CHOICE_LABELS = {"ml": "Classic machine learning", "dl": "Deep learning", "either": "A close call: train both"}
 FIELD_TITLES = {
     "data_kind": "kind of data",
     "labelled_rows": "labelled rows",
@@ -44,25 +52,21 @@ _VALUE_TO_EXPERTS = {True: "yes", False: "no", None: "unknown"}
 # --- samples and the dataset -------------------------------------------------------------
 
 
-def _samples() -> list[str]:
-    return sorted(p.name for p in state.SAMPLE_DATA.glob("*.csv"))
-
-
 def sample_buttons(per_row: int = 5) -> None:
     """One button per bundled sample; a click loads it and opens the Recommend page."""
-    samples = _samples()
-    slots = st.columns(min(per_row, len(samples)) or 1)
-    for i, name in enumerate(samples):
+    names = samples.sample_names()
+    slots = st.columns(min(per_row, len(names)) or 1)
+    for i, name in enumerate(names):
         with slots[i % len(slots)]:
             clicked = st.button(
-                _sample_title(name),
+                samples.sample_title(name),
                 key=f"sample_{name}",
                 icon=":material/table:",
                 on_click=state.load_sample,
                 args=(name,),
                 width="stretch",
             )
-            st.caption(state.SAMPLE_NOTES.get(name, ""))
+            st.caption(samples.sample_note(name))
             loaded = state.dataset()
             if clicked and loaded is not None and loaded.name == name:
                 st.switch_page(state.PAGES["recommend"])
@@ -72,8 +76,8 @@ def sample_picker() -> None:
     """Compact one-click sample choice (pills) for the Recommend page."""
     st.pills(
         "Sample datasets",
-        _samples(),
-        format_func=_sample_title,
+        samples.sample_names(),
+        format_func=samples.sample_title,
         key="sample_pick",
         label_visibility="collapsed",
         on_change=_pick_sample,
@@ -87,11 +91,7 @@ def _pick_sample() -> None:
     st.session_state["sample_pick"] = None  # a pill is an action here, not a lasting choice
 
 
-def _sample_title(name: str) -> str:
-    return name.removesuffix(".csv").replace("_", " ")
-
-
-def dataset_banner(data: state.Dataset) -> None:
+def dataset_banner(data: Dataset) -> None:
     """Which dataset is in use, with a way to drop it."""
     text_col, button_col = st.columns([5, 1])
     text_col.markdown(f"Using **{state.esc(data.name)}**: {data.shape_text}.")
@@ -240,7 +240,7 @@ def _seed(key: str, value: Any) -> None:
 def recommendation_headline(recommendation: Recommendation) -> None:
     """The choice, its confidence and how the vote works."""
     choice_col, confidence_col = st.columns([3, 1])
-    choice_col.metric("Recommendation", CHOICE_LABELS[recommendation.choice])
+    choice_col.metric("Recommendation", wording.choice_label(recommendation.choice))
     confidence_col.metric("Confidence", f"{recommendation.confidence:.0%}")
     meaning = "how sure it is that the call is close" if recommendation.choice == "either" else "0.5 + |vote| / 2"
     st.caption(
@@ -257,7 +257,7 @@ def flip_list(recommendation: Recommendation, flips: list[Flip], limit: int = 6)
         return
     lines = [
         f"- {state.esc(f.description[0].upper() + f.description[1:])}: "
-        f"**{CHOICE_LABELS[f.choice].lower()}** would be recommended"
+        f"**{wording.SIDES[f.choice].in_sentence}** would be recommended"
         for f in flips[:limit]
     ]
     st.markdown("\n".join(lines))
@@ -306,6 +306,7 @@ def sidebar_status() -> None:
     if stored is None:
         st.caption("not run yet")
     else:
-        winner = {"ml": "classic ML won", "dl": "deep learning won", "tie": "a tie"}[stored.result.verdict.winner]
+        winner = stored.result.verdict.winner
+        winner = "a tie" if winner == "tie" else f"{wording.SIDES[winner].in_sentence} won"
         st.caption(f"done in {stored.seconds:.0f} s: {winner}")
         st.text(f"target: {stored.target}")

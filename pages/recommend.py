@@ -2,10 +2,7 @@
 
 import streamlit as st
 
-from engine import charts
-from engine.data import DataError
-from engine.profile import guess_target
-from engine.recommend import Answers, answers_from_profile, recommend
+from engine import Answers, DataError, answers_from_profile, charts, guess_target, recommend
 from pages import _state as state
 from pages import _widgets as widgets
 

@@ -2,9 +2,7 @@
 
 import streamlit as st
 
-from engine import charts
-from engine.data import DataError
-from engine.profile import guess_target
+from engine import DataError, charts, guess_target, kind_for, kind_named, wording
 from pages import _state as state
 from pages import _training as training
 
@@ -14,27 +12,31 @@ st.caption(
     "are scored on the same test rows. Results stay in this browser session until you train again."
 )
 
-if state.dataset() is None:
+data = state.dataset()
+if data is None and state.run() is None:
     st.info("No dataset yet. Upload a CSV or pick a sample on the Recommend page.", icon=":material/upload_file:")
     st.page_link(state.PAGES["recommend"], label="Go to Recommend", icon=":material/arrow_forward:")
+elif data is None:
+    st.caption(f"A saved run of {state.esc(state.run().dataset_name)}: load that dataset to train again.")
 else:
-    data = state.dataset()
     columns = [str(c) for c in data.frame.columns]
+    guessed = guess_target(data.frame)
     try:
-        guessed = guess_target(data.frame)
-    except DataError:
-        guessed = columns[-1]
-    options = training.options_form(columns, state.target() or guessed)
+        kind = kind_for(state.current_advice().profile)
+    except DataError:  # an unusable target: the form still offers another, and training says what is wrong
+        kind = kind_named("tabular")
+    options = training.options_form(columns, state.target() or guessed, kind)
     if options is not None:  # the form was just submitted
         training.train(data, options)
 
+if data is not None or state.run() is not None:
     stored = state.run()
     if stored is None:
         st.caption("Nothing trained on this dataset yet: choose the options above and press **Train both**.")
     else:
         result = stored.result
         task = result.advice.profile.task
-        y_test = result.split.y_test.to_numpy()
+        y_test = result.split.y_test
         st.subheader(f"Verdict on {state.esc(stored.target)}")
         verdict = charts.describe_verdict(
             result.verdict, result.advice.recommendation.choice, result.agreed_with_recommendation
@@ -65,5 +67,5 @@ else:
         for note in result.notes:
             st.caption(state.esc(note))
         with st.expander("Where the time went"):
-            st.dataframe(training.stage_table(result), key="stage_table")
+            st.dataframe(wording.stage_table(result.stage_seconds), key="stage_table")
         st.page_link(state.PAGES["explain"], label="Next: explanations side by side", icon=":material/arrow_forward:")

@@ -220,7 +220,7 @@ def test_explanations_page_holds_charts_for_both_models(trained: AppTest) -> Non
     words = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "Spearman rank correlation" in words and "of their top 5 columns are the same" in words
     checks = frame_with(at, "check")
-    assert list(checks["check"]) == ["passes", "passes"]
+    assert [c.split(" ")[0] for c in checks["check"]] == ["passes", "passes"], list(checks["check"])
     # another output and another row redraw both waterfalls
     at.selectbox(key="explain_output").set_value(2).run()
     at.selectbox(key="explain_row").set_value(5).run()
@@ -248,38 +248,39 @@ def test_explanations_page_switches_shap_definition_without_retraining(trained: 
     assert at.radio(key="explain_mode_shared").value == "shared"
     assert at.session_state["run"].result is result
     checks = frame_with(at, "check")
-    assert list(checks["check"]) == ["passes", "passes"]
+    assert [c.split(" ")[0] for c in checks["check"]] == ["passes", "passes"], list(checks["check"])
 
 
-def test_regression_results_seeded_into_the_session() -> None:
-    """A regression comparison put straight into session_state (as a reopened run would be)."""
-    from engine.data import read_csv_path
-    from engine.pipeline import compare
-    from pages._state import Dataset, Run
+@pytest.mark.parametrize(("sample", "metric"), [("diabetes.csv", "R²"), ("wine.csv", "Accuracy")])
+def test_a_run_read_back_from_json_draws_every_page_without_models(sample: str, metric: str) -> None:
+    """A run record written to JSON and read back (no models, no dataset) draws the same pages."""
+    from engine import RunRecord, compare, load_dataset_path
+    from pages._state import Run
 
-    frame = read_csv_path(SAMPLES / "diabetes.csv")
-    result = compare(frame, max_seconds=1, shap_rows=10)
+    live = compare(load_dataset_path(SAMPLES / sample), max_seconds=1, shap_rows=10)
+    record = RunRecord.from_json(live.to_json())
+    assert type(record) is RunRecord and not hasattr(record, "models")
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.session_state["dataset"] = Dataset(name="diabetes.csv", digest="seeded", frame=frame)
-    at.session_state["run"] = Run(
-        result=result,
-        dataset_digest="seeded",
-        dataset_name="diabetes.csv",
-        target="progression",
-        options={},
-        seconds=1.0,
-    )
+    at.session_state["run"] = Run(result=record, options={}, seconds=1.0)
     at.run()
     at.switch_page("pages/train.py").run()
     assert not at.exception and not at.error
-    assert [m.label for m in at.metric].count("R²") == 2
+    assert "dataset" not in at.session_state  # nothing but the record
+    shown = [m.value for m in at.metric if m.label == metric]
+    main = live.verdict.metric
+    assert shown == [f"{live.ml.metrics[main]:.3f}", f"{live.dl.metrics[main]:.3f}"]
     titles = chart_titles(at)
-    assert "Classic ML: predicted vs actual progression" in titles
-    assert "Deep learning: predicted vs actual progression" in titles
+    if metric == "R²":
+        assert "Classic ML: predicted vs actual progression" in titles
+        assert "Deep learning: predicted vs actual progression" in titles
+    else:
+        assert "Classic ML: confusion matrix" in titles and "Deep learning: confusion matrix" in titles
     at.switch_page("pages/explanations.py").run()
     assert not at.exception and not at.error
-    assert "explain_output" not in {s.key for s in at.selectbox}  # one output: nothing to choose
     assert sum("SHAP beeswarm" in t for t in chart_titles(at)) == 2
+    assert at.radio[0].disabled  # no models: the definition cannot be switched
+    importance = [json.loads(c.proto.spec)["data"][0] for c in at.get("plotly_chart")[:1]]
+    assert importance and len(importance[0]["x"]) == len(live.explanations["ml"].columns)
 
 
 def test_training_on_an_unusable_target_shows_one_error_and_keeps_the_page() -> None:

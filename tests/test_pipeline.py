@@ -30,7 +30,7 @@ def test_text_only_data_is_advised_but_not_compared():
     })
     advice = advise(frame)
     assert advice.answers.data_kind.value == "text"
-    with pytest.raises(DataError, match=r"no column the tabular models can use: row_id \(identifier\), review \(text\)"):
+    with pytest.raises(DataError, match=r"no column the models can use: row_id \(identifier\), review \(text\)"):
         compare(frame)
 
 
@@ -63,11 +63,12 @@ def test_compare_reports_progress_and_results():
 def test_agreement_rule(choice, winner, agreed):
     from types import SimpleNamespace
 
-    from engine.pipeline import ComparisonResult
+    from engine.record import RunRecord
 
     advice = SimpleNamespace(recommendation=SimpleNamespace(choice=choice))
-    result = ComparisonResult(advice=advice, split=None, ml=None, dl=None, verdict=SimpleNamespace(winner=winner),
-                              explanations={}, agreement=None, explained_rows=pd.DataFrame(), classes=None)
+    result = RunRecord(dataset=None, options=None, advice=advice, split=None, ml=None, dl=None,
+                       verdict=SimpleNamespace(winner=winner), explanations={}, agreement=None,
+                       explained_rows=pd.DataFrame(), classes=None)
     assert result.agreed_with_recommendation is agreed
 
 

@@ -1,0 +1,108 @@
+"""Tabular data: gradient-boosted trees (or a linear model) against a PyTorch MLP.
+
+The fallback kind (priority 0): any profiled table with numeric, categorical
+or date columns. Builders and explainers import torch, LightGBM and shap only
+when called, so registering this kind costs nothing.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import pandas as pd
+
+from engine import thresholds as th
+from engine.profile import DatasetProfile
+from engine.registry import DataKindSpec, ModelSpec, TrainingContext, register
+
+__all__ = ["TABULAR", "BOOSTING", "LINEAR", "MLP", "fit_network"]
+
+
+def _explainer(method: str) -> Any:
+    def explain(fitted: Any, background: pd.DataFrame, rows: pd.DataFrame, labels: list[str], seed: int) -> Any:
+        from engine.explain import explain_tabular
+
+        return explain_tabular(fitted, background, rows, labels, seed, method=method)
+
+    explain.__name__ = f"explain_{method.replace('-', '_')}"
+    return explain
+
+
+def _build_boosting(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
+    from engine.models.ml import make_ml_model
+
+    return make_ml_model(profile, kind="boosting", seed=seed)
+
+
+def _build_linear(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
+    from engine.models.ml import make_ml_model
+
+    return make_ml_model(profile, kind="linear", seed=seed)
+
+
+def _build_mlp(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
+    from engine.models.dl import make_dl_model
+
+    return make_dl_model(profile, seed=seed, max_seconds=max_seconds)
+
+
+def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
+    """LightGBM with a wall-clock budget, reporting every 20 trees."""
+    from engine.models.ml import time_budget_callback
+
+    def on_iteration(done: int, total: int) -> None:
+        if done % 20 == 0:
+            context.report(f"tree {done} of {total}", done / max(total, 1))
+
+    model.fit(X, y, model__callbacks=[time_budget_callback(context.max_seconds, on_iteration)])
+    return []
+
+
+def fit_network(model: Any, X: Any, y: Any, context: TrainingContext) -> list[str]:
+    """Any pipeline ending in a :class:`engine.models.torch_base.TorchEstimator`: epochs reported, training summarised."""
+
+    def on_epoch(epoch: int, max_epochs: int, loss: float) -> None:
+        context.report(f"epoch {epoch} (validation loss {loss:.4f})", min(epoch / max_epochs, 1.0))
+
+    model.fit(X, y, model__on_epoch=on_epoch)
+    network = model[-1]
+    notes = [network.training_summary()]
+    if network.batch_size_ == th.LARGE_DATA_DL_BATCH_SIZE:
+        notes.append(
+            f"{len(X):,} training rows: the network trains with batches of {network.batch_size_} at learning rate "
+            f"{network.learning_rate_:g} (large-data setting)"
+        )
+    return notes
+
+
+BOOSTING = ModelSpec(
+    key="boosting", family="ml", label="Gradient-boosted trees (LightGBM)",
+    build=_build_boosting, fit=_fit_boosting,
+    explainers={"fast": _explainer("tree"), "shared": _explainer("tree-interventional")},
+    why="tree ensembles remain the strongest classic models on typical tabular data (Grinsztajn et al., 2022)",
+    name=lambda fitted: "LightGBM gradient-boosted trees",
+)
+LINEAR = ModelSpec(
+    key="linear", family="ml", label="Linear model (most transparent)",
+    build=_build_linear,
+    explainers={"fast": _explainer("linear"), "shared": _explainer("linear-interventional")},
+    why="a linear model's coefficients are the most transparent reference",
+    name=lambda fitted: "Linear model",
+)
+MLP = ModelSpec(
+    key="mlp", family="dl", label="PyTorch MLP",
+    build=_build_mlp, fit=fit_network,
+    explainers={"fast": _explainer("deep"), "shared": _explainer("permutation")},
+    why="a multilayer perceptron is the standard deep-learning baseline for tables",
+    name=lambda fitted: fitted[-1].display_name,
+)
+
+TABULAR = register(DataKindSpec(
+    key="tabular", label="tabular",
+    matches=lambda profile: True,
+    feature_columns=lambda profile: profile.feature_columns,
+    ml_models=(BOOSTING, LINEAR),
+    dl_models=(MLP,),
+    priority=0,
+))

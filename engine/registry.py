@@ -1,0 +1,173 @@
+"""Model families per data kind: the one table that ``compare``, the CLI and the pages read.
+
+A data kind (tabular, text, images, …) is a :class:`DataKindSpec`: how to
+recognise it from a profile, which columns its models use, and its model
+families. A model family is a :class:`ModelSpec`: how to build the unfitted
+estimator for a profile, how to fit it (progress and notes), what it is
+called, and which explainer serves each SHAP mode. Adding a kind means a new
+module under ``engine/kinds/`` that calls :func:`register`; the pipeline and
+the pages only iterate this table.
+
+This module is light (no torch, no shap): builders and explainers import what
+they need when called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+from engine.data import DataError
+from engine.profile import DatasetProfile
+
+__all__ = [
+    "TrainingContext",
+    "ModelSpec",
+    "DataKindSpec",
+    "ExplainFn",
+    "register",
+    "unregister",
+    "registered_kinds",
+    "kind_for",
+    "kind_named",
+    "ml_model_keys",
+    "dl_model_keys",
+]
+
+
+@dataclass(frozen=True)
+class TrainingContext:
+    """What a family's ``fit`` gets besides the data: budget, seed, progress."""
+
+    profile: DatasetProfile
+    seed: int
+    max_seconds: float
+    report: Callable[[str, float], None]  # (message, fraction of this model's training done in 0..1)
+
+
+#: ``explain(fitted, background, rows, output_labels, seed) -> engine.explanation.ModelExplanation``
+ExplainFn = Callable[[Any, pd.DataFrame, pd.DataFrame, list[str], int], Any]
+
+
+def plain_fit(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
+    """Fit with no progress beyond start and end; no notes."""
+    model.fit(X, y)
+    return []
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model family of one data kind.
+
+    ``build(profile, seed, max_seconds)`` returns an unfitted scikit-learn
+    estimator (usually a Pipeline) with ``predict`` and, for classification,
+    ``predict_proba`` and ``classes_``. ``explainers`` maps each SHAP mode
+    (``engine.thresholds.EXPLAINER_MODES``) to its explainer.
+    """
+
+    key: str
+    family: str  # "ml" | "dl"
+    label: str  # a choice in the CLI and on the page
+    build: Callable[[DatasetProfile, int, float], Any]
+    explainers: Mapping[str, ExplainFn]
+    why: str = ""  # one sentence: why this family for this kind of data
+    fit: Callable[[Any, pd.DataFrame, pd.Series, TrainingContext], list[str]] = plain_fit
+    name: Callable[[Any], str] | None = None  # the fitted model's display name; default: label
+
+    def display_name(self, fitted: Any) -> str:
+        return self.name(fitted) if self.name is not None else self.label
+
+
+@dataclass(frozen=True)
+class DataKindSpec:
+    """A kind of data: how it is recognised, which columns its models use, and its model families.
+
+    ``matches(profile)`` decides whether a profiled table is this kind; among
+    matching kinds the highest ``priority`` wins (tabular, the fallback, is 0).
+    The first entry of ``ml_models`` and ``dl_models`` is the default.
+    """
+
+    key: str
+    label: str
+    matches: Callable[[DatasetProfile], bool]
+    feature_columns: Callable[[DatasetProfile], list[str]]
+    ml_models: tuple[ModelSpec, ...]
+    dl_models: tuple[ModelSpec, ...]
+    priority: int = 0
+    notes: Callable[[DatasetProfile], list[str]] = field(default=lambda profile: [])
+
+    def ml_model(self, key: str | None = None) -> ModelSpec:
+        """The ML family named ``key`` (None: the default); DataError names the choices otherwise."""
+        return _choose(self, self.ml_models, key, "classic ML")
+
+    def dl_model(self, key: str | None = None) -> ModelSpec:
+        return _choose(self, self.dl_models, key, "deep learning")
+
+
+_KINDS: dict[str, DataKindSpec] = {}
+
+
+def register(kind: DataKindSpec) -> DataKindSpec:
+    """Add (or replace) a data kind; returns it so a module can keep a reference."""
+    _KINDS[kind.key] = kind
+    return kind
+
+
+def unregister(key: str) -> None:
+    """Remove a data kind (tests register toy kinds and take them out again)."""
+    _KINDS.pop(key, None)
+
+
+def registered_kinds() -> list[DataKindSpec]:
+    """Every registered kind, most specific first."""
+    _load_builtin_kinds()
+    return sorted(_KINDS.values(), key=lambda k: -k.priority)
+
+
+def kind_for(profile: DatasetProfile) -> DataKindSpec:
+    """The most specific registered kind that matches ``profile``."""
+    for kind in registered_kinds():
+        if kind.matches(profile):
+            return kind
+    raise DataError("no model family can use this data")
+
+
+def kind_named(key: str) -> DataKindSpec:
+    _load_builtin_kinds()
+    try:
+        return _KINDS[key]
+    except KeyError:
+        raise DataError(f"unknown data kind {key!r}") from None
+
+
+def ml_model_keys() -> list[str]:
+    """Every ML family key over all kinds, in registration order (the CLI's choices)."""
+    return _keys("ml_models")
+
+
+def dl_model_keys() -> list[str]:
+    return _keys("dl_models")
+
+
+def _keys(attribute: str) -> list[str]:
+    keys: list[str] = []
+    for kind in registered_kinds()[::-1]:
+        keys += [m.key for m in getattr(kind, attribute) if m.key not in keys]
+    return keys
+
+
+def _choose(kind: DataKindSpec, models: tuple[ModelSpec, ...], key: str | None, side: str) -> ModelSpec:
+    if key is None or key == "auto":
+        return models[0]
+    for model in models:
+        if model.key == key:
+            return model
+    choices = ", ".join(m.key for m in models)
+    raise DataError(f"the {side} model {key!r} does not fit {kind.label} data; choose one of: {choices}")
+
+
+def _load_builtin_kinds() -> None:
+    """Import the built-in kinds once (each registers itself)."""
+    import engine.kinds  # noqa: F401

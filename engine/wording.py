@@ -1,0 +1,77 @@
+"""Words and number formats shared by the pages, the CLI and reports, so all say the same thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = ["SIDES", "choice_label", "side_name", "format_duration", "format_size", "stage_table", "STAGE_LABELS"]
+
+
+@dataclass(frozen=True)
+class SideWords:
+    """How one side of the decision (or an outcome) is named: in a headline, in a table, inside a sentence."""
+
+    headline: str
+    short: str
+    in_sentence: str
+
+
+#: The one label map for recommendations (ml/dl/either), outcomes (tie) and criteria (neutral).
+SIDES: dict[str, SideWords] = {
+    "ml": SideWords("Classic machine learning", "Classic ML", "classic ML"),
+    "dl": SideWords("Deep learning", "Deep learning", "deep learning"),
+    "either": SideWords("A close call: train both", "Close call", "a close call"),
+    "tie": SideWords("A tie", "Tie", "a tie"),
+    "neutral": SideWords("Neutral", "Neutral", "neutral"),
+}
+
+
+def choice_label(choice: str) -> str:
+    """The headline for a recommendation: 'Classic machine learning', …"""
+    return SIDES[choice].headline
+
+
+def side_name(side: str) -> str:
+    """The short name of a side or outcome: 'Classic ML', 'Deep learning', 'Tie', …"""
+    return SIDES[side].short
+
+
+def format_duration(seconds: float) -> str:
+    """'850 ms', '12.3 s' or '2 min 05 s'."""
+    if seconds < 1:
+        return f"{1000 * seconds:.0f} ms"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def format_size(size_bytes: int) -> str:
+    """'640 B', '12 KiB' or '3.4 MiB'."""
+    if size_bytes < 1024:
+        return f"{size_bytes} B"
+    if size_bytes < 1024 * 1024:
+        return f"{size_bytes / 1024:.0f} KiB"
+    return f"{size_bytes / 1024 / 1024:.1f} MiB"
+
+
+STAGE_LABELS = {
+    "profile_and_split": "profile, advice and split",
+    "profile": "  profile",
+    "recommend": "  advice",
+    "train_ml": "train classic ML",
+    "train_dl": "train deep learning",
+    "evaluate": "score both",
+    "explain_ml": "explain classic ML",
+    "explain_dl": "explain deep learning",
+}
+
+
+def stage_table(stage_seconds: dict[str, float]) -> pd.DataFrame:
+    """Seconds per stage of a comparison, in the order they ran."""
+    return pd.DataFrame(
+        {"seconds": [round(v, 2) for v in stage_seconds.values()]},
+        index=pd.Index([STAGE_LABELS.get(k, k.replace("_", " ")) for k in stage_seconds], name="stage"),
+    )

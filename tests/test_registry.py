@@ -1,0 +1,143 @@
+"""engine.registry: a new data kind slots in without touching the pipeline, the CLI or the pages.
+
+The toy kind below lives only in this test: a table with a ``toy_signal``
+column, a logistic regression as its ML family and a one-layer torch network
+on the shared loop as its DL family, each with its own explainer. ``compare``
+runs it to a complete run record, which survives a JSON round trip.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from torch import nn
+
+from engine import DataError, RunRecord, compare, kind_for, profile_dataset
+from engine.explanation import ModelExplanation
+from engine.kinds.tabular import fit_network
+from engine.models.torch_base import TorchClassifierMixin, TorchEstimator
+from engine.registry import DataKindSpec, ModelSpec, dl_model_keys, ml_model_keys, register, unregister
+
+
+class _OneLayerNet(TorchClassifierMixin, TorchEstimator):
+    """The smallest network on the shared loop: one linear layer."""
+
+    def __init__(self, learning_rate=0.05, weight_decay=0.0, batch_size=None, max_epochs=30, patience=5,
+                 validation_fraction=0.2, max_seconds=None, random_state=0, device="cpu", n_threads=1):
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.max_seconds = max_seconds
+        self.random_state = random_state
+        self.device = device
+        self.n_threads = n_threads
+
+    def _build_module(self, X, n_outputs):
+        return nn.Linear(X.shape[1], n_outputs)
+
+
+def _as_matrix(frame: pd.DataFrame) -> np.ndarray:
+    return frame.to_numpy(dtype=np.float32)
+
+
+def _raw(fitted, frame: pd.DataFrame) -> np.ndarray:
+    return np.asarray(fitted.decision_function(frame), dtype=float).reshape(len(frame), -1)
+
+
+def _one_feature_shap(fitted, background, rows, labels, seed) -> ModelExplanation:
+    """With one feature, its Shapley value is the output minus the mean background output (exact)."""
+    outputs = _raw(fitted, rows)
+    base = _raw(fitted, background).mean(axis=0)
+    values = (outputs - base)[:, np.newaxis, :]
+    return ModelExplanation("toy", ["toy_signal"], labels, values, base, outputs, 0.0, 0.0)
+
+
+TOY_ML = ModelSpec(
+    key="toy-linear", family="ml", label="Toy logistic regression",
+    build=lambda profile, seed, budget: Pipeline([("prep", FunctionTransformer(_as_matrix)),
+                                                  ("model", LogisticRegression())]),
+    explainers={"fast": _one_feature_shap, "shared": _one_feature_shap},
+)
+TOY_DL = ModelSpec(
+    key="toy-net", family="dl", label="Toy one-layer network",
+    build=lambda profile, seed, budget: Pipeline([("prep", FunctionTransformer(_as_matrix)),
+                                                  ("model", _OneLayerNet(random_state=seed, max_seconds=budget))]),
+    fit=fit_network,
+    explainers={"fast": _one_feature_shap, "shared": _one_feature_shap},
+)
+TOY = DataKindSpec(
+    key="toy", label="toy",
+    matches=lambda profile: "toy_signal" in profile.column_kinds,
+    feature_columns=lambda profile: ["toy_signal"],
+    ml_models=(TOY_ML,), dl_models=(TOY_DL,), priority=100,
+    notes=lambda profile: ["toy kind: one signal column"],
+)
+
+
+@pytest.fixture
+def toy_kind():
+    register(TOY)
+    yield TOY
+    unregister(TOY.key)
+
+
+def _toy_frame(rows: int = 300) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=rows)
+    return pd.DataFrame({"toy_signal": signal, "noise": rng.normal(size=rows),
+                         "target": np.where(signal + 0.3 * rng.normal(size=rows) > 0, "yes", "no")})
+
+
+def test_a_toy_kind_runs_compare_to_a_complete_run_record(toy_kind):
+    frame = _toy_frame()
+    assert kind_for(profile_dataset(frame, "target")) is TOY
+    result = compare(frame, "target", shap_rows=20, max_seconds=5)
+    assert result.dataset.kind == "toy"
+    assert (result.options.ml_model, result.options.dl_model) == ("toy-linear", "toy-net")
+    assert result.ml.name == "Toy logistic regression" and result.dl.name == "Toy one-layer network"
+    assert "toy kind: one signal column" in result.notes
+    assert any("noise" in note for note in result.notes)  # the column the kind does not use is named
+    assert result.ml.metrics["accuracy"] > 0.8 and result.dl.metrics["accuracy"] > 0.8
+    assert result.dl.notes and result.dl.notes[0].startswith("trained ")  # the shared loop's summary
+    for explanation in result.explanations.values():
+        assert explanation.values.shape == (20, 1, 1)
+        np.testing.assert_allclose(explanation.base_values + explanation.values.sum(axis=1), explanation.outputs)
+    assert result.agreement.spearman is None  # one shared feature: nothing to rank
+    assert result.agreement.compared_features == 1
+    # The whole record survives JSON and reads back the same, without the models.
+    back = RunRecord.from_json(result.to_json())
+    assert json.dumps(back.to_dict(), sort_keys=True) == json.dumps(result.record().to_dict(), sort_keys=True)
+    assert "toy-linear" in ml_model_keys() and "toy-net" in dl_model_keys()
+
+
+def test_without_the_toy_kind_the_same_table_is_tabular():
+    assert kind_for(profile_dataset(_toy_frame(), "target")).key == "tabular"
+
+
+def test_an_unknown_model_key_names_the_choices(toy_kind):
+    with pytest.raises(DataError, match="choose one of: toy-linear"):
+        compare(_toy_frame(), "target", ml_kind="boosting")
+
+
+def test_a_family_without_the_requested_explainer_fails_before_training(toy_kind):
+    built = []
+
+    def build(profile, seed, budget):
+        built.append(profile)
+        return TOY_ML.build(profile, seed, budget)
+
+    only_fast = ModelSpec(key="toy-linear", family="ml", label="Toy", build=build, explainers={"fast": _one_feature_shap})
+    register(DataKindSpec(key="toy", label="toy", matches=TOY.matches, feature_columns=TOY.feature_columns,
+                          ml_models=(only_fast,), dl_models=(TOY_DL,), priority=100))
+    with pytest.raises(DataError, match="no 'shared' explainer"):
+        compare(_toy_frame(), "target", explainer="shared")
+    assert built == []  # nothing was trained
