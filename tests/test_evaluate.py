@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine import thresholds as th
-from engine.evaluate import ModelResult, decide_winner, model_size_bytes, score_model, split_data
+from engine.evaluate import ModelResult, Split, _baseline, decide_winner, model_size_bytes, score_model, split_data
 from engine.models import make_ml_model
 from engine.profile import Task, profile_dataset
 
@@ -138,3 +138,14 @@ def test_paired_interval_agrees_with_scipy_bootstrap(monkeypatch, task):
     np.testing.assert_allclose(
         [low, high], [reference.confidence_interval.low, reference.confidence_interval.high], rtol=0, atol=0.1 * sd
     )
+
+
+def test_baselines_are_the_training_majority_and_mean():
+    X_train, X_test = pd.DataFrame({"x": ["p", None, "q", "r"]}), pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
+    classes = Split(X_train, X_test, pd.Series(["b", "a", "b", "c"]), pd.Series(["a", "b", "c", "c"]), seed=0)
+    assert _baseline(Task.MULTICLASS, classes) == 0.25  # "b" is the training majority, one test row is "b"
+    tie = Split(X_train, X_test, pd.Series(["b", "a", "a", "b"]), pd.Series(["a", "b", "b", "b"]), seed=0)
+    assert _baseline(Task.BINARY, tie) == 0.25  # a tie goes to the first label in sorted order (scikit-learn's rule)
+    numbers = Split(X_train, X_test, pd.Series([1.0, 2.0, 3.0, 6.0]), pd.Series([1.0, 3.0, 5.0, 7.0]), seed=0)
+    # predicting the training mean 3.0: residuals 4+0+4+16 = 24, total around the test mean 4: 9+1+1+9 = 20
+    assert _baseline(Task.REGRESSION, numbers) == pytest.approx(1.0 - 24.0 / 20.0)
