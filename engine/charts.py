@@ -12,6 +12,7 @@ text, and a column named ``<b>x</b>`` must show as typed, not in bold.
 from __future__ import annotations
 
 import html
+import textwrap
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -162,15 +163,8 @@ def scorecard_table(recommendation: Recommendation) -> pd.DataFrame:
 
 
 def _wrap(text: str, width: int = 70) -> str:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "<br>".join(lines)
+    """``text`` in lines of at most ``width`` characters (longer words kept whole), joined by ``<br>``."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
 
 
 # --- profile -----------------------------------------------------------------------

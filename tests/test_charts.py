@@ -73,6 +73,16 @@ def test_scorecard_draws_each_criterion_contribution_with_its_reason() -> None:
     assert len(table) == 6 and {"criterion", "value", "favours", "weight", "reason"} <= set(table.columns)
 
 
+def test_hover_text_wraps_at_word_boundaries() -> None:
+    text = "a reason long enough to need three lines of hover text, with one unbreakable " + "w" * 80 + " in it"
+    lines = charts._wrap(text, width=30).split("<br>")
+    assert " ".join(lines) == text  # nothing lost, nothing split inside a word
+    assert "w" * 80 in lines
+    assert all(len(line) <= 30 for line in lines if "w" * 80 not in line)
+    assert all(len(a) + 1 + len(b.split()[0]) > 30 for a, b in zip(lines, lines[1:]))  # each line is filled
+    assert charts._wrap("") == ""
+
+
 def test_profile_table_and_class_balance(signal_table: pd.DataFrame) -> None:
     profile = profile_dataset(signal_table, "target")
     table = charts.profile_table(profile)
