@@ -7,7 +7,8 @@ LightGBM model with default settings, a 2-layer PyTorch MLP trained for a
 fixed number of epochs, SHAP's tree explainer and deep explainer on the same
 rows. No profile, no criteria, no scoring, no intervals, no checks.
 
-Run as a plain script (it imports nothing from the product):
+Run as a plain script (from the product it imports only the date parser, so
+both sides read dates alike; the harness puts the project root on PYTHONPATH):
 ``python benchmarks/reference.py SPEC.json`` where the spec names ``csv``,
 ``target``, ``task``, ``features``, ``seed``, ``shap_rows``, ``hidden``,
 ``epochs``, ``batch_size`` and ``background_rows``. Prints one JSON object of
@@ -31,6 +32,8 @@ import torch  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from torch import nn  # noqa: E402
 
+from engine.dates import days_since_epoch, parse_dates  # noqa: E402
+
 
 def encode(frame: pd.DataFrame) -> np.ndarray:
     blocks = []
@@ -40,11 +43,9 @@ def encode(frame: pd.DataFrame) -> np.ndarray:
         if numbers.notna().mean() >= 0.9 or column.isna().all():
             blocks.append(numbers.to_numpy(float)[:, None])
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            dates = pd.to_datetime(column, errors="coerce", format="mixed")
+        dates = parse_dates(column)
         if dates.notna().mean() >= 0.9:
-            blocks.append(((dates - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86_400.0).to_numpy(float)[:, None])
+            blocks.append(days_since_epoch(dates).to_numpy(float)[:, None])
             continue
         top = column.astype(str).value_counts().index[:30]
         blocks.append(pd.get_dummies(column.astype(str).where(column.astype(str).isin(top), "other")).to_numpy(float))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import textwrap
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from sklearn import metrics as skmetrics
 
+from engine.dates import days_since_epoch, parse_dates
 from engine.profile import DatasetProfile
 
 if TYPE_CHECKING:  # engine.explain imports torch and shap; charts must stay light
@@ -449,11 +449,9 @@ def _as_number(series: pd.Series) -> pd.Series:
         return series.astype(float).reset_index(drop=True)
     if pd.api.types.is_bool_dtype(series):
         return series.astype(float).reset_index(drop=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        dates = pd.to_datetime(series, errors="coerce", format="mixed")
+    dates = parse_dates(series)
     if len(series) and dates.notna().mean() >= 0.9:
-        return (dates - pd.Timestamp("1970-01-01")).dt.total_seconds().reset_index(drop=True)
+        return days_since_epoch(dates).reset_index(drop=True)
     return pd.Series(np.nan, index=range(len(series)), dtype=float)
 
 

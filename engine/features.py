@@ -7,8 +7,6 @@ original columns and compared.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -17,6 +15,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from engine.dates import days_since_epoch, parse_dates
 from engine.profile import ColumnKind, DatasetProfile
 
 __all__ = ["PART_SEPARATOR", "make_preprocessor", "original_column", "group_by_original_column"]
@@ -107,11 +106,8 @@ class DateParts(_StatelessColumnTransformer):
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         blocks = []
         for name in X.columns:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                dates = pd.to_datetime(X[name], errors="coerce", format="mixed")
-            days = (dates - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86_400.0
-            blocks += [days.to_numpy(float), dates.dt.month.to_numpy(float), dates.dt.dayofweek.to_numpy(float)]
+            dates = parse_dates(X[name])
+            blocks += [days_since_epoch(dates).to_numpy(float), dates.dt.month.to_numpy(float), dates.dt.dayofweek.to_numpy(float)]
         return np.column_stack(blocks) if blocks else np.empty((len(X), 0))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
