@@ -171,6 +171,7 @@ def guess_target(frame: pd.DataFrame, kinds: dict[str, ColumnKind] | None = None
 
     Identifiers, free text and dates are skipped; an empty or constant column is
     not, so that a broken target is reported rather than silently replaced.
+    Never raises DataError: :func:`prepare_target` judges the guess.
     """
     kinds = kinds or {name: column_kind(frame[name]) for name in frame.columns}
     could_be_label = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.CONSTANT)

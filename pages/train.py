@@ -3,10 +3,10 @@
 import streamlit as st
 
 from engine import charts
-from engine.data import DataError
 from engine.profile import guess_target
 from pages import _state as state
 from pages import _training as training
+from pages import _widgets as widgets
 
 st.title("Train & compare")
 st.caption(
@@ -14,17 +14,10 @@ st.caption(
     "are scored on the same test rows. Results stay in this browser session until you train again."
 )
 
-if state.dataset() is None:
-    st.info("No dataset yet. Upload a CSV or pick a sample on the Recommend page.", icon=":material/upload_file:")
-    st.page_link(state.PAGES["recommend"], label="Go to Recommend", icon=":material/arrow_forward:")
-else:
+if widgets.need_dataset():
     data = state.dataset()
     columns = [str(c) for c in data.frame.columns]
-    try:
-        guessed = guess_target(data.frame)
-    except DataError:
-        guessed = columns[-1]
-    options = training.options_form(columns, state.target() or guessed)
+    options = training.options_form(columns, state.target() or guess_target(data.frame))
     if options is not None:  # the form was just submitted
         training.train(data, options)
 

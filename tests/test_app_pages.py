@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -42,6 +43,28 @@ def frame_with(at: AppTest, column: str):
 def upload(at: AppTest, name: str, content: bytes) -> None:
     at.file_uploader(key="uploader").upload(name, content, "text/csv").run()
     assert not at.exception, at.exception
+
+
+def test_every_public_page_helper_is_used() -> None:
+    """No dead view code: each public function or class of pages/_*.py is referenced outside its definition."""
+    sources = [*ROOT.glob("pages/*.py"), APP]
+    referenced: list[str] = []
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute):
+                referenced.append(node.attr)
+            elif isinstance(node, ast.Name):
+                referenced.append(node.id)
+            elif isinstance(node, ast.alias):
+                referenced.append(node.name)
+    unused = [
+        f"{path.name}:{node.name}"
+        for path in ROOT.glob("pages/_*.py")
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")
+        and node.name not in referenced
+    ]
+    assert unused == []
 
 
 def test_home_says_what_the_app_does_and_loads_a_sample_in_one_click() -> None:
