@@ -445,9 +445,7 @@ def beeswarm(explanation: ModelExplanation, rows: pd.DataFrame, output: int, fam
 
 def _as_number(series: pd.Series) -> pd.Series:
     """Numbers as they are, dates as timestamps, anything else NaN (shown grey)."""
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        return series.astype(float).reset_index(drop=True)
-    if pd.api.types.is_bool_dtype(series):
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         return series.astype(float).reset_index(drop=True)
     dates = parse_dates(series)
     if len(series) and dates.notna().mean() >= 0.9:

@@ -73,6 +73,17 @@ def test_scorecard_draws_each_criterion_contribution_with_its_reason() -> None:
     assert len(table) == 6 and {"criterion", "value", "favours", "weight", "reason"} <= set(table.columns)
 
 
+def test_beeswarm_colour_scale_reads_numbers_booleans_and_dates_and_greys_the_rest() -> None:
+    index = [10, 11, 12]  # rows keep their test-set labels; the colours are positional
+    as_number = charts._as_number
+    assert list(as_number(pd.Series([3, 1, 2], index=index))) == [3.0, 1.0, 2.0]
+    assert list(as_number(pd.Series([True, False, True], index=index))) == [1.0, 0.0, 1.0]
+    assert list(as_number(pd.Series([True, None, False], dtype="boolean", index=index)).fillna(-1)) == [1.0, -1.0, 0.0]
+    assert list(as_number(pd.Series(["1970-01-02", "1970-01-01", "1970-01-03"], index=index))) == [1.0, 0.0, 2.0]
+    assert as_number(pd.Series(["red", "blue", "red"], index=index)).isna().all()
+    assert all(list(as_number(pd.Series(values, index=index)).index) == [0, 1, 2] for values in ([1, 2, 3], ["a"] * 3))
+
+
 def test_hover_text_wraps_at_word_boundaries() -> None:
     text = "a reason long enough to need three lines of hover text, with one unbreakable " + "w" * 80 + " in it"
     lines = charts._wrap(text, width=30).split("<br>")
