@@ -176,11 +176,18 @@ def test_an_unusable_target_says_what_to_fix() -> None:
     assert "Recommendation" not in metrics(at)
 
 
-@pytest.mark.parametrize("page", ["pages/train.py", "pages/explanations.py"])
-def test_pages_without_data_say_where_to_start(page: str) -> None:
+@pytest.mark.parametrize(
+    ("page", "message", "link_page", "link_label"),
+    [
+        ("pages/train.py", "No dataset yet", "recommend", "Go to Recommend"),
+        ("pages/explanations.py", "Nothing to explain yet", "train", "Go to Train & compare"),
+    ],
+)
+def test_pages_without_data_say_where_to_start(page: str, message: str, link_page: str, link_label: str) -> None:
     at = open_app(page)
-    assert len(at.info) == 1 and not at.error
-    assert "Nothing trained" not in at.info[0].value or page.endswith("explanations.py")
+    assert len(at.info) == 1 and at.info[0].value.startswith(message) and not at.error
+    assert [(link.proto.page, link.proto.label) for link in at.get("page_link")] == [(link_page, link_label)]
+    assert not at.get("form") and not at.get("plotly_chart")  # nothing else: no training form, no charts
 
 
 # --- training once, then every result view ---------------------------------------------------
