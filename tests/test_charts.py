@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -190,18 +188,6 @@ def test_verdict_sentence_names_winner_margin_and_agreement() -> None:
     assert text.startswith("Classic ML won by 3.4 points of accuracy") and "agrees with the recommendation" in text
     tie = charts.describe_verdict(Verdict("tie", "r2", 0.001, (-0.01, 0.02), ""), "dl", agreed=True)
     assert tie.startswith("A tie") and "deep learning" in tie
-
-
-def test_charts_import_neither_streamlit_nor_torch_nor_shap(root) -> None:
-    code = "import sys, engine.charts; print(sorted(m for m in ('streamlit', 'torch', 'shap') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-    offenders = [
-        p.name
-        for p in (root / "engine").rglob("*.py")
-        if "import streamlit" in p.read_text() or "from streamlit" in p.read_text()
-    ]
-    assert offenders == []
 
 
 def test_safe_text_escapes_only_what_plotly_decodes() -> None:
