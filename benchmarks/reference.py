@@ -7,7 +7,9 @@ LightGBM model with default settings, a 2-layer PyTorch MLP trained for a
 fixed number of epochs, SHAP's tree explainer and deep explainer on the same
 rows. No profile, no criteria, no scoring, no intervals, no checks.
 
-Run as a plain script (it imports nothing from the product):
+Run as a plain script (from the product it imports only the date parser and
+the split, so both sides read dates and split rows alike; the harness puts the
+project root on PYTHONPATH):
 ``python benchmarks/reference.py SPEC.json`` where the spec names ``csv``,
 ``target``, ``task``, ``features``, ``seed``, ``shap_rows``, ``hidden``,
 ``epochs``, ``batch_size`` and ``background_rows``. Prints one JSON object of
@@ -28,8 +30,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import shap  # noqa: E402
 import torch  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
 from torch import nn  # noqa: E402
+
+from engine.dates import days_since_epoch, parse_dates  # noqa: E402
+from engine.evaluate import split_data  # noqa: E402
+from engine.profile import Task  # noqa: E402
 
 
 def encode(frame: pd.DataFrame) -> np.ndarray:
@@ -40,11 +45,9 @@ def encode(frame: pd.DataFrame) -> np.ndarray:
         if numbers.notna().mean() >= 0.9 or column.isna().all():
             blocks.append(numbers.to_numpy(float)[:, None])
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            dates = pd.to_datetime(column, errors="coerce", format="mixed")
+        dates = parse_dates(column)
         if dates.notna().mean() >= 0.9:
-            blocks.append(((dates - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86_400.0).to_numpy(float)[:, None])
+            blocks.append(days_since_epoch(dates).to_numpy(float)[:, None])
             continue
         top = column.astype(str).value_counts().index[:30]
         blocks.append(pd.get_dummies(column.astype(str).where(column.astype(str).isin(top), "other")).to_numpy(float))
@@ -73,12 +76,13 @@ def main(spec_path: str) -> None:
     task, seed = spec["task"], spec["seed"]
     if task == "regression":
         y = frame[spec["target"]].to_numpy(float)
-        stratify, n_classes = None, 0
+        n_classes = 0
     else:
         classes, y = np.unique(frame[spec["target"]].astype(str).to_numpy(), return_inverse=True)
-        stratify, n_classes = y, len(classes)
-    test_size = max(0.2, n_classes / len(y)) if n_classes else 0.2
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=stratify)
+        n_classes = len(classes)
+    split = split_data(pd.DataFrame(X), pd.Series(y), Task(task), seed)
+    X_train, X_test = split.X_train.to_numpy(), split.X_test.to_numpy()
+    y_train = split.y_train.to_numpy()
     rng = np.random.default_rng(seed)
     rows = X_test[np.sort(rng.choice(len(X_test), size=min(spec["shap_rows"], len(X_test)), replace=False))]
     background = X_train[np.sort(rng.choice(len(X_train), size=min(spec["background_rows"], len(X_train)), replace=False))]

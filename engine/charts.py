@@ -12,7 +12,7 @@ text, and a column named ``<b>x</b>`` must show as typed, not in bold.
 from __future__ import annotations
 
 import html
-import warnings
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from sklearn import metrics as skmetrics
 
+from engine.dates import days_since_epoch, parse_dates
 from engine.profile import DatasetProfile
 from engine.wording import SIDES
 
@@ -163,15 +164,8 @@ def scorecard_table(recommendation: Recommendation) -> pd.DataFrame:
 
 
 def _wrap(text: str, width: int = 70) -> str:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "<br>".join(lines)
+    """``text`` in lines of at most ``width`` characters (longer words kept whole), joined by ``<br>``."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
 
 
 # --- profile -----------------------------------------------------------------------
@@ -452,15 +446,11 @@ def beeswarm(explanation: ModelExplanation, rows: pd.DataFrame, output: int, fam
 
 def _as_number(series: pd.Series) -> pd.Series:
     """Numbers as they are, dates as timestamps, anything else NaN (shown grey)."""
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         return series.astype(float).reset_index(drop=True)
-    if pd.api.types.is_bool_dtype(series):
-        return series.astype(float).reset_index(drop=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        dates = pd.to_datetime(series, errors="coerce", format="mixed")
+    dates = parse_dates(series)
     if len(series) and dates.notna().mean() >= 0.9:
-        return (dates - pd.Timestamp("1970-01-01")).dt.total_seconds().reset_index(drop=True)
+        return days_since_epoch(dates).reset_index(drop=True)
     return pd.Series(np.nan, index=range(len(series)), dtype=float)
 
 

@@ -7,19 +7,19 @@ original columns and compared.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
+from engine.dates import days_since_epoch, parse_dates
 from engine.profile import ColumnKind, DatasetProfile
 
-__all__ = ["PART_SEPARATOR", "make_preprocessor", "original_column", "group_by_original_column"]
+__all__ = [
+    "PART_SEPARATOR", "DATE_PARTS", "date_parts", "make_preprocessor", "original_column", "group_by_original_column"
+]
 
 # Separates an original column name from the part an encoder made of it
 # ("colour\x1fred"). Control characters are stripped from user column names on
@@ -38,14 +38,15 @@ def make_preprocessor(profile: DatasetProfile, *, for_network: bool) -> ColumnTr
     numeric = [c for c in profile.feature_columns if kinds[c] is ColumnKind.NUMERIC]
     categorical = [c for c in profile.feature_columns if kinds[c] is ColumnKind.CATEGORICAL]
     dates = [c for c in profile.feature_columns if kinds[c] is ColumnKind.DATETIME]
-    numeric_steps: list[tuple[str, object]] = [("to_float", _ToFloat())]
+    to_float = FunctionTransformer(_to_float, feature_names_out="one-to-one")
+    numeric_steps: list[tuple[str, object]] = [("to_float", to_float)]
     if for_network:
         numeric_steps += [("impute", SimpleImputer(strategy="median", keep_empty_features=True)), ("scale", StandardScaler())]
-    date_steps: list[tuple[str, object]] = [("expand", DateParts())]
+    date_steps: list[tuple[str, object]] = [("expand", date_parts())]
     if for_network:
         date_steps += [("impute", SimpleImputer(strategy="median", keep_empty_features=True)), ("scale", StandardScaler())]
     categorical_steps = [
-        ("as_text", _AsText()),
+        ("as_text", FunctionTransformer(_as_text, feature_names_out="one-to-one")),
         ("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
         (
             "one_hot",
@@ -87,53 +88,39 @@ def group_by_original_column(values: np.ndarray, encoded_names: list[str]) -> tu
     return grouped, originals
 
 
-class _StatelessColumnTransformer(TransformerMixin, BaseEstimator):
-    """Base for transformers that learn nothing but the input columns' names."""
-
-    def fit(self, X: pd.DataFrame, y: object = None) -> "_StatelessColumnTransformer":
-        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        return self.feature_names_in_
+DATE_PARTS = ("days", "month", "weekday")
 
 
-class DateParts(_StatelessColumnTransformer):
+def date_parts() -> FunctionTransformer:
     """Dates as numbers: days since epoch, month, day of week (NaN where unparseable)."""
-
-    PARTS = ("days", "month", "weekday")
-
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
-        blocks = []
-        for name in X.columns:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                dates = pd.to_datetime(X[name], errors="coerce", format="mixed")
-            days = (dates - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86_400.0
-            blocks += [days.to_numpy(float), dates.dt.month.to_numpy(float), dates.dt.dayofweek.to_numpy(float)]
-        return np.column_stack(blocks) if blocks else np.empty((len(X), 0))
-
-    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        return np.asarray([f"{name}{PART_SEPARATOR}{part}" for name in self.feature_names_in_ for part in self.PARTS], dtype=object)
+    return FunctionTransformer(_date_parts, feature_names_out=_date_part_names)
 
 
-class _ToFloat(_StatelessColumnTransformer):
+def _date_parts(X: pd.DataFrame) -> np.ndarray:
+    blocks = []
+    for name in X.columns:
+        dates = parse_dates(X[name])
+        days = days_since_epoch(dates)
+        blocks += [days.to_numpy(float), dates.dt.month.to_numpy(float), dates.dt.dayofweek.to_numpy(float)]
+    return np.column_stack(blocks) if blocks else np.empty((len(X), 0))
+
+
+def _date_part_names(transformer: FunctionTransformer, input_features: np.ndarray) -> np.ndarray:
+    return np.asarray([f"{name}{PART_SEPARATOR}{part}" for name in input_features for part in DATE_PARTS], dtype=object)
+
+
+def _to_float(X: pd.DataFrame) -> np.ndarray:
     """Numbers (and booleans) as float64 so every estimator sees one dtype."""
-
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
-        return X.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return X.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-class _AsText(_StatelessColumnTransformer):
+def _as_text(X: pd.DataFrame) -> np.ndarray:
     """Categories as Python strings (pandas 3 'str' dtype and mixed types alike), missing kept as NaN."""
-
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
-        values = X.astype(object).to_numpy()
-        missing = pd.isna(values)
-        text = values.astype(str).astype(object)
-        text[missing] = np.nan
-        return text
+    values = X.astype(object).to_numpy()
+    missing = pd.isna(values)
+    text = values.astype(str).astype(object)
+    text[missing] = np.nan
+    return text
 
 
 def _combine_name(column: str, category: object) -> str:

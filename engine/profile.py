@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -14,6 +13,7 @@ from pandas.api import types as ptypes
 
 from engine import thresholds as th
 from engine.data import DataError
+from engine.dates import parse_dates
 
 __all__ = [
     "ColumnKind",
@@ -171,6 +171,7 @@ def guess_target(frame: pd.DataFrame, kinds: dict[str, ColumnKind] | None = None
 
     Identifiers, free text and dates are skipped; an empty or constant column is
     not, so that a broken target is reported rather than silently replaced.
+    Never raises DataError: :func:`prepare_target` judges the guess.
     """
     kinds = kinds or {name: column_kind(frame[name]) for name in frame.columns}
     could_be_label = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.CONSTANT)
@@ -240,8 +241,5 @@ def _parses_as_datetime(sample: pd.Series) -> bool:
     # Plain numbers ("3", "2.5") would parse as dates; require a date separator.
     if not sample.str.contains(r"\d{1,4}[-/.:]\d{1,2}", regex=True).mean() >= th.DATETIME_PARSE_SHARE:
         return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
-    return float(parsed.notna().mean()) >= th.DATETIME_PARSE_SHARE
+    return float(parse_dates(sample).notna().mean()) >= th.DATETIME_PARSE_SHARE
 

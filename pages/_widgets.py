@@ -122,15 +122,6 @@ def _choose_target() -> None:
     state.set_target(st.session_state["target_choice"])
 
 
-def need_dataset() -> bool:
-    """Say how to get a dataset when there is none; True when there is one."""
-    if state.dataset() is not None:
-        return True
-    st.info("No dataset yet. Upload a CSV or pick a sample on the Recommend page.", icon=":material/upload_file:")
-    st.page_link(state.PAGES["recommend"], label="Go to Recommend", icon=":material/arrow_forward:")
-    return False
-
-
 # --- the questionnaire (it is also the what-if) ------------------------------------------------
 
 

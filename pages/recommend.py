@@ -35,10 +35,7 @@ suggested = None
 if data is not None:
     widgets.dataset_banner(data)
     columns = [str(c) for c in data.frame.columns]
-    try:
-        guessed = guess_target(data.frame)
-    except DataError:
-        guessed = columns[-1]
+    guessed = guess_target(data.frame)
     widgets.target_picker(columns, state.target() or guessed, guessed)
     try:
         advice = state.current_advice()

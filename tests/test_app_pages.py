@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -42,6 +43,28 @@ def frame_with(at: AppTest, column: str):
 def upload(at: AppTest, name: str, content: bytes) -> None:
     at.file_uploader(key="uploader").upload(name, content, "text/csv").run()
     assert not at.exception, at.exception
+
+
+def test_every_public_page_helper_is_used() -> None:
+    """No dead view code: each public function or class of pages/_*.py is referenced outside its definition."""
+    sources = [*ROOT.glob("pages/*.py"), APP]
+    referenced: list[str] = []
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute):
+                referenced.append(node.attr)
+            elif isinstance(node, ast.Name):
+                referenced.append(node.id)
+            elif isinstance(node, ast.alias):
+                referenced.append(node.name)
+    unused = [
+        f"{path.name}:{node.name}"
+        for path in ROOT.glob("pages/_*.py")
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")
+        and node.name not in referenced
+    ]
+    assert unused == []
 
 
 def test_home_says_what_the_app_does_and_loads_a_sample_in_one_click() -> None:
@@ -153,11 +176,18 @@ def test_an_unusable_target_says_what_to_fix() -> None:
     assert "Recommendation" not in metrics(at)
 
 
-@pytest.mark.parametrize("page", ["pages/train.py", "pages/explanations.py"])
-def test_pages_without_data_say_where_to_start(page: str) -> None:
+@pytest.mark.parametrize(
+    ("page", "message", "link_page", "link_label"),
+    [
+        ("pages/train.py", "No dataset yet", "recommend", "Go to Recommend"),
+        ("pages/explanations.py", "Nothing to explain yet", "train", "Go to Train & compare"),
+    ],
+)
+def test_pages_without_data_say_where_to_start(page: str, message: str, link_page: str, link_label: str) -> None:
     at = open_app(page)
-    assert len(at.info) == 1 and not at.error
-    assert "Nothing trained" not in at.info[0].value or page.endswith("explanations.py")
+    assert len(at.info) == 1 and at.info[0].value.startswith(message) and not at.error
+    assert [(link.proto.page, link.proto.label) for link in at.get("page_link")] == [(link_page, link_label)]
+    assert not at.get("form") and not at.get("plotly_chart")  # nothing else: no training form, no charts
 
 
 # --- training once, then every result view ---------------------------------------------------

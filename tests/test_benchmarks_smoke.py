@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
+import pandas as pd
 import pytest
 
 from benchmarks import budgets
 from benchmarks.datasets import make_mixed_table
 from benchmarks.harness import run_child
 from benchmarks.report import STAGES, DatasetRuns, check_budgets, render, summarise, table
+from tests.conftest import ROOT
 
 
 def _run(seconds: float, explain: float, rss: float = 5e8) -> dict:
@@ -93,3 +96,22 @@ def test_child_run_reports_time_rss_and_output():
     assert 0 < child.seconds < 60
     failed = run_child([sys.executable, "-c", "import sys; sys.exit(3)"], timeout=60)
     assert failed.returncode == 3 and not failed.ok
+
+
+def test_reference_script_runs_on_the_engine_split(tmp_path):
+    """The reference script imports the engine's date parser and split; one tiny run proves the imports hold."""
+    frame = make_mixed_table(300)
+    frame["day"] = pd.date_range("2022-01-01", periods=len(frame), freq="D").strftime("%Y-%m-%d")
+    csv = tmp_path / "mixed.csv"
+    frame.to_csv(csv, index=False)
+    features = [c for c in frame.columns if c != "target"]
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "csv": str(csv), "target": "target", "task": "binary", "features": features, "seed": 0, "shap_rows": 10,
+        "hidden": [8], "epochs": 1, "batch_size": 64, "background_rows": 5,
+    }))
+    child = run_child([sys.executable, str(ROOT / "benchmarks" / "reference.py"), str(spec)], timeout=300)
+    assert child.ok, child.stderr[-2000:]
+    result = child.json()
+    assert result["rows_explained"] == 10
+    assert {"encode_and_split", "train_ml", "train_dl", "explain_ml", "explain_dl"} <= set(result["stages"])

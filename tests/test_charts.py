@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -71,6 +69,27 @@ def test_scorecard_draws_each_criterion_contribution_with_its_reason() -> None:
     assert colours["Feature engineering"] == charts.FAMILY_COLOURS["neutral"]
     table = charts.scorecard_table(rec)
     assert len(table) == 6 and {"criterion", "value", "favours", "weight", "reason"} <= set(table.columns)
+
+
+def test_beeswarm_colour_scale_reads_numbers_booleans_and_dates_and_greys_the_rest() -> None:
+    index = [10, 11, 12]  # rows keep their test-set labels; the colours are positional
+    as_number = charts._as_number
+    assert list(as_number(pd.Series([3, 1, 2], index=index))) == [3.0, 1.0, 2.0]
+    assert list(as_number(pd.Series([True, False, True], index=index))) == [1.0, 0.0, 1.0]
+    assert list(as_number(pd.Series([True, None, False], dtype="boolean", index=index)).fillna(-1)) == [1.0, -1.0, 0.0]
+    assert list(as_number(pd.Series(["1970-01-02", "1970-01-01", "1970-01-03"], index=index))) == [1.0, 0.0, 2.0]
+    assert as_number(pd.Series(["red", "blue", "red"], index=index)).isna().all()
+    assert all(list(as_number(pd.Series(values, index=index)).index) == [0, 1, 2] for values in ([1, 2, 3], ["a"] * 3))
+
+
+def test_hover_text_wraps_at_word_boundaries() -> None:
+    text = "a reason long enough to need three lines of hover text, with one unbreakable " + "w" * 80 + " in it"
+    lines = charts._wrap(text, width=30).split("<br>")
+    assert " ".join(lines) == text  # nothing lost, nothing split inside a word
+    assert "w" * 80 in lines
+    assert all(len(line) <= 30 for line in lines if "w" * 80 not in line)
+    assert all(len(a) + 1 + len(b.split()[0]) > 30 for a, b in zip(lines, lines[1:]))  # each line is filled
+    assert charts._wrap("") == ""
 
 
 def test_profile_table_and_class_balance(signal_table: pd.DataFrame) -> None:
@@ -169,18 +188,6 @@ def test_verdict_sentence_names_winner_margin_and_agreement() -> None:
     assert text.startswith("Classic ML won by 3.4 points of accuracy") and "agrees with the recommendation" in text
     tie = charts.describe_verdict(Verdict("tie", "r2", 0.001, (-0.01, 0.02), ""), "dl", agreed=True)
     assert tie.startswith("A tie") and "deep learning" in tie
-
-
-def test_charts_import_neither_streamlit_nor_torch_nor_shap(root) -> None:
-    code = "import sys, engine.charts; print(sorted(m for m in ('streamlit', 'torch', 'shap') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-    offenders = [
-        p.name
-        for p in (root / "engine").rglob("*.py")
-        if "import streamlit" in p.read_text() or "from streamlit" in p.read_text()
-    ]
-    assert offenders == []
 
 
 def test_safe_text_escapes_only_what_plotly_decodes() -> None:

@@ -127,8 +127,8 @@ def test_compare_every_sample_dataset(sample):
         assert set(model) >= {"name", "metrics", "train_seconds", "predict_seconds", "size_bytes"}
         value = model["metrics"][main]
         assert (0.0 <= value <= 1.0) if main == "accuracy" else (-1.0 < value <= 1.0)
-        if main == "accuracy":
-            assert value > model["baseline"] - 0.05, (family, model)
+        # Every model beats (or at worst equals) the trivial one: majority class or training mean.
+        assert value >= model["baseline"], (family, model["name"], value, model["baseline"])
         assert model["train_seconds"] > 0 and model["predict_seconds"] > 0 and model["size_bytes"] > 0
         explanation = payload["explanations"][family]
         importance = explanation["global_importance"]

@@ -36,7 +36,10 @@ def test_importing_the_whole_engine_does_not_load_streamlit():
     assert result.stdout.strip() == "False"
 
 
-def test_recommend_path_does_not_import_torch_or_shap():
-    code = "import sys, engine.pipeline, engine.__main__; print(sorted(m for m in ('torch', 'shap') if m in sys.modules))"
+def test_recommend_path_and_charts_do_not_import_torch_or_shap():
+    code = (
+        "import sys, engine.pipeline, engine.__main__, engine.charts; "
+        "print(sorted(m for m in ('torch', 'shap') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr

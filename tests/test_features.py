@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 
-from engine.features import PART_SEPARATOR, DateParts, make_preprocessor, original_column
+from engine.features import DATE_PARTS, PART_SEPARATOR, date_parts, make_preprocessor, original_column
 from engine.profile import profile_dataset
 
 
@@ -46,8 +48,28 @@ def test_network_inputs_are_imputed_and_standardised():
 
 
 def test_date_parts():
-    parts = DateParts().fit(pd.DataFrame({"d": ["2024-02-29", "not a date"]}))
+    parts = date_parts().fit(pd.DataFrame({"d": ["2024-02-29", "not a date"]}))
     values = parts.transform(pd.DataFrame({"d": ["2024-02-29", "not a date"]}))
     assert values[0, 1] == 2 and values[0, 2] == 3  # February, a Thursday
     assert np.isnan(values[1]).all()
-    assert list(parts.get_feature_names_out()) == [f"d{PART_SEPARATOR}{p}" for p in DateParts.PARTS]
+    assert list(parts.get_feature_names_out()) == [f"d{PART_SEPARATOR}{p}" for p in DATE_PARTS]
+
+
+def test_encoded_names_and_values_are_pinned_and_survive_pickling():
+    frame = _frame()
+    frame.loc[0, "amount"] = np.nan
+    frame.loc[1, "plan_type"] = np.nan
+    profile = profile_dataset(frame, "label")
+    prep = make_preprocessor(profile, for_network=False).fit(frame[profile.feature_columns])
+    names = [str(n) for n in prep.get_feature_names_out()]
+    parts = [f"{column}{PART_SEPARATOR}{part}" for column, part in
+             [("plan_type", "(missing)"), ("plan_type", "basic"), ("plan_type", "pro_plus"), ("plan_type", "team"),
+              ("joined", "days"), ("joined", "month"), ("joined", "weekday")]]
+    assert names == ["amount", "flag", *parts]
+    matrix = prep.transform(frame[profile.feature_columns])
+    assert matrix.dtype == float
+    assert np.isnan(matrix[0, 0]) and matrix[1, 1] == float(frame["flag"].iloc[1])  # booleans as 0.0 / 1.0
+    assert list(matrix[1, 2:6]) == [1.0, 0.0, 0.0, 0.0]  # a missing category is its own one-hot column
+    assert list(matrix[0, 6:]) == [18_687.0, 3.0, 0.0]  # 2021-03-01: day 18,687, March, a Monday
+    again = pickle.loads(pickle.dumps(prep))  # model sizes are measured by pickling the fitted pipeline
+    np.testing.assert_array_equal(again.transform(frame[profile.feature_columns]), matrix)

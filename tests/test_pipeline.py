@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import spearmanr
+from sklearn import metrics
+
+from engine import thresholds as th
 
 from engine.data import DataError
 from engine.pipeline import advise, compare
@@ -50,9 +56,58 @@ def test_compare_reports_progress_and_results():
     assert len(result.explained_rows) == 40
     assert result.explanations["ml"].values.shape[0] == result.explanations["dl"].values.shape[0] == 40
     assert set(result.stage_seconds) >= {"train_ml", "train_dl", "explain_ml", "explain_dl"}
-    payload = result.to_dict()
+    payload = json.loads(json.dumps(result.to_dict()))  # plain JSON, as the CLI prints it
     assert payload["winner"] == result.verdict.winner
     assert payload["agreed_with_recommendation"] == result.agreed_with_recommendation
+    _assert_compare_json_values(payload, result)
+
+
+def _assert_compare_json_values(payload: dict, result) -> None:
+    """The compare JSON's numbers, recomputed independently from the models' predictions and explanations."""
+    y_train, y_test = result.split.y_train.to_numpy(), result.split.y_test.to_numpy()
+    assert payload["split"] == {"train_rows": len(y_train), "test_rows": len(y_test), "seed": 0}
+    features = result.advice.profile.feature_columns
+    majority = pd.Series(y_train).value_counts().idxmax()
+    for family, scored in (("ml", result.ml), ("dl", result.dl)):
+        model = result.models[family]
+        shown = payload["models"][family]
+        predictions = model.predict(result.split.X_test)
+        np.testing.assert_array_equal(predictions, scored.predictions)
+        probabilities = model.predict_proba(result.split.X_test)
+        positive = list(model.classes_)[1]
+        expected = {
+            "accuracy": metrics.accuracy_score(y_test, predictions),
+            "balanced_accuracy": metrics.balanced_accuracy_score(y_test, predictions),
+            "f1": metrics.f1_score(y_test, predictions, pos_label=positive),
+            "roc_auc": metrics.roc_auc_score(y_test == positive, probabilities[:, 1]),
+            "log_loss": metrics.log_loss(y_test, probabilities, labels=list(model.classes_)),
+        }
+        assert shown["metrics"] == pytest.approx(expected, abs=1e-9)
+        assert shown["baseline"] == pytest.approx(np.mean(y_test == majority), abs=1e-12)
+        # Importance is keyed by the user's columns (one-hot parts summed back), largest first.
+        explanation = result.explanations[family]
+        importance = payload["explanations"][family]["global_importance"]
+        assert list(importance) == sorted(features, key=lambda c: -importance[c]) and set(importance) == set(features)
+        mean_abs = np.abs(explanation.values).mean(axis=(0, 2))
+        assert [importance[c] for c in explanation.columns] == pytest.approx(list(mean_abs), abs=1e-12)
+    # The verdict follows from the numbers shown: difference, interval and the tie rule.
+    verdict = payload["verdict"]
+    difference = payload["models"]["ml"]["metrics"]["accuracy"] - payload["models"]["dl"]["metrics"]["accuracy"]
+    assert verdict["metric"] == "accuracy" and verdict["difference_ml_minus_dl"] == pytest.approx(difference, abs=1e-12)
+    low, high = verdict["interval"]
+    if low <= 0.0 <= high or abs(difference) < th.PRACTICAL_TIE_MARGIN:
+        assert payload["winner"] == "tie"
+    else:
+        assert payload["winner"] == ("ml" if difference > 0 else "dl")
+    choice = payload["recommendation"]["recommendation"]
+    agreed = payload["winner"] == "tie" if choice == "either" else payload["winner"] in (choice, "tie")
+    assert payload["agreed_with_recommendation"] is agreed
+    ml_importance = payload["explanations"]["ml"]["global_importance"]
+    dl_importance = payload["explanations"]["dl"]["global_importance"]
+    rho = spearmanr([ml_importance[c] for c in features], [dl_importance[c] for c in features]).statistic
+    assert payload["explanations"]["agreement"]["spearman"] == pytest.approx(rho, abs=1e-12)
+    overlap = len(set(list(ml_importance)[:5]) & set(list(dl_importance)[:5]))
+    assert payload["explanations"]["agreement"]["top5_overlap"] == overlap
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,21 @@ def test_guess_prefers_label_named_column_then_last_usable():
     assert guess_target(frame) == "y"  # the identifier at the end is skipped
 
 
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (pd.DataFrame({"row_id": range(30), "note": ["a long free text comment here"] * 30}), "note"),
+        (pd.DataFrame({"when": pd.date_range("2020-01-01", periods=30).strftime("%Y-%m-%d"), "id": range(30)}), "id"),
+        (pd.DataFrame({"a": [np.nan] * 30, "b": [None] * 30}), "b"),
+        (pd.DataFrame({"only": [1] * 3}), "only"),
+        (pd.DataFrame({"x": [], "y": []}), "y"),
+    ],
+)
+def test_guess_always_names_a_column_and_never_raises(frame, expected):
+    """The pages call guess_target without a DataError handler: the guess never refuses, prepare_target judges."""
+    assert guess_target(frame) == expected
+
+
 def test_profile_summary_values(signal_table):
     frame = signal_table.copy()
     frame.loc[:59, "noise_0"] = np.nan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -135,9 +136,24 @@ def test_text_columns_suggest_text_data():
     assert recommend(answers).score > recommend(replace(answers, data_kind=DataKind.TABULAR)).score
 
 
-def test_to_dict_contract():
-    payload = recommend(BASE).to_dict()
+@pytest.mark.parametrize("answers", [BASE, replace(BASE, data_kind=DataKind.IMAGES, gpu=True, labelled_rows=5_000_000)])
+def test_to_dict_contract(answers):
+    payload = json.loads(json.dumps(recommend(answers).to_dict()))  # plain JSON, as the CLI prints it
     assert payload["recommendation"] in ("ml", "dl", "either")
     assert 0.0 <= payload["confidence"] <= 1.0
     for c in payload["criteria"]:
         assert set(c) >= {"name", "value", "favours", "weight", "reason"}
+    # The JSON alone reproduces the vote: weighted mean score, the side it picks, the confidence.
+    criteria = payload["criteria"]
+    score = sum(c["score"] * c["weight"] for c in criteria) / sum(c["weight"] for c in criteria)
+    assert payload["score"] == pytest.approx(score, abs=1e-3)
+    side = "ml" if score <= -th.CLOSE_CALL_BAND else "dl" if score >= th.CLOSE_CALL_BAND else "either"
+    assert payload["recommendation"] == side
+    if side != "either":
+        assert payload["confidence"] == pytest.approx(0.5 + 0.5 * abs(score), abs=1e-3)
+    for c in criteria:
+        expected = "ml" if c["score"] <= -th.NEUTRAL_SCORE else "dl" if c["score"] >= th.NEUTRAL_SCORE else "neutral"
+        assert c["favours"] == expected, c
+    assert payload["answers"]["labelled_rows"] == answers.labelled_rows
+    assert payload["answers"]["data_kind"] == answers.data_kind.value
+    assert payload["answers"]["gpu"] is answers.gpu
