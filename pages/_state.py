@@ -194,12 +194,3 @@ def store_run(result: RunRecord, options: dict[str, Any], started: float) -> Run
     stored = Run(result=result, options=options, seconds=time.perf_counter() - started)
     st.session_state[RUN] = stored
     return stored
-
-
-def open_record(record: RunRecord) -> Run:
-    """Show a run read back from JSON (no models, no dataset): every page draws it as it was."""
-    for key in (DATASET, TARGET):
-        st.session_state.pop(key, None)
-    stored = Run(result=record, options=dataclasses.asdict(record.options), seconds=sum(record.stage_seconds.values()))
-    st.session_state[RUN] = stored
-    return stored

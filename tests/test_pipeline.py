@@ -64,16 +64,17 @@ def test_compare_reports_progress_and_results():
 
 def _assert_compare_json_values(payload: dict, result) -> None:
     """The compare JSON's numbers, recomputed independently from the models' predictions and explanations."""
-    y_train, y_test = result.split.y_train.to_numpy(), result.split.y_test.to_numpy()
+    y_train, y_test = result.data_split.y_train.to_numpy(), result.data_split.y_test.to_numpy()
+    np.testing.assert_array_equal(result.split.y_test, y_test)  # the record keeps the same test labels
     assert payload["split"] == {"train_rows": len(y_train), "test_rows": len(y_test), "seed": 0}
     features = result.advice.profile.feature_columns
     majority = pd.Series(y_train).value_counts().idxmax()
     for family, scored in (("ml", result.ml), ("dl", result.dl)):
         model = result.models[family]
         shown = payload["models"][family]
-        predictions = model.predict(result.split.X_test)
+        predictions = model.predict(result.data_split.X_test)
         np.testing.assert_array_equal(predictions, scored.predictions)
-        probabilities = model.predict_proba(result.split.X_test)
+        probabilities = model.predict_proba(result.data_split.X_test)
         positive = list(model.classes_)[1]
         expected = {
             "accuracy": metrics.accuracy_score(y_test, predictions),
