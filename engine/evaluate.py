@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from engine import thresholds as th
 from engine.profile import Task
 
-__all__ = ["Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
+__all__ = ["labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
 
 
 @dataclass
@@ -74,6 +74,13 @@ class Verdict:
 
 def main_metric(task: Task) -> str:
     return "r2" if task is Task.REGRESSION else "accuracy"
+
+
+def labelled_xy(frame: pd.DataFrame, target: str, features: list[str], task: Task) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows with a target value: their features, and the target (as text labels for classification)."""
+    labelled = frame[frame[target].notna()]
+    y = labelled[target]
+    return labelled[features], (y.astype(str) if task.is_classification else y)
 
 
 def split_data(X: pd.DataFrame, y: pd.Series, task: Task, seed: int, test_fraction: float = th.TEST_FRACTION) -> Split:

@@ -80,7 +80,7 @@ def compare(
     "recommend" (zero when ``advice`` is given), then "train_ml", "train_dl",
     "evaluate", "explain_ml" and "explain_dl".
     """
-    from engine.evaluate import decide_winner, score_model, split_data
+    from engine.evaluate import decide_winner, labelled_xy, score_model, split_data
 
     dataset = _as_dataset(data)
     report = progress or (lambda message, fraction: None)
@@ -107,17 +107,13 @@ def compare(
     _load_explainers(ml_spec, dl_spec, explainer)
     notes: list[str] = list(dataset.notes) + kind.notes(profile)
     frame = dataset.frame
-    labelled = frame[frame[profile.target].notna()]
-    if len(labelled) < len(frame):
-        notes.append(f"{len(frame) - len(labelled)} rows without a target value were left out")
+    task = profile.task
+    X, y = labelled_xy(frame, profile.target, features, task)
+    if len(X) < len(frame):
+        notes.append(f"{len(frame) - len(X)} rows without a target value were left out")
     unused = {name: kind_name for name, kind_name in profile.column_kinds.items() if name != profile.target and name not in features}
     if unused:
         notes.append("not used as features: " + ", ".join(f"{name} ({kind_name})" for name, kind_name in unused.items()))
-    task = profile.task
-    X = labelled[features]
-    y = labelled[profile.target]
-    if task.is_classification:
-        y = y.astype(str)
     split = split_data(X, y, task, seed)
     lap("profile_and_split")
 
