@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["DataError", "DEFAULT_MAX_BYTES", "read_csv_bytes", "read_csv_path", "clean_column_names"]
+__all__ = ["DataError", "DEFAULT_MAX_BYTES", "read_csv_bytes", "read_csv_path", "read_file_bytes", "clean_column_names"]
 
 #: Uploads larger than this are refused before parsing (matches .streamlit/config.toml).
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -31,15 +31,20 @@ class DataError(ValueError):
     """The data cannot be used; ``str(error)`` is a one-line message for the user."""
 
 
-def read_csv_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFrame:
-    """Read a CSV file from disk (see :func:`read_csv_bytes`)."""
+def read_file_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """A file's bytes, refused before reading when it is missing or over ``max_bytes``."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"file not found: {path}")
     size = path.stat().st_size
     if size > max_bytes:
         raise DataError(_too_big(size, max_bytes))
-    return read_csv_bytes(path.read_bytes(), max_bytes=max_bytes)
+    return path.read_bytes()
+
+
+def read_csv_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFrame:
+    """Read a CSV file from disk (see :func:`read_csv_bytes`)."""
+    return read_csv_bytes(read_file_bytes(path, max_bytes), max_bytes=max_bytes)
 
 
 def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFrame:
