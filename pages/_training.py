@@ -19,7 +19,7 @@ EXPLAINER_HELP = (
     "Fast: each model's own exact explainer. Shared: one SHAP definition for both models "
     "(same background rows and masker), slower but strictly comparable."
 )
-_METRIC_LABELS = {"accuracy": "Accuracy", "r2": "R²"}
+_METRIC_LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "r2": "R²"}
 
 
 def _options() -> dict[str, Any]:
@@ -132,9 +132,13 @@ def model_card(model: ModelResult, metric: str) -> None:
         _METRIC_LABELS.get(metric, metric),
         f"{value:.3f}",
         delta=f"{value - model.baseline:+.3f} vs baseline",
+        # A model no better than its baseline never shows a green arrow.
+        delta_color="inverse" if model.flags else "normal",
         help="Bootstrap 95% interval over the test rows; the baseline predicts the majority class (or the mean).",
     )
     st.caption(f"95% interval {low:.3f} to {high:.3f} · baseline {model.baseline:.3f}")
+    for flag in model.flags:
+        st.warning(state.esc(flag[0].upper() + flag[1:]), icon=":material/warning:")
     train_col, predict_col, size_col = st.columns(3)
     train_col.metric("Train time", wording.format_duration(model.train_seconds))
     predict_col.metric(

@@ -233,10 +233,10 @@ def recommendation_headline(recommendation: Recommendation) -> None:
     choice_col, confidence_col = st.columns([3, 1])
     choice_col.metric("Recommendation", wording.choice_label(recommendation.choice))
     confidence_col.metric("Confidence", f"{recommendation.confidence:.0%}")
-    meaning = "how sure it is that the call is close" if recommendation.choice == "either" else "0.5 + |vote| / 2"
     st.caption(
         f"Weighted vote of six criteria: {recommendation.score:+.2f} on a scale from −1 (classic ML) to +1 "
-        f"(deep learning); within ±0.15 it is a close call. Confidence: {meaning}."
+        "(deep learning); strictly between −0.15 and +0.15 it is a close call. Confidence: 0.5 + |vote| / 2, "
+        "so it grows with the margin and a close call is always below a firm call."
     )
 
 

@@ -73,7 +73,7 @@ else:
 
     def describe_row(i: int) -> str:
         def show(v: object) -> str:
-            return f"{v:.4g}" if isinstance(v, float) else str(v)
+            return wording.format_number(v) if isinstance(v, (float, int)) and not isinstance(v, bool) else str(v)
 
         predicted = f"ML predicts {show(ml_pred[i])}, DL predicts {show(dl_pred[i])}"
         return f"row {rows.index[i]}: actual {show(actual[i])}, {predicted}"
