@@ -122,7 +122,8 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
     dataset = load_dataset_path(args.data)
     load_seconds = time.perf_counter() - start
     if args.command == "recommend":
-        return advise(dataset, args.target, **overrides).to_dict()
+        # "notes" (an addition to DESIGN.md §4): what the loader repaired, one sentence each.
+        return advise(dataset, args.target, **overrides).to_dict() | {"notes": list(dataset.notes)}
     from engine.pipeline import compare
 
     result = compare(

@@ -165,7 +165,8 @@ def clean_column_names(header: list[str]) -> list[str]:
 
 
 def _too_big(size: int, limit: int) -> str:
-    return f"the file is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB"
+    # MB as Streamlit's server.maxUploadSize counts them (2**20 bytes), so the two limits read the same.
+    return f"the file is {size / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB"
 
 
 def _decode(raw: bytes) -> str:
