@@ -103,17 +103,18 @@ def sample_for_training(
     target: str,
     classification: bool,
     *,
-    max_rows: int = MAX_COMPARE_ROWS,
+    max_rows: int | None = None,
     seed: int = 0,
 ) -> Sample:
-    """At most ``max_rows`` rows of ``frame``, stratified on ``target``; a pure function.
+    """At most ``max_rows`` rows of ``frame``, stratified on ``target``: a pure function of its arguments.
 
     Classification: every class keeps its share of rows (largest remainders),
     and at least two rows where it has two, so the stratified train/test split
     still holds every class. Regression: the same over ten quantile bins of the
     target. Row order is kept. A frame within the cap is returned as it is,
-    with no note.
+    with no note. ``max_rows`` defaults to MAX_COMPARE_ROWS (read at call time).
     """
+    max_rows = MAX_COMPARE_ROWS if max_rows is None else max_rows
     if max_rows < 1:
         raise ValueError("max_rows must be at least 1")
     n = len(frame)
