@@ -245,7 +245,7 @@ CASES: list[Case] = [
          lambda: _csv(pd.DataFrame({
              "row_id": np.arange(ROWS), "note": [f"a long free text comment number {i}" for i in range(ROWS)],
              "label": np.where(np.arange(ROWS) % 2, "a", "b")})),
-         compare=("error", "no column the tabular models can use")),
+         compare=("error", "no column the models can use")),
     Case("wide_3000_columns.csv", f"{limits.MAX_COLUMNS + 1_001:,} columns", "error",
          f"the limit is {limits.MAX_COLUMNS:,}", _wide),
     Case("million_rows.csv", "1,000,001 rows", "works", "", _million_rows,

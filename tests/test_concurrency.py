@@ -94,7 +94,7 @@ def test_eight_sessions_train_at_once_each_on_its_own_data() -> None:
         profile = result.advice.profile
         assert profile.target == f"target_{i}" and profile.rows == 300 + 20 * i
         assert all(c.startswith(f"s{i}_") for c in profile.feature_columns)  # nobody else's columns
-        assert len(result.split.X_train) + len(result.split.X_test) == 300 + 20 * i
+        assert result.split.train_rows + result.split.test_rows == 300 + 20 * i
         for family in ("ml", "dl"):
             assert set(result.explanations[family].global_importance) <= set(profile.feature_columns)
             assert result.models[family] is not results[(i + 1) % SESSIONS].models[family]
