@@ -211,16 +211,16 @@ def prepare_target(
         raise DataError(f"only {len(y)} rows have a target value; at least {th.MIN_ROWS} are needed")
     if task.is_classification:
         counts = y.astype(str).value_counts()
-        if len(counts) > limits.MAX_CLASSES:
-            raise DataError(
-                f"target column '{target}' has {len(counts):,} classes; the limit is {limits.MAX_CLASSES} "
-                "(choose another target or group rare classes)"
-            )
         rare = counts[counts < th.MIN_ROWS_PER_CLASS]
         if len(rare):
             raise DataError(
                 f"class '{rare.index[0]}' of target '{target}' has {int(rare.iloc[0])} row; "
                 f"each class needs at least {th.MIN_ROWS_PER_CLASS} to split into train and test"
+            )
+        if len(counts) > limits.MAX_CLASSES:
+            raise DataError(
+                f"target column '{target}' has {len(counts):,} classes; the limit is {limits.MAX_CLASSES} "
+                "(choose another target or group rare classes)"
             )
         if unique_share(y) >= th.IDENTIFIER_UNIQUE_SHARE and len(y) > 20:
             raise DataError(f"target column '{target}' looks like an identifier (a different value in every row)")
