@@ -53,11 +53,12 @@ def options_form(columns: list[str], target: str, kind: DataKindSpec) -> dict[st
         st.selectbox("Target column", columns, key="train_target")
         budget_col, shap_col, model_col = st.columns(3)
         budget_col.slider(
-            "Time budget per model (seconds)",
+            "Time budget (seconds)",
             min_value=2,
             max_value=120,
             key="train_max_seconds",
-            help="Each family stops training when its budget is spent.",
+            help="For the whole comparison: training both models and SHAP share it, and the run ends within it "
+            "plus a few seconds, with the best models so far. What was cut short is said below the results.",
         )
         shap_col.number_input(
             "Test rows to explain with SHAP",
