@@ -96,6 +96,7 @@ class RunRecord:
     explainer_mode: str = "fast"
     stage_seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    budget_stops: list[str] = field(default_factory=list)  # what the time budget cut short; empty: it was not binding
     software: dict[str, str] = field(default_factory=dict)
     created_at: str = ""
     schema_version: int = SCHEMA_VERSION
@@ -111,6 +112,11 @@ class RunRecord:
     @property
     def seed(self) -> int:
         return self.options.seed
+
+    @property
+    def budget_binding(self) -> bool:
+        """Whether the time budget cut anything short (training of either family, or the SHAP rows)."""
+        return bool(self.budget_stops)
 
     @property
     def agreed_with_recommendation(self) -> bool:
@@ -143,6 +149,7 @@ class RunRecord:
                 "mode": self.explainer_mode,
             },
             "stage_seconds": self.stage_seconds,
+            "budget": {"seconds": self.options.max_seconds, "binding": self.budget_binding, "cut_short": self.budget_stops},
             "notes": self.notes,
             "options": _converter.unstructure(self.options),
             "software": self.software,

@@ -45,6 +45,8 @@ class TrainingContext:
     seed: int
     max_seconds: float
     report: Callable[[str, float], None]  # (message, fraction of this model's training done in 0..1)
+    #: A ``fit`` that the time budget stopped early appends one line saying so (the page says the budget was binding).
+    budget_stops: list[str] = field(default_factory=list)
 
 
 #: ``explain(fitted, background, rows, output_labels, seed) -> engine.explanation.ModelExplanation``

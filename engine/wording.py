@@ -78,6 +78,7 @@ STAGE_LABELS = {
     "profile_and_split": "profile, advice and split",
     "profile": "  profile",
     "recommend": "  advice",
+    "warm_up": "one-off start-up (warm-up fits)",
     "train_ml": "train classic ML",
     "train_dl": "train deep learning",
     "evaluate": "score both",

@@ -151,3 +151,33 @@ def test_explain_again_reuses_models_and_rows():
     assert not any(n.startswith("shared SHAP definition") for n in back.notes)
     with pytest.raises(DataError, match="unknown explainer"):
         explain_again(fast, "exact")
+
+
+def test_training_time_excludes_one_off_start_up_and_the_budget_says_when_it_binds(monkeypatch):
+    """A warm-up fit runs before the clock (its own stage), and what the budget cut short is in the record."""
+    from engine import pipeline
+    from engine.kinds import tabular
+    from engine.models.torch_base import TorchEstimator
+    from engine.registry import TrainingContext
+
+    monkeypatch.setattr(pipeline, "_WARM", set())  # as in a fresh process
+    frame = make_signal_table(rows=600)
+    fitted: list[int] = []
+    real_fit = TorchEstimator.fit
+    monkeypatch.setattr(TorchEstimator, "fit", lambda self, X, y, **kw: fitted.append(len(X)) or real_fit(self, X, y, **kw))
+    result = compare(frame, "target", shap_rows=10, max_seconds=20)
+    assert fitted[0] <= pipeline._WARM_UP_ROWS < fitted[1]  # the warm-up on a few rows, then the real fit
+    stages = list(result.stage_seconds)
+    assert stages.index("warm_up") < stages.index("train_ml") < stages.index("train_dl")
+    payload = json.loads(json.dumps(result.to_dict()))
+    assert payload["budget"] == {"seconds": 20.0, "binding": False, "cut_short": []}
+    assert result.stage_seconds["train_dl"] >= 0 and not result.budget_binding
+    again = compare(frame, "target", shap_rows=10, max_seconds=20)  # warm now: the warm-up is skipped
+    assert len(fitted) == 3 and again.stage_seconds["warm_up"] < result.stage_seconds["warm_up"] + 0.05
+
+    # a budget too short for LightGBM's rounds is reported as binding
+    advice = advise(frame, "target")
+    model = tabular.BOOSTING.build(advice.profile, 0, 1e-6)
+    context = TrainingContext(profile=advice.profile, seed=0, max_seconds=1e-6, report=lambda *_: None)
+    notes = tabular.BOOSTING.fit(model, frame.drop(columns="target"), frame["target"].astype(str), context)
+    assert context.budget_stops and context.budget_stops[0] in notes

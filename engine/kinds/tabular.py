@@ -60,7 +60,9 @@ def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingCo
 
     model.fit(X, y, model__callbacks=[time_budget_callback(context.max_seconds, on_iteration)])
     if rounds["done"] < rounds["total"]:
-        return [f"stopped by the time budget after {rounds['done']} of {rounds['total']} boosting rounds"]
+        note = f"stopped by the time budget after {rounds['done']} of {rounds['total']} boosting rounds"
+        context.budget_stops.append(note)
+        return [note]
     return []
 
 
@@ -73,6 +75,8 @@ def fit_network(model: Any, X: Any, y: Any, context: TrainingContext) -> list[st
     model.fit(X, y, model__on_epoch=on_epoch)
     network = model[-1]
     notes = [network.training_summary()]
+    if network.stopped_by_ == "time_budget":
+        context.budget_stops.append(f"stopped by the time budget after {network.n_epochs_} epochs")
     if network.batch_size_ == th.LARGE_DATA_DL_BATCH_SIZE:
         notes.append(
             f"{len(X):,} training rows: the network trains with batches of {network.batch_size_} at learning rate "
