@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FAMILY_COLOURS",
     "FAMILY_NAMES",
+    "CLASS_COLOURS",
     "safe_text",
     "criterion_title",
     "scorecard",
@@ -43,18 +44,24 @@ __all__ = [
     "costs_table",
     "confusion_matrix",
     "roc_curves",
+    "roc_comparison",
     "predicted_vs_actual",
+    "residuals",
+    "target_histogram",
     "importance_bars",
     "beeswarm",
     "agreement_scatter",
     "waterfall",
+    "waterfall_pair",
     "describe_agreement",
     "describe_verdict",
 ]
 
 FAMILY_COLOURS = {"ml": "#2b6cb0", "dl": "#dd6b20", "neutral": "#a0aec0"}
 FAMILY_NAMES = {side: words.short for side, words in SIDES.items()}
-_PALETTE = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#d69e2e", "#718096"]
+#: Colours for classes and categories: none is a model family's blue or orange, so a class never reads as a model.
+CLASS_COLOURS = ["#38a169", "#805ad5", "#d53f8c", "#319795", "#d69e2e", "#718096", "#9c4221", "#2c7a7b"]
+_DASHES = {"ml": "solid", "dl": "dash"}
 _LOW_HIGH = [[0.0, "#3182ce"], [0.5, "#cbd5e0"], [1.0, "#e53e3e"]]  # feature value low -> high
 _METRIC_NAMES = {
     "accuracy": "Accuracy",
@@ -74,10 +81,14 @@ _LAYOUT: dict[str, Any] = dict(template="plotly_white", margin=dict(l=10, r=10, 
 
 def safe_text(value: object, limit: int | None = 60) -> str:
     """``value`` as text Plotly shows literally: HTML-escaped, optionally shortened."""
+    return html.escape(_shorten(value, limit), quote=False)  # plotly.js decodes &amp; &lt; &gt; but shows &quot; literally
+
+
+def _shorten(value: object, limit: int | None) -> str:
     text = str(value)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
-    return html.escape(text, quote=False)  # plotly.js decodes &amp; &lt; &gt; but shows &quot; literally
+    return text
 
 
 def criterion_title(name: str) -> str:
@@ -284,7 +295,7 @@ def roc_curves(y_true: Sequence[Any], result: ModelResult, classes: Sequence[str
         f"{FAMILY_NAMES[result.family]}: ROC curve" + ("s (one class vs rest)" if len(shown) > 1 else ""), 380
     )
     figure.add_trace(_diagonal(0.0, 1.0, "chance"))
-    palette = [FAMILY_COLOURS[result.family]] if len(shown) == 1 else _PALETTE
+    palette = [FAMILY_COLOURS[result.family]] if len(shown) == 1 else CLASS_COLOURS
     for number, label in enumerate(shown):
         positive = truth == label
         if positive.all() or not positive.any():
@@ -310,8 +321,93 @@ def roc_curves(y_true: Sequence[Any], result: ModelResult, classes: Sequence[str
     return figure
 
 
-def predicted_vs_actual(y_true: Sequence[Any], result: ModelResult, target: str = "target") -> go.Figure:
-    """Regression: each test row's prediction against its true value, with the ideal y = x line."""
+def roc_comparison(y_true: Sequence[Any], ml: ModelResult, dl: ModelResult, classes: Sequence[str]) -> go.Figure:
+    """Both models' ROC curves on one chart: model by line style and colour (binary), class by colour (multiclass).
+
+    Binary: one curve per model, in the model's colour. Multiclass: one curve
+    per class and model (one class against the rest), the class in a colour
+    of :data:`CLASS_COLOURS` and the model as the line style (solid classic ML,
+    dashed deep learning), so the two never share a meaning.
+    """
+    truth = np.asarray(y_true).astype(str)
+    labels = [str(c) for c in classes]
+    shown = labels[1:] if len(labels) == 2 else labels
+    several = len(shown) > 1
+    figure = _figure("ROC curves of both models" + (" (each class against the rest)" if several else ""), 420)
+    figure.add_trace(_diagonal(0.0, 1.0, "chance"))
+    for result in (ml, dl):
+        if result.probabilities is None:
+            raise ValueError("ROC curves need class probabilities (a classification result)")
+        for number, label in enumerate(shown):
+            positive = truth == label
+            if positive.all() or not positive.any():
+                continue  # a class absent from the test rows has no curve
+            fpr, tpr, _ = skmetrics.roc_curve(positive, result.probabilities[:, labels.index(label)])
+            auc = skmetrics.auc(fpr, tpr)
+            colour = CLASS_COLOURS[number % len(CLASS_COLOURS)] if several else FAMILY_COLOURS[result.family]
+            name = f"{FAMILY_NAMES[result.family]}" + (f" · {safe_text(label, 20)}" if several else "")
+            figure.add_trace(
+                go.Scatter(
+                    x=fpr, y=tpr, mode="lines", name=f"{name} (AUC {auc:.3f})",
+                    line=dict(color=colour, width=2, dash=_DASHES[result.family]),
+                    hovertemplate=(
+                        "false positive rate %{x:.2f}<br>true positive rate %{y:.2f}<extra>%{fullData.name}</extra>"
+                    ),
+                )
+            )
+    figure.update_xaxes(title="false positive rate", range=[0, 1], constrain="domain")
+    figure.update_yaxes(title="true positive rate", range=[0, 1.02])
+    figure.update_layout(legend=dict(orientation="v", yanchor="bottom", y=0.02, xanchor="right", x=0.98))
+    return figure
+
+
+def target_histogram(values: Sequence[Any], target: str, log: bool = False) -> go.Figure:
+    """How a numeric target is distributed (the profile's view of a regression target); ``log``: a log x axis."""
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    log = log and bool(len(numbers)) and bool((numbers > 0).all())
+    shown = np.log10(numbers) if log else numbers
+    figure = _figure(f"Distribution of {safe_text(target)}" + ("<br><sup>log scale</sup>" if log else ""), 320)
+    figure.add_trace(
+        go.Histogram(
+            x=shown, nbinsx=40, marker_color=FAMILY_COLOURS["neutral"],
+            hovertemplate=("10^%{x}" if log else "%{x}") + ": %{y} rows<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title=f"{safe_text(target)}" + (" (log10)" if log else ""))
+    figure.update_yaxes(title="rows")
+    figure.update_layout(showlegend=False, bargap=0.05)
+    return figure
+
+
+def residuals(y_true: Sequence[Any], ml: ModelResult, dl: ModelResult, target: str = "target", log: bool = False) -> go.Figure:
+    """Regression: each test row's error (predicted − actual) against its true value, both models on one chart."""
+    truth = np.asarray(y_true, dtype=float)
+    log = log and bool((truth > 0).all())
+    figure = _figure(f"Errors of both models against actual {safe_text(target)}", 400)
+    for result in (ml, dl):
+        predicted = np.asarray(result.predictions, dtype=float)
+        figure.add_trace(
+            go.Scatter(
+                x=truth, y=predicted - truth, mode="markers", name=FAMILY_NAMES[result.family],
+                marker=dict(color=FAMILY_COLOURS[result.family], opacity=0.55, size=6),
+                hovertemplate="actual %{x:,.4g}<br>predicted − actual %{y:,.4g}<extra>%{fullData.name}</extra>",
+            )
+        )
+    figure.add_hline(y=0, line_dash="dash", line_color="#a0aec0")
+    figure.update_xaxes(title=f"actual {safe_text(target)}", type="log" if log else "linear")
+    figure.update_yaxes(title="predicted − actual")
+    figure.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
+    return figure
+
+
+def predicted_vs_actual(
+    y_true: Sequence[Any], result: ModelResult, target: str = "target", log: bool = False
+) -> go.Figure:
+    """Regression: each test row's prediction against its true value, with the ideal y = x line.
+
+    ``log`` draws both axes on a log scale (when every value is positive), which
+    spreads a skewed target's crowded low end.
+    """
     truth = np.asarray(y_true, dtype=float)
     predicted = np.asarray(result.predictions, dtype=float)
     low = float(np.nanmin([truth.min(), predicted.min()]))
@@ -325,11 +421,12 @@ def predicted_vs_actual(y_true: Sequence[Any], result: ModelResult, target: str 
             mode="markers",
             name="test rows",
             marker=dict(color=FAMILY_COLOURS[result.family], opacity=0.6, size=7),
-            hovertemplate="actual %{x:.3g}<br>predicted %{y:.3g}<extra></extra>",
+            hovertemplate="actual %{x:,.4g}<br>predicted %{y:,.4g}<extra></extra>",
         )
     )
-    figure.update_xaxes(title=f"actual {safe_text(target)}")
-    figure.update_yaxes(title=f"predicted {safe_text(target)}")
+    log = log and bool((truth > 0).all() and (predicted > 0).all())
+    figure.update_xaxes(title=f"actual {safe_text(target)}", type="log" if log else "linear")
+    figure.update_yaxes(title=f"predicted {safe_text(target)}", type="log" if log else "linear")
     figure.update_layout(showlegend=False)
     return figure
 
@@ -367,6 +464,10 @@ def beeswarm(explanation: ModelExplanation, rows: pd.DataFrame, output: int, fam
     grey_x: list[float] = []
     grey_y: list[float] = []
     grey_hover: list[str] = []
+    cat_x: list[float] = []
+    cat_y: list[float] = []
+    cat_colours: list[str] = []
+    cat_hover: list[str] = []
     for level, j in enumerate(order):
         column = explanation.columns[j]
         shap_values = values[:, j]
@@ -375,9 +476,18 @@ def beeswarm(explanation: ModelExplanation, rows: pd.DataFrame, output: int, fam
         scaled = numeric.rank(pct=True).to_numpy(dtype=float)
         jitter = _swarm_offsets(shap_values, rng)
         name = safe_text(column, 40)
+        # categories: one colour per value (the most frequent ones), never a model's colour
+        frequent = [str(v) for v in raw.dropna().astype(str).value_counts().index[: len(CLASS_COLOURS) - 1]]
+        category_colour = {v: CLASS_COLOURS[i] for i, v in enumerate(frequent)}
         for k in range(len(shap_values)):
             text = f"{name} = {safe_text(raw.iloc[k], 40)}<br>SHAP {shap_values[k]:+.4g}"
-            if np.isnan(scaled[k]):
+            missing = pd.isna(raw.iloc[k])
+            if np.isnan(scaled[k]) and not missing:
+                cat_x.append(float(shap_values[k]))
+                cat_y.append(level + jitter[k])
+                cat_colours.append(category_colour.get(str(raw.iloc[k]), CLASS_COLOURS[-1]))
+                cat_hover.append(text)
+            elif np.isnan(scaled[k]):
                 grey_x.append(float(shap_values[k]))
                 grey_y.append(level + jitter[k])
                 grey_hover.append(text)
@@ -416,13 +526,25 @@ def beeswarm(explanation: ModelExplanation, rows: pd.DataFrame, output: int, fam
             ),
         )
     )
+    if cat_x:
+        figure.add_trace(
+            go.Scattergl(
+                x=cat_x,
+                y=cat_y,
+                mode="markers",
+                name="category: a colour per value (hover for it)",
+                hovertext=cat_hover,
+                hoverinfo="text",
+                marker=dict(size=6, color=cat_colours, opacity=0.8, symbol="diamond"),
+            )
+        )
     if grey_x:
         figure.add_trace(
             go.Scattergl(
                 x=grey_x,
                 y=grey_y,
                 mode="markers",
-                name="category or missing",
+                name="missing value",
                 hovertext=grey_hover,
                 hoverinfo="text",
                 marker=dict(size=6, color="#718096", opacity=0.6),
@@ -438,14 +560,14 @@ def beeswarm(explanation: ModelExplanation, rows: pd.DataFrame, output: int, fam
     )
     figure.update_xaxes(title="SHAP value (effect on the model output)")
     figure.update_layout(
-        showlegend=bool(grey_x),
+        showlegend=bool(grey_x or cat_x),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=11)),
     )
     return figure
 
 
 def _as_number(series: pd.Series) -> pd.Series:
-    """Numbers as they are, dates as timestamps, anything else NaN (shown grey)."""
+    """Numbers as they are, dates as timestamps, anything else NaN (a category, or missing)."""
     if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         return series.astype(float).reset_index(drop=True)
     dates = parse_dates(series)
@@ -477,6 +599,7 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
     rank_b = {c: i + 1 for i, c in enumerate(sorted(columns, key=lambda c: -b[c]))}
     labelled = {c for c in columns if rank_a[c] <= 3 or rank_b[c] <= 3}
     reach = max([*x, *y, 1.0]) * 1.1
+    positions, shown = _label_positions(x, y, [_shorten(c, 24) if c in labelled else "" for c in columns], reach)
     figure = _figure(
         f"Importance per column<br><sup>Spearman "
         f"{'n/a (too few shared columns)' if agreement.spearman is None else f'{agreement.spearman:.2f}'}"
@@ -492,8 +615,8 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
             y=y,
             mode="markers+text",
             name="columns",
-            text=[safe_text(c, 24) if c in labelled else "" for c in columns],
-            textposition="top center",
+            text=[safe_text(label, None) for label in shown],
+            textposition=positions,
             hovertext=[
                 f"{safe_text(c, None)}<br>classic ML: rank {rank_a[c]}, {xi:.1f}% of importance"
                 f"<br>deep learning: rank {rank_b[c]}, {yi:.1f}% of importance"
@@ -510,25 +633,87 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
     return figure
 
 
+#: Where a point's label may go, tried in this order; (dx, dy) of the label's centre in label heights/widths.
+_LABEL_SLOTS = {
+    "top center": (0.0, 0.9), "bottom center": (0.0, -0.9), "middle right": (0.6, 0.0), "middle left": (-0.6, 0.0),
+    "top right": (0.6, 0.9), "top left": (-0.6, 0.9), "bottom right": (0.6, -0.9), "bottom left": (-0.6, -0.9),
+}
+
+
+def _label_positions(
+    x: Sequence[float], y: Sequence[float], labels: Sequence[str], reach: float
+) -> tuple[list[str], list[str]]:
+    """A text position per point such that no two labels' boxes overlap (greedy, in the plot's data units).
+
+    A label is estimated as 1.2% of the axis per character wide and 4% high
+    (the 480-pixel square chart at 13-pixel type); each takes the first slot
+    whose box meets no box placed before it, largest points first. A label
+    with no free slot is left off (its point still names itself on hover).
+    Returns the positions and the labels as drawn.
+    """
+    char_w, height = 0.012 * reach, 0.04 * reach
+    boxes: list[tuple[float, float, float, float]] = []
+    positions = ["top center"] * len(labels)
+    shown = ["" for _ in labels]
+    for i in sorted(range(len(labels)), key=lambda i: -(x[i] + y[i])):
+        if not labels[i]:
+            continue
+        width = char_w * len(labels[i])
+        for slot, (dx, dy) in _LABEL_SLOTS.items():
+            cx, cy = x[i] + dx * width, y[i] + dy * height
+            box = (cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2)
+            if not any(b[0] < box[1] and box[0] < b[1] and b[2] < box[3] and box[2] < b[3] for b in boxes):
+                positions[i], shown[i] = slot, labels[i]
+                boxes.append(box)
+                break
+    return positions, shown
+
+
+def _label_boxes(figure: go.Figure, reach: float) -> list[tuple[float, float, float, float]]:
+    """The estimated boxes of a scatter's labels (as :func:`_label_positions` places them), for checks."""
+    trace = figure.data[-1]
+    char_w, height = 0.012 * reach, 0.04 * reach
+    boxes = []
+    for xi, yi, text, slot in zip(trace.x, trace.y, trace.text, trace.textposition):
+        if text:
+            width = char_w * len(html.unescape(text))
+            dx, dy = _LABEL_SLOTS[slot]
+            cx, cy = xi + dx * width, yi + dy * height
+            boxes.append((cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2))
+    return boxes
+
+
 def waterfall(
-    explanation: ModelExplanation, row: int, output: int, row_values: pd.Series, family: str, top: int = 10
+    explanation: ModelExplanation,
+    row: int,
+    output: int,
+    row_values: pd.Series,
+    family: str,
+    top: int = 10,
+    order: Sequence[str] | None = None,
+    x_range: tuple[float, float] | None = None,
 ) -> go.Figure:
-    """One row's explanation: from the base value, each column's push, to the model output (SHAP's waterfall)."""
-    contributions = explanation.values[row, :, output]
+    """One row's explanation: from the base value, each column's push, to the model output (SHAP's waterfall).
+
+    ``order`` (column names, largest first) and ``x_range`` let two models'
+    waterfalls show the same columns in the same rows on the same axis
+    (:func:`waterfall_pair`). Value labels sit outside their bars and are never
+    clipped: the range leaves room for them.
+    """
+    contributions = _contributions(explanation, row, output)
     base = float(explanation.base_values[output])
     final = float(explanation.outputs[row, output])
-    order = np.argsort(-np.abs(contributions), kind="stable")
-    shown, rest = order[:top], order[top:]
+    names = list(order) if order is not None else sorted(contributions, key=lambda c: -abs(contributions[c]))[:top]
+    rest = [c for c in contributions if c not in names]
     labels: list[str] = []
     amounts: list[float] = []
-    if len(rest):
+    if rest:
         labels.append(f"{len(rest)} other columns")
-        amounts.append(float(contributions[rest].sum()))
-    for j in shown[::-1]:  # bottom to top: the largest push sits next to the output
-        column = explanation.columns[j]
+        amounts.append(float(sum(contributions[c] for c in rest)))
+    for column in names[::-1]:  # bottom to top: the largest push sits next to the output
         value = row_values[column] if column in row_values.index else ""
         labels.append(f"{safe_text(column, 28)} = {safe_text(_short(value), 16)}")
-        amounts.append(float(contributions[j]))
+        amounts.append(float(contributions.get(column, 0.0)))
     labels.append("<b>model output</b>")
     measures = ["relative"] * (len(labels) - 1) + ["total"]
     texts = [f"{v:+.3g}" for v in amounts] + [f"{final:.3g}"]
@@ -547,7 +732,8 @@ def waterfall(
             x=amounts,
             base=base,
             text=texts,
-            textposition="auto",
+            textposition="outside",
+            cliponaxis=False,
             increasing=dict(marker=dict(color="#e53e3e")),
             decreasing=dict(marker=dict(color="#3182ce")),
             totals=dict(marker=dict(color=FAMILY_COLOURS[family])),
@@ -555,14 +741,51 @@ def waterfall(
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    path = base + np.cumsum([0.0, *amounts[:-1]])
-    low, high = float(min(path.min(), final)), float(max(path.max(), final))
-    pad = 0.25 * ((high - low) or 1.0)
     figure.add_vline(x=base, line_dash="dot", line_color="#4a5568")
     figure.update_yaxes(type="category", automargin=True)
-    figure.update_xaxes(title=f"model output (dotted line: base value {base:.3g})", range=[low - pad, high + pad])
+    figure.update_xaxes(
+        title=f"model output (dotted line: base value {base:.3g})",
+        range=list(x_range or _waterfall_range([_waterfall_path(base, amounts[:-1], final)])),
+    )
     figure.update_layout(showlegend=False)
     return figure
+
+
+def waterfall_pair(
+    ml: ModelExplanation, dl: ModelExplanation, row: int, output: int, row_values: pd.Series, top: int = 10
+) -> tuple[go.Figure, go.Figure]:
+    """Both models' waterfalls of one row with the same columns in the same order and one x range, to compare."""
+    ml_push, dl_push = _contributions(ml, row, output), _contributions(dl, row, output)
+    columns = list(dict.fromkeys([*ml_push, *dl_push]))
+    combined = {c: abs(ml_push.get(c, 0.0)) + abs(dl_push.get(c, 0.0)) for c in columns}
+    order = sorted(columns, key=lambda c: -combined[c])[:top]
+    paths = []
+    for explanation, push in ((ml, ml_push), (dl, dl_push)):
+        base, final = float(explanation.base_values[output]), float(explanation.outputs[row, output])
+        rest = sum(v for c, v in push.items() if c not in order)
+        paths.append(_waterfall_path(base, [rest, *(push.get(c, 0.0) for c in order[::-1])], final))
+    shared = _waterfall_range(paths)
+    return (
+        waterfall(ml, row, output, row_values, "ml", order=order, x_range=shared),
+        waterfall(dl, row, output, row_values, "dl", order=order, x_range=shared),
+    )
+
+
+def _contributions(explanation: ModelExplanation, row: int, output: int) -> dict[str, float]:
+    return {str(c): float(v) for c, v in zip(explanation.columns, explanation.values[row, :, output])}
+
+
+def _waterfall_path(base: float, amounts: Sequence[float], final: float) -> np.ndarray:
+    """Every x a waterfall's bars start or end at (base, running sums, output)."""
+    return np.asarray([base, *(base + np.cumsum(amounts)), final], dtype=float)
+
+
+def _waterfall_range(paths: Sequence[np.ndarray]) -> tuple[float, float]:
+    """One x range around every path, padded by 30% each side so labels outside the end bars stay inside."""
+    low = float(min(p.min() for p in paths))
+    high = float(max(p.max() for p in paths))
+    pad = 0.3 * ((high - low) or max(abs(high), 1.0))
+    return low - pad, high + pad
 
 
 def _output_name(explanation: ModelExplanation, output: int) -> str:

@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from engine import thresholds as th
 from engine.profile import Task
 
-__all__ = ["verdict_metric", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
+__all__ = ["verdict_metric", "is_skewed", "is_skewed_target", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
 
 
 @dataclass
@@ -92,8 +92,22 @@ def verdict_metric(task: Task, y_train: pd.Series) -> str:
     """
     if task is Task.REGRESSION:
         return "r2"
-    counts = y_train.value_counts()
-    return "balanced_accuracy" if counts.max() >= th.SKEWED_CLASS_RATIO * counts.min() else "accuracy"
+    return "balanced_accuracy" if is_skewed(y_train.value_counts().to_dict()) else "accuracy"
+
+
+def is_skewed(class_counts: dict[Any, float]) -> bool:
+    """The largest class holds at least ``thresholds.SKEWED_CLASS_RATIO`` times the smallest (counts or shares)."""
+    if len(class_counts) < 2:
+        return False
+    return max(class_counts.values()) >= th.SKEWED_CLASS_RATIO * min(class_counts.values())
+
+
+def is_skewed_target(values: Any) -> bool:
+    """A numeric target with |skewness| above ``thresholds.SKEWED_TARGET_SKEWNESS`` (a long tail on one side)."""
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    if len(numbers) < 3 or numbers.nunique() < 3:
+        return False
+    return bool(abs(float(numbers.skew())) > th.SKEWED_TARGET_SKEWNESS)
 
 
 def labelled_xy(frame: pd.DataFrame, target: str, features: list[str], task: Task) -> tuple[pd.DataFrame, pd.Series]:

@@ -78,6 +78,10 @@ PRACTICAL_TIE_MARGIN = 0.005
 # is where accuracy stops telling models apart. Balanced accuracy (mean recall
 # per class; Brodersen et al., ICPR 2010) gives that model 1 / classes.
 SKEWED_CLASS_RATIO = 3.0
+# A regression target whose sample skewness is above this (in absolute value) is
+# "highly skewed" (Bulmer, Principles of Statistics, 1979: |skewness| > 1): most
+# rows crowd at one end, so its charts offer a log scale and a residual view.
+SKEWED_TARGET_SKEWNESS = 1.0
 # A model whose verdict metric is within this of its trivial baseline (majority
 # class, or the mean) is flagged as no better than the baseline.
 BASELINE_MARGIN = 0.0

@@ -146,14 +146,17 @@ def test_importance_bars_are_sorted_and_escape_user_names() -> None:
     assert "&lt;img src=x onerror=alert(1)&gt;" in spec
 
 
-def test_beeswarm_has_a_point_per_row_and_column_and_greys_categories() -> None:
+def test_beeswarm_has_a_point_per_row_and_column_and_colours_categories() -> None:
     columns = ["size", "colour", "weight"]
     explanation = _explanation(columns, outputs=2, rows=10)
     rows = pd.DataFrame({"size": np.arange(10.0), "colour": list("rgbrgbrgbr"), "weight": np.linspace(0, 1, 10)})
+    rows.loc[0, "colour"] = None
     figure = charts.beeswarm(explanation, rows, output=1, family="dl")
-    coloured, grey = figure.data
-    assert len(coloured.x) == 20 and len(grey.x) == 10  # numeric columns coloured, the category grey
-    assert sorted(np.round(grey.x, 9)) == sorted(np.round(explanation.values[:, 1, 1], 9))
+    coloured, categories, missing = figure.data
+    assert len(coloured.x) == 20 and len(categories.x) == 9 and len(missing.x) == 1  # numbers, categories, missing
+    assert sorted(np.round([*categories.x, *missing.x], 9)) == sorted(np.round(explanation.values[:, 1, 1], 9))
+    assert len(set(categories.marker.color)) == 3  # one colour per category…
+    assert not set(categories.marker.color) & set(charts.FAMILY_COLOURS.values())  # …never a model's
 
 
 def test_waterfall_walks_from_base_value_to_model_output() -> None:
@@ -202,3 +205,78 @@ def test_verdict_sentence_names_winner_margin_and_agreement() -> None:
 def test_safe_text_escapes_only_what_plotly_decodes() -> None:
     assert charts.safe_text('<a href="x">&') == '&lt;a href="x"&gt;&amp;'  # plotly.js shows &quot; literally
     assert charts.safe_text("x" * 100, limit=10) == "x" * 9 + "…"
+
+
+def _mlp_pair():
+    columns = [f"c{i}" for i in range(14)]
+    ml = _explanation(columns, outputs=1, rows=4, seed=3)
+    dl = _explanation(columns, outputs=1, rows=4, seed=4)
+    dl.values[:, :, 0] = dl.values[:, ::-1, 0] * 40  # another order and another scale
+    dl.outputs[:] = dl.base_values + dl.values.sum(axis=1)
+    return columns, ml, dl
+
+
+def test_both_waterfalls_share_one_x_range_and_one_feature_order_and_keep_their_labels() -> None:
+    columns, ml, dl = _mlp_pair()
+    row_values = pd.Series({c: i for i, c in enumerate(columns)})
+    left, right = charts.waterfall_pair(ml, dl, row=1, output=0, row_values=row_values, top=6)
+    assert left.layout.xaxis.range == right.layout.xaxis.range
+    assert list(left.data[0].y) == list(right.data[0].y)  # the same columns in the same rows
+    for figure, explanation in ((left, ml), (right, dl)):
+        trace = figure.data[0]
+        assert trace.textposition == "outside" and trace.cliponaxis is False
+        low, high = figure.layout.xaxis.range
+        path = trace.base + np.cumsum(trace.x[:-1])
+        span = high - low
+        # every bar end leaves over a sixth of the axis for its label, on both sides
+        assert low + span / 6 < min(path.min(), trace.base) and max(path.max(), trace.base) < high - span / 6
+        assert trace.base + sum(trace.x[:-1]) == pytest.approx(explanation.outputs[1, 0])
+        negative = [t for t, v in zip(trace.text, trace.x) if v < 0]
+        assert negative and all(t.startswith("-") for t in negative)  # the sign is part of the label
+
+
+def test_roc_comparison_puts_both_models_on_one_chart_and_classes_never_take_model_colours() -> None:
+    truth = ["n", "y", "n", "y", "y", "n"]
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.55, 0.45], [0.8, 0.2]])
+    ml, dl = _result("ml", truth, probabilities), _result("dl", truth, probabilities[:, ::-1])
+    binary = charts.roc_comparison(truth, ml, dl, ["n", "y"])
+    assert [t.line.color for t in binary.data[1:]] == [charts.FAMILY_COLOURS["ml"], charts.FAMILY_COLOURS["dl"]]
+    truth3 = ["a", "b", "c", "a", "b", "c"]
+    p3 = np.eye(3)[[0, 1, 2, 0, 1, 2]] * 0.7 + 0.1
+    multi = charts.roc_comparison(truth3, _result("ml", truth3, p3), _result("dl", truth3, p3), ["a", "b", "c"])
+    assert len(multi.data) == 1 + 2 * 3
+    colours = {t.line.color for t in multi.data[1:]}
+    assert len(colours) == 3 and not colours & set(charts.FAMILY_COLOURS.values())
+    assert {t.line.dash for t in multi.data[1:]} == {"solid", "dash"}  # the model is the line style
+
+
+def test_agreement_labels_do_not_overlap_even_when_points_crowd() -> None:
+    from engine.charts import _label_boxes, _label_positions
+
+    x = [10.0, 10.5, 11.0, 10.2, 30.0]
+    y = [10.0, 10.4, 10.8, 9.7, 30.0]
+    labels = ["first_column", "second_column", "third", "fourth_one", "far"]
+    positions, shown = _label_positions(x, y, labels, reach=40.0)
+    assert "far" in shown and sum(bool(s) for s in shown) >= 3
+    figure = go.Figure(go.Scatter(x=x, y=y, text=shown, textposition=positions))
+    boxes = _label_boxes(figure, 40.0)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]), (a, b)
+
+
+def test_skewed_regression_target_gets_a_log_scale_a_residual_view_and_a_histogram() -> None:
+    from engine.evaluate import is_skewed, is_skewed_target
+
+    values = np.exp(np.random.default_rng(0).normal(10, 1.5, size=400))  # market values: a long right tail
+    assert is_skewed_target(values) and not is_skewed_target(np.arange(400.0))
+    assert is_skewed({"No": 94, "Yes": 6}) and not is_skewed({"a": 50, "b": 40})
+    truth = values[:50]
+    ml, dl = _result("ml", list(truth * 1.1)), _result("dl", list(truth * 0.8))
+    logged = charts.predicted_vs_actual(truth, ml, "value", log=True)
+    assert logged.layout.xaxis.type == "log" and logged.layout.yaxis.type == "log"
+    errors = charts.residuals(truth, ml, dl, "value")
+    assert [t.name for t in errors.data] == ["Classic ML", "Deep learning"]
+    assert np.asarray(errors.data[1].y) == pytest.approx(-0.2 * truth)
+    histogram = charts.target_histogram(values, "value", log=True)
+    assert histogram.layout.title.text.startswith("Distribution of value") and len(histogram.data[0].x) == 400
