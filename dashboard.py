@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import _state as state
+from pages import _training as training
 from pages import _widgets as widgets
 
 st.set_page_config(page_title="ML vs DL Advisor", page_icon=":material/balance:", layout="wide")
@@ -26,6 +27,8 @@ page = st.navigation(
     ]
 )
 
+state.collect_job()  # a comparison that finished in the background since the last run becomes the session's run
+
 # The sidebar is drawn before the page (so it is there while a page works) and
 # redrawn after it, so a dataset loaded or a model trained on this run shows at once.
 with st.sidebar:
@@ -35,3 +38,5 @@ with sidebar.container():
 page.run()
 with sidebar.container():
     widgets.sidebar_status()
+with st.sidebar:
+    training.sidebar_progress()  # polls a background comparison on every page, so its end shows wherever the user is

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import re
+import secrets
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
 from engine import (
+    EXPLAINER_MODES,
     Advice,
     Answers,
     DataError,
@@ -24,6 +28,8 @@ from engine import (
     Recommendation,
     RunRecord,
     advise,
+    compare,
+    guess_target,
     load_dataset_bytes,
     recommend,
     samples,
@@ -38,6 +44,15 @@ OVERRIDES = "answer_overrides"
 RUN = "run"
 UPLOAD_ERROR = "upload_error"
 LOADED_UPLOAD = "loaded_upload_id"
+JOB = "training_job"
+TRAIN_ERROR = "train_error"
+OPTIONS = "train_options"
+
+#: Train options that change what is trained; the explainer is not one (Explanations explains again without retraining).
+TRAINING_OPTIONS = ("max_seconds", "shap_rows", "ml_kind", "seed")
+DEFAULT_OPTIONS: dict[str, Any] = {
+    "max_seconds": 20, "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
+}
 
 PAGES = {
     "home": "pages/home.py",
@@ -100,7 +115,7 @@ def _parse(digest: str, name: str, _raw: bytes, max_bytes: int) -> Dataset:
 
 
 def load_bytes(name: str, raw: bytes) -> Dataset:
-    """Parse ``raw`` and make it the session's dataset; clears answers and results of the last one."""
+    """Parse ``raw`` and make it the session's dataset (the answers about the data follow it)."""
     digest = hashlib.sha256(raw).hexdigest()
     parsed = _parse(digest, name, raw, max_upload_bytes())
     return _use(dataclasses.replace(parsed, name=name))
@@ -111,12 +126,14 @@ USER_ANSWERS = ("transparency", "gpu", "domain_experts", "problem_type")
 
 
 def _use(data: Dataset) -> Dataset:
-    """Make ``data`` the session's dataset: answers about the data follow it, answers about the user stay."""
+    """Make ``data`` the session's dataset: answers about the data follow it, answers about the user stay.
+
+    The last comparison stays too, tied to the data it was made on (:func:`staleness`).
+    """
     kept = {k: v for k, v in st.session_state.get(OVERRIDES, {}).items() if k in USER_ANSWERS}
     st.session_state[DATASET] = data
     st.session_state[TARGET] = None
-    st.session_state[OVERRIDES] = kept
-    st.session_state.pop(RUN, None)
+    st.session_state[OVERRIDES] = kept  # the last run stays: every page says it was made on other data
     st.session_state.pop(UPLOAD_ERROR, None)
     return data
 
@@ -179,13 +196,59 @@ def questionnaire_recommendation() -> tuple[Recommendation, list]:
     return recommend(answers), what_would_flip(answers)
 
 
-def run() -> Run | None:
-    """The session's comparison: one made on the current dataset, or a saved run opened without one."""
-    stored: Run | None = st.session_state.get(RUN)
+def current_target() -> str | None:
+    """The target the current dataset would be trained on: the user's choice, else the profile's guess."""
     data = dataset()
-    if stored is None or (data is not None and stored.result.dataset.sha256 != data.sha256):
+    if data is None:
         return None
-    return stored
+    return target() or guess_target(data.frame)
+
+
+def run() -> Run | None:
+    """The session's last comparison, whatever it was made on (see :func:`staleness`)."""
+    return st.session_state.get(RUN)
+
+
+def staleness(stored: Run) -> list[str]:
+    """How the current dataset, target or options differ from those that made ``stored`` (empty: they match).
+
+    A saved run opened without a dataset is not stale: there is nothing current to compare it with.
+    """
+    data = dataset()
+    if data is None:
+        return []
+    made = stored.result
+    reasons = []
+    if data.sha256 != made.dataset.sha256:
+        same_name = data.name == made.dataset.name
+        reasons.append(
+            f"the current dataset is a different version of {data.name}" if same_name
+            else f"the current dataset is {data.name}"
+        )
+    now = current_target()
+    if now != made.target:
+        reasons.append(f"the current target is {now}")
+    chosen = train_options()
+    changed = [
+        f"{OPTION_WORDS[name]} {chosen[name]}" for name in TRAINING_OPTIONS
+        if name in chosen and name in stored.options and chosen[name] != stored.options[name]
+    ]
+    if changed and not reasons:  # a new dataset or target already says it all
+        reasons.append("the options are now " + ", ".join(changed))
+    return reasons
+
+
+OPTION_WORDS = {"max_seconds": "time budget (s)", "shap_rows": "SHAP rows", "ml_kind": "classic model", "seed": "seed"}
+
+
+def train_options() -> dict[str, Any]:
+    """The Train options the user chose (shared with Explanations, which sets the explainer too)."""
+    return st.session_state.setdefault(OPTIONS, dict(DEFAULT_OPTIONS))
+
+
+def retrain() -> None:
+    """Train again on the current dataset and target with the chosen options (a button callback)."""
+    start_training(train_options())
 
 
 def replace_result(stored: Run, result: RunRecord) -> Run:
@@ -200,3 +263,116 @@ def store_run(result: RunRecord, options: dict[str, Any], started: float) -> Run
     stored = Run(result=result, options=options, seconds=time.perf_counter() - started)
     st.session_state[RUN] = stored
     return stored
+
+
+# --- training in the background ---------------------------------------------------------
+
+
+@dataclass
+class Job:
+    """One comparison training in a thread of its own, so that leaving the page does not stop it.
+
+    The thread only writes to this object (never to Streamlit); each script
+    run of the session reads it, and :func:`collect_job` stores the result.
+    """
+
+    dataset_name: str
+    target: str
+    options: dict[str, Any]
+    started: float = field(default_factory=time.perf_counter)
+    message: str = "Loading the training libraries (PyTorch, SHAP)"
+    fraction: float = 0.0
+    steps: list[str] = field(default_factory=list)
+    result: RunRecord | None = None
+    error: str | None = None
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None or self.error is not None
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def progress(self, message: str, fraction: float) -> None:
+        """compare's progress callback (runs in the training thread)."""
+        step = message.split(":", 1)[0]
+        if not self.steps or self.steps[-1] != step:
+            self.steps.append(step)
+        self.message, self.fraction = message, min(max(fraction, 0.0), 1.0)
+
+
+# Jobs live here, keyed by an unguessable id that the session holds: the training thread writes to the
+# Job object, and a session's state may be copied between runs (AppTest does), so it holds only the key.
+_JOBS: dict[str, Job] = {}
+_JOBS_LOCK = threading.Lock()
+#: A finished job no session collected (its tab was closed) is dropped after this many seconds.
+_UNCOLLECTED_SECONDS = 3600.0
+
+
+def job() -> Job | None:
+    """The comparison this session is training now, or one finished and not yet collected."""
+    key = st.session_state.get(JOB)
+    if key is None:
+        return None
+    with _JOBS_LOCK:
+        return _JOBS.get(key)
+
+
+def _keep_job(work: Job) -> str:
+    key = secrets.token_urlsafe(16)
+    with _JOBS_LOCK:
+        for old in [k for k, j in _JOBS.items() if j.done and j.elapsed() > _UNCOLLECTED_SECONDS]:
+            del _JOBS[old]
+        _JOBS[key] = work
+    return key
+
+
+def start_training(options: dict[str, Any]) -> Job | None:
+    """Start training both families on the current dataset and target in a background thread.
+
+    The advice is made here, so an unusable target is one error line at once
+    (kept under TRAIN_ERROR for the Train page); returns None then, or when a
+    comparison is already training.
+    """
+    data = dataset()
+    if data is None or job() is not None:
+        return None
+    st.session_state.pop(TRAIN_ERROR, None)
+    try:
+        advice = advise(data, target(), **overrides())
+    except DataError as error:
+        st.session_state[TRAIN_ERROR] = str(error)
+        return None
+    work = Job(dataset_name=data.name, target=advice.profile.target, options=dict(options))
+
+    def train() -> None:
+        try:
+            work.result = compare(
+                data, advice.profile.target, seed=int(options["seed"]), max_seconds=float(options["max_seconds"]),
+                shap_rows=int(options["shap_rows"]), ml_kind=options["ml_kind"], progress=work.progress,
+                advice=advice, explainer=options["explainer"],
+            )
+        except DataError as error:
+            work.error = str(error)
+        except Exception as error:  # noqa: BLE001  the thread must always finish its job, or the page waits forever
+            logging.getLogger(__name__).exception("training failed")
+            work.error = f"training failed unexpectedly ({type(error).__name__}); the details are in the server log"
+
+    work.thread = threading.Thread(target=train, name="train-comparison", daemon=True)
+    st.session_state[JOB] = _keep_job(work)
+    work.thread.start()
+    return work
+
+
+def collect_job() -> Run | None:
+    """Store a finished background comparison as the session's run (or its error); returns the new run."""
+    work = job()
+    if work is None or not work.done:
+        return None
+    with _JOBS_LOCK:
+        _JOBS.pop(st.session_state.pop(JOB), None)
+    if work.result is None:
+        st.session_state[TRAIN_ERROR] = work.error
+        return None
+    return store_run(work.result, work.options, work.started)

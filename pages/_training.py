@@ -1,126 +1,144 @@
-"""The Train & compare page's pieces: the options form, training with live progress, a model's card."""
+"""The Train & compare page's pieces: the options, training in the background with live progress, a model's card."""
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import streamlit as st
 
-from engine import EXPLAINER_MODES, DataError, DataKindSpec, Dataset, ModelResult, advise, compare, wording
+from engine import EXPLAINER_MODES, DataKindSpec, ModelResult, RunRecord, wording
 from pages import _state as state
 
-OPTIONS = "train_options"
-DEFAULT_OPTIONS: dict[str, Any] = {
-    "max_seconds": 20, "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
-}
 EXPLAINER_LABELS = {"fast": "Fast (each model's own exact explainer)", "shared": "Shared (one definition for both)"}
 EXPLAINER_HELP = (
     "Fast: each model's own exact explainer. Shared: one SHAP definition for both models "
-    "(same background rows and masker), slower but strictly comparable."
+    "(same background rows and masker), slower but strictly comparable. The same choice as on Explanations."
 )
 _METRIC_LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "r2": "R²"}
+#: How often a page polls a comparison training in the background (seconds).
+POLL_SECONDS = 0.5
 
 
-def _options() -> dict[str, Any]:
-    return st.session_state.setdefault(OPTIONS, dict(DEFAULT_OPTIONS))
+def _keep(name: str) -> None:
+    """Widget callback: remember an option (widget state is dropped when the page is left)."""
+    state.train_options()[name] = st.session_state[f"train_{name}"]
 
 
-def _keep_options() -> None:
-    """Form submit callback: remember the submitted values (widget state is dropped when the page is left)."""
-    options = _options()
-    for name in DEFAULT_OPTIONS:
+def _keep_target() -> None:
+    state.set_target(st.session_state["train_target"])
+
+
+def _start() -> None:
+    """"Train both": the values on screen (whatever order the callbacks ran in), then a background run."""
+    for name in state.DEFAULT_OPTIONS:
         if f"train_{name}" in st.session_state:
-            options[name] = st.session_state[f"train_{name}"]
-    state.set_target(st.session_state.get("train_target"))
+            state.train_options()[name] = st.session_state[f"train_{name}"]
+    if "train_target" in st.session_state:
+        state.set_target(st.session_state["train_target"])
+    state.retrain()
 
 
-def options_form(columns: list[str], target: str, kind: DataKindSpec) -> dict[str, Any] | None:
-    """Target, time budget, SHAP sample size and model choice; returns the options when submitted.
+def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
+    """Target, time budget, SHAP sample size, model and explainer, each kept as soon as it changes.
 
+    Not an st.form: Enter in a number field must never start a training run.
     The classic ML choices are those the registry lists for the data's kind.
     """
-    options = _options()
+    options = state.train_options()
     ml_labels = {spec.key: spec.label for spec in kind.ml_models}
     if options.get("ml_kind") not in ml_labels:
         options["ml_kind"] = kind.ml_models[0].key
-    seeds = {f"train_{k}": v for k, v in options.items()} | {
-        "train_target": target if target in columns else columns[-1]
-    }
+    seeds = {f"train_{k}": v for k, v in options.items()} | {"train_target": target if target in columns else columns[-1]}
     for key, value in seeds.items():
         st.session_state[key] = value
-    with st.form("train_form"):
-        st.selectbox("Target column", columns, key="train_target")
-        budget_col, shap_col, model_col = st.columns(3)
-        budget_col.slider(
-            "Time budget (seconds)",
-            min_value=2,
-            max_value=120,
-            key="train_max_seconds",
-            help="For the whole comparison: training both models and SHAP share it, and the run ends within it "
-            "plus a few seconds, with the best models so far. What was cut short is said below the results.",
-        )
-        shap_col.number_input(
-            "Test rows to explain with SHAP",
-            min_value=10,
-            max_value=2_000,
-            step=10,
-            key="train_shap_rows",
-            help="The same rows for both models; more rows take longer.",
-        )
-        model_col.radio("Classic ML model", list(ml_labels), format_func=ml_labels.get, key="train_ml_kind")
-        st.radio(
-            "SHAP explainer", EXPLAINER_MODES, key="train_explainer", horizontal=True,
-            format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
-        )
-        submitted = st.form_submit_button(
-            "Train both", type="primary", icon=":material/play_arrow:", on_click=_keep_options
-        )
-    return dict(_options()) if submitted else None
+    st.selectbox("Target column", columns, key="train_target", on_change=_keep_target)
+    budget_col, shap_col, model_col = st.columns(3)
+    budget_col.slider(
+        "Time budget (seconds)",
+        min_value=2,
+        max_value=120,
+        key="train_max_seconds",
+        on_change=_keep,
+        args=("max_seconds",),
+        help="For the whole comparison: training both models and SHAP share it, and the run ends within it "
+        "plus a few seconds, with the best models so far. The results say whether it cut anything short.",
+    )
+    shap_col.number_input(
+        "Test rows to explain with SHAP",
+        min_value=10,
+        max_value=2_000,
+        step=10,
+        key="train_shap_rows",
+        on_change=_keep,
+        args=("shap_rows",),
+        help="The same rows for both models; more rows take longer.",
+    )
+    model_col.radio(
+        "Classic ML model", list(ml_labels), format_func=ml_labels.get, key="train_ml_kind",
+        on_change=_keep, args=("ml_kind",),
+    )
+    st.radio(
+        "SHAP explainer", EXPLAINER_MODES, key="train_explainer", horizontal=True, on_change=_keep, args=("explainer",),
+        format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
+    )
 
 
-def train(data: Dataset, options: dict[str, Any]) -> None:
-    """Run the comparison with a live progress bar; store the result in the session."""
-    started = time.perf_counter()
-    with st.status("Training both models…", expanded=True) as status:
-        bar = st.progress(0.0, text="Loading the training libraries (PyTorch, SHAP)")
-        log = st.empty()
-        steps: list[str] = []
-        last = {"at": 0.0}
+def start_button() -> None:
+    """"Train both": starts a background comparison (disabled while one is training)."""
+    busy = state.job() is not None
+    st.button(
+        "Training…" if busy else "Train both", type="primary", icon=":material/play_arrow:", key="train_start",
+        on_click=_start, disabled=busy,
+    )
 
-        def progress(message: str, fraction: float) -> None:
-            step = message.split(":", 1)[0]
-            new_step = not steps or steps[-1] != step
-            if new_step:
-                steps.append(step)
-                log.markdown("\n".join(f"- {s}" for s in steps))
-            now = time.perf_counter()
-            if new_step or now - last["at"] >= 0.2 or fraction >= 1.0:  # keep the websocket calm during fast epochs
-                last["at"] = now
-                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{message} · {now - started:.0f} s")
-                status.update(label=f"{step}…")
 
-        try:
-            advice = advise(data, state.target(), **state.overrides())
-            result = compare(
-                data,
-                advice.profile.target,
-                seed=int(options["seed"]),
-                max_seconds=float(options["max_seconds"]),
-                shap_rows=int(options["shap_rows"]),
-                ml_kind=options["ml_kind"],
-                progress=progress,
-                advice=advice,
-                explainer=options["explainer"],
-            )
-        except DataError as error:
-            status.update(label="Training stopped", state="error")
-            state.show_error(error)
-            return
-        stored = state.store_run(result, options, started)
-        status.update(
-            label=f"Trained, scored and explained both in {stored.seconds:.0f} s", state="complete", expanded=False
+def progress_panel() -> None:
+    """The comparison training now: steps and a progress bar, polled while the user may read or leave the page."""
+    if state.job() is not None:
+        _progress_fragment()
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _progress_fragment() -> None:
+    work = state.job()
+    if work is None:  # collected by another poll's rerun
+        return
+    if work.done:
+        state.collect_job()  # here, not only at the top of the app: a fragment's rerun runs only the fragment
+        st.rerun()  # the whole app, which draws the finished run everywhere
+    with st.status(f"{state.esc(work.steps[-1] if work.steps else 'Starting')}…", expanded=True):
+        st.progress(work.fraction, text=f"{state.esc(work.message)} · {work.elapsed():.0f} s")
+        st.markdown("\n".join(f"- {state.esc(step)}" for step in work.steps) or "- Starting")
+        st.caption(
+            f"Training on {state.esc(work.dataset_name)}, target {state.esc(work.target)}. It goes on if you leave "
+            "this page: the results appear here and in the sidebar when it is done."
         )
+
+
+def sidebar_progress() -> None:
+    """A one-line progress in the sidebar, polled on every page, so a run that ends elsewhere shows at once."""
+    if state.job() is not None:
+        _sidebar_fragment()
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _sidebar_fragment() -> None:
+    work = state.job()
+    if work is None:
+        return
+    if work.done:
+        state.collect_job()
+        st.rerun()
+    st.progress(work.fraction, text=f"Training {state.esc(work.target)}: {work.fraction:.0%}")
+
+
+def budget_note(result: RunRecord) -> str:
+    """Whether the time budget was binding, in one sentence (plain text)."""
+    seconds = f"{result.options.max_seconds:g} s"
+    if result.budget_binding:
+        return (
+            f"The time budget of {seconds} was binding: {'; '.join(result.budget_stops)}. "
+            "A larger budget may change these results."
+        )
+    return f"The time budget of {seconds} was not binding: both models and SHAP finished within it."
 
 
 def model_card(model: ModelResult, metric: str) -> None:
@@ -141,7 +159,12 @@ def model_card(model: ModelResult, metric: str) -> None:
     for flag in model.flags:
         st.warning(state.esc(flag[0].upper() + flag[1:]), icon=":material/warning:")
     train_col, predict_col, size_col = st.columns(3)
-    train_col.metric("Train time", wording.format_duration(model.train_seconds))
+    train_col.metric(
+        "Train time",
+        wording.format_duration(model.train_seconds),
+        help="Without one-off start-up: each family was first fitted on a few rows, once per server process "
+        "(\"one-off start-up\" under Where the time went).",
+    )
     predict_col.metric(
         "Predict / 1k rows",
         wording.format_duration(model.predict_seconds_per_1k),
@@ -150,3 +173,4 @@ def model_card(model: ModelResult, metric: str) -> None:
     size_col.metric("Model size", wording.format_size(model.size_bytes))
     for note in model.notes:
         st.caption(state.esc(note))
+

@@ -13,7 +13,6 @@ import streamlit as st
 
 from engine import (
     Answers,
-    DataError,
     DataKind,
     Dataset,
     DatasetProfile,
@@ -26,6 +25,7 @@ from engine import (
     wording,
 )
 from engine.data import load_notes
+from engine.evaluate import is_skewed, is_skewed_target
 from engine.export import safe_csv_bytes
 from pages import _state as state
 FIELD_TITLES = {
@@ -275,7 +275,9 @@ def flip_list(recommendation: Recommendation, flips: list[Flip], limit: int = 6)
     st.markdown("\n".join(lines))
 
 
-def profile_summary(profile: DatasetProfile, guessed_target: str, chosen_target: str | None) -> None:
+def profile_summary(
+    profile: DatasetProfile, guessed_target: str, chosen_target: str | None, target_values: Any = None
+) -> None:
     """Rows, task, target (and whether it was guessed), column kinds, class balance, missing values."""
     cols = st.columns(5)
     cols[0].metric("Rows", f"{profile.rows:,}")
@@ -293,34 +295,62 @@ def profile_summary(profile: DatasetProfile, guessed_target: str, chosen_target:
     with target_col:
         if profile.class_balance:
             st.plotly_chart(charts.class_balance(profile), key="class_balance")
-        else:
-            st.caption("Regression target: every row has its own value, so there is no class balance.")
+        elif target_values is not None:
+            skewed = is_skewed_target(target_values)
+            st.plotly_chart(charts.target_histogram(target_values, profile.target, log=skewed), key="target_histogram")
+            if skewed:
+                st.caption("The target is skewed (a long tail), so the histogram uses a log scale; the results offer one too.")
+    if is_skewed(profile.class_balance):
+        largest = max(profile.class_balance, key=profile.class_balance.get)
+        smallest = min(profile.class_balance, key=profile.class_balance.get)
+        st.warning(
+            f"The classes are skewed: **{state.esc(largest)}** is {profile.class_balance[largest]:.0%} of the rows and "
+            f"**{state.esc(smallest)}** {profile.class_balance[smallest]:.0%}. A model that always answers "
+            f"{state.esc(largest)} would be {profile.class_balance[largest]:.0%} accurate without learning anything, "
+            "so Train & compare decides the winner on balanced accuracy (the mean recall per class) and flags such a model.",
+            icon=":material/balance:",
+        )
 
 
 # --- the sidebar ----------------------------------------------------------------------------
 
 
 def sidebar_status() -> None:
-    """Current dataset, rows, target and whether a comparison ran."""
+    """Current dataset and target, then the results and what they were made on (never mixed with the current ones)."""
     data = state.dataset()
     st.markdown("**Current dataset**")
     if data is None:
         st.caption("none loaded yet")
-        return
-    st.text(data.name)
-    st.caption(data.shape_text)
-    try:
-        chosen = state.target() or state.current_advice().profile.target
-    except DataError:
-        chosen = state.target() or "(none usable yet)"
-    st.markdown("**Target**")
-    st.text(chosen)
-    stored = state.run()
-    st.markdown("**Comparison**")
-    if stored is None:
-        st.caption("not run yet")
     else:
-        winner = stored.result.verdict.winner
-        winner = "a tie" if winner == "tie" else f"{wording.SIDES[winner].in_sentence} won"
-        st.caption(f"done in {stored.seconds:.0f} s: {winner}")
-        st.text(f"target: {stored.target}")
+        st.text(data.name)
+        st.caption(data.shape_text)
+        st.markdown("**Target**")
+        st.text(state.current_target() or "(none usable yet)")
+    stored = state.run()
+    st.markdown("**Results**")
+    if stored is None:
+        st.caption("training…" if state.job() is not None else "not trained yet")
+        return
+    winner = stored.result.verdict.winner
+    winner = "a tie" if winner == "tie" else f"{wording.SIDES[winner].in_sentence} won"
+    st.caption(f"done in {stored.seconds:.0f} s: {winner}")
+    st.text(f"made on {stored.dataset_name}\ntarget {stored.target}")
+    if state.staleness(stored):
+        st.caption(":orange[:material/warning: not the current data: train again for it]")
+
+
+def stale_notice(stored: state.Run, key: str) -> None:
+    """Which file and target the results are for, when the current ones differ, with a button to retrain."""
+    reasons = state.staleness(stored)
+    if not reasons:
+        return
+    st.warning(
+        f"These results are for **{state.esc(stored.dataset_name)}**, target **{state.esc(stored.target)}**; "
+        f"{state.esc('; '.join(reasons))}. Train again to see results for the current data.",
+        icon=":material/history:",
+    )
+    busy = state.job() is not None
+    st.button(
+        "Training…" if busy else f"Train again on {state.current_target()}", key=key, icon=":material/refresh:",
+        on_click=state.retrain, disabled=busy,
+    )

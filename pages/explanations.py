@@ -5,23 +5,31 @@ import streamlit as st
 
 from engine import EXPLAINER_MODES, charts, explain_again, wording
 from pages import _state as state
+from pages import _training as training
 from pages import _widgets as widgets
 from pages._training import EXPLAINER_HELP, EXPLAINER_LABELS
 
 st.title("Explanations")
 stored = state.run()
-if stored is None:
+if stored is None and state.job() is not None:
+    training.progress_panel()
+elif stored is None:
     st.info(
         "Nothing to explain yet: train both models on the Train & compare page first.", icon=":material/model_training:"
     )
     st.page_link(state.PAGES["train"], label="Go to Train & compare", icon=":material/arrow_forward:")
 else:
+    widgets.stale_notice(stored, key="stale_retrain_explain")
+    training.progress_panel()
     live = bool(getattr(stored.result, "models", None))  # a saved run has no models to explain again
+    options = state.train_options()
+    # One explainer choice for the session, shared with the Train page: what is chosen here trains next time too.
+    wanted = options["explainer"] if live else stored.result.explainer_mode
+    st.session_state["explain_mode"] = wanted
     mode = st.radio(
-        "SHAP definition", EXPLAINER_MODES, index=EXPLAINER_MODES.index(stored.result.explainer_mode),
-        horizontal=True, format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
-        key=f"explain_mode_{stored.result.explainer_mode}",  # a new widget per mode, so it always shows the mode shown
-        disabled=not live,
+        "SHAP definition", EXPLAINER_MODES, horizontal=True, format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
+        key="explain_mode", disabled=not live,
+        on_change=lambda: options.update(explainer=st.session_state["explain_mode"]),
     )
     if not live:
         st.caption("A saved run: its explanations are shown as they were made; train again to switch the definition.")
@@ -83,12 +91,12 @@ else:
     st.caption("The row's values")
     st.dataframe(rows.iloc[[row]].astype(str), key="row_values")
     widgets.safe_download(rows, "explained_rows.csv", "download_explained_rows", index=True)
+    st.caption("Both waterfalls show the same columns in the same order on the same axis, so bars compare directly.")
     ml_col, dl_col = st.columns(2, gap="large")
-    for column, family, explanation in ((ml_col, "ml", ml), (dl_col, "dl", dl)):
+    pair = charts.waterfall_pair(ml, dl, row, output, rows.iloc[row])
+    for column, family, figure in ((ml_col, "ml", pair[0]), (dl_col, "dl", pair[1])):
         with column:
-            st.plotly_chart(
-                charts.waterfall(explanation, row, output, rows.iloc[row], family), key=f"waterfall_{family}"
-            )
+            st.plotly_chart(figure, key=f"waterfall_{family}")
 
     st.subheader("Additivity check")
     st.caption(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from engine import Answers, DataError, answers_from_profile, charts, guess_target, recommend
+from engine import Answers, DataError, answers_from_profile, charts, guess_target, recommend, wording
 from pages import _state as state
 from pages import _widgets as widgets
 
@@ -77,9 +77,18 @@ if data is None or advice is not None:
         column_config={"reason": st.column_config.TextColumn(width="large")},
     )
     widgets.safe_download(charts.scorecard_table(recommendation), "scorecard.csv", "download_scorecard")
+    with st.expander("Why, criterion by criterion", expanded=True):  # the table cuts long reasons; here they wrap
+        st.markdown("\n".join(
+            f"- **{state.esc(charts.criterion_title(c.name))}** ({state.esc(wording.SIDES[c.favours].in_sentence)}): "
+            f"{state.esc(c.reason)}"
+            for c in recommendation.criteria
+        ))
 
     # --- 3. the profile ------------------------------------------------------------------------
     if advice is not None:
         st.subheader("What the data looks like")
-        widgets.profile_summary(advice.profile, guessed_target=guessed, chosen_target=state.target())
+        widgets.profile_summary(
+            advice.profile, guessed_target=guessed, chosen_target=state.target(),
+            target_values=data.frame[advice.profile.target],
+        )
         st.page_link(state.PAGES["train"], label="Next: train both and compare", icon=":material/arrow_forward:")

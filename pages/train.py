@@ -2,42 +2,49 @@
 
 import streamlit as st
 
-from engine import DataError, charts, guess_target, kind_for, kind_named, wording
+from engine import DataError, charts, kind_for, kind_named, wording
+from engine.evaluate import is_skewed_target
 from pages import _state as state
 from pages import _training as training
+from pages import _widgets as widgets
 
 st.title("Train & compare")
 st.caption(
     "A LightGBM tree ensemble and a PyTorch network train on the same seeded, stratified 80/20 split and "
-    "are scored on the same test rows. Results stay in this browser session until you train again."
+    "are scored on the same test rows. Training goes on if you leave this page; results stay in this browser "
+    "session until you train again."
 )
 
 data = state.dataset()
-if data is None and state.run() is None:
+if data is None and state.run() is None and state.job() is None:
     st.info("No dataset yet. Upload a CSV or pick a sample on the Recommend page.", icon=":material/upload_file:")
     st.page_link(state.PAGES["recommend"], label="Go to Recommend", icon=":material/arrow_forward:")
 elif data is None:
-    st.caption(f"A saved run of {state.esc(state.run().dataset_name)}: load that dataset to train again.")
+    st.caption("A saved run: load its dataset on Recommend to train again.")
 else:
     columns = [str(c) for c in data.frame.columns]
-    guessed = guess_target(data.frame)
     try:
         kind = kind_for(state.current_advice().profile)
-    except DataError:  # an unusable target: the form still offers another, and training says what is wrong
+    except DataError:  # an unusable target: the options still offer another, and training says what is wrong
         kind = kind_named("tabular")
-    options = training.options_form(columns, state.target() or guessed, kind)
-    if options is not None:  # the form was just submitted
-        training.train(data, options)
+    training.options_panel(columns, state.current_target() or columns[-1], kind)
+    training.start_button()
+
+if error := st.session_state.pop(state.TRAIN_ERROR, None):
+    state.show_error(error)
+training.progress_panel()
 
 if data is not None or state.run() is not None:
     stored = state.run()
     if stored is None:
-        st.caption("Nothing trained on this dataset yet: choose the options above and press **Train both**.")
+        if state.job() is None:
+            st.caption("Nothing trained yet: choose the options above and press **Train both**.")
     else:
         result = stored.result
         task = result.advice.profile.task
         y_test = result.split.y_test
-        st.subheader(f"Verdict on {state.esc(stored.target)}")
+        widgets.stale_notice(stored, key="stale_retrain_train")
+        st.subheader(f"Verdict on {state.esc(stored.target)} ({state.esc(stored.dataset_name)})")
         verdict = charts.describe_verdict(
             result.verdict, result.advice.recommendation.choice, result.agreed_with_recommendation,
             flags={"ml": result.ml.flags, "dl": result.dl.flags},
@@ -49,6 +56,7 @@ if data is not None or state.run() is not None:
                 "The classes are skewed, so the winner is decided on balanced accuracy (the mean recall per class), "
                 "which a model that always predicts the majority cannot win; accuracy is still in the table below."
             )
+        st.caption(state.esc(training.budget_note(result)))
 
         ml_col, dl_col = st.columns(2, gap="large")
         for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
@@ -58,18 +66,29 @@ if data is not None or state.run() is not None:
         st.dataframe(charts.metrics_table(result.ml, result.dl).style.format(wording.format_number), key="metrics_table")
         st.dataframe(charts.costs_table(result.ml, result.dl).style.format("{:,.2f}"), key="costs_table")
 
-        ml_col, dl_col = st.columns(2, gap="large")
-        for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
-            with column:
-                if task.is_classification:
+        if task.is_classification:
+            ml_col, dl_col = st.columns(2, gap="large")
+            for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
+                with column:
                     st.plotly_chart(
                         charts.confusion_matrix(y_test, model, result.classes), key=f"confusion_{model.family}"
                     )
-                    st.plotly_chart(charts.roc_curves(y_test, model, result.classes), key=f"roc_{model.family}")
-                else:
+            st.plotly_chart(charts.roc_comparison(y_test, result.ml, result.dl, result.classes), key="roc")
+        else:
+            skewed = is_skewed_target(y_test)
+            log = st.toggle(
+                "Log scale", value=skewed, key="regression_log",
+                help="Spreads out a target whose values crowd at one end (on by default when the target is skewed).",
+            )
+            if skewed:
+                st.caption(f"{state.esc(stored.target)} is skewed: most rows crowd at one end, so the log scale is on.")
+            ml_col, dl_col = st.columns(2, gap="large")
+            for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
+                with column:
                     st.plotly_chart(
-                        charts.predicted_vs_actual(y_test, model, stored.target), key=f"pred_{model.family}"
+                        charts.predicted_vs_actual(y_test, model, stored.target, log=log), key=f"pred_{model.family}"
                     )
+            st.plotly_chart(charts.residuals(y_test, result.ml, result.dl, stored.target, log=log), key="residuals")
 
         for note in result.notes:
             st.caption(state.esc(note))

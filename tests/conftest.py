@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,3 +47,14 @@ def make_signal_table(rows: int = 600, seed: int = 0, task: str = "binary") -> p
 @pytest.fixture(scope="session")
 def signal_table() -> pd.DataFrame:
     return make_signal_table()
+
+
+def finish_training(at: Any) -> None:
+    """Wait for the session's background comparison, then run the app once so it is collected."""
+    from pages._state import _JOBS
+
+    job = _JOBS[at.session_state["training_job"]]
+    job.thread.join(timeout=240)
+    assert job.done, "training did not finish in time"
+    at.run()
+    assert not at.exception, at.exception

@@ -6,8 +6,12 @@ import ast
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.conftest import finish_training
 
 ROOT = Path(__file__).parents[1]
 APP = ROOT / "dashboard.py"
@@ -215,8 +219,10 @@ def trained() -> AppTest:
     at.switch_page("pages/train.py").run()
     at.slider(key="train_max_seconds").set_value(2)
     at.number_input(key="train_shap_rows").set_value(20)
-    at.button(key="FormSubmitter:train_form-Train both").click().run()
+    at.button(key="train_start").click().run()
     assert not at.exception, at.exception
+    assert at.button(key="train_start").disabled  # one run at a time
+    finish_training(at)
     return at
 
 
@@ -236,9 +242,13 @@ def test_train_page_shows_both_models_side_by_side(trained: AppTest) -> None:
     titles = chart_titles(at)
     for family in ("Classic ML", "Deep learning"):
         assert f"{family}: confusion matrix" in titles
-        assert f"{family}: ROC curves (one class vs rest)" in titles
+    assert "ROC curves of both models (each class against the rest)" in titles  # one chart, both models
     run = at.session_state["run"]
     assert run.options["max_seconds"] == 2 and run.options["shap_rows"] == 20
+    captions = " ".join(c.value for c in at.caption)
+    assert "The time budget of 2 s was" in captions  # binding or not, the page says which
+    assert "one-off start-up" in " ".join(m.help or "" for m in at.metric if m.label == "Train time")
+    assert not any("These results are for" in w.value for w in at.warning)  # current data: no stale notice
 
 
 def test_switching_pages_never_retrains(trained: AppTest) -> None:
@@ -282,17 +292,22 @@ def test_explanations_page_switches_shap_definition_without_retraining(trained: 
     at = trained
     at.switch_page("pages/explanations.py").run()
     models_before = at.session_state["run"].result.models
-    at.radio(key="explain_mode_fast").set_value("shared").run()
+    at.radio(key="explain_mode").set_value("shared").run()
     assert not at.exception and not at.error
     result = at.session_state["run"].result
     assert result.explainer_mode == "shared"
     assert result.models is models_before  # the same trained models, explained again
     assert result.explanations["dl"].explainer == "permutation"
-    at.run()  # on the next run the switch is keyed by the mode now shown, and nothing is recomputed
-    assert at.radio(key="explain_mode_shared").value == "shared"
+    at.run()  # on the next run the switch shows the mode now shown, and nothing is recomputed
+    assert at.radio(key="explain_mode").value == "shared"
     assert at.session_state["run"].result is result
     checks = frame_with(at, "check")
     assert [c.split(" ")[0] for c in checks["check"]] == ["passes", "passes"], list(checks["check"])
+    at.switch_page("pages/train.py").run()  # one explainer choice for the session: the next training uses it
+    assert at.radio(key="train_explainer").value == "shared"
+    at.radio(key="train_explainer").set_value("fast").run()  # and the other way round
+    at.switch_page("pages/explanations.py").run()
+    assert at.radio(key="explain_mode").value == "fast" and at.session_state["run"].result.explainer_mode == "fast"
 
 
 @pytest.mark.parametrize(("sample", "metric"), [("diabetes.csv", "R²"), ("wine.csv", "Accuracy")])
@@ -317,6 +332,7 @@ def test_a_run_read_back_from_json_draws_every_page_without_models(sample: str, 
     if metric == "R²":
         assert "Classic ML: predicted vs actual progression" in titles
         assert "Deep learning: predicted vs actual progression" in titles
+        assert "Errors of both models against actual progression" in titles
     else:
         assert "Classic ML: confusion matrix" in titles and "Deep learning: confusion matrix" in titles
     at.switch_page("pages/explanations.py").run()
@@ -332,11 +348,10 @@ def test_training_on_an_unusable_target_shows_one_error_and_keeps_the_page() -> 
     upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
     at.switch_page("pages/train.py").run()
     at.selectbox(key="train_target").set_value("Name")
-    at.button(key="FormSubmitter:train_form-Train both").click().run()
+    at.button(key="train_start").click().run()
     assert not at.exception
     assert len(at.error) == 1 and "has 1 row" in at.error[0].value
-    assert "run" not in at.session_state
-    assert at.status[0].state == "error"
+    assert "run" not in at.session_state and "training_job" not in at.session_state
 
 
 def test_forgetting_the_dataset_returns_to_the_questionnaire() -> None:
@@ -346,3 +361,106 @@ def test_forgetting_the_dataset_returns_to_the_questionnaire() -> None:
     at.button(key="forget_dataset").click().run()
     assert not at.exception and "dataset" not in at.session_state
     assert "Task" not in metrics(at) and metrics(at)["Recommendation"] == "Classic machine learning"
+
+
+# --- results belong to what produced them ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wine_run():
+    """A small wine comparison made outside the app, seeded into sessions as their last run."""
+    from engine import compare, load_dataset_path
+
+    return compare(load_dataset_path(SAMPLES / "wine.csv"), max_seconds=2, shap_rows=10)
+
+
+def seeded_with(wine_run) -> AppTest:
+    from pages._state import Run
+
+    at = open_app()
+    at.button(key="sample_wine.csv").click().run()
+    options = {"max_seconds": 2, "shap_rows": 10, "ml_kind": "boosting", "seed": 0, "explainer": "fast"}
+    at.session_state["train_options"] = dict(options)
+    at.session_state["run"] = Run(result=wine_run, options=options, seconds=1.0)
+    return at
+
+
+def sidebar_of(at: AppTest) -> tuple[list[str], list[str]]:
+    """The sidebar's texts and captions (AppTest runs only the page script after switch_page: rerun the frame)."""
+    fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key in ("dataset", "target", "run", "answer_overrides", "train_options"):
+        if key in at.session_state:
+            fresh.session_state[key] = at.session_state[key]
+    fresh.run()
+    assert not fresh.exception, fresh.exception
+    return [t.value for t in fresh.sidebar.text], [c.value for c in fresh.sidebar.caption]
+
+
+def stale_notices(at: AppTest) -> list[str]:
+    return [w.value.replace("\\", "") for w in at.warning if "These results are for" in w.value]
+
+
+def test_a_changed_target_shows_the_stale_results_notice_on_every_page_and_retrains(wine_run) -> None:
+    at = seeded_with(wine_run)
+    for page in ("pages/train.py", "pages/explanations.py"):
+        at.switch_page(page).run()
+        assert not stale_notices(at), page  # made on the current data and target
+    at.switch_page("pages/recommend.py").run()
+    at.selectbox(key="target_choice").set_value("alcohol").run()
+    for page, button in (("pages/train.py", "stale_retrain_train"), ("pages/explanations.py", "stale_retrain_explain")):
+        at.switch_page(page).run()
+        assert not at.exception
+        notices = stale_notices(at)
+        assert len(notices) == 1 and "for **wine.csv**, target **cultivar**" in notices[0], page
+        assert "the current target is alcohol" in notices[0]
+        assert at.button(key=button).label == "Train again on alcohol"
+    sidebar, captions = sidebar_of(at)
+    assert sidebar[:2] == ["wine.csv", "alcohol"]  # the current dataset and target…
+    assert "made on wine.csv\ntarget cultivar" in sidebar  # …apart from what the results were made on
+    assert any("not the current data" in c for c in captions)
+    at.button(key="stale_retrain_explain").click().run()  # retrain from the Explanations page
+    finish_training(at)
+    assert at.session_state["run"].target == "alcohol" and at.session_state["run"].result.task.value == "regression"
+    assert not stale_notices(at) and not any("not the current data" in c for c in sidebar_of(at)[1])
+
+
+def test_another_file_shows_which_file_the_results_are_for(wine_run) -> None:
+    at = seeded_with(wine_run)
+    at.switch_page("pages/recommend.py").run()
+    upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
+    at.switch_page("pages/train.py").run()
+    notices = stale_notices(at)
+    assert len(notices) == 1 and "the current dataset is cars.csv" in notices[0] and "**wine.csv**" in notices[0]
+    assert [s.value for s in at.subheader][0].replace("\\", "") == "Verdict on cultivar (wine.csv)"
+    sidebar = sidebar_of(at)[0]
+    assert sidebar[0] == "cars.csv" and "made on wine.csv\ntarget cultivar" in sidebar
+
+
+def test_a_number_field_never_starts_training_and_training_survives_leaving_the_page(wine_run) -> None:
+    at = seeded_with(wine_run)
+    at.switch_page("pages/train.py").run()
+    at.number_input(key="train_shap_rows").set_value(30).run()  # what Enter in the field does
+    assert "training_job" not in at.session_state and at.session_state["run"].options["shap_rows"] == 10
+    assert at.session_state["train_options"]["shap_rows"] == 30
+    notices = stale_notices(at)
+    assert len(notices) == 1 and "the options are now SHAP rows 30" in notices[0]
+    at.button(key="train_start").click().run()
+    at.switch_page("pages/home.py").run()  # leave while it trains: the run goes on
+    finish_training(at)
+    # AppTest reruns only the page script, so come back to a page that polls (served, the frame collects it anywhere)
+    at.switch_page("pages/train.py").run()
+    assert at.session_state["run"].options["shap_rows"] == 30 and at.session_state["run"].result.options.shap_rows == 30
+    assert any("done in" in c for c in sidebar_of(at)[1])
+
+
+def test_recommend_warns_when_the_classes_are_skewed() -> None:
+    rng = np.random.default_rng(0)
+    rows = 400
+    answer = np.where(rng.random(rows) < 0.06, "Yes", "No")
+    frame = pd.DataFrame({"age": rng.integers(18, 90, rows), "income": rng.normal(3e4, 8e3, rows).round(), "default": answer})
+    at = open_app("pages/recommend.py")
+    upload(at, "loans.csv", frame.to_csv(index=False).encode())
+    warnings = [w.value.replace("\\", "") for w in at.warning if "skewed" in w.value]
+    assert len(warnings) == 1 and "**No** is 9" in warnings[0] and "balanced accuracy" in warnings[0]
+    upload(at, "wine.csv", (SAMPLES / "wine.csv").read_bytes())  # a balanced table: no warning
+    assert not [w for w in at.warning if "skewed" in w.value]

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import finish_training
+
 ROOT = Path(__file__).parents[1]
 APP = ROOT / "dashboard.py"
 SAMPLES = ROOT / "sample_data"
@@ -91,7 +93,8 @@ def test_hostile_names_render_as_text_on_every_page() -> None:
     at.switch_page("pages/train.py").run()
     at.slider(key="train_max_seconds").set_value(2)
     at.number_input(key="train_shap_rows").set_value(10)
-    at.button(key="FormSubmitter:train_form-Train both").click().run()
+    at.button(key="train_start").click().run()
+    finish_training(at)
     assert not at.error, [e.value for e in at.error]
     assert [m.label for m in at.metric].count("Accuracy") == 2
     assert_inert(at, shown="&lt;i&gt;yes&lt;/i&gt;")  # the class names in the confusion matrices

@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 from engine import limits
 from engine.__main__ import main
 from tests.hostile_corpus import CASES, Case, write_corpus
+from tests.conftest import finish_training
 
 ROOT = Path(__file__).parents[1]
 APP = ROOT / "dashboard.py"
@@ -173,7 +174,8 @@ def test_the_issue_files_train_on_the_train_page(corpus: dict[str, Path]) -> Non
         at.switch_page("pages/train.py").run()
         at.slider(key="train_max_seconds").set_value(3)
         at.number_input(key="train_shap_rows").set_value(10)
-        at.button(key="FormSubmitter:train_form-Train both").click().run()
+        at.button(key="train_start").click().run()
+        finish_training(at)
         assert not at.exception and not at.error, [e.value for e in at.error]
         assert [m.label for m in at.metric].count(metric) == 2, name
 
