@@ -150,7 +150,11 @@ def start_training(page: Page, shap_rows: int) -> None:
     slider.wait_for(timeout=60_000)
     slider.focus()
     page.keyboard.press("Home")  # the shortest budget (2 s per family)
-    page.get_by_label("Test rows to explain with SHAP", exact=True).fill(str(shap_rows))
+    field = page.get_by_label("Test rows to explain with SHAP", exact=True)
+    field.fill(str(shap_rows))
+    field.press("Enter")  # a number field never starts training by itself
+    wait_idle(page)
+    assert page.get_by_text("Trained, scored and explained").count() == 0
     page.get_by_role("button", name="Train both").click()
 
 
@@ -196,6 +200,10 @@ def test_upload_recommend_train_and_explain_in_a_browser(server: str, browser: B
     start_training(page, shap_rows=40)
     # progress is visible while it trains: the status box lists the steps as they happen
     page.locator('[data-testid="stExpander"]', has_text="Training the classic ML model").wait_for(timeout=60_000)
+    # leaving the page does not stop it: the run ends while the user reads Recommend, then shows on Train
+    go_to(page, "Recommend")
+    page.get_by_text("done in").wait_for(timeout=TRAIN_TIMEOUT_MS)  # the sidebar polls on every page
+    go_to(page, "Train & compare")
     page.get_by_text("All metrics on the same test rows").wait_for(timeout=TRAIN_TIMEOUT_MS)
     wait_idle(page)
     labels = metric_labels(page)
@@ -218,6 +226,53 @@ def test_upload_recommend_train_and_explain_in_a_browser(server: str, browser: B
     assert_no_injection(page, dialogs)
     shot(page, "04-explanations.png", height=3400)
     (ARTIFACTS / "e2e-timing.txt").write_text(f"breast_cancer.csv upload to explanations: {elapsed:.1f} s\n")
+
+    # another target: every page says which target the results are for, and offers to retrain
+    go_to(page, "Recommend")
+    page.get_by_text("What the data looks like").wait_for(timeout=60_000)
+    page.get_by_role("combobox", name="Target column (what to predict)").click()
+    page.get_by_role("option", name="mean radius", exact=True).click()
+    wait_idle(page)
+    for title in ("Train & compare", "Explanations"):
+        go_to(page, title)
+        notice = page.locator('[data-testid="stAlert"]', has_text="These results are for")
+        notice.wait_for(timeout=60_000)
+        wait_idle(page)
+        assert "target diagnosis" in notice.inner_text() and "the current target is mean radius" in notice.inner_text()
+        assert page.get_by_role("button", name="Train again on mean radius").count() == 1
+    assert "not the current data" in sidebar_text(page)
+    shot(page, "08-stale-results.png", height=1400)
+
+
+def imbalanced_csv(rows: int = 500, seed: int = 0) -> bytes:
+    """A loan table where 94% of rows say "No": the case where accuracy rewards always answering "No"."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "age": rng.integers(18, 90, rows), "income": rng.normal(30_000, 8_000, rows).round(),
+        "debt_ratio": rng.random(rows).round(3), "default": np.where(rng.random(rows) < 0.06, "Yes", "No"),
+    })
+    return frame.to_csv(index=False).encode()
+
+
+def test_an_imbalanced_table_is_warned_about_and_judged_on_balanced_accuracy(server: str, browser: Browser) -> None:
+    page, dialogs = open_page(browser, server)
+    upload(page, "loans.csv", imbalanced_csv())
+    page.get_by_text("What the data looks like").wait_for(timeout=60_000)
+    wait_idle(page)
+    warning = page.locator('[data-testid="stAlert"]', has_text="The classes are skewed")
+    assert warning.count() == 1 and "balanced accuracy" in warning.inner_text()
+    shot(page, "09-imbalanced-recommend.png", height=2000)
+    start_training(page, shap_rows=10)
+    page.get_by_text("All metrics on the same test rows").wait_for(timeout=TRAIN_TIMEOUT_MS)
+    wait_idle(page)
+    assert metric_labels(page).count("Balanced accuracy") == 2
+    verdict = page.locator('[data-testid="stAlert"]', has_text="balanced accuracy").first.inner_text()
+    assert "points of balanced accuracy" in verdict
+    assert_no_injection(page, dialogs)
+    shot(page, "10-imbalanced-verdict.png", height=1600)
 
 
 def test_two_sessions_at_once_see_only_their_own_data_and_hostile_names_stay_text(
