@@ -36,7 +36,7 @@ class ColumnKind(str, Enum):
     NUMERIC = "numeric"
     CATEGORICAL = "categorical"
     DATETIME = "datetime"
-    TEXT = "text"  # free text: counted for the data-structure criterion; text models come later
+    TEXT = "text"  # free text (reviews, tickets, messages): read by the text models (engine.kinds.text)
     IMAGE_PIXEL = "image_pixel"  # reserved for pixel-column CSVs (MNIST-style), a later issue
     IDENTIFIER = "identifier"
     CONSTANT = "constant"
@@ -158,8 +158,7 @@ def column_kind(series: pd.Series) -> ColumnKind:
     sample = text.sample(min(_SAMPLE, len(text)), random_state=0) if len(text) > _SAMPLE else text
     if _parses_as_datetime(sample):
         return ColumnKind.DATETIME
-    mean_words = float(sample.str.split().str.len().mean())
-    if mean_words >= th.FREE_TEXT_MIN_MEAN_WORDS:
+    if _is_free_text(sample, share):
         return ColumnKind.TEXT
     if share >= th.IDENTIFIER_UNIQUE_SHARE and len(values) > 20:
         return ColumnKind.IDENTIFIER
@@ -230,6 +229,21 @@ def _infer_task(y: pd.Series) -> Task:
         if not integer or y.nunique() > th.MAX_CLASSES_FOR_NUMERIC_TARGET:
             return Task.REGRESSION
     return Task.BINARY if y.nunique() == 2 else Task.MULTICLASS
+
+
+_URL = re.compile(r"^\s*(https?://|www\.)\S*\s*$", re.IGNORECASE)
+
+
+def _is_free_text(sample: pd.Series, unique_share_: float) -> bool:
+    """Several words per value on average, mostly distinct values, not URLs.
+
+    Look-alikes that are not text: names and short codes (few words), a long
+    category repeated across rows (few distinct values), links (one "word").
+    """
+    mean_words = float(sample.str.split().str.len().mean())
+    if mean_words < th.FREE_TEXT_MIN_MEAN_WORDS or unique_share_ < th.FREE_TEXT_MIN_UNIQUE_SHARE:
+        return False
+    return float(sample.str.match(_URL).mean()) < 0.5
 
 
 def _is_consecutive(values: pd.Series) -> bool:
