@@ -18,6 +18,7 @@ SAMPLE_NOTES: dict[str, str] = {
     "diabetes.csv": "442 rows · regression of disease progression",
     "seattle_weather.csv": "1,461 days · 5 kinds of weather, with a date column",
     "cars.csv": "406 cars · origin (USA / Europe / Japan), with missing values",
+    "movie_reviews.csv": "3,000 movie review snippets · fresh or rotten (text)",
 }
 _SUFFIXES = (".csv", ".zip")
 

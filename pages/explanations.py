@@ -5,6 +5,7 @@ import streamlit as st
 
 from engine import EXPLAINER_MODES, charts, explain_again, wording
 from pages import _state as state
+from pages import _text_views as text_views
 from pages._training import EXPLAINER_HELP, EXPLAINER_LABELS
 
 st.title("Explanations")
@@ -87,6 +88,9 @@ else:
             st.plotly_chart(
                 charts.waterfall(explanation, row, output, rows.iloc[row], family), key=f"waterfall_{family}"
             )
+
+    if ml.tokens or dl.tokens:
+        text_views.draw(result, output)
 
     st.subheader("Additivity check")
     st.caption(
