@@ -38,3 +38,12 @@ REFERENCE_BACKGROUND_ROWS = 100
 
 # Per-child time limit, so a hung run fails the benchmark instead of stalling it.
 CHILD_TIMEOUT_SECONDS = 600
+
+# --- text data (issue 8; benchmarks/text.py) -------------------------------------
+TEXT_DOCUMENTS = 10_000
+TEXT_SHAP_ROWS = 100  # documents explained with token SHAP, for both models
+TEXT_COMPARE_SECONDS = 30.0  # compare on the 10k-document CSV, end to end
+TEXT_PEAK_RSS_BYTES = 2e9  # 2 GB
+# Goals (reported): ML >= plain TF-IDF + logistic regression - 1 point; DL >= a plain EmbeddingBag - 1 point.
+TEXT_ML_VS_TFIDF_POINTS = -1.0
+TEXT_DL_VS_EMBEDDING_BAG_POINTS = -1.0
