@@ -18,7 +18,7 @@ HOSTILE = "superb <img src=x onerror=alert(1)> film <script>alert(2)</script> sc
 def test_text_explanations_show_word_bars_and_a_hostile_document_as_text() -> None:
     frame = planted_reviews(rows=120)
     frame.loc[frame.index[:20], "review"] = [f"{HOSTILE} {i}" for i in range(20)]  # hostile, and explained
-    result = compare(frame, "label", shap_rows=30, max_seconds=3)
+    result = compare(frame, "label", shap_rows=30, max_seconds=60)
     assert any("<img" in text for text in result.explained_rows["review"])
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state["run"] = Run(result=result, options={}, seconds=1.0)

@@ -36,7 +36,7 @@ def test_text_only_data_is_advised_as_text_and_compared_by_the_text_kind():
     })
     advice = advise(frame)
     assert advice.answers.data_kind.value == "text"
-    result = compare(frame, shap_rows=2, max_seconds=2)
+    result = compare(frame, shap_rows=2, max_seconds=30)
     assert result.dataset.kind == "text" and result.explanations["ml"].columns == ["review"]
     assert any("row_id (identifier)" in note for note in result.notes)
 

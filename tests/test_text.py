@@ -102,7 +102,7 @@ def test_tokenizer_segments_rebuild_the_document_and_match_shaps_text_masker():
 
 @pytest.fixture(scope="module")
 def text_run():
-    return compare(planted_reviews(), "label", shap_rows=8, max_seconds=10)
+    return compare(planted_reviews(), "label", shap_rows=8, max_seconds=60)
 
 
 def test_compare_trains_both_text_models_and_explains_them_token_by_token(text_run):
@@ -144,7 +144,7 @@ def test_the_json_carries_token_summaries_per_column(text_run):
 
 def test_mixed_text_and_tabular_columns_train_both_and_add_up():
     frame = planted_reviews(with_tabular=True)
-    result = compare(frame, "label", shap_rows=5, max_seconds=10)
+    result = compare(frame, "label", shap_rows=5, max_seconds=60)
     assert result.dataset.kind == "text"
     assert result.ml.metrics["accuracy"] >= 0.9 and result.dl.metrics["accuracy"] >= 0.85
     for family in ("ml", "dl"):
@@ -175,7 +175,7 @@ def test_multiclass_text_explains_one_output_per_class():
 def test_regression_on_text_uses_ridge_and_the_network_in_target_units():
     frame = planted_reviews(rows=200)
     frame["label"] = np.where(frame.label == "good", 4.0, 1.0) + np.random.default_rng(0).normal(0, 0.1, 200)
-    result = compare(frame, "label", shap_rows=3, max_seconds=5)
+    result = compare(frame, "label", shap_rows=3, max_seconds=60)
     assert "ridge regression" in result.ml.name and result.ml.metrics["r2"] > 0.8
     np.testing.assert_allclose(result.explanations["dl"].outputs[:, 0], result.dl.predictions[result.split.explained_positions], rtol=1e-4)
 
@@ -194,7 +194,7 @@ def test_documents_of_only_punctuation_or_emoji_are_refused_in_one_line():
                           "n": range(60), "label": ["a", "b"] * 30})
     assert kind_for(profile_dataset(frame, "label")) is TEXT
     with pytest.raises(DataError, match="holds no words"):
-        compare(frame, "label", shap_rows=2, max_seconds=2)
+        compare(frame, "label", shap_rows=2, max_seconds=30)
 
 
 def test_a_mostly_empty_text_column_a_huge_cell_and_non_utf8_bytes_give_notes_not_tracebacks():
@@ -205,7 +205,7 @@ def test_a_mostly_empty_text_column_a_huge_cell_and_non_utf8_bytes_give_notes_no
     raw = frame.to_csv(index=False).replace("film", "caf\u00e9").encode("cp1252")  # not UTF-8
     loaded = read_csv_bytes(raw)
     assert loaded.shape == frame.shape
-    result = compare(loaded, "label", shap_rows=3, max_seconds=5)
+    result = compare(loaded, "label", shap_rows=3, max_seconds=60)
     notes = " ".join(result.notes + result.ml.notes)
     assert "empty in 80% of rows" in notes
     assert f"longer than {th.TEXT_MAX_TOKENS} tokens" in notes
