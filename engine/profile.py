@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from engine import limits
 from engine import thresholds as th
 from engine.data import DataError
 from engine.dates import parse_dates
@@ -203,6 +204,8 @@ def prepare_target(
         raise DataError(f"target column '{target}' looks like an identifier (a different value in every row)")
     if kind is ColumnKind.TEXT:
         raise DataError(f"target column '{target}' holds free text; choose a label or numeric column")
+    if kind is ColumnKind.DATETIME:
+        raise DataError(f"target column '{target}' holds dates; choose a label or numeric column")
     task = _infer_task(y)
     if len(y) < th.MIN_ROWS:
         raise DataError(f"only {len(y)} rows have a target value; at least {th.MIN_ROWS} are needed")
@@ -213,6 +216,11 @@ def prepare_target(
             raise DataError(
                 f"class '{rare.index[0]}' of target '{target}' has {int(rare.iloc[0])} row; "
                 f"each class needs at least {th.MIN_ROWS_PER_CLASS} to split into train and test"
+            )
+        if len(counts) > limits.MAX_CLASSES:
+            raise DataError(
+                f"target column '{target}' has {len(counts):,} classes; the limit is {limits.MAX_CLASSES} "
+                "(choose another target or group rare classes)"
             )
         if unique_share(y) >= th.IDENTIFIER_UNIQUE_SHARE and len(y) > 20:
             raise DataError(f"target column '{target}' looks like an identifier (a different value in every row)")

@@ -108,10 +108,16 @@ def load_bytes(name: str, raw: bytes) -> Dataset:
     return _use(dataclasses.replace(parsed, name=name))
 
 
+#: Answers that describe the user's situation, not the data: they survive a new upload.
+USER_ANSWERS = ("transparency", "gpu", "domain_experts", "problem_type")
+
+
 def _use(data: Dataset) -> Dataset:
+    """Make ``data`` the session's dataset: answers about the data follow it, answers about the user stay."""
+    kept = {k: v for k, v in st.session_state.get(OVERRIDES, {}).items() if k in USER_ANSWERS}
     st.session_state[DATASET] = data
     st.session_state[TARGET] = None
-    st.session_state[OVERRIDES] = {}
+    st.session_state[OVERRIDES] = kept
     st.session_state.pop(RUN, None)
     st.session_state.pop(UPLOAD_ERROR, None)
     return data

@@ -21,7 +21,7 @@ EXPLAINER_HELP = (
     "Fast: each model's own exact explainer. Shared: one SHAP definition for both models "
     "(same background rows and masker), slower but strictly comparable."
 )
-_METRIC_LABELS = {"accuracy": "Accuracy", "r2": "R²"}
+_METRIC_LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "r2": "R²"}
 
 
 def _options() -> dict[str, Any]:
@@ -55,11 +55,12 @@ def options_form(columns: list[str], target: str, kind: DataKindSpec) -> dict[st
         st.selectbox("Target column", columns, key="train_target")
         budget_col, shap_col, model_col = st.columns(3)
         budget_col.slider(
-            "Time budget per model (seconds)",
+            "Time budget (seconds)",
             min_value=2,
             max_value=120,
             key="train_max_seconds",
-            help="Each family stops training when its budget is spent.",
+            help="For the whole comparison: training both models and SHAP share it, and the run ends within it "
+            "plus a few seconds, with the best models so far. What was cut short is said below the results.",
         )
         shap_col.number_input(
             "Test rows to explain with SHAP",
@@ -141,9 +142,13 @@ def model_card(model: ModelResult, metric: str) -> None:
         _METRIC_LABELS.get(metric, metric),
         f"{value:.3f}",
         delta=f"{value - model.baseline:+.3f} vs baseline",
+        # A model no better than its baseline never shows a green arrow.
+        delta_color="inverse" if model.flags else "normal",
         help="Bootstrap 95% interval over the test rows; the baseline predicts the majority class (or the mean).",
     )
     st.caption(f"95% interval {low:.3f} to {high:.3f} · baseline {model.baseline:.3f}")
+    for flag in model.flags:
+        st.warning(state.esc(flag[0].upper() + flag[1:]), icon=":material/warning:")
     train_col, predict_col, size_col = st.columns(3)
     train_col.metric("Train time", wording.format_duration(model.train_seconds))
     predict_col.metric(
