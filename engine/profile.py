@@ -14,6 +14,7 @@ from pandas.api import types as ptypes
 from engine import thresholds as th
 from engine.data import DataError
 from engine.dates import parse_dates
+from engine.images import pixel_column_names
 
 __all__ = [
     "ColumnKind",
@@ -37,7 +38,7 @@ class ColumnKind(str, Enum):
     CATEGORICAL = "categorical"
     DATETIME = "datetime"
     TEXT = "text"  # free text: counted for the data-structure criterion; text models come later
-    IMAGE_PIXEL = "image_pixel"  # reserved for pixel-column CSVs (MNIST-style), a later issue
+    IMAGE_PIXEL = "image_pixel"  # one pixel of an image (engine.images.detect_pixel_columns)
     IDENTIFIER = "identifier"
     CONSTANT = "constant"
 
@@ -114,7 +115,8 @@ def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetPr
 
     Raises DataError if the target is unusable (see :func:`prepare_target`).
     """
-    kinds = {name: column_kind(frame[name]) for name in frame.columns}
+    pixels = pixel_column_names(frame, exclude=target)  # image pixels, by name, range and neighbourhood
+    kinds = {name: ColumnKind.IMAGE_PIXEL if name in pixels else column_kind(frame[name]) for name in frame.columns}
     if target is None:
         target = guess_target(frame, kinds)
     y, task = prepare_target(frame, target, kinds.get(target))
