@@ -352,6 +352,10 @@ def _entry_too_large(info: zipfile.ZipInfo) -> str:
     return f"an entry of the ZIP archive is over {MAX_ENTRY_BYTES / 1e6:.0f} MB uncompressed; the limit per file"
 
 
+def _image_too_large(size: str) -> str:
+    return f"an image in the ZIP archive is {size}; the limit is {MAX_IMAGE_PIXELS:,} pixels per image"
+
+
 def _decode(data: bytes, filename: str, Image: Any) -> Any:
     """The decoded image, centre-cropped square and at most :data:`IMAGE_SIDE` wide; None when unreadable.
 
@@ -364,13 +368,15 @@ def _decode(data: bytes, filename: str, Image: Any) -> Any:
     try:
         image = Image.open(io.BytesIO(data))
         width, height = image.size
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        # Pillow's own check (at twice its limit) fires while reading the header.
+        found = re.search(r"\((\d+) pixels\)", str(error))
+        size = f"{int(found.group(1)):,} pixels" if found else "too many pixels"
+        raise DataError(_image_too_large(size)) from None
+    except (OSError, ValueError, SyntaxError):
         return None
     if width * height > MAX_IMAGE_PIXELS:
-        raise DataError(
-            f"an image in the ZIP archive is {width:,} × {height:,} pixels; "
-            f"the limit is {MAX_IMAGE_PIXELS:,} pixels per image"
-        )
+        raise DataError(_image_too_large(f"{width:,} × {height:,} pixels"))
     if width < 1 or height < 1:
         return None
     try:
