@@ -39,7 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-reference-models", action="store_true", help="skip the default LightGBM / sklearn MLP scores")
     parser.add_argument("--json", type=Path, help="also write the summaries and checks to this file")
     parser.add_argument("--data-dir", type=Path, help="where to write the synthetic CSVs (default: a temporary folder)")
+    parser.add_argument("--images", action="store_true", help="only the image budgets (benchmarks/images.py)")
     args = parser.parse_args(argv)
+    if args.images:
+        from benchmarks import images
+
+        return images.main()
     if args.quick:
         args.repeats, args.sizes, args.no_samples = 1, [s for s in args.sizes if s <= 10_000] or [1_000], True
     started = time.perf_counter()

@@ -38,3 +38,9 @@ REFERENCE_BACKGROUND_ROWS = 100
 
 # Per-child time limit, so a hung run fails the benchmark instead of stalling it.
 CHILD_TIMEOUT_SECONDS = 600
+
+# --- images (issue 9; benchmarks/images.py) -------------------------------------
+# compare on the 5,000 28×28 digits, end to end, with SHAP maps for both models on 20 images.
+IMAGES_SHAP_ROWS = 20
+IMAGES_COMPARE_SECONDS = 90.0
+IMAGES_PEAK_RSS_BYTES = 2e9  # 2 GB
