@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test benchmark clean browser
+.PHONY: run test benchmark clean browser audit
 
 $(VENV)/.runtime-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ browser:
 run: $(VENV)/.runtime-installed
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
 
-test: $(VENV)/.test-installed browser
+test: $(VENV)/.test-installed browser audit
 	$(PY) -m pytest
+
+# Known vulnerabilities in the pinned requirements (pip-audit); prints why when its database is unreachable.
+audit: $(VENV)/.test-installed
+	$(PY) tools/audit_dependencies.py
 
 benchmark: $(VENV)/.runtime-installed
 	$(PY) -m benchmarks

@@ -32,18 +32,14 @@ def reference_scores(csv: Path, seed: int = 0) -> ReferenceScores:
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
     from engine.data import read_csv_path
-    from engine.evaluate import main_metric, split_data
+    from engine.evaluate import labelled_xy, main_metric, split_data
     from engine.features import make_preprocessor
-    from engine.pipeline import advise
+    from engine.recommend import advise
 
     start = time.perf_counter()
     frame = read_csv_path(csv)
     profile = advise(frame).profile
-    labelled = frame[frame[profile.target].notna()]
-    y = labelled[profile.target]
-    if profile.task.is_classification:
-        y = y.astype(str)
-    split = split_data(labelled[profile.feature_columns], y, profile.task, seed)
+    split = split_data(*labelled_xy(frame, profile.target, profile.feature_columns, profile.task), profile.task, seed)
     metric = main_metric(profile.task)
     score = accuracy_score if profile.task.is_classification else r2_score
 

@@ -3,6 +3,9 @@
 Success prints one JSON object on stdout and exits 0. Unusable input prints
 one ``error:`` line on stderr and exits 2; nothing is written anywhere.
 
+``compare --report OUT.html`` also writes the self-contained HTML report
+(:mod:`engine.report`) and still prints the JSON.
+
 ``python -m engine track-record [--json] [--datasets A.csv ...]`` runs
 recommend + compare over the sample datasets (or the given files) and prints
 how often the advice matched the measurement (see :mod:`engine.track_record`).
@@ -17,6 +20,7 @@ import math
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any, Iterator, NoReturn
 
 # Idle OpenMP threads sleep instead of spinning (see engine.pipeline); set
@@ -55,7 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="train both families on one split and compare them")
     common(compare)
     compare.add_argument("--seed", type=int, default=0, help="random seed for the split and both models")
-    compare.add_argument("--max-seconds", type=_positive_float, default=th.DEFAULT_MAX_SECONDS, help="training budget per family")
+    compare.add_argument(
+        "--max-seconds", type=_positive_float, default=th.DEFAULT_MAX_SECONDS,
+        help="time budget for the whole run from start-up: loading, training both families and SHAP share it "
+        "(ends within it plus engine.limits.DEADLINE_OVERHEAD_SECONDS)",
+    )
     compare.add_argument("--shap-rows", type=_positive_int, default=th.DEFAULT_SHAP_ROWS, help="test rows to explain with SHAP")
     compare.add_argument(
         "--ml-model", choices=["auto", *ml_model_keys()], default="auto",
@@ -70,10 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="fast: each model's fastest exact SHAP explainer; shared: one SHAP definition for both "
         "(same background rows, same masker, same raw scale)",
     )
+    compare.add_argument(
+        "--report", metavar="OUT.html", help="also write a self-contained HTML report there (the JSON is still printed)"
+    )
     track = commands.add_parser("track-record", help="recommend + compare over sample datasets: how often was the advice right?")
     track.add_argument("--datasets", nargs="+", metavar="CSV", help="CSV files (default: every file in sample_data/)")
     track.add_argument("--seed", type=int, default=0, help="random seed for each comparison")
-    track.add_argument("--max-seconds", type=_positive_float, default=th.DEFAULT_MAX_SECONDS, help="training budget per family")
+    track.add_argument("--max-seconds", type=_positive_float, default=th.DEFAULT_MAX_SECONDS, help="time budget per comparison")
     track.add_argument("--shap-rows", type=_positive_int, default=th.TRACK_RECORD_SHAP_ROWS, help="test rows to explain per dataset")
     track.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser
@@ -119,18 +130,45 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
     from engine.recommend import advise
 
     start = time.perf_counter()
+    deadline = None
+    if args.command == "compare":
+        from engine.deadline import Deadline
+        from engine.limits import MAX_TRAIN_SECONDS
+
+        deadline = Deadline(min(args.max_seconds, MAX_TRAIN_SECONDS), start=start)
     dataset = load_dataset_path(args.data)
     load_seconds = time.perf_counter() - start
     if args.command == "recommend":
-        return advise(dataset, args.target, **overrides).to_dict()
+        # "notes" (an addition to DESIGN.md §4): what the loader repaired, one sentence each.
+        return advise(dataset, args.target, **overrides).to_dict() | {"notes": list(dataset.notes)}
     from engine.pipeline import compare
 
+    report = _report_path(args.report)
     result = compare(
         dataset, args.target, seed=args.seed, max_seconds=args.max_seconds, shap_rows=args.shap_rows,
-        ml_kind=args.ml_model, dl_kind=args.dl_model, explainer=args.explainer, **overrides,
+        ml_kind=args.ml_model, dl_kind=args.dl_model, explainer=args.explainer, deadline=deadline, **overrides,
     )
     result.stage_seconds = {"load": load_seconds} | result.stage_seconds
+    if report is not None:
+        from engine.report import report_html
+
+        try:
+            report.write_text(report_html(result), encoding="utf-8")
+        except OSError as error:
+            raise DataError(f"cannot write the report {report}: {error.strerror or error}") from None
     return result.to_dict()
+
+
+def _report_path(path: str | None) -> Path | None:
+    """The report's path, checked before training: its folder must exist."""
+    if path is None:
+        return None
+    report = Path(path)
+    if not report.parent.is_dir():
+        raise DataError(f"cannot write the report {path}: folder {report.parent} does not exist")
+    if report.is_dir():
+        raise DataError(f"cannot write the report {path}: it is a folder")
+    return report
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from sklearn import metrics as skmetrics
 
 from engine.dates import days_since_epoch, parse_dates
 from engine.profile import DatasetProfile
-from engine.wording import SIDES
+from engine.wording import SIDES, format_difference
 
 if TYPE_CHECKING:
     from engine.evaluate import ModelResult, Verdict
@@ -608,20 +608,37 @@ def describe_agreement(agreement: Agreement, ml: ModelExplanation, dl: ModelExpl
     )
 
 
-def describe_verdict(verdict: Verdict, recommendation_choice: str, agreed: bool) -> str:
-    """Which family won, by how much, and whether that agrees with the recommendation (plain text)."""
-    points = 100 * abs(verdict.difference) if verdict.metric == "accuracy" else abs(verdict.difference)
-    unit = "points of accuracy" if verdict.metric == "accuracy" else "in R²"
+_VERDICT_UNITS = {
+    "accuracy": (100.0, "points of accuracy"),
+    "balanced_accuracy": (100.0, "points of balanced accuracy"),
+    "r2": (1.0, "in R²"),
+}
+
+
+def describe_verdict(
+    verdict: Verdict, recommendation_choice: str, agreed: bool, flags: dict[str, list[str]] | None = None
+) -> str:
+    """Which family won, by how much, and whether that agrees with the recommendation (plain text).
+
+    The difference is printed with as many decimals as its interval needs, and
+    a model flagged by scoring (one class only, no better than its baseline)
+    makes the sentence say the comparison is inconclusive instead of "agrees".
+    """
+    scale, unit = _VERDICT_UNITS.get(verdict.metric, (1.0, f"in {verdict.metric}"))
     low, high = verdict.interval
-    interval = f"95% interval of the ML − DL difference: {low:+.3f} to {high:+.3f}"
+    shown = format_difference(abs(verdict.difference) * scale, (high - low) * scale)
+    decimals = max(3, len(shown.split(".")[-1]) if "." in shown else 0) if scale == 1.0 else 3
+    interval = f"95% interval of the ML − DL difference: {low:+.{decimals}f} to {high:+.{decimals}f}"
     if verdict.winner == "tie":
-        result = f"A tie: the difference is {points:.1f} {unit} and not decisive ({interval})."
+        result = f"A tie: the difference is {shown} {unit} and not decisive ({interval})."
     else:
-        result = (
-            f"{FAMILY_NAMES[verdict.winner]} won by {points:.1f} {unit} ({interval})."
-            if verdict.metric == "accuracy"
-            else f"{FAMILY_NAMES[verdict.winner]} won by {points:.3f} {unit} ({interval})."
-        )
+        result = f"{FAMILY_NAMES[verdict.winner]} won by {shown} {unit} ({interval})."
     advised = SIDES[recommendation_choice].in_sentence
+    problems = [f"{SIDES[family].short} {flag}" for family, found in (flags or {}).items() for flag in found]
+    if problems:
+        return (
+            f"{result} Inconclusive: {'; '.join(problems)}, so this does not test the recommendation "
+            f"({advised})."
+        )
     agreement = "agrees with" if agreed else "does not agree with"
     return f"{result} That {agreement} the recommendation ({advised})."

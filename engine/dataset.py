@@ -14,7 +14,7 @@ from typing import Callable
 
 import pandas as pd
 
-from engine.data import DEFAULT_MAX_BYTES, DataError, _too_big, read_csv_bytes
+from engine.data import DEFAULT_MAX_BYTES, DataError, _too_big, load_notes, read_csv_bytes, read_file_bytes
 
 __all__ = ["Dataset", "Loader", "register_loader", "load_dataset_bytes", "load_dataset_path"]
 
@@ -63,15 +63,10 @@ def load_dataset_bytes(name: str, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES
         dataset = loader(name, raw, max_bytes)
         if dataset is not None:
             return Dataset(frame=dataset.frame, name=name, sha256=digest, notes=dataset.notes)
-    return Dataset(frame=read_csv_bytes(raw, max_bytes=max_bytes), name=name, sha256=digest)
+    frame = read_csv_bytes(raw, max_bytes=max_bytes)
+    return Dataset(frame=frame, name=name, sha256=digest, notes=tuple(load_notes(frame)))
 
 
 def load_dataset_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Dataset:
     """Read a file from disk (see :func:`load_dataset_bytes`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"file not found: {path}")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise DataError(_too_big(size, max_bytes))
-    return load_dataset_bytes(path.name, path.read_bytes(), max_bytes)
+    return load_dataset_bytes(Path(path).name, read_file_bytes(path, max_bytes), max_bytes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from engine import thresholds as th
 from engine.profile import Task
 
-__all__ = ["Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
+__all__ = ["verdict_metric", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
 
 
 @dataclass
@@ -48,13 +49,17 @@ class ModelResult:
     predictions: np.ndarray = field(repr=False)
     probabilities: np.ndarray | None = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list)
+    metric: str = "accuracy"  # the verdict metric that ``interval`` and ``baseline`` are in
+    flags: list[str] = field(default_factory=list)  # why this model's score should not be trusted as it is
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "metrics": self.metrics,
+            "main_metric": self.metric,
             "main_metric_interval": list(self.interval),
             "baseline": self.baseline,
+            "flags": self.flags,
             "train_seconds": self.train_seconds,
             "predict_seconds": self.predict_seconds,
             "predict_seconds_per_1k_rows": self.predict_seconds_per_1k,
@@ -70,10 +75,32 @@ class Verdict:
     difference: float  # ml - dl in the main metric
     interval: tuple[float, float]  # paired bootstrap interval of the difference
     rule: str
+    conclusive: bool = True  # False when either model is flagged (one class only, or no better than its baseline)
 
 
 def main_metric(task: Task) -> str:
+    """The headline metric of a task as the JSON has always reported it (accuracy or R²)."""
     return "r2" if task is Task.REGRESSION else "accuracy"
+
+
+def verdict_metric(task: Task, y_train: pd.Series) -> str:
+    """The metric the winner is decided on: R², accuracy, or balanced accuracy where classes are skewed.
+
+    With a skewed balance (largest class ≥ ``thresholds.SKEWED_CLASS_RATIO`` times
+    the smallest in the training rows) a model that always predicts the majority
+    scores a high accuracy; its balanced accuracy is 1 / classes, so it cannot win.
+    """
+    if task is Task.REGRESSION:
+        return "r2"
+    counts = y_train.value_counts()
+    return "balanced_accuracy" if counts.max() >= th.SKEWED_CLASS_RATIO * counts.min() else "accuracy"
+
+
+def labelled_xy(frame: pd.DataFrame, target: str, features: list[str], task: Task) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows with a target value: their features, and the target (as text labels for classification)."""
+    labelled = frame[frame[target].notna()]
+    y = labelled[target]
+    return labelled[features], (y.astype(str) if task.is_classification else y)
 
 
 def split_data(X: pd.DataFrame, y: pd.Series, task: Task, seed: int, test_fraction: float = th.TEST_FRACTION) -> Split:
@@ -86,9 +113,16 @@ def split_data(X: pd.DataFrame, y: pd.Series, task: Task, seed: int, test_fracti
 
 
 def score_model(
-    family: str, name: str, pipeline: Pipeline, split: Split, task: Task, train_seconds: float, seed: int
+    family: str, name: str, pipeline: Pipeline, split: Split, task: Task, train_seconds: float, seed: int,
+    metric: str | None = None,
 ) -> ModelResult:
-    """Predict the test set once, score it and measure the model's costs."""
+    """Predict the test set once, score it and measure the model's costs.
+
+    ``metric`` (default :func:`verdict_metric`) is the one the interval and the
+    baseline are given in; a model that predicts a single class, or scores at
+    or below its baseline, is flagged.
+    """
+    metric = metric or verdict_metric(task, split.y_train)
     start = time.perf_counter()
     if task.is_classification:
         probabilities = pipeline.predict_proba(split.X_test)
@@ -101,13 +135,23 @@ def score_model(
     y_true = split.y_test.to_numpy()
     per_1k = _seconds_per_1k_rows(pipeline, split.X_test, seed)
     scores = _metrics(task, y_true, predictions, probabilities, list(pipeline.classes_) if task.is_classification else None)
-    interval = _bootstrap_interval(task, y_true, predictions, seed)
+    interval = _bootstrap_interval(metric, y_true, predictions, seed)
+    baseline = _baseline(task, split, metric)
+    flags = []
+    if task.is_classification and len(np.unique(predictions)) == 1 and split.y_test.nunique() > 1:
+        flags.append(f"predicts one class ({predictions[0]}) for every test row")
+    if scores[metric] <= baseline + th.BASELINE_MARGIN:
+        flags.append(f"scores no better than the baseline ({_METRIC_WORDS[metric]} {scores[metric]:.3f} against {baseline:.3f})")
     return ModelResult(
         family=family, name=name, metrics=scores, interval=interval,
-        baseline=_baseline(task, split), train_seconds=train_seconds, predict_seconds=predict_seconds,
+        baseline=baseline, train_seconds=train_seconds, predict_seconds=predict_seconds,
         predict_seconds_per_1k=per_1k,
         size_bytes=model_size_bytes(pipeline), predictions=predictions, probabilities=probabilities,
+        metric=metric, flags=flags,
     )
+
+
+_METRIC_WORDS = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "r2": "R²"}
 
 
 def decide_winner(task: Task, y_true: np.ndarray, ml: ModelResult, dl: ModelResult, seed: int) -> Verdict:
@@ -116,9 +160,9 @@ def decide_winner(task: Task, y_true: np.ndarray, ml: ModelResult, dl: ModelResu
     Rule: a tie when the 95% interval of (ML - DL) contains zero, or when the
     difference is smaller than PRACTICAL_TIE_MARGIN; otherwise the higher wins.
     """
-    metric = main_metric(task)
+    metric = ml.metric
     difference = ml.metrics[metric] - dl.metrics[metric]
-    low, high = _paired_difference_interval(task, y_true, ml.predictions, dl.predictions, seed)
+    low, high = _paired_difference_interval(metric, y_true, ml.predictions, dl.predictions, seed)
     if (low <= 0.0 <= high) or abs(difference) < th.PRACTICAL_TIE_MARGIN:
         winner = "tie"
     else:
@@ -127,7 +171,8 @@ def decide_winner(task: Task, y_true: np.ndarray, ml: ModelResult, dl: ModelResu
         f"tie when the {int(th.CONFIDENCE_LEVEL * 100)}% paired-bootstrap interval of the {metric} difference "
         f"contains 0 or |difference| < {th.PRACTICAL_TIE_MARGIN}"
     )
-    return Verdict(winner=winner, metric=metric, difference=difference, interval=(low, high), rule=rule)
+    conclusive = not (ml.flags or dl.flags)
+    return Verdict(winner=winner, metric=metric, difference=difference, interval=(low, high), rule=rule, conclusive=conclusive)
 
 
 def model_size_bytes(pipeline: Pipeline) -> int:
@@ -175,20 +220,35 @@ def _metrics(task: Task, y_true: np.ndarray, predictions: np.ndarray, probabilit
     return scores
 
 
-def _baseline(task: Task, split: Split) -> float:
-    """Main metric of a trivial model fitted on the training split: the majority class, or the mean (R^2 <= 0)."""
+def _baseline(task: Task, split: Split, metric: str) -> float:
+    """``metric`` of a trivial model fitted on the training split: the majority class, or the mean (R^2 <= 0)."""
     dummy = DummyClassifier(strategy="most_frequent") if task.is_classification else DummyRegressor(strategy="mean")
     dummy.fit(split.X_train, split.y_train)
-    return float(dummy.score(split.X_test, split.y_test))  # accuracy or R^2
+    predicted = dummy.predict(split.X_test)
+    return float(_SCORERS[metric](split.y_test.to_numpy(), predicted))
+
+
+_SCORERS = {"accuracy": metrics.accuracy_score, "balanced_accuracy": metrics.balanced_accuracy_score, "r2": metrics.r2_score}
 
 
 def _resample_indices(n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n, size=(th.BOOTSTRAP_RESAMPLES, n))
 
 
-def _resampled_metric(task: Task, y_true: np.ndarray, predictions: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    if task.is_classification:
+def _resampled_metric(metric: str, y_true: np.ndarray, predictions: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``metric`` on each bootstrap resample (rows of ``idx``), vectorised."""
+    if metric == "accuracy":
         return (y_true == predictions)[idx].mean(axis=1)
+    if metric == "balanced_accuracy":
+        correct = y_true == predictions
+        recalls = []
+        for label in np.unique(y_true):
+            in_class = (y_true == label)[idx]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                recalls.append((correct[idx] & in_class).sum(axis=1) / in_class.sum(axis=1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a resample missing a class leaves it out
+            return np.nanmean(np.vstack(recalls), axis=0)
     y = y_true.astype(float)[idx]
     residual = ((y - predictions.astype(float)[idx]) ** 2).sum(axis=1)
     total = ((y - y.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
@@ -196,19 +256,19 @@ def _resampled_metric(task: Task, y_true: np.ndarray, predictions: np.ndarray, i
         return np.where(total > 0, 1.0 - residual / total, 0.0)
 
 
-def _bootstrap_interval(task: Task, y_true: np.ndarray, predictions: np.ndarray, seed: int) -> tuple[float, float]:
-    values = _resampled_metric(task, y_true, predictions, _resample_indices(len(y_true), seed))
+def _bootstrap_interval(metric: str, y_true: np.ndarray, predictions: np.ndarray, seed: int) -> tuple[float, float]:
+    values = _resampled_metric(metric, y_true, predictions, _resample_indices(len(y_true), seed))
     return _percentiles(values)
 
 
-def _paired_difference_interval(task: Task, y_true: np.ndarray, first: np.ndarray, second: np.ndarray, seed: int) -> tuple[float, float]:
+def _paired_difference_interval(metric: str, y_true: np.ndarray, first: np.ndarray, second: np.ndarray, seed: int) -> tuple[float, float]:
     """Percentile interval of (first - second) over the same resampled rows.
 
     Equals ``scipy.stats.bootstrap(..., paired=True, method="percentile")`` within
     Monte Carlo error (tests/test_evaluate.py) and is about 3x faster on 20k rows.
     """
     idx = _resample_indices(len(y_true), seed)
-    return _percentiles(_resampled_metric(task, y_true, first, idx) - _resampled_metric(task, y_true, second, idx))
+    return _percentiles(_resampled_metric(metric, y_true, first, idx) - _resampled_metric(metric, y_true, second, idx))
 
 
 def _percentiles(values: np.ndarray) -> tuple[float, float]:

@@ -14,6 +14,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
+from engine import limits
 from engine.dates import days_since_epoch, parse_dates
 from engine.profile import ColumnKind, DatasetProfile
 
@@ -25,7 +26,7 @@ __all__ = [
 # ("colour\x1fred"). Control characters are stripped from user column names on
 # load (engine.data.clean_column_names), so the split is unambiguous.
 PART_SEPARATOR = "\x1f"
-MAX_ONE_HOT_CATEGORIES = 30
+MAX_ONE_HOT_CATEGORIES = limits.MAX_CATEGORIES_PER_COLUMN  # the rest share one "infrequent" feature
 
 
 def make_preprocessor(profile: DatasetProfile, *, for_network: bool) -> ColumnTransformer:

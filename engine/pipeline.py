@@ -17,8 +17,10 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from engine import limits
 from engine import thresholds as th
 from engine.data import DataError
+from engine.deadline import Deadline
 from engine.dataset import Dataset
 from engine.evaluate import Split
 from engine.record import DatasetInfo, RunOptions, RunRecord, SplitSummary, now_iso, software_versions
@@ -65,14 +67,20 @@ def compare(
     progress: Progress | None = None,
     advice: Advice | None = None,
     explainer: str = "fast",
+    deadline: Deadline | None = None,
     **answer_overrides: Any,
 ) -> ComparisonResult:
     """Train both families on one split, score them and explain both on the same rows.
 
     The data kind (tabular, text, …) is read from the profile through the
     registry; ``ml_kind``/``dl_kind`` pick one of that kind's families (None:
-    its default). ``max_seconds`` bounds each family's training; ``shap_rows``
-    bounds how many test rows are explained (the same sample for both).
+    its default). ``max_seconds`` bounds the whole comparison (``deadline``, if
+    given, instead: the command line starts it before loading the file): the
+    classic model trains for at most 30% of what is left after the split, the
+    network for 60% of what is left after that, and SHAP explains as many of
+    the ``shap_rows`` test rows (the same sample for both) as the rest allows
+    (see engine.limits.DEADLINE_OVERHEAD_SECONDS). Labelled tables over
+    engine.limits.MAX_COMPARE_ROWS are sampled, stratified, with a note.
     ``explainer`` is ``"fast"`` (each model's fastest exact explainer) or
     ``"shared"`` (one SHAP definition for both).
 
@@ -80,7 +88,7 @@ def compare(
     "recommend" (zero when ``advice`` is given), then "train_ml", "train_dl",
     "evaluate", "explain_ml" and "explain_dl".
     """
-    from engine.evaluate import decide_winner, score_model, split_data
+    from engine.evaluate import decide_winner, labelled_xy, score_model, split_data
 
     dataset = _as_dataset(data)
     report = progress or (lambda message, fraction: None)
@@ -91,6 +99,9 @@ def compare(
         raise DataError("the time budget must be a positive number of seconds")
     if shap_rows < 1:
         raise DataError("the SHAP sample must hold at least one row")
+    max_seconds, budget_note = limits.clamp(max_seconds, limits.MAX_TRAIN_SECONDS, "the time budget (seconds)")
+    shap_rows, shap_note = limits.clamp(shap_rows, limits.MAX_SHAP_ROWS, "the SHAP sample (rows)")
+    deadline = deadline or Deadline(max_seconds)
     _check_mode(explainer)
     report("Profiling the data", 0.0)
     if advice is None:
@@ -105,19 +116,18 @@ def compare(
         ignored = ", ".join(f"{name} ({kind_name})" for name, kind_name in profile.ignored_columns.items())
         raise DataError(f"no column the models can use: {ignored or 'none besides the target'}")
     _load_explainers(ml_spec, dl_spec, explainer)
-    notes: list[str] = list(dataset.notes) + kind.notes(profile)
+    notes: list[str] = list(dataset.notes) + kind.notes(profile) + [n for n in (budget_note, shap_note) if n]
     frame = dataset.frame
+    task = profile.task
     labelled = frame[frame[profile.target].notna()]
     if len(labelled) < len(frame):
         notes.append(f"{len(frame) - len(labelled)} rows without a target value were left out")
+    sample = limits.sample_for_training(labelled, profile.target, task.is_classification, seed=seed)
+    notes += [sample.note] if sample.note else []
+    X, y = labelled_xy(sample.frame, profile.target, features, task)
     unused = {name: kind_name for name, kind_name in profile.column_kinds.items() if name != profile.target and name not in features}
     if unused:
         notes.append("not used as features: " + ", ".join(f"{name} ({kind_name})" for name, kind_name in unused.items()))
-    task = profile.task
-    X = labelled[features]
-    y = labelled[profile.target]
-    if task.is_classification:
-        y = y.astype(str)
     split = split_data(X, y, task, seed)
     lap("profile_and_split")
 
@@ -125,9 +135,10 @@ def compare(
     for spec, message, start_at, share in ((ml_spec, "Training the classic ML model", 0.05, 0.25),
                                            (dl_spec, "Training the neural network", 0.3, 0.4)):
         report(message, start_at)
-        model = spec.build(profile, seed, max_seconds)
+        budget = deadline.share(_TRAIN_SHARES[spec.family])
+        model = spec.build(profile, seed, budget)
         context = TrainingContext(
-            profile=profile, seed=seed, max_seconds=max_seconds,
+            profile=profile, seed=seed, max_seconds=budget,
             report=lambda detail, done, m=message, a=start_at, s=share: report(f"{m}: {detail}", a + s * done),
         )
         started = time.perf_counter()
@@ -168,7 +179,7 @@ def compare(
         software=software_versions(), created_at=now_iso(),
         models={"ml": ml_model, "dl": trained["dl"][0]}, data_split=split, background_rows=background,
     )
-    _explain_both(result, explainer, report, lap)
+    _explain_both(result, explainer, report, lap, deadline)
     report("Done", 1.0)
     return result
 
@@ -185,6 +196,10 @@ def explain_again(result: ComparisonResult, explainer: str, progress: Progress |
 
 
 _SHARED_NOTE = "shared SHAP definition"
+# Shares of the time left that each training stage may use (compare's docstring); the rest is for scoring and SHAP.
+_TRAIN_SHARES = {"ml": 0.3, "dl": 0.6}
+# Rows SHAP explains first to measure its cost per row when a deadline bounds the run.
+_SHAP_PROBE_ROWS = 10
 
 
 def _as_dataset(data: Dataset | pd.DataFrame) -> Dataset:
@@ -202,6 +217,7 @@ def _load_explainers(ml_spec: ModelSpec, dl_spec: ModelSpec, explainer: str) -> 
         if explainer not in spec.explainers:
             raise DataError(f"{spec.label} has no {explainer!r} explainer; choose {' or '.join(spec.explainers)}")
     import shap  # noqa: F401
+    import torch._dynamo  # noqa: F401  (the first torch optimiser imports it: seconds, not training time)
 
 
 class _StageClock:
@@ -217,8 +233,15 @@ class _StageClock:
         self._last = now
 
 
-def _explain_both(result: ComparisonResult, explainer: str, report: Progress, lap: Callable[[str], None]) -> None:
-    """Explain both trained models of ``result`` on its explained rows, in place."""
+def _explain_both(
+    result: ComparisonResult, explainer: str, report: Progress, lap: Callable[[str], None], deadline: Deadline | None = None
+) -> None:
+    """Explain both trained models of ``result`` on its explained rows, in place.
+
+    With a ``deadline``, both are first explained on a few rows to measure the
+    cost per row, and the explained rows are cut to what the time left allows
+    (at least those few, which are then the explanation).
+    """
     from engine.explanation import agreement, output_names
 
     kind: DataKindSpec = kind_named(result.dataset.kind)
@@ -234,12 +257,34 @@ def _explain_both(result: ComparisonResult, explainer: str, report: Progress, la
             "training rows (interventional, one masker, raw output scale)"
         )
     labels = output_names(result.classes, result.target)
-    explanations = {}
+
+    def explain(family: str, rows: pd.DataFrame) -> Any:
+        return specs[family].explainers[explainer](result.models[family], background, rows, labels, result.seed)
+
+    explanations: dict[str, Any] = {}
+    wanted = len(result.explained_rows)
+    if deadline is not None and wanted > _SHAP_PROBE_ROWS:
+        report("Measuring the cost of SHAP", 0.72)
+        probe = result.explained_rows.iloc[:_SHAP_PROBE_ROWS]
+        start = time.perf_counter()
+        probes = {family: explain(family, probe) for family in ("ml", "dl")}
+        per_row = (time.perf_counter() - start) / len(probe)  # fixed costs included: errs on the safe side
+        fits = int(deadline.remaining() / max(per_row, 1e-9))
+        if fits < wanted:
+            keep = max(fits, len(probe))
+            result.explained_rows = result.explained_rows.iloc[:keep]
+            result.split.explained_positions = result.split.explained_positions[:keep]
+            result.notes.append(
+                f"SHAP explains {keep} of the {wanted} rows asked for: "
+                f"the time budget of {deadline.seconds:g} s left room for no more"
+            )
+        if fits <= len(probe):
+            explanations = probes
     for family, message, fraction in (("ml", "Explaining the classic ML model (SHAP)", 0.75),
                                       ("dl", "Explaining the neural network (SHAP)", 0.87)):
         report(message, fraction)
-        explain = specs[family].explainers[explainer]
-        explanations[family] = explain(result.models[family], background, result.explained_rows, labels, result.seed)
+        if family not in explanations:
+            explanations[family] = explain(family, result.explained_rows)
         lap(f"explain_{family}")
     result.explanations = explanations
     result.agreement = agreement(explanations["ml"], explanations["dl"])

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from engine import limits
 from engine import thresholds as th
 from engine.data import DataError
 from engine.dates import parse_dates
@@ -28,6 +29,15 @@ __all__ = [
 
 _SAMPLE = 2_000
 _TARGET_NAMES = re.compile(r"^(target|label|labels|class|y|outcome|response|diagnosis)$", re.IGNORECASE)
+# Names that mean "what we predict" in practice (credit risk, churn, default,
+# fraud, survival, species, price, …): matched as the whole name or its last
+# word, and yes/no flags named is_* or has_*. Checked after the generic names.
+_LABEL_WORDS = re.compile(
+    r"(^|[_\s.-])(risk|churn|churned|default|defaulted|fraud|fraudulent|survived|survival|species|price|"
+    r"sentiment|label|outcome|diagnosis|quality|grade|rating|category|exited|attrition|approved|converted)$"
+    r"|^(is|has)[_\s.-]",
+    re.IGNORECASE,
+)
 _ID_NAMES = re.compile(r"(^id$|_id$|^id_|uuid|guid|^index$|^key$|^row ?(id|number)?$)", re.IGNORECASE)
 
 
@@ -171,6 +181,9 @@ def column_kind(series: pd.Series) -> ColumnKind:
 def guess_target(frame: pd.DataFrame, kinds: dict[str, ColumnKind] | None = None) -> str:
     """A column named like a label if there is one, else the last column that could be a label.
 
+    Generic label names (``target``, ``label``, ``class``…) win, then names that
+    mean a label in practice (``risk``, ``churn``, ``is_fraud``, ``price``…).
+
     Identifiers, free text and dates are skipped; an empty or constant column is
     not, so that a broken target is reported rather than silently replaced.
     Never raises DataError: :func:`prepare_target` judges the guess.
@@ -178,9 +191,10 @@ def guess_target(frame: pd.DataFrame, kinds: dict[str, ColumnKind] | None = None
     kinds = kinds or {name: column_kind(frame[name]) for name in frame.columns}
     could_be_label = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.CONSTANT)
     usable = [n for n in frame.columns if kinds[n] in could_be_label]
-    for name in usable:
-        if _TARGET_NAMES.match(str(name)):
-            return str(name)
+    for pattern in (_TARGET_NAMES, _LABEL_WORDS):
+        for name in usable:
+            if pattern.search(str(name)):
+                return str(name)
     if usable:
         return str(usable[-1])
     return str(frame.columns[-1])
@@ -205,6 +219,8 @@ def prepare_target(
         raise DataError(f"target column '{target}' looks like an identifier (a different value in every row)")
     if kind is ColumnKind.TEXT:
         raise DataError(f"target column '{target}' holds free text; choose a label or numeric column")
+    if kind is ColumnKind.DATETIME:
+        raise DataError(f"target column '{target}' holds dates; choose a label or numeric column")
     task = _infer_task(y)
     if len(y) < th.MIN_ROWS:
         raise DataError(f"only {len(y)} rows have a target value; at least {th.MIN_ROWS} are needed")
@@ -215,6 +231,11 @@ def prepare_target(
             raise DataError(
                 f"class '{rare.index[0]}' of target '{target}' has {int(rare.iloc[0])} row; "
                 f"each class needs at least {th.MIN_ROWS_PER_CLASS} to split into train and test"
+            )
+        if len(counts) > limits.MAX_CLASSES:
+            raise DataError(
+                f"target column '{target}' has {len(counts):,} classes; the limit is {limits.MAX_CLASSES} "
+                "(choose another target or group rare classes)"
             )
         if unique_share(y) >= th.IDENTIFIER_UNIQUE_SHARE and len(y) > 20:
             raise DataError(f"target column '{target}' looks like an identifier (a different value in every row)")

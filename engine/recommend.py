@@ -181,7 +181,9 @@ def answers_from_profile(profile: DatasetProfile, **overrides: Any) -> Answers:
     elif text and text >= 0.5 * features:
         kind, problem = DataKind.TEXT, ProblemType.LANGUAGE
     else:
-        kind, problem = DataKind.TABULAR, ProblemType.BUSINESS_PREDICTION
+        # A table says nothing about whether it is a churn model or a physics
+        # simulation: the problem type starts as "not sure" until the user says.
+        kind, problem = DataKind.TABULAR, ProblemType.OTHER
     labelled = int(round(profile.rows * (1.0 - _target_missing(profile))))
     suggested = Answers(data_kind=kind, labelled_rows=labelled, problem_type=problem)
     return replace(suggested, **{k: v for k, v in overrides.items() if v is not None})
@@ -198,13 +200,11 @@ def recommend(answers: Answers) -> Recommendation:
         choice = "dl"
     else:
         choice = "either"
-    # Confidence grows with the margin of the vote: 0.5 for a dead heat, 1.0
-    # when every criterion pulls fully to one side. For a close call it is
-    # the confidence that the call is close.
-    if choice == "either":
-        confidence = 1.0 - 0.5 * abs(score) / th.CLOSE_CALL_BAND
-    else:
-        confidence = 0.5 + 0.5 * abs(score)
+    # Confidence grows with the margin of the vote, whatever the choice: 0.5
+    # for a dead heat, 1.0 when every criterion pulls fully to one side. So a
+    # close call (|score| < CLOSE_CALL_BAND) always shows less confidence than
+    # a firm call, and the boundary (|score| = CLOSE_CALL_BAND) is a firm call.
+    confidence = 0.5 + 0.5 * abs(score)
     return Recommendation(choice=choice, confidence=confidence, score=score, criteria=criteria, answers=answers)
 
 
@@ -226,6 +226,9 @@ def what_would_flip(answers: Answers) -> list[Flip]:
         candidates.append(("if domain experts can engineer features", replace(answers, domain_experts=True)))
     if answers.domain_experts is not False:
         candidates.append(("if no one can engineer features", replace(answers, domain_experts=False)))
+    for problem in ProblemType:
+        if problem is not answers.problem_type:
+            candidates.append((f"if the problem were {_PROBLEM_WORDS[problem]}", replace(answers, problem_type=problem)))
     for kind in DataKind:
         if kind is not answers.data_kind:
             candidates.append((f"if the data were {kind.value}", replace(answers, data_kind=kind)))
@@ -245,6 +248,16 @@ def what_would_flip(answers: Answers) -> list[Flip]:
                 if choice != current and len(flips) < 8:
                     flips.append(Flip(description=f"{first} and {second}", answers=combined, choice=choice))
     return flips
+
+
+_PROBLEM_WORDS = {
+    ProblemType.BUSINESS_PREDICTION: "business prediction (credit, fraud, churn)",
+    ProblemType.FORECASTING: "forecasting",
+    ProblemType.VISION: "vision",
+    ProblemType.SPEECH: "speech",
+    ProblemType.LANGUAGE: "language",
+    ProblemType.OTHER: "not stated",
+}
 
 
 def _repeats_volume_flip(description: str, flips: list[Flip]) -> bool:

@@ -132,7 +132,8 @@ class RunRecord:
             "models": {"ml": self.ml.to_dict() | {"key": self.options.ml_model},
                        "dl": self.dl.to_dict() | {"key": self.options.dl_model}},
             "winner": v.winner,
-            "verdict": {"metric": v.metric, "difference_ml_minus_dl": v.difference, "interval": list(v.interval), "rule": v.rule},
+            "verdict": {"metric": v.metric, "difference_ml_minus_dl": v.difference, "interval": list(v.interval), "rule": v.rule,
+                        "conclusive": v.conclusive, "flags": {"ml": self.ml.flags, "dl": self.dl.flags}},
             "agreed_with_recommendation": self.agreed_with_recommendation,
             "explanations": {
                 "ml": self.explanations["ml"].to_dict(),

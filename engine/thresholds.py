@@ -70,6 +70,17 @@ CONFIDENCE_LEVEL = 0.95
 # Differences in the main metric smaller than this are a tie even when the
 # paired bootstrap interval excludes zero (half a point of accuracy or R^2).
 PRACTICAL_TIE_MARGIN = 0.005
+# The verdict uses balanced accuracy instead of accuracy when the largest class
+# has at least this many times the rows of the smallest (the imbalance ratio,
+# IR). Fernández et al., "Learning from Imbalanced Data Sets" (Springer, 2018),
+# call IR > 1.5 imbalanced and IR > 9 highly imbalanced; at IR 3 a model that
+# always says the majority already scores 75 % accuracy on two classes, which
+# is where accuracy stops telling models apart. Balanced accuracy (mean recall
+# per class; Brodersen et al., ICPR 2010) gives that model 1 / classes.
+SKEWED_CLASS_RATIO = 3.0
+# A model whose verdict metric is within this of its trivial baseline (majority
+# class, or the mean) is flagged as no better than the baseline.
+BASELINE_MARGIN = 0.0
 DEFAULT_MAX_SECONDS = 60.0
 DEFAULT_SHAP_ROWS = 300
 # SHAP modes: each model's fastest exact explainer, or one definition for both (engine.explain).

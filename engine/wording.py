@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["SIDES", "choice_label", "side_name", "format_duration", "format_size", "stage_table", "STAGE_LABELS"]
+__all__ = ["SIDES", "choice_label", "side_name", "format_difference", "format_number", "format_duration", "format_size", "stage_table", "STAGE_LABELS"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,22 @@ def choice_label(choice: str) -> str:
 def side_name(side: str) -> str:
     """The short name of a side or outcome: 'Classic ML', 'Deep learning', 'Tie', …"""
     return SIDES[side].short
+
+
+def format_difference(value: float, interval_width: float) -> str:
+    """``value`` with the decimals its interval's width calls for: 0.014 stays 0.014, 3.41 points shows 3.4."""
+    width = abs(interval_width)
+    decimals = 1 if width <= 0 else min(max(1 - math.floor(math.log10(width)), 1), 4)
+    return f"{value:.{decimals}f}"
+
+
+def format_number(value: float) -> str:
+    """Thousands separators for large numbers, four significant digits otherwise: '1,296,109', '0.4213'."""
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 1_000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
 
 
 def format_duration(seconds: float) -> str:

@@ -44,6 +44,7 @@ PAGES = {
     "recommend": "pages/recommend.py",
     "train": "pages/train.py",
     "explain": "pages/explanations.py",
+    "history": "pages/history.py",
 }
 
 
@@ -54,6 +55,7 @@ class Run:
     result: RunRecord
     options: dict[str, Any]
     seconds: float
+    token: str | None = None  # its share token once saved to the run store (pages/_share.py)
 
     @property
     def target(self) -> str:
@@ -106,10 +108,16 @@ def load_bytes(name: str, raw: bytes) -> Dataset:
     return _use(dataclasses.replace(parsed, name=name))
 
 
+#: Answers that describe the user's situation, not the data: they survive a new upload.
+USER_ANSWERS = ("transparency", "gpu", "domain_experts", "problem_type")
+
+
 def _use(data: Dataset) -> Dataset:
+    """Make ``data`` the session's dataset: answers about the data follow it, answers about the user stay."""
+    kept = {k: v for k, v in st.session_state.get(OVERRIDES, {}).items() if k in USER_ANSWERS}
     st.session_state[DATASET] = data
     st.session_state[TARGET] = None
-    st.session_state[OVERRIDES] = {}
+    st.session_state[OVERRIDES] = kept
     st.session_state.pop(RUN, None)
     st.session_state.pop(UPLOAD_ERROR, None)
     return data
@@ -187,6 +195,12 @@ def replace_result(stored: Run, result: RunRecord) -> Run:
     updated = dataclasses.replace(stored, result=result)
     st.session_state[RUN] = updated
     return updated
+
+
+def replace_run(stored: Run) -> Run:
+    """Make ``stored`` the session's run (a saved one opened, or the same run once it has a share token)."""
+    st.session_state[RUN] = stored
+    return stored
 
 
 def store_run(result: RunRecord, options: dict[str, Any], started: float) -> Run:

@@ -8,18 +8,20 @@ from typing import Any
 import streamlit as st
 
 from engine import EXPLAINER_MODES, DataError, DataKindSpec, Dataset, ModelResult, advise, compare, wording
+from pages import _share as share
 from pages import _state as state
 
 OPTIONS = "train_options"
 DEFAULT_OPTIONS: dict[str, Any] = {
     "max_seconds": 20, "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
+    "save_rows": False,
 }
 EXPLAINER_LABELS = {"fast": "Fast (each model's own exact explainer)", "shared": "Shared (one definition for both)"}
 EXPLAINER_HELP = (
     "Fast: each model's own exact explainer. Shared: one SHAP definition for both models "
     "(same background rows and masker), slower but strictly comparable."
 )
-_METRIC_LABELS = {"accuracy": "Accuracy", "r2": "R²"}
+_METRIC_LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "r2": "R²"}
 
 
 def _options() -> dict[str, Any]:
@@ -53,11 +55,12 @@ def options_form(columns: list[str], target: str, kind: DataKindSpec) -> dict[st
         st.selectbox("Target column", columns, key="train_target")
         budget_col, shap_col, model_col = st.columns(3)
         budget_col.slider(
-            "Time budget per model (seconds)",
+            "Time budget (seconds)",
             min_value=2,
             max_value=120,
             key="train_max_seconds",
-            help="Each family stops training when its budget is spent.",
+            help="For the whole comparison: training both models and SHAP share it, and the run ends within it "
+            "plus a few seconds, with the best models so far. What was cut short is said below the results.",
         )
         shap_col.number_input(
             "Test rows to explain with SHAP",
@@ -72,6 +75,12 @@ def options_form(columns: list[str], target: str, kind: DataKindSpec) -> dict[st
             "SHAP explainer", EXPLAINER_MODES, key="train_explainer", horizontal=True,
             format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
         )
+        st.checkbox(
+            "Also save the uploaded rows with this run", key="train_save_rows",
+            help="Every finished run is saved (results, charts' data and advice) for History and share links. "
+            "The rows themselves are kept only when this is ticked, so the run can be trained again from History; "
+            "anyone with the run's link can then load them.",
+        )  # fmt: skip
         submitted = st.form_submit_button(
             "Train both", type="primary", icon=":material/play_arrow:", on_click=_keep_options
         )
@@ -117,6 +126,7 @@ def train(data: Dataset, options: dict[str, Any]) -> None:
             state.show_error(error)
             return
         stored = state.store_run(result, options, started)
+        share.save(stored, data, keep_rows=bool(options.get("save_rows")))
         status.update(
             label=f"Trained, scored and explained both in {stored.seconds:.0f} s", state="complete", expanded=False
         )
@@ -132,9 +142,13 @@ def model_card(model: ModelResult, metric: str) -> None:
         _METRIC_LABELS.get(metric, metric),
         f"{value:.3f}",
         delta=f"{value - model.baseline:+.3f} vs baseline",
+        # A model no better than its baseline never shows a green arrow.
+        delta_color="inverse" if model.flags else "normal",
         help="Bootstrap 95% interval over the test rows; the baseline predicts the majority class (or the mean).",
     )
     st.caption(f"95% interval {low:.3f} to {high:.3f} · baseline {model.baseline:.3f}")
+    for flag in model.flags:
+        st.warning(state.esc(flag[0].upper() + flag[1:]), icon=":material/warning:")
     train_col, predict_col, size_col = st.columns(3)
     train_col.metric("Train time", wording.format_duration(model.train_seconds))
     predict_col.metric(

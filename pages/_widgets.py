@@ -25,6 +25,8 @@ from engine import (
     samples,
     wording,
 )
+from engine.data import load_notes
+from engine.export import safe_csv_bytes
 from pages import _state as state
 FIELD_TITLES = {
     "data_kind": "kind of data",
@@ -91,6 +93,23 @@ def _pick_sample() -> None:
     st.session_state["sample_pick"] = None  # a pill is an action here, not a lasting choice
 
 
+def safe_download(frame: Any, file_name: str, key: str, *, index: bool = False) -> None:
+    """A CSV download of a table of user values with spreadsheet formulas neutralised (engine.export).
+
+    The table toolbar's own download writes cells as they are, so a column
+    named ``=HYPERLINK(...)`` would be a live formula in the user's export.
+    """
+    st.download_button(
+        "Download as CSV",
+        data=safe_csv_bytes(frame, index=index),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+        help="Cells that a spreadsheet would run as formulas (starting with = + - @) are prefixed with ' .",
+    )
+
+
 def dataset_banner(data: Dataset) -> None:
     """Which dataset is in use, with a way to drop it."""
     text_col, button_col = st.columns([5, 1])
@@ -102,6 +121,8 @@ def dataset_banner(data: Dataset) -> None:
         on_click=state.forget_dataset,
         help="Drop this dataset and its results, and answer the questions yourself.",
     )
+    for note in load_notes(data.frame):
+        st.caption(f"While reading the file: {state.esc(note)}")
 
 
 def target_picker(columns: list[str], current: str, guessed: str) -> None:
@@ -233,10 +254,10 @@ def recommendation_headline(recommendation: Recommendation) -> None:
     choice_col, confidence_col = st.columns([3, 1])
     choice_col.metric("Recommendation", wording.choice_label(recommendation.choice))
     confidence_col.metric("Confidence", f"{recommendation.confidence:.0%}")
-    meaning = "how sure it is that the call is close" if recommendation.choice == "either" else "0.5 + |vote| / 2"
     st.caption(
         f"Weighted vote of six criteria: {recommendation.score:+.2f} on a scale from −1 (classic ML) to +1 "
-        f"(deep learning); within ±0.15 it is a close call. Confidence: {meaning}."
+        "(deep learning); strictly between −0.15 and +0.15 it is a close call. Confidence: 0.5 + |vote| / 2, "
+        "so it grows with the margin and a close call is always below a firm call."
     )
 
 
@@ -266,7 +287,9 @@ def profile_summary(profile: DatasetProfile, guessed_target: str, chosen_target:
     st.markdown(f"Target: **{state.esc(profile.target)}** ({how}).")
     table_col, target_col = st.columns([3, 2])
     with table_col:
-        st.dataframe(charts.profile_table(profile), hide_index=True, key="profile_table")
+        table = charts.profile_table(profile)
+        st.dataframe(table, hide_index=True, key="profile_table")
+        safe_download(table, "profile.csv", "download_profile")
     with target_col:
         if profile.class_balance:
             st.plotly_chart(charts.class_balance(profile), key="class_balance")

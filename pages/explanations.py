@@ -6,6 +6,7 @@ import streamlit as st
 from engine import EXPLAINER_MODES, charts, explain_again, wording
 from pages import _image_views as image_views
 from pages import _state as state
+from pages import _widgets as widgets
 from pages._training import EXPLAINER_HELP, EXPLAINER_LABELS
 
 st.title("Explanations")
@@ -77,7 +78,7 @@ else:
 
     def describe_row(i: int) -> str:
         def show(v: object) -> str:
-            return f"{v:.4g}" if isinstance(v, float) else str(v)
+            return wording.format_number(v) if isinstance(v, (float, int)) and not isinstance(v, bool) else str(v)
 
         predicted = f"ML predicts {show(ml_pred[i])}, DL predicts {show(dl_pred[i])}"
         return f"row {rows.index[i]}: actual {show(actual[i])}, {predicted}"
@@ -85,6 +86,7 @@ else:
     row = st.selectbox("Explained row", range(len(rows)), format_func=describe_row, key="explain_row")
     st.caption("The row's values")
     st.dataframe(rows.iloc[[row]].astype(str), key="row_values")
+    widgets.safe_download(rows, "explained_rows.csv", "download_explained_rows", index=True)
     ml_col, dl_col = st.columns(2, gap="large")
     for column, family, explanation in ((ml_col, "ml", ml), (dl_col, "dl", dl)):
         with column:

@@ -79,6 +79,7 @@ if data is None or advice is not None:
         key="scorecard_table",
         column_config={"reason": st.column_config.TextColumn(width="large")},
     )
+    widgets.safe_download(charts.scorecard_table(recommendation), "scorecard.csv", "download_scorecard")
 
     # --- 3. the profile ------------------------------------------------------------------------
     if advice is not None:

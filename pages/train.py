@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine import DataError, charts, guess_target, kind_for, kind_named, wording
+from pages import _share as share
 from pages import _state as state
 from pages import _training as training
 
@@ -39,16 +40,23 @@ if data is not None or state.run() is not None:
         y_test = result.split.y_test
         st.subheader(f"Verdict on {state.esc(stored.target)}")
         verdict = charts.describe_verdict(
-            result.verdict, result.advice.recommendation.choice, result.agreed_with_recommendation
+            result.verdict, result.advice.recommendation.choice, result.agreed_with_recommendation,
+            flags={"ml": result.ml.flags, "dl": result.dl.flags},
         )
-        (st.success if result.agreed_with_recommendation else st.warning)(state.esc(verdict), icon=":material/gavel:")
+        good = result.agreed_with_recommendation and result.verdict.conclusive
+        (st.success if good else st.warning)(state.esc(verdict), icon=":material/gavel:")
+        if result.verdict.metric != "accuracy" and task.is_classification:
+            st.caption(
+                "The classes are skewed, so the winner is decided on balanced accuracy (the mean recall per class), "
+                "which a model that always predicts the majority cannot win; accuracy is still in the table below."
+            )
 
         ml_col, dl_col = st.columns(2, gap="large")
         for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
             with column:
                 training.model_card(model, result.verdict.metric)
         st.markdown("**All metrics on the same test rows**")
-        st.dataframe(charts.metrics_table(result.ml, result.dl).style.format("{:.4f}"), key="metrics_table")
+        st.dataframe(charts.metrics_table(result.ml, result.dl).style.format(wording.format_number), key="metrics_table")
         st.dataframe(charts.costs_table(result.ml, result.dl).style.format("{:,.2f}"), key="costs_table")
 
         ml_col, dl_col = st.columns(2, gap="large")
@@ -68,4 +76,5 @@ if data is not None or state.run() is not None:
             st.caption(state.esc(note))
         with st.expander("Where the time went"):
             st.dataframe(wording.stage_table(result.stage_seconds), key="stage_table")
+        share.share_panel(stored, key="train")
         st.page_link(state.PAGES["explain"], label="Next: explanations side by side", icon=":material/arrow_forward:")

@@ -138,6 +138,20 @@ def test_overriding_a_profile_answer_says_what_changed_and_can_be_reset() -> Non
     assert at.selectbox(key="answer_data_kind").value == "tabular"
 
 
+def test_answers_about_the_user_survive_an_upload_and_answers_about_the_data_follow_it() -> None:
+    at = open_app()
+    at.button(key="sample_wine.csv").click().run()
+    at.toggle(key="answer_gpu").set_value(True).run()
+    at.radio(key="answer_transparency").set_value("high").run()
+    at.selectbox(key="answer_data_kind").set_value("images").run()
+    upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
+    assert at.session_state["dataset"].name == "cars.csv"
+    assert at.toggle(key="answer_gpu").value is True
+    assert at.radio(key="answer_transparency").value == "high"
+    assert at.selectbox(key="answer_data_kind").value == "tabular"  # the new data's own kind
+    assert at.number_input(key="answer_labelled_rows").value == 406
+
+
 def test_target_override_reprofiles_the_data() -> None:
     at = open_app("pages/recommend.py")
     upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())

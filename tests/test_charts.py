@@ -188,6 +188,15 @@ def test_verdict_sentence_names_winner_margin_and_agreement() -> None:
     assert text.startswith("Classic ML won by 3.4 points of accuracy") and "agrees with the recommendation" in text
     tie = charts.describe_verdict(Verdict("tie", "r2", 0.001, (-0.01, 0.02), ""), "dl", agreed=True)
     assert tie.startswith("A tie") and "deep learning" in tie
+    # 0.900 against 0.886 in R²: the difference needs three decimals, never "0.0".
+    close = charts.describe_verdict(Verdict("tie", "r2", 0.014, (-0.02, 0.05), ""), "ml", agreed=True)
+    assert "the difference is 0.014 in R²" in close
+    flagged = charts.describe_verdict(
+        Verdict("ml", "balanced_accuracy", 0.3, (0.2, 0.4), "", conclusive=False), "ml", agreed=True,
+        flags={"ml": [], "dl": ["predicts one class (No) for every test row"]},
+    )
+    assert "points of balanced accuracy" in flagged and "Inconclusive: Deep learning predicts one class (No)" in flagged
+    assert "agrees with" not in flagged
 
 
 def test_safe_text_escapes_only_what_plotly_decodes() -> None:

@@ -16,7 +16,7 @@ def _result(family: str, predictions: np.ndarray, y: np.ndarray, task: Task) -> 
     metric = "accuracy" if task.is_classification else "r2"
     value = float(np.mean(predictions == y)) if task.is_classification else float(1 - np.sum((y - predictions) ** 2) / np.sum((y - y.mean()) ** 2))
     return ModelResult(family=family, name=family, metrics={metric: value}, interval=(0, 1), baseline=0.5,
-                       train_seconds=0, predict_seconds=0, predict_seconds_per_1k=0, size_bytes=0, predictions=predictions)
+                       train_seconds=0, predict_seconds=0, predict_seconds_per_1k=0, size_bytes=0, predictions=predictions, metric=metric)
 
 
 def test_split_is_stratified_and_seeded():
@@ -134,7 +134,8 @@ def test_paired_interval_agrees_with_scipy_bootstrap(monkeypatch, task):
         confidence_level=th.CONFIDENCE_LEVEL, method="percentile", random_state=11,
     )
     sd = float(reference.standard_error)
-    low, high = _paired_difference_interval(task, y, first, second, seed=0)
+    metric = "accuracy" if task is Task.BINARY else "r2"
+    low, high = _paired_difference_interval(metric, y, first, second, seed=0)
     np.testing.assert_allclose(
         [low, high], [reference.confidence_interval.low, reference.confidence_interval.high], rtol=0, atol=0.1 * sd
     )
@@ -143,9 +144,43 @@ def test_paired_interval_agrees_with_scipy_bootstrap(monkeypatch, task):
 def test_baselines_are_the_training_majority_and_mean():
     X_train, X_test = pd.DataFrame({"x": ["p", None, "q", "r"]}), pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
     classes = Split(X_train, X_test, pd.Series(["b", "a", "b", "c"]), pd.Series(["a", "b", "c", "c"]), seed=0)
-    assert _baseline(Task.MULTICLASS, classes) == 0.25  # "b" is the training majority, one test row is "b"
+    assert _baseline(Task.MULTICLASS, classes, "accuracy") == 0.25  # "b" is the training majority, one test row is "b"
+    assert _baseline(Task.MULTICLASS, classes, "balanced_accuracy") == pytest.approx(1 / 3)  # one class of three found
     tie = Split(X_train, X_test, pd.Series(["b", "a", "a", "b"]), pd.Series(["a", "b", "b", "b"]), seed=0)
-    assert _baseline(Task.BINARY, tie) == 0.25  # a tie goes to the first label in sorted order (scikit-learn's rule)
+    assert _baseline(Task.BINARY, tie, "accuracy") == 0.25  # a tie goes to the first label in sorted order (scikit-learn's rule)
     numbers = Split(X_train, X_test, pd.Series([1.0, 2.0, 3.0, 6.0]), pd.Series([1.0, 3.0, 5.0, 7.0]), seed=0)
     # predicting the training mean 3.0: residuals 4+0+4+16 = 24, total around the test mean 4: 9+1+1+9 = 20
-    assert _baseline(Task.REGRESSION, numbers) == pytest.approx(1.0 - 24.0 / 20.0)
+    assert _baseline(Task.REGRESSION, numbers, "r2") == pytest.approx(1.0 - 24.0 / 20.0)
+
+
+def test_a_skewed_balance_is_judged_on_balanced_accuracy_and_a_majority_only_model_is_flagged():
+    """94 % "No": the network that says "No" to every row must not look fine, or win."""
+    from sklearn.dummy import DummyClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.tree import DecisionTreeClassifier
+
+    from engine.evaluate import decide_winner, score_model, split_data, verdict_metric
+
+    rng = np.random.default_rng(0)
+    n = 2_000
+    x = rng.normal(size=n)
+    y = pd.Series(np.where(x > 1.55, "Yes", "No"))  # about 6 % "Yes", decided by x
+    X = pd.DataFrame({"x": x})
+    split = split_data(X, y, Task.BINARY, seed=0)
+    assert verdict_metric(Task.BINARY, split.y_train) == "balanced_accuracy"
+    assert verdict_metric(Task.BINARY, pd.Series(["a", "b", "b"])) == "accuracy"
+    majority = make_pipeline(DummyClassifier(strategy="most_frequent")).fit(split.X_train, split.y_train)
+    tree = make_pipeline(DecisionTreeClassifier(max_depth=2, random_state=0)).fit(split.X_train, split.y_train)
+    lazy = score_model("dl", "majority", majority, split, Task.BINARY, 0.1, seed=0)
+    good = score_model("ml", "tree", tree, split, Task.BINARY, 0.1, seed=0)
+    assert lazy.metrics["accuracy"] > 0.9  # accuracy alone would call it excellent
+    assert lazy.metric == "balanced_accuracy" and lazy.metrics["balanced_accuracy"] == pytest.approx(0.5)
+    assert lazy.baseline == pytest.approx(0.5)
+    assert any("predicts one class (No)" in f for f in lazy.flags)
+    assert any("no better than the baseline" in f for f in lazy.flags)
+    assert good.flags == [] and good.metrics["balanced_accuracy"] > 0.9
+    verdict = decide_winner(Task.BINARY, split.y_test.to_numpy(), good, lazy, seed=0)
+    assert verdict.metric == "balanced_accuracy" and verdict.winner == "ml"
+    assert not verdict.conclusive
+    low, high = verdict.interval
+    assert low > 0.2  # balanced accuracy separates them clearly; accuracy differs by a few points only

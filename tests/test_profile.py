@@ -105,3 +105,41 @@ def test_guess_reports_a_broken_last_column_instead_of_replacing_it():
     assert guess_target(frame) == "outcome_code"
     with pytest.raises(DataError, match="all missing"):
         profile_dataset(frame)
+
+
+def test_date_target_is_refused_with_one_line():
+    frame = pd.DataFrame({
+        "x": np.arange(40.0),
+        "when": pd.date_range("2024-01-01", periods=40, freq="D").strftime("%Y-%m-%d"),
+    })
+    with pytest.raises(DataError, match="target column 'when' holds dates"):
+        profile_dataset(frame, "when")
+
+
+def test_too_many_classes_are_refused():
+    from engine import limits
+
+    n_classes = limits.MAX_CLASSES + 1
+    frame = pd.DataFrame({"x": np.arange(4.0 * n_classes), "label": [f"c{i % n_classes}" for i in range(4 * n_classes)]})
+    with pytest.raises(DataError, match=f"has {n_classes} classes; the limit is {limits.MAX_CLASSES}"):
+        profile_dataset(frame, "label")
+    assert profile_dataset(frame.iloc[: 4 * limits.MAX_CLASSES].query("label != 'c50'"), "label").task is Task.MULTICLASS
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (["risk", "income", "housing", "age"], "risk"),  # a binary risk column first, age last
+        (["tenure", "monthly_charges", "Churn", "customer_age"], "Churn"),
+        (["amount", "is_fraud", "merchant", "hour"], "is_fraud"),
+        (["sepal_length", "species", "petal_width"], "species"),
+        (["label", "risk", "x"], "label"),  # a generic label name wins over a domain one
+        (["pressure", "temperature", "yield"], "yield"),  # no label-like name: the last column, as before
+        (["price_band_width", "area", "rooms"], "rooms"),  # "price" only as a whole word at the end
+    ],
+)
+def test_target_guess_prefers_names_that_mean_a_label(columns, expected):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({name: rng.integers(0, 2, size=60) if i % 2 == 0 else rng.normal(size=60)
+                          for i, name in enumerate(columns)})
+    assert guess_target(frame) == expected

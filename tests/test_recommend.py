@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from engine import thresholds as th
@@ -118,7 +119,7 @@ def test_answers_from_profile_and_overrides(signal_table):
     answers = answers_from_profile(profile)
     assert answers.data_kind is DataKind.TABULAR
     assert answers.labelled_rows == len(signal_table)
-    assert answers.problem_type is ProblemType.BUSINESS_PREDICTION
+    assert answers.problem_type is ProblemType.OTHER  # a table does not say what it is for: "not sure"
     changed = answers_from_profile(profile, gpu=True, transparency=Transparency.HIGH, labelled_rows=None)
     assert changed.gpu and changed.transparency is Transparency.HIGH
     assert changed.labelled_rows == len(signal_table)
@@ -157,3 +158,40 @@ def test_to_dict_contract(answers):
     assert payload["answers"]["labelled_rows"] == answers.labelled_rows
     assert payload["answers"]["data_kind"] == answers.data_kind.value
     assert payload["answers"]["gpu"] is answers.gpu
+
+
+def test_confidence_rises_with_the_margin_and_the_boundary_reads_one_way(monkeypatch):
+    """A close call never shows more confidence than a firm call; at exactly the band the call is firm."""
+    import importlib
+
+    from engine import thresholds as th
+    from engine.recommend import Criterion
+
+    module = importlib.import_module("engine.recommend")
+
+    def decide(score: float):
+        # One criterion carrying the whole vote, so the weighted mean is ``score`` itself.
+        monkeypatch.setattr(module, "_CRITERIA", [lambda a: Criterion("data_structure", "x", score, 1.0, "")])
+        return recommend(Answers())
+
+    scores = np.linspace(-1.0, 1.0, 401)
+    decided = [decide(float(v)) for v in scores]
+    confidences = np.array([d.confidence for d in decided])
+    order = np.argsort(np.abs(scores), kind="stable")
+    assert np.all(np.diff(confidences[order]) >= -1e-12)  # monotonic in the margin
+    firm = [d.confidence for d in decided if d.choice != "either"]
+    close = [d.confidence for d in decided if d.choice == "either"]
+    assert close and firm and max(close) < min(firm)
+    assert decide(-th.CLOSE_CALL_BAND).choice == "ml" and decide(th.CLOSE_CALL_BAND).choice == "dl"
+    assert decide(-th.CLOSE_CALL_BAND + 1e-9).choice == "either"
+
+
+def test_what_would_flip_tries_the_problem_type():
+    answers = Answers(labelled_rows=20_000, transparency=Transparency.LOW, gpu=True, problem_type=ProblemType.OTHER)
+    current = recommend(answers).choice
+    flips = what_would_flip(answers)
+    problem_flips = [f for f in flips if f.description.startswith("if the problem were")]
+    assert problem_flips, [f.description for f in flips]
+    for flip in problem_flips:
+        assert recommend(flip.answers).choice == flip.choice != current
+        assert flip.answers.problem_type is not answers.problem_type

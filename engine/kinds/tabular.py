@@ -51,11 +51,16 @@ def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingCo
     """LightGBM with a wall-clock budget, reporting every 20 trees."""
     from engine.models.ml import time_budget_callback
 
+    rounds = {"done": 0, "total": 0}
+
     def on_iteration(done: int, total: int) -> None:
+        rounds.update(done=done, total=total)
         if done % 20 == 0:
             context.report(f"tree {done} of {total}", done / max(total, 1))
 
     model.fit(X, y, model__callbacks=[time_budget_callback(context.max_seconds, on_iteration)])
+    if rounds["done"] < rounds["total"]:
+        return [f"stopped by the time budget after {rounds['done']} of {rounds['total']} boosting rounds"]
     return []
 
 

@@ -1,0 +1,46 @@
+"""One clock for a whole comparison: training of both families and SHAP share it.
+
+A :class:`Deadline` is made once (by the command line when it starts, or by
+:func:`engine.pipeline.compare`) and passed down; each stage asks it how many
+seconds it may take. Stages check it between units of work (a boosting round,
+an epoch, a SHAP pass), so a run ends within its budget plus one such unit and
+the fixed tail of scoring (see ``engine.limits.DEADLINE_OVERHEAD_SECONDS``).
+"""
+
+from __future__ import annotations
+
+import time
+
+__all__ = ["Deadline"]
+
+
+class Deadline:
+    """``seconds`` from creation (or from ``start``, a ``time.perf_counter()`` reading)."""
+
+    def __init__(self, seconds: float, start: float | None = None) -> None:
+        if not seconds > 0:
+            raise ValueError("a deadline needs a positive number of seconds")
+        self.seconds = float(seconds)
+        self.start = time.perf_counter() if start is None else start
+
+    @property
+    def at(self) -> float:
+        """The ``time.perf_counter()`` reading at which the budget is spent."""
+        return self.start + self.seconds
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def remaining(self) -> float:
+        """Seconds left, never below zero."""
+        return max(self.at - time.perf_counter(), 0.0)
+
+    def expired(self) -> bool:
+        return time.perf_counter() >= self.at
+
+    def share(self, fraction: float, floor: float = 0.0) -> float:
+        """``fraction`` of the seconds left (at least ``floor``): one stage's slice of what remains."""
+        return max(self.remaining() * fraction, floor)
+
+    def __repr__(self) -> str:
+        return f"Deadline({self.seconds:g} s, {self.remaining():.1f} s left)"

@@ -1,0 +1,187 @@
+"""Every cap that keeps one user's data from taking the machine, in one place, and the sampling it implies.
+
+A hosted dashboard meets files of every size from strangers at the same time.
+These numbers bound what one comparison may use; each is explained where it is
+defined. Where a cap can be met by sampling instead of refusing (rows), the
+data is sampled and the result says so in a note; where sampling would change
+the question (columns, classes), the data is refused with one sentence.
+
+:func:`sample_for_training` is the one place that samples large tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "MAX_ROWS",
+    "MAX_COLUMNS",
+    "MAX_CATEGORIES_PER_COLUMN",
+    "MAX_CLASSES",
+    "MAX_ABS_NUMBER",
+    "MAX_COMPARE_ROWS",
+    "MAX_TRAIN_SECONDS",
+    "MAX_SHAP_ROWS",
+    "DEADLINE_OVERHEAD_SECONDS",
+    "Sample",
+    "sample_for_training",
+    "clamp",
+]
+
+#: Bytes a CSV may have; larger files are refused before they are read.
+#: 200 MiB, the same as ``server.maxUploadSize`` in ``.streamlit/config.toml``
+#: (Streamlit's own default), so the uploader and the engine agree.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+#: Data rows a file may have; longer files are refused after reading this many.
+#: Training uses at most MAX_COMPARE_ROWS of them anyway; the cap bounds the
+#: memory of the parse itself: 5 million rows of 20 columns take ~1.5 GB as a
+#: DataFrame, and a 200 MB file of two short numbers a line could hold 50 million.
+MAX_ROWS = 5_000_000
+
+#: Columns a table may have; wider tables are refused. Profiling and the
+#: explanation cost grow with the column count (SHAP's deep explainer holds a
+#: rows x features x outputs array, the shared explainer costs 2 x features + 1
+#: model calls per row), and a 28 x 28 pixel table (784) must still fit.
+MAX_COLUMNS = 2_000
+
+#: Categories of one categorical column that get their own one-hot feature; the
+#: rest share one "infrequent" feature (engine.features). Bounds the width of
+#: the encoded matrix to 30 x the categorical columns, whatever their cardinality.
+MAX_CATEGORIES_PER_COLUMN = 30
+
+#: Classes a classification target may have. Each class costs LightGBM one tree
+#: per boosting round and SHAP one output per explained row: 100 classes of 2
+#: rows took 38-56 s for a 200-row table. Beyond 50 classes a target is more
+#: likely an identifier or a free label than a class to predict.
+MAX_CLASSES = 50
+
+#: Numbers whose magnitude is at least this are read as missing, like ``inf``:
+#: float32 (the network's input type) cannot hold them (its largest is ~3.4e38),
+#: and squaring them to standardise overflows nearby.
+MAX_ABS_NUMBER = 1e38
+
+#: Labelled rows one comparison trains and tests on. A larger table is sampled,
+#: stratified by class (or by target quantile for regression), with a note. The
+#: 100k x 20 benchmark compares in ~16 s on a 2-core machine, so a million-row
+#: upload compares within 60 s after loading (benchmarks/large.py).
+MAX_COMPARE_ROWS = 100_000
+
+#: Largest time budget, in seconds, a comparison may ask for. The page's slider
+#: stops at 120; the command line may ask for more, up to ten minutes, so one
+#: request cannot hold a hosted worker indefinitely.
+MAX_TRAIN_SECONDS = 600.0
+
+#: Most test rows SHAP explains for each model (the page's input stops here too).
+#: The deep explainer's memory grows with rows x features x outputs.
+MAX_SHAP_ROWS = 2_000
+
+#: How far past ``--max-seconds`` a comparison may end, in seconds, end to end.
+#: The command line starts its clock before loading the file; before that,
+#: Python and pandas start (~1 s). The budget is checked between boosting
+#: rounds, between epochs and before the SHAP passes, so a run overshoots by
+#: at most one round or epoch (on at most MAX_COMPARE_ROWS rows: well under a
+#: second), plus scoring on the test rows (a bootstrap of 500 resamples and a
+#: timed prediction, ~1-2 s at 20,000 test rows), the SHAP sample of 10 rows
+#: that measures its cost, and writing the JSON. Measured by
+#: benchmarks/large.py (100,000 x 20 with --max-seconds 10) and tests/test_deadline.py.
+DEADLINE_OVERHEAD_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The rows to compare on, and the sentence to show when they are a sample (else None)."""
+
+    frame: pd.DataFrame
+    note: str | None
+
+
+def sample_for_training(
+    frame: pd.DataFrame,
+    target: str,
+    classification: bool,
+    *,
+    max_rows: int | None = None,
+    seed: int = 0,
+) -> Sample:
+    """At most ``max_rows`` rows of ``frame``, stratified on ``target``: a pure function of its arguments.
+
+    Classification: every class keeps its share of rows (largest remainders),
+    and at least two rows where it has two, so the stratified train/test split
+    still holds every class. Regression: the same over ten quantile bins of the
+    target. Row order is kept. A frame within the cap is returned as it is,
+    with no note. ``max_rows`` defaults to MAX_COMPARE_ROWS (read at call time).
+    """
+    max_rows = MAX_COMPARE_ROWS if max_rows is None else max_rows
+    if max_rows < 1:
+        raise ValueError("max_rows must be at least 1")
+    n = len(frame)
+    if n <= max_rows:
+        return Sample(frame, None)
+    y = frame[target]
+    if classification:
+        strata = y.astype(str).to_numpy()
+        how = "stratified by class"
+    else:
+        values = pd.to_numeric(y, errors="coerce")
+        strata = pd.qcut(values.rank(method="first"), q=10, labels=False).to_numpy()
+        how = "stratified by target decile"
+    labels, codes = np.unique(strata, return_inverse=True)
+    counts = np.bincount(codes, minlength=len(labels))
+    quota = _allocate(counts, max_rows)
+    rng = np.random.default_rng(seed)
+    order = np.argsort(codes, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    chosen = [
+        rng.choice(order[start:start + count], size=take, replace=False)
+        for start, count, take in zip(starts, counts, quota)
+        if take
+    ]
+    rows = np.sort(np.concatenate(chosen))
+    note = (
+        f"{n:,} labelled rows: both models train and test on a sample of {len(rows):,} rows, {how} "
+        f"(limit engine.limits.MAX_COMPARE_ROWS = {max_rows:,}); the advice uses all rows"
+    )
+    return Sample(frame.iloc[rows], note)
+
+
+def _allocate(counts: np.ndarray, total: int) -> np.ndarray:
+    """Integer quotas summing to ``total`` in proportion to ``counts`` (largest remainders).
+
+    Each stratum first gets min(count, 2) rows where the total allows it, so no
+    class falls below what a stratified split needs.
+    """
+    floor = np.minimum(counts, 2)
+    if floor.sum() >= total:  # more classes than room: keep the biggest classes' pairs
+        quota = np.zeros_like(counts)
+        for index in np.argsort(-counts, kind="stable"):
+            take = min(floor[index], total - quota.sum())
+            quota[index] = take
+            if quota.sum() >= total:
+                break
+        return quota
+    rest = total - floor.sum()
+    spare = counts - floor
+    exact = spare * rest / max(spare.sum(), 1)
+    quota = floor + np.floor(exact).astype(int)
+    remainder = total - quota.sum()
+    if remainder > 0:
+        by_fraction = np.argsort(-(exact - np.floor(exact)), kind="stable")
+        for index in by_fraction:
+            if remainder == 0:
+                break
+            if quota[index] < counts[index]:
+                quota[index] += 1
+                remainder -= 1
+    return np.minimum(quota, counts)
+
+
+def clamp(value: float, upper: float, what: str) -> tuple[float, str | None]:
+    """``value`` capped at ``upper``, with a note when it was capped."""
+    if not value > upper:
+        return value, None
+    return upper, f"{what} capped at {upper:g} (engine.limits), {value:g} was asked for"

@@ -1,0 +1,109 @@
+"""Eight users' data trained at once: each gets its own results, none errors, and memory returns
+near its starting level afterwards (the peak is printed).
+
+Eight threads run what the Train page runs for a session (parse the uploaded bytes, advise,
+compare) on different tables at the same time, in one process, as a Streamlit server does.
+``streamlit.testing.v1.AppTest`` cannot run sessions concurrently: each run swaps a global mock
+runtime (``Runtime._instance``), so parallel runs break each other's session state; separate
+sessions one after another are tested in tests/test_app_security.py.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import threading
+import time
+from pathlib import Path
+
+from engine.data import read_csv_bytes
+from engine.pipeline import ComparisonResult, advise, compare
+from tests.conftest import make_signal_table
+
+SESSIONS = 8
+# Growth of resident memory allowed after the sessions end, over the level after a warm-up session:
+# allocator arenas of eight threads and Streamlit's bounded caches (parse cache: 16 entries) stay.
+RETURN_MARGIN_BYTES = 300 * 2**20
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def release_memory() -> None:
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # give freed heap pages back to the system
+    except (OSError, AttributeError):
+        pass
+
+
+def session_csv(i: int) -> bytes:
+    frame = make_signal_table(rows=300 + 20 * i, seed=i).add_prefix(f"s{i}_")
+    return frame.rename(columns={f"s{i}_target": f"target_{i}"}).to_csv(index=False).encode()
+
+
+def train_session(i: int, results: dict[int, object]) -> None:
+    """What pages/_training.train does for one session: the uploaded bytes in, a comparison out."""
+    try:
+        frame = read_csv_bytes(session_csv(i))
+        advice = advise(frame)
+        results[i] = compare(frame, advice.profile.target, max_seconds=3, shap_rows=10, advice=advice, seed=i)
+    except Exception as error:  # noqa: BLE001 - reported by the test below
+        results[i] = error
+
+
+def run_sessions(count: int) -> dict[int, object]:
+    results: dict[int, object] = {}
+    threads = [threading.Thread(target=train_session, args=(i, results)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    return results
+
+
+def test_eight_sessions_train_at_once_each_on_its_own_data() -> None:
+    run_sessions(1)  # warm-up: imports, Streamlit's caches, torch's first optimiser
+    release_memory()
+    start = rss_bytes()
+    peak = start
+    stop = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, rss_bytes())
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    began = time.perf_counter()
+    results = run_sessions(SESSIONS)
+    seconds = time.perf_counter() - began
+    stop.set()
+    watcher.join()
+
+    for i in range(SESSIONS):
+        result = results.get(i)
+        assert isinstance(result, ComparisonResult), f"session {i}: {result!r}"
+        profile = result.advice.profile
+        assert profile.target == f"target_{i}" and profile.rows == 300 + 20 * i
+        assert all(c.startswith(f"s{i}_") for c in profile.feature_columns)  # nobody else's columns
+        assert result.split.train_rows + result.split.test_rows == 300 + 20 * i
+        for family in ("ml", "dl"):
+            assert set(result.explanations[family].global_importance) <= set(profile.feature_columns)
+            assert result.models[family] is not results[(i + 1) % SESSIONS].models[family]
+        assert result.ml.metrics["accuracy"] > result.ml.baseline  # learned its own signal
+    del results, result
+    release_memory()
+    end = rss_bytes()
+    print(
+        f"\n{SESSIONS} sessions trained at once in {seconds:.0f} s; resident memory {start / 2**20:.0f} MiB before, "
+        f"peak {peak / 2**20:.0f} MiB, {end / 2**20:.0f} MiB after"
+    )
+    assert end - start <= RETURN_MARGIN_BYTES, (start, end)

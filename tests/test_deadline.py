@@ -1,0 +1,62 @@
+"""compare's time budget bounds the whole run: both trainings and SHAP share one deadline."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from benchmarks.datasets import make_mixed_table
+from engine import limits
+from engine.deadline import Deadline
+from engine.pipeline import compare
+
+
+@pytest.fixture(scope="module")
+def table():
+    return make_mixed_table(30_000, seed=1)
+
+
+def test_compare_ends_within_its_budget_plus_the_documented_overhead(table) -> None:
+    import shap  # noqa: F401  (imports are start-up, before the clock, as in the CLI's budget)
+    import torch._dynamo  # noqa: F401
+
+    start = time.perf_counter()
+    result = compare(table, "target", max_seconds=3.0, shap_rows=2_000)
+    elapsed = time.perf_counter() - start
+    print(f"\ncompare of 30,000 x 20 with a 3 s budget took {elapsed:.1f} s")
+    assert elapsed <= 3.0 + limits.DEADLINE_OVERHEAD_SECONDS
+    assert result.verdict.winner in ("ml", "dl", "tie")  # the best models so far, scored and explained
+    assert result.dl.notes and "time budget" in result.dl.notes[0]
+    assert any("SHAP explains" in n and "time budget of 3 s" in n for n in result.notes), result.notes
+    assert 10 <= len(result.explained_rows) < 2_000
+
+
+def test_a_spent_deadline_still_gives_a_result_with_notes(table) -> None:
+    deadline = Deadline(0.01)
+    time.sleep(0.02)
+    start = time.perf_counter()
+    result = compare(table.iloc[:5_000], "target", shap_rows=300, deadline=deadline)
+    assert time.perf_counter() - start <= limits.DEADLINE_OVERHEAD_SECONDS
+    assert "stopped by the time budget after 1 of 200 boosting rounds" in result.ml.notes, result.ml.notes
+    assert "stopped by time budget" in result.dl.notes[0]
+    assert len(result.explained_rows) == 10  # the probe rows are the explanation
+    assert any("SHAP explains 10 of the 300 rows asked for" in n for n in result.notes)
+
+
+def test_budgets_and_shap_rows_over_the_caps_are_capped_with_a_note(table, monkeypatch) -> None:
+    monkeypatch.setattr(limits, "MAX_TRAIN_SECONDS", 5.0)
+    monkeypatch.setattr(limits, "MAX_SHAP_ROWS", 40)
+    result = compare(table.iloc[:2_000], "target", max_seconds=1e6, shap_rows=10_000)
+    assert "the time budget (seconds) capped at 5 (engine.limits), 1e+06 was asked for" in result.notes
+    assert "the SHAP sample (rows) capped at 40 (engine.limits), 10000 was asked for" in result.notes
+    assert len(result.explained_rows) <= 40
+
+
+def test_large_tables_are_sampled_for_the_comparison(monkeypatch) -> None:
+    monkeypatch.setattr(limits, "MAX_COMPARE_ROWS", 1_000)
+    frame = make_mixed_table(5_000, seed=2)
+    result = compare(frame, "target", max_seconds=10, shap_rows=20)
+    assert result.split.train_rows + result.split.test_rows == 1_000
+    assert result.advice.profile.rows == 5_000  # the advice sees every row
+    assert any("5,000 labelled rows" in n and "sample of 1,000 rows, stratified by class" in n for n in result.notes)

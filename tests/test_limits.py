@@ -1,0 +1,79 @@
+"""engine.limits: stratified sampling of large tables; engine.deadline: one clock for a run."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine import limits
+from engine.deadline import Deadline
+from engine.limits import clamp, sample_for_training
+
+
+def _classes(counts: dict[str, int]) -> pd.DataFrame:
+    labels = np.concatenate([[k] * v for k, v in counts.items()])
+    rng = np.random.default_rng(0)
+    rng.shuffle(labels)
+    return pd.DataFrame({"x": np.arange(len(labels)), "y": labels})
+
+
+def test_small_tables_are_returned_unchanged_without_a_note():
+    frame = _classes({"a": 10, "b": 5})
+    sample = sample_for_training(frame, "y", True, max_rows=15)
+    assert sample.frame is frame and sample.note is None
+
+
+def test_classification_sample_keeps_class_shares_and_rare_classes():
+    frame = _classes({"a": 9_000, "b": 900, "c": 97, "d": 3})
+    sample = sample_for_training(frame, "y", True, max_rows=1_000, seed=1)
+    counts = sample.frame["y"].value_counts()
+    assert len(sample.frame) == 1_000
+    assert counts["d"] >= 2 and counts["c"] >= 9  # the rare classes survive for a stratified split
+    assert abs(counts["a"] / 1_000 - 0.9) < 0.01 and abs(counts["b"] / 1_000 - 0.09) < 0.01
+    assert sample.frame.index.is_monotonic_increasing  # row order kept
+    assert "10,000 labelled rows" in sample.note and "sample of 1,000 rows, stratified by class" in sample.note
+
+
+def test_sample_is_deterministic_per_seed():
+    frame = _classes({"a": 500, "b": 500})
+    first = sample_for_training(frame, "y", True, max_rows=100, seed=3).frame.index
+    again = sample_for_training(frame, "y", True, max_rows=100, seed=3).frame.index
+    other = sample_for_training(frame, "y", True, max_rows=100, seed=4).frame.index
+    assert first.equals(again) and not first.equals(other)
+
+
+def test_more_classes_than_room_keeps_pairs_of_the_biggest():
+    frame = _classes({f"c{i}": 10 + i for i in range(20)})
+    sample = sample_for_training(frame, "y", True, max_rows=10)
+    counts = sample.frame["y"].value_counts()
+    assert len(sample.frame) == 10 and set(counts) == {2}
+    assert set(counts.index) == {f"c{i}" for i in range(15, 20)}
+
+
+def test_regression_sample_spans_the_target_range():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": np.arange(50_000), "y": rng.exponential(size=50_000)})
+    sample = sample_for_training(frame, "y", False, max_rows=2_000)
+    assert len(sample.frame) == 2_000 and "target decile" in sample.note
+    deciles = np.quantile(frame["y"], np.linspace(0, 1, 11))
+    per_decile = np.histogram(sample.frame["y"], bins=deciles)[0]
+    assert per_decile.min() >= 195 and per_decile.max() <= 205
+
+
+def test_clamp_says_when_it_capped():
+    assert clamp(10, 20, "x") == (10, None)
+    value, note = clamp(5_000, limits.MAX_SHAP_ROWS, "SHAP rows")
+    assert value == limits.MAX_SHAP_ROWS and "5000 was asked for" in note
+
+
+def test_deadline_counts_down():
+    deadline = Deadline(0.2)
+    assert 0.1 < deadline.remaining() <= 0.2 and not deadline.expired()
+    assert deadline.share(0.5) <= 0.1 and deadline.share(0.0, floor=1.0) == 1.0
+    time.sleep(0.25)
+    assert deadline.expired() and deadline.remaining() == 0.0
+    with pytest.raises(ValueError):
+        Deadline(0)
