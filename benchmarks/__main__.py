@@ -30,6 +30,13 @@ SAMPLE_DATA = ROOT / "sample_data"
 REFERENCE_SCRIPT = Path(__file__).resolve().with_name("reference.py")
 
 
+def _tabular_samples() -> list[Path]:
+    """The bundled samples that are tables (text and images have their own benchmarks: --text, --images)."""
+    from engine import advise, kind_for, samples
+
+    return [p for p in samples.sample_paths() if kind_for(advise(samples.load_sample(p.name)).profile).key == "tabular"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[1])
     parser.add_argument("--quick", action="store_true", help="one repeat of 1k and 10k rows, no sample datasets")
@@ -40,11 +47,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the summaries and checks to this file")
     parser.add_argument("--data-dir", type=Path, help="where to write the synthetic CSVs (default: a temporary folder)")
     parser.add_argument("--text", action="store_true", help="only the text budget (benchmarks/text.py)")
+    parser.add_argument("--images", action="store_true", help="only the image budgets (benchmarks/images.py)")
     args = parser.parse_args(argv)
     if args.text:
         from benchmarks import text
 
         return text.main(["--with-sample"] + (["--json", str(args.json)] if args.json else []))
+    if args.images:
+        from benchmarks import images
+
+        return images.main()
     if args.quick:
         args.repeats, args.sizes, args.no_samples = 1, [s for s in args.sizes if s <= 10_000] or [1_000], True
     started = time.perf_counter()
@@ -53,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir.mkdir(parents=True, exist_ok=True)
         datasets: list[tuple[Path, int | None]] = [(write_mixed_table(n, data_dir), n) for n in args.sizes]
         if not args.no_samples:
-            datasets += [(p, None) for p in sorted(SAMPLE_DATA.glob("*.csv"))]
+            datasets += [(p, None) for p in _tabular_samples()]
         summaries = []
         for path, size in datasets:
             print(f"[{time.perf_counter() - started:6.0f}s] {path.name}", file=sys.stderr, flush=True)

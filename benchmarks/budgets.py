@@ -56,3 +56,8 @@ TEXT_PEAK_RSS_BYTES = 2e9  # 2 GB
 # Goals (reported): ML >= plain TF-IDF + logistic regression - 1 point; DL >= a plain EmbeddingBag - 1 point.
 TEXT_ML_VS_TFIDF_POINTS = -1.0
 TEXT_DL_VS_EMBEDDING_BAG_POINTS = -1.0
+# --- images (issue 9; benchmarks/images.py) -------------------------------------
+# compare on the 5,000 28×28 digits, end to end, with SHAP maps for both models on 20 images.
+IMAGES_SHAP_ROWS = 20
+IMAGES_COMPARE_SECONDS = 90.0
+IMAGES_PEAK_RSS_BYTES = 2e9  # 2 GB

@@ -15,6 +15,7 @@ from engine import limits
 from engine import thresholds as th
 from engine.data import DataError
 from engine.dates import parse_dates
+from engine.images import pixel_column_names
 
 __all__ = [
     "ColumnKind",
@@ -47,7 +48,7 @@ class ColumnKind(str, Enum):
     CATEGORICAL = "categorical"
     DATETIME = "datetime"
     TEXT = "text"  # free text (reviews, tickets, messages): read by the text models (engine.kinds.text)
-    IMAGE_PIXEL = "image_pixel"  # reserved for pixel-column CSVs (MNIST-style), a later issue
+    IMAGE_PIXEL = "image_pixel"  # one pixel of an image (engine.images.detect_pixel_columns)
     IDENTIFIER = "identifier"
     CONSTANT = "constant"
 
@@ -124,7 +125,8 @@ def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetPr
 
     Raises DataError if the target is unusable (see :func:`prepare_target`).
     """
-    kinds = {name: column_kind(frame[name]) for name in frame.columns}
+    pixels = pixel_column_names(frame, exclude=target)  # image pixels, by name, range and neighbourhood
+    kinds = {name: ColumnKind.IMAGE_PIXEL if name in pixels else column_kind(frame[name]) for name in frame.columns}
     if target is None:
         target = guess_target(frame, kinds)
     y, task = prepare_target(frame, target, kinds.get(target))

@@ -2,5 +2,6 @@
 
 from engine.kinds import tabular  # noqa: F401
 from engine.kinds import text  # noqa: F401
+from engine.kinds import images  # noqa: F401
 
 __all__ = ["tabular"]
