@@ -26,7 +26,6 @@ from benchmarks.datasets import write_mixed_table
 from benchmarks.harness import PYTHON, ROOT, ChildRun, run_child
 from benchmarks.report import DatasetRuns, check_budgets, render, summarise
 
-SAMPLE_DATA = ROOT / "sample_data"
 REFERENCE_SCRIPT = Path(__file__).resolve().with_name("reference.py")
 
 
