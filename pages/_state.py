@@ -52,6 +52,7 @@ OPTIONS = "train_options"
 TRAINING_OPTIONS = ("max_seconds", "shap_rows", "ml_kind", "seed")
 DEFAULT_OPTIONS: dict[str, Any] = {
     "max_seconds": 20, "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
+    "save_rows": False,
 }
 
 PAGES = {
@@ -59,6 +60,7 @@ PAGES = {
     "recommend": "pages/recommend.py",
     "train": "pages/train.py",
     "explain": "pages/explanations.py",
+    "history": "pages/history.py",
 }
 
 
@@ -69,6 +71,7 @@ class Run:
     result: RunRecord
     options: dict[str, Any]
     seconds: float
+    token: str | None = None  # its share token once saved to the run store (pages/_share.py)
 
     @property
     def target(self) -> str:
@@ -258,6 +261,12 @@ def replace_result(stored: Run, result: RunRecord) -> Run:
     return updated
 
 
+def replace_run(stored: Run) -> Run:
+    """Make ``stored`` the session's run (a saved one opened, or the same run once it has a share token)."""
+    st.session_state[RUN] = stored
+    return stored
+
+
 def store_run(result: RunRecord, options: dict[str, Any], started: float) -> Run:
     """Keep a finished comparison in the session."""
     stored = Run(result=result, options=options, seconds=time.perf_counter() - started)
@@ -276,6 +285,7 @@ class Job:
     run of the session reads it, and :func:`collect_job` stores the result.
     """
 
+    data: Dataset = field(repr=False)
     dataset_name: str
     target: str
     options: dict[str, Any]
@@ -344,7 +354,7 @@ def start_training(options: dict[str, Any]) -> Job | None:
     except DataError as error:
         st.session_state[TRAIN_ERROR] = str(error)
         return None
-    work = Job(dataset_name=data.name, target=advice.profile.target, options=dict(options))
+    work = Job(data=data, dataset_name=data.name, target=advice.profile.target, options=dict(options))
 
     def train() -> None:
         try:
@@ -365,8 +375,8 @@ def start_training(options: dict[str, Any]) -> Job | None:
     return work
 
 
-def collect_job() -> Run | None:
-    """Store a finished background comparison as the session's run (or its error); returns the new run."""
+def collect_job() -> Job | None:
+    """Store a finished background comparison as the session's run (or its error); returns that job."""
     work = job()
     if work is None or not work.done:
         return None
@@ -374,5 +384,6 @@ def collect_job() -> Run | None:
         _JOBS.pop(st.session_state.pop(JOB), None)
     if work.result is None:
         st.session_state[TRAIN_ERROR] = work.error
-        return None
-    return store_run(work.result, work.options, work.started)
+    else:
+        store_run(work.result, work.options, work.started)
+    return work

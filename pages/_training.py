@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import EXPLAINER_MODES, DataKindSpec, ModelResult, RunRecord, wording
+from pages import _share as share
 from pages import _state as state
 
 EXPLAINER_LABELS = {"fast": "Fast (each model's own exact explainer)", "shared": "Shared (one definition for both)"}
@@ -79,6 +80,12 @@ def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
         "SHAP explainer", EXPLAINER_MODES, key="train_explainer", horizontal=True, on_change=_keep, args=("explainer",),
         format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
     )
+    st.checkbox(
+        "Also save the uploaded rows with this run", key="train_save_rows", on_change=_keep, args=("save_rows",),
+        help="Every finished run is saved (results, charts' data and advice) for History and share links. "
+        "The rows themselves are kept only when this is ticked, so the run can be trained again from History; "
+        "anyone with the run's link can then load them.",
+    )  # fmt: skip
 
 
 def start_button() -> None:
@@ -88,6 +95,14 @@ def start_button() -> None:
         "Training…" if busy else "Train both", type="primary", icon=":material/play_arrow:", key="train_start",
         on_click=_start, disabled=busy,
     )
+
+
+def collect() -> None:
+    """A background comparison that has finished becomes the session's run, saved for History and share links."""
+    work = state.collect_job()
+    stored = state.run()
+    if work is not None and work.result is not None and stored is not None:
+        share.save(stored, work.data, keep_rows=bool(work.options.get("save_rows")))
 
 
 def progress_panel() -> None:
@@ -102,7 +117,7 @@ def _progress_fragment() -> None:
     if work is None:  # collected by another poll's rerun
         return
     if work.done:
-        state.collect_job()  # here, not only at the top of the app: a fragment's rerun runs only the fragment
+        collect()  # here, not only at the top of the app: a fragment's rerun runs only the fragment
         st.rerun()  # the whole app, which draws the finished run everywhere
     with st.status(f"{state.esc(work.steps[-1] if work.steps else 'Starting')}…", expanded=True):
         st.progress(work.fraction, text=f"{state.esc(work.message)} · {work.elapsed():.0f} s")
@@ -125,7 +140,7 @@ def _sidebar_fragment() -> None:
     if work is None:
         return
     if work.done:
-        state.collect_job()
+        collect()
         st.rerun()
     st.progress(work.fraction, text=f"Training {state.esc(work.target)}: {work.fraction:.0%}")
 

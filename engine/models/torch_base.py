@@ -109,6 +109,7 @@ class TorchEstimator(BaseEstimator):
         check_consistent_length(X, y)
         torch.manual_seed(self.random_state)
         device = resolve_device(self.device)
+        self.device_ = device.type
         target, n_outputs = self._encode_target(y)
         module = self._build_module(X, n_outputs).to(device)
 
@@ -173,7 +174,8 @@ class TorchEstimator(BaseEstimator):
         check_is_fitted(self, "module_")
         return (
             f"trained {self.n_epochs_} epochs with batches of {self.batch_size_} at learning rate "
-            f"{self.learning_rate_:g}, stopped by {self.stopped_by_.replace('_', ' ')}"
+            f"{self.learning_rate_:g} on the {self.device_.upper()}, "
+            f"stopped by {self.stopped_by_.replace('_', ' ')}"
         )
 
     # -- prediction -----------------------------------------------------------------
