@@ -85,5 +85,7 @@ def test_track_record_command(capsys):
 
 
 def test_default_datasets_are_the_samples():
-    assert [p.name for p in sample_datasets()] == sorted(p.name for p in SAMPLE_DATA.glob("*.csv"))
+    expected = sorted(p.name for p in SAMPLE_DATA.iterdir() if p.name.endswith((".csv", ".zip", ".csv.gz")))
+    assert [p.name for p in sample_datasets()] == expected
+    assert {"movie_reviews.csv", "digit_images.zip"} <= set(expected)  # text and images are in the record too
     assert len(sample_datasets()) >= 5
