@@ -629,6 +629,9 @@ def describe_verdict(
     shown = format_difference(abs(verdict.difference) * scale, (high - low) * scale)
     decimals = max(3, len(shown.split(".")[-1]) if "." in shown else 0) if scale == 1.0 else 3
     interval = f"95% interval of the ML − DL difference: {low:+.{decimals}f} to {high:+.{decimals}f}"
+    if verdict.splits > 1:
+        interval = (f"mean over {verdict.splits} random 80/20 splits, corrected resampled t-test, "
+                    f"p = {verdict.p_value:.2g}; {interval}")
     if verdict.winner == "tie":
         result = f"A tie: the difference is {shown} {unit} and not decisive ({interval})."
     else:
