@@ -143,6 +143,11 @@ LARGE_DATA_DL_LEARNING_RATE = 4e-3
 # The track record (engine.track_record) judges the advice by the measured
 # winner; it explains only a few rows per dataset, since SHAP does not decide it.
 TRACK_RECORD_SHAP_ROWS = 50
+# Over the corpus (python -m engine track-record --corpus): a time budget per
+# comparison and a few SHAP rows, so ~25 entries fit in about an hour on a
+# 2-core machine (SHAP does not decide the winner).
+CORPUS_MAX_SECONDS = 60.0
+CORPUS_SHAP_ROWS = 10
 # An explainer is additive when base value + sum of SHAP values reproduces the
 # model output within this share of the output's scale (1 + max |output|):
 # float32 leaf values and network weights round at ~1e-7 relative, so 1e-5

@@ -69,7 +69,8 @@ def test_track_record_on_a_small_subset(tmp_path):
     assert (good.misled_by is None) == good.agreed
     assert bad.error and bad.agreed is None
     payload = record.to_dict()
-    assert payload["compared"] == 1 and payload["agreement_rate"] == float(good.agreed)
+    judged = 1 if good.conclusive else 0  # a flagged model makes the verdict inconclusive: not judged
+    assert payload["compared"] == judged and payload["agreement_rate"] == (float(good.agreed) if judged else None)
     table = format_table(payload)
     assert "wine.csv" in table and "empty.csv" in table and "agreement: " in table
 
