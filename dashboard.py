@@ -6,23 +6,32 @@ sidebar. Navigation uses ``st.navigation`` over explicit ``st.Page`` objects
 auto-discover that folder, so a helper like ``pages/_state.py`` is never shown
 as a page). Each page is a short script that calls ``engine`` and
 ``engine.charts``; what a user loads or trains stays in their session.
+Before the navigation: the optional password prompt and ``?run=<token>``
+share links (``pages/_share.py``).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from pages import _share as share
 from pages import _state as state
 from pages import _widgets as widgets
 
 st.set_page_config(page_title="ML vs DL Advisor", page_icon=":material/balance:", layout="wide")
+share.require_password()  # with ADVISOR_PASSWORD (or the secret) set, nothing else shows until it is entered
+shared = share.open_link()  # ?run=<token>: a saved run, opened read-only on Train & compare
 
 page = st.navigation(
     [
-        st.Page(state.PAGES["home"], title="Home", icon=":material/home:", default=True),
+        st.Page(state.PAGES["home"], title="Home", icon=":material/home:", default=not shared),
         st.Page(state.PAGES["recommend"], title="Recommend", icon=":material/rule:", url_path="recommend"),
-        st.Page(state.PAGES["train"], title="Train & compare", icon=":material/model_training:", url_path="train"),
+        st.Page(
+            state.PAGES["train"], title="Train & compare", icon=":material/model_training:", url_path="train",
+            default=shared,
+        ),  # fmt: skip
         st.Page(state.PAGES["explain"], title="Explanations", icon=":material/insights:", url_path="explanations"),
+        st.Page(state.PAGES["history"], title="History", icon=":material/history:", url_path="history"),
     ]
 )
 

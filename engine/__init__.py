@@ -37,6 +37,8 @@ __all__ = [
     "profile_dataset",
     "RecordError",
     "RunRecord",
+    "RunStore",
+    "StoreError",
     "EXPLAINER_MODES",
     "ComparisonResult",
     "advise",
@@ -69,6 +71,8 @@ _LAZY = {
     "explain_again": "engine.pipeline",
     "RecordError": "engine.record",
     "RunRecord": "engine.record",
+    "RunStore": "engine.store",
+    "StoreError": "engine.store",
     "ModelResult": "engine.evaluate",
     "Verdict": "engine.evaluate",
 }

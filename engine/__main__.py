@@ -3,6 +3,9 @@
 Success prints one JSON object on stdout and exits 0. Unusable input prints
 one ``error:`` line on stderr and exits 2; nothing is written anywhere.
 
+``compare --report OUT.html`` also writes the self-contained HTML report
+(:mod:`engine.report`) and still prints the JSON.
+
 ``python -m engine track-record [--json] [--datasets A.csv ...]`` runs
 recommend + compare over the sample datasets (or the given files) and prints
 how often the advice matched the measurement (see :mod:`engine.track_record`);
@@ -19,6 +22,7 @@ import math
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any, Iterator, NoReturn
 
 # Idle OpenMP threads sleep instead of spinning (see engine.pipeline); set
@@ -75,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--explainer", choices=["fast", "shared"], default="fast",
         help="fast: each model's fastest exact SHAP explainer; shared: one SHAP definition for both "
         "(same background rows, same masker, same raw scale)",
+    )
+    compare.add_argument(
+        "--report", metavar="OUT.html", help="also write a self-contained HTML report there (the JSON is still printed)"
     )
     track = commands.add_parser("track-record", help="recommend + compare over sample datasets: how often was the advice right?")
     track.add_argument("--datasets", nargs="+", metavar="CSV", help="CSV files (default: every file in sample_data/)")
@@ -148,11 +155,19 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
         return advise(dataset, args.target, **overrides).to_dict() | {"notes": list(dataset.notes)}
     from engine.pipeline import compare
 
+    report = _report_path(args.report)
     result = compare(
         dataset, args.target, seed=args.seed, max_seconds=args.max_seconds, shap_rows=args.shap_rows,
         ml_kind=args.ml_model, dl_kind=args.dl_model, explainer=args.explainer, deadline=deadline, **overrides,
     )
     result.stage_seconds = {"load": load_seconds} | result.stage_seconds
+    if report is not None:
+        from engine.report import report_html
+
+        try:
+            report.write_text(report_html(result), encoding="utf-8")
+        except OSError as error:
+            raise DataError(f"cannot write the report {report}: {error.strerror or error}") from None
     return result.to_dict()
 
 
@@ -190,6 +205,18 @@ def _now() -> str:
     import datetime as dt
 
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _report_path(path: str | None) -> Path | None:
+    """The report's path, checked before training: its folder must exist."""
+    if path is None:
+        return None
+    report = Path(path)
+    if not report.parent.is_dir():
+        raise DataError(f"cannot write the report {path}: folder {report.parent} does not exist")
+    if report.is_dir():
+        raise DataError(f"cannot write the report {path}: it is a folder")
+    return report
 
 
 @contextlib.contextmanager

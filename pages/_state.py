@@ -44,6 +44,7 @@ PAGES = {
     "recommend": "pages/recommend.py",
     "train": "pages/train.py",
     "explain": "pages/explanations.py",
+    "history": "pages/history.py",
 }
 
 
@@ -54,6 +55,7 @@ class Run:
     result: RunRecord
     options: dict[str, Any]
     seconds: float
+    token: str | None = None  # its share token once saved to the run store (pages/_share.py)
 
     @property
     def target(self) -> str:
@@ -193,6 +195,12 @@ def replace_result(stored: Run, result: RunRecord) -> Run:
     updated = dataclasses.replace(stored, result=result)
     st.session_state[RUN] = updated
     return updated
+
+
+def replace_run(stored: Run) -> Run:
+    """Make ``stored`` the session's run (a saved one opened, or the same run once it has a share token)."""
+    st.session_state[RUN] = stored
+    return stored
 
 
 def store_run(result: RunRecord, options: dict[str, Any], started: float) -> Run:

@@ -8,11 +8,13 @@ from typing import Any
 import streamlit as st
 
 from engine import EXPLAINER_MODES, DataError, DataKindSpec, Dataset, ModelResult, advise, compare, wording
+from pages import _share as share
 from pages import _state as state
 
 OPTIONS = "train_options"
 DEFAULT_OPTIONS: dict[str, Any] = {
     "max_seconds": 20, "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
+    "save_rows": False,
 }
 EXPLAINER_LABELS = {"fast": "Fast (each model's own exact explainer)", "shared": "Shared (one definition for both)"}
 EXPLAINER_HELP = (
@@ -73,6 +75,12 @@ def options_form(columns: list[str], target: str, kind: DataKindSpec) -> dict[st
             "SHAP explainer", EXPLAINER_MODES, key="train_explainer", horizontal=True,
             format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
         )
+        st.checkbox(
+            "Also save the uploaded rows with this run", key="train_save_rows",
+            help="Every finished run is saved (results, charts' data and advice) for History and share links. "
+            "The rows themselves are kept only when this is ticked, so the run can be trained again from History; "
+            "anyone with the run's link can then load them.",
+        )  # fmt: skip
         submitted = st.form_submit_button(
             "Train both", type="primary", icon=":material/play_arrow:", on_click=_keep_options
         )
@@ -118,6 +126,7 @@ def train(data: Dataset, options: dict[str, Any]) -> None:
             state.show_error(error)
             return
         stored = state.store_run(result, options, started)
+        share.save(stored, data, keep_rows=bool(options.get("save_rows")))
         status.update(
             label=f"Trained, scored and explained both in {stored.seconds:.0f} s", state="complete", expanded=False
         )

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine import DataError, charts, guess_target, kind_for, kind_named, wording
+from pages import _share as share
 from pages import _state as state
 from pages import _training as training
 
@@ -75,4 +76,5 @@ if data is not None or state.run() is not None:
             st.caption(state.esc(note))
         with st.expander("Where the time went"):
             st.dataframe(wording.stage_table(result.stage_seconds), key="stage_table")
+        share.share_panel(stored, key="train")
         st.page_link(state.PAGES["explain"], label="Next: explanations side by side", icon=":material/arrow_forward:")

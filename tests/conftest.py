@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -58,3 +60,34 @@ def _one_split_verdicts(monkeypatch):
     from engine import thresholds
 
     monkeypatch.setattr(thresholds, "SMALL_DATA_ROWS", 0)
+
+
+# --- the run store during tests ---------------------------------------------------------------
+
+POSTGRES_ENV = "TEST_DATABASE_URL"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _temporary_run_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Runs saved while testing (pages, servers started by tests) go to a temporary SQLite file, never .advisor/."""
+    saved = os.environ.get("ADVISOR_DATABASE_URL")
+    os.environ["ADVISOR_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('run-store') / 'runs.sqlite3'}"
+    yield
+    if saved is None:
+        os.environ.pop("ADVISOR_DATABASE_URL", None)
+    else:
+        os.environ["ADVISOR_DATABASE_URL"] = saved
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say when the store tests ran on SQLite only (tests/test_store.py adds PostgreSQL when the variable is set)."""
+    if not os.environ.get(POSTGRES_ENV):
+        terminalreporter.write_sep("-", "run store backends")
+        terminalreporter.write_line(
+            f"PostgreSQL store tests did not run: {POSTGRES_ENV} is not set, so the store tests ran on SQLite only. "
+            ".ci/run installs and starts PostgreSQL and sets it; to run them here, point it at an empty database, "
+            "e.g. postgresql+psycopg://user:password@localhost/advisor_test."
+        )
+    else:
+        terminalreporter.write_sep("-", "run store backends")
+        terminalreporter.write_line(f"store tests ran on SQLite and on PostgreSQL ({POSTGRES_ENV} is set).")

@@ -1,0 +1,265 @@
+"""A self-contained HTML report of one comparison, and its results JSON.
+
+The report draws from a :class:`~engine.record.RunRecord` alone (a live
+comparison or one read back from the store), with the same
+:mod:`engine.charts` figures the pages show. Plotly's JavaScript is embedded
+once, and a Content-Security-Policy forbids every request, so the file opens
+offline and fetches nothing. Every user string (file name, column names,
+category values, notes) is escaped with :func:`html.escape`; inside figures,
+:mod:`engine.charts` has already escaped them, and Plotly writes its JSON with
+``<``, ``>`` and ``/`` as unicode escapes, so nothing a user named can close a
+tag or a script.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from engine import charts, wording
+from engine.record import RunRecord
+
+__all__ = ["report_html", "results_json", "report_file_name"]
+
+_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+    "img-src data: blob:; font-src data:; connect-src 'none'; worker-src blob:"
+)
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1200px;
+       padding: 24px; color: #1a202c; line-height: 1.45; }
+h1 { font-size: 1.7rem; margin-bottom: 0.2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #e2e8f0; }
+.meta, .note { color: #4a5568; font-size: 0.92rem; }
+.headline { display: flex; gap: 2.5rem; flex-wrap: wrap; margin: 1rem 0; }
+.headline div { min-width: 10rem; } .headline b { display: block; font-size: 1.35rem; }
+.verdict { padding: 0.8rem 1rem; border-radius: 6px; background: #f0fff4; border: 1px solid #9ae6b4; }
+.verdict.disagrees { background: #fffaf0; border-color: #fbd38d; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5rem; }
+@media (max-width: 900px) { .pair { grid-template-columns: 1fr; } }
+table { border-collapse: collapse; margin: 0.6rem 0 1rem; font-size: 0.92rem; }
+th, td { border: 1px solid #e2e8f0; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f7fafc; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+"""
+
+
+def report_file_name(record: RunRecord, suffix: str = "html") -> str:
+    """A safe download name: ``advisor-report-<dataset stem>.<suffix>`` (letters, digits, ``-`` and ``_`` only)."""
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in record.dataset.name.rsplit(".", 1)[0])
+    stem = "-".join(part for part in stem.split("-") if part)[:60] or "data"
+    return f"advisor-report-{stem}.{suffix}"
+
+
+def results_json(record: RunRecord) -> str:
+    """The JSON ``python -m engine compare --json`` prints (DESIGN.md §4), for a download."""
+    return json.dumps(_json_safe(record.to_dict()), ensure_ascii=False, indent=1)
+
+
+def report_html(record: RunRecord) -> str:
+    """The whole report as one HTML document (no external requests)."""
+    e = html.escape
+    title = f"ML vs DL Advisor: {record.dataset.name}"
+    body = "\n".join(
+        [
+            f"<h1>{e(title)}</h1>",
+            _meta(record),
+            _recommendation(record),
+            _measurement(record),
+            _explanations(record),
+            _notes(record),
+        ]
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{e(title)}</title>\n<style>{_STYLE}</style>\n"
+        f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
+        f"</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+# --- sections --------------------------------------------------------------------------
+
+
+def _meta(record: RunRecord) -> str:
+    e = html.escape
+    d, o = record.dataset, record.options
+    created = record.created_at.replace("T", " ").replace("+00:00", " UTC") if record.created_at else "unknown date"
+    return (
+        f'<p class="meta">{e(d.name)} · {d.rows:,} rows × {d.columns} columns ({e(d.kind)}) · '
+        f"target <b>{e(record.target)}</b> ({e(record.task.value)}) · made {e(created)}<br>"
+        f"split {record.split.train_rows:,} train / {record.split.test_rows:,} test rows, seed {o.seed} · "
+        f"budget {o.max_seconds:g} s per family · {len(record.explained_rows)} rows explained "
+        f"({e(record.explainer_mode)} SHAP)</p>"
+    )
+
+
+def _recommendation(record: RunRecord) -> str:
+    e = html.escape
+    rec = record.advice.recommendation
+    scorecard = charts.scorecard_table(rec)
+    return "\n".join(
+        [
+            "<h2>The advice</h2>",
+            '<div class="headline">'
+            f"<div>Recommendation<b>{e(wording.choice_label(rec.choice))}</b></div>"
+            f"<div>Confidence<b>{rec.confidence:.0%}</b></div>"
+            f"<div>Weighted vote<b>{rec.score:+.2f}</b></div></div>",
+            '<p class="note">Six criteria each score from −1 (classic ML) to +1 (deep learning); the recommendation '
+            "is their weighted mean (within ±0.15 a close call). Confidence is 0.5 + |vote| / 2.</p>",
+            _figure(charts.scorecard(rec)),
+            _table(scorecard, index=False),
+        ]
+    )
+
+
+def _measurement(record: RunRecord) -> str:
+    e = html.escape
+    ml, dl = record.ml, record.dl
+    verdict = charts.describe_verdict(record.verdict, record.advice.recommendation.choice, record.agreed_with_recommendation)
+    metric = record.verdict.metric
+    headline = pd.DataFrame(
+        {
+            charts.FAMILY_NAMES[m.family]: [
+                m.name,
+                f"{m.metrics[metric]:.3f}",
+                f"{m.interval[0]:.3f} to {m.interval[1]:.3f}",
+                f"{m.baseline:.3f}",
+                wording.format_duration(m.train_seconds),
+                wording.format_duration(m.predict_seconds_per_1k),
+                wording.format_size(m.size_bytes),
+            ]
+            for m in (ml, dl)
+        },
+        index=["model", metric, "95% interval", "baseline", "train time", "predict / 1k rows", "model size"],
+    )
+    y_test = record.split.y_test
+    if record.task.is_classification:
+        pairs = [
+            (charts.confusion_matrix(y_test, ml, record.classes), charts.confusion_matrix(y_test, dl, record.classes)),
+            (charts.roc_curves(y_test, ml, record.classes), charts.roc_curves(y_test, dl, record.classes)),
+        ]
+    else:
+        pairs = [(charts.predicted_vs_actual(y_test, ml, record.target), charts.predicted_vs_actual(y_test, dl, record.target))]
+    css = "verdict" if record.agreed_with_recommendation else "verdict disagrees"
+    return "\n".join(
+        [
+            "<h2>The measurement</h2>",
+            f'<p class="{css}">{e(verdict)}</p>',
+            _table(headline),
+            "<h3>All metrics on the same test rows</h3>",
+            _table(charts.metrics_table(ml, dl), digits=4),
+            _table(charts.costs_table(ml, dl), digits=2),
+            *(_pair(a, b) for a, b in pairs),
+            *(f'<p class="note">{e(n)}</p>' for n in [*ml.notes, *dl.notes]),
+        ]
+    )
+
+
+def _explanations(record: RunRecord) -> str:
+    e = html.escape
+    ml, dl = record.explanations["ml"], record.explanations["dl"]
+    rows = record.explained_rows
+    parts = [
+        "<h2>Explanations</h2>",
+        f'<p class="note">SHAP values of both models on the same {len(rows)} test rows, per original column '
+        f"(classic ML: {e(ml.explainer)} explainer; deep learning: {e(dl.explainer)} explainer). Values are in the "
+        "models' raw output units: log-odds or logits for classifiers, the predicted value for regression.</p>",
+        _pair(charts.importance_bars(ml, "ml"), charts.importance_bars(dl, "dl")),
+        _pair(charts.beeswarm(ml, rows, 0, "ml"), charts.beeswarm(dl, rows, 0, "dl")),
+        f"<p>{e(charts.describe_agreement(record.agreement, ml, dl))}</p>",
+        _figure(charts.agreement_scatter(ml, dl, record.agreement)),
+    ]
+    if len(rows):
+        parts += [
+            f"<h3>One row, both models: row {e(str(rows.index[0]))}</h3>",
+            _pair(
+                charts.waterfall(ml, 0, 0, rows.iloc[0], "ml"),
+                charts.waterfall(dl, 0, 0, rows.iloc[0], "dl"),
+            ),
+        ]
+    checks = pd.DataFrame(
+        [
+            {"model": wording.side_name(f), "explainer": x.explainer, "rows": int(x.values.shape[0]),
+             "check": x.additivity.describe(), "seconds": round(x.seconds, 2)}
+            for f, x in (("ml", ml), ("dl", dl))
+        ]
+    )  # fmt: skip
+    parts += ["<h3>Additivity check</h3>", _table(checks, index=False)]
+    return "\n".join(parts)
+
+
+def _notes(record: RunRecord) -> str:
+    e = html.escape
+    notes = "".join(f"<li>{e(n)}</li>" for n in record.notes)
+    software = ", ".join(f"{e(k)} {e(v)}" for k, v in record.software.items())
+    return "\n".join(
+        [
+            "<h2>Notes</h2>",
+            f"<ul>{notes}</ul>" if notes else '<p class="note">No notes.</p>',
+            f'<p class="note">Made with {software or "unknown versions"} · record schema {record.schema_version}.</p>',
+        ]
+    )
+
+
+# --- pieces -------------------------------------------------------------------------
+
+
+def _figure(figure: go.Figure) -> str:
+    """A figure's div and script (Plotly's JS is in the head); its JSON already escapes < > /."""
+    return figure.to_html(
+        full_html=False, include_plotlyjs=False, include_mathjax=False,
+        config={"displaylogo": False, "responsive": True},
+    )  # fmt: skip
+
+
+def _pair(left: go.Figure, right: go.Figure) -> str:
+    return f'<div class="pair"><div>{_figure(left)}</div><div>{_figure(right)}</div></div>'
+
+
+def _table(frame: pd.DataFrame, index: bool = True, digits: int | None = None) -> str:
+    """A DataFrame as an HTML table, every header and cell escaped."""
+    e = html.escape
+    head = ([e(str(frame.index.name or ""))] if index else []) + [e(str(c)) for c in frame.columns]
+    lines = ["<table><thead><tr>", *(f"<th>{h}</th>" for h in head), "</tr></thead><tbody>"]
+    for label, row in zip(frame.index, frame.itertuples(index=False, name=None)):
+        cells = [f"<th>{e(str(label))}</th>"] if index else []
+        cells += [_cell(v, digits) for v in row]
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    lines.append("</tbody></table>")
+    return "".join(lines)
+
+
+def _cell(value: Any, digits: int | None) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return f"<td>{value}</td>"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        if not math.isfinite(number):
+            return '<td class="num">–</td>'
+        text = f"{number:,.{digits}f}" if digits is not None else f"{value:g}" if isinstance(value, float) else f"{value:,}"
+        return f'<td class="num">{text}</td>'
+    return f"<td>{html.escape(str(value))}</td>"
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinity as null; numpy scalars as Python ones (strict JSON)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)) and hasattr(value, "tolist"):
+        return _json_safe(value.tolist())
+    if hasattr(value, "item"):
+        return _json_safe(value.item())
+    return value

@@ -1,0 +1,174 @@
+"""Sharing: the run store behind share links, the report downloads, and the optional shared password.
+
+Finished comparisons are saved to the run store (:mod:`engine.store`) as JSON;
+the session that saved a run keeps its owner key and may delete it. A link
+``?run=<token>`` opens a saved run read-only in any session, without the models
+and without retraining. Tokens are shown to the user who may share them, never
+logged. The password, when set (``ADVISOR_PASSWORD`` or ``advisor_password`` in
+Streamlit secrets), is compared in constant time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import os
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from engine import DataError, RunRecord, RunStore, StoreError, load_dataset_bytes
+from engine.report import report_file_name, report_html, results_json
+from engine.store import default_database_url
+from pages import _state as state
+
+PASSWORD_ENV = "ADVISOR_PASSWORD"
+PASSWORD_SECRET = "advisor_password"
+AUTHENTICATED = "authenticated"
+OWNED = "owned_runs"  # token -> owner key, for the runs this session saved
+OPENED_LINK = "opened_link"  # the ?run= value this session has already handled
+LINK_ERROR = "link_error"
+
+
+# --- the store ---------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _store(url: str) -> RunStore:
+    """One store (a connection pool) per database URL, shared by all sessions: it holds no user state."""
+    return RunStore(url)
+
+
+def store() -> RunStore:
+    return _store(default_database_url())
+
+
+def save(stored: state.Run, data: object | None, keep_rows: bool) -> None:
+    """Save a finished run (its rows only when asked); a store that fails is a warning, the result stays."""
+    frame = getattr(data, "frame", None)
+    rows = frame.to_csv(index=False) if keep_rows and frame is not None else None
+    try:
+        saved = store().save(stored.result, dataset_csv=rows)
+    except StoreError as error:
+        st.warning(f"The run was not saved for sharing: {state.esc(error)}", icon=":material/cloud_off:")
+        return
+    st.session_state.setdefault(OWNED, {})[saved.token] = saved.owner_key
+    state.replace_run(dataclasses.replace(stored, token=saved.token))
+
+
+def open_saved(token: str) -> state.Run:
+    """Make a saved run the session's run (with its rows as the dataset when they were saved); raises StoreError."""
+    record = store().open(token)
+    rows = store().dataset_csv(token)
+    state.forget_dataset()
+    if rows is not None:
+        try:
+            data = load_dataset_bytes(record.dataset.name, rows.encode("utf-8"))
+            st.session_state[state.DATASET] = dataclasses.replace(data, sha256=record.dataset.sha256)
+            st.session_state[state.TARGET] = record.target
+        except DataError:
+            pass  # the run still opens; only training again needs the rows
+    return state.replace_run(
+        state.Run(result=record, options={}, seconds=sum(record.stage_seconds.values()), token=token)
+    )
+
+
+def open_link() -> bool:
+    """Handle ``?run=<token>``: open that run once per session; True while a shared run is shown."""
+    token = st.query_params.get("run")
+    if token is None:
+        return False
+    if st.session_state.get(OPENED_LINK) != token:
+        st.session_state[OPENED_LINK] = token
+        st.session_state.pop(LINK_ERROR, None)
+        try:
+            open_saved(token)
+        except StoreError as error:
+            st.session_state[LINK_ERROR] = str(error)
+    if error := st.session_state.get(LINK_ERROR):
+        state.show_error(error)
+        return False
+    return True
+
+
+def share_url(token: str) -> str:
+    """The app's address with ``?run=<token>`` (the host as the browser sees it, and any base path)."""
+    current = urlsplit(st.context.url or "http://localhost:8501/")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{current.scheme}://{current.netloc}/{base + '/' if base else ''}?run={token}"
+
+
+# --- the panel on result pages ---------------------------------------------------------------
+
+
+def share_panel(stored: state.Run, key: str) -> None:
+    """Downloads (HTML report, results JSON), the share link, and deleting a run this session saved."""
+    result: RunRecord = stored.result
+    report_col, json_col = st.columns(2)
+    report_col.download_button(
+        "Download the report (HTML)", data=lambda: report_html(result), file_name=report_file_name(result),
+        mime="text/html", icon=":material/download:", on_click="ignore", key=f"report_{key}",
+        help="One self-contained file: the advice, both models' metrics and charts, and the SHAP comparison. "
+        "It opens offline.",
+    )  # fmt: skip
+    json_col.download_button(
+        "Download the results (JSON)", data=lambda: results_json(result), file_name=report_file_name(result, "json"),
+        mime="application/json", icon=":material/data_object:", on_click="ignore", key=f"json_{key}",
+    )  # fmt: skip
+    if stored.token is None:
+        return
+    st.markdown("**Share link** (opens this run read-only, without retraining)")
+    st.code(share_url(stored.token), language=None)
+    if stored.token in st.session_state.get(OWNED, {}):
+        st.button(
+            "Delete this saved run", key=f"delete_{key}", icon=":material/delete:", on_click=delete, args=(stored.token,),
+            help="The link stops working; the results stay on screen in this session until you leave.",
+        )  # fmt: skip
+
+
+def delete(token: str) -> None:
+    """Delete a run this session saved (a button callback)."""
+    owner_key = st.session_state.get(OWNED, {}).get(token)
+    if owner_key is None:
+        return
+    try:
+        store().delete(token, owner_key)
+    except StoreError as error:
+        st.session_state[LINK_ERROR] = str(error)
+        return
+    st.session_state[OWNED].pop(token, None)
+    current = state.run()
+    if current is not None and current.token == token:
+        state.replace_run(dataclasses.replace(current, token=None))
+    st.toast("The saved run was deleted; its link no longer opens it.", icon=":material/delete:")
+
+
+# --- the optional password -------------------------------------------------------------------
+
+
+def configured_password() -> str | None:
+    """The shared password: ``ADVISOR_PASSWORD``, else ``advisor_password`` in Streamlit secrets; None when unset."""
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        try:
+            password = st.secrets.get(PASSWORD_SECRET)
+        except Exception:  # noqa: BLE001 - no secrets file (or an unreadable one) means no password
+            password = None
+    return str(password) if password else None
+
+
+def require_password() -> None:
+    """With a password set, show only the prompt until this session enters it."""
+    password = configured_password()
+    if password is None or st.session_state.get(AUTHENTICATED):
+        return
+    st.title("ML vs DL Advisor")
+    with st.form("password_form"):
+        entered = st.text_input("Password", type="password", key="password_entered")
+        submitted = st.form_submit_button("Enter", type="primary")
+    if submitted:
+        if hmac.compare_digest(entered.encode("utf-8"), password.encode("utf-8")):
+            st.session_state[AUTHENTICATED] = True
+            st.rerun()
+        st.error("Wrong password.", icon=":material/lock:")
+    st.stop()

@@ -1,0 +1,60 @@
+"""History: this instance's saved runs; reopen any of them on the result pages without retraining."""
+
+import pandas as pd
+import streamlit as st
+
+from engine import StoreError, wording
+from pages import _share as share
+from pages import _state as state
+
+st.title("History")
+st.caption(
+    "Every finished comparison is saved here with its results and advice (the uploaded rows only when you ticked "
+    "the box before training). Open one to see it again on Train & compare and Explanations, without retraining."
+)
+
+if error := st.session_state.pop(share.LINK_ERROR, None):
+    state.show_error(error)
+
+try:
+    runs = share.store().summaries()
+except StoreError as error:
+    runs = None
+    state.show_error(error)
+
+if runs == []:
+    st.info("No saved runs yet: train both models on the Train & compare page.", icon=":material/history:")
+    st.page_link(state.PAGES["train"], label="Go to Train & compare", icon=":material/arrow_forward:")
+elif runs:
+    owned = st.session_state.get(share.OWNED, {})
+    table = pd.DataFrame(
+        [
+            {
+                "dataset": r.dataset_name,
+                "saved (UTC)": r.created_at.replace("T", " ")[:16],
+                "rows": r.rows,
+                "target": r.target,
+                "recommendation": wording.choice_label(r.recommendation),
+                "winner": "tie" if r.winner == "tie" else wording.side_name(r.winner),
+                "rows kept": "yes" if r.has_rows else "no",
+                "yours": "yes" if r.token in owned else "",
+            }
+            for r in runs
+        ]
+    )
+    st.dataframe(table, hide_index=True, key="history_table")
+    labels = {i: f"{r.dataset_name} · {r.created_at.replace('T', ' ')[:16]} · target {r.target}" for i, r in enumerate(runs)}
+    choice = st.selectbox("Saved run", list(labels), format_func=labels.get, key="history_choice")
+    chosen = runs[choice]
+    current = state.run()
+    if current is not None and current.token == chosen.token:
+        st.success("This run is open: see Train & compare and Explanations.", icon=":material/check:")
+        st.page_link(state.PAGES["train"], label="Go to Train & compare", icon=":material/arrow_forward:")
+        share.share_panel(current, key="history")
+    elif st.button("Open this run", type="primary", icon=":material/open_in_new:", key="history_open"):
+        try:
+            share.open_saved(chosen.token)
+        except StoreError as error:
+            state.show_error(error)
+        else:
+            st.switch_page(state.PAGES["train"])

@@ -1,0 +1,139 @@
+"""Share links, History and the password under AppTest: saved runs reopen on every page without training."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine.store import NOT_FOUND_MESSAGE, RunStore, new_token
+from tests.share_helpers import HOSTILE_NAME, hostile_record
+from tests.test_app_pages import chart_titles, metrics
+from tests.test_app_security import assert_inert, sidebar_texts
+from tests.test_store import _no_training
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "dashboard.py"
+TIMEOUT = 120
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunStore]:
+    """This module's own store, which the app finds through ADVISOR_DATABASE_URL."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('app-share') / 'runs.sqlite3'}"
+    saved, os.environ["ADVISOR_DATABASE_URL"] = os.environ.get("ADVISOR_DATABASE_URL"), url
+    opened = RunStore(url)
+    yield opened
+    opened.close()
+    if saved is not None:
+        os.environ["ADVISOR_DATABASE_URL"] = saved
+
+
+@pytest.fixture(scope="module")
+def token(store: RunStore) -> str:
+    return store.save(hostile_record()).token
+
+
+def app(query: dict[str, str] | None = None, password: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update(query or {})
+    if password is not None:
+        at.secrets["advisor_password"] = password
+    return at.run()
+
+
+def test_a_share_link_opens_the_run_on_every_page_without_training(
+    store: RunStore, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_training(monkeypatch)
+    record = hostile_record()
+    at = app({"run": token})
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Train & compare"  # a link opens the results, not the home page
+    shown = [m.value for m in at.metric if m.label == "Accuracy"]
+    assert shown == [f"{record.ml.metrics['accuracy']:.3f}", f"{record.dl.metrics['accuracy']:.3f}"]
+    assert "dataset" not in at.session_state  # read-only: the record, no rows
+    assert not at.get("form")  # nothing to train from
+    assert_inert(at, shown="&lt;u&gt;yes&lt;/u&gt;")  # the class label, escaped, in the confusion matrices
+    sidebar_texts(at)  # the frame around the page stays inert too (it asserts as it reads)
+    at.switch_page("pages/explanations.py").run()
+    assert not at.exception and not at.error
+    assert sum("SHAP beeswarm" in t for t in chart_titles(at)) == 2
+    assert_inert(at, shown="&lt;script&gt;alert(1)&lt;/script&gt;")
+    at.switch_page("pages/history.py").run()
+    assert not at.exception and not at.error
+    assert any("This run is open" in s.value for s in at.success)
+    assert not [b for b in at.button if b.key.startswith("delete_")]  # not this session's run: no delete
+
+
+@pytest.mark.parametrize("bad", ["nope", "<script>alert(1)</script>", "x" * 43, "deleted"])
+def test_bad_links_show_one_clear_message(store: RunStore, bad: str) -> None:
+    if bad == "deleted":
+        saved = store.save(hostile_record())
+        store.delete(saved.token, saved.owner_key)
+        bad = saved.token
+    elif bad == "x" * 43:
+        bad = new_token()  # well formed, unknown
+    at = app({"run": bad})
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [NOT_FOUND_MESSAGE]
+    assert at.title[0].value == "ML vs DL Advisor" and "run" not in at.session_state
+
+
+def test_history_lists_saved_runs_and_reopens_one(store: RunStore, token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_training(monkeypatch)
+    at = app()
+    at.switch_page("pages/history.py").run()
+    table = at.dataframe[0].value
+    assert list(table.columns)[:6] == ["dataset", "saved (UTC)", "rows", "target", "recommendation", "winner"]
+    assert HOSTILE_NAME in set(table["dataset"])
+    at.button(key="history_open").click().run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Train & compare"
+    assert [m.label for m in at.metric].count("Accuracy") == 2
+
+
+def test_a_finished_run_is_saved_shared_and_deleted_by_its_session(store: RunStore) -> None:
+    before = {s.token for s in store.summaries()}
+    at = app()
+    at.button(key="sample_wine.csv").click().run()
+    at.switch_page("pages/train.py").run()
+    at.slider(key="train_max_seconds").set_value(2)
+    at.number_input(key="train_shap_rows").set_value(10)
+    at.button(key="FormSubmitter:train_form-Train both").click().run()
+    assert not at.exception and not at.error
+    run = at.session_state["run"]
+    assert run.token is not None and run.token not in before
+    assert store.open(run.token).to_dict() == run.result.to_dict()
+    assert store.dataset_csv(run.token) is None  # the rows were not asked for
+    assert [c.value for c in at.code] == [f"http://localhost:8501/?run={run.token}"]
+    assert {b.key for b in at.download_button} >= {"report_train", "json_train"}
+    at.button(key="delete_train").click().run()
+    assert not at.exception and not at.error
+    assert {s.token for s in store.summaries()} == before
+    assert at.session_state["run"].token is None and not at.code  # still on screen, no longer shared
+
+
+def test_with_a_password_only_the_prompt_shows_until_it_is_entered(token: str) -> None:
+    at = app({"run": token}, password="correct horse")
+    assert not at.exception
+    assert [t.value for t in at.title] == ["ML vs DL Advisor"] and len(at.text_input) == 1
+    assert not at.metric and not at.get("plotly_chart") and not at.sidebar.markdown  # nothing of the run or the app
+    at.text_input[0].input("wrong").run()
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Wrong password."] and not at.metric
+    at.text_input[0].input("correct horse")
+    at.button[0].click().run()
+    assert not at.exception and at.title[0].value == "Train & compare"
+    assert [m.label for m in at.metric].count("Accuracy") == 2
+
+
+def test_the_password_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADVISOR_PASSWORD", "from-env")
+    at = app()
+    assert len(at.text_input) == 1 and not [b for b in at.button if (b.key or "").startswith("sample_")]
+    monkeypatch.delenv("ADVISOR_PASSWORD")
+    assert not app().text_input  # off by default
