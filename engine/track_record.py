@@ -29,7 +29,8 @@ from engine.samples import sample_paths
 from engine.recommend import Criterion
 
 __all__ = ["DatasetRecord", "TrackRecord", "track_record", "corpus_track_record", "misleading_criterion", "sample_datasets",
-           "format_table", "summarise", "wilson_interval", "agrees", "write_results", "progress_line", "NAIVE_ADVISORS"]
+           "format_table", "summarise", "wilson_interval", "agrees", "write_results", "progress_line", "NAIVE_ADVISORS",
+           "load_results", "record_from_run"]
 
 
 @dataclass
@@ -395,3 +396,38 @@ def format_table(payload: dict[str, Any]) -> str:
             text.append(f"{name:34s}  {_percent(rates['ties_agree']):24s}  {_percent(rates['decisive_only'])}")
         text.append(f"target guess: {_percent(summary['target_guess'])} of datasets with a known target")
     return "\n".join(text)
+
+
+RESULTS_FILE_NAME = "results.json"
+
+
+def load_results(path: Path | str) -> dict[str, Any]:
+    """A results file written by ``track-record --corpus``; a missing or malformed file is one ``DataError`` line."""
+    import json
+
+    path = Path(path)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"no track-record results at {path}: run `python -m engine track-record --corpus`") from None
+    except (OSError, ValueError) as error:
+        raise DataError(f"the track-record results at {path} cannot be read: {error}") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("datasets"), list):
+        raise DataError(f"the track-record results at {path} hold no datasets list")
+    return payload
+
+
+def record_from_run(run: Any, label: str) -> DatasetRecord:
+    """A session's own comparison (a :class:`engine.record.RunRecord`) as a track-record row."""
+    verdict = run.verdict
+    choice = run.advice.recommendation.choice
+    culprit = misleading_criterion(run.advice.recommendation.criteria, choice, verdict.winner)
+    return DatasetRecord(
+        dataset=label, rows=run.dataset.rows, task=run.task.value, recommendation=choice,
+        confidence=run.advice.recommendation.confidence, winner=verdict.winner, metric=verdict.metric,
+        ml_score=run.ml.metrics.get(verdict.metric), dl_score=run.dl.metrics.get(verdict.metric),
+        margin=verdict.difference, agreed=agrees(choice, verdict.winner),
+        misled_by=culprit.name if culprit else None, misled_by_contribution=culprit.contribution if culprit else None,
+        kind=run.dataset.kind, target=run.target, interval_low=verdict.interval[0], interval_high=verdict.interval[1],
+        splits=verdict.splits, method=verdict.method, p_value=verdict.p_value, conclusive=verdict.conclusive,
+    )
