@@ -59,3 +59,16 @@ def test_bad_manifests_are_one_line(tmp_path):
     with pytest.raises(DataError, match="not in the corpus: nope"):
         select_entries(load_manifest(), ["nope"])
     assert isinstance(load_manifest()[0], CorpusEntry)
+
+
+def test_calibration_vote_reproduces_the_published_advice():
+    """benchmarks.corpus.calibrate re-votes with other weights; with the published ones it must say what the advisor says."""
+    from benchmarks.corpus.calibrate import PUBLISHED, choice
+    from engine.recommend import advise
+    from tests.conftest import make_signal_table
+
+    for rows in (300, 150_000):
+        advice = advise(make_signal_table(rows=rows), "target")
+        criteria = [(c.name, c.score, c.weight, advice.profile.rows) for c in advice.recommendation.criteria]
+        assert choice(criteria, PUBLISHED) == advice.recommendation.choice
+    assert choice(criteria, PUBLISHED | {"volume_weight": 40.0, "very_large_score": 1.0}) == "dl"
