@@ -26,8 +26,14 @@ from benchmarks.datasets import write_mixed_table
 from benchmarks.harness import PYTHON, ROOT, ChildRun, run_child
 from benchmarks.report import DatasetRuns, check_budgets, render, summarise
 
-SAMPLE_DATA = ROOT / "sample_data"
 REFERENCE_SCRIPT = Path(__file__).resolve().with_name("reference.py")
+
+
+def _tabular_samples() -> list[Path]:
+    """The bundled samples that are tables (text and images have their own benchmarks: --text, --images)."""
+    from engine import advise, kind_for, samples
+
+    return [p for p in samples.sample_paths() if kind_for(advise(samples.load_sample(p.name)).profile).key == "tabular"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-reference-models", action="store_true", help="skip the default LightGBM / sklearn MLP scores")
     parser.add_argument("--json", type=Path, help="also write the summaries and checks to this file")
     parser.add_argument("--data-dir", type=Path, help="where to write the synthetic CSVs (default: a temporary folder)")
+    parser.add_argument("--text", action="store_true", help="only the text budget (benchmarks/text.py)")
+    parser.add_argument("--images", action="store_true", help="only the image budgets (benchmarks/images.py)")
     args = parser.parse_args(argv)
+    if args.text:
+        from benchmarks import text
+
+        return text.main(["--with-sample"] + (["--json", str(args.json)] if args.json else []))
+    if args.images:
+        from benchmarks import images
+
+        return images.main()
     if args.quick:
         args.repeats, args.sizes, args.no_samples = 1, [s for s in args.sizes if s <= 10_000] or [1_000], True
     started = time.perf_counter()
@@ -48,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir.mkdir(parents=True, exist_ok=True)
         datasets: list[tuple[Path, int | None]] = [(write_mixed_table(n, data_dir), n) for n in args.sizes]
         if not args.no_samples:
-            datasets += [(p, None) for p in sorted(SAMPLE_DATA.glob("*.csv"))]
+            datasets += [(p, None) for p in _tabular_samples()]
         summaries = []
         for path, size in datasets:
             print(f"[{time.perf_counter() - started:6.0f}s] {path.name}", file=sys.stderr, flush=True)

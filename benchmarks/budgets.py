@@ -47,3 +47,17 @@ COMPARE_1M_PEAK_RSS_BYTES = 2e9  # 2 GB
 # compare --max-seconds 10 on 100,000 x 20 ends within 10 s plus engine.limits.DEADLINE_OVERHEAD_SECONDS.
 DEADLINE_ROWS = 100_000
 DEADLINE_SECONDS = 10.0
+
+# --- text data (issue 8; benchmarks/text.py) -------------------------------------
+TEXT_DOCUMENTS = 10_000
+TEXT_SHAP_ROWS = 100  # documents explained with token SHAP, for both models
+TEXT_COMPARE_SECONDS = 30.0  # compare on the 10k-document CSV, end to end
+TEXT_PEAK_RSS_BYTES = 2e9  # 2 GB
+# Goals (reported): ML >= plain TF-IDF + logistic regression - 1 point; DL >= a plain EmbeddingBag - 1 point.
+TEXT_ML_VS_TFIDF_POINTS = -1.0
+TEXT_DL_VS_EMBEDDING_BAG_POINTS = -1.0
+# --- images (issue 9; benchmarks/images.py) -------------------------------------
+# compare on the 5,000 28×28 digits, end to end, with SHAP maps for both models on 20 images.
+IMAGES_SHAP_ROWS = 20
+IMAGES_COMPARE_SECONDS = 90.0
+IMAGES_PEAK_RSS_BYTES = 2e9  # 2 GB

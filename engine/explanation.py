@@ -232,6 +232,8 @@ def _token_importance(explanation: ModelExplanation) -> dict[str, float]:
     totals: dict[str, list[float]] = {}
     for attribution in explanation.tokens:
         for tokens, values in zip(attribution.tokens, attribution.values):
+            if not tokens:  # an empty document
+                continue
             magnitudes = np.abs(np.asarray(values, dtype=float)).reshape(len(tokens), -1).mean(axis=1)
             for token, magnitude in zip(tokens, magnitudes):
                 key = token.strip().lower()

@@ -163,7 +163,10 @@ def compare(
         lap("repeated_splits")
 
     rng = np.random.default_rng(seed)
-    positions = np.sort(rng.choice(len(split.X_test), size=min(shap_rows, len(split.X_test)), replace=False))
+    explained_rows = min(shap_rows, kind.max_explained_rows or shap_rows)
+    if explained_rows < shap_rows:
+        notes.append(f"SHAP on {kind.label} data is capped at {explained_rows} rows (asked for {shap_rows})")
+    positions = np.sort(rng.choice(len(split.X_test), size=min(explained_rows, len(split.X_test)), replace=False))
     explained = split.X_test.iloc[positions]
     background = split.X_train.iloc[np.sort(rng.choice(len(split.X_train), size=min(th.SHAP_BACKGROUND_ROWS, len(split.X_train)), replace=False))]
     if len(explained) < len(split.X_test):

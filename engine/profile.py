@@ -15,6 +15,7 @@ from engine import limits
 from engine import thresholds as th
 from engine.data import DataError
 from engine.dates import parse_dates
+from engine.images import pixel_column_names
 
 __all__ = [
     "ColumnKind",
@@ -47,8 +48,8 @@ class ColumnKind(str, Enum):
     NUMERIC = "numeric"
     CATEGORICAL = "categorical"
     DATETIME = "datetime"
-    TEXT = "text"  # free text: counted for the data-structure criterion; text models come later
-    IMAGE_PIXEL = "image_pixel"  # reserved for pixel-column CSVs (MNIST-style), a later issue
+    TEXT = "text"  # free text (reviews, tickets, messages): read by the text models (engine.kinds.text)
+    IMAGE_PIXEL = "image_pixel"  # one pixel of an image (engine.images.detect_pixel_columns)
     IDENTIFIER = "identifier"
     CONSTANT = "constant"
 
@@ -125,7 +126,8 @@ def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetPr
 
     Raises DataError if the target is unusable (see :func:`prepare_target`).
     """
-    kinds = {name: column_kind(frame[name]) for name in frame.columns}
+    pixels = pixel_column_names(frame, exclude=target)  # image pixels, by name, range and neighbourhood
+    kinds = {name: ColumnKind.IMAGE_PIXEL if name in pixels else column_kind(frame[name]) for name in frame.columns}
     if target is None:
         target = guess_target(frame, kinds)
     y, task = prepare_target(frame, target, kinds.get(target))
@@ -169,8 +171,7 @@ def column_kind(series: pd.Series) -> ColumnKind:
     sample = text.sample(min(_SAMPLE, len(text)), random_state=0) if len(text) > _SAMPLE else text
     if _parses_as_datetime(sample):
         return ColumnKind.DATETIME
-    mean_words = float(sample.str.split().str.len().mean())
-    if mean_words >= th.FREE_TEXT_MIN_MEAN_WORDS:
+    if _is_free_text(sample, share):
         return ColumnKind.TEXT
     if share >= th.IDENTIFIER_UNIQUE_SHARE and len(values) > 20:
         return ColumnKind.IDENTIFIER
@@ -257,6 +258,21 @@ def _infer_task(y: pd.Series) -> Task:
         if not integer or y.nunique() > th.MAX_CLASSES_FOR_NUMERIC_TARGET:
             return Task.REGRESSION
     return Task.BINARY if y.nunique() == 2 else Task.MULTICLASS
+
+
+_URL = re.compile(r"^\s*(https?://|www\.)\S*\s*$", re.IGNORECASE)
+
+
+def _is_free_text(sample: pd.Series, unique_share_: float) -> bool:
+    """Several words per value on average, mostly distinct values, not URLs.
+
+    Look-alikes that are not text: names and short codes (few words), a long
+    category repeated across rows (few distinct values), links (one "word").
+    """
+    mean_words = float(sample.str.split().str.len().mean())
+    if mean_words < th.FREE_TEXT_MIN_MEAN_WORDS or unique_share_ < th.FREE_TEXT_MIN_UNIQUE_SHARE:
+        return False
+    return float(sample.str.match(_URL).mean()) < 0.5
 
 
 def _is_consecutive(values: pd.Series) -> bool:

@@ -97,6 +97,7 @@ class DataKindSpec:
     dl_models: tuple[ModelSpec, ...]
     priority: int = 0
     notes: Callable[[DatasetProfile], list[str]] = field(default=lambda profile: [])
+    max_explained_rows: int | None = None  # SHAP on at most this many test rows, whatever the user asks (None: no cap)
 
     def ml_model(self, key: str | None = None) -> ModelSpec:
         """The ML family named ``key`` (None: the default); DataError names the choices otherwise."""

@@ -18,8 +18,11 @@ SAMPLE_NOTES: dict[str, str] = {
     "diabetes.csv": "442 rows · regression of disease progression",
     "seattle_weather.csv": "1,461 days · 5 kinds of weather, with a date column",
     "cars.csv": "406 cars · origin (USA / Europe / Japan), with missing values",
+    "movie_reviews.csv": "3,000 movie review snippets · fresh or rotten (text)",
+    "mnist_digits.csv.gz": "5,000 handwritten digits · 28×28 pixel columns",
+    "digit_images.zip": "400 digit images · one folder per class (ZIP)",
 }
-_SUFFIXES = (".csv", ".zip")
+_SUFFIXES = (".csv", ".zip", ".gz")
 
 
 def sample_paths() -> list[Path]:
@@ -37,7 +40,7 @@ def sample_note(name: str) -> str:
 
 def sample_title(name: str) -> str:
     """'seattle_weather.csv' -> 'seattle weather'."""
-    return Path(name).stem.replace("_", " ")
+    return Path(name.removesuffix(".gz")).stem.replace("_", " ")
 
 
 def load_sample(name: str) -> Dataset:

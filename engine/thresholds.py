@@ -167,3 +167,22 @@ SHAP_ADDITIVITY_RELATIVE_TOLERANCE = 1e-3
 MIN_FEATURES_TO_COMPARE = 3
 # Tokens listed per model and output in the JSON and on the page (text data).
 TOP_TOKENS = 20
+
+# --- Text data (engine.kinds.text) ----------------------------------------------
+# Both text models read a document's first this many tokens; longer documents
+# (a 1 MB cell) are cut, so training, prediction and token SHAP stay bounded.
+TEXT_MAX_TOKENS = 400
+# A free-text column has distinct values in at least this share of its rows:
+# a column of a few long, repeated phrases (survey answers) is a category.
+FREE_TEXT_MIN_UNIQUE_SHARE = 0.3
+# Vocabulary caps of the text network (unigrams and bigrams, from the training split).
+TEXT_NET_MAX_VOCABULARY = 30_000
+# SHAP's Partition explainer over the Text masker: model evaluations per
+# document. Splitting a document of M tokens down to single tokens takes about
+# M(M-1) (shap's own estimate): 300 resolves every token of an 18-token review
+# (the sample's median); longer documents keep their deepest groups whole,
+# credited evenly. Each evaluation costs SHAP's Python loop ~1 ms here, so this
+# bounds explaining to about 0.2-0.4 s per document and model.
+TEXT_SHAP_MAX_EVALS = 300
+# Background rows for the tabular columns next to text (their Shapley walk).
+TEXT_TABULAR_BACKGROUND_ROWS = 20

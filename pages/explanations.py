@@ -4,7 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from engine import EXPLAINER_MODES, charts, explain_again, wording
+from pages import _image_views as image_views
 from pages import _state as state
+from pages import _text_views as text_views
 from pages import _widgets as widgets
 from pages._training import EXPLAINER_HELP, EXPLAINER_LABELS
 
@@ -56,6 +58,9 @@ else:
             st.plotly_chart(charts.importance_bars(explanation, family), key=f"importance_{family}")
             st.plotly_chart(charts.beeswarm(explanation, rows, output, family), key=f"beeswarm_{family}")
 
+    if ml.pixels is not None and dl.pixels is not None:
+        image_views.draw(result, ml, dl, output)
+
     st.subheader("Do the two models agree?")
     words_col, chart_col = st.columns([1, 2], gap="large")
     words_col.markdown(state.esc(charts.describe_agreement(result.agreement, ml, dl)))
@@ -89,6 +94,9 @@ else:
             st.plotly_chart(
                 charts.waterfall(explanation, row, output, rows.iloc[row], family), key=f"waterfall_{family}"
             )
+
+    if ml.tokens or dl.tokens:
+        text_views.draw(result, output)
 
     st.subheader("Additivity check")
     st.caption(

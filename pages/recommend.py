@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine import Answers, DataError, answers_from_profile, charts, guess_target, recommend
+from engine.images import IMAGE_SIDE
 from pages import _state as state
 from pages import _widgets as widgets
 
@@ -16,10 +17,12 @@ st.caption(
 upload_col, sample_col = st.columns([1, 1], gap="large")
 with upload_col:
     uploaded = st.file_uploader(
-        "Upload a CSV with feature columns and a target column",
-        type=["csv", "tsv", "txt"],
+        "Upload a CSV with feature columns and a target column, or a ZIP of image folders",
+        type=["csv", "tsv", "txt", "gz", "zip"],
         key="uploader",
-        help=f"Up to {state.max_upload_bytes() // (1024 * 1024)} MB. Comma, semicolon, tab or pipe separated.",
+        help=(f"Up to {state.max_upload_bytes() // (1024 * 1024)} MB. Comma, semicolon, tab or pipe separated "
+              f"(.csv.gz too). A ZIP holds one folder per class (cat/001.png); its images are read in memory, "
+              f"converted to grayscale or RGB and resized to at most {IMAGE_SIDE}×{IMAGE_SIDE} pixels."),
     )
     state.take_upload(uploaded)
 with sample_col:

@@ -28,16 +28,17 @@ def test_advise_with_overrides(signal_table):
     assert all({"change", "recommendation"} <= set(f) for f in payload["what_would_flip"])
 
 
-def test_text_only_data_is_advised_but_not_compared():
+def test_text_only_data_is_advised_as_text_and_compared_by_the_text_kind():
     frame = pd.DataFrame({
         "row_id": range(50),
-        "review": [f"the delivery was late again on order {i} sadly" for i in range(50)],
+        "review": [f"the delivery was {'late' if i % 2 else 'early'} again on order {i} sadly" for i in range(50)],
         "target": ["a", "b"] * 25,
     })
     advice = advise(frame)
     assert advice.answers.data_kind.value == "text"
-    with pytest.raises(DataError, match=r"no column the models can use: row_id \(identifier\), review \(text\)"):
-        compare(frame)
+    result = compare(frame, shap_rows=2, max_seconds=30)
+    assert result.dataset.kind == "text" and result.explanations["ml"].columns == ["review"]
+    assert any("row_id (identifier)" in note for note in result.notes)
 
 
 def test_compare_reports_progress_and_results():

@@ -100,7 +100,7 @@ def _toy_frame(rows: int = 300) -> pd.DataFrame:
 def test_a_toy_kind_runs_compare_to_a_complete_run_record(toy_kind):
     frame = _toy_frame()
     assert kind_for(profile_dataset(frame, "target")) is TOY
-    result = compare(frame, "target", shap_rows=20, max_seconds=5)
+    result = compare(frame, "target", shap_rows=20, max_seconds=60)
     assert result.dataset.kind == "toy"
     assert (result.options.ml_model, result.options.dl_model) == ("toy-linear", "toy-net")
     assert result.ml.name == "Toy logistic regression" and result.dl.name == "Toy one-layer network"

@@ -1,0 +1,188 @@
+"""Pixel-level SHAP for image models, on the same images for both families.
+
+Each image model family names its explainer per mode in the registry
+(:mod:`engine.kinds.images`); this module holds them, keyed by method:
+
+``"tree"`` / ``"linear"`` / ``"deep"`` (fast mode)
+    Each model's own exact explainer: SHAP's tree explainer (path-dependent)
+    on the pixels for the trees, its linear explainer for the linear model,
+    and its deep explainer (DeepLIFT multipliers, additive on a network of
+    ``nn`` modules) for the CNN against a few background training images.
+``"partition"`` (shared mode)
+    One SHAP definition for both: SHAP's Partition explainer (Owen values over
+    a hierarchy of image regions) through one ``shap.maskers.Image`` masker
+    whose masked pixels take the mean of the same background training images,
+    each model wrapped as a function from image arrays to its raw outputs.
+
+Every method explains raw outputs (log-odds or logits, or predictions for
+regression), returns one value per pixel column (rows × columns × outputs,
+columns in the frame's order) plus a :class:`engine.explanation.PixelAttribution`
+map, and measures additivity rather than assuming it.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import shap
+import torch
+from sklearn.pipeline import Pipeline
+
+from engine.explain import TABULAR_METHODS
+from engine.explanation import ModelExplanation, PixelAttribution
+from engine.images import PixelLayout, pixel_layout
+
+__all__ = ["IMAGE_METHODS", "explain_images", "raw_output_function", "DEEP_BACKGROUND_IMAGES", "PARTITION_MAX_EVALS"]
+
+#: Background images for the deep explainer: its cost is rows × outputs × background forward/backward passes.
+DEEP_BACKGROUND_IMAGES = 10
+#: Model calls per image for the Partition explainer (SHAP's default for images is 500 to a few thousand).
+PARTITION_MAX_EVALS = 500
+#: (image, background image) pairs per forward/backward pass of the deep explainer: bounded memory.
+_DEEP_PAIRS_PER_PASS = 2_048
+
+#: (fitted pipeline, layout, background images, explained images, seed) -> (explainer name, values, base, raw outputs)
+ImageMethod = Callable[[Pipeline, PixelLayout, np.ndarray, np.ndarray, int], tuple[str, np.ndarray, Any, np.ndarray]]
+
+
+def explain_images(
+    pipeline: Pipeline,
+    background: pd.DataFrame,
+    rows: pd.DataFrame,
+    output_labels: list[str],
+    seed: int = 0,
+    *,
+    method: str,
+) -> ModelExplanation:
+    """Explain ``pipeline`` on the images in ``rows`` (pixel columns in layout order) with ``method``."""
+    start = time.perf_counter()
+    layout = pixel_layout(rows.columns)
+    if layout is None or list(layout.columns) != [str(c) for c in rows.columns]:
+        raise ValueError("the explained rows are not pixel columns in layout order")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # shap's notices about output formats
+        name, values, base, outputs = IMAGE_METHODS[method](pipeline, layout, layout.images(background), layout.images(rows), seed)
+    n = len(rows)
+    values = np.asarray(values, dtype=float).reshape(n, len(layout.columns), -1)
+    outputs = np.asarray(outputs, dtype=float).reshape(n, -1)
+    base = np.broadcast_to(np.asarray(base, dtype=float).reshape(-1), (values.shape[2],)).copy()
+    error = float(np.max(np.abs(base + values.sum(axis=1) - outputs))) if n else 0.0
+    per_pixel = values.reshape(n, layout.side, layout.side, layout.channels, -1).sum(axis=3)
+    return ModelExplanation(
+        explainer=name, columns=list(layout.columns),
+        output_names=output_labels if len(output_labels) == values.shape[2] else [f"output {i}" for i in range(values.shape[2])],
+        values=values, base_values=base, outputs=outputs, additivity_max_error=error,
+        seconds=time.perf_counter() - start,
+        pixels=PixelAttribution(values=per_pixel, channels=layout.channels),
+    )
+
+
+def raw_output_function(pipeline: Pipeline) -> Callable[[np.ndarray], np.ndarray]:
+    """The pipeline's raw outputs (rows, outputs) as a function of flat pixel rows: log-odds, logits or predictions."""
+    prep, model = pipeline[:-1], pipeline[-1]
+
+    def raw(X: np.ndarray) -> np.ndarray:
+        prepared = prep.transform(np.asarray(X, dtype=np.float64))
+        if hasattr(model, "explain_module"):
+            out = model._raw_output(prepared)
+        elif hasattr(model, "booster_"):
+            out = model.predict(prepared, raw_score=True)
+        elif hasattr(model, "decision_function"):
+            out = model.decision_function(prepared)
+        else:
+            out = model.predict(prepared)
+        out = np.asarray(out, dtype=np.float64)
+        return out.reshape(len(out), -1)
+
+    return raw
+
+
+def _flat(images: np.ndarray) -> np.ndarray:
+    return images.reshape(len(images), -1)
+
+
+def _tabular(method: str) -> ImageMethod:
+    """A tabular explainer on the pixel matrix (the pipeline's own preprocessing applied)."""
+
+    def explain(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows: np.ndarray, seed: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+        prep = pipeline[:-1]
+        X_background = np.asarray(prep.transform(_flat(background)), dtype=np.float64)
+        X_rows = np.asarray(prep.transform(_flat(rows)), dtype=np.float64)
+        return TABULAR_METHODS[method](pipeline[-1], X_background, X_rows, seed, 1)
+
+    return explain
+
+
+def _deep(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows: np.ndarray, seed: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+    """SHAP's deep explainer on the CNN's module, all (image, background image) pairs in a few batches.
+
+    ``shap.DeepExplainer`` runs one forward/backward pass per image and output
+    (3,000 passes for 300 images of 10 classes: minutes on a CPU). Its
+    DeepLIFT handlers pair the first half of a batch with the second half, so
+    every (image, background image) pair can go through at once: the same
+    values (checked against ``shap_values`` in tests/test_images.py), one pass
+    per output and chunk.
+    """
+    from shap.explainers._deep.deep_pytorch import add_interim_values, deeplift_grad
+
+    from engine.models.torch_base import torch_threads
+
+    network = pipeline[-1]
+    module = network.explain_module()
+    chosen = np.sort(np.random.default_rng(seed).permutation(len(background))[:DEEP_BACKGROUND_IMAGES])
+    reference = torch.from_numpy(network._prepare(_flat(background[chosen]), reset=False))
+    inputs = torch.from_numpy(network._prepare(_flat(rows), reset=False))
+    explainer = shap.DeepExplainer(module, reference)
+    inner = explainer.explainer
+    n_reference = len(reference)
+    with torch.no_grad():
+        outputs = module(inputs).numpy().astype(np.float64)
+    n_outputs = outputs.shape[1]
+    values = np.zeros(tuple(inputs.shape) + (n_outputs,))
+    chunk = max(1, _DEEP_PAIRS_PER_PASS // n_reference)
+    handles = inner.add_handles(module, add_interim_values, deeplift_grad)
+    try:
+        with torch_threads(network.n_threads):
+            for start in range(0, len(inputs), chunk):
+                x = inputs[start:start + chunk].repeat_interleave(n_reference, dim=0)
+                ref = reference.repeat((len(x) // n_reference,) + (1,) * (reference.dim() - 1))
+                for output in range(n_outputs):
+                    joint = torch.cat((x, ref)).requires_grad_()
+                    grad = torch.autograd.grad(module(joint)[:, output].sum(), joint)[0][len(x):]
+                    phis = (grad * (x - ref)).reshape((-1, n_reference) + tuple(x.shape[1:])).mean(dim=1)
+                    values[start:start + chunk, ..., output] = phis.detach().numpy()
+    finally:
+        for handle in handles:
+            handle.remove()
+        inner.remove_attributes(module)
+    values = values.transpose(0, 2, 3, 1, 4).reshape(len(rows), -1, n_outputs)
+    return "deep", values, explainer.expected_value, outputs
+
+
+def _partition(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows: np.ndarray, seed: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+    """SHAP's Partition explainer over an Image masker filled with the background images' mean."""
+    raw = raw_output_function(pipeline)
+    fill = background.mean(axis=0) if len(background) else np.zeros(rows.shape[1:])
+    masker = shap.maskers.Image(fill, rows.shape[1:])
+
+    def model(images: np.ndarray) -> np.ndarray:
+        return raw(_flat(np.asarray(images, dtype=np.float64)))
+
+    explainer = shap.PartitionExplainer(model, masker)
+    explanation = explainer(rows, max_evals=PARTITION_MAX_EVALS, batch_size=500, silent=True)
+    values = np.asarray(explanation.values).reshape(len(rows), len(layout.columns), -1)
+    base = np.asarray(explanation.base_values, dtype=np.float64).reshape(len(rows), -1)[0] if len(rows) else np.zeros(values.shape[2])
+    return "partition", values, base, raw(_flat(rows))
+
+
+#: The image explainers by method name; the registry says which family uses which in each mode.
+IMAGE_METHODS: dict[str, ImageMethod] = {
+    "tree": _tabular("tree"),
+    "linear": _tabular("linear"),
+    "deep": _deep,
+    "partition": _partition,
+}

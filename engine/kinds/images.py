@@ -1,0 +1,154 @@
+"""Images: gradient-boosted trees (or a linear model) on the pixels against a small PyTorch CNN.
+
+Matches a profile whose pixel columns (``ColumnKind.IMAGE_PIXEL``, set by
+:func:`engine.images.detect_pixel_columns` while profiling) form a full
+square layout: a pixel-table CSV, or an image-folder ZIP read by
+:func:`engine.images.read_image_zip` (registered here as a loader, with the
+gzip CSV reader). Both families see the same pixel columns in layout order;
+both are explained pixel by pixel (:mod:`engine.explain_images`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from engine.dataset import register_loader
+from engine.images import PixelLayout, pixel_layout, read_gzip_csv, read_image_zip
+from engine.profile import ColumnKind, DatasetProfile
+from engine.registry import DataKindSpec, ModelSpec, TrainingContext, register
+
+__all__ = ["IMAGES", "PIXEL_BOOSTING", "PIXEL_LINEAR", "CNN", "layout_of"]
+
+#: Images explained per comparison at most: the maps need a few dozen; each image costs its
+#: explainers hundreds of model calls (deep: outputs × background images; partition: 500).
+IMAGE_SHAP_ROWS = 60
+
+register_loader(read_image_zip)
+register_loader(read_gzip_csv)
+
+
+def layout_of(profile: DatasetProfile) -> PixelLayout | None:
+    """The pixel layout of a profile's image-pixel columns (None when they are not a full square)."""
+    names = [c.name for c in profile.columns if c.kind is ColumnKind.IMAGE_PIXEL and c.name != profile.target]
+    return pixel_layout(names) if names else None
+
+
+def _layout(profile: DatasetProfile) -> PixelLayout:
+    layout = layout_of(profile)
+    if layout is None:  # matches() guarantees a layout; this is a caller's mistake
+        raise ValueError("the profile has no square pixel layout")
+    return layout
+
+
+def _explainer(method: str) -> Any:
+    def explain(fitted: Any, background: pd.DataFrame, rows: pd.DataFrame, labels: list[str], seed: int) -> Any:
+        from engine.explain_images import explain_images
+
+        return explain_images(fitted, background, rows, labels, seed, method=method)
+
+    explain.__name__ = f"explain_pixels_{method}"
+    return explain
+
+
+def _passthrough() -> Any:
+    from sklearn.preprocessing import FunctionTransformer
+
+    return FunctionTransformer(feature_names_out="one-to-one")
+
+
+def _build_boosting(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
+    """LightGBM on raw pixels, sized for hundreds of columns: fewer, smaller trees on a third of the pixels each."""
+    import lightgbm
+    from sklearn.pipeline import Pipeline
+
+    params = dict(
+        n_estimators=60, learning_rate=0.15, num_leaves=15, max_bin=15, min_child_samples=10,
+        subsample=0.8, subsample_freq=1, colsample_bytree=0.3,
+        random_state=seed, n_jobs=1, deterministic=True, force_row_wise=True, verbosity=-1,
+    )
+    model = lightgbm.LGBMClassifier(**params) if profile.task.is_classification else lightgbm.LGBMRegressor(**params)
+    return Pipeline([("prep", _passthrough()), ("model", model)])
+
+
+def _build_linear(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
+    """Logistic (or ridge) regression on pixels scaled to 0–1 per column."""
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import MaxAbsScaler
+
+    model = LogisticRegression(max_iter=500, C=0.1) if profile.task.is_classification else Ridge(alpha=1.0)
+    return Pipeline([("prep", MaxAbsScaler()), ("model", model)])
+
+
+def _build_cnn(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
+    from sklearn.pipeline import Pipeline
+
+    from engine.models.cnn import TorchCNNClassifier, TorchCNNRegressor
+
+    layout = _layout(profile)
+    cls = TorchCNNClassifier if profile.task.is_classification else TorchCNNRegressor
+    network = cls(side=layout.side, channels=layout.channels, random_state=seed, max_seconds=max_seconds)
+    return Pipeline([("prep", _passthrough()), ("model", network)])
+
+
+def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
+    """LightGBM with a wall-clock budget, reporting every 10 rounds."""
+    from engine.models.ml import time_budget_callback
+
+    def on_iteration(done: int, total: int) -> None:
+        if done % 10 == 0:
+            context.report(f"round {done} of {total}", done / max(total, 1))
+
+    model.fit(X, y, model__callbacks=[time_budget_callback(context.max_seconds, on_iteration)])
+    return []
+
+
+def _fit_cnn(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
+    from engine.kinds.tabular import fit_network
+
+    notes = fit_network(model, X, y, context)
+    network = model[-1]
+    if network.shift:
+        notes.append(f"the CNN trained on images shifted by up to {network.shift} pixel in each direction (augmentation)")
+    return notes
+
+
+def _notes(profile: DatasetProfile) -> list[str]:
+    layout = layout_of(profile)
+    return [f"images: {layout.describe()}; both models read the same pixels"] if layout else []
+
+
+PIXEL_BOOSTING = ModelSpec(
+    key="boosting", family="ml", label="Gradient-boosted trees on pixels (LightGBM)",
+    build=_build_boosting, fit=_fit_boosting,
+    explainers={"fast": _explainer("tree"), "shared": _explainer("partition")},
+    why="boosted trees are the strongest classic model, but each split reads one pixel at a fixed place",
+    name=lambda fitted: "LightGBM gradient-boosted trees on pixels",
+)
+PIXEL_LINEAR = ModelSpec(
+    key="linear", family="ml", label="Linear model on pixels (most transparent)",
+    build=_build_linear,
+    explainers={"fast": _explainer("linear"), "shared": _explainer("partition")},
+    why="a linear model's weights form a readable template per class",
+    name=lambda fitted: "Linear model on pixels",
+)
+CNN = ModelSpec(
+    key="cnn", family="dl", label="PyTorch CNN",
+    build=_build_cnn, fit=_fit_cnn,
+    explainers={"fast": _explainer("deep"), "shared": _explainer("partition")},
+    why="convolutions share weights across positions, so a pattern is recognised wherever it appears",
+    name=lambda fitted: fitted[-1].display_name,
+)
+
+IMAGES = register(DataKindSpec(
+    key="images", label="image",
+    matches=lambda profile: layout_of(profile) is not None,
+    feature_columns=lambda profile: list(_layout(profile).columns),
+    ml_models=(PIXEL_BOOSTING, PIXEL_LINEAR),
+    dl_models=(CNN,),
+    priority=20,
+    notes=_notes,
+    max_explained_rows=IMAGE_SHAP_ROWS,
+))

@@ -1,0 +1,103 @@
+"""Text data: TF-IDF into a linear model against a PyTorch token network, explained token by token.
+
+Matches any profiled table with at least one free-text column; tabular
+columns next to the text join both models. Both families are explained with
+one SHAP definition (:mod:`engine.explain_text`: the Partition explainer over
+a Text masker on the shared tokenizer), in either explainer mode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from engine import thresholds as th
+from engine.kinds.tabular import fit_network
+from engine.profile import ColumnKind, DatasetProfile
+from engine.registry import DataKindSpec, ModelSpec, TrainingContext, register
+
+__all__ = ["TEXT", "TFIDF_LINEAR", "TEXT_NETWORK"]
+
+
+def _text_columns(profile: DatasetProfile) -> list[str]:
+    return [c.name for c in profile.columns if c.name != profile.target and c.kind is ColumnKind.TEXT]
+
+
+def _feature_columns(profile: DatasetProfile) -> list[str]:
+    text = set(_text_columns(profile))
+    return [c.name for c in profile.columns if c.name in text or c.name in profile.feature_columns]
+
+
+def _notes(profile: DatasetProfile) -> list[str]:
+    notes = [f"text data: {', '.join(_text_columns(profile))} read as free text (one regex tokenizer for both models, "
+             f"the first {th.TEXT_MAX_TOKENS} tokens of each document)"]
+    for column in profile.columns:
+        if column.kind is ColumnKind.TEXT and column.name != profile.target and column.missing_share >= 0.5:
+            notes.append(f"text column {column.name} is empty in {column.missing_share:.0%} of rows; "
+                         "empty documents count as no words")
+    return notes
+
+
+def _explainer(raw: str) -> Any:
+    def explain(fitted: Any, background: pd.DataFrame, rows: pd.DataFrame, labels: list[str], seed: int) -> Any:
+        from engine.explain_text import explain_text
+
+        return explain_text(fitted, background, rows, labels, seed, raw=raw)
+
+    explain.__name__ = f"explain_text_{raw}"
+    return explain
+
+
+def _build_tfidf(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
+    from engine.models.text import make_tfidf_model
+
+    return make_tfidf_model(profile, seed=seed)
+
+
+def _build_network(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
+    from engine.models.text import make_text_network
+
+    return make_text_network(profile, seed=seed, max_seconds=max_seconds)
+
+
+def _fit_tfidf(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
+    from engine.models.text import fit_checked
+
+    context.report("TF-IDF vocabulary and linear model", 0.0)
+    return fit_checked(model, X, y)
+
+
+def _fit_network(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
+    from engine.models.text import check_has_words
+
+    check_has_words(X, model)
+    return fit_network(model, X, y, context)
+
+
+# Token SHAP is one definition for both families, so "fast" and "shared" are the same explainer.
+TFIDF_LINEAR = ModelSpec(
+    key="tfidf-linear", family="ml", label="TF-IDF + linear model",
+    build=_build_tfidf, fit=_fit_tfidf,
+    explainers={"fast": _explainer("linear"), "shared": _explainer("linear")},
+    why="TF-IDF word and character n-grams into a linear model are the standard, transparent classic baseline for text",
+    name=lambda fitted: "TF-IDF (word 1-2-grams, char 2-5-grams) + "
+    + ("logistic regression" if hasattr(fitted[-1], "predict_proba") else "ridge regression"),
+)
+TEXT_NETWORK = ModelSpec(
+    key="text-net", family="dl", label="PyTorch token network",
+    build=_build_network, fit=_fit_network,
+    explainers={"fast": _explainer("network"), "shared": _explainer("network")},
+    why="a network trained from scratch learns word embeddings from the raw tokens",
+    name=lambda fitted: fitted[-1].display_name,
+)
+
+TEXT = register(DataKindSpec(
+    key="text", label="text",
+    matches=lambda profile: bool(_text_columns(profile)),
+    feature_columns=_feature_columns,
+    ml_models=(TFIDF_LINEAR,),
+    dl_models=(TEXT_NETWORK,),
+    priority=10,
+    notes=_notes,
+))

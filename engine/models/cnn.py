@@ -1,0 +1,129 @@
+"""Deep learning for images: a small PyTorch CNN on the shared torch loop.
+
+Two or three convolution blocks (Conv2d → ReLU → MaxPool2d), a hidden linear
+layer and a linear head, built from ``nn`` modules only: SHAP's deep explainer
+is additive on such a network (functional ``F.relu`` / ``F.max_pool2d`` are
+invisible to it and break additivity). Inputs are pixel rows in channel-last
+order (:class:`engine.images.PixelLayout`); :meth:`_TorchCNN._prepare` scales
+them to 0–1 and reshapes them to (rows, channels, side, side). Training may
+shift images by a pixel or two (light augmentation); the device is CUDA when
+present (see :mod:`engine.models.torch_base`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from engine.models.torch_base import TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
+
+__all__ = ["TorchCNNClassifier", "TorchCNNRegressor", "build_cnn"]
+
+
+class _TorchCNN(TorchEstimator):
+    """A CNN on square images given as flat pixel rows (channel-last); see :func:`build_cnn`."""
+
+    def __init__(
+        self,
+        side: int = 28,
+        channels: int = 1,
+        filters: tuple[int, ...] = (16, 32),
+        hidden: int = 64,
+        dropout: float = 0.25,
+        shift: int = 1,
+        learning_rate: float | None = 3e-3,
+        weight_decay: float = 1e-4,
+        batch_size: int | None = 128,
+        max_epochs: int = 15,
+        patience: int = 4,
+        validation_fraction: float = 0.1,
+        max_seconds: float | None = None,
+        random_state: int = 0,
+        device: str = "auto",
+        n_threads: int | None = 2,
+    ) -> None:
+        self.side = side
+        self.channels = channels
+        self.filters = filters
+        self.hidden = hidden
+        self.dropout = dropout
+        self.shift = shift
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.max_seconds = max_seconds
+        self.random_state = random_state
+        self.device = device
+        self.n_threads = n_threads
+
+    def _prepare(self, X: Any, *, reset: bool) -> np.ndarray:
+        """Pixel rows as float32 images (rows, channels, side, side) in 0–1; missing pixels are 0."""
+        values = np.asarray(X, dtype=np.float32)
+        width = self.side * self.side * self.channels
+        if values.ndim != 2 or values.shape[1] != width:
+            raise ValueError(f"expected {width} pixel columns for {self.side}×{self.side}×{self.channels} images, got {values.shape}")
+        values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+        if reset:
+            self.n_features_in_ = width
+            top = float(values.max(initial=0.0))
+            self.pixel_scale_ = 1.0 if top <= 1.0 else (16.0 if top <= 16.0 else 255.0 if top <= 255.0 else top)
+        else:
+            check_is_fitted(self, "pixel_scale_")
+        images = values.reshape(len(values), self.side, self.side, self.channels) / self.pixel_scale_
+        return np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+
+    def _build_module(self, X: Any, n_outputs: int) -> nn.Module:
+        return build_cnn(self.channels, self.side, n_outputs, self.filters, self.hidden, self.dropout)
+
+    def _augment(self, batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Shift each image by up to ``shift`` pixels in each direction, filling with zeros."""
+        k = int(self.shift)
+        if k <= 0:
+            return batch
+        n, _, h, w = batch.shape
+        padded = nn.functional.pad(batch, (k, k, k, k))
+        dy = torch.randint(0, 2 * k + 1, (n,), generator=generator)
+        dx = torch.randint(0, 2 * k + 1, (n,), generator=generator)
+        rows = (dy[:, None] + torch.arange(h)[None, :])[:, None, :, None].expand(n, batch.shape[1], h, w + 2 * k)
+        shifted = padded.gather(2, rows)
+        cols = (dx[:, None] + torch.arange(w)[None, :])[:, None, None, :].expand(n, batch.shape[1], h, w)
+        return shifted.gather(3, cols)
+
+    @property
+    def display_name(self) -> str:
+        blocks = "-".join(str(f) for f in self.filters)
+        return f"PyTorch CNN ({len(self.filters)} conv blocks {blocks}, {self.side}×{self.side})"
+
+
+class TorchCNNClassifier(TorchClassifierMixin, _TorchCNN):
+    """CNN classifier: one logit for two classes, one per class otherwise."""
+
+
+class TorchCNNRegressor(TorchRegressorMixin, _TorchCNN):
+    """CNN regressor trained on a standardised target; outputs are in the target's units."""
+
+
+def build_cnn(
+    channels: int, side: int, n_outputs: int, filters: tuple[int, ...] = (16, 32), hidden: int = 64, dropout: float = 0.25
+) -> nn.Sequential:
+    """Conv2d/ReLU/MaxPool2d blocks (pooling while the side allows), Flatten, Linear/ReLU/Dropout, Linear.
+
+    ``nn`` modules only, so SHAP's deep explainer sees (and is additive on) every operation.
+    """
+    layers: list[nn.Module] = []
+    width, size = channels, side
+    for out in filters:
+        layers += [nn.Conv2d(width, out, kernel_size=3, padding=1), nn.ReLU()]
+        if size >= 4:
+            layers.append(nn.MaxPool2d(2))
+            size //= 2
+        width = out
+    layers += [nn.Flatten(), nn.Linear(width * size * size, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_outputs)]
+    return nn.Sequential(*layers)

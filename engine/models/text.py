@@ -1,0 +1,272 @@
+"""Models for text: TF-IDF into a linear model, and a PyTorch token network on the shared loop.
+
+Both read every text column through :mod:`engine.tokens` (one regex
+tokenizer, the first ``TEXT_MAX_TOKENS`` tokens of a document) and take any
+tabular columns next to the text through the same preprocessor as the tabular
+models. Vocabularies come from the training rows only (``fit``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from torch import nn
+
+from engine import thresholds as th
+from engine.features import make_preprocessor
+from engine.models.torch_base import TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
+from engine.profile import ColumnKind, DatasetProfile
+from engine.tokens import as_text, tokenize, words_only
+
+__all__ = [
+    "text_columns",
+    "tabular_columns",
+    "make_tfidf_model",
+    "make_text_network",
+    "TextNetClassifier",
+    "TextNetRegressor",
+    "pipeline_text_columns",
+]
+
+_TEXT_STEP = "text"
+
+
+def text_columns(profile: DatasetProfile) -> list[str]:
+    """The profile's free-text columns (never the target)."""
+    return [c.name for c in profile.columns if c.name != profile.target and c.kind is ColumnKind.TEXT]
+
+
+def tabular_columns(profile: DatasetProfile) -> list[str]:
+    """The numeric, categorical and date columns that join the text."""
+    return profile.feature_columns
+
+
+def pipeline_text_columns(pipeline: Pipeline) -> list[str]:
+    """The text columns a fitted or unfitted text pipeline reads, in order (its ``text…`` transformers)."""
+    columns: list[str] = []
+    for name, _, selected in pipeline[0].transformers:
+        if name.startswith(_TEXT_STEP):
+            columns += [selected] if isinstance(selected, str) else list(selected)
+    return columns
+
+
+def _as_documents(X: Any) -> list[str]:
+    """One column (Series, 1-D or (n, 1) array) as a list of strings."""
+    values = np.asarray(X, dtype=object).reshape(-1)
+    return [as_text(v) for v in values]
+
+
+def _tfidf(column: str) -> Pipeline:
+    """Word 1-2-grams and character 2-5-grams of one text column (sublinear TF, L2-normalised)."""
+    words = TfidfVectorizer(
+        tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2), min_df=1,
+        sublinear_tf=True, max_features=200_000, dtype=np.float64,
+    )
+    characters = TfidfVectorizer(
+        preprocessor=words_only, analyzer="char_wb", ngram_range=(2, 5), min_df=2,
+        sublinear_tf=True, max_features=200_000, dtype=np.float64,
+    )
+    return Pipeline([
+        ("documents", FunctionTransformer(_as_documents)),
+        ("tfidf", FeatureUnion([("words", words), ("characters", characters)])),
+    ])
+
+
+def make_tfidf_model(profile: DatasetProfile, *, seed: int = 0, C: float = 4.0) -> Pipeline:
+    """TF-IDF per text column (+ the tabular preprocessor) into logistic regression, or ridge for regression."""
+    transformers: list[tuple[str, Any, Any]] = [
+        (f"{_TEXT_STEP}{i}", _tfidf(column), column) for i, column in enumerate(text_columns(profile))
+    ]
+    if tabular_columns(profile):
+        transformers.append(("tabular", make_preprocessor(profile, for_network=True), tabular_columns(profile)))
+    prep = ColumnTransformer(transformers, remainder="drop", sparse_threshold=1.0)
+    if profile.task.is_classification:
+        linear: Any = LogisticRegression(C=C, max_iter=2_000, random_state=seed)
+    else:
+        linear = Ridge(alpha=1.0)
+    return Pipeline([("prep", prep), ("model", linear)])
+
+
+class _TextNet(TorchEstimator):
+    """Token (+ bigram) ids through a mean-pooled EmbeddingBag per text column, then an MLP head.
+
+    ``X`` (as the pipeline's preprocessor hands it over) holds the
+    ``n_text_columns`` text columns first, then numeric tabular features.
+    Vocabularies of unigrams and bigrams come from ``fit``'s rows (ids 0 and 1
+    are padding and unknown); the embedding layer learns from scratch.
+    """
+
+    def __init__(
+        self,
+        n_text_columns: int = 1,
+        embedding_dim: int = 64,
+        hidden_size: int = 64,
+        dropout: float = 0.3,
+        max_vocabulary: int = th.TEXT_NET_MAX_VOCABULARY,
+        min_count: int = 2,
+        learning_rate: float | None = 3e-3,
+        weight_decay: float = 1e-4,
+        batch_size: int | None = None,
+        max_epochs: int = 40,
+        patience: int = 4,
+        validation_fraction: float = 0.15,
+        max_seconds: float | None = None,
+        random_state: int = 0,
+        device: str = "auto",
+        n_threads: int | None = 1,
+    ) -> None:
+        self.n_text_columns = n_text_columns
+        self.embedding_dim = embedding_dim
+        self.hidden_size = hidden_size
+        self.dropout = dropout
+        self.max_vocabulary = max_vocabulary
+        self.min_count = min_count
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.max_seconds = max_seconds
+        self.random_state = random_state
+        self.device = device
+        self.n_threads = n_threads
+
+    # -- inputs ---------------------------------------------------------------------
+    def _prepare(self, X: Any, *, reset: bool) -> np.ndarray:
+        """Rows as float32: per text column a fixed-width block of token ids (0 = padding), then tabular features."""
+        X = np.asarray(X, dtype=object)
+        if X.ndim == 1:
+            X = X.reshape(-1, 1)
+        n_text = self.n_text_columns
+        documents = [[tokenize(v) for v in X[:, c]] for c in range(n_text)]
+        if reset:
+            self.vocabularies_ = [self._vocabulary(docs) for docs in documents]
+            longest = max((len(d) for docs in documents for d in docs), default=1)
+            self.max_tokens_ = max(1, min(longest, th.TEXT_MAX_TOKENS))
+            self.n_tabular_ = X.shape[1] - n_text
+        elif X.shape[1] - n_text != self.n_tabular_:
+            raise ValueError(f"X has {X.shape[1] - n_text} tabular features, but the network was fitted with {self.n_tabular_}")
+        width = 2 * self.max_tokens_ - 1
+        blocks = [self._ids(docs, vocabulary, width) for docs, vocabulary in zip(documents, self.vocabularies_)]
+        tabular = X[:, n_text:].astype(np.float32)
+        if not np.isfinite(tabular).all():
+            raise ValueError("tabular features hold NaN or infinite values after preprocessing")
+        return np.hstack(blocks + [tabular]) if blocks else tabular
+
+    def _vocabulary(self, documents: list[list[str]]) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for tokens in documents:
+            counts.update(tokens)
+            counts.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
+        kept = [t for t, n in counts.most_common(self.max_vocabulary) if n >= self.min_count or " " not in t]
+        return {token: i + 2 for i, token in enumerate(kept)}
+
+    @staticmethod
+    def _ids(documents: list[list[str]], vocabulary: dict[str, int], width: int) -> np.ndarray:
+        ids = np.zeros((len(documents), width), dtype=np.float32)
+        half = (width + 1) // 2
+        for row, tokens in enumerate(documents):
+            tokens = tokens[:half]
+            grams = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+            found = [vocabulary.get(g, 1) for g in grams]
+            ids[row, :len(found)] = found
+        return ids
+
+    # -- the module -----------------------------------------------------------------
+    def _build_module(self, X: Any, n_outputs: int) -> nn.Module:
+        return _TokenBagModule(
+            vocabulary_sizes=[len(v) + 2 for v in self.vocabularies_], width=2 * self.max_tokens_ - 1,
+            n_tabular=self.n_tabular_, embedding_dim=self.embedding_dim, hidden_size=self.hidden_size,
+            dropout=self.dropout, n_outputs=n_outputs,
+        )
+
+    def raw_output_float64(self, X: Any) -> np.ndarray:
+        """Raw outputs computed in float64 (the token explainer's model: additive to ~1e-12)."""
+        if getattr(self, "_module64", None) is None or self._module64_of is not self.module_:
+            import copy
+
+            self._module64 = copy.deepcopy(self.explain_module()).double().eval()
+            self._module64_of = self.module_
+        prepared = self._prepare(X, reset=False).astype(np.float64)
+        with torch.inference_mode():
+            return self._module64(torch.from_numpy(prepared)).numpy()
+
+    @property
+    def display_name(self) -> str:
+        return f"PyTorch token network (embeddings {self.embedding_dim}, mean-pooled unigrams + bigrams)"
+
+
+class _TokenBagModule(nn.Module):
+    """Per text column an EmbeddingBag (mean over the document's ids), joined with tabular features, then Linear/ReLU/Linear."""
+
+    def __init__(self, vocabulary_sizes: list[int], width: int, n_tabular: int, embedding_dim: int,
+                 hidden_size: int, dropout: float, n_outputs: int) -> None:
+        super().__init__()
+        self.width = width
+        self.bags = nn.ModuleList(nn.EmbeddingBag(size, embedding_dim, mode="mean", padding_idx=0) for size in vocabulary_sizes)
+        joined = embedding_dim * len(vocabulary_sizes) + n_tabular
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(joined, hidden_size), nn.ReLU(), nn.Dropout(dropout),
+                                  nn.Linear(hidden_size, n_outputs))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        parts = []
+        for i, bag in enumerate(self.bags):
+            parts.append(bag(x[:, i * self.width:(i + 1) * self.width].long()))
+        parts.append(x[:, len(self.bags) * self.width:])
+        return self.head(torch.cat(parts, dim=1))
+
+
+class TextNetClassifier(TorchClassifierMixin, _TextNet):
+    """Token network classifier: one logit for two classes, one per class otherwise."""
+
+
+class TextNetRegressor(TorchRegressorMixin, _TextNet):
+    """Token network regressor trained on a standardised target; outputs in the target's units."""
+
+
+def make_text_network(profile: DatasetProfile, *, seed: int = 0, max_seconds: float | None = None, **params: Any) -> Pipeline:
+    """Text columns passed through as they are, tabular columns preprocessed as for the MLP, into the token network."""
+    texts = text_columns(profile)
+    transformers: list[tuple[str, Any, Any]] = [(_TEXT_STEP, "passthrough", texts)]
+    if tabular_columns(profile):
+        transformers.append(("tabular", make_preprocessor(profile, for_network=True), tabular_columns(profile)))
+    prep = ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
+    cls = TextNetClassifier if profile.task.is_classification else TextNetRegressor
+    network = cls(n_text_columns=len(texts), random_state=seed, max_seconds=max_seconds, **params)
+    return Pipeline([("prep", prep), ("model", network)])
+
+
+def check_has_words(X: Any, pipeline: Pipeline) -> None:
+    """DataError when no document in any text column holds a single token (only punctuation, emoji or nothing)."""
+    from engine.data import DataError
+
+    for column in pipeline_text_columns(pipeline):
+        if not any(tokenize(v, max_tokens=1) for v in X[column]):
+            raise DataError(f"text column '{column}' holds no words in the training rows (only punctuation, emoji or "
+                            "empty cells); there is nothing for the text models to read")
+
+
+def fit_checked(pipeline: Pipeline, X: Any, y: Any) -> list[str]:
+    """Fit a text pipeline after :func:`check_has_words`; notes on documents without words and long documents."""
+    check_has_words(X, pipeline)
+    pipeline.fit(X, y)
+    notes = []
+    for column in pipeline_text_columns(pipeline):
+        counts = [len(tokenize(v, max_tokens=th.TEXT_MAX_TOKENS + 1)) for v in X[column]]
+        empty = sum(1 for n in counts if n == 0)
+        long = sum(1 for n in counts if n > th.TEXT_MAX_TOKENS)
+        if empty:
+            notes.append(f"{empty} training documents of {column} hold no words (empty, punctuation or emoji only)")
+        if long:
+            notes.append(f"{long} training documents of {column} are longer than {th.TEXT_MAX_TOKENS} tokens; "
+                         "both models read their beginning only")
+    return notes

@@ -1,0 +1,69 @@
+"""The one regular-expression tokenizer every text model and the token explainer share.
+
+A token is a run of word characters (``\\w+``, Unicode-aware), lower-cased;
+everything between tokens (spaces, punctuation, emoji, markup) separates them.
+SHAP's ``Text(SEPARATOR_PATTERN)`` masker splits documents the same way, so
+the tokens SHAP hides and shows are exactly the tokens the models read.
+Light on purpose (``re`` only): the pages import it to redraw a document.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from engine import thresholds as th
+
+__all__ = ["TOKEN_PATTERN", "SEPARATOR_PATTERN", "as_text", "tokenize", "words_only", "truncate", "segments"]
+
+TOKEN_PATTERN = r"\w+"
+SEPARATOR_PATTERN = r"\W+"
+_TOKEN = re.compile(TOKEN_PATTERN)
+_SEPARATOR = re.compile(SEPARATOR_PATTERN)
+
+
+def as_text(value: Any) -> str:
+    """A cell as a document: missing values are the empty document."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def tokenize(text: Any, max_tokens: int = th.TEXT_MAX_TOKENS) -> list[str]:
+    """The document's first ``max_tokens`` tokens, lower-cased."""
+    return [m.group(0).lower() for _, m in zip(range(max_tokens), _TOKEN.finditer(as_text(text)))]
+
+
+def words_only(text: Any) -> str:
+    """The tokens joined by single spaces: what character n-grams are taken from (markup and '...' masks vanish)."""
+    return " ".join(tokenize(text))
+
+
+def truncate(text: Any, max_tokens: int = th.TEXT_MAX_TOKENS) -> str:
+    """The document cut right after its ``max_tokens``-th token (models never read further)."""
+    text = as_text(text)
+    end = None
+    for count, match in enumerate(_TOKEN.finditer(text), start=1):
+        if count == max_tokens:
+            end = match.end()
+            break
+    return text if end is None else text[:end]
+
+
+def segments(text: Any) -> list[tuple[str, str]]:
+    """(token as written, separator after it) in reading order, as SHAP's ``Text(SEPARATOR_PATTERN)`` masker splits.
+
+    Joining every token and separator gives back the document; a document that
+    starts with a separator begins with an empty token.
+    """
+    text = as_text(text)
+    pieces: list[tuple[str, str]] = []
+    position = 0
+    for match in _SEPARATOR.finditer(text):
+        start, end = match.span()
+        pieces.append((text[position:start], text[start:end]))
+        position = end
+    if position != len(text):
+        pieces.append((text[position:], ""))
+    return pieces

@@ -1,0 +1,38 @@
+"""The explanations page on text data (AppTest): word bars for both models, one document highlighted twice, escaped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from engine import compare
+from pages._state import Run
+from tests.test_text import planted_reviews
+
+APP = Path(__file__).parents[1] / "dashboard.py"
+HOSTILE = "superb <img src=x onerror=alert(1)> film <script>alert(2)</script> scene"
+
+
+def test_text_explanations_show_word_bars_and_a_hostile_document_as_text() -> None:
+    frame = planted_reviews(rows=120)
+    frame.loc[frame.index[:20], "review"] = [f"{HOSTILE} {i}" for i in range(20)]  # hostile, and explained
+    result = compare(frame, "label", shap_rows=30, max_seconds=60)
+    assert any("<img" in text for text in result.explained_rows["review"])
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["run"] = Run(result=result, options={}, seconds=1.0)
+    at.run()
+    at.switch_page("pages/explanations.py").run()
+    assert not at.exception and not at.error
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    for family in ("Classic ML", "Deep learning"):
+        assert f"{family}: most influential words in review (mean |SHAP|)" in titles
+    hostile_row = next(i for i, text in enumerate(result.explained_rows["review"]) if "<img" in text)
+    at.selectbox(key="text_document").set_value(hostile_row).run()
+    assert not at.exception
+    documents = [element.proto.body for element in at.get("html")]
+    assert len(documents) == 2  # one per model
+    for body in documents:
+        assert "<img" not in body and "<script" not in body
+        assert "&lt;" in body and ">onerror</span>" in body and ">superb</span>" in body

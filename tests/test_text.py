@@ -1,0 +1,251 @@
+"""Text data (issue 8): detection, both text models, token SHAP for both, bad input.
+
+Small synthetic documents where a few planted words decide the label, so the
+right answer is known; few epochs, few explained rows.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine import thresholds as th
+from engine.data import DataError, read_csv_bytes
+from engine.explain_text import explain_text
+from engine.kinds.text import TEXT
+from engine.models.text import make_text_network, make_tfidf_model
+from engine.pipeline import advise, compare
+from engine.profile import ColumnKind, column_kind, profile_dataset
+from engine.registry import kind_for
+from engine.text_charts import highlighted_document, prediction_direction
+from engine.tokens import segments, tokenize, truncate
+from tests.conftest import ROOT, SAMPLE_DATA
+
+FILLER = ("the film story plot actor scene music camera ending minute script dialogue character screen cast "
+          "director moment audience picture sequence").split()
+POSITIVE = ("superb", "delightful")
+NEGATIVE = ("awful", "dreadful")
+PLANTED = set(POSITIVE + NEGATIVE)
+
+
+def planted_reviews(rows: int = 240, seed: int = 0, with_tabular: bool = False) -> pd.DataFrame:
+    """Nine filler words and one planted word per review; the planted word decides the label."""
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for i in range(rows):
+        positive = i % 2 == 0
+        words = list(rng.choice(FILLER, size=9))
+        words.insert(int(rng.integers(0, 10)), str(rng.choice(POSITIVE if positive else NEGATIVE)))
+        texts.append(" ".join(words).capitalize() + ".")
+        labels.append("good" if positive else "bad")
+    frame = pd.DataFrame({"review": texts, "label": labels})
+    if with_tabular:
+        frame.insert(1, "stars_shown", rng.integers(1, 6, size=rows))
+        frame.insert(2, "channel", rng.choice(["web", "app", "shop"], size=rows))
+    return frame
+
+
+# --- detection -------------------------------------------------------------------------------
+
+
+def test_free_text_is_detected_and_its_look_alikes_are_not():
+    n = 200
+    rng = np.random.default_rng(0)
+    reviews = pd.Series([" ".join(rng.choice(FILLER, size=8)) + f" number {i}" for i in range(n)])
+    assert column_kind(reviews) is ColumnKind.TEXT
+    look_alikes = {
+        "high-cardinality category": pd.Series([f"product {i % 150}" for i in range(n)]),
+        "short codes": pd.Series([f"AB-{i:04d}" for i in range(n)]),
+        "names": pd.Series([f"{a} {b}" for a, b in zip(rng.choice(["Ann", "Bo", "Cy", "Di"], n), [f"Smith{i}" for i in range(n)])]),
+        "urls": pd.Series([f"https://example.com/a/b/{i}?q=some+words+here" for i in range(n)]),
+        "dates": pd.Series([f"2021-03-{1 + i % 28:02d} 10:{i % 60:02d}" for i in range(n)]),
+        "long repeated category": pd.Series(["strongly agree with the statement", "do not agree at all here"] * (n // 2)),
+    }
+    for what, series in look_alikes.items():
+        assert column_kind(series) is not ColumnKind.TEXT, what
+
+
+def test_text_data_is_its_own_kind_and_advised_as_unstructured():
+    advice = advise(planted_reviews())
+    assert kind_for(advice.profile) is TEXT
+    assert advice.answers.data_kind.value == "text"
+    structure = next(c for c in advice.recommendation.criteria if c.name == "data_structure")
+    assert structure.favours == "dl"
+    table = planted_reviews().drop(columns="review").assign(x=range(240))
+    assert kind_for(profile_dataset(table, "label")).key == "tabular"
+
+
+# --- the shared tokenizer --------------------------------------------------------------------
+
+
+def test_tokenizer_segments_rebuild_the_document_and_match_shaps_text_masker():
+    import shap
+
+    masker = shap.maskers.Text(r"\W+")
+    for text in ["  Hello, world! <img src=x onerror=alert(1)> ok", "Café 😀 naïve", "one", "a b "]:
+        pieces = segments(text)
+        assert "".join(w + s for w, s in pieces) == text
+        assert [w for w, _ in pieces] == list(masker.token_segments(text)[1])
+    assert tokenize("Hello, WORLD ... 😀!") == ["hello", "world"]
+    assert tokenize("...") == [] and tokenize(float("nan")) == []
+    assert truncate("one, two three four", 2) == "one, two"
+
+
+# --- both models, token SHAP ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def text_run():
+    return compare(planted_reviews(), "label", shap_rows=8, max_seconds=60)
+
+
+def test_compare_trains_both_text_models_and_explains_them_token_by_token(text_run):
+    result = text_run
+    assert result.dataset.kind == "text"
+    assert (result.options.ml_model, result.options.dl_model) == ("tfidf-linear", "text-net")
+    assert result.ml.name.startswith("TF-IDF") and "token network" in result.dl.name
+    assert result.ml.metrics["accuracy"] >= 0.9 and result.dl.metrics["accuracy"] >= 0.9
+    for family in ("ml", "dl"):
+        explanation = result.explanations[family]
+        assert explanation.values.shape == (8, 1, 1) and explanation.columns == ["review"]
+        (attribution,) = explanation.tokens
+        assert len(attribution.tokens) == len(attribution.values) == 8
+        for r, (tokens, values) in enumerate(zip(attribution.tokens, attribution.values)):
+            assert values.shape == (len(tokens), 1) == (len(segments(result.explained_rows["review"].iloc[r])), 1)
+            # the column's value is the sum over its tokens, and the whole is additive
+            np.testing.assert_allclose(values.sum(axis=0), explanation.values[r, 0], atol=1e-12)
+        np.testing.assert_allclose(explanation.base_values + explanation.values.sum(axis=1), explanation.outputs,
+                                   rtol=0, atol=1e-9)
+        assert explanation.additivity.passed
+        # the planted words decide the label, and are the top tokens of every explained document
+        for tokens, values in zip(attribution.tokens, attribution.values):
+            assert tokens[int(np.argmax(np.abs(values[:, 0])))].lower() in PLANTED
+        top = explanation.to_dict()["tokens"]["review"][explanation.output_names[0]]
+        assert {t["token"] for t in top[:2]} <= PLANTED
+    assert result.agreement.compared_on == "tokens"
+
+
+def test_the_json_carries_token_summaries_per_column(text_run):
+    payload = json.loads(json.dumps(text_run.to_dict()))
+    for family in ("ml", "dl"):
+        explanation = payload["explanations"][family]
+        assert list(explanation["global_importance"]) == ["review"]
+        summary = explanation["tokens"]["review"]["log-odds of label = good"]
+        assert {"token", "mean_abs_shap", "mean_shap", "count"} <= set(summary[0])
+        signs = {t["token"]: t["mean_shap"] for t in summary}
+        assert all(signs[w] > 0 for w in POSITIVE if w in signs) and all(signs[w] < 0 for w in NEGATIVE if w in signs)
+
+
+def test_mixed_text_and_tabular_columns_train_both_and_add_up():
+    frame = planted_reviews(with_tabular=True)
+    result = compare(frame, "label", shap_rows=5, max_seconds=60)
+    assert result.dataset.kind == "text"
+    assert result.ml.metrics["accuracy"] >= 0.9 and result.dl.metrics["accuracy"] >= 0.85
+    for family in ("ml", "dl"):
+        explanation = result.explanations[family]
+        assert explanation.columns == ["review", "stars_shown", "channel"]
+        np.testing.assert_allclose(explanation.base_values + explanation.values.sum(axis=1), explanation.outputs,
+                                   rtol=0, atol=1e-9)
+        (attribution,) = explanation.tokens
+        for r, values in enumerate(attribution.values):
+            np.testing.assert_allclose(values.sum(axis=0), explanation.values[r, 0], atol=1e-12)
+        assert list(explanation.global_importance)[0] == "review"
+
+
+def test_multiclass_text_explains_one_output_per_class():
+    frame = planted_reviews(rows=240)
+    frame["label"] = np.where(frame.review.str.contains("superb"), "superb",
+                              np.where(frame.review.str.contains("awful"), "awful", "other"))
+    profile = profile_dataset(frame, "label")
+    X, y = frame[["review"]], frame["label"]
+    for model, raw in ((make_tfidf_model(profile), "linear"), (make_text_network(profile, max_epochs=5), "network")):
+        model.fit(X, y)
+        explanation = explain_text(model, X[:20], X[:3], ["a", "b", "c"], raw=raw)
+        assert explanation.values.shape == (3, 1, 3)
+        assert explanation.tokens[0].values[0].shape == (len(segments(X.review.iloc[0])), 3) == (10, 3)
+        np.testing.assert_allclose(explanation.base_values + explanation.values.sum(axis=1), explanation.outputs, atol=1e-9)
+
+
+def test_regression_on_text_uses_ridge_and_the_network_in_target_units():
+    frame = planted_reviews(rows=200)
+    frame["label"] = np.where(frame.label == "good", 4.0, 1.0) + np.random.default_rng(0).normal(0, 0.1, 200)
+    result = compare(frame, "label", shap_rows=3, max_seconds=60)
+    assert "ridge regression" in result.ml.name and result.ml.metrics["r2"] > 0.8
+    np.testing.assert_allclose(result.explanations["dl"].outputs[:, 0], result.dl.predictions[result.split.explained_positions], rtol=1e-4)
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def test_a_text_target_is_refused_in_one_line():
+    frame = planted_reviews()[["label", "review"]]
+    with pytest.raises(DataError, match="holds free text"):
+        compare(frame, "review")
+
+
+def test_documents_of_only_punctuation_or_emoji_are_refused_in_one_line():
+    frame = pd.DataFrame({"review": ["!!! ??? ... 😀😀 🎬 ;-) :( " + "!" * (i + 1) for i in range(60)],
+                          "n": range(60), "label": ["a", "b"] * 30})
+    assert kind_for(profile_dataset(frame, "label")) is TEXT
+    with pytest.raises(DataError, match="holds no words"):
+        compare(frame, "label", shap_rows=2, max_seconds=30)
+
+
+def test_a_mostly_empty_text_column_a_huge_cell_and_non_utf8_bytes_give_notes_not_tracebacks():
+    frame = planted_reviews(rows=200)
+    frame.loc[frame.index % 5 != 0, "review"] = np.nan  # empty in 80% of rows
+    for row in (0, 1):  # one of each class: at least one lands in the training rows
+        frame.loc[row, "review"] = "superb " + "word " * 210_000  # about 1 MB in one cell
+    raw = frame.to_csv(index=False).replace("film", "caf\u00e9").encode("cp1252")  # not UTF-8
+    loaded = read_csv_bytes(raw)
+    assert loaded.shape == frame.shape
+    result = compare(loaded, "label", shap_rows=3, max_seconds=60)
+    notes = " ".join(result.notes + result.ml.notes)
+    assert "empty in 80% of rows" in notes
+    assert f"longer than {th.TEXT_MAX_TOKENS} tokens" in notes
+
+
+def test_one_class_is_refused_in_one_line():
+    frame = planted_reviews().assign(label="good")
+    with pytest.raises(DataError, match="only one value"):
+        compare(frame, "label")
+
+
+# --- the highlighted document -------------------------------------------------------------------
+
+
+def test_a_hostile_document_is_escaped_in_the_highlighted_view():
+    text = 'Great <img src=x onerror=alert(1)> film & "fun" <script>alert(2)</script>'
+    tokens = [w for w, _ in segments(text)]
+    markup = highlighted_document(text, tokens, np.linspace(-1, 1, len(tokens)))
+    assert "<img" not in markup and "<script" not in markup
+    assert all(entity in markup for entity in ("&lt;", "&gt;", "&amp;", "&quot;"))
+    assert ">onerror</span>=<span" in markup  # the hostile words are plain, highlighted text
+    assert markup.count("<span") == sum(1 for t in tokens if t)
+    assert "rgba(229, 62, 62" in markup and "rgba(49, 130, 206" in markup  # red toward, blue away
+
+
+def test_prediction_direction_flips_for_the_first_of_two_classes():
+    assert prediction_direction(["bad", "good"], "good") == (0, 1.0)
+    assert prediction_direction(["bad", "good"], "bad") == (0, -1.0)
+    assert prediction_direction(["a", "b", "c"], "c") == (2, 1.0)
+    assert prediction_direction(None, 3.2) == (0, 1.0)
+
+
+# --- the sample and the command line -----------------------------------------------------------------
+
+
+def test_recommend_on_the_text_sample_reports_unstructured_text_favouring_deep_learning():
+    out = subprocess.run([sys.executable, "-m", "engine", "recommend", str(SAMPLE_DATA / "movie_reviews.csv"), "--json"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    payload = json.loads(out.stdout)
+    assert payload["profile"]["column_kinds"]["review"] == "text"
+    structure = next(c for c in payload["criteria"] if c["name"] == "data_structure")
+    assert structure["favours"] == "dl"
