@@ -22,7 +22,8 @@ from engine import thresholds as th
 from engine.data import DataError
 from engine.deadline import Deadline
 from engine.dataset import Dataset
-from engine.evaluate import Split
+from engine.evaluate import Split, Verdict
+from engine.profile import DatasetProfile
 from engine.record import DatasetInfo, RunOptions, RunRecord, SplitSummary, now_iso, software_versions
 from engine.recommend import Advice, advise, timed_advise
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, kind_for, kind_named
@@ -192,9 +193,9 @@ def compare(
 
 
 def _repeated_splits_verdict(
-    first: Any, X: pd.DataFrame, y: pd.Series, profile: Any, seed: int, specs: tuple[ModelSpec, ModelSpec],
+    first: Verdict, X: pd.DataFrame, y: pd.Series, profile: DatasetProfile, seed: int, specs: tuple[ModelSpec, ModelSpec],
     budgets: dict[str, float], fit_seconds: dict[str, float], deadline: Deadline, report: Progress,
-) -> tuple[Any, str]:
+) -> tuple[Verdict, str]:
     """On small data, the winner over repeated random splits (engine.thresholds.SMALL_DATA_ROWS).
 
     The first split is the one already trained; later splits (seeds seed+1,

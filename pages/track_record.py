@@ -26,16 +26,18 @@ except DataError as error:
     state.show_error(error)
     st.stop()
 
-rows = list(payload["datasets"])
+corpus_rows = list(payload["datasets"])
+# The hit rates are the corpus's alone; the session's own comparison joins the charts and the table, marked.
+summary = summarise([DatasetRecord(**{k: v for k, v in r.items() if k in DatasetRecord.__dataclass_fields__}) for r in corpus_rows])
+rows = list(corpus_rows)
 run = st.session_state.get(state.RUN)
-if run is not None:  # this session's own comparison joins the view, marked as such
+if run is not None:
     rows.append(record_from_run(run.result, f"your data: {run.dataset_name}").to_dict() | {"session": True})
-summary = summarise([DatasetRecord(**{k: v for k, v in r.items() if k in DatasetRecord.__dataclass_fields__}) for r in rows])
 meta = payload.get("run", {})
 st.caption(
     f"Results of {len(payload['datasets'])} corpus datasets"
     + (f", run {state.esc(meta['created_at'])} with {meta.get('seeds', 1)} seed(s) and {meta.get('max_seconds', 60):g} s per comparison" if meta.get("created_at") else "")
-    + (" · your own comparison of this session is included" if run is not None else "")
+    + (" · your own comparison of this session is added to the charts and the table (not to the hit rates)" if run is not None else "")
 )
 
 advisor = summary["advisor"]

@@ -72,3 +72,13 @@ def test_calibration_vote_reproduces_the_published_advice():
         criteria = [(c.name, c.score, c.weight, advice.profile.rows) for c in advice.recommendation.criteria]
         assert choice(criteria, PUBLISHED) == advice.recommendation.choice
     assert choice(criteria, PUBLISHED | {"volume_weight": 40.0, "very_large_score": 1.0}) == "dl"
+
+
+def test_committed_results_hold_every_entry():
+    from engine.corpus import CORPUS_DIR
+    from engine.track_record import load_results
+
+    results = load_results(CORPUS_DIR / "results.json")
+    assert [d["dataset"] for d in results["datasets"]] == [e.name for e in load_manifest()]
+    assert results["run"]["whole_corpus"] is True
+    assert set(results["summary"]["naive"]) == {"always_ml", "always_dl", "always_train_both"}
