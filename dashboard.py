@@ -33,6 +33,7 @@ page = st.navigation(
         ),  # fmt: skip
         st.Page(state.PAGES["explain"], title="Explanations", icon=":material/insights:", url_path="explanations"),
         st.Page(state.PAGES["history"], title="History", icon=":material/history:", url_path="history"),
+        st.Page(state.PAGES["track_record"], title="Track record", icon=":material/fact_check:", url_path="track-record"),
     ]
 )
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from benchmarks import budgets as b
 from benchmarks.datasets import write_mixed_table
-from benchmarks.harness import PYTHON, ROOT, ChildRun, run_child
+from benchmarks.harness import PYTHON, ChildRun, run_child
 from benchmarks.report import DatasetRuns, check_budgets, render, summarise
 
 REFERENCE_SCRIPT = Path(__file__).resolve().with_name("reference.py")

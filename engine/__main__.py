@@ -8,7 +8,9 @@ one ``error:`` line on stderr and exits 2; nothing is written anywhere.
 
 ``python -m engine track-record [--json] [--datasets A.csv ...]`` runs
 recommend + compare over the sample datasets (or the given files) and prints
-how often the advice matched the measurement (see :mod:`engine.track_record`).
+how often the advice matched the measurement (see :mod:`engine.track_record`);
+``--corpus [--quick | --only NAME ...] [--jobs N] [--seeds K]`` runs the
+benchmark corpus and writes its results file (JSON + CSV).
 """
 
 from __future__ import annotations
@@ -83,9 +85,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     track = commands.add_parser("track-record", help="recommend + compare over sample datasets: how often was the advice right?")
     track.add_argument("--datasets", nargs="+", metavar="CSV", help="CSV files (default: every file in sample_data/)")
+    track.add_argument("--corpus", action="store_true",
+                       help="run the benchmark corpus (benchmarks/corpus/manifest.toml; build it first: python -m benchmarks.corpus) "
+                       "and write its results (JSON + CSV)")
+    track.add_argument("--quick", action="store_true", help="with --corpus: only the entries marked quick")
+    track.add_argument("--only", nargs="+", metavar="NAME", help="with --corpus: only these entries")
+    track.add_argument("--results", metavar="JSON",
+                       help="with --corpus: where to write the results (CSV alongside); default benchmarks/corpus/results.json "
+                       "for the whole corpus, benchmarks/corpus/.cache/results-subset.json for a subset")
+    track.add_argument("--jobs", type=_positive_int, default=1, help="datasets run in parallel worker processes")
+    track.add_argument("--seeds", type=_positive_int, default=1, help="seeds per dataset (the winner: the most common verdict)")
     track.add_argument("--seed", type=int, default=0, help="random seed for each comparison")
-    track.add_argument("--max-seconds", type=_positive_float, default=th.DEFAULT_MAX_SECONDS, help="time budget per comparison")
-    track.add_argument("--shap-rows", type=_positive_int, default=th.TRACK_RECORD_SHAP_ROWS, help="test rows to explain per dataset")
+    track.add_argument("--max-seconds", type=_positive_float, default=None,
+                       help=f"time budget per comparison (default {th.DEFAULT_MAX_SECONDS:g}; {th.CORPUS_MAX_SECONDS:g} with --corpus)")
+    track.add_argument("--shap-rows", type=_positive_int, default=None,
+                       help=f"test rows to explain per dataset (default {th.TRACK_RECORD_SHAP_ROWS}; {th.CORPUS_SHAP_ROWS} with --corpus)")
     track.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser
 
@@ -122,9 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
     if args.command == "track-record":
-        from engine.track_record import track_record
-
-        return track_record(args.datasets, seed=args.seed, max_seconds=args.max_seconds, shap_rows=args.shap_rows).to_dict()
+        return _track_record(args)
 
     from engine.dataset import load_dataset_path
     from engine.recommend import advise
@@ -157,6 +169,42 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
         except OSError as error:
             raise DataError(f"cannot write the report {report}: {error.strerror or error}") from None
     return result.to_dict()
+
+
+def _track_record(args: argparse.Namespace) -> dict[str, Any]:
+    """``track-record``: the sample datasets (or files given), or the corpus with its results files."""
+    from engine.track_record import corpus_track_record, track_record, write_results
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    if not args.corpus:
+        if args.quick or args.only or args.results:
+            raise DataError("--quick, --only and --results go with --corpus")
+        return track_record(args.datasets, seed=args.seed, max_seconds=args.max_seconds or th.DEFAULT_MAX_SECONDS,
+                            shap_rows=args.shap_rows or th.TRACK_RECORD_SHAP_ROWS, seeds=args.seeds, jobs=args.jobs,
+                            progress=progress).to_dict()
+    if args.datasets:
+        raise DataError("--datasets and --corpus cannot be combined")
+    from engine.corpus import CACHE_DIR, CORPUS_DIR, load_manifest, select_entries
+
+    entries = select_entries(load_manifest(), args.only, args.quick)
+    whole = not (args.only or args.quick)
+    results = args.results or (CORPUS_DIR / "results.json" if whole else CACHE_DIR / "results-subset.json")
+    payload = corpus_track_record(entries, seed=args.seed, max_seconds=args.max_seconds or th.CORPUS_MAX_SECONDS,
+                                  shap_rows=args.shap_rows or th.CORPUS_SHAP_ROWS, seeds=args.seeds, jobs=args.jobs,
+                                  progress=progress).to_dict()
+    payload["run"] = {"entries": [e.name for e in entries], "whole_corpus": whole, "seeds": args.seeds, "jobs": args.jobs,
+                      "max_seconds": args.max_seconds or th.CORPUS_MAX_SECONDS, "created_at": _now()}
+    json_path, csv_path = write_results(_json_safe(payload), results)
+    progress(f"results written to {json_path} and {csv_path}")
+    return payload
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _report_path(path: str | None) -> Path | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from engine import thresholds as th
 from engine.profile import Task
 
-__all__ = ["verdict_metric", "is_skewed", "is_skewed_target", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
+__all__ = ["corrected_resampled_ttest", "resampled_verdict", "verdict_score", "verdict_metric", "is_skewed", "is_skewed_target", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
 
 
 @dataclass
@@ -76,6 +76,10 @@ class Verdict:
     interval: tuple[float, float]  # paired bootstrap interval of the difference
     rule: str
     conclusive: bool = True  # False when either model is flagged (one class only, or no better than its baseline)
+    splits: int = 1  # train/test splits the winner was decided over
+    method: str = "paired bootstrap"  # or "corrected resampled t-test" (small data)
+    p_value: float | None = None  # of the corrected resampled t-test; None for the bootstrap
+    split_differences: tuple[float, ...] = ()  # ML - DL on each split, when there were several
 
 
 def main_metric(task: Task) -> str:
@@ -187,6 +191,53 @@ def decide_winner(task: Task, y_true: np.ndarray, ml: ModelResult, dl: ModelResu
     )
     conclusive = not (ml.flags or dl.flags)
     return Verdict(winner=winner, metric=metric, difference=difference, interval=(low, high), rule=rule, conclusive=conclusive)
+
+
+def verdict_score(model: Any, split: Split, task: Task, metric: str) -> float:
+    """``metric`` of a fitted model on ``split``'s test rows (a repeated split needs nothing else)."""
+    if task.is_classification:
+        predictions = np.asarray(model.classes_)[np.argmax(model.predict_proba(split.X_test), axis=1)]
+    else:
+        predictions = model.predict(split.X_test)
+    return float(_SCORERS[metric](split.y_test.to_numpy(), predictions))
+
+
+def corrected_resampled_ttest(differences: np.ndarray, n_train: int, n_test: int) -> tuple[float, tuple[float, float], float]:
+    """Nadeau & Bengio's corrected resampled t-test of the mean of ``differences`` (one per random split).
+
+    Returns (mean, confidence interval, two-sided p-value). The variance of the
+    mean is (1/J + n_test/n_train) s² instead of s²/J: the splits share most
+    of their training rows, so their differences are correlated.
+    """
+    from scipy import stats
+
+    d = np.asarray(differences, dtype=float)
+    if len(d) < 2 or n_train < 1:
+        raise ValueError("the corrected resampled t-test needs at least two splits and training rows")
+    mean = float(d.mean())
+    se = float(np.sqrt((1.0 / len(d) + n_test / n_train) * d.var(ddof=1)))
+    if se == 0.0:
+        return mean, (mean, mean), 1.0 if mean == 0.0 else 0.0
+    half = float(stats.t.ppf(0.5 + th.CONFIDENCE_LEVEL / 2.0, len(d) - 1)) * se
+    p_value = float(2.0 * stats.t.sf(abs(mean) / se, len(d) - 1))
+    return mean, (mean - half, mean + half), p_value
+
+
+def resampled_verdict(first: Verdict, differences: list[float], n_train: int, n_test: int) -> Verdict:
+    """The winner over several random splits (the first one's verdict gives metric and flags).
+
+    Rule: a tie when the corrected t interval of the mean difference contains
+    zero, or when the mean is smaller than PRACTICAL_TIE_MARGIN.
+    """
+    mean, (low, high), p_value = corrected_resampled_ttest(np.asarray(differences), n_train, n_test)
+    winner = "tie" if (low <= 0.0 <= high) or abs(mean) < th.PRACTICAL_TIE_MARGIN else ("ml" if mean > 0 else "dl")
+    rule = (
+        f"tie when the {int(th.CONFIDENCE_LEVEL * 100)}% interval of the mean {first.metric} difference over "
+        f"{len(differences)} random 80/20 splits (corrected resampled t-test, Nadeau & Bengio 2003) contains 0 "
+        f"or |mean difference| < {th.PRACTICAL_TIE_MARGIN}"
+    )
+    return replace(first, winner=winner, difference=mean, interval=(low, high), rule=rule, splits=len(differences),
+                   method="corrected resampled t-test", p_value=p_value, split_differences=tuple(float(x) for x in differences))
 
 
 def model_size_bytes(pipeline: Pipeline) -> int:

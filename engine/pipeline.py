@@ -22,7 +22,8 @@ from engine import thresholds as th
 from engine.data import DataError
 from engine.deadline import Deadline
 from engine.dataset import Dataset
-from engine.evaluate import Split
+from engine.evaluate import Split, Verdict
+from engine.profile import DatasetProfile
 from engine.record import DatasetInfo, RunOptions, RunRecord, SplitSummary, now_iso, software_versions
 from engine.recommend import Advice, advise, timed_advise
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, kind_for, kind_named
@@ -141,10 +142,11 @@ def compare(
 
     trained: dict[str, tuple[Any, float, list[str]]] = {}
     budget_stops: list[str] = []
+    budgets: dict[str, float] = {}
     for spec, message, start_at, share in ((ml_spec, "Training the classic ML model", 0.05, 0.25),
                                            (dl_spec, "Training the neural network", 0.3, 0.4)):
         report(message, start_at)
-        budget = deadline.share(_TRAIN_SHARES[spec.family])
+        budget = budgets[spec.family] = deadline.share(_TRAIN_SHARES[spec.family])
         model = spec.build(profile, seed, budget)
         context = TrainingContext(
             profile=profile, seed=seed, max_seconds=budget,
@@ -164,6 +166,14 @@ def compare(
         results[spec.family].notes.extend(model_notes)
     verdict = decide_winner(task, split.y_test.to_numpy(), results["ml"], results["dl"], seed)
     lap("evaluate")
+    if len(y) < th.SMALL_DATA_ROWS:
+        fit_seconds = {family: trained[family][1] for family in trained}
+        verdict, resample_note = _repeated_splits_verdict(
+            verdict, X, y, profile, seed, (ml_spec, dl_spec), budgets, fit_seconds, deadline, report)
+        notes.append(resample_note)
+        if verdict.splits < th.SMALL_DATA_MAX_SPLITS:  # the budget decided how many splits fit
+            budget_stops.append(f"the verdict was repeated on {verdict.splits} of up to {th.SMALL_DATA_MAX_SPLITS} splits")
+        lap("repeated_splits")
 
     rng = np.random.default_rng(seed)
     explained_rows = min(shap_rows, kind.max_explained_rows or shap_rows)
@@ -192,6 +202,48 @@ def compare(
     _explain_both(result, explainer, report, lap, deadline)
     report("Done", 1.0)
     return result
+
+
+def _repeated_splits_verdict(
+    first: Verdict, X: pd.DataFrame, y: pd.Series, profile: DatasetProfile, seed: int, specs: tuple[ModelSpec, ModelSpec],
+    budgets: dict[str, float], fit_seconds: dict[str, float], deadline: Deadline, report: Progress,
+) -> tuple[Verdict, str]:
+    """On small data, the winner over repeated random splits (engine.thresholds.SMALL_DATA_ROWS).
+
+    The first split is the one already trained; later splits (seeds seed+1,
+    seed+2, …) retrain both families, each for at most twice its first fit
+    time, as many as the first split's cost says fit in SMALL_DATA_TIME_SHARE of
+    the time left (stopping early if that time runs out). Fewer than
+    SMALL_DATA_MIN_SPLITS splits keep the first split's verdict.
+    """
+    from engine.evaluate import resampled_verdict, split_data, verdict_score
+
+    differences = [first.difference]
+    allowed = th.SMALL_DATA_TIME_SHARE * deadline.remaining()
+    # Decided up front from the first split's cost, so a generous budget always gives the same splits.
+    planned = min(th.SMALL_DATA_MAX_SPLITS, 1 + int(allowed / max(sum(fit_seconds.values()), 1e-3)))
+    stop_at = time.perf_counter() + allowed
+    n_train = n_test = 0
+    while len(differences) < planned and time.perf_counter() < stop_at:
+        split_seed = seed + len(differences)
+        report(f"Repeating the comparison on split {len(differences) + 1} of {planned}", 0.7)
+        split = split_data(X, y, profile.task, split_seed)
+        n_train, n_test = len(split.X_train), len(split.X_test)
+        scores = {}
+        for spec in specs:
+            budget = min(budgets[spec.family], max(2.0 * fit_seconds[spec.family], 1.0))
+            model = spec.build(profile, split_seed, budget)
+            spec.fit(model, split.X_train, split.y_train,
+                     TrainingContext(profile=profile, seed=split_seed, max_seconds=budget, report=lambda detail, done: None))
+            scores[spec.family] = verdict_score(model, split, profile.task, first.metric)
+        differences.append(scores["ml"] - scores["dl"])
+    why = f"{len(y)} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}"
+    if len(differences) < th.SMALL_DATA_MIN_SPLITS:
+        return first, (f"{why}, but only {len(differences)} split(s) fit in the time budget: "
+                       "the winner is decided on one split")
+    verdict = resampled_verdict(first, differences, n_train, n_test)
+    return verdict, (f"{why}: the winner is decided over {verdict.splits} random 80/20 splits "
+                     f"(corrected resampled t-test, p = {verdict.p_value:.3g}); the metrics shown are the first split's")
 
 
 def explain_again(result: ComparisonResult, explainer: str, progress: Progress | None = None) -> ComparisonResult:

@@ -139,7 +139,9 @@ class RunRecord:
                        "dl": self.dl.to_dict() | {"key": self.options.dl_model}},
             "winner": v.winner,
             "verdict": {"metric": v.metric, "difference_ml_minus_dl": v.difference, "interval": list(v.interval), "rule": v.rule,
-                        "conclusive": v.conclusive, "flags": {"ml": self.ml.flags, "dl": self.dl.flags}},
+                        "conclusive": v.conclusive, "flags": {"ml": self.ml.flags, "dl": self.dl.flags},
+                        "splits": v.splits, "method": v.method, "p_value": v.p_value,
+                        "split_differences": list(v.split_differences)},
             "agreed_with_recommendation": self.agreed_with_recommendation,
             "explanations": {
                 "ml": self.explanations["ml"].to_dict(),

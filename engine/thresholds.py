@@ -86,6 +86,31 @@ SKEWED_TARGET_SKEWNESS = 1.0
 # class, or the mean) is flagged as no better than the baseline.
 BASELINE_MARGIN = 0.0
 DEFAULT_MAX_SECONDS = 60.0
+
+# --- Small data: the verdict from repeated splits ---------------------------
+# Below this many labelled rows one 80/20 split leaves fewer than 200 test
+# rows: the standard error of an accuracy near 0.85 is then about 2.5 points
+# (sqrt(p(1 - p) / n)), and R² on 90 rows moves by ten points between splits
+# (the bundled diabetes set: the network 10.3 R² points ahead, still a tie).
+# Same cut as VOLUME_SMALL_ROWS. Below it the winner is decided over repeated
+# random 80/20 splits with the corrected resampled t-test of Nadeau & Bengio
+# ("Inference for the Generalization Error", Machine Learning 52, 2003): the
+# variance of the mean difference is (1/J + n_test/n_train) * s², which
+# accounts for the overlap of the training sets that makes the naive t-test
+# far too eager. Bouckaert & Frank (PAKDD 2004) found it the test with an
+# acceptable type I error and the best replicability of those they compared.
+SMALL_DATA_ROWS = 1_000
+# At most this many splits (Nadeau & Bengio used J = 15): with n_test/n_train
+# = 0.25 the 1/J term is already below half of it at J = 10, so more splits
+# buy little power for their cost.
+SMALL_DATA_MAX_SPLITS = 10
+# With fewer splits than this the t-test has under 2 degrees of freedom: the
+# single split's paired bootstrap decides instead, and a note says so.
+SMALL_DATA_MIN_SPLITS = 3
+# Repeated splits may use this share of the time left after the first split
+# (the rest stays for SHAP); each later split trains each family for at most
+# twice its first fit time, so one slow split cannot eat the budget.
+SMALL_DATA_TIME_SHARE = 0.5
 DEFAULT_SHAP_ROWS = 300
 # SHAP modes: each model's fastest exact explainer, or one definition for both (engine.explain).
 EXPLAINER_MODES = ("fast", "shared")
@@ -122,6 +147,11 @@ LARGE_DATA_DL_LEARNING_RATE = 4e-3
 # The track record (engine.track_record) judges the advice by the measured
 # winner; it explains only a few rows per dataset, since SHAP does not decide it.
 TRACK_RECORD_SHAP_ROWS = 50
+# Over the corpus (python -m engine track-record --corpus): a time budget per
+# comparison and a few SHAP rows, so ~25 entries fit in about an hour on a
+# 2-core machine (SHAP does not decide the winner).
+CORPUS_MAX_SECONDS = 60.0
+CORPUS_SHAP_ROWS = 10
 # An explainer is additive when base value + sum of SHAP values reproduces the
 # model output within this share of the output's scale (1 + max |output|):
 # float32 leaf values and network weights round at ~1e-7 relative, so 1e-5

@@ -15,18 +15,22 @@ published thresholds in :mod:`engine.thresholds`, not a training set for them.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from engine import thresholds as th
+from engine.corpus import CorpusEntry
 from engine.data import DataError
 from engine.dataset import load_dataset_path
 from engine.samples import sample_paths
 from engine.recommend import Criterion
 
-__all__ = ["DatasetRecord", "TrackRecord", "track_record", "misleading_criterion", "sample_datasets", "format_table"]
+__all__ = ["DatasetRecord", "TrackRecord", "track_record", "corpus_track_record", "misleading_criterion", "sample_datasets",
+           "format_table", "summarise", "wilson_interval", "agrees", "write_results", "progress_line", "NAIVE_ADVISORS",
+           "load_results", "record_from_run"]
 
 
 @dataclass
@@ -42,15 +46,37 @@ class DatasetRecord:
     metric: str | None = None
     ml_score: float | None = None
     dl_score: float | None = None
-    margin: float | None = None  # ML minus DL in the main metric
+    margin: float | None = None  # ML minus DL in the verdict metric (mean over splits/seeds when several)
     agreed: bool | None = None
     misled_by: str | None = None
     misled_by_contribution: float | None = None
     seconds: float = 0.0
     error: str | None = None
+    # Added with the corpus (issue 12); all optional, so older results files still read.
+    kind: str | None = None  # the data kind the registry chose
+    declared_kind: str | None = None  # the kind the corpus manifest says
+    source: str | None = None
+    target: str | None = None
+    target_guess: str | None = None
+    target_guessed: bool | None = None
+    interval_low: float | None = None
+    interval_high: float | None = None
+    splits: int | None = None
+    method: str | None = None
+    p_value: float | None = None
+    conclusive: bool | None = None
+    seeds: int = 1
+    seed_winners: list[str] = field(default_factory=list)
+    expected: str | None = None  # the family a synthetic generator was built to favour
+    pending: str | None = None  # why the entry was not run (its data kind is not on this branch yet)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    @property
+    def judged(self) -> bool:
+        """Compared, and neither model flagged (an inconclusive verdict tests nothing)."""
+        return self.agreed is not None and self.conclusive is not False
 
 
 @dataclass
@@ -59,13 +85,13 @@ class TrackRecord:
 
     @property
     def judged(self) -> list[DatasetRecord]:
-        return [r for r in self.records if r.agreed is not None]
+        return [r for r in self.records if r.judged]
 
     @property
     def agreement_rate(self) -> float | None:
-        """Share of compared datasets where the measurement agreed with the advice."""
+        """Share of judged datasets where the measurement agreed with the advice (ties agree)."""
         judged = self.judged
-        return sum(r.agreed for r in judged) / len(judged) if judged else None  # type: ignore[misc]
+        return sum(bool(r.agreed) for r in judged) / len(judged) if judged else None
 
     def to_dict(self) -> dict[str, Any]:
         judged = self.judged
@@ -75,7 +101,67 @@ class TrackRecord:
             "compared": len(judged),
             "agreement_rate": self.agreement_rate,
             "rule": "agreed when the recommended family won or tied; a close call agrees only with a tie",
+            "summary": summarise(self.records),
         }
+
+
+def wilson_interval(hits: int, n: int, confidence: float = th.CONFIDENCE_LEVEL) -> tuple[float, float] | None:
+    """Wilson score interval of a proportion (Wilson 1927; Brown, Cai & DasGupta 2001 recommend it for small n)."""
+    if n == 0:
+        return None
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _rate(hits: int, n: int) -> dict[str, Any]:
+    interval = wilson_interval(hits, n)
+    return {"hits": hits, "n": n, "rate": hits / n if n else None, "interval": list(interval) if interval else None}
+
+
+def agrees(choice: str, winner: str) -> bool:
+    """The track record's rule: the recommended family won or tied; a close call agrees only with a tie."""
+    return winner == "tie" if choice == "either" else winner in (choice, "tie")
+
+
+NAIVE_ADVISORS = {"always_ml": "ml", "always_dl": "dl", "always_train_both": "either"}
+
+
+def summarise(records: list[DatasetRecord]) -> dict[str, Any]:
+    """Hit rates with Wilson intervals: the advisor's and the naive advisors', ties agreeing and decisive only.
+
+    Over judged datasets (compared, no model flagged). "Decisive only" keeps the
+    datasets whose measurement named a winner; there a hit is advising that
+    winner, so "always train both" never hits.
+    """
+    judged = [r for r in records if r.judged]
+    decisive = [r for r in judged if r.winner != "tie"]
+    summary: dict[str, Any] = {
+        "judged": len(judged),
+        "decisive": len(decisive),
+        "ties": len(judged) - len(decisive),
+        "inconclusive": sum(1 for r in records if r.agreed is not None and r.conclusive is False),
+        "errors": sum(1 for r in records if r.error),
+        "pending": sum(1 for r in records if r.pending),
+        "advisor": {
+            "ties_agree": _rate(sum(agrees(r.recommendation or "", r.winner or "") for r in judged), len(judged)),
+            "decisive_only": _rate(sum(r.recommendation == r.winner for r in decisive), len(decisive)),
+        },
+        "naive": {
+            name: {
+                "ties_agree": _rate(sum(agrees(choice, r.winner or "") for r in judged), len(judged)),
+                "decisive_only": _rate(sum(choice == r.winner for r in decisive), len(decisive)),
+            }
+            for name, choice in NAIVE_ADVISORS.items()
+        },
+    }
+    guessed = [r for r in records if r.target_guessed is not None]
+    summary["target_guess"] = _rate(sum(bool(r.target_guessed) for r in guessed), len(guessed))
+    return summary
 
 
 def sample_datasets() -> list[Path]:
@@ -102,65 +188,246 @@ def misleading_criterion(criteria: Iterable[Criterion], recommendation: str, win
     return max(pulling, key=lambda c: sign * c.contribution) if pulling else None
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One dataset to run (picklable, for worker processes)."""
+
+    name: str
+    path: str
+    target: str | None = None
+    entry: CorpusEntry | None = None
+
+
 def track_record(
     datasets: Iterable[str | Path] | None = None,
     *,
     seed: int = 0,
     max_seconds: float = th.DEFAULT_MAX_SECONDS,
     shap_rows: int = th.TRACK_RECORD_SHAP_ROWS,
+    seeds: int = 1,
+    jobs: int = 1,
+    progress: Callable[[str], None] | None = None,
 ) -> TrackRecord:
     """Recommend, then compare, on each dataset (default: every sample dataset)."""
-    from engine.evaluate import main_metric
-    from engine.pipeline import compare
-
     paths = [Path(p) for p in datasets] if datasets is not None else sample_datasets()
+    return _run([_Job(p.name, str(p)) for p in paths], seed, max_seconds, shap_rows, seeds, jobs, progress)
+
+
+def corpus_track_record(
+    entries: list[CorpusEntry],
+    *,
+    cache: Path | None = None,
+    seed: int = 0,
+    max_seconds: float = th.CORPUS_MAX_SECONDS,
+    shap_rows: int = th.CORPUS_SHAP_ROWS,
+    seeds: int = 1,
+    jobs: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> TrackRecord:
+    """The track record over corpus entries (built by ``python -m benchmarks.corpus``), on their known targets.
+
+    An entry whose data kind is not registered on this branch is recorded as
+    pending, not run; its target guess is still measured.
+    """
+    from engine.corpus import CACHE_DIR, entry_path
+
+    jobs_list = [_Job(e.name, str(entry_path(e, cache or CACHE_DIR)), e.target, e) for e in entries]
+    return _run(jobs_list, seed, max_seconds, shap_rows, seeds, jobs, progress)
+
+
+def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, seeds: int, jobs: int,
+         progress: Callable[[str], None] | None) -> TrackRecord:
+    if seeds < 1 or jobs < 1:
+        raise DataError("seeds and jobs must be at least 1")
+    say = progress or (lambda line: None)
     result = TrackRecord()
-    for path in paths:
-        record = DatasetRecord(dataset=path.name)
-        start = time.perf_counter()
-        try:
-            comparison = compare(load_dataset_path(path), seed=seed, max_seconds=max_seconds, shap_rows=shap_rows)
-        except DataError as error:
-            record.error = str(error)
-        else:
-            recommendation = comparison.advice.recommendation
-            metric = main_metric(comparison.advice.profile.task)
-            record.rows = comparison.advice.profile.rows
-            record.task = comparison.advice.profile.task.value
-            record.recommendation = recommendation.choice
-            record.confidence = recommendation.confidence
-            record.winner = comparison.verdict.winner
-            record.metric = metric
-            record.ml_score = comparison.ml.metrics[metric]
-            record.dl_score = comparison.dl.metrics[metric]
-            record.margin = comparison.verdict.difference
-            record.agreed = comparison.agreed_with_recommendation
-            culprit = misleading_criterion(recommendation.criteria, recommendation.choice, comparison.verdict.winner)
-            if culprit is not None:
-                record.misled_by = culprit.name
-                record.misled_by_contribution = culprit.contribution
-        record.seconds = time.perf_counter() - start
-        result.records.append(record)
+    args = [(job, seed, max_seconds, shap_rows, seeds) for job in jobs_list]
+    if jobs == 1:
+        done = (_run_one(*a) for a in args)
+        for number, record in enumerate(done, start=1):
+            say(progress_line(record, number, len(args)))
+            result.records.append(record)
+        return result
+    from concurrent.futures import ProcessPoolExecutor
+
+    finished: dict[str, DatasetRecord] = {}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_run_one, *a): a[0].name for a in args}
+        from concurrent.futures import as_completed
+
+        for number, future in enumerate(as_completed(futures), start=1):
+            record = future.result()
+            finished[record.dataset] = record
+            say(progress_line(record, number, len(args)))
+    result.records = [finished[job.name] for job in jobs_list]
     return result
+
+
+def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: int) -> DatasetRecord:
+    """Recommend and compare one dataset over ``seeds`` seeds (the winner: the most common; margins averaged)."""
+    from engine.pipeline import compare
+    from engine.profile import guess_target
+    from engine.registry import registered_kinds
+
+    entry = job.entry
+    record = DatasetRecord(dataset=job.name, seeds=seeds)
+    if entry is not None:
+        record.source, record.target, record.declared_kind, record.expected = entry.source, entry.target, entry.kind, entry.expected
+    start = time.perf_counter()
+    try:
+        dataset = load_dataset_path(job.path)
+        if job.target is not None:
+            record.target_guess = guess_target(dataset.frame)
+            record.target_guessed = record.target_guess == job.target
+        if entry is not None and entry.kind not in {k.key for k in registered_kinds()}:
+            record.pending = f"waits for the {entry.kind} data kind on main"
+            record.seconds = time.perf_counter() - start
+            return record
+        comparisons = [compare(dataset, job.target, seed=seed + k, max_seconds=max_seconds, shap_rows=shap_rows)
+                       for k in range(seeds)]
+    except DataError as error:
+        record.error = str(error)
+    else:
+        first = comparisons[0]
+        recommendation = first.advice.recommendation
+        winners = [c.verdict.winner for c in comparisons]
+        winner = max(("tie", "ml", "dl"), key=winners.count)  # the most common; "tie" when counts are equal
+        record.rows = first.advice.profile.rows
+        record.task = first.advice.profile.task.value
+        record.kind = first.dataset.kind
+        record.target = record.target or first.target
+        record.recommendation = recommendation.choice
+        record.confidence = recommendation.confidence
+        record.winner = winner
+        record.seed_winners = winners
+        record.metric = first.verdict.metric
+        record.ml_score = float(sum(c.ml.metrics[c.verdict.metric] for c in comparisons) / seeds)
+        record.dl_score = float(sum(c.dl.metrics[c.verdict.metric] for c in comparisons) / seeds)
+        record.margin = float(sum(c.verdict.difference for c in comparisons) / seeds)
+        record.interval_low, record.interval_high = first.verdict.interval
+        record.splits = first.verdict.splits
+        record.method = first.verdict.method
+        record.p_value = first.verdict.p_value
+        record.conclusive = all(c.verdict.conclusive for c in comparisons)
+        record.agreed = agrees(recommendation.choice, winner)
+        culprit = misleading_criterion(recommendation.criteria, recommendation.choice, winner)
+        if culprit is not None:
+            record.misled_by = culprit.name
+            record.misled_by_contribution = culprit.contribution
+    record.seconds = time.perf_counter() - start
+    return record
+
+
+def progress_line(record: DatasetRecord, number: int, total: int) -> str:
+    """One line per finished dataset, for stderr."""
+    head = f"[{number}/{total}] {record.dataset}"
+    if record.pending:
+        return f"{head}: pending ({record.pending})"
+    if record.error:
+        return f"{head}: error: {record.error}"
+    agreed = "agreed" if record.agreed else "missed"
+    return (f"{head}: advice {record.recommendation} ({100 * (record.confidence or 0):.0f}%), winner {record.winner} "
+            f"(ML - DL {record.margin:+.3f} {record.metric}, {record.splits} split(s)), {agreed}, {record.seconds:.0f} s")
+
+
+CSV_COLUMNS = ["dataset", "kind", "declared_kind", "rows", "task", "target", "target_guess", "recommendation", "confidence",
+               "winner", "metric", "ml_score", "dl_score", "margin", "interval_low", "interval_high", "splits", "method",
+               "p_value", "conclusive", "agreed", "misled_by", "expected", "seeds", "seconds", "pending", "error", "source"]
+
+
+def write_results(payload: dict[str, Any], json_path: Path) -> tuple[Path, Path]:
+    """Write the results as JSON and, next to it, one CSV row per dataset; returns both paths."""
+    import csv
+    import json
+
+    json_path = Path(json_path)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(payload, indent=1, ensure_ascii=False, default=float) + "\n", encoding="utf-8")
+    csv_path = json_path.with_suffix(".csv")
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in payload["datasets"]:
+            writer.writerow({k: row.get(k) for k in CSV_COLUMNS})
+    return json_path, csv_path
+
+
+def _percent(rate: dict[str, Any]) -> str:
+    if not rate["n"]:
+        return "n/a"
+    low, high = rate["interval"]
+    return f"{rate['hits']}/{rate['n']} = {100 * rate['rate']:.0f}% [{100 * low:.0f}-{100 * high:.0f}%]"
 
 
 def format_table(payload: dict[str, Any]) -> str:
     """A plain-text table of :meth:`TrackRecord.to_dict` for the terminal."""
-    header = ["dataset", "rows", "task", "advice", "winner", "ML - DL", "agreed", "misled by"]
+    header = ["dataset", "rows", "kind", "task", "advice", "winner", "ML - DL [95% interval]", "splits", "agreed", "misled by"]
     lines = [header]
     for r in payload["datasets"]:
-        if r["error"]:
-            lines.append([r["dataset"], "", "", "", "", "", "error", r["error"]])
+        if r.get("pending") or r["error"]:
+            lines.append([r["dataset"], "", r.get("declared_kind") or "", "", "", "", "", "",
+                          "pending" if r.get("pending") else "error", r.get("pending") or r["error"]])
             continue
-        margin = f"{100 * r['margin']:+.1f} pts {r['metric']}"
+        scale = 100.0 if r["metric"] != "r2" else 1.0
+        unit = "pts " + r["metric"] if scale == 100.0 else "R2"
+        low, high = r.get("interval_low"), r.get("interval_high")
+        shown = f"{scale * r['margin']:+.{1 if scale == 100 else 3}f}"
+        if low is not None and high is not None:
+            shown += f" [{scale * low:+.{1 if scale == 100 else 3}f}, {scale * high:+.{1 if scale == 100 else 3}f}]"
         misled = f"{r['misled_by']} ({r['misled_by_contribution']:+.2f})" if r["misled_by"] else "-"
-        lines.append([r["dataset"], f"{r['rows']:,}", r["task"], r["recommendation"], r["winner"], margin,
-                      "yes" if r["agreed"] else "no", misled])
+        agreed = ("yes" if r["agreed"] else "no") + ("" if r.get("conclusive") is not False else " (inconclusive)")
+        lines.append([r["dataset"], f"{r['rows']:,}", r.get("kind") or "", r["task"],
+                      f"{r['recommendation']} ({100 * r['confidence']:.0f}%)", r["winner"], f"{shown} {unit}",
+                      str(r.get("splits") or 1), agreed, misled])
     widths = [max(len(str(row[i])) for row in lines) for i in range(len(header))]
     text = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip() for row in lines]
     text.insert(1, "  ".join("-" * w for w in widths))
     rate = payload["agreement_rate"]
-    shown = "n/a" if rate is None else f"{100 * rate:.0f}%"
+    shown_rate = "n/a" if rate is None else f"{100 * rate:.0f}%"
     text.append("")
-    text.append(f"agreement: {payload['agreed']} of {payload['compared']} datasets ({shown}); {payload['rule']}")
+    text.append(f"agreement: {payload['agreed']} of {payload['compared']} datasets ({shown_rate}); {payload['rule']}")
+    summary = payload.get("summary")
+    if summary:
+        text.append(f"judged {summary['judged']} ({summary['decisive']} decisive, {summary['ties']} ties); "
+                    f"{summary['inconclusive']} inconclusive, {summary['pending']} pending, {summary['errors']} errors")
+        text.append(f"{'hit rate (95% Wilson interval)':34s}  {'ties agree':24s}  decisive only")
+        rows = [("advisor", summary["advisor"])] + [(name.replace("_", " "), v) for name, v in summary["naive"].items()]
+        for name, rates in rows:
+            text.append(f"{name:34s}  {_percent(rates['ties_agree']):24s}  {_percent(rates['decisive_only'])}")
+        text.append(f"target guess: {_percent(summary['target_guess'])} of datasets with a known target")
     return "\n".join(text)
+
+
+RESULTS_FILE_NAME = "results.json"
+
+
+def load_results(path: Path | str) -> dict[str, Any]:
+    """A results file written by ``track-record --corpus``; a missing or malformed file is one ``DataError`` line."""
+    import json
+
+    path = Path(path)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"no track-record results at {path}: run `python -m engine track-record --corpus`") from None
+    except (OSError, ValueError) as error:
+        raise DataError(f"the track-record results at {path} cannot be read: {error}") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("datasets"), list):
+        raise DataError(f"the track-record results at {path} hold no datasets list")
+    return payload
+
+
+def record_from_run(run: Any, label: str) -> DatasetRecord:
+    """A session's own comparison (a :class:`engine.record.RunRecord`) as a track-record row."""
+    verdict = run.verdict
+    choice = run.advice.recommendation.choice
+    culprit = misleading_criterion(run.advice.recommendation.criteria, choice, verdict.winner)
+    return DatasetRecord(
+        dataset=label, rows=run.dataset.rows, task=run.task.value, recommendation=choice,
+        confidence=run.advice.recommendation.confidence, winner=verdict.winner, metric=verdict.metric,
+        ml_score=run.ml.metrics.get(verdict.metric), dl_score=run.dl.metrics.get(verdict.metric),
+        margin=verdict.difference, agreed=agrees(choice, verdict.winner),
+        misled_by=culprit.name if culprit else None, misled_by_contribution=culprit.contribution if culprit else None,
+        kind=run.dataset.kind, target=run.target, interval_low=verdict.interval[0], interval_high=verdict.interval[1],
+        splits=verdict.splits, method=verdict.method, p_value=verdict.p_value, conclusive=verdict.conclusive,
+    )

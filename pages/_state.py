@@ -61,6 +61,7 @@ PAGES = {
     "train": "pages/train.py",
     "explain": "pages/explanations.py",
     "history": "pages/history.py",
+    "track_record": "pages/track_record.py",
 }
 
 

@@ -62,6 +62,18 @@ def finish_training(at: Any) -> None:
     assert not at.exception, at.exception
 
 
+@pytest.fixture(autouse=True)
+def _one_split_verdicts(monkeypatch):
+    """Comparisons in tests decide on one split: repeated splits on small data add 5-25 s per comparison.
+
+    tests/test_small_data_verdict.py turns them back on (and the CLI tests, in
+    child processes, run them as users do).
+    """
+    from engine import thresholds
+
+    monkeypatch.setattr(thresholds, "SMALL_DATA_ROWS", 0)
+
+
 # --- the run store during tests ---------------------------------------------------------------
 
 POSTGRES_ENV = "TEST_DATABASE_URL"

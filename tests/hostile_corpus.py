@@ -241,9 +241,9 @@ CASES: list[Case] = [
          target="label"),
     Case("one_row_per_class.csv", "ten classes with a single row each", "error", "has 1 row", _one_per_class),
     Case("hundred_classes.csv", "100 classes of 2 rows each", "error", "100 classes; the limit is 50", _hundred_classes),
-    Case("no_usable_feature.csv", "every feature is an identifier or free text", "works", "",
+    Case("no_usable_feature.csv", "every feature is an identifier or a constant", "works", "",
          lambda: _csv(pd.DataFrame({
-             "row_id": np.arange(ROWS), "note": [f"a long free text comment number {i}" for i in range(ROWS)],
+             "row_id": np.arange(ROWS), "note": ["the same comment on every row"] * ROWS,
              "label": np.where(np.arange(ROWS) % 2, "a", "b")})),
          compare=("error", "no column the models can use")),
     Case("wide_3000_columns.csv", f"{limits.MAX_COLUMNS + 1_001:,} columns", "error",

