@@ -2,22 +2,21 @@
 
 This file is the frame around every page: page config, the navigation and the
 sidebar. Navigation uses ``st.navigation`` over explicit ``st.Page`` objects
-(the pages live in ``pages/``; with ``st.navigation`` Streamlit does not
-auto-discover that folder, so a helper like ``pages/_state.py`` is never shown
-as a page). Each page is a short script that calls ``engine`` and
+(the pages live in ``pages/``, and only pages: their helpers are in ``views/``,
+so not even the first load, before ``st.navigation`` runs, lists a helper as a page). Each page is a short script that calls ``engine`` and
 ``engine.charts``; what a user loads or trains stays in their session.
 Before the navigation: the optional password prompt and ``?run=<token>``
-share links (``pages/_share.py``).
+share links (``views/share.py``).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from pages import _share as share
-from pages import _state as state
-from pages import _training as training
-from pages import _widgets as widgets
+from views import share
+from views import state
+from views import training
+from views import widgets
 
 st.set_page_config(page_title="ML vs DL Advisor", page_icon=":material/balance:", layout="wide")
 share.require_password()  # with ADVISOR_PASSWORD (or the secret) set, nothing else shows until it is entered

@@ -4,12 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from engine import EXPLAINER_MODES, charts, explain_again, wording
-from pages import _image_views as image_views
-from pages import _state as state
-from pages import _text_views as text_views
-from pages import _training as training
-from pages import _widgets as widgets
-from pages._training import EXPLAINER_HELP, EXPLAINER_LABELS
+from views import image_views
+from views import state
+from views import text_views
+from views import training
+from views import widgets
+from views.training import EXPLAINER_HELP, EXPLAINER_LABELS
 
 st.title("Explanations")
 stored = state.run()

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from engine import StoreError, wording
-from pages import _share as share
-from pages import _state as state
+from views import share
+from views import state
 
 st.title("History")
 st.caption(

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pages import _state as state
-from pages import _widgets as widgets
+from views import state
+from views import widgets
 
 st.title("ML vs DL Advisor")
 st.markdown(

@@ -4,8 +4,8 @@ import streamlit as st
 
 from engine import Answers, DataError, answers_from_profile, charts, guess_target, recommend, wording
 from engine.images import IMAGE_SIDE
-from pages import _state as state
-from pages import _widgets as widgets
+from views import state
+from views import widgets
 
 st.title("Recommend: classic ML or deep learning?")
 st.caption(

@@ -7,7 +7,7 @@ from engine import charts
 from engine.corpus import CORPUS_DIR
 from engine.data import DataError
 from engine.track_record import RESULTS_FILE_NAME, load_results, record_from_run, summarise, DatasetRecord
-from pages import _state as state
+from views import state
 
 #: Session key a test (or an operator) can set to read another results file.
 RESULTS_PATH_KEY = "track_record_results_path"

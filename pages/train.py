@@ -4,10 +4,10 @@ import streamlit as st
 
 from engine import DataError, charts, kind_for, kind_named, wording
 from engine.evaluate import is_skewed_target
-from pages import _share as share
-from pages import _state as state
-from pages import _training as training
-from pages import _widgets as widgets
+from views import share
+from views import state
+from views import training
+from views import widgets
 
 st.title("Train & compare")
 st.caption(

@@ -53,7 +53,7 @@ def signal_table() -> pd.DataFrame:
 
 def finish_training(at: Any) -> None:
     """Wait for the session's background comparison, then run the app once so it is collected."""
-    from pages._state import _JOBS
+    from views.state import _JOBS
 
     job = _JOBS[at.session_state["training_job"]]
     job.thread.join(timeout=240)

@@ -13,7 +13,7 @@ from tests.test_images import image_zip
 
 def test_the_explanations_page_shows_pixel_maps_for_image_data() -> None:
     from engine import compare, load_dataset_bytes
-    from pages._state import Run
+    from views.state import Run
 
     raw = image_zip(classes=("<img src=x>", "dark"), per_class=40)
     live = compare(load_dataset_bytes("imgs.zip", raw), max_seconds=3, shap_rows=8)

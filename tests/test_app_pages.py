@@ -49,9 +49,17 @@ def upload(at: AppTest, name: str, content: bytes) -> None:
     assert not at.exception, at.exception
 
 
+def test_pages_holds_only_pages_so_the_menu_lists_only_pages() -> None:
+    """Helpers live in views/: before st.navigation runs, Streamlit would list any pages/*.py as a page."""
+    from views.state import PAGES
+
+    pages = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py")
+    assert pages == sorted(Path(path).name for path in PAGES.values())
+
+
 def test_every_public_page_helper_is_used() -> None:
-    """No dead view code: each public function or class of pages/_*.py is referenced outside its definition."""
-    sources = [*ROOT.glob("pages/*.py"), APP]
+    """No dead view code: each public function or class of views/*.py is referenced outside its definition."""
+    sources = [*ROOT.glob("pages/*.py"), *ROOT.glob("views/*.py"), APP]
     referenced: list[str] = []
     for path in sources:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -63,7 +71,7 @@ def test_every_public_page_helper_is_used() -> None:
                 referenced.append(node.name)
     unused = [
         f"{path.name}:{node.name}"
-        for path in ROOT.glob("pages/_*.py")
+        for path in ROOT.glob("views/*.py")
         for node in ast.parse(path.read_text(encoding="utf-8")).body
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")
         and node.name not in referenced
@@ -314,7 +322,7 @@ def test_explanations_page_switches_shap_definition_without_retraining(trained: 
 def test_a_run_read_back_from_json_draws_every_page_without_models(sample: str, metric: str) -> None:
     """A run record written to JSON and read back (no models, no dataset) draws the same pages."""
     from engine import RunRecord, compare, load_dataset_path
-    from pages._state import Run
+    from views.state import Run
 
     live = compare(load_dataset_path(SAMPLES / sample), max_seconds=1, shap_rows=10)
     record = RunRecord.from_json(live.to_json())
@@ -375,7 +383,7 @@ def wine_run():
 
 
 def seeded_with(wine_run) -> AppTest:
-    from pages._state import Run
+    from views.state import Run
 
     at = open_app()
     at.button(key="sample_wine.csv").click().run()

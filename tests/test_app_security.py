@@ -107,7 +107,7 @@ def test_hostile_names_render_as_text_on_every_page() -> None:
 
 
 def test_markdown_escaping_neutralises_markup() -> None:
-    from pages._state import esc
+    from views.state import esc
 
     for text in [*HOSTILE_COLUMNS, HOSTILE_TARGET, HOSTILE_FILE]:
         escaped = esc(text)

@@ -8,7 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from engine import compare
-from pages._state import Run
+from views.state import Run
 from tests.test_text import planted_reviews
 
 APP = Path(__file__).parents[1] / "dashboard.py"

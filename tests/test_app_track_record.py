@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine.pipeline import compare
 from engine.track_record import DatasetRecord, TrackRecord, write_results
-from pages._state import RUN, Run
+from views.state import RUN, Run
 from tests.conftest import ROOT, make_signal_table
 
 APP = ROOT / "dashboard.py"

@@ -48,7 +48,7 @@ def session_csv(i: int) -> bytes:
 
 
 def train_session(i: int, results: dict[int, object]) -> None:
-    """What pages/_training.train does for one session: the uploaded bytes in, a comparison out."""
+    """What views/training does for one session: the uploaded bytes in, a comparison out."""
     try:
         frame = read_csv_bytes(session_csv(i))
         advice = advise(frame)

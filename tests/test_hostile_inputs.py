@@ -113,7 +113,7 @@ def test_child_process_cli(command: str, name: str, corpus: dict[str, Path]) -> 
 
 
 def unescape(text: str) -> str:
-    """Markdown-escaped text (pages._state.esc) back to what the user wrote."""
+    """Markdown-escaped text (views.state.esc) back to what the user wrote."""
     return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 
 

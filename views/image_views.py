@@ -9,7 +9,7 @@ import streamlit as st
 from engine import image_charts
 from engine.explanation import ModelExplanation
 from engine.images import pixel_layout
-from pages import _state as state
+from views import state
 
 #: Images shown at once (the maps are computed for every explained image).
 SHOWN_IMAGES = 6

@@ -20,7 +20,7 @@ import streamlit as st
 from engine import DataError, RunRecord, RunStore, StoreError, load_dataset_bytes
 from engine.report import report_file_name, report_html, results_json
 from engine.store import default_database_url
-from pages import _state as state
+from views import state
 
 PASSWORD_ENV = "ADVISOR_PASSWORD"
 PASSWORD_SECRET = "advisor_password"

@@ -72,7 +72,7 @@ class Run:
     result: RunRecord
     options: dict[str, Any]
     seconds: float
-    token: str | None = None  # its share token once saved to the run store (pages/_share.py)
+    token: str | None = None  # its share token once saved to the run store (views/share.py)
 
     @property
     def target(self) -> str:

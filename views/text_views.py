@@ -14,7 +14,7 @@ import streamlit as st
 
 from engine import wording
 from engine.text_charts import attribution_for, highlighted_document, prediction_direction, token_bars
-from pages import _state as state
+from views import state
 
 
 def draw(result: Any, output: int) -> None:

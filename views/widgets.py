@@ -27,7 +27,7 @@ from engine import (
 from engine.data import load_notes
 from engine.evaluate import is_skewed, is_skewed_target
 from engine.export import safe_csv_bytes
-from pages import _state as state
+from views import state
 FIELD_TITLES = {
     "data_kind": "kind of data",
     "labelled_rows": "labelled rows",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import EXPLAINER_MODES, DataKindSpec, ModelResult, RunRecord, wording
-from pages import _share as share
-from pages import _state as state
+from views import share
+from views import state
 
 EXPLAINER_LABELS = {"fast": "Fast (each model's own exact explainer)", "shared": "Shared (one definition for both)"}
 EXPLAINER_HELP = (
