@@ -145,10 +145,11 @@ def _measurement(record: RunRecord) -> str:
     if record.task.is_classification:
         pairs = [
             (charts.confusion_matrix(y_test, ml, record.classes), charts.confusion_matrix(y_test, dl, record.classes)),
-            (charts.roc_curves(y_test, ml, record.classes), charts.roc_curves(y_test, dl, record.classes)),
         ]
+        together = [charts.roc_comparison(y_test, ml, dl, record.classes)]  # both models on one chart
     else:
         pairs = [(charts.predicted_vs_actual(y_test, ml, record.target), charts.predicted_vs_actual(y_test, dl, record.target))]
+        together = [charts.residuals(y_test, ml, dl, record.target)]
     css = "verdict" if record.agreed_with_recommendation else "verdict disagrees"
     return "\n".join(
         [
@@ -159,6 +160,7 @@ def _measurement(record: RunRecord) -> str:
             _table(charts.metrics_table(ml, dl), digits=4),
             _table(charts.costs_table(ml, dl), digits=2),
             *(_pair(a, b) for a, b in pairs),
+            *(_figure(f) for f in together),
             *(f'<p class="note">{e(n)}</p>' for n in [*ml.notes, *dl.notes]),
         ]
     )
@@ -181,10 +183,7 @@ def _explanations(record: RunRecord) -> str:
     if len(rows):
         parts += [
             f"<h3>One row, both models: row {e(str(rows.index[0]))}</h3>",
-            _pair(
-                charts.waterfall(ml, 0, 0, rows.iloc[0], "ml"),
-                charts.waterfall(dl, 0, 0, rows.iloc[0], "dl"),
-            ),
+            _pair(*charts.waterfall_pair(ml, dl, 0, 0, rows.iloc[0])),  # same columns, order and x range
         ]
     checks = pd.DataFrame(
         [
