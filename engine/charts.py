@@ -43,7 +43,6 @@ __all__ = [
     "metrics_table",
     "costs_table",
     "confusion_matrix",
-    "roc_curves",
     "roc_comparison",
     "predicted_vs_actual",
     "residuals",
@@ -284,43 +283,6 @@ def confusion_matrix(y_true: Sequence[Any], result: ModelResult, classes: Sequen
     )
     figure.update_xaxes(title="predicted", type="category", side="bottom")
     figure.update_yaxes(title="actual", type="category", autorange="reversed")
-    return figure
-
-
-def roc_curves(y_true: Sequence[Any], result: ModelResult, classes: Sequence[str]) -> go.Figure:
-    """ROC curve of the positive class (binary) or of each class against the rest (multiclass)."""
-    if result.probabilities is None:
-        raise ValueError("ROC curves need class probabilities (a classification result)")
-    truth = np.asarray(y_true).astype(str)
-    labels = [str(c) for c in classes]
-    shown = labels[1:] if len(labels) == 2 else labels
-    figure = _figure(
-        f"{FAMILY_NAMES[result.family]}: ROC curve" + ("s (one class vs rest)" if len(shown) > 1 else ""), 380
-    )
-    figure.add_trace(_diagonal(0.0, 1.0, "chance"))
-    palette = [FAMILY_COLOURS[result.family]] if len(shown) == 1 else CLASS_COLOURS
-    for number, label in enumerate(shown):
-        positive = truth == label
-        if positive.all() or not positive.any():
-            continue  # a class absent from the test rows has no curve
-        scores = result.probabilities[:, labels.index(label)]
-        fpr, tpr, _ = skmetrics.roc_curve(positive, scores)
-        auc = skmetrics.auc(fpr, tpr)
-        figure.add_trace(
-            go.Scatter(
-                x=fpr,
-                y=tpr,
-                mode="lines",
-                name=f"{safe_text(label, 25)} (AUC {auc:.3f})",
-                line=dict(color=palette[number % len(palette)], width=2),
-                hovertemplate=(
-                    "false positive rate %{x:.2f}<br>true positive rate %{y:.2f}<extra>%{fullData.name}</extra>"
-                ),
-            )
-        )
-    figure.update_xaxes(title="false positive rate", range=[0, 1], constrain="domain")
-    figure.update_yaxes(title="true positive rate", range=[0, 1.02])
-    figure.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
     return figure
 
 

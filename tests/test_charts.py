@@ -109,19 +109,6 @@ def test_confusion_matrix_counts_every_test_row() -> None:
     assert counts.sum() == len(truth)
 
 
-def test_roc_curves_one_for_binary_one_per_class_for_multiclass() -> None:
-    truth = ["n", "y", "n", "y", "y", "n"]
-    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.55, 0.45], [0.8, 0.2]])
-    binary = charts.roc_curves(truth, _result("dl", ["n", "y", "n", "y", "n", "n"], probabilities), ["n", "y"])
-    assert len(binary.data) == 2 and "AUC 1.000" in binary.data[1].name  # chance line + the positive class
-    truth3 = ["a", "b", "c", "a", "b", "c"]
-    p3 = np.eye(3)[[0, 1, 2, 0, 1, 2]] * 0.7 + 0.1
-    multi = charts.roc_curves(truth3, _result("ml", truth3, p3), ["a", "b", "c"])
-    assert len(multi.data) == 4
-    with pytest.raises(ValueError):
-        charts.roc_curves(truth, _result("ml", truth), ["n", "y"])
-
-
 def test_predicted_vs_actual_plots_each_row() -> None:
     figure = charts.predicted_vs_actual([1.0, 2.0, 3.0], _result("ml", [1.1, 1.9, 3.2]), "price")
     assert list(figure.data[1].x) == [1.0, 2.0, 3.0]
@@ -244,6 +231,9 @@ def test_roc_comparison_puts_both_models_on_one_chart_and_classes_never_take_mod
     ml, dl = _result("ml", truth, probabilities), _result("dl", truth, probabilities[:, ::-1])
     binary = charts.roc_comparison(truth, ml, dl, ["n", "y"])
     assert [t.line.color for t in binary.data[1:]] == [charts.FAMILY_COLOURS["ml"], charts.FAMILY_COLOURS["dl"]]
+    assert "AUC 1.000" in binary.data[1].name and "AUC 0.000" in binary.data[2].name  # chance line first
+    with pytest.raises(ValueError):
+        charts.roc_comparison(truth, _result("ml", truth), dl, ["n", "y"])  # no probabilities: regression
     truth3 = ["a", "b", "c", "a", "b", "c"]
     p3 = np.eye(3)[[0, 1, 2, 0, 1, 2]] * 0.7 + 0.1
     multi = charts.roc_comparison(truth3, _result("ml", truth3, p3), _result("dl", truth3, p3), ["a", "b", "c"])
