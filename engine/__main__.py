@@ -31,6 +31,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from engine import thresholds as th
 from engine.data import DataError
+from engine.json_safe import json_safe
 from engine.registry import dl_model_keys, ml_model_keys
 
 EXIT_USAGE = 2
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(format_table(payload) + "\n")
     else:
-        sys.stdout.write(json.dumps(_json_safe(payload), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(json_safe(payload), ensure_ascii=False) + "\n")
     sys.stdout.flush()
     return 0
 
@@ -196,7 +197,7 @@ def _track_record(args: argparse.Namespace) -> dict[str, Any]:
                                   progress=progress).to_dict()
     payload["run"] = {"entries": [e.name for e in entries], "whole_corpus": whole, "seeds": args.seeds, "jobs": args.jobs,
                       "max_seconds": args.max_seconds or th.CORPUS_MAX_SECONDS, "created_at": _now()}
-    json_path, csv_path = write_results(_json_safe(payload), results)
+    json_path, csv_path = write_results(json_safe(payload), results)
     progress(f"results written to {json_path} and {csv_path}")
     return payload
 
@@ -232,19 +233,6 @@ def _stdout_to_stderr() -> Iterator[None]:
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN and infinity are not JSON: write them as null."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "item"):  # numpy scalars
-        return _json_safe(value.item())
-    return value
 
 
 def _one_line(text: str) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from engine import charts, wording
+from engine.json_safe import json_safe
 from engine.record import RunRecord
 
 __all__ = ["report_html", "results_json", "report_file_name"]
@@ -59,7 +59,7 @@ def report_file_name(record: RunRecord, suffix: str = "html") -> str:
 
 def results_json(record: RunRecord) -> str:
     """The JSON ``python -m engine compare --json`` prints (DESIGN.md §4), for a download."""
-    return json.dumps(_json_safe(record.to_dict()), ensure_ascii=False, indent=1)
+    return json.dumps(json_safe(record.to_dict()), ensure_ascii=False, indent=1)
 
 
 def report_html(record: RunRecord) -> str:
@@ -247,18 +247,3 @@ def _cell(value: Any, digits: int | None) -> str:
         text = f"{number:,.{digits}f}" if digits is not None else f"{value:g}" if isinstance(value, float) else f"{value:,}"
         return f'<td class="num">{text}</td>'
     return f"<td>{html.escape(str(value))}</td>"
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN and infinity as null; numpy scalars as Python ones (strict JSON)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)) and hasattr(value, "tolist"):
-        return _json_safe(value.tolist())
-    if hasattr(value, "item"):
-        return _json_safe(value.item())
-    return value
