@@ -24,7 +24,9 @@ HOSTILE = "superb <img src=x onerror=alert(1)> film"
 
 def text_csv() -> bytes:
     frame = planted_reviews(rows=160)
-    frame.loc[frame.index[::2], "review"] = [f"{HOSTILE} scene {i}" for i in range(80)]  # half: some are explained
+    # Every document carries the hostile markup, so whichever documents the time budget lets SHAP explain, the
+    # one picked below is hostile (with half of them, a budget that cut SHAP to a few rows could miss them all).
+    frame["review"] = HOSTILE + " " + frame["review"]
     return frame.to_csv(index=False).encode()
 
 
