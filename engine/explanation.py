@@ -9,7 +9,7 @@ module is light (numpy, scipy): a saved run can be drawn without torch or shap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -152,6 +152,25 @@ class ModelExplanation:
         return AdditivityCheck(
             max_error=self.additivity_max_error, scale=scale,
             tolerance=th.SHAP_ADDITIVITY_RELATIVE_TOLERANCE, expected=self.additive_by_design,
+        )
+
+    def extended_by(self, more: "ModelExplanation") -> "ModelExplanation":
+        """This explanation followed by ``more`` (the same model, explainer and background on further rows)."""
+        pixels = self.pixels
+        if pixels is not None and more.pixels is not None:
+            pixels = PixelAttribution(np.concatenate([pixels.values, more.pixels.values]), pixels.channels)
+        tokens = [
+            TokenAttribution(mine.column, mine.tokens + theirs.tokens, mine.values + theirs.values)
+            for mine, theirs in zip(self.tokens, more.tokens)
+        ]
+        return replace(
+            self,
+            values=np.concatenate([self.values, more.values]),
+            outputs=np.concatenate([self.outputs, more.outputs]),
+            additivity_max_error=max(self.additivity_max_error, more.additivity_max_error),
+            seconds=self.seconds + more.seconds,
+            tokens=tokens,
+            pixels=pixels,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -365,13 +365,15 @@ def _explain_both(
                 f"the time budget of {deadline.seconds:g} s left room for no more"
             )
             result.budget_stops.append(f"SHAP explained {keep} of the {wanted} rows asked for")
-        if fits <= len(probe):
-            explanations = probes
+        # The probe rows are the first rows of the explanation: only the rest is explained below.
+        explanations = probes
     for family, message, fraction in (("ml", "Explaining the classic ML model (SHAP)", 0.75),
                                       ("dl", "Explaining the neural network (SHAP)", 0.87)):
         report(message, fraction)
-        if family not in explanations:
-            explanations[family] = explain(family, result.explained_rows)
+        done = len(explanations[family].values) if family in explanations else 0
+        if done < len(result.explained_rows):
+            rest = explain(family, result.explained_rows.iloc[done:])
+            explanations[family] = explanations[family].extended_by(rest) if done else rest
         lap(f"explain_{family}")
     result.explanations = explanations
     result.agreement = agreement(explanations["ml"], explanations["dl"])

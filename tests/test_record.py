@@ -116,3 +116,39 @@ def test_one_label_map_and_number_formats():
     table = wording.stage_table({"train_ml": 1.234, "explain_dl": 0.5})
     assert list(table.index) == ["train classic ML", "explain deep learning"]
     assert list(table["seconds"]) == [1.23, 0.5]
+
+
+def test_an_explanation_extended_by_more_rows_is_the_explanation_of_all_rows():
+    from engine.explanation import PixelAttribution
+
+    first = _explanation([1.0, 2.0], tokens=[TokenAttribution("review", [["good"]], [np.ones((1, 1))])])
+    first.pixels = PixelAttribution(np.zeros((1, 2, 2, 1)))
+    second = _explanation([3.0, 0.5], outputs=[3.6], tokens=[TokenAttribution("review", [["bad", "plot"]], [np.ones((2, 1))])])
+    second.pixels = PixelAttribution(np.ones((1, 2, 2, 1)))
+    both = first.extended_by(second)
+    assert both.values.shape == (2, 2, 1) and both.outputs.tolist() == [[3.0], [3.6]]
+    assert both.additivity_max_error == pytest.approx(0.1)  # the larger of the two gaps
+    assert both.tokens[0].tokens == [["good"], ["bad", "plot"]] and len(both.tokens[0].values) == 2
+    assert both.pixels.values.shape == (2, 2, 2, 1)
+    assert first.values.shape == (1, 2, 1)  # the parts are left as they were
+
+
+def test_the_shap_probe_rows_are_kept_not_explained_twice(monkeypatch):
+    """With a deadline, the first rows measure SHAP's cost and stay the explanation's first rows."""
+    from engine.kinds import tabular
+
+    calls = []
+    original = tabular.BOOSTING.explainers["fast"]
+
+    def counting(fitted, background, rows, labels, seed):
+        calls.append(len(rows))
+        return original(fitted, background, rows, labels, seed)
+
+    monkeypatch.setitem(tabular.BOOSTING.explainers, "fast", counting)
+    result = compare(load_dataset_path(SAMPLE_DATA / "breast_cancer.csv"), shap_rows=30, max_seconds=60)
+    assert calls == [10, 20]  # the probe, then only the rest
+    explanation = result.explanations["ml"]
+    assert explanation.values.shape[0] == len(result.explained_rows) == 30
+    assert explanation.additivity.passed
+    direct = original(result.models["ml"], result.background_rows, result.explained_rows, explanation.output_names, 0)
+    np.testing.assert_allclose(explanation.values, direct.values, atol=1e-12)
