@@ -178,7 +178,10 @@ def test_cli_explainer_flag(capsys):
     assert payload["explanations"]["mode"] == "shared"
     assert payload["explanations"]["dl"]["explainer"] == "permutation"
     assert payload["explanations"]["ml"]["additivity_max_error"] < 1e-6
-    assert payload["explanations"]["dl"]["additivity_max_error"] < 1e-6
+    # The network runs in float32 (epsilon 1.2e-7) on logits up to ~10, and SHAP's rows are now explained in two
+    # batches (the deadline's probe rows, then the rest), so its sums round at ~1e-6; the page's check is relative.
+    assert payload["explanations"]["dl"]["additivity_max_error"] < 1e-5
+    assert payload["explanations"]["dl"]["additivity"]["passed"]
     assert set(payload["stage_seconds"]) >= {"load", "profile", "recommend", "train_ml", "train_dl", "explain_ml", "explain_dl"}
 
 
