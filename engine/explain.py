@@ -36,7 +36,7 @@ import torch
 from sklearn.pipeline import Pipeline
 
 from engine import thresholds as th
-from engine.explanation import Agreement, ModelExplanation, agreement, output_names
+from engine.explanation import Agreement, ModelExplanation, additivity_error, agreement, output_names
 from engine.features import group_by_original_column
 
 __all__ = [
@@ -82,7 +82,7 @@ def explain_tabular(
     values = _as_3d(np.asarray(values, dtype=float))
     outputs = np.asarray(outputs, dtype=float).reshape(len(X_rows), -1)
     base = np.broadcast_to(np.asarray(base, dtype=float).reshape(-1), (values.shape[2],)).copy()
-    error = float(np.max(np.abs(base + values.sum(axis=1) - outputs))) if len(X_rows) else 0.0
+    error = additivity_error(values, base, outputs)
     grouped, columns = group_by_original_column(values, encoded_names)
     return ModelExplanation(
         explainer=name, columns=columns,
@@ -256,10 +256,8 @@ def tensor_function(module: torch.nn.Module) -> Callable[[np.ndarray], np.ndarra
 
 def _additive(values: np.ndarray, base: Any, outputs: np.ndarray) -> bool:
     """Whether base + sum of values reproduces the outputs to float32 precision of their scale."""
-    outputs = np.asarray(outputs, dtype=float).reshape(len(values), -1)
-    base = np.asarray(base, dtype=float).reshape(-1)
-    error = np.max(np.abs(base + values.sum(axis=1) - outputs)) if len(values) else 0.0
-    return bool(error <= th.SHAP_ADDITIVITY_TOLERANCE * (1.0 + np.max(np.abs(outputs), initial=0.0)))
+    error = additivity_error(values, base, outputs)
+    return bool(error <= th.SHAP_ADDITIVITY_TOLERANCE * (1.0 + np.max(np.abs(np.asarray(outputs, dtype=float)), initial=0.0)))
 
 
 def _as_3d(values: np.ndarray) -> np.ndarray:

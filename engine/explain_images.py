@@ -33,7 +33,7 @@ import torch
 from sklearn.pipeline import Pipeline
 
 from engine.explain import TABULAR_METHODS
-from engine.explanation import ModelExplanation, PixelAttribution
+from engine.explanation import ModelExplanation, PixelAttribution, additivity_error
 from engine.images import PixelLayout, pixel_layout
 
 __all__ = ["IMAGE_METHODS", "explain_images", "raw_output_function", "DEEP_BACKGROUND_IMAGES", "PARTITION_MAX_EVALS"]
@@ -70,7 +70,7 @@ def explain_images(
     values = np.asarray(values, dtype=float).reshape(n, len(layout.columns), -1)
     outputs = np.asarray(outputs, dtype=float).reshape(n, -1)
     base = np.broadcast_to(np.asarray(base, dtype=float).reshape(-1), (values.shape[2],)).copy()
-    error = float(np.max(np.abs(base + values.sum(axis=1) - outputs))) if n else 0.0
+    error = additivity_error(values, base, outputs)
     per_pixel = values.reshape(n, layout.side, layout.side, layout.channels, -1).sum(axis=3)
     return ModelExplanation(
         explainer=name, columns=list(layout.columns),

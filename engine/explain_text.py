@@ -28,7 +28,7 @@ from scipy import sparse
 
 from engine import thresholds as th
 from engine.explain import permutation_shap
-from engine.explanation import ModelExplanation, TokenAttribution
+from engine.explanation import ModelExplanation, TokenAttribution, additivity_error
 from engine.models.text import pipeline_text_columns
 from engine.tokens import SEPARATOR_PATTERN, segments, truncate
 
@@ -162,7 +162,7 @@ def explain_text(
         state[column] = rows[column].to_numpy()
         attributions.append(TokenAttribution(column=column, tokens=column_tokens, values=column_values))
     base = np.asarray(base, dtype=float).reshape(-1)
-    error = float(np.max(np.abs(base + values.sum(axis=1) - outputs))) if n_rows else 0.0
+    error = additivity_error(values, base, outputs)
     names = output_labels if len(output_labels) == n_outputs else [f"output {i}" for i in range(n_outputs)]
     return ModelExplanation(
         explainer="partition-text", columns=[str(c) for c in rows.columns], output_names=names, values=values,

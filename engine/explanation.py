@@ -24,6 +24,7 @@ __all__ = [
     "AdditivityCheck",
     "Agreement",
     "agreement",
+    "additivity_error",
     "output_names",
     "TOP_K",
 ]
@@ -260,6 +261,15 @@ def _token_importance(explanation: ModelExplanation) -> dict[str, float]:
                     totals.setdefault(key, []).append(float(magnitude))
     means = {token: float(np.mean(values)) for token, values in totals.items()}
     return dict(sorted(means.items(), key=lambda item: -item[1]))
+
+
+def additivity_error(values: np.ndarray, base: Any, outputs: np.ndarray) -> float:
+    """Largest |base + sum of SHAP values - output| over rows and outputs; ``values`` is (rows, features, outputs)."""
+    if not len(values):
+        return 0.0
+    base = np.asarray(base, dtype=float).reshape(-1)
+    outputs = np.asarray(outputs, dtype=float).reshape(len(values), -1)
+    return float(np.max(np.abs(base + values.sum(axis=1) - outputs)))
 
 
 def output_names(classes: list[str] | None, target: str) -> list[str]:
