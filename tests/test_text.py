@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.sparse import hstack as sparse_hstack
 
 from engine import thresholds as th
 from engine.data import DataError, read_csv_bytes
@@ -170,6 +171,83 @@ def test_multiclass_text_explains_one_output_per_class():
         assert explanation.values.shape == (3, 1, 3)
         assert explanation.tokens[0].values[0].shape == (len(segments(X.review.iloc[0])), 3) == (10, 3)
         np.testing.assert_allclose(explanation.base_values + explanation.values.sum(axis=1), explanation.outputs, atol=1e-9)
+
+
+def _exact_shapley(value, n: int) -> np.ndarray:
+    """Shapley values of the set function ``value`` (a frozenset of player positions -> float) by enumeration."""
+    from itertools import combinations
+    from math import factorial
+
+    phi = np.zeros(n)
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        for size in range(n):
+            weight = factorial(size) * factorial(n - size - 1) / factorial(n)
+            for subset in combinations(others, size):
+                phi[i] += weight * (value(frozenset(subset) | {i}) - value(frozenset(subset)))
+    return phi
+
+
+def test_token_shap_is_exact_for_a_model_with_pairwise_token_interactions():
+    from engine.explain_text import explain_documents
+
+    weights = {"good": 2.0, "bad": -1.5, "film": 0.25}
+
+    def value_of(tokens: list[str]) -> float:
+        # main effects plus one pairwise interaction: one antithetic walk is exact for this
+        return sum(weights.get(t, 0.0) for t in tokens) + tokens.count("good") * tokens.count("film")
+
+    def function(batch) -> np.ndarray:
+        return np.array([[value_of(tokenize(text))] for text in batch.texts()])
+
+    documents = ["A good film, not bad!", "bad", "...", "film good good"]
+    tokens, values, base = explain_documents(function, documents, seed=3)
+    for document, words, token_values, document_base in zip(documents, tokens, values, base):
+        assert [w for w, _ in segments(document)] == words
+        players = [i for i, w in enumerate(words) if w]
+        shown = lambda subset: [words[players[j]].lower() for j in sorted(subset)]  # noqa: E731
+        exact = _exact_shapley(lambda subset: value_of(shown(subset)), len(players))
+        np.testing.assert_allclose(token_values[players, 0], exact, atol=1e-12)
+        assert np.all(token_values[[i for i, w in enumerate(words) if not w], 0] == 0)
+        assert document_base[0] == value_of([])
+
+
+def test_long_documents_are_walked_in_groups_shared_evenly_and_still_add_up():
+    from engine.explain_text import explain_documents, token_groups
+
+    document = " ".join(f"w{i}" for i in range(th.TEXT_SHAP_MAX_GROUPS * 3 + 5))
+    groups = token_groups(segments(document))
+    assert len(groups) == th.TEXT_SHAP_MAX_GROUPS and sorted(np.concatenate(groups)) == list(range(len(segments(document))))
+
+    def function(batch) -> np.ndarray:
+        return np.array([[float(len(tokenize(text))) ** 1.5] for text in batch.texts()])
+
+    (words,), (token_values,), base = explain_documents(function, [document])
+    np.testing.assert_allclose(base[0, 0] + token_values.sum(), len(words) ** 1.5, rtol=1e-12)
+    for group in groups:  # one value per group, shared evenly
+        assert np.ptp(token_values[group, 0]) < 1e-12
+
+
+def test_tfidf_counts_of_masked_documents_match_the_fitted_vectorizers_on_the_written_text():
+    from engine.explain_text import MaskedDocuments, document_function, tfidf_of_states
+
+    frame = planted_reviews(rows=120)
+    frame.loc[0, "review"] = "<b>Superb</b>, superb... the the film: no—wait! 42 ünïcode words"
+    profile = profile_dataset(frame, "label")
+    model = make_tfidf_model(profile).fit(frame[["review"]], frame["label"])
+    documents = list(frame["review"].iloc[:6])
+    pieces = [segments(d) for d in documents]
+    rng = np.random.default_rng(0)
+    owners = rng.integers(0, len(documents), size=200)
+    shown = [rng.random(len(pieces[o])) < 0.6 for o in owners]
+    batch = MaskedDocuments(pieces, owners, shown)
+    text_step = model[0].named_transformers_["text0"]
+    written = text_step.transform(pd.Series(batch.texts(), dtype=object))
+    union = text_step.named_steps["tfidf"]
+    fast = sparse_hstack([tfidf_of_states(v, batch) for _, v in union.transformer_list])
+    np.testing.assert_allclose(fast.toarray(), written.toarray(), atol=1e-12)
+    on_states = document_function(model, "linear", frame[["review"]].iloc[:6], "review")(batch)
+    np.testing.assert_allclose(on_states[:, 0], model.decision_function(pd.DataFrame({"review": batch.texts()})), atol=1e-12)
 
 
 def test_regression_on_text_uses_ridge_and_the_network_in_target_units():

@@ -26,7 +26,7 @@ def draw(result: Any, output: int) -> None:
     if len(columns) > 1:
         column = st.selectbox("Text column", columns, key="text_column")
     st.caption(
-        "Token-level SHAP, one definition for both models (SHAP's Partition explainer over the same regex tokens): "
+        "Token-level SHAP, one definition for both models (Shapley values of the same regex tokens, a hidden word removed from the text): "
         "each word's mean |SHAP| over the explained documents; red bars push toward the output named on the axis "
         "on average, blue bars away from it."
     )

@@ -2,8 +2,9 @@
 
 Matches any profiled table with at least one free-text column; tabular
 columns next to the text join both models. Both families are explained with
-one SHAP definition (:mod:`engine.explain_text`: the Partition explainer over
-a Text masker on the shared tokenizer), in either explainer mode.
+one SHAP definition (:mod:`engine.explain_text`: token Shapley values by
+batched antithetic permutation walks on the shared tokenizer), in either
+explainer mode.
 """
 
 from __future__ import annotations
