@@ -45,7 +45,7 @@ from engine import thresholds as th
 from engine.explain import permutation_shap
 from engine.explanation import ModelExplanation, TokenAttribution, additivity_error
 from engine.models.text import pipeline_text_columns
-from engine.tokens import segments, tokenize, truncate, words_only
+from engine.tokens import character_ngrams, segments, tokenize, truncate
 
 __all__ = [
     "explain_text", "raw_function", "document_function", "explain_documents", "token_groups", "walks_for",
@@ -152,7 +152,7 @@ def _additive_vectorizers(transformer: Any) -> list[TfidfVectorizer] | None:
         if not isinstance(part, TfidfVectorizer) or part.binary or part.stop_words:
             return None
         words = part.analyzer == "word" and part.tokenizer is tokenize and part.ngram_range in ((1, 1), (1, 2))
-        characters = part.analyzer == "char_wb" and part.preprocessor is words_only
+        characters = part.analyzer is character_ngrams
         if not (words or characters):
             return None
     return parts
@@ -172,7 +172,7 @@ def tfidf_of_states(vectorizer: TfidfVectorizer, batch: MaskedDocuments) -> spar
 
     def ids(token: str) -> list[int]:
         if token not in by_token:
-            grams = analyze(token) if vectorizer.analyzer == "char_wb" else tokenize(token)
+            grams = analyze(token) if vectorizer.analyzer is character_ngrams else tokenize(token)
             by_token[token] = [vocabulary[g] for g in grams if g in vocabulary]
         return by_token[token]
 

@@ -228,6 +228,18 @@ def test_long_documents_are_walked_in_groups_shared_evenly_and_still_add_up():
         assert np.ptp(token_values[group, 0]) < 1e-12
 
 
+def test_cached_character_ngrams_are_scikit_learns_char_wb_ngrams_of_the_tokens():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from engine.tokens import character_ngrams, words_only
+
+    reference = TfidfVectorizer(preprocessor=words_only, analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    documents = ["A good film", "I", "x y", "ab", "abcd abcde", "<b>ünïcode</b> déjà-vu!!", "", "...", "😀 ok 😀",
+                 "Superb, superb... THE the film: no-wait 42"]
+    for document in documents:
+        assert character_ngrams(document) == reference(document)
+
+
 def test_tfidf_counts_of_masked_documents_match_the_fitted_vectorizers_on_the_written_text():
     from engine.explain_text import MaskedDocuments, document_function, tfidf_of_states
 

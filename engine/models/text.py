@@ -24,7 +24,7 @@ from engine import thresholds as th
 from engine.features import make_preprocessor
 from engine.models.torch_base import TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
 from engine.profile import ColumnKind, DatasetProfile
-from engine.tokens import as_text, tokenize, words_only
+from engine.tokens import as_text, character_ngrams, tokenize
 
 __all__ = [
     "text_columns",
@@ -71,8 +71,7 @@ def _tfidf(column: str) -> Pipeline:
         sublinear_tf=True, max_features=200_000, dtype=np.float64,
     )
     characters = TfidfVectorizer(
-        preprocessor=words_only, analyzer="char_wb", ngram_range=(2, 5), min_df=2,
-        sublinear_tf=True, max_features=200_000, dtype=np.float64,
+        analyzer=character_ngrams, min_df=2, sublinear_tf=True, max_features=200_000, dtype=np.float64,
     )
     return Pipeline([
         ("documents", FunctionTransformer(_as_documents)),
