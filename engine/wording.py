@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["SIDES", "choice_label", "side_name", "format_difference", "format_number", "format_duration", "format_size", "stage_table", "STAGE_LABELS"]
+__all__ = ["SIDES", "choice_label", "side_name", "format_difference", "baseline_delta", "format_number", "format_duration", "format_size", "stage_table", "STAGE_LABELS"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,19 @@ def format_difference(value: float, interval_width: float) -> str:
     width = abs(interval_width)
     decimals = 1 if width <= 0 else min(max(1 - math.floor(math.log10(width)), 1), 4)
     return f"{value:.{decimals}f}"
+
+
+def baseline_delta(value: float, baseline: float, flagged: bool) -> tuple[str, str, str]:
+    """A score against its baseline as ``st.metric``'s (delta, delta_color, delta_arrow).
+
+    A gain that rounds to zero reads "±0.000" with no arrow (not a red
+    "↑ +0.000"); a flagged model's gain is grey, never green; a loss is red.
+    """
+    gain = value - baseline
+    if abs(gain) < 0.0005:
+        return "±0.000 vs baseline", "off", "off"
+    color = "off" if flagged and gain > 0 else "normal"
+    return f"{gain:+.3f} vs baseline", color, "auto"
 
 
 def format_number(value: float) -> str:

@@ -273,3 +273,13 @@ def test_skewed_regression_target_gets_a_log_scale_a_residual_view_and_a_histogr
     assert np.asarray(errors.data[1].y) == pytest.approx(-0.2 * truth)
     histogram = charts.target_histogram(values, "value", log=True)
     assert histogram.layout.title.text.startswith("Distribution of value") and len(histogram.data[0].x) == 400
+
+
+def test_a_score_against_its_baseline_never_reads_as_a_red_gain_or_a_green_flag() -> None:
+    from engine.wording import baseline_delta
+
+    assert baseline_delta(0.5, 0.5, flagged=True) == ("±0.000 vs baseline", "off", "off")
+    assert baseline_delta(0.5002, 0.5, flagged=False) == ("±0.000 vs baseline", "off", "off")
+    assert baseline_delta(0.62, 0.5, flagged=False) == ("+0.120 vs baseline", "normal", "auto")
+    assert baseline_delta(0.52, 0.5, flagged=True) == ("+0.020 vs baseline", "off", "auto")
+    assert baseline_delta(0.4, 0.5, flagged=True) == ("-0.100 vs baseline", "normal", "auto")

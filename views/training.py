@@ -162,12 +162,11 @@ def model_card(model: ModelResult, metric: str) -> None:
     st.caption(model.name)
     value = model.metrics[metric]
     low, high = model.interval
+    delta, delta_color, delta_arrow = wording.baseline_delta(value, model.baseline, bool(model.flags))
     st.metric(
         _METRIC_LABELS.get(metric, metric),
         f"{value:.3f}",
-        delta=f"{value - model.baseline:+.3f} vs baseline",
-        # A model no better than its baseline never shows a green arrow.
-        delta_color="inverse" if model.flags else "normal",
+        delta=delta, delta_color=delta_color, delta_arrow=delta_arrow,
         help="Bootstrap 95% interval over the test rows; the baseline predicts the majority class (or the mean).",
     )
     st.caption(f"95% interval {low:.3f} to {high:.3f} · baseline {model.baseline:.3f}")
