@@ -29,7 +29,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Iterable, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -243,8 +243,8 @@ class RunStore:
         """The rows saved with the run, as CSV text, or None when they were not kept."""
         return self._row(token, _runs.c.dataset_csv).dataset_csv
 
-    def summaries(self, limit: int = 200) -> list[RunSummary]:
-        """The newest ``limit`` runs, newest first."""
+    def summaries(self, limit: int = 200, tokens: Iterable[str] | None = None) -> list[RunSummary]:
+        """The newest ``limit`` runs, newest first; only those with one of ``tokens`` when given."""
         query = (
             sa.select(
                 _runs.c.token, _runs.c.created_at, _runs.c.dataset_name, _runs.c.rows, _runs.c.target, _runs.c.task,
@@ -253,6 +253,11 @@ class RunStore:
             .order_by(_runs.c.created_at.desc(), _runs.c.id.desc())
             .limit(limit)
         )  # fmt: skip
+        if tokens is not None:
+            wanted = [t for t in tokens if isinstance(t, str)]
+            if not wanted:
+                return []
+            query = query.where(_runs.c.token.in_(wanted))
         rows = self._read(lambda c: c.execute(query).all())
         return [RunSummary(**row._asdict()) for row in rows]
 

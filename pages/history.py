@@ -1,4 +1,4 @@
-"""History: this instance's saved runs; reopen any of them on the result pages without retraining."""
+"""History: this session's saved runs (or the instance's, with ADVISOR_HISTORY=instance); reopen one without retraining."""
 
 import pandas as pd
 import streamlit as st
@@ -8,22 +8,30 @@ from views import share
 from views import state
 
 st.title("History")
+SESSION_SCOPE_NOTE = (
+    "Listed here: the runs saved or opened in this browser session. Other people's runs stay private to whoever "
+    "holds their link, so keep a run's link (Share, on Train & compare) to come back to it after this session ends."
+)
 st.caption(
-    "Every finished comparison is saved here with its results and advice (the uploaded rows only when you ticked "
+    "Every finished comparison is saved with its results and advice (the uploaded rows only when you ticked "
     "the box before training). Open one to see it again on Train & compare and Explanations, without retraining."
 )
+if share.history_scope() == "session":
+    st.caption(SESSION_SCOPE_NOTE)
 
 if error := st.session_state.pop(share.LINK_ERROR, None):
     state.show_error(error)
 
 try:
-    runs = share.store().summaries()
+    runs = share.history_runs()
 except StoreError as error:
     runs = None
     state.show_error(error)
 
 if runs == []:
-    st.info("No saved runs yet: train both models on the Train & compare page.", icon=":material/history:")
+    st.info("No saved runs in this session yet: train both models on the Train & compare page, or open a run's link."
+            if share.history_scope() == "session" else "No saved runs yet: train both models on the Train & compare page.",
+            icon=":material/history:")
     st.page_link(state.PAGES["train"], label="Go to Train & compare", icon=":material/arrow_forward:")
 elif runs:
     owned = st.session_state.get(share.OWNED, {})

@@ -84,8 +84,21 @@ def test_bad_links_show_one_clear_message(store: RunStore, bad: str) -> None:
     assert at.title[0].value == "ML vs DL Advisor" and "run" not in at.session_state
 
 
+def test_history_lists_only_this_sessions_runs_by_default(store: RunStore, token: str) -> None:
+    at = app()
+    at.switch_page("pages/history.py").run()
+    assert not at.exception and not at.error
+    assert not at.dataframe  # another session's run: its token is not handed to this visitor
+    assert any("No saved runs in this session" in i.value for i in at.info)
+    assert token not in str([m.value for m in at.markdown] + [c.value for c in at.caption])
+    at = app({"run": token})  # whoever has the link sees that run listed, and only that one
+    at.switch_page("pages/history.py").run()
+    assert list(at.dataframe[0].value["dataset"]) == [HOSTILE_NAME]
+
+
 def test_history_lists_saved_runs_and_reopens_one(store: RunStore, token: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _no_training(monkeypatch)
+    monkeypatch.setenv("ADVISOR_HISTORY", "instance")
     at = app()
     at.switch_page("pages/history.py").run()
     table = at.dataframe[0].value

@@ -23,6 +23,7 @@ from engine.store import default_database_url
 from views import state
 
 PASSWORD_ENV = "ADVISOR_PASSWORD"
+HISTORY_ENV = "ADVISOR_HISTORY"  # "session" (default): History lists this session's runs; "instance": every run
 PASSWORD_SECRET = "advisor_password"
 AUTHENTICATED = "authenticated"
 OWNED = "owned_runs"  # token -> owner key, for the runs this session saved
@@ -54,6 +55,26 @@ def save(stored: state.Run, data: object | None, keep_rows: bool) -> None:
         return
     st.session_state.setdefault(OWNED, {})[saved.token] = saved.owner_key
     state.replace_run(dataclasses.replace(stored, token=saved.token))
+
+
+def history_scope() -> str:
+    """Whose runs History lists: ``"session"`` (the default) or ``"instance"`` (``ADVISOR_HISTORY=instance``).
+
+    Listing every run would hand every visitor the token of every run, and a
+    token is the whole of a share link's protection.
+    """
+    return "instance" if os.environ.get(HISTORY_ENV, "").strip().lower() == "instance" else "session"
+
+
+def history_runs() -> list:
+    """The runs History lists (newest first): this session's saved and opened runs, or every run (instance scope)."""
+    if history_scope() == "instance":
+        return store().summaries()
+    tokens = set(st.session_state.get(OWNED, {}))
+    current = state.run()
+    if current is not None and current.token:
+        tokens.add(current.token)
+    return store().summaries(tokens=tokens)
 
 
 def open_saved(token: str) -> state.Run:
