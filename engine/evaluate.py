@@ -99,6 +99,20 @@ def verdict_metric(task: Task, y_train: pd.Series) -> str:
     return "balanced_accuracy" if is_skewed(y_train.value_counts().to_dict()) else "accuracy"
 
 
+def balanced_training(profile: Any) -> bool:
+    """Whether both families train with balanced class weights: where the verdict is balanced accuracy.
+
+    A classification whose classes are skewed (:func:`is_skewed` on the
+    profile's class shares, the same ratio :func:`verdict_metric` reads from
+    the stratified training rows) is judged on balanced accuracy; a model
+    trained on the plain loss there optimises accuracy instead, and a network
+    measured on the corpus predicted the majority class only (caravan: balanced
+    accuracy 0.500). Weighting each class by ``n / (classes × n_class)`` makes
+    each family optimise what it is judged on, and both are weighted alike.
+    """
+    return bool(profile.task.is_classification and is_skewed(profile.class_balance))
+
+
 def is_skewed(class_counts: dict[Any, float]) -> bool:
     """The largest class holds at least ``thresholds.SKEWED_CLASS_RATIO`` times the smallest (counts or shares)."""
     if len(class_counts) < 2:

@@ -124,3 +124,52 @@ def test_network_handles_missing_and_unseen_categories():
     unseen["colour"] = "purple"
     for model in (ml, net):
         assert np.isfinite(model.predict_proba(unseen)).all()
+
+
+def _skewed_table(rows: int = 2000, seed: int = 0) -> "pd.DataFrame":
+    """About 5% positives that overlap the negatives: the plain loss learns to say "no" almost always."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"signal": rng.normal(size=rows), "noise": rng.normal(size=rows)})
+    frame["target"] = np.where(frame["signal"] + rng.normal(scale=0.8, size=rows) > 2.0, "yes", "no")
+    return frame
+
+
+def test_skewed_classes_train_both_families_balanced():
+    """Where the verdict is balanced accuracy, both families weight the classes alike; elsewhere neither does."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    from engine.evaluate import balanced_training, verdict_metric
+
+    frame = _skewed_table()
+    profile = profile_dataset(frame, "target")
+    split = split_data(frame[profile.feature_columns], frame["target"], profile.task, 0)
+    assert balanced_training(profile) and verdict_metric(profile.task, split.y_train) == "balanced_accuracy"
+    assert make_ml_model(profile)[-1].class_weight == "balanced"
+    assert make_ml_model(profile, kind="linear")[-1].class_weight == "balanced"
+    balanced = make_dl_model(profile, max_epochs=60).fit(split.X_train, split.y_train)
+    plain = make_dl_model(profile, max_epochs=60, class_weight=None).fit(split.X_train, split.y_train)
+    assert balanced[-1].class_weight == "balanced" and plain[-1].class_weights_ is None
+    weights = balanced[-1].class_weights_
+    shares = split.y_train.value_counts(normalize=True).sort_index().to_numpy()
+    np.testing.assert_allclose(weights, 1.0 / (2 * shares), rtol=0.05)  # n / (classes × n_class)
+    scores = {name: balanced_accuracy_score(split.y_test, model.predict(split.X_test))
+              for name, model in (("balanced", balanced), ("plain", plain))}
+    assert scores["balanced"] > scores["plain"] + 0.1, scores
+    even = profile_dataset(make_signal_table(rows=300), "target")
+    assert not balanced_training(even)
+    assert make_ml_model(even)[-1].class_weight is None and make_dl_model(even)[-1].class_weight is None
+
+
+def test_balanced_class_weights_in_the_multiclass_loss():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 2))
+    y = np.array(["a"] * 300 + ["b"] * 80 + ["c"] * 20)
+    net = TorchMLPClassifier(max_epochs=2, class_weight="balanced").fit(X, y)
+    np.testing.assert_allclose(net.class_weights_, [400 / (3 * 300), 400 / (3 * 80), 400 / (3 * 20)])
+    assert torch.equal(net._loss().weight, torch.tensor(net.class_weights_, dtype=torch.float32))
+    chosen = TorchMLPClassifier(max_epochs=1, class_weight={"c": 5.0}).fit(X, y)
+    np.testing.assert_allclose(chosen.class_weights_, [1.0, 1.0, 5.0])
+    with pytest.raises(ValueError, match="balanced"):
+        TorchMLPClassifier(max_epochs=1, class_weight="heavy").fit(X, y)

@@ -37,6 +37,7 @@ class _TorchMLP(TorchEstimator):
         random_state: int = 0,
         device: str = "auto",
         n_threads: int | None = 1,
+        class_weight: str | dict | None = None,
     ) -> None:
         self.hidden_sizes = hidden_sizes
         self.dropout = dropout
@@ -50,6 +51,7 @@ class _TorchMLP(TorchEstimator):
         self.random_state = random_state
         self.device = device
         self.n_threads = n_threads
+        self.class_weight = class_weight  # classifier only: None, "balanced" or {class: weight}
 
     def _build_module(self, X: Any, n_outputs: int) -> nn.Module:
         return build_mlp(X.shape[1], n_outputs, self.hidden_sizes, self.dropout)
@@ -70,8 +72,16 @@ class TorchMLPRegressor(TorchRegressorMixin, _TorchMLP):
 def make_dl_model(
     profile: DatasetProfile, *, seed: int = 0, max_seconds: float | None = None, **params: object
 ) -> Pipeline:
-    """An unfitted pipeline: imputed, standardised, one-hot features into the MLP."""
+    """An unfitted pipeline: imputed, standardised, one-hot features into the MLP.
+
+    A classifier on skewed classes trains with balanced class weights
+    (:func:`engine.evaluate.balanced_training`), as the classic model does.
+    """
+    from engine.evaluate import balanced_training
+
     cls = TorchMLPClassifier if profile.task.is_classification else TorchMLPRegressor
+    if cls is TorchMLPClassifier:
+        params.setdefault("class_weight", "balanced" if balanced_training(profile) else None)
     network = cls(random_state=seed, max_seconds=max_seconds, **params)  # type: ignore[arg-type]
     return Pipeline([("prep", make_preprocessor(profile, for_network=True)), ("model", network)])
 

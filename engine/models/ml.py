@@ -24,10 +24,17 @@ def make_ml_model(profile: DatasetProfile, *, kind: str = "boosting", seed: int 
     missing values natively). ``linear``: logistic or ridge regression on
     imputed, standardised features, the most transparent reference.
 
+    A classifier on skewed classes weights them "balanced"
+    (:func:`engine.evaluate.balanced_training`), as the network does: both are
+    judged on balanced accuracy there.
+
     ``n_jobs`` defaults to one thread: with another process on this 2-core
     machine, two OpenMP threads made a 20k-row fit 4-12x slower (2.1 s vs
     8.6-25.7 s), and a hosted dashboard always shares its cores.
     """
+    from engine.evaluate import balanced_training
+
+    class_weight = "balanced" if balanced_training(profile) else None
     if kind == "boosting":
         params = dict(
             n_estimators=200, learning_rate=0.05, num_leaves=31, min_child_samples=20,
@@ -35,11 +42,13 @@ def make_ml_model(profile: DatasetProfile, *, kind: str = "boosting", seed: int 
             random_state=seed, n_jobs=n_jobs, deterministic=True, force_row_wise=True, verbosity=-1,
         )
         estimator = (
-            lightgbm.LGBMClassifier(**params) if profile.task.is_classification else lightgbm.LGBMRegressor(**params)
+            lightgbm.LGBMClassifier(**params, class_weight=class_weight) if profile.task.is_classification
+            else lightgbm.LGBMRegressor(**params)
         )
         return Pipeline([("prep", make_preprocessor(profile, for_network=False)), ("model", estimator)])
     if kind == "linear":
-        linear = LogisticRegression(max_iter=2_000) if profile.task.is_classification else Ridge(alpha=1.0)
+        linear = (LogisticRegression(max_iter=2_000, class_weight=class_weight) if profile.task.is_classification
+                  else Ridge(alpha=1.0))
         return Pipeline([("prep", make_preprocessor(profile, for_network=True)), ("model", linear)])
     raise ValueError(f"unknown ML model kind {kind!r}; choose one of {ML_KINDS}")
 

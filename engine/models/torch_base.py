@@ -120,7 +120,7 @@ class TorchEstimator(BaseEstimator):
         self.batch_size_ = batch_size = self.batch_size or auto_batch_size(len(X))
         self.learning_rate_ = self.learning_rate or auto_learning_rate(len(X))
         optimiser = torch.optim.AdamW(module.parameters(), lr=self.learning_rate_, weight_decay=self.weight_decay)
-        loss_fn = self._loss()
+        loss_fn = self._loss().to(device)  # a weighted loss holds its class weights as buffers
         generator = torch.Generator().manual_seed(self.random_state)
         start = time.perf_counter()
         best_loss, best_state, since_best = float("inf"), copy.deepcopy(module.state_dict()), 0
@@ -204,21 +204,43 @@ class TorchEstimator(BaseEstimator):
 
 
 class TorchClassifierMixin(ClassifierMixin):
-    """Classifier head: one logit for two classes, one per class otherwise."""
+    """Classifier head: one logit for two classes, one per class otherwise.
+
+    A subclass with a ``class_weight`` parameter trains on a weighted loss:
+    ``"balanced"`` weights each class by ``n / (classes × n_class)``, a dict
+    gives {class: weight} (scikit-learn's convention; the weights used are in
+    ``class_weights_``). The mean is taken over the weights, as
+    ``CrossEntropyLoss`` does, so the loss keeps its scale.
+    """
 
     classes_: np.ndarray
+    class_weights_: np.ndarray | None
 
     def _encode_target(self, y: np.ndarray) -> tuple[torch.Tensor, int]:
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError("classification needs at least two classes; the data has one class")
+        self.class_weights_ = self._class_weights(y)
         if len(self.classes_) == 2:
             return torch.from_numpy(codes.astype(np.float32)).unsqueeze(1), 1
         return torch.from_numpy(codes.astype(np.int64)), len(self.classes_)
 
+    def _class_weights(self, y: np.ndarray) -> np.ndarray | None:
+        """One weight per class of ``classes_`` from ``class_weight`` (None, "balanced" or {class: weight})."""
+        mode = getattr(self, "class_weight", None)
+        if mode is None:
+            return None
+        from sklearn.utils.class_weight import compute_class_weight
+
+        return compute_class_weight(mode, classes=self.classes_, y=y).astype(np.float64)
+
     def _loss(self) -> nn.Module:
-        return nn.BCEWithLogitsLoss() if len(self.classes_) == 2 else nn.CrossEntropyLoss()
+        weights = getattr(self, "class_weights_", None)
+        if weights is None:
+            return nn.BCEWithLogitsLoss() if len(self.classes_) == 2 else nn.CrossEntropyLoss()
+        tensor = torch.tensor(weights, dtype=torch.float32)
+        return _WeightedBCEWithLogits(tensor) if len(self.classes_) == 2 else nn.CrossEntropyLoss(weight=tensor)
 
     def _stratify(self, y: np.ndarray) -> np.ndarray | None:
         _, counts = np.unique(y, return_counts=True)
@@ -242,6 +264,19 @@ class TorchClassifierMixin(ClassifierMixin):
     def predict(self, X: Any) -> np.ndarray:
         probabilities = self.predict_proba(X)  # raises NotFittedError before classes_ is read
         return self.classes_[np.argmax(probabilities, axis=1)]
+
+
+class _WeightedBCEWithLogits(nn.Module):
+    """Binary cross-entropy on one logit with a weight per class, averaged over the weights (as CrossEntropyLoss does)."""
+
+    def __init__(self, class_weights: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("class_weights", class_weights)
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        weights = torch.where(target > 0.5, self.class_weights[1], self.class_weights[0])
+        losses = nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
+        return (weights * losses).sum() / weights.sum()
 
 
 class TorchRegressorMixin(RegressorMixin):

@@ -1,0 +1,80 @@
+"""benchmarks/corpus/fair_fight.py: the fair fight's verdict, entry selection and table on small fixed inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.corpus.fair_fight import (PRODUCT_TIES_OR_WINS, STILL_LOSES, UPGRADE_TIES_OR_WINS, PackedMLPClassifier,
+                                          PackedMLPRegressor, fight_verdict, format_table, losing_entries, merge_results)
+
+
+@pytest.mark.parametrize("product, upgrades, expected", [
+    ("ml", ["ml", "ml"], STILL_LOSES),
+    ("ml", [], STILL_LOSES),
+    ("ml", ["ml", "tie"], UPGRADE_TIES_OR_WINS),
+    ("ml", ["dl", "ml"], UPGRADE_TIES_OR_WINS),
+    ("tie", ["ml", "ml"], PRODUCT_TIES_OR_WINS),
+    ("dl", ["ml"], PRODUCT_TIES_OR_WINS),
+])
+def test_verdict(product, upgrades, expected):
+    assert fight_verdict(product, upgrades) == expected
+
+
+RESULTS = {"datasets": [
+    {"dataset": "a", "kind": "tabular", "winner": "ml"},
+    {"dataset": "b", "kind": "tabular", "winner": "tie"},
+    {"dataset": "c", "kind": "images", "winner": "ml"},
+    {"dataset": "d", "kind": "text", "winner": "ml"},
+    {"dataset": "e", "declared_kind": "tabular", "winner": None, "error": "broken"},
+    {"dataset": "f", "kind": "tabular", "winner": "dl"},
+]}
+
+
+def test_losing_entries_are_where_ml_won_on_tables_and_images():
+    assert losing_entries(RESULTS) == ["a", "c"]
+    assert losing_entries(RESULTS, all_entries=True) == ["a", "b", "c", "f"]
+
+
+def test_merge_keeps_earlier_rows_this_run_did_not_repeat():
+    previous = {"datasets": [{"dataset": "z", "verdict": "old"}, {"dataset": "a", "verdict": "old"}]}
+    merged = merge_results(previous, [{"dataset": "a", "verdict": "new"}])
+    assert merged == [{"dataset": "a", "verdict": "new"}, {"dataset": "z", "verdict": "old"}]
+    assert merge_results(None, [{"dataset": "q"}]) == [{"dataset": "q"}]
+
+
+def test_table_shows_scores_budget_and_verdict():
+    rows = [
+        {"dataset": "steps", "metric": "r2", "ml_score": 0.98346, "dl_score": 0.7724, "product_winner": "ml",
+         "upgrades": [{"name": "longer_wider", "score": 0.80111, "train_seconds": 50.2, "fits_budget": False, "winner": "ml"},
+                      {"name": "tabm_packed", "score": 0.79, "train_seconds": 9.0, "fits_budget": True, "winner": "ml"}],
+         "verdict": STILL_LOSES},
+        {"dataset": "broken", "error": "not built"},
+    ]
+    text = format_table(rows)
+    lines = text.splitlines()
+    assert lines[0].split()[:3] == ["dataset", "metric", "ML"] and set(lines[1]) <= {"-", " "}
+    steps = next(line for line in lines if line.startswith("steps"))
+    assert "0.983" in steps and "0.772 (ml)" in steps and STILL_LOSES in steps
+    assert "longer_wider 0.801 (50 s, over budget, ml)" in steps and "tabm_packed 0.790 (9 s, ml)" in steps
+    assert "error: not built" in next(line for line in lines if line.startswith("broken"))
+
+
+def test_packed_ensemble_averages_its_members():
+    """k members in one module: each trains on its own loss; predictions are the members' average."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    for y, classes in ((X[:, 0] > 0, 2), (np.digitize(X[:, 0], [-0.5, 0.5]), 3)):
+        net = PackedMLPClassifier(k=4, hidden_sizes=(8,), max_epochs=3).fit(X, y)
+        members = net.module_[0](__import__("torch").from_numpy(X.astype(np.float32))).detach().numpy()
+        assert members.shape == (120, 4, 1 if classes == 2 else classes)
+        proba = net.predict_proba(X)
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+        if classes == 2:
+            expected = (1.0 / (1.0 + np.exp(-members[:, :, 0]))).mean(axis=1)
+            np.testing.assert_allclose(proba[:, 1], expected, rtol=1e-4, atol=1e-5)
+        else:
+            soft = np.exp(members - members.max(axis=2, keepdims=True))
+            np.testing.assert_allclose(proba, (soft / soft.sum(axis=2, keepdims=True)).mean(axis=1), rtol=1e-4, atol=1e-5)
+    reg = PackedMLPRegressor(k=3, hidden_sizes=(8,), max_epochs=3).fit(X, 10.0 + X[:, 0])
+    assert reg.predict(X).shape == (120,)
