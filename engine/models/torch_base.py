@@ -133,12 +133,13 @@ class TorchEstimator(BaseEstimator):
         self.n_epochs_ = self.best_epoch_ = self.refit_epochs_ = 0
         self.stopped_by_ = "max_epochs"
         optimiser = self._optimiser(module)
-        for epoch in range(1, self.max_epochs + 1):
+        self.max_epochs_ = max_epochs = self._epoch_limit(len(train_idx))
+        for epoch in range(1, max_epochs + 1):
             self._train_epoch(module, optimiser, X, target, train_idx, loss_fn, device, generator)
             val_loss = self._validation_loss(module, X, target, val_idx, loss_fn, device)
             self.n_epochs_ = epoch
             if on_epoch is not None:
-                on_epoch(epoch, self.max_epochs, val_loss)
+                on_epoch(epoch, max_epochs, val_loss)
             if val_loss < best_loss - 1e-6:
                 best_loss, best_state, since_best = val_loss, copy.deepcopy(module.state_dict()), 0
                 self.best_epoch_ = epoch
@@ -151,11 +152,19 @@ class TorchEstimator(BaseEstimator):
                 self.stopped_by_ = "time_budget"
                 break
         module.load_state_dict(best_state)
-        if getattr(self, "refit_on_all_rows", False) and self.stopped_by_ != "time_budget" and self.best_epoch_ >= 1:
+        if self._refits(len(X)) and self.stopped_by_ != "time_budget" and self.best_epoch_ >= 1:
             module = self._refit(module, X, target, n_outputs, loss_fn, device, generator, start, len(train_idx))
         self.module_ = self._finish(module.to("cpu").eval())
         self.best_validation_loss_ = best_loss
         return self
+
+    def _epoch_limit(self, train_rows: int) -> int:
+        """The most epochs the search may run (``max_epochs``; a subclass may bound it by work)."""
+        return self.max_epochs
+
+    def _refits(self, n_rows: int) -> bool:
+        """Whether to refit on every row after early stopping (``refit_on_all_rows``; a subclass may add a rule)."""
+        return bool(getattr(self, "refit_on_all_rows", False))
 
     def _refit(
         self, stopped: nn.Module, X: np.ndarray, target: torch.Tensor, n_outputs: int, loss_fn: nn.Module,
