@@ -104,7 +104,9 @@ class _TextNet(TorchEstimator):
     ``fit``'s rows (ids 0 and 1 are padding and unknown); the embedding layer
     learns from scratch. ``hidden_size=0`` is the fastText-style linear head on
     the pooled embeddings (and tabular features); a positive size puts one
-    hidden ReLU layer before it.
+    hidden ReLU layer before it. Early stopping on the validation slice runs
+    at most ``max_steps`` optimiser steps and chooses the epoch count; up to
+    ``refit_max_rows`` rows a fresh network then trains on every row for it.
     """
 
     def __init__(
