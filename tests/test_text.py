@@ -339,3 +339,35 @@ def test_recommend_on_the_text_sample_reports_unstructured_text_favouring_deep_l
     assert payload["profile"]["column_kinds"]["review"] == "text"
     structure = next(c for c in payload["criteria"] if c["name"] == "data_structure")
     assert structure["favours"] == "dl"
+
+
+def test_the_token_network_refits_on_every_row_only_for_small_data_and_pools_the_mean_of_a_documents_grams():
+    import torch
+
+    frame = planted_reviews(rows=240)
+    profile = profile_dataset(frame, "label")
+    X, y = frame[["review"]], frame["label"]
+    small = make_text_network(profile, max_epochs=8, patience=2).fit(X, y)[-1]
+    assert small.best_epoch_ >= 1 and small.refit_epochs_ == small.best_epoch_
+    assert "refit on every training row" in small.training_summary()
+    large = make_text_network(profile, max_epochs=8, patience=2, refit_max_rows=len(X) - 1).fit(X, y)[-1]
+    assert large.refit_epochs_ == 0 and "refit" not in large.training_summary()
+    # a document is the mean of its unigram and bigram embeddings; padding (id 0) takes no part
+    prepared = small._prepare(X[:2].to_numpy(), reset=False)
+    ids = [int(i) for i in prepared[0] if i != 0]
+    assert len(ids) == 2 * len(tokenize(X.review.iloc[0])) - 1
+    module = small.module_
+    with torch.no_grad():
+        pooled = module.bags[0].weight[ids].mean(dim=0, keepdim=True)
+        np.testing.assert_allclose(module(torch.from_numpy(prepared[:1])).numpy(), module.head(pooled).numpy(), rtol=1e-5, atol=1e-6)
+    assert "linear head" in small.display_name and "bigrams" in small.display_name
+
+
+def test_the_token_network_bounds_its_search_by_optimiser_steps():
+    frame = planted_reviews(rows=240)
+    profile = profile_dataset(frame, "label")
+    # 204 searched rows in batches of 32 are 7 steps an epoch: 20 steps allow 2 epochs
+    net = make_text_network(profile, batch_size=32, patience=100, max_steps=20).fit(frame[["review"]], frame["label"])[-1]
+    assert net.max_epochs_ == net.n_epochs_ == 2 and net.stopped_by_ == "max_epochs"
+    unbounded = make_text_network(profile, batch_size=32, patience=100, max_epochs=3, max_steps=None)
+    assert unbounded.fit(frame[["review"]], frame["label"])[-1].n_epochs_ == 3

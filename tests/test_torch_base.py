@@ -24,7 +24,8 @@ def _expected_failures(estimator) -> dict[str, str]:
 # The classifier has a class_weight parameter, so scikit-learn checks that weights of {0: 1000, others: 0.0001}
 # make it predict class 0: on that check's 50 noisy rows, 20 epochs of AdamW do not move the logits that far, 100 do.
 @parametrize_with_checks(
-    [TorchMLPClassifier(max_epochs=100, hidden_sizes=(16,)), TorchMLPRegressor(max_epochs=20, hidden_sizes=(16,))],
+    [TorchMLPClassifier(max_epochs=100, hidden_sizes=(16,)), TorchMLPRegressor(max_epochs=20, hidden_sizes=(16,)),
+     TorchMLPClassifier(max_epochs=100, hidden_sizes=(16,), refit_on_all_rows=True)],
     expected_failed_checks=_expected_failures,
 )
 def test_sklearn_estimator_checks(estimator, check):
@@ -67,3 +68,44 @@ def test_a_network_on_integer_inputs_needs_only_its_own_module_and_prepare():
     assert net.score(ids, y) > 0.8
     assert isinstance(net.module_, nn.EmbeddingBag) and net.n_epochs_ >= 1
     assert net.predict_proba(ids[:3]).shape == (3, 2)
+
+
+class _Recording:
+    """Records the rows of every training epoch (a mixin in front of a network class)."""
+
+    def _train_epoch(self, module, optimiser, X, target, rows, *args):
+        self.epoch_rows_ = [*getattr(self, "epoch_rows_", []), np.sort(rows)]
+        return super()._train_epoch(module, optimiser, X, target, rows, *args)
+
+
+class _RecordingMLP(_Recording, TorchMLPClassifier):
+    pass
+
+
+def test_refit_on_all_rows_trains_a_fresh_module_on_every_row_for_the_early_stopped_epoch_count():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = np.where(X[:, 0] + 0.5 * rng.normal(size=300) > 0, "yes", "no")
+    stopped = _RecordingMLP(max_epochs=60, patience=3, hidden_sizes=(8,), random_state=1).fit(X, y)
+    refit = _RecordingMLP(max_epochs=60, patience=3, hidden_sizes=(8,), random_state=1, refit_on_all_rows=True).fit(X, y)
+    assert stopped.refit_epochs_ == 0 and "refit" not in stopped.training_summary()
+    # the search is the same; then best_epoch_ more epochs over every row, validation slice included
+    assert refit.n_epochs_ == stopped.n_epochs_ and refit.best_epoch_ == stopped.best_epoch_ >= 1
+    searched, refitted = refit.epoch_rows_[:refit.n_epochs_], refit.epoch_rows_[refit.n_epochs_:]
+    assert all(len(rows) < len(X) for rows in searched)
+    assert len(refitted) == refit.refit_epochs_ == refit.best_epoch_
+    assert all(np.array_equal(rows, np.arange(len(X))) for rows in refitted)
+    assert f"refit on every training row for {refit.best_epoch_} epochs" in refit.training_summary()
+    assert not np.allclose(refit.predict_proba(X), stopped.predict_proba(X))
+    assert refit.score(X, y) > 0.75
+    again = _RecordingMLP(max_epochs=60, patience=3, hidden_sizes=(8,), random_state=1, refit_on_all_rows=True).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), refit.predict_proba(X))
+
+
+def test_refit_is_skipped_when_the_search_ran_out_of_time():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 10))
+    y = (X[:, 0] > 0).astype(int)
+    net = _RecordingMLP(max_epochs=10_000, patience=10_000, max_seconds=0.3, refit_on_all_rows=True).fit(X, y)
+    assert net.stopped_by_ == "time_budget" and net.refit_epochs_ == 0
+    assert len(net.epoch_rows_) == net.n_epochs_

@@ -33,6 +33,7 @@ class _TorchMLP(TorchEstimator):
         max_epochs: int = 200,
         patience: int = 12,
         validation_fraction: float = 0.15,
+        refit_on_all_rows: bool = False,
         max_seconds: float | None = None,
         random_state: int = 0,
         device: str = "auto",
@@ -47,6 +48,7 @@ class _TorchMLP(TorchEstimator):
         self.max_epochs = max_epochs
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.refit_on_all_rows = refit_on_all_rows
         self.max_seconds = max_seconds
         self.random_state = random_state
         self.device = device

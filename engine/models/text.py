@@ -95,28 +95,37 @@ def make_tfidf_model(profile: DatasetProfile, *, seed: int = 0, C: float = 4.0) 
 
 
 class _TextNet(TorchEstimator):
-    """Token (+ bigram) ids through a mean-pooled EmbeddingBag per text column, then an MLP head.
+    """Token (+ bigram) ids through a mean-pooled EmbeddingBag per text column, then a linear (or MLP) head.
 
     ``X`` (as the pipeline's preprocessor hands it over) holds the
     ``n_text_columns`` text columns first, then numeric tabular features.
-    Vocabularies of unigrams and bigrams come from ``fit``'s rows (ids 0 and 1
-    are padding and unknown); the embedding layer learns from scratch.
+    Vocabularies of unigrams (and bigrams when ``ngrams=2``) come from
+    ``fit``'s rows (ids 0 and 1 are padding and unknown); the embedding layer
+    learns from scratch. ``hidden_size=0`` is the fastText-style linear head on
+    the pooled embeddings (and tabular features); a positive size puts one
+    hidden ReLU layer before it. Early stopping on the validation slice runs
+    at most ``max_steps`` optimiser steps and chooses the epoch count; up to
+    ``refit_max_rows`` rows a fresh network then trains on every row for it.
     """
 
     def __init__(
         self,
         n_text_columns: int = 1,
         embedding_dim: int = 64,
-        hidden_size: int = 64,
-        dropout: float = 0.3,
+        hidden_size: int = 0,
+        dropout: float = 0.0,
+        ngrams: int = 2,
         max_vocabulary: int = th.TEXT_NET_MAX_VOCABULARY,
         min_count: int = 2,
-        learning_rate: float | None = 3e-3,
-        weight_decay: float = 1e-4,
+        learning_rate: float | None = th.TEXT_NET_LEARNING_RATE,
+        weight_decay: float = 0.0,
         batch_size: int | None = None,
         max_epochs: int = 40,
-        patience: int = 4,
+        max_steps: int | None = th.TEXT_NET_MAX_STEPS,
+        patience: int = 2,
         validation_fraction: float = 0.15,
+        refit_on_all_rows: bool = True,
+        refit_max_rows: int | None = th.TEXT_NET_REFIT_MAX_ROWS,
         max_seconds: float | None = None,
         random_state: int = 0,
         device: str = "auto",
@@ -126,67 +135,102 @@ class _TextNet(TorchEstimator):
         self.embedding_dim = embedding_dim
         self.hidden_size = hidden_size
         self.dropout = dropout
+        self.ngrams = ngrams
         self.max_vocabulary = max_vocabulary
         self.min_count = min_count
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.batch_size = batch_size
         self.max_epochs = max_epochs
+        self.max_steps = max_steps
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.refit_on_all_rows = refit_on_all_rows
+        self.refit_max_rows = refit_max_rows
         self.max_seconds = max_seconds
         self.random_state = random_state
         self.device = device
         self.n_threads = n_threads
 
     # -- inputs ---------------------------------------------------------------------
+    def _width(self) -> int:
+        """Ids per document: its tokens, then (``ngrams=2``) its bigrams."""
+        return self.max_tokens_ if self.ngrams == 1 else 2 * self.max_tokens_ - 1
+
     def _prepare(self, X: Any, *, reset: bool) -> np.ndarray:
         """Rows as float32: per text column a fixed-width block of token ids (0 = padding), then tabular features."""
+        if self.ngrams not in (1, 2):
+            raise ValueError(f"ngrams must be 1 (unigrams) or 2 (unigrams and bigrams), got {self.ngrams!r}")
         X = np.asarray(X, dtype=object)
         if X.ndim == 1:
             X = X.reshape(-1, 1)
         n_text = self.n_text_columns
-        documents = [[tokenize(v) for v in X[:, c]] for c in range(n_text)]
         if reset:
-            self.vocabularies_ = [self._vocabulary(docs) for docs in documents]
-            longest = max((len(d) for docs in documents for d in docs), default=1)
+            tokens = [[tokenize(v) for v in X[:, c]] for c in range(n_text)]
+            longest = max((len(d) for docs in tokens for d in docs), default=1)
             self.max_tokens_ = max(1, min(longest, th.TEXT_MAX_TOKENS))
             self.n_tabular_ = X.shape[1] - n_text
         elif X.shape[1] - n_text != self.n_tabular_:
             raise ValueError(f"X has {X.shape[1] - n_text} tabular features, but the network was fitted with {self.n_tabular_}")
-        width = 2 * self.max_tokens_ - 1
+        else:
+            tokens = [[tokenize(v, max_tokens=self.max_tokens_) for v in X[:, c]] for c in range(n_text)]
+        documents = [[self._grams(d) for d in docs] for docs in tokens]  # each document's grams, made once
+        if reset:
+            self.vocabularies_ = [self._vocabulary(docs) for docs in documents]
+        width = self._width()
         blocks = [self._ids(docs, vocabulary, width) for docs, vocabulary in zip(documents, self.vocabularies_)]
         tabular = X[:, n_text:].astype(np.float32)
         if not np.isfinite(tabular).all():
             raise ValueError("tabular features hold NaN or infinite values after preprocessing")
         return np.hstack(blocks + [tabular]) if blocks else tabular
 
+    def _grams(self, tokens: list[str]) -> list[str]:
+        """The document's tokens, then (``ngrams=2``) its bigrams as "a b"."""
+        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])] if self.ngrams == 2 else tokens
+
     def _vocabulary(self, documents: list[list[str]]) -> dict[str, int]:
+        """The ``max_vocabulary`` most frequent grams; bigrams need ``min_count`` occurrences, unigrams one."""
         counts: Counter[str] = Counter()
-        for tokens in documents:
-            counts.update(tokens)
-            counts.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
+        for grams in documents:
+            counts.update(grams)
         kept = [t for t, n in counts.most_common(self.max_vocabulary) if n >= self.min_count or " " not in t]
         return {token: i + 2 for i, token in enumerate(kept)}
 
     @staticmethod
     def _ids(documents: list[list[str]], vocabulary: dict[str, int], width: int) -> np.ndarray:
         ids = np.zeros((len(documents), width), dtype=np.float32)
-        half = (width + 1) // 2
-        for row, tokens in enumerate(documents):
-            tokens = tokens[:half]
-            grams = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
-            found = [vocabulary.get(g, 1) for g in grams]
-            ids[row, :len(found)] = found
+        for row, grams in enumerate(documents):
+            ids[row, :len(grams)] = [vocabulary.get(g, 1) for g in grams]
         return ids
+
+    def _epoch_limit(self, train_rows: int) -> int:
+        """``max_epochs``, or fewer when they would take more than ``max_steps`` optimiser steps.
+
+        Larger data takes more steps per epoch and needs fewer epochs; the
+        bound keeps training time from growing with rows x epochs.
+        """
+        if self.max_steps is None:
+            return self.max_epochs
+        steps_per_epoch = -(-train_rows // self.batch_size_)
+        return max(1, min(self.max_epochs, self.max_steps // max(steps_per_epoch, 1)))
+
+    def _refits(self, n_rows: int) -> bool:
+        """Refit on every row only up to ``refit_max_rows`` rows: there the validation slice is worth a second run."""
+        return bool(self.refit_on_all_rows) and (self.refit_max_rows is None or n_rows <= self.refit_max_rows)
 
     # -- the module -----------------------------------------------------------------
     def _build_module(self, X: Any, n_outputs: int) -> nn.Module:
         return _TokenBagModule(
-            vocabulary_sizes=[len(v) + 2 for v in self.vocabularies_], width=2 * self.max_tokens_ - 1,
+            vocabulary_sizes=[len(v) + 2 for v in self.vocabularies_], width=self._width(),
             n_tabular=self.n_tabular_, embedding_dim=self.embedding_dim, hidden_size=self.hidden_size,
             dropout=self.dropout, n_outputs=n_outputs,
         )
+
+    def _optimiser(self, module: nn.Module) -> Any:
+        """Fused AdamW (one kernel over the whole embedding table each step); no weight decay on the embeddings."""
+        tables = list(module.bags.parameters())
+        return torch.optim.AdamW([{"params": tables, "weight_decay": 0.0}, {"params": module.head.parameters()}],
+                                 lr=self.learning_rate_, weight_decay=self.weight_decay, fused=True)
 
     def raw_output_float64(self, X: Any) -> np.ndarray:
         """Raw outputs computed in float64 (the token explainer's model: additive to ~1e-12)."""
@@ -201,25 +245,42 @@ class _TextNet(TorchEstimator):
 
     @property
     def display_name(self) -> str:
-        return f"PyTorch token network (embeddings {self.embedding_dim}, mean-pooled unigrams + bigrams)"
+        grams = "unigrams" if self.ngrams == 1 else "unigrams + bigrams"
+        head = f"hidden layer {self.hidden_size}" if self.hidden_size else "linear head"
+        return f"PyTorch token network (embeddings {self.embedding_dim}, mean-pooled {grams}, {head})"
 
 
 class _TokenBagModule(nn.Module):
-    """Per text column an EmbeddingBag (mean over the document's ids), joined with tabular features, then Linear/ReLU/Linear."""
+    """Per text column an EmbeddingBag (mean over the document's ids), joined with tabular features, then the head.
+
+    The head is one Linear layer (``hidden_size=0``) or Linear/ReLU/Linear,
+    with dropout on its input when ``dropout`` is positive.
+    """
 
     def __init__(self, vocabulary_sizes: list[int], width: int, n_tabular: int, embedding_dim: int,
                  hidden_size: int, dropout: float, n_outputs: int) -> None:
         super().__init__()
         self.width = width
-        self.bags = nn.ModuleList(nn.EmbeddingBag(size, embedding_dim, mode="mean", padding_idx=0) for size in vocabulary_sizes)
+        self.bags = nn.ModuleList(nn.EmbeddingBag(size, embedding_dim, mode="mean")
+                                  for size in vocabulary_sizes)
         joined = embedding_dim * len(vocabulary_sizes) + n_tabular
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(joined, hidden_size), nn.ReLU(), nn.Dropout(dropout),
-                                  nn.Linear(hidden_size, n_outputs))
+        layers: list[nn.Module] = [nn.Dropout(dropout)] if dropout else []
+        if hidden_size:
+            layers += [nn.Linear(joined, hidden_size), nn.ReLU()] + ([nn.Dropout(dropout)] if dropout else [])
+            joined = hidden_size
+        self.head = nn.Sequential(*layers, nn.Linear(joined, n_outputs))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         parts = []
         for i, bag in enumerate(self.bags):
-            parts.append(bag(x[:, i * self.width:(i + 1) * self.width].long()))
+            # The bag of each row is its non-zero ids, handed over flat with offsets: the mean
+            # over padding-free bags is what ``padding_idx=0`` computes, at a fraction of the cost.
+            ids = x[:, i * self.width:(i + 1) * self.width].long()
+            present = ids != 0
+            lengths = present.sum(dim=1)
+            offsets = torch.zeros_like(lengths)
+            offsets[1:] = torch.cumsum(lengths, dim=0)[:-1]
+            parts.append(bag(ids[present], offsets))
         parts.append(x[:, len(self.bags) * self.width:])
         return self.head(torch.cat(parts, dim=1))
 

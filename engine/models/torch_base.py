@@ -49,6 +49,12 @@ class TorchEstimator(BaseEstimator):
     ``validation_fraction``, ``max_seconds``, ``random_state``, ``device``,
     ``n_threads``. ``batch_size``/``learning_rate`` left as None are chosen
     from the number of training rows; the values used end in ``_``.
+
+    Optional: ``refit_on_all_rows`` (False when a subclass does not declare
+    it). When true, early stopping on the validation slice only chooses the
+    epoch count (``best_epoch_``); a fresh module is then trained on every
+    row, the validation slice included, for that many epochs (``refit_epochs_``),
+    unless that would overrun ``max_seconds``.
     """
 
     learning_rate: float | None
@@ -61,6 +67,7 @@ class TorchEstimator(BaseEstimator):
     random_state: int
     device: str
     n_threads: int | None
+    refit_on_all_rows: bool
 
     # -- what varies between networks ---------------------------------------------
     def _build_module(self, X: Any, n_outputs: int) -> nn.Module:
@@ -117,31 +124,25 @@ class TorchEstimator(BaseEstimator):
             np.arange(len(X)), test_size=self.validation_fraction, random_state=self.random_state,
             stratify=self._stratify(y),
         )
-        self.batch_size_ = batch_size = self.batch_size or auto_batch_size(len(X))
+        self.batch_size_ = self.batch_size or auto_batch_size(len(X))
         self.learning_rate_ = self.learning_rate or auto_learning_rate(len(X))
-        optimiser = torch.optim.AdamW(module.parameters(), lr=self.learning_rate_, weight_decay=self.weight_decay)
         loss_fn = self._loss().to(device)  # a weighted loss holds its class weights as buffers
         generator = torch.Generator().manual_seed(self.random_state)
         start = time.perf_counter()
         best_loss, best_state, since_best = float("inf"), copy.deepcopy(module.state_dict()), 0
-        self.n_epochs_ = 0
+        self.n_epochs_ = self.best_epoch_ = self.refit_epochs_ = 0
         self.stopped_by_ = "max_epochs"
-        for epoch in range(1, self.max_epochs + 1):
-            module.train()
-            order = train_idx[torch.randperm(len(train_idx), generator=generator).numpy()]
-            for start_row in range(0, len(order), batch_size):
-                rows = order[start_row:start_row + batch_size]
-                inputs = self._augment(self._to_tensor(X[rows]), generator).to(device)
-                optimiser.zero_grad(set_to_none=True)
-                loss = loss_fn(module(inputs), target[torch.from_numpy(rows)].to(device))
-                loss.backward()
-                optimiser.step()
+        optimiser = self._optimiser(module)
+        self.max_epochs_ = max_epochs = self._epoch_limit(len(train_idx))
+        for epoch in range(1, max_epochs + 1):
+            self._train_epoch(module, optimiser, X, target, train_idx, loss_fn, device, generator)
             val_loss = self._validation_loss(module, X, target, val_idx, loss_fn, device)
             self.n_epochs_ = epoch
             if on_epoch is not None:
-                on_epoch(epoch, self.max_epochs, val_loss)
+                on_epoch(epoch, max_epochs, val_loss)
             if val_loss < best_loss - 1e-6:
                 best_loss, best_state, since_best = val_loss, copy.deepcopy(module.state_dict()), 0
+                self.best_epoch_ = epoch
             else:
                 since_best += 1
             if since_best >= self.patience:
@@ -151,9 +152,65 @@ class TorchEstimator(BaseEstimator):
                 self.stopped_by_ = "time_budget"
                 break
         module.load_state_dict(best_state)
+        if self._refits(len(X)) and self.stopped_by_ != "time_budget" and self.best_epoch_ >= 1:
+            module = self._refit(module, X, target, n_outputs, loss_fn, device, generator, start, len(train_idx))
         self.module_ = self._finish(module.to("cpu").eval())
         self.best_validation_loss_ = best_loss
         return self
+
+    def _epoch_limit(self, train_rows: int) -> int:
+        """The most epochs the search may run (``max_epochs``; a subclass may bound it by work)."""
+        return self.max_epochs
+
+    def _refits(self, n_rows: int) -> bool:
+        """Whether to refit on every row after early stopping (``refit_on_all_rows``; a subclass may add a rule)."""
+        return bool(getattr(self, "refit_on_all_rows", False))
+
+    def _refit(
+        self, stopped: nn.Module, X: np.ndarray, target: torch.Tensor, n_outputs: int, loss_fn: nn.Module,
+        device: torch.device, generator: torch.Generator, start: float, train_rows: int,
+    ) -> nn.Module:
+        """A fresh module trained on every row for the ``best_epoch_`` epochs early stopping chose.
+
+        The validation slice has done its job (choosing the epoch count), so
+        its rows are learnt from too. Skipped, keeping the early-stopped
+        ``stopped`` module, when the refit would overrun ``max_seconds`` (from
+        the time per epoch so far, scaled to all rows); abandoned for it when it
+        does overrun.
+        """
+        elapsed = time.perf_counter() - start
+        per_epoch = elapsed / max(self.n_epochs_, 1) * len(X) / max(train_rows, 1)
+        if self.max_seconds is not None and elapsed + per_epoch * self.best_epoch_ > self.max_seconds:
+            return stopped
+        torch.manual_seed(self.random_state)
+        module = self._build_module(X, n_outputs).to(device)
+        optimiser = self._optimiser(module)
+        every_row = np.arange(len(X))
+        for epoch in range(1, self.best_epoch_ + 1):
+            self._train_epoch(module, optimiser, X, target, every_row, loss_fn, device, generator)
+            if self.max_seconds is not None and time.perf_counter() - start > self.max_seconds:
+                return stopped
+        self.refit_epochs_ = self.best_epoch_
+        return module
+
+    def _optimiser(self, module: nn.Module) -> Any:
+        """AdamW over every parameter; anything with ``zero_grad(set_to_none=)`` and ``step()`` will do."""
+        return torch.optim.AdamW(module.parameters(), lr=self.learning_rate_, weight_decay=self.weight_decay)
+
+    def _train_epoch(
+        self, module: nn.Module, optimiser: Any, X: np.ndarray, target: torch.Tensor, rows: np.ndarray,
+        loss_fn: nn.Module, device: torch.device, generator: torch.Generator,
+    ) -> None:
+        """One pass over ``rows`` in shuffled mini-batches."""
+        module.train()
+        order = rows[torch.randperm(len(rows), generator=generator).numpy()]
+        for start_row in range(0, len(order), self.batch_size_):
+            batch = order[start_row:start_row + self.batch_size_]
+            inputs = self._augment(self._to_tensor(X[batch]), generator).to(device)
+            optimiser.zero_grad(set_to_none=True)
+            loss = loss_fn(module(inputs), target[torch.from_numpy(batch)].to(device))
+            loss.backward()
+            optimiser.step()
 
     def _validation_loss(
         self, module: nn.Module, X: np.ndarray, target: torch.Tensor, rows: np.ndarray, loss_fn: nn.Module,
@@ -176,6 +233,7 @@ class TorchEstimator(BaseEstimator):
             f"trained {self.n_epochs_} epochs with batches of {self.batch_size_} at learning rate "
             f"{self.learning_rate_:g} on the {self.device_.upper()}, "
             f"stopped by {self.stopped_by_.replace('_', ' ')}"
+            + (f", then refit on every training row for {self.refit_epochs_} epochs" if getattr(self, "refit_epochs_", 0) else "")
         )
 
     # -- prediction -----------------------------------------------------------------
