@@ -371,3 +371,17 @@ def test_the_token_network_bounds_its_search_by_optimiser_steps():
     assert net.max_epochs_ == net.n_epochs_ == 2 and net.stopped_by_ == "max_epochs"
     unbounded = make_text_network(profile, batch_size=32, patience=100, max_epochs=3, max_steps=None)
     assert unbounded.fit(frame[["review"]], frame["label"])[-1].n_epochs_ == 3
+
+
+def test_skewed_text_classes_train_both_families_balanced_as_they_are_judged():
+    frame = planted_reviews(rows=200)
+    even = profile_dataset(frame, "label")
+    skewed_frame = pd.concat([frame[frame.label == "good"], frame[frame.label == "bad"].iloc[:20]], ignore_index=True)
+    skewed = profile_dataset(skewed_frame, "label")
+    assert make_tfidf_model(even)[-1].class_weight is None and make_text_network(even)[-1].class_weight is None
+    assert make_tfidf_model(skewed)[-1].class_weight == "balanced"
+    network = make_text_network(skewed, max_epochs=5).fit(skewed_frame[["review"]], skewed_frame["label"])
+    assert network[-1].class_weight == "balanced"
+    counts = skewed_frame["label"].value_counts()
+    expected = len(skewed_frame) / (2 * counts[network[-1].classes_].to_numpy())
+    np.testing.assert_allclose(network[-1].class_weights_, expected)

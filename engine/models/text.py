@@ -21,6 +21,7 @@ from sklearn.preprocessing import FunctionTransformer
 from torch import nn
 
 from engine import thresholds as th
+from engine.evaluate import balanced_training
 from engine.features import make_preprocessor
 from engine.models.torch_base import TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
 from engine.profile import ColumnKind, DatasetProfile
@@ -88,7 +89,8 @@ def make_tfidf_model(profile: DatasetProfile, *, seed: int = 0, C: float = 4.0) 
         transformers.append(("tabular", make_preprocessor(profile, for_network=True), tabular_columns(profile)))
     prep = ColumnTransformer(transformers, remainder="drop", sparse_threshold=1.0)
     if profile.task.is_classification:
-        linear: Any = LogisticRegression(C=C, max_iter=2_000, random_state=seed)
+        weights = "balanced" if balanced_training(profile) else None  # judged on balanced accuracy there
+        linear: Any = LogisticRegression(C=C, max_iter=2_000, random_state=seed, class_weight=weights)
     else:
         linear = Ridge(alpha=1.0)
     return Pipeline([("prep", prep), ("model", linear)])
@@ -130,6 +132,7 @@ class _TextNet(TorchEstimator):
         random_state: int = 0,
         device: str = "auto",
         n_threads: int | None = 1,
+        class_weight: str | dict | None = None,
     ) -> None:
         self.n_text_columns = n_text_columns
         self.embedding_dim = embedding_dim
@@ -151,6 +154,7 @@ class _TextNet(TorchEstimator):
         self.random_state = random_state
         self.device = device
         self.n_threads = n_threads
+        self.class_weight = class_weight  # classifier only: None, "balanced" or {class: weight}
 
     # -- inputs ---------------------------------------------------------------------
     def _width(self) -> int:
@@ -301,6 +305,8 @@ def make_text_network(profile: DatasetProfile, *, seed: int = 0, max_seconds: fl
         transformers.append(("tabular", make_preprocessor(profile, for_network=True), tabular_columns(profile)))
     prep = ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
     cls = TextNetClassifier if profile.task.is_classification else TextNetRegressor
+    if cls is TextNetClassifier:
+        params.setdefault("class_weight", "balanced" if balanced_training(profile) else None)
     network = cls(n_text_columns=len(texts), random_state=seed, max_seconds=max_seconds, **params)
     return Pipeline([("prep", prep), ("model", network)])
 
