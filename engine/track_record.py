@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import numpy as np
+
 from engine import thresholds as th
 from engine.corpus import CorpusEntry
 from engine.data import DataError
@@ -59,14 +61,15 @@ class DatasetRecord:
     target: str | None = None
     target_guess: str | None = None
     target_guessed: bool | None = None
-    interval_low: float | None = None
+    interval_low: float | None = None  # with several seeds: the mean of their intervals' bounds, around the mean margin
     interval_high: float | None = None
     splits: int | None = None
     method: str | None = None
-    p_value: float | None = None
+    p_value: float | None = None  # with several seeds: their median
     conclusive: bool | None = None
     seeds: int = 1
     seed_winners: list[str] = field(default_factory=list)
+    seed_margins: list[float] = field(default_factory=list)
     expected: str | None = None  # the family a synthetic generator was built to favour
     pending: str | None = None  # why the entry was not run (its data kind is not on this branch yet)
 
@@ -303,11 +306,16 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
         record.metric = first.verdict.metric
         record.ml_score = float(sum(c.ml.metrics[c.verdict.metric] for c in comparisons) / seeds)
         record.dl_score = float(sum(c.dl.metrics[c.verdict.metric] for c in comparisons) / seeds)
-        record.margin = float(sum(c.verdict.difference for c in comparisons) / seeds)
-        record.interval_low, record.interval_high = first.verdict.interval
+        record.seed_margins = [float(c.verdict.difference) for c in comparisons]
+        record.margin = float(np.mean(record.seed_margins))
+        # The mean of the seeds' bounds holds the mean margin (each margin lies in its own interval); one seed's
+        # interval next to the mean of all margins could leave the margin outside its interval.
+        record.interval_low = float(np.mean([c.verdict.interval[0] for c in comparisons]))
+        record.interval_high = float(np.mean([c.verdict.interval[1] for c in comparisons]))
         record.splits = first.verdict.splits
         record.method = first.verdict.method
-        record.p_value = first.verdict.p_value
+        p_values = [c.verdict.p_value for c in comparisons]
+        record.p_value = None if any(p is None for p in p_values) else float(np.median(p_values))
         record.conclusive = all(c.verdict.conclusive for c in comparisons)
         record.agreed = agrees(recommendation.choice, winner)
         culprit = misleading_criterion(recommendation.criteria, recommendation.choice, winner)
@@ -386,6 +394,10 @@ def format_table(payload: dict[str, Any]) -> str:
     shown_rate = "n/a" if rate is None else f"{100 * rate:.0f}%"
     text.append("")
     text.append(f"agreement: {payload['agreed']} of {payload['compared']} datasets ({shown_rate}); {payload['rule']}")
+    seeds = max((r.get("seeds") or 1 for r in payload["datasets"]), default=1)
+    if seeds > 1:
+        text.append(f"{seeds} seeds per dataset: the winner is the most common verdict; margins, intervals and "
+                    "scores are means over the seeds")
     summary = payload.get("summary")
     if summary:
         text.append(f"judged {summary['judged']} ({summary['decisive']} decisive, {summary['ties']} ties); "

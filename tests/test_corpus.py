@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from benchmarks.corpus import build_entry
@@ -61,17 +62,23 @@ def test_bad_manifests_are_one_line(tmp_path):
     assert isinstance(load_manifest()[0], CorpusEntry)
 
 
-def test_calibration_vote_reproduces_the_published_advice():
-    """benchmarks.corpus.calibrate re-votes with other weights; with the published ones it must say what the advisor says."""
-    from benchmarks.corpus.calibrate import PUBLISHED, choice
+def test_calibration_vote_reproduces_the_advice_with_the_engines_numbers():
+    """benchmarks.corpus.calibrate re-votes with other numbers; with the engine's it must say what the advisor says."""
+    from benchmarks.corpus.calibrate import CALIBRATED, PUBLISHED, choice, criteria_of
     from engine.recommend import advise
     from tests.conftest import make_signal_table
 
-    for rows in (300, 150_000):
+    for rows in (300, 5_000, 150_000):
         advice = advise(make_signal_table(rows=rows), "target")
-        criteria = [(c.name, c.score, c.weight, advice.profile.rows) for c in advice.recommendation.criteria]
-        assert choice(criteria, PUBLISHED) == advice.recommendation.choice
-    assert choice(criteria, PUBLISHED | {"volume_weight": 40.0, "very_large_score": 1.0}) == "dl"
+        assert choice(criteria_of(advice), CALIBRATED) == advice.recommendation.choice
+    assert advice.recommendation.choice == "dl"  # 150,000 rows: calibrated
+    assert choice(criteria_of(advice), PUBLISHED) == "ml"  # what the published numbers said (results of 2026-11-30)
+    text_advice = advise(pd.DataFrame({"review": [f"word{i} film plot {i % 7} scene" for i in range(2_000)],
+                                       "label": ["a", "b"] * 1_000}), "label")
+    text = criteria_of(text_advice)
+    volume = next(c for c in text if c[0] == "data_volume")
+    assert volume[4] == "text" and volume[1] == CALIBRATED["unstructured_medium_score"] != PUBLISHED["unstructured_medium_score"]
+    assert choice(text, CALIBRATED) == text_advice.recommendation.choice
 
 
 def test_committed_results_hold_every_entry():

@@ -78,6 +78,14 @@ def test_track_record_on_a_small_subset(tmp_path):
     assert "wine.csv" in table and "empty.csv" in table and "agreement: " in table
 
 
+def test_several_seeds_report_the_mean_margin_inside_the_mean_interval():
+    (record,) = track_record([SAMPLE_DATA / "wine.csv"], shap_rows=5, max_seconds=5, seeds=2).records
+    assert record.seeds == 2 and len(record.seed_winners) == len(record.seed_margins) == 2
+    assert record.margin == pytest.approx(sum(record.seed_margins) / 2)
+    assert record.interval_low <= record.margin <= record.interval_high
+    assert record.winner == max(("tie", "ml", "dl"), key=record.seed_winners.count)
+
+
 def test_track_record_command(capsys):
     code = main(["track-record", "--json", "--datasets", str(SAMPLE_DATA / "wine.csv"), "--shap-rows", "10", "--max-seconds", "5"])
     captured = capsys.readouterr()

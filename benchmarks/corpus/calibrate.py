@@ -5,7 +5,7 @@ re-derives each judged dataset's criteria with the published thresholds
 (``engine.recommend.advise`` on the built file and its known target: cheap,
 nothing is retrained), then searches a small grid of changes to the vote —
 the weight of data volume, the weight of data structure, the score of the
-100k-1M rows band — for the one that agrees with the measured winners most
+100k-1M rows band, the 1k-10k band's score for images and text — for the one that agrees with the measured winners most
 often. The honest figure is leave-one-dataset-out: for each dataset, the
 grid point chosen on all the *others* advises it. Ties between grid points
 go to the smallest change from the published thresholds. Writes
@@ -27,25 +27,42 @@ from engine.dataset import load_dataset_path
 from engine.recommend import advise
 from engine.track_record import agrees, load_results, wilson_interval
 
-PUBLISHED = {"volume_weight": th.CRITERION_WEIGHTS["data_volume"], "structure_weight": th.CRITERION_WEIGHTS["data_structure"],
-             "very_large_score": th.VOLUME_SCORES["very_large"]}
-GRID = {"volume_weight": [2.0, 3.0, 4.0, 6.0], "structure_weight": [3.0, 2.0, 1.0], "very_large_score": [0.4, 0.7, 1.0]}
+PUBLISHED = {"volume_weight": th.PUBLISHED_CRITERION_WEIGHTS["data_volume"],
+             "structure_weight": th.PUBLISHED_CRITERION_WEIGHTS["data_structure"],
+             "very_large_score": th.PUBLISHED_VOLUME_SCORES["very_large"],
+             "unstructured_medium_score": th.PUBLISHED_VOLUME_SCORES["medium"]}
+# What engine/thresholds.py votes with now (the grid point leave-one-dataset-out chose).
+CALIBRATED = {"volume_weight": th.CRITERION_WEIGHTS["data_volume"], "structure_weight": th.CRITERION_WEIGHTS["data_structure"],
+              "very_large_score": th.VOLUME_SCORES["very_large"],
+              "unstructured_medium_score": th.UNSTRUCTURED_MEDIUM_VOLUME_SCORE}
+GRID = {"volume_weight": [2.0, 3.0, 4.0, 6.0], "structure_weight": [3.0, 2.0, 1.0], "very_large_score": [0.4, 0.7, 1.0],
+        "unstructured_medium_score": [-0.6, -0.3, 0.0, 0.3]}
+
+#: (criterion, score, weight, labelled rows, data kind) per criterion of one advice
+Criteria = list[tuple[str, float, float, int, str]]
 
 
-def _criteria(name: str, target: str) -> list[tuple[str, float, float, int]]:
+def criteria_of(advice: Any) -> Criteria:
+    """An advice's criteria as :func:`choice` reads them."""
+    rows, kind = advice.answers.labelled_rows, advice.answers.data_kind.value
+    return [(c.name, c.score, c.weight, rows, kind) for c in advice.recommendation.criteria]
+
+
+def _criteria(name: str, target: str) -> Criteria:
     entry = next(e for e in load_manifest() if e.name == name)
-    advice = advise(load_dataset_path(entry_path(entry, CACHE_DIR)).frame, target)
-    return [(c.name, c.score, c.weight, advice.profile.rows) for c in advice.recommendation.criteria]
+    return criteria_of(advise(load_dataset_path(entry_path(entry, CACHE_DIR)).frame, target))
 
 
-def choice(criteria: list[tuple[str, float, float, int]], params: dict[str, float]) -> str:
-    """The vote of engine.recommend with ``params`` in place of the published numbers."""
+def choice(criteria: Criteria, params: dict[str, float]) -> str:
+    """The vote of engine.recommend with ``params`` in place of the numbers the grid varies."""
     total = weighted = 0.0
-    for name, score, weight, rows in criteria:
+    for name, score, weight, rows, kind in criteria:
         if name == "data_volume":
             weight = params["volume_weight"]
             if th.VOLUME_LARGE_ROWS <= rows < th.VOLUME_VERY_LARGE_ROWS:
                 score = params["very_large_score"]
+            elif th.VOLUME_SMALL_ROWS <= rows < th.VOLUME_MEDIUM_ROWS and kind != "tabular":
+                score = params["unstructured_medium_score"]
         elif name == "data_structure":
             weight = params["structure_weight"]
         total += weight
@@ -55,7 +72,7 @@ def choice(criteria: list[tuple[str, float, float, int]], params: dict[str, floa
 
 
 def _distance(params: dict[str, float]) -> float:
-    return sum(abs(params[k] - PUBLISHED[k]) / PUBLISHED[k] for k in params)
+    return sum(abs(params[k] - PUBLISHED[k]) / abs(PUBLISHED[k]) for k in params)
 
 
 def calibrate(results: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +99,9 @@ def calibrate(results: dict[str, Any]) -> dict[str, Any]:
     def rate(k: int) -> dict[str, Any]:
         return {"hits": k, "n": n, "rate": k / n if n else None, "interval": list(wilson_interval(k, n) or ())}
 
+    calibrated = hits(CALIBRATED, judged)
     return {"published": PUBLISHED | {"ties_agree": rate(published)},
+            "in_engine": CALIBRATED | {"ties_agree": rate(calibrated)},
             "calibrated_in_sample": in_sample | {"ties_agree": rate(hits(in_sample, judged))},
             "leave_one_dataset_out": {"ties_agree": rate(loo_hits), "per_dataset": loo},
             "grid": GRID}
@@ -95,7 +114,7 @@ def main() -> None:
     args = parser.parse_args()
     report = calibrate(load_results(args.results))
     Path(args.out).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    for name in ("published", "calibrated_in_sample"):
+    for name in ("published", "calibrated_in_sample", "in_engine"):
         r = report[name]["ties_agree"]
         params = {k: v for k, v in report[name].items() if k in GRID}
         print(f"{name:22s} {params}  {r['hits']}/{r['n']}")
