@@ -287,11 +287,11 @@ def _data_structure(a: Answers) -> Criterion:
 
 def _data_volume(a: Answers) -> Criterion:
     rows = a.labelled_rows
-    score = None
+    unstructured = a.data_kind is not DataKind.TABULAR
     if rows < th.VOLUME_SMALL_ROWS:
         band, why = "small", "too few labelled rows to fit a network's many parameters"
-    elif rows < th.VOLUME_MEDIUM_ROWS and a.data_kind is not DataKind.TABULAR:
-        band, score = "medium", th.UNSTRUCTURED_MEDIUM_VOLUME_SCORE
+    elif rows < th.VOLUME_MEDIUM_ROWS and unstructured:
+        band = "medium"
         why = (f"at this size neither side leads on {a.data_kind.value}: on the benchmark corpus a CNN won on "
                "1.8k-5k images and TF-IDF won on 4.9k review snippets")
     elif rows < th.VOLUME_MEDIUM_ROWS:
@@ -302,7 +302,7 @@ def _data_volume(a: Answers) -> Criterion:
         band, why = "very_large", "with this many labelled rows networks become competitive, and won every such table measured"
     else:
         band, why = "huge", "deep learning keeps improving with data at this scale"
-    score = th.VOLUME_SCORES[band] if score is None else score
+    score = th.UNSTRUCTURED_MEDIUM_VOLUME_SCORE if band == "medium" and unstructured else th.VOLUME_SCORES[band]
     return _criterion("data_volume", f"{rows:,} labelled rows", score, why[0].upper() + why[1:] + ".")
 
 

@@ -2,8 +2,9 @@
 
 A token is a run of word characters (``\\w+``, Unicode-aware), lower-cased;
 everything between tokens (spaces, punctuation, emoji, markup) separates them.
-SHAP's ``Text(SEPARATOR_PATTERN)`` masker splits documents the same way, so
-the tokens SHAP hides and shows are exactly the tokens the models read.
+The token explainer (:mod:`engine.explain_text`) hides and shows the pieces
+:func:`segments` cuts, so the tokens it credits are exactly the tokens the
+models read.
 Light on purpose (``re`` only): the pages import it to redraw a document.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 from engine import thresholds as th
 
 __all__ = [
-    "TOKEN_PATTERN", "SEPARATOR_PATTERN", "as_text", "tokenize", "words_only", "character_ngrams", "truncate", "segments",
+    "TOKEN_PATTERN", "SEPARATOR_PATTERN", "as_text", "tokenize", "character_ngrams", "truncate", "segments",
 ]
 
 TOKEN_PATTERN = r"\w+"
@@ -38,16 +39,11 @@ def tokenize(text: Any, max_tokens: int = th.TEXT_MAX_TOKENS) -> list[str]:
     return [m.group(0).lower() for _, m in zip(range(max_tokens), _TOKEN.finditer(as_text(text)))]
 
 
-def words_only(text: Any) -> str:
-    """The tokens joined by single spaces: what character n-grams are taken from (markup and '...' masks vanish)."""
-    return " ".join(tokenize(text))
-
-
 def character_ngrams(text: Any) -> list[str]:
     """Character 2- to 5-grams within each token, the token padded with a space on each side.
 
     The n-grams scikit-learn's ``analyzer="char_wb", ngram_range=(2, 5)`` takes
-    from :func:`words_only` (tested equal), computed once per distinct token:
+    from the tokens joined by spaces (tested equal), computed once per distinct token:
     a vocabulary of reviews repeats its words, and the per-character Python
     loop was most of the TF-IDF model's fitting and prediction time.
     """
@@ -80,7 +76,7 @@ def truncate(text: Any, max_tokens: int = th.TEXT_MAX_TOKENS) -> str:
 
 
 def segments(text: Any) -> list[tuple[str, str]]:
-    """(token as written, separator after it) in reading order, as SHAP's ``Text(SEPARATOR_PATTERN)`` masker splits.
+    """(token as written, separator after it) in reading order (the split of SHAP's ``Text(SEPARATOR_PATTERN)`` masker).
 
     Joining every token and separator gives back the document; a document that
     starts with a separator begins with an empty token.
