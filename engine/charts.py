@@ -553,8 +553,11 @@ def _swarm_offsets(values: np.ndarray, rng: np.random.Generator, width: float = 
 
 
 def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agreement) -> go.Figure:
-    """Each column's share of total importance under ML (x) and DL (y); on the diagonal they agree."""
-    a, b = ml.global_importance, dl.global_importance
+    """Each column's (or, where the agreement ranks words, each word's) share of total importance under ML (x) and DL (y)."""
+    from engine.explanation import compared_importance
+
+    a, b, compared_on = compared_importance(ml, dl)
+    noun = "word" if compared_on == "tokens" else "column"
     columns = [c for c in a if c in b]
     total_a = sum(a[c] for c in columns) or 1.0
     total_b = sum(b[c] for c in columns) or 1.0
@@ -566,8 +569,8 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
     reach = max([*x, *y, 1.0]) * 1.1
     positions, shown = _label_positions(x, y, [_shorten(c, 24) if c in labelled else "" for c in columns], reach)
     figure = _figure(
-        f"Importance per column<br><sup>Spearman "
-        f"{'n/a (too few shared columns)' if agreement.spearman is None else f'{agreement.spearman:.2f}'}"
+        f"Importance per {noun}<br><sup>Spearman "
+        f"{f'n/a (too few shared {noun}s)' if agreement.spearman is None else f'{agreement.spearman:.2f}'}"
         f" · top-5 overlap {agreement.top5_overlap} of 5"
         "</sup>",
         480,
@@ -579,7 +582,7 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
             x=x,
             y=y,
             mode="markers+text",
-            name="columns",
+            name=f"{noun}s",
             text=[safe_text(label, None) for label in shown],
             textposition=positions,
             hovertext=[
@@ -784,15 +787,19 @@ def describe_agreement(agreement: Agreement, ml: ModelExplanation, dl: ModelExpl
         strength = "barely agree at all"
     else:
         strength = "disagree (opposite orders)"
-    top_ml = list(ml.global_importance)[:5]
-    top_dl = list(dl.global_importance)[:5]
+    from engine.explanation import compared_importance
+
+    a, b, compared_on = compared_importance(ml, dl)
+    noun = "words" if compared_on == "tokens" else "columns"
+    top_ml = list(a)[:5]
+    top_dl = list(b)[:5]
     shared = [c for c in top_ml if c in top_dl]
     shared_text = f" ({', '.join(shared)})" if shared else ""
-    few = len(ml.columns)
-    caveat = f" (there are only {few} columns, so the top 5 overlap by construction)" if few <= 5 else ""
+    few = len(a)
+    caveat = f" (there are only {few} {noun}, so the top 5 overlap by construction)" if few <= 5 else ""
     return (
-        f"The two models {strength} on which columns matter: Spearman rank correlation {rho:.2f}. "
-        f"{agreement.top5_overlap} of their top 5 columns are the same{shared_text}{caveat}."
+        f"The two models {strength} on which {noun} matter: Spearman rank correlation {rho:.2f}. "
+        f"{agreement.top5_overlap} of their top 5 {noun} are the same{shared_text}{caveat}."
     )
 
 

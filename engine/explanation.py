@@ -24,6 +24,7 @@ __all__ = [
     "AdditivityCheck",
     "Agreement",
     "agreement",
+    "compared_importance",
     "additivity_error",
     "output_names",
     "TOP_K",
@@ -228,10 +229,7 @@ def agreement(first: ModelExplanation, second: ModelExplanation) -> Agreement:
     Rankings are compared per column; where the models share too few columns
     but both carry token values (a text column alone), per token instead.
     """
-    a, b = first.global_importance, second.global_importance
-    compared_on = "columns"
-    if len([c for c in a if c in b]) < th.MIN_FEATURES_TO_COMPARE and first.tokens and second.tokens:
-        a, b, compared_on = _token_importance(first), _token_importance(second), "tokens"
+    a, b, compared_on = compared_importance(first, second)
     shared = [c for c in a if c in b]
     x = np.array([a[c] for c in shared])
     y = np.array([b[c] for c in shared])
@@ -245,6 +243,18 @@ def agreement(first: ModelExplanation, second: ModelExplanation) -> Agreement:
     top_a = set(list(a)[:TOP_K])
     top_b = set(list(b)[:TOP_K])
     return Agreement(spearman=rho, top5_overlap=len(top_a & top_b), compared_features=len(shared), compared_on=compared_on)
+
+
+def compared_importance(first: ModelExplanation, second: ModelExplanation) -> tuple[dict[str, float], dict[str, float], str]:
+    """The two importance rankings :func:`agreement` compares, largest first, and what they rank: "columns" or "tokens".
+
+    Per column; where the models share too few columns but both carry token
+    values (a text column alone), per token instead.
+    """
+    a, b = first.global_importance, second.global_importance
+    if len([c for c in a if c in b]) < th.MIN_FEATURES_TO_COMPARE and first.tokens and second.tokens:
+        return _token_importance(first), _token_importance(second), "tokens"
+    return a, b, "columns"
 
 
 def _token_importance(explanation: ModelExplanation) -> dict[str, float]:

@@ -72,8 +72,9 @@ else:
     st.subheader("Do the two models agree?")
     words_col, chart_col = st.columns([1, 2], gap="large")
     words_col.markdown(state.esc(charts.describe_agreement(result.agreement, ml, dl)))
+    unit = "word (over all explained documents)" if result.agreement.compared_on == "tokens" else "column"
     words_col.caption(
-        "Each point is one column: its share of each model's total mean |SHAP|. "
+        f"Each point is one {unit}: its share of each model's total mean |SHAP|. "
         "Points on the dashed diagonal matter equally to both models."
     )
     with chart_col:

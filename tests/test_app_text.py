@@ -28,6 +28,9 @@ def test_text_explanations_show_word_bars_and_a_hostile_document_as_text() -> No
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     for family in ("Classic ML", "Deep learning"):
         assert f"{family}: most influential words in review (mean |SHAP|)" in titles
+    # one text column: the models' agreement is over words, and the page says so, not "per column"
+    assert any(title.startswith("Importance per word") for title in titles)
+    assert any("Each point is one word" in c.value for c in at.caption)
     hostile_row = next(i for i, text in enumerate(result.explained_rows["review"]) if "<img" in text)
     at.selectbox(key="text_document").set_value(hostile_row).run()
     assert not at.exception

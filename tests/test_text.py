@@ -388,3 +388,17 @@ def test_skewed_text_classes_train_both_families_balanced_as_they_are_judged():
     counts = skewed_frame["label"].value_counts()
     expected = len(skewed_frame) / (2 * counts[network[-1].classes_].to_numpy())
     np.testing.assert_allclose(network[-1].class_weights_, expected)
+
+
+def test_agreement_on_text_is_described_and_drawn_per_word_not_per_column(text_run):
+    from engine import charts
+    from engine.explanation import compared_importance
+
+    ml, dl = text_run.explanations["ml"], text_run.explanations["dl"]
+    words = charts.describe_agreement(text_run.agreement, ml, dl)
+    assert "which words matter" in words and "top 5 words" in words and "columns" not in words
+    figure = charts.agreement_scatter(ml, dl, text_run.agreement)
+    assert figure.layout.title.text.startswith("Importance per word")
+    a, b, compared_on = compared_importance(ml, dl)
+    assert compared_on == "tokens" and len(figure.data[1].x) == len([t for t in a if t in b]) > 3
+    assert {t for t in list(a)[:2]} <= PLANTED  # the points are the words the agreement ranked
