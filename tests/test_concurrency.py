@@ -209,3 +209,73 @@ def test_training_threads_leave_the_process_thread_setting_alone() -> None:
     worker.join()
     assert seen and set(seen) == {before}
     assert torch.get_num_threads() == before
+
+
+# --- the global cap: a first-come queue -----------------------------------------------------
+
+
+def test_the_queue_runs_at_most_its_capacity_in_arrival_order_and_a_waiting_ticket_can_cancel() -> None:
+    from engine.capacity import Cancelled, TrainingQueue
+
+    queue = TrainingQueue(capacity=1)
+    order: list[str] = []
+    events = {name: threading.Event() for name in "abcd"}
+    finish = {name: threading.Event() for name in "abcd"}
+    errors: dict[str, BaseException] = {}
+
+    def session(name: str) -> None:
+        try:
+            queue.wait_turn(name, events[name])
+        except Cancelled as error:
+            errors[name] = error
+            return
+        order.append(name)
+        finish[name].wait(10)
+        queue.release(name)
+
+    for name in "abcd":
+        queue.join(name)  # the order users pressed the button
+    threads = {name: threading.Thread(target=session, args=(name,)) for name in "dcba"}  # threads start in reverse
+    for thread in threads.values():
+        thread.start()
+    deadline = time.monotonic() + 5
+    while order != ["a"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert order == ["a"] and queue.counts() == (1, 3)
+    assert [queue.ahead(name) for name in "bcd"] == [1, 2, 3]  # "1 comparison ahead of yours" (a, training)
+    events["c"].set()  # c cancels while queued: it leaves at once, and d moves up
+    threads["c"].join(5)
+    assert isinstance(errors.get("c"), Cancelled) and queue.ahead("d") == 2
+    for name in "abd":
+        finish[name].set()
+    for thread in threads.values():
+        thread.join(5)
+    assert order == ["a", "b", "d"] and queue.counts() == (0, 0)
+
+
+def test_max_concurrent_trainings_reads_the_environment(monkeypatch) -> None:
+    from engine.capacity import MAX_TRAININGS_ENV, max_concurrent_trainings
+
+    monkeypatch.setenv(MAX_TRAININGS_ENV, "3")
+    assert max_concurrent_trainings() == 3
+    monkeypatch.setenv(MAX_TRAININGS_ENV, "not a number")
+    assert max_concurrent_trainings() >= 1
+    monkeypatch.delenv(MAX_TRAININGS_ENV)
+    assert max_concurrent_trainings() == max(1, (__import__("os").cpu_count() or 1) // 2)
+
+
+def test_the_parse_cache_is_bounded_by_entries_bytes_and_age() -> None:
+    from engine.capacity import BoundedCache
+
+    now = [0.0]
+    cache = BoundedCache[str, bytes](max_entries=3, max_bytes=100, ttl_seconds=60, size_of=len, clock=lambda: now[0])
+    for key in "abc":
+        cache.get_or_make(key, lambda: b"x" * 30)
+    assert len(cache) == 3 and cache.total_bytes() == 90
+    cache.get_or_make("a", lambda: b"never made")  # a hit: "a" becomes the most recent
+    cache.get_or_make("d", lambda: b"x" * 30)  # 120 bytes would overflow: the least recent, "b", goes
+    assert len(cache) == 3 and cache.get_or_make("b", lambda: b"remade") == b"remade"
+    huge = cache.get_or_make("huge", lambda: b"x" * 101)  # returned, never kept
+    assert huge == b"x" * 101 and cache.get_or_make("huge", lambda: b"small") == b"small"
+    now[0] = 61.0
+    assert len(cache) == 0  # an hour-old parse (here a minute) is dropped
