@@ -34,6 +34,7 @@ from typing import Iterable, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from engine.wording import outcome_key
 from engine.record import RecordError, RunRecord
 
 __all__ = [
@@ -223,7 +224,7 @@ class RunStore:
             "target": plain.target,
             "task": plain.task.value,
             "recommendation": plain.advice.recommendation.choice,
-            "winner": plain.verdict.winner,
+            "winner": outcome_key(plain.verdict),  # History lists it: an inconclusive or unfair run is never "won"
             "record_schema": plain.schema_version,
             "record_json": plain.to_json(),
             "dataset_csv": dataset_csv,

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from engine import store as store_module
 from engine.record import RunRecord
+from engine.wording import outcome_key
 from engine.store import NOT_FOUND_MESSAGE, RunNotFound, RunStore, StoreError, new_token
 from tests.conftest import POSTGRES_ENV
 from tests.share_helpers import hostile_frame, hostile_record
@@ -109,7 +110,7 @@ def test_what_is_stored_is_the_records_json_and_no_rows_unless_asked(store: RunS
     assert summaries[with_rows.token].has_rows and not summaries[plain.token].has_rows
     first = summaries[plain.token]
     assert (first.dataset_name, first.rows, first.target) == (record.dataset.name, record.dataset.rows, "label")
-    assert (first.recommendation, first.winner) == (record.advice.recommendation.choice, record.verdict.winner)
+    assert (first.recommendation, first.winner) == (record.advice.recommendation.choice, outcome_key(record.verdict))
 
 
 @pytest.mark.parametrize(
