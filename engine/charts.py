@@ -23,7 +23,8 @@ from sklearn import metrics as skmetrics
 
 from engine.dates import days_since_epoch, parse_dates
 from engine.profile import DatasetProfile
-from engine.wording import SIDES, format_difference
+from engine.thresholds import PRACTICAL_TIE_MARGIN
+from engine.wording import SIDES, TIE_MARGIN_WORDS, format_difference, format_number, format_signed, outcome_key
 
 if TYPE_CHECKING:
     from engine.evaluate import ModelResult, Verdict
@@ -54,6 +55,8 @@ __all__ = [
     "waterfall_pair",
     "describe_agreement",
     "describe_verdict",
+    "verdict_sentence",
+    "verdict_is_good",
     "track_record_hit_rates",
     "track_record_outcomes",
     "track_record_map",
@@ -811,35 +814,84 @@ _VERDICT_UNITS = {
 
 
 def describe_verdict(
-    verdict: Verdict, recommendation_choice: str, agreed: bool, flags: dict[str, list[str]] | None = None
+    verdict: Verdict,
+    recommendation_choice: str,
+    agreed: bool,
+    flags: dict[str, list[str]] | None = None,
+    models: tuple[ModelResult, ModelResult] | None = None,
 ) -> str:
     """Which family won, by how much, and whether that agrees with the recommendation (plain text).
 
-    The difference is printed with as many decimals as its interval needs, and
-    a model flagged by scoring (one class only, no better than its baseline)
-    makes the sentence say the comparison is inconclusive instead of "agrees".
+    The difference is printed with as many decimals as its interval needs. A
+    tie that only the practical margin makes (the interval excludes zero) names
+    that margin. An inconclusive verdict (a model flagged by scoring: one class
+    only, no better than its baseline) or an unfair one (``verdict.fair`` False,
+    read with a default so older records still read) never says "agrees".
+    With ``models`` (ML, DL), a ROC AUC that ranks them the other way from
+    the verdict's metric is named beside it.
     """
     scale, unit = _VERDICT_UNITS.get(verdict.metric, (1.0, f"in {verdict.metric}"))
     low, high = verdict.interval
     shown = format_difference(abs(verdict.difference) * scale, (high - low) * scale)
     decimals = max(3, len(shown.split(".")[-1]) if "." in shown else 0) if scale == 1.0 else 3
     interval = f"95% interval of the ML − DL difference: {low:+.{decimals}f} to {high:+.{decimals}f}"
+    if scale != 1.0:  # in points, like the difference: "-0.000" said nothing
+        places = max(len(shown.split(".")[-1]) if "." in shown else 0, 1)
+        interval = f"95% interval of the ML − DL difference: {low * scale:+.{places}f} to {high * scale:+.{places}f} points"
     if verdict.splits > 1:
         interval = (f"mean over {verdict.splits} random 80/20 splits, corrected resampled t-test, "
                     f"p = {verdict.p_value:.2g}; {interval}")
-    if verdict.winner == "tie":
+    if verdict.winner == "tie" and not (low <= 0.0 <= high):
+        margin = TIE_MARGIN_WORDS + ("" if scale != 1.0 else f" ({PRACTICAL_TIE_MARGIN:g} {unit})")
+        result = (f"A tie: the difference is {shown} {unit}, within the practical-tie margin of {margin}, "
+                  f"so not decisive ({interval}).")
+    elif verdict.winner == "tie":
         result = f"A tie: the difference is {shown} {unit} and not decisive ({interval})."
     else:
         result = f"{FAMILY_NAMES[verdict.winner]} won by {shown} {unit} ({interval})."
+    result += _other_ranking(verdict, models)
     advised = SIDES[recommendation_choice].in_sentence
+    if getattr(verdict, "fair", True) is False:
+        why = getattr(verdict, "unfair_reason", "") or "one side was cut short by the budget and the other was not"
+        return (f"Not a fair comparison: {why}. Retrain with a larger budget; this result does not test the "
+                f"recommendation ({advised}). Measured: {result[0].lower()}{result[1:]}")
     problems = [f"{SIDES[family].short} {flag}" for family, found in (flags or {}).items() for flag in found]
-    if problems:
-        return (
-            f"{result} Inconclusive: {'; '.join(problems)}, so this does not test the recommendation "
-            f"({advised})."
-        )
+    if problems or not verdict.conclusive:
+        why = f": {'; '.join(problems)}," if problems else " (a model scored no better than its baseline),"
+        return f"{result} Inconclusive{why} so this does not test the recommendation ({advised})."
     agreement = "agrees with" if agreed else "does not agree with"
     return f"{result} That {agreement} the recommendation ({advised})."
+
+
+def _other_ranking(verdict: Verdict, models: tuple[ModelResult, ModelResult] | None) -> str:
+    """A sentence when ROC AUC ranks the two models the other way from the verdict's metric (else '')."""
+    if models is None or verdict.metric == "r2" or verdict.winner == "tie":
+        return ""
+    ml, dl = models
+    if "roc_auc" not in ml.metrics or "roc_auc" not in dl.metrics:
+        return ""
+    auc_ml, auc_dl = ml.metrics["roc_auc"], dl.metrics["roc_auc"]
+    if (auc_ml - auc_dl) * verdict.difference >= 0 or auc_ml == auc_dl:
+        return ""
+    metric = _metric_title(verdict.metric).lower()
+    return (
+        f" ROC AUC ranks them the other way (classic ML {auc_ml:.3f}, deep learning {auc_dl:.3f}): "
+        f"{metric} judges the predicted classes at the default threshold, ROC AUC how well each model orders "
+        f"the rows at every threshold, so the loser on {metric} may do better with another threshold."
+    )
+
+
+def verdict_sentence(record: Any) -> str:
+    """:func:`describe_verdict` of a run record, with its flags and both models (the train page and the report)."""
+    return describe_verdict(
+        record.verdict, record.advice.recommendation.choice, record.agreed_with_recommendation,
+        flags={"ml": record.ml.flags, "dl": record.dl.flags}, models=(record.ml, record.dl),
+    )
+
+
+def verdict_is_good(record: Any) -> bool:
+    """Whether a run's verdict may be shown in success colours: fair, conclusive and agreeing with the advice."""
+    return outcome_key(record.verdict) in ("ml", "dl", "tie") and bool(record.agreed_with_recommendation)
 
 
 # --- track record ----------------------------------------------------------------------

@@ -98,7 +98,8 @@ def _meta(record: RunRecord) -> str:
         f'<p class="meta">{e(d.name)} · {d.rows:,} rows × {d.columns} columns ({e(d.kind)}) · '
         f"target <b>{e(record.target)}</b> ({e(record.task.value)}) · made {e(created)}<br>"
         f"split {record.split.train_rows:,} train / {record.split.test_rows:,} test rows, seed {o.seed} · "
-        f"budget {o.max_seconds:g} s per family · {len(record.explained_rows)} rows explained "
+        f"time budget {o.max_seconds:g} s for the whole run (both models and SHAP) · "
+        f"{wording.count(len(record.explained_rows), 'row')} explained "
         f"({e(record.explainer_mode)} SHAP)</p>"
     )
 
@@ -125,7 +126,7 @@ def _recommendation(record: RunRecord) -> str:
 def _measurement(record: RunRecord) -> str:
     e = html.escape
     ml, dl = record.ml, record.dl
-    verdict = charts.describe_verdict(record.verdict, record.advice.recommendation.choice, record.agreed_with_recommendation)
+    verdict = charts.verdict_sentence(record)
     metric = record.verdict.metric
     headline = pd.DataFrame(
         {
@@ -155,11 +156,12 @@ def _measurement(record: RunRecord) -> str:
     else:
         pairs = [(charts.predicted_vs_actual(y_test, ml, record.target), charts.predicted_vs_actual(y_test, dl, record.target))]
         together = [charts.residuals(y_test, ml, dl, record.target)]
-    css = "verdict" if record.agreed_with_recommendation else "verdict disagrees"
+    css = "verdict" if charts.verdict_is_good(record) else "verdict disagrees"
     return "\n".join(
         [
             "<h2>The measurement</h2>",
             f'<p class="{css}">{e(verdict)}</p>',
+            f'<p class="note">{e(wording.budget_sentence(record))}</p>',
             _table(headline),
             "<h3>All metrics on the same test rows</h3>",
             _table(charts.metrics_table(ml, dl), digits=4),

@@ -46,6 +46,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from engine.consent import minimise
 from engine.record import KEPT_EVERYTHING, KEPT_RESULTS, RecordError, RunRecord
+from engine.wording import outcome_key
 
 __all__ = [
     "DATABASE_URL_ENV",
@@ -325,7 +326,7 @@ class RunStore:
             "target": plain.target,
             "task": plain.task.value,
             "recommendation": plain.advice.recommendation.choice,
-            "winner": plain.verdict.winner,
+            "winner": outcome_key(plain.verdict),  # History lists it: an inconclusive or unfair run is never "won"
             "record_schema": plain.schema_version,
             "record_json": record_json,
             "dataset_csv": dataset_csv,

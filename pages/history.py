@@ -40,10 +40,10 @@ elif runs:
             {
                 "dataset": r.dataset_name,
                 "saved (UTC)": r.created_at.replace("T", " ")[:16],
-                "rows": r.rows,
+                "rows": f"{r.rows:,}",
                 "target": r.target,
                 "recommendation": wording.choice_label(r.recommendation),
-                "winner": "tie" if r.winner == "tie" else wording.side_name(r.winner),
+                "verdict": wording.outcome_label(r.winner),  # saved as the verdict's outcome, "inconclusive" included
                 "kept": ("results and rows" if r.kept != "results" else "results only")
                 + (" + uploaded data" if r.has_rows else ""),
                 "yours": "yes" if share.is_owned(r) else "",

@@ -47,12 +47,8 @@ if data is not None or state.run() is not None:
         y_test = result.split.y_test
         widgets.stale_notice(stored, key="stale_retrain_train")
         st.subheader(f"Verdict on {state.esc(stored.target)} ({state.esc(stored.dataset_name)})")
-        verdict = charts.describe_verdict(
-            result.verdict, result.advice.recommendation.choice, result.agreed_with_recommendation,
-            flags={"ml": result.ml.flags, "dl": result.dl.flags},
-        )
-        good = result.agreed_with_recommendation and result.verdict.conclusive
-        (st.success if good else st.warning)(state.esc(verdict), icon=":material/gavel:")
+        verdict = charts.verdict_sentence(result)
+        (st.success if charts.verdict_is_good(result) else st.warning)(state.esc(verdict), icon=":material/gavel:")
         if result.verdict.metric != "accuracy" and task.is_classification:
             st.caption(
                 "The classes are skewed, so the winner is decided on balanced accuracy (the mean recall per class), "

@@ -143,7 +143,7 @@ def test_history_lists_saved_runs_and_reopens_one(store: RunStore, token: str, m
     at = app()
     at.switch_page("pages/history.py").run()
     table = at.dataframe[0].value
-    assert list(table.columns)[:6] == ["dataset", "saved (UTC)", "rows", "target", "recommendation", "winner"]
+    assert list(table.columns)[:6] == ["dataset", "saved (UTC)", "rows", "target", "recommendation", "verdict"]
     assert HOSTILE_NAME in set(table["dataset"])
     at.button(key="history_open").click().run()
     assert not at.exception and not at.error

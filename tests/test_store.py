@@ -21,6 +21,7 @@ from engine import store as store_module
 from engine.consent import minimise
 from engine.record import KEPT_RESULTS, RunRecord
 from engine.store import NOT_FOUND_MESSAGE, RunNotFound, RunStore, StoreError, StoreLimits, key_of, new_token
+from engine.wording import outcome_key
 from tests.conftest import POSTGRES_ENV
 from tests.share_helpers import hostile_frame, hostile_record
 
@@ -110,7 +111,7 @@ def test_what_is_stored_is_the_records_json_and_no_rows_unless_asked(store: RunS
     assert summaries[with_rows.token].has_rows and not summaries[plain.token].has_rows
     first = summaries[plain.token]
     assert (first.dataset_name, first.rows, first.target) == (record.dataset.name, record.dataset.rows, "label")
-    assert (first.recommendation, first.winner) == (record.advice.recommendation.choice, record.verdict.winner)
+    assert (first.recommendation, first.winner) == (record.advice.recommendation.choice, outcome_key(record.verdict))
 
 
 @pytest.mark.parametrize(

@@ -188,14 +188,8 @@ def _sidebar_fragment() -> None:
 
 
 def budget_note(result: RunRecord) -> str:
-    """Whether the time budget was binding, in one sentence (plain text)."""
-    seconds = f"{result.options.max_seconds:g} s"
-    if result.budget_binding:
-        return (
-            f"The time budget of {seconds} was binding: {'; '.join(result.budget_stops)}. "
-            "A larger budget may change these results."
-        )
-    return f"The time budget of {seconds} was not binding: both models and SHAP finished within it."
+    """Whether the time budget was binding, in one sentence (plain text; the report says the same)."""
+    return wording.budget_sentence(result)
 
 
 def model_card(model: ModelResult, metric: str) -> None:

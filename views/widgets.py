@@ -331,9 +331,10 @@ def sidebar_status() -> None:
     if stored is None:
         st.caption("training…" if state.job() is not None else "not trained yet")
         return
-    winner = stored.result.verdict.winner
-    winner = "a tie" if winner == "tie" else f"{wording.SIDES[winner].in_sentence} won"
-    st.caption(f"done in {stored.seconds:.0f} s: {winner}")
+    # the verdict's state, not only its winner: "deep learning won" never stands beside an inconclusive verdict
+    outcome = wording.outcome_phrase(stored.result.verdict)
+    caution = wording.outcome_key(stored.result.verdict) in ("unfair", "inconclusive")
+    st.caption(f"done in {stored.seconds:.0f} s: " + (f":orange[{outcome}]" if caution else outcome))
     st.text(f"made on {stored.dataset_name}\ntarget {stored.target}")
     if state.staleness(stored):
         st.caption(":orange[:material/warning: not the current data: train again for it]")

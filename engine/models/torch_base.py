@@ -166,6 +166,9 @@ class TorchEstimator(BaseEstimator):
                 self.stopped_by_ = "time_budget"
                 break
         module.load_state_dict(best_state)
+        # Work done, for the run record's budget (engine.budget): optimiser steps of the search.
+        self.steps_done_ = self.n_epochs_ * -(-len(train_idx) // self.batch_size_)
+        self.refit_cut_by_clock_ = False
         if self._refits(len(X)) and self.stopped_by_ != "time_budget" and self.best_epoch_ >= 1:
             module = self._refit(module, X, target, n_outputs, loss_fn, device, generator, start, len(train_idx))
         self.module_ = self._finish(_plain_dropout(module.to("cpu").eval()))
@@ -202,6 +205,7 @@ class TorchEstimator(BaseEstimator):
         for epoch in range(1, self.best_epoch_ + 1):
             self._train_epoch(module, optimiser, X, target, every_row, loss_fn, device, generator)
             if self.max_seconds is not None and time.perf_counter() - start > self.max_seconds:
+                self.refit_cut_by_clock_ = True  # the clock's safety net, not the work budget: the record says so
                 return stopped
         self.refit_epochs_ = self.best_epoch_
         return module
