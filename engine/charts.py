@@ -118,6 +118,10 @@ def _figure(title: str, height: int, **layout: Any) -> go.Figure:
     return figure
 
 
+#: The shared look (title, height, layout) for the figure modules of each kind.
+base_figure = _figure
+
+
 # --- recommendation ------------------------------------------------------------------
 
 

@@ -15,7 +15,8 @@ from typing import Any, Callable
 import pandas as pd
 
 from engine import thresholds as th
-from engine.profile import ColumnKind, DatasetProfile, profile_dataset
+from engine.profile import DatasetProfile, profile_dataset
+from engine.registry import decide_kind, kind_named
 from engine.wording import choice_label
 
 __all__ = [
@@ -40,6 +41,12 @@ class DataKind(str, Enum):
     TEXT = "text"
     IMAGES = "images"
     AUDIO = "audio"
+    MIXED = "mixed"  # a table with free text beside more structured columns (engine.kinds.text.MIXED)
+
+    @property
+    def structured(self) -> bool:
+        """Scored as structured data: a table, or a table with some text (mostly its columns)."""
+        return self in (DataKind.TABULAR, DataKind.MIXED)
 
 
 class Transparency(str, Enum):
@@ -148,6 +155,7 @@ class Advice:
         return self.recommendation.to_dict() | {
             "what_would_flip": [{"change": f.description, "recommendation": f.choice} for f in self.flips],
             "profile": self.profile.to_dict(),
+            "data_kind_decision": decide_kind(self.profile).to_dict(),
         }
 
 
@@ -173,17 +181,10 @@ def timed_advise(frame: pd.DataFrame, target: str | None, stages: dict[str, floa
 
 def answers_from_profile(profile: DatasetProfile, **overrides: Any) -> Answers:
     """Answers suggested by a profile; keyword arguments override any of them."""
-    features = len(profile.feature_columns) + profile.kind_count(ColumnKind.TEXT) + profile.kind_count(ColumnKind.IMAGE_PIXEL)
-    text = profile.kind_count(ColumnKind.TEXT)
-    pixels = profile.kind_count(ColumnKind.IMAGE_PIXEL)
-    if pixels and pixels >= 0.5 * features:
-        kind, problem = DataKind.IMAGES, ProblemType.VISION
-    elif text and text >= 0.5 * features:
-        kind, problem = DataKind.TEXT, ProblemType.LANGUAGE
-    else:
-        # A table says nothing about whether it is a churn model or a physics
-        # simulation: the problem type starts as "not sure" until the user says.
-        kind, problem = DataKind.TABULAR, ProblemType.OTHER
+    # The one decision of the data kind, shared with compare (engine.registry.decide_kind); a table says nothing
+    # about whether it is a churn model or a physics simulation, so its problem type starts as "not stated".
+    spec = kind_named(decide_kind(profile).kind)
+    kind, problem = DataKind(spec.advice_data_kind), ProblemType(spec.advice_problem)
     labelled = int(round(profile.rows * (1.0 - _target_missing(profile))))
     suggested = Answers(data_kind=kind, labelled_rows=labelled, problem_type=problem)
     return replace(suggested, **{k: v for k, v in overrides.items() if v is not None})
@@ -278,6 +279,9 @@ def _merge(base: Answers, first: Answers, second: Answers) -> Answers:
 
 
 def _data_structure(a: Answers) -> Criterion:
+    if a.data_kind is DataKind.MIXED:
+        return _criterion("data_structure", "mostly structured, with free text (mixed)", -1.0,
+                          "Most columns are structured, tabular features, where classic ML excels; the text joins both models.")
     if a.data_kind is DataKind.TABULAR:
         return _criterion("data_structure", "structured (tabular)", -1.0,
                           "Structured, tabular features are where classic ML excels and tree ensembles still beat networks.")
@@ -287,7 +291,7 @@ def _data_structure(a: Answers) -> Criterion:
 
 def _data_volume(a: Answers) -> Criterion:
     rows = a.labelled_rows
-    unstructured = a.data_kind is not DataKind.TABULAR
+    unstructured = not a.data_kind.structured
     if rows < th.VOLUME_SMALL_ROWS:
         band, why = "small", "too few labelled rows to fit a network's many parameters"
     elif rows < th.VOLUME_MEDIUM_ROWS and unstructured:
@@ -323,7 +327,7 @@ def _compute(a: Answers) -> Criterion:
 
 
 def _feature_engineering(a: Answers) -> Criterion:
-    if a.data_kind is not DataKind.TABULAR:
+    if not a.data_kind.structured:
         return _criterion("feature_engineering", "features must be learned from raw data", 1.0,
                           "Raw unstructured input needs learned features, which is what deep networks do.")
     if a.domain_experts is True:

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from engine import DataError, charts, kind_for, kind_named, wording
+from engine import DataError, charts, kind_named, wording
+from engine.registry import decide_kind
 from engine.evaluate import is_skewed_target
 from views import share
 from views import state
@@ -25,7 +26,12 @@ elif data is None:
 else:
     columns = [str(c) for c in data.frame.columns]
     try:
-        kind = kind_for(state.current_advice().profile)
+        decision = decide_kind(state.current_advice().profile)
+        kind = kind_named(decision.kind)
+        st.caption(
+            f"Kind of data: **{state.esc(decision.label)}** ({state.esc(decision.why)}); the same decision as the advice's. "
+            f"It compares {state.esc(kind.ml_models[0].label)} against {state.esc(kind.dl_models[0].label)} by default."
+        )
     except DataError:  # an unusable target: the options still offer another, and training says what is wrong
         kind = kind_named("tabular")
     training.options_panel(columns, state.current_target() or columns[-1], kind)
