@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine import DataError, charts, kind_named, wording
+from engine.consent import ROWS_NOT_KEPT, rows_kept
 from engine.registry import decide_kind
 from engine.evaluate import is_skewed_target
 from views import share
@@ -69,7 +70,9 @@ if data is not None or state.run() is not None:
         st.dataframe(charts.metrics_table(result.ml, result.dl).style.format(wording.format_number), key="metrics_table")
         st.dataframe(charts.costs_table(result.ml, result.dl).style.format("{:,.2f}"), key="costs_table")
 
-        if task.is_classification:
+        if not rows_kept(result):
+            st.info(ROWS_NOT_KEPT, icon=":material/visibility_off:")
+        elif task.is_classification:
             ml_col, dl_col = st.columns(2, gap="large")
             for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
                 with column:
