@@ -24,7 +24,7 @@ from sklearn import metrics as skmetrics
 from engine.dates import days_since_epoch, parse_dates
 from engine.profile import DatasetProfile
 from engine.thresholds import PRACTICAL_TIE_MARGIN
-from engine.wording import SIDES, TIE_MARGIN_WORDS, format_difference, format_number, format_signed, outcome_key
+from engine.wording import SIDES, TIE_MARGIN_WORDS, count, format_difference, format_number, format_signed, outcome_key
 
 if TYPE_CHECKING:
     from engine.evaluate import ModelResult, Verdict
@@ -557,9 +557,10 @@ def _swarm_offsets(values: np.ndarray, rng: np.random.Generator, width: float = 
 
 def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agreement) -> go.Figure:
     """Each column's (or, where the agreement ranks words, each word's) share of total importance under ML (x) and DL (y)."""
-    from engine.explanation import compared_importance
+    from engine.explanation import compared_importance, features_that_matter
 
     a, b, compared_on = compared_importance(ml, dl)
+    compared = set(features_that_matter(a, b)) if agreement.total_features else set(a) & set(b)
     noun = "word" if compared_on == "tokens" else "column"
     columns = [c for c in a if c in b]
     total_a = sum(a[c] for c in columns) or 1.0
@@ -575,7 +576,8 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
         f"Importance per {noun}<br><sup>Spearman "
         f"{f'n/a (too few shared {noun}s)' if agreement.spearman is None else f'{agreement.spearman:.2f}'}"
         f" · top-5 overlap {agreement.top5_overlap} of 5"
-        "</sup>",
+        + (" · grey: near zero for both, not compared" if len(compared) < len(columns) else "")
+        + "</sup>",
         480,
         margin=dict(l=10, r=30, t=70, b=10),
     )
@@ -591,10 +593,11 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
             hovertext=[
                 f"{safe_text(c, None)}<br>classic ML: rank {rank_a[c]}, {xi:.1f}% of importance"
                 f"<br>deep learning: rank {rank_b[c]}, {yi:.1f}% of importance"
+                + ("" if c in compared else "<br>(near zero for both: left out of the rank correlation)")
                 for c, xi, yi in zip(columns, x, y)
             ],
             hoverinfo="text",
-            marker=dict(size=10, color="#553c9a", opacity=0.75),
+            marker=dict(size=10, color=["#553c9a" if c in compared else "#cbd5e0" for c in columns], opacity=0.75),
             cliponaxis=False,
         )
     )
@@ -773,37 +776,54 @@ def _short(value: object) -> str:
 
 
 def describe_agreement(agreement: Agreement, ml: ModelExplanation, dl: ModelExplanation) -> str:
-    """The agreement of the two importance rankings in words (plain text, user names unescaped)."""
+    """The agreement of the two importance rankings in words that follow its value (plain text, user names unescaped).
+
+    "Broadly agree" needs a high rank correlation (≥ 0.8) and, with more than
+    five features, at least three of the top five shared; a middling one reads
+    "partly agree", never "broadly".
+    """
+    from engine.explanation import compared_importance
+
+    a, b, compared_on = compared_importance(ml, dl)
+    noun = "words" if compared_on == "tokens" else "columns"
     rho = agreement.spearman
     if rho is None:
         return (
             f"The two models share only {agreement.compared_features} comparable "
             f"{'feature' if agreement.compared_features == 1 else 'features'}: too few to compare their rankings."
         )
-    if rho >= 0.8:
+    few = len(a)
+    overlap_low = few > TOP_K_SHOWN and agreement.top5_overlap <= 2
+    if rho >= 0.9 and not overlap_low:
         strength = "strongly agree"
-    elif rho >= 0.5:
+    elif rho >= 0.8 and not overlap_low:
         strength = "broadly agree"
+    elif rho >= 0.5:
+        strength = "only partly agree"
     elif rho >= 0.2:
         strength = "agree only weakly"
     elif rho > -0.2:
         strength = "barely agree at all"
     else:
         strength = "disagree (opposite orders)"
-    from engine.explanation import compared_importance
-
-    a, b, compared_on = compared_importance(ml, dl)
-    noun = "words" if compared_on == "tokens" else "columns"
-    top_ml = list(a)[:5]
-    top_dl = list(b)[:5]
+    top_ml, top_dl = list(a)[:TOP_K_SHOWN], list(b)[:TOP_K_SHOWN]
     shared = [c for c in top_ml if c in top_dl]
     shared_text = f" ({', '.join(shared)})" if shared else ""
-    few = len(a)
-    caveat = f" (there are only {few} {noun}, so the top 5 overlap by construction)" if few <= 5 else ""
+    caveat = f" (there are only {few} {noun}, so the top 5 overlap by construction)" if few <= TOP_K_SHOWN else ""
+    total = agreement.total_features
+    if total and agreement.compared_features < total:
+        over = (f" over the {count(agreement.compared_features, noun[:-1])} that carry "
+                f"{agreement.importance_share:.0%} of either model's importance (the other {total - agreement.compared_features:,} "
+                "are near zero for both and left out)")
+    else:
+        over = f" over {count(agreement.compared_features, noun[:-1])}"
     return (
-        f"The two models {strength} on which {noun} matter: Spearman rank correlation {rho:.2f}. "
+        f"The two models {strength} on which {noun} matter: Spearman rank correlation {rho:.2f}{over}. "
         f"{agreement.top5_overlap} of their top 5 {noun} are the same{shared_text}{caveat}."
     )
+
+
+TOP_K_SHOWN = 5
 
 
 _VERDICT_UNITS = {
