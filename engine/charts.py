@@ -47,8 +47,10 @@ __all__ = [
     "roc_comparison",
     "predicted_vs_actual",
     "residuals",
+    "log_scale_problem",
     "target_histogram",
     "importance_bars",
+    "column_views_informative",
     "beeswarm",
     "agreement_scatter",
     "waterfall",
@@ -347,6 +349,24 @@ def target_histogram(values: Sequence[Any], target: str, log: bool = False) -> g
     return figure
 
 
+def log_scale_problem(y_true: Sequence[Any], ml: ModelResult, dl: ModelResult) -> str | None:
+    """Why a log scale cannot show a regression's actual and predicted values (None: it can).
+
+    A log axis drops every value ≤ 0, so the charts stay linear when the target
+    or any prediction is ≤ 0; the reason names negative predictions of a
+    positive target, which are themselves worth knowing.
+    """
+    truth = np.asarray(y_true, dtype=float)
+    if not len(truth) or not (truth > 0).all():
+        return f"the actual values include {count(int((truth <= 0).sum()), 'value')} ≤ 0, which a log scale cannot show"
+    bad = {r.family: int((np.asarray(r.predictions, dtype=float) <= 0).sum()) for r in (ml, dl)}
+    if not any(bad.values()):
+        return None
+    who = " and ".join(f"{FAMILY_NAMES[f]} {n:,}" for f, n in bad.items() if n)
+    return (f"every actual value is positive, but some predictions are ≤ 0 ({who} of {len(truth):,} test rows), "
+            "which a log scale cannot show")
+
+
 def residuals(y_true: Sequence[Any], ml: ModelResult, dl: ModelResult, target: str = "target", log: bool = False) -> go.Figure:
     """Regression: each test row's error (predicted − actual) against its true value, both models on one chart."""
     truth = np.asarray(y_true, dtype=float)
@@ -362,8 +382,11 @@ def residuals(y_true: Sequence[Any], ml: ModelResult, dl: ModelResult, target: s
             )
         )
     figure.add_hline(y=0, line_dash="dash", line_color="#a0aec0")
-    figure.update_xaxes(title=f"actual {safe_text(target)}", type="log" if log else "linear")
-    figure.update_yaxes(title="predicted − actual")
+    errors = np.concatenate([np.asarray(r.predictions, dtype=float) - truth for r in (ml, dl)]) if len(truth) else truth
+    x_ticks = {} if log or not len(truth) else _number_ticks(float(truth.min()), float(truth.max()))
+    y_ticks = _number_ticks(float(errors.min()), float(errors.max())) if len(errors) else {}
+    figure.update_xaxes(title=f"actual {safe_text(target)}", type="log" if log else "linear", **x_ticks)
+    figure.update_yaxes(title="predicted − actual", **y_ticks)
     figure.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
     return figure
 
@@ -393,13 +416,26 @@ def predicted_vs_actual(
         )
     )
     log = log and bool((truth > 0).all() and (predicted > 0).all())
-    figure.update_xaxes(title=f"actual {safe_text(target)}", type="log" if log else "linear")
-    figure.update_yaxes(title=f"predicted {safe_text(target)}", type="log" if log else "linear")
+    ticks = {} if log else _number_ticks(low, high)
+    figure.update_xaxes(title=f"actual {safe_text(target)}", type="log" if log else "linear", **ticks)
+    figure.update_yaxes(title=f"predicted {safe_text(target)}", type="log" if log else "linear", **ticks)
     figure.update_layout(showlegend=False)
     return figure
 
 
 # --- explanations ----------------------------------------------------------------------
+
+
+def column_views_informative(ml: ModelExplanation, dl: ModelExplanation) -> bool:
+    """Whether per-column charts (importance bars, beeswarms, waterfalls) carry information for this run.
+
+    Not for images (the columns are pixels: the pixel maps say where a model
+    looks) nor for a single column (one bar for ``tweet``: the token views say
+    which words matter).
+    """
+    if ml.pixels is not None or dl.pixels is not None:
+        return False
+    return min(len(ml.columns), len(dl.columns)) >= 2
 
 
 def importance_bars(explanation: ModelExplanation, family: str, top: int = 15) -> go.Figure:
@@ -690,11 +726,11 @@ def waterfall(
         amounts.append(float(contributions.get(column, 0.0)))
     labels.append("<b>model output</b>")
     measures = ["relative"] * (len(labels) - 1) + ["total"]
-    texts = [f"{v:+.3g}" for v in amounts] + [f"{final:.3g}"]
+    texts = [format_signed(v) for v in amounts] + [format_number(final, 3)]
     amounts.append(0.0)  # a total's own amount is ignored: it is drawn from the base to the running sum
     figure = _figure(
         f"{FAMILY_NAMES[family]}: this row's explanation<br><sup>{safe_text(_output_name(explanation, output), 60)}"
-        f" from base {base:.3g} to {final:.3g}</sup>",
+        f" from base {format_number(base, 3)} to {format_number(final, 3)}</sup>",
         130 + 28 * len(labels),
         margin=dict(l=10, r=30, t=70, b=10),
     )
@@ -717,9 +753,11 @@ def waterfall(
     )
     figure.add_vline(x=base, line_dash="dot", line_color="#4a5568")
     figure.update_yaxes(type="category", automargin=True)
+    shown_range = list(x_range or _waterfall_range([_waterfall_path(base, amounts[:-1], final)]))
     figure.update_xaxes(
-        title=f"model output (dotted line: base value {base:.3g})",
-        range=list(x_range or _waterfall_range([_waterfall_path(base, amounts[:-1], final)])),
+        title=f"model output (dotted line: base value {format_number(base, 3)})",
+        range=shown_range,
+        **_number_ticks(*shown_range),
     )
     figure.update_layout(showlegend=False)
     return figure
@@ -743,6 +781,39 @@ def waterfall_pair(
         waterfall(ml, row, output, row_values, "ml", order=order, x_range=shared),
         waterfall(dl, row, output, row_values, "dl", order=order, x_range=shared),
     )
+
+
+def _number_ticks(low: float, high: float, wanted: int = 6) -> dict[str, Any]:
+    """Tick values and texts written as every other number on the screens ('1.78 M', '12,000'), or nothing.
+
+    Plotly writes large ticks its own way ("2M", "1.5e+6"); beside labels in
+    "1.78 M" that reads as two formats. Small numbers keep Plotly's ticks.
+    """
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low or max(abs(low), abs(high)) < 10_000:
+        return {}
+    raw = (high - low) / wanted
+    power = 10 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    values = np.arange(np.ceil(low / step) * step, high + step / 2, step)
+    values = values[(values >= low) & (values <= high)]
+    largest = float(np.abs(values).max()) if len(values) else 0.0
+    scale, suffix = next(((sc, su) for sc, su in _LARGE_UNITS if largest >= sc * 0.9995), (0.0, ""))
+    if scale:  # one unit on one axis: "0.5 M" beside "1 M", never "500,000"
+        texts = ["0" if v == 0 else f"{_trim_zeros(f'{v / scale:.2f}')} {suffix}" for v in values]
+    else:
+        texts = [format_number(v, 3) for v in values]
+    return {"tickvals": values.tolist(), "ticktext": texts}
+
+
+_LARGE_UNITS = ((1e12, "tn"), (1e9, "bn"), (1e6, "M"))
+
+
+def _trim_zeros(text: str) -> str:
+    """'2.00 M' -> '2 M', '1.50 M' -> '1.5 M': round ticks need no padding zeros."""
+    number, _, suffix = text.partition(" ")
+    if "." in number:
+        number = number.rstrip("0").rstrip(".")
+    return f"{number} {suffix}".strip()
 
 
 def _contributions(explanation: ModelExplanation, row: int, output: int) -> dict[str, float]:
