@@ -27,6 +27,7 @@ from engine.profile import DatasetProfile
 from engine.record import DatasetInfo, RunOptions, RunRecord, SplitSummary, now_iso, software_versions
 from engine.recommend import Advice, advise, timed_advise
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, kind_for, kind_named
+from engine.wording import count
 
 __all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again"]
 EXPLAINER_MODES = th.EXPLAINER_MODES
@@ -237,9 +238,9 @@ def _repeated_splits_verdict(
                      TrainingContext(profile=profile, seed=split_seed, max_seconds=budget, report=lambda detail, done: None))
             scores[spec.family] = verdict_score(model, split, profile.task, first.metric)
         differences.append(scores["ml"] - scores["dl"])
-    why = f"{len(y)} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}"
+    why = f"{len(y):,} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}"
     if len(differences) < th.SMALL_DATA_MIN_SPLITS:
-        return first, (f"{why}, but only {len(differences)} split(s) fit in the time budget: "
+        return first, (f"{why}, but only {count(len(differences), 'split')} fit in the time budget: "
                        "the winner is decided on one split")
     verdict = resampled_verdict(first, differences, n_train, n_test)
     return verdict, (f"{why}: the winner is decided over {verdict.splits} random 80/20 splits "

@@ -15,6 +15,7 @@ import pandas as pd
 from engine import thresholds as th
 from engine.profile import DatasetProfile
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, register
+from engine.wording import count
 
 __all__ = ["TABULAR", "BOOSTING", "LINEAR", "MLP", "fit_network"]
 
@@ -60,7 +61,7 @@ def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingCo
 
     model.fit(X, y, model__callbacks=[time_budget_callback(context.max_seconds, on_iteration)])
     if rounds["done"] < rounds["total"]:
-        note = f"stopped by the time budget after {rounds['done']} of {rounds['total']} boosting rounds"
+        note = f"stopped by the time budget after {rounds['done']:,} of {count(rounds['total'], 'boosting round')}"
         context.budget_stops.append(note)
         return [note]
     return []
@@ -76,7 +77,7 @@ def fit_network(model: Any, X: Any, y: Any, context: TrainingContext) -> list[st
     network = model[-1]
     notes = [network.training_summary()]
     if network.stopped_by_ == "time_budget":
-        context.budget_stops.append(f"stopped by the time budget after {network.n_epochs_} epochs")
+        context.budget_stops.append(f"stopped by the time budget after {count(network.n_epochs_, 'epoch')}")
     if network.batch_size_ == th.LARGE_DATA_DL_BATCH_SIZE:
         notes.append(
             f"{len(X):,} training rows: the network trains with batches of {network.batch_size_} at learning rate "
