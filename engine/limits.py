@@ -185,3 +185,66 @@ def clamp(value: float, upper: float, what: str) -> tuple[float, str | None]:
     if not value > upper:
         return value, None
     return upper, f"{what} capped at {upper:g} (engine.limits), {value:g} was asked for"
+
+
+# --- Budgets in work (engine.budget) ---------------------------------------------------
+# The time budget becomes work (rounds, epochs, steps, iterations, SHAP rows,
+# splits) before training, from the cost constants below, so a busy machine
+# gets the same models as an idle one. The clock is only a safety net.
+
+#: Share of the time budget the plan fills on the reference machine: a machine
+#: up to 1 / 0.4 = 2.5x slower (another busy process on each core) still ends
+#: every planned unit before the deadline's safety net.
+WORK_PLAN_SHARE = 0.4
+#: Share of the plan for training (all splits, the inner cross-validation
+#: included); the rest explains rows with SHAP.
+WORK_TRAIN_SHARE = 0.75
+#: Share of the training time the classic side may take when the two do not
+#: both fit at full work (more when the network needs less than the rest).
+WORK_ML_SHARE = 0.35
+#: Seconds of profiling, splitting, warm-up and scoring the plan sets aside.
+WORK_FIXED_SECONDS = 1.0
+#: Fewest rows SHAP explains whatever the plan says (the explanation needs a few).
+SHAP_MIN_ROWS = 10
+#: Inner cross-validation folds when a side chooses among its families
+#: (boosted trees or the linear model) on the training rows, and the most
+#: training rows each fold's fits use (a stratified, seeded subsample above).
+SELECTION_FOLDS = 3
+SELECTION_MAX_ROWS = 20_000
+#: Features a date column expands to (engine.features.date_parts), for the cost model.
+COST_DATE_WIDTH = 6
+#: Rows read to estimate the mean words of a text column (deterministic: the first rows).
+COST_TOKEN_SAMPLE_ROWS = 2_000
+
+# Per-unit cost constants, seconds, one thread, measured once on the reference
+# machine (2-core x86-64 VM, the project's, 2026-12-02, other work running) by
+# ``python -m benchmarks.cost_model``, which fits each constant as the median
+# of (measured seconds / counted work) over its grid and prints the values set
+# here. Rounded up: the plan errs towards less work, never past the budget.
+COST_MODEL_PROVENANCE = "benchmarks/cost_model.py, reference machine 2026-12-02"
+#: LightGBM: per boosting round and tree, a fixed part plus a part per row x feature.
+COST_BOOSTING_ROUND = 2.0e-4
+COST_BOOSTING_CELL = 2.0e-8
+#: Logistic regression (lbfgs): per solver iteration and row x feature x output.
+COST_LINEAR_CELL = 1.0e-8
+#: Networks: per epoch, per row x multiply-add of one forward pass (backward
+#: and optimiser included), plus a fixed cost per mini-batch.
+COST_NETWORK_MAC = 3.0e-9
+COST_NETWORK_BATCH = 4.0e-4
+#: Convolutions cost more per multiply-add on the CPU than dense layers.
+COST_CONV_MAC = 3.0e-9
+#: Token network: per optimiser step (fused AdamW over the embedding tables)
+#: and per token of a batch.
+COST_TOKEN_STEP = 3.0e-3
+COST_TOKEN_TOKEN = 2.0e-7
+#: TF-IDF: vectorising, per token of a document (word and character n-grams),
+#: and per solver iteration per token x output.
+COST_TFIDF_TOKEN = 3.0e-5
+COST_TFIDF_TOKEN_ITERATION = 6.0e-8
+#: SHAP per explained row: per tree x leaf for the tree explainer, per
+#: background row x multiply-add for the deep explainer, per model call x
+#: token for the text explainer.
+COST_SHAP_TREE_LEAF = 2.0e-6
+COST_SHAP_DEEP_MAC = 2.0e-8
+COST_SHAP_LINEAR_CELL = 1.0e-6
+COST_SHAP_TEXT_TOKEN_CALL = 2.0e-6

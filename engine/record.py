@@ -100,6 +100,12 @@ class RunRecord:
     software: dict[str, str] = field(default_factory=dict)
     created_at: str = ""
     schema_version: int = SCHEMA_VERSION
+    #: The work each family was given before training (engine.budget.WorkBudget.to_dict): empty in older records.
+    work_budget: dict[str, Any] = field(default_factory=dict)
+    #: What each family did against its plan: {"first_split": {"ml": {...}, "dl": {...}}, "later_splits": [...]}.
+    work_done: dict[str, Any] = field(default_factory=dict)
+    #: Per side that chose among several families by inner cross-validation: the choice and the inner scores.
+    selection: dict[str, Any] = field(default_factory=dict)
 
     @property
     def task(self) -> Task:
@@ -119,9 +125,16 @@ class RunRecord:
         return bool(self.budget_stops)
 
     @property
+    def cut_short(self) -> bool:
+        """Whether the clock's safety net stopped any planned work (training on any split, or SHAP)."""
+        return bool(self.budget_stops)
+
+    @property
     def agreed_with_recommendation(self) -> bool:
-        """The recommended family did at least as well; a close call agrees only with a tie."""
+        """The recommended family did at least as well; a close call agrees only with a tie; an unfair fight never agrees."""
         choice, winner = self.advice.recommendation.choice, self.verdict.winner
+        if not self.verdict.fair:
+            return False
         if choice == "either":
             return winner == "tie"
         return winner in (choice, "tie")
@@ -141,7 +154,11 @@ class RunRecord:
             "verdict": {"metric": v.metric, "difference_ml_minus_dl": v.difference, "interval": list(v.interval), "rule": v.rule,
                         "conclusive": v.conclusive, "flags": {"ml": self.ml.flags, "dl": self.dl.flags},
                         "splits": v.splits, "method": v.method, "p_value": v.p_value,
-                        "split_differences": list(v.split_differences)},
+                        "split_differences": list(v.split_differences),
+                        "fair": v.fair, "unfair_reason": v.unfair_reason,
+                        "counts_for_track_record": v.counts_for_track_record,
+                        "split_seeds": list(v.split_seeds), "train_rows": v.train_rows, "test_rows": v.test_rows},
+            "selection": self.selection,
             "agreed_with_recommendation": self.agreed_with_recommendation,
             "explanations": {
                 "ml": self.explanations["ml"].to_dict(),
@@ -151,7 +168,8 @@ class RunRecord:
                 "mode": self.explainer_mode,
             },
             "stage_seconds": self.stage_seconds,
-            "budget": {"seconds": self.options.max_seconds, "binding": self.budget_binding, "cut_short": self.budget_stops},
+            "budget": {"seconds": self.options.max_seconds, "binding": self.budget_binding, "cut_short": self.budget_stops,
+                       "run_cut_short": self.cut_short, "work": self.work_budget, "done": self.work_done},
             "notes": self.notes,
             "options": _converter.unstructure(self.options),
             "software": self.software,

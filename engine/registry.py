@@ -77,6 +77,8 @@ class ModelSpec:
     why: str = ""  # one sentence: why this family for this kind of data
     fit: Callable[[Any, pd.DataFrame, pd.Series, TrainingContext], list[str]] = plain_fit
     name: Callable[[Any], str] | None = None  # the fitted model's display name; default: label
+    #: How its training is bounded in work (engine.budget.WorkSpec); None: one fit, not budgeted.
+    work: Any = None
 
     def display_name(self, fitted: Any) -> str:
         return self.name(fitted) if self.name is not None else self.label

@@ -97,10 +97,29 @@ def start_button() -> None:
     )
 
 
+def cancel() -> None:
+    """"Cancel" (a button callback): leave the queue at once, or stop training at its next progress report."""
+    work = state.job()
+    if work is not None:
+        work.cancel()
+
+
+def queue_text(ahead: int) -> str:
+    """Where a waiting comparison stands in the server's queue, in words."""
+    cap = state.TRAINING_QUEUE.capacity
+    return (
+        f"Waiting for a free training slot: {ahead} comparison{'' if ahead == 1 else 's'} ahead of yours "
+        f"(this server trains at most {cap} at once)."
+    )
+
+
 def collect() -> None:
     """A background comparison that has finished becomes the session's run, saved for History and share links."""
     work = state.collect_job()
     stored = state.run()
+    if work is not None and work.cancelled:
+        st.toast("The comparison was cancelled.", icon=":material/cancel:")
+        return
     if work is not None and work.result is not None and stored is not None:
         share.save(stored, work.data, keep_rows=bool(work.options.get("save_rows")))
 
@@ -119,6 +138,14 @@ def _progress_fragment() -> None:
     if work.done:
         collect()  # here, not only at the top of the app: a fragment's rerun runs only the fragment
         st.rerun()  # the whole app, which draws the finished run everywhere
+    ahead = work.ahead()
+    if ahead is not None:
+        st.info(queue_text(ahead), icon=":material/hourglass_top:")
+    st.button(
+        "Cancel", key="train_cancel", icon=":material/cancel:", on_click=cancel,
+        disabled=work.cancel_requested.is_set(),
+        help="Leaves the queue at once; a comparison already training stops at its next step.",
+    )
     with st.status(f"{state.esc(work.steps[-1] if work.steps else 'Starting')}…", expanded=True):
         st.progress(work.fraction, text=f"{state.esc(work.message)} · {work.elapsed():.0f} s")
         st.markdown("\n".join(f"- {state.esc(step)}" for step in work.steps) or "- Starting")
@@ -142,6 +169,10 @@ def _sidebar_fragment() -> None:
     if work.done:
         collect()
         st.rerun()
+    ahead = work.ahead()
+    if ahead is not None:
+        st.caption(f"Queued: {ahead} comparison{'' if ahead == 1 else 's'} ahead of yours")
+        return
     st.progress(work.fraction, text=f"Training {state.esc(work.target)}: {work.fraction:.0%}")
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from engine.dataset import register_loader
 from engine.images import PixelLayout, pixel_layout, read_gzip_csv, read_image_zip
+from engine.work import boosting_work, cnn_work, linear_work
 from engine.profile import ColumnKind, DatasetProfile
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, register
 
@@ -126,6 +127,7 @@ PIXEL_BOOSTING = ModelSpec(
     explainers={"fast": _explainer("tree"), "shared": _explainer("partition")},
     why="boosted trees are the strongest classic model, but each split reads one pixel at a fixed place",
     name=lambda fitted: "LightGBM gradient-boosted trees on pixels",
+    work=boosting_work(60, colsample=0.3, leaves=15),
 )
 PIXEL_LINEAR = ModelSpec(
     key="linear", family="ml", label="Linear model on pixels (most transparent)",
@@ -133,6 +135,7 @@ PIXEL_LINEAR = ModelSpec(
     explainers={"fast": _explainer("linear"), "shared": _explainer("partition")},
     why="a linear model's weights form a readable template per class",
     name=lambda fitted: "Linear model on pixels",
+    work=linear_work(500),
 )
 CNN = ModelSpec(
     key="cnn", family="dl", label="PyTorch CNN",
@@ -140,6 +143,7 @@ CNN = ModelSpec(
     explainers={"fast": _explainer("deep"), "shared": _explainer("partition")},
     why="convolutions share weights across positions, so a pattern is recognised wherever it appears",
     name=lambda fitted: fitted[-1].display_name,
+    work=cnn_work(60),
 )
 
 IMAGES = register(DataKindSpec(

@@ -14,6 +14,7 @@ import pandas as pd
 
 from engine import thresholds as th
 from engine.profile import DatasetProfile
+from engine.work import boosting_work, linear_work, mlp_work
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, register
 from engine.wording import count
 
@@ -92,6 +93,7 @@ BOOSTING = ModelSpec(
     explainers={"fast": _explainer("tree"), "shared": _explainer("tree-interventional")},
     why="tree ensembles remain the strongest classic models on typical tabular data (Grinsztajn et al., 2022)",
     name=lambda fitted: "LightGBM gradient-boosted trees",
+    work=boosting_work(200),
 )
 LINEAR = ModelSpec(
     key="linear", family="ml", label="Linear model (most transparent)",
@@ -99,6 +101,7 @@ LINEAR = ModelSpec(
     explainers={"fast": _explainer("linear"), "shared": _explainer("linear-interventional")},
     why="a linear model's coefficients are the most transparent reference",
     name=lambda fitted: "Linear model",
+    work=linear_work(2_000),
 )
 MLP = ModelSpec(
     key="mlp", family="dl", label="PyTorch MLP",
@@ -106,6 +109,7 @@ MLP = ModelSpec(
     explainers={"fast": _explainer("deep"), "shared": _explainer("permutation")},
     why="a multilayer perceptron is the standard deep-learning baseline for tables",
     name=lambda fitted: fitted[-1].display_name,
+    work=mlp_work(200),
 )
 
 TABULAR = register(DataKindSpec(

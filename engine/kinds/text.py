@@ -15,6 +15,7 @@ import pandas as pd
 
 from engine import thresholds as th
 from engine.kinds.tabular import fit_network
+from engine.work import tfidf_work, token_network_work
 from engine.profile import ColumnKind, DatasetProfile
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, register
 
@@ -84,6 +85,7 @@ TFIDF_LINEAR = ModelSpec(
     why="TF-IDF word and character n-grams into a linear model are the standard, transparent classic baseline for text",
     name=lambda fitted: "TF-IDF (word 1-2-grams, char 2-5-grams) + "
     + ("logistic regression" if hasattr(fitted[-1], "predict_proba") else "ridge regression"),
+    work=tfidf_work(2_000),
 )
 TEXT_NETWORK = ModelSpec(
     key="text-net", family="dl", label="PyTorch token network",
@@ -91,6 +93,7 @@ TEXT_NETWORK = ModelSpec(
     explainers={"fast": _explainer("network"), "shared": _explainer("network")},
     why="a network trained from scratch learns word embeddings from the raw tokens",
     name=lambda fitted: fitted[-1].display_name,
+    work=token_network_work(th.TEXT_NET_MAX_STEPS),
 )
 
 TEXT = register(DataKindSpec(
