@@ -938,14 +938,19 @@ def describe_verdict(
                   f"so not decisive ({interval}).")
     elif verdict.winner == "tie":
         result = f"A tie: the difference is {shown} {unit} and not decisive ({interval})."
-    else:
+    elif verdict.winner in FAMILY_NAMES and verdict.winner not in ("either", "neutral"):
         result = f"{FAMILY_NAMES[verdict.winner]} won by {shown} {unit} ({interval})."
-    result += _other_ranking(verdict, models)
+    else:  # no winner is named (an unfair fight): only what was measured
+        ahead = "classic ML" if verdict.difference > 0 else "deep learning"
+        result = f"As measured, {ahead} scored {shown} {unit} higher ({interval})."
+    if verdict.winner in ("ml", "dl"):
+        result += _other_ranking(verdict, models)
     advised = SIDES[recommendation_choice].in_sentence
     if getattr(verdict, "fair", True) is False:
-        why = getattr(verdict, "unfair_reason", "") or "one side was cut short by the budget and the other was not"
-        return (f"Not a fair comparison: {why}. Retrain with a larger budget; this result does not test the "
-                f"recommendation ({advised}). Measured: {result[0].lower()}{result[1:]}")
+        why = (getattr(verdict, "unfair_reason", "") or "one side was cut short and the other was not").rstrip(". ")
+        retrain = "" if "retrain" in why.lower() else ": retrain with a larger time budget"
+        return (f"Not a fair comparison: {why}{retrain}. No winner is named and this does not test the "
+                f"recommendation ({advised}). {result}")
     problems = [f"{SIDES[family].short} {flag}" for family, found in (flags or {}).items() for flag in found]
     if problems or not verdict.conclusive:
         why = f": {'; '.join(problems)}," if problems else " (a model scored no better than its baseline),"
