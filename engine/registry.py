@@ -213,7 +213,9 @@ def fit_network(model: Any, X: Any, y: Any, context: TrainingContext) -> list[st
     network = model[-1]
     notes = [network.training_summary()]
     if network.stopped_by_ == "time_budget":
-        context.budget_stops.append(f"stopped by the time budget after {network.n_epochs_} epochs")
+        from engine.wording import count
+
+        context.budget_stops.append(f"stopped by the time budget after {count(network.n_epochs_, 'epoch')}")
     if network.batch_size_ == th.LARGE_DATA_DL_BATCH_SIZE:
         notes.append(
             f"{len(X):,} training rows: the network trains with batches of {network.batch_size_} at learning rate "

@@ -55,24 +55,27 @@ _VALUE_TO_EXPERTS = {True: "yes", False: "no", None: "unknown"}
 # --- samples and the dataset -------------------------------------------------------------
 
 
-def sample_buttons(per_row: int = 5) -> None:
-    """One button per bundled sample; a click loads it and opens the Recommend page."""
-    names = samples.sample_names()
-    slots = st.columns(min(per_row, len(names)) or 1)
-    for i, name in enumerate(names):
-        with slots[i % len(slots)]:
-            clicked = st.button(
-                samples.sample_title(name),
-                key=f"sample_{name}",
-                icon=":material/table:",
-                on_click=state.load_sample,
-                args=(name,),
-                width="stretch",
-            )
-            st.caption(samples.sample_note(name))
-            loaded = state.dataset()
-            if clicked and loaded is not None and loaded.name == name:
-                st.switch_page(state.PAGES["recommend"])
+#: Width of one sample's card (pixels): the cards wrap onto as many rows as the page needs, none is cut off.
+SAMPLE_CARD_WIDTH = 250
+
+
+def sample_buttons() -> None:
+    """One card per bundled sample (button and note) in a row that wraps; a click loads it and opens Recommend."""
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for name in samples.sample_names():
+            with st.container(width=SAMPLE_CARD_WIDTH, border=True):
+                clicked = st.button(
+                    samples.sample_title(name),
+                    key=f"sample_{name}",
+                    icon=":material/table:",
+                    on_click=state.load_sample,
+                    args=(name,),
+                    width="stretch",
+                )
+                st.caption(samples.sample_note(name))
+                loaded = state.dataset()
+                if clicked and loaded is not None and loaded.name == name:
+                    st.switch_page(state.PAGES["recommend"])
 
 
 def sample_picker() -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from engine.profile import DatasetProfile
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
+from engine.wording import count
 from engine.work import boosting_work, linear_work, mlp_work
 
 __all__ = ["TABULAR", "BOOSTING", "LINEAR", "MLP"]
@@ -60,7 +61,7 @@ def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingCo
 
     model.fit(X, y, model__callbacks=[time_budget_callback(context.max_seconds, on_iteration)])
     if rounds["done"] < rounds["total"]:
-        note = f"stopped by the time budget after {rounds['done']} of {rounds['total']} boosting rounds"
+        note = f"stopped by the time budget after {rounds['done']:,} of {count(rounds['total'], 'boosting round')}"
         context.budget_stops.append(note)
         return [note]
     return []
