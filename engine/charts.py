@@ -819,6 +819,9 @@ def describe_verdict(
     a model flagged by scoring (one class only, no better than its baseline)
     makes the sentence say the comparison is inconclusive instead of "agrees".
     """
+    if not verdict.fair:  # no winner and no agreement from crippled models (issue 19)
+        return (f"Not a fair comparison: {verdict.unfair_reason}. No winner is named, and this does not test "
+                f"the recommendation ({SIDES[recommendation_choice].in_sentence}).")
     scale, unit = _VERDICT_UNITS.get(verdict.metric, (1.0, f"in {verdict.metric}"))
     low, high = verdict.interval
     shown = format_difference(abs(verdict.difference) * scale, (high - low) * scale)
