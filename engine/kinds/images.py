@@ -133,7 +133,7 @@ PIXEL_LINEAR = ModelSpec(
     explainers={"fast": _explainer("linear"), "shared": _explainer("partition")},
     why="a linear model's weights form a readable template per class",
     name=lambda fitted: "Linear model on pixels",
-    work=linear_work(500),
+    work=linear_work(200),
 )
 CNN = ModelSpec(
     key="cnn", family="dl", label="PyTorch CNN",

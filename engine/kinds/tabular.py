@@ -81,7 +81,7 @@ LINEAR = ModelSpec(
     explainers={"fast": _explainer("linear"), "shared": _explainer("linear-interventional")},
     why="a linear model's coefficients are the most transparent reference",
     name=lambda fitted: "Linear model",
-    work=linear_work(2_000),
+    work=linear_work(200),
 )
 MLP = ModelSpec(
     key="mlp", family="dl", label="PyTorch MLP",
@@ -89,7 +89,7 @@ MLP = ModelSpec(
     explainers={"fast": _explainer("deep"), "shared": _explainer("permutation")},
     why="a multilayer perceptron is the standard deep-learning baseline for tables",
     name=lambda fitted: fitted[-1].display_name,
-    work=mlp_work(200),
+    work=mlp_work(100),
 )
 
 TABULAR = register(DataKindSpec(

@@ -112,7 +112,7 @@ TFIDF_LINEAR = ModelSpec(
     why="TF-IDF word and character n-grams into a linear model are the standard, transparent classic baseline for text",
     name=lambda fitted: "TF-IDF (word 1-2-grams, char 2-5-grams) + "
     + ("logistic regression" if hasattr(fitted[-1], "predict_proba") else "ridge regression"),
-    work=tfidf_work(2_000),
+    work=tfidf_work(200),
 )
 TEXT_NETWORK = ModelSpec(
     key="text-net", family="dl", label="PyTorch token network",
