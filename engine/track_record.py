@@ -268,6 +268,7 @@ def corpus_track_record(
 
     done: dict[str, DatasetRecord] = {}
     if results is not None:
+        _drop_torn_tail(Path(results))
         _, previous = read_results_lines(results) if Path(results).is_file() else ({}, [])
         done = {r.dataset: r for r in previous}
         if not Path(results).is_file():
@@ -556,6 +557,15 @@ def _write_header(path: Path, run_info: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     header = {"type": "run", "created_at": _now(), "commit": commit, "dirty": dirty} | run_info
     path.write_text(json.dumps(header, ensure_ascii=False, default=float) + "\n", encoding="utf-8")
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut a last line left without its newline by an interrupted write, so the next record starts a line of its own."""
+    if not path.is_file():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        path.write_bytes(data[: data.rfind(b"\n") + 1])
 
 
 def append_result(path: Path | str, record: DatasetRecord) -> None:
