@@ -140,7 +140,7 @@ class RunRecord:
     def agreed_with_recommendation(self) -> bool:
         """The recommended family did at least as well; a close call agrees only with a tie; an unfair fight never agrees."""
         choice, winner = self.advice.recommendation.choice, self.verdict.winner
-        if not self.verdict.fair:
+        if not getattr(self.verdict, "fair", True):
             return False
         if choice == "either":
             return winner == "tie"

@@ -43,7 +43,7 @@ else:
     ml, dl = result.explanations["ml"], result.explanations["dl"]
     rows = result.explained_rows
     st.caption(
-        f"SHAP values of both models on the same {result.rows_explained} test rows, per original column "
+        f"SHAP values of both models on the same {wording.count(result.rows_explained, 'test row')}, per original column "
         f"(classic ML: {ml.explainer} explainer; deep learning: {dl.explainer} explainer; "
         f"mode: {result.explainer_mode}). Values are in the models' "
         "raw output units: log-odds or logits for classifiers, the predicted value for regression."
@@ -60,21 +60,34 @@ else:
             key="explain_output",
         )
 
-    st.subheader("Which columns matter")
-    ml_col, dl_col = st.columns(2, gap="large")
-    for column, family, explanation in ((ml_col, "ml", ml), (dl_col, "dl", dl)):
-        with column:
-            st.plotly_chart(charts.importance_bars(explanation, family), key=f"importance_{family}")
-            if rows_kept(result):
-                st.plotly_chart(charts.beeswarm(explanation, rows, output, family), key=f"beeswarm_{family}")
-
+    # Each kind leads with the views that carry information for it: pixel maps for images, words for text;
+    # per-column charts only where there are several real columns.
+    by_column = charts.column_views_informative(ml, dl)
     if ml.pixels is not None and dl.pixels is not None:
         image_views.draw(result, ml, dl, output)
+    if ml.tokens or dl.tokens:
+        text_views.draw(result, output)
+    if not by_column:
+        st.caption(
+            "No per-column charts: "
+            + ("the columns are pixels, so the maps above show where each model looks."
+               if ml.pixels is not None else "there is one text column, so the words above show what each model reads.")
+        )
+
+    if by_column:
+        st.subheader("Which columns matter")
+        ml_col, dl_col = st.columns(2, gap="large")
+        for column, family, explanation in ((ml_col, "ml", ml), (dl_col, "dl", dl)):
+            with column:
+                st.plotly_chart(charts.importance_bars(explanation, family), key=f"importance_{family}")
+                if rows_kept(result):
+                    st.plotly_chart(charts.beeswarm(explanation, rows, output, family), key=f"beeswarm_{family}")
 
     st.subheader("Do the two models agree?")
     words_col, chart_col = st.columns([1, 2], gap="large")
     words_col.markdown(state.esc(charts.describe_agreement(result.agreement, ml, dl)))
-    unit = "word (over all explained documents)" if result.agreement.compared_on == "tokens" else "column"
+    unit = "word (over all explained documents)" if result.agreement.compared_on == "tokens" else (
+        "pixel" if ml.pixels is not None else "column")
     words_col.caption(
         f"Each point is one {unit}: its share of each model's total mean |SHAP|. "
         "Points on the dashed diagonal matter equally to both models."
@@ -82,10 +95,11 @@ else:
     with chart_col:
         st.plotly_chart(charts.agreement_scatter(ml, dl, result.agreement), key="agreement")
 
-    st.subheader("One row, both models")
-    if not rows_kept(result):
+    if by_column and not rows_kept(result):
+        st.subheader("One row, both models")
         st.info(ROWS_NOT_KEPT, icon=":material/visibility_off:")
-    else:
+    elif by_column:
+        st.subheader("One row, both models")
         positions = result.split.explained_positions
         actual = result.split.y_test[positions]
         ml_pred = result.ml.predictions[positions]
@@ -108,9 +122,6 @@ else:
         for column, family, figure in ((ml_col, "ml", pair[0]), (dl_col, "dl", pair[1])):
             with column:
                 st.plotly_chart(figure, key=f"waterfall_{family}")
-
-    if ml.tokens or dl.tokens:
-        text_views.draw(result, output)
 
     st.subheader("Additivity check")
     st.caption(

@@ -44,7 +44,7 @@ def draw(result: Any, ml: ModelExplanation, dl: ModelExplanation, output: int) -
         )
     count = len(rows)
     start = st.number_input(
-        f"First image (of {count})", min_value=1, max_value=max(count, 1), value=1, step=SHOWN_IMAGES,
+        f"First image (of {count:,})", min_value=1, max_value=max(count, 1), value=1, step=SHOWN_IMAGES,
         key="pixel_first",
     ) - 1
     picks = list(range(int(start), min(int(start) + SHOWN_IMAGES, count)))
@@ -59,4 +59,4 @@ def draw(result: Any, ml: ModelExplanation, dl: ModelExplanation, output: int) -
     st.plotly_chart(image_charts.pixel_map_rows(images, ml, dl, picks, outputs, titles), key="pixel_rows")
     st.plotly_chart(image_charts.mean_maps(ml, dl, output), key="pixel_means")
     shown = ", ".join(state.esc(t) for t in titles[:1])
-    st.caption(f"Rows shown: {len(picks)} of {count} explained images (first: {shown}).")
+    st.caption(f"Images shown: {len(picks):,} of {count:,} explained (first: {shown}).")

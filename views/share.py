@@ -182,14 +182,38 @@ def share_panel(stored: state.Run, key: str) -> None:
     st.markdown("**Share link** (opens this run read-only, without retraining)")
     st.code(share_url(stored.token), language=None)
     if stored.token in st.session_state.get(OWNED, {}):
+        delete_panel(stored.token, key)
+
+
+#: session_state key: the token whose deletion waits for the user's confirmation.
+PENDING_DELETE = "pending_delete"
+
+
+def delete_panel(token: str, key: str) -> None:
+    """"Delete this saved run", then a confirmation that says shared links stop working; nothing goes on one click."""
+    if st.session_state.get(PENDING_DELETE) != token:
         st.button(
-            "Delete this saved run", key=f"delete_{key}", icon=":material/delete:", on_click=delete, args=(stored.token,),
-            help="The link stops working; the results stay on screen in this session until you leave.",
+            "Delete this saved run", key=f"delete_{key}", icon=":material/delete:",
+            on_click=st.session_state.__setitem__, args=(PENDING_DELETE, token),
+            help="Asks first. The link stops working; the results stay on screen in this session until you leave.",
         )  # fmt: skip
+        return
+    st.warning(
+        "Delete this saved run? Every shared link to it will stop working at once, for everyone who has it, and it "
+        "leaves History. The results stay on screen in this session until you leave or train again.",
+        icon=":material/delete:",
+    )
+    yes_col, no_col = st.columns(2)
+    yes_col.button(
+        "Yes, delete it", type="primary", key=f"delete_confirm_{key}", icon=":material/delete_forever:",
+        on_click=delete, args=(token,),
+    )
+    no_col.button("Keep it", key=f"delete_cancel_{key}", on_click=st.session_state.pop, args=(PENDING_DELETE, None))
 
 
 def delete(token: str) -> None:
-    """Delete a run this session saved (a button callback)."""
+    """Delete a run this session saved (the confirmation's callback)."""
+    st.session_state.pop(PENDING_DELETE, None)
     owner_key = st.session_state.get(OWNED, {}).get(token)
     if owner_key is None:
         return

@@ -254,12 +254,17 @@ def staleness(stored: Run) -> list[str]:
         reasons.append(f"the current target is {now}")
     chosen = train_options()
     changed = [
-        f"{OPTION_WORDS[name]} {chosen[name]}" for name in TRAINING_OPTIONS
+        f"{OPTION_WORDS[name]} {_option_value(chosen[name])}" for name in TRAINING_OPTIONS
         if name in chosen and name in stored.options and chosen[name] != stored.options[name]
     ]
     if changed and not reasons:  # a new dataset or target already says it all
         reasons.append("the options are now " + ", ".join(changed))
     return reasons
+
+
+def _option_value(value: Any) -> str:
+    """An option's value as the screens write numbers: '1,000', not '1000'."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 OPTION_WORDS = {"max_seconds": "time budget (s)", "shap_rows": "SHAP rows", "ml_kind": "classic model", "seed": "seed"}

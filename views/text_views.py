@@ -57,7 +57,7 @@ def draw(result: Any, output: int) -> None:
         attribution = attribution_for(explanation, column)
         with container:
             predicted = predictions[positions[i]]
-            shown = f"{predicted:.4g}" if isinstance(predicted, float) else str(predicted)
+            shown = wording.format_number(predicted) if isinstance(predicted, float) else str(predicted)
             st.markdown(f"**{wording.side_name(family)}** predicts {state.esc(shown)}")
             if attribution is None:
                 st.caption("No token values for this column.")

@@ -218,7 +218,8 @@ def model_card(model: ModelResult, metric: str) -> None:
     predict_col.metric(
         "Predict / 1k rows",
         wording.format_duration(model.predict_seconds_per_1k),
-        help="Measured by predicting one batch of 1,000 test rows (drawn with replacement when the test set is smaller).",
+        help="The median of several timed predictions of one fixed batch of 1,000 test rows (drawn with replacement "
+        "when the test set is smaller), after one untimed warm-up call.",
     )
     size_col.metric("Model size", wording.format_size(model.size_bytes))
     for note in model.notes:
