@@ -47,8 +47,27 @@ def test_an_accepted_vulnerability_passes(monkeypatch, capsys):
         (report({"name": "torch", "version": "2.13.0", "skip_reason": "Dependency not found on PyPI"}), "", "answered for none"),
     ],
 )
-def test_an_unreachable_database_skips_with_a_reason(monkeypatch, capsys, stdout, stderr, reason):
+def test_an_unreachable_database_is_not_audited_never_a_pass(monkeypatch, capsys, stdout, stderr, reason):
     monkeypatch.setattr(subprocess, "run", fake_run(stdout, stderr))
-    assert audit.main() == 0
+    assert audit.main([]) == audit.NOT_AUDITED != 0
     out = capsys.readouterr().out
-    assert out.startswith("pip-audit skipped: ") and reason in out
+    assert out.startswith("NOT AUDITED: ") and reason in out and "AUDITED: all" not in out
+    assert audit.main(["--require-database"]) == 1  # CI with the internet: not auditing fails
+
+
+def test_no_vulnerabilities_and_an_unreachable_database_read_differently(monkeypatch, capsys):
+    clean = report({"name": "pkg", "version": "1.0", "vulns": []}, {"name": "other", "version": "2.0", "vulns": []})
+    monkeypatch.setattr(subprocess, "run", fake_run(clean))
+    assert audit.main([]) == 0
+    assert "AUDITED: all 2 pins" in capsys.readouterr().out
+    partial = report({"name": "pkg", "version": "1.0", "vulns": []},
+                     {"name": "torch", "version": "2.13.0", "skip_reason": "Dependency not found on PyPI"})
+    monkeypatch.setattr(subprocess, "run", fake_run(partial))
+    assert audit.main([]) == audit.NOT_AUDITED  # one pin unknown: not a clean bill
+    assert "NOT AUDITED: 1 of 2 pins" in capsys.readouterr().out
+
+
+def test_make_audit_prints_the_not_audited_line_and_goes_on(tmp_path):
+    """The Makefile's audit recipe: exit 3 prints the line and continues, exit 1 stops make."""
+    recipe = (Path(__file__).parents[1] / "Makefile").read_text()
+    assert "NOT AUDITED" in recipe and "$$status -eq 3" in recipe
