@@ -30,7 +30,7 @@ def test_numbers_in_the_millions_read_as_M(value: float, expected: str) -> None:
 
 
 def test_signed_numbers_show_their_sign() -> None:
-    assert wording.format_signed(-1_780_000) == "−1.78 M" and wording.format_signed(0.01234) == "+0.0123"
+    assert wording.format_signed(-1_780_000) == "-1.78 M" and wording.format_signed(0.01234) == "+0.0123"
 
 
 def test_the_outcome_reads_fair_and_conclusive_before_the_winner() -> None:
