@@ -119,3 +119,14 @@ def test_the_report_says_what_the_app_says_about_the_budget(saved_regression: Ru
     assert "per family" not in report and "for the whole run" in report
     at = opened(saved_regression)
     assert budget_sentence(saved_regression) in [c.value.replace("\\", "") for c in at.caption]
+
+
+def test_every_sample_is_reachable_the_sample_pills_wrap() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/recommend.py").run()
+    pills = at.button_group(key="sample_pick").proto
+    assert pills.wrap is True  # in a column, pills default to one scrolling row: 3 of 8 were cut off at 1400 px
+    from engine import samples
+
+    assert [o.content for o in pills.options] == [samples.sample_title(n) for n in samples.sample_names()]
