@@ -945,7 +945,7 @@ def describe_verdict(
         result = f"{FAMILY_NAMES[verdict.winner]} won by {shown} {unit} ({interval})."
     else:  # no winner is named (an unfair fight): only what was measured
         ahead = "classic ML" if verdict.difference > 0 else "deep learning"
-        result = f"As measured, {ahead} scored {shown} {unit} higher ({interval})."
+        result = f"As measured, {ahead} scored higher by {shown} {unit} ({interval})."
     if verdict.winner in ("ml", "dl"):
         result += _other_ranking(verdict, models)
     advised = SIDES[recommendation_choice].in_sentence
