@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import EXPLAINER_MODES, charts, explain_again, wording
+from engine.consent import ROWS_NOT_KEPT, rows_kept
 from views import image_views
 from views import state
 from views import text_views
@@ -42,7 +43,7 @@ else:
     ml, dl = result.explanations["ml"], result.explanations["dl"]
     rows = result.explained_rows
     st.caption(
-        f"SHAP values of both models on the same {wording.count(len(rows), 'test row')}, per original column "
+        f"SHAP values of both models on the same {wording.count(result.rows_explained, 'test row')}, per original column "
         f"(classic ML: {ml.explainer} explainer; deep learning: {dl.explainer} explainer; "
         f"mode: {result.explainer_mode}). Values are in the models' "
         "raw output units: log-odds or logits for classifiers, the predicted value for regression."
@@ -79,7 +80,8 @@ else:
         for column, family, explanation in ((ml_col, "ml", ml), (dl_col, "dl", dl)):
             with column:
                 st.plotly_chart(charts.importance_bars(explanation, family), key=f"importance_{family}")
-                st.plotly_chart(charts.beeswarm(explanation, rows, output, family), key=f"beeswarm_{family}")
+                if rows_kept(result):
+                    st.plotly_chart(charts.beeswarm(explanation, rows, output, family), key=f"beeswarm_{family}")
 
     st.subheader("Do the two models agree?")
     words_col, chart_col = st.columns([1, 2], gap="large")
@@ -93,7 +95,10 @@ else:
     with chart_col:
         st.plotly_chart(charts.agreement_scatter(ml, dl, result.agreement), key="agreement")
 
-    if by_column:
+    if by_column and not rows_kept(result):
+        st.subheader("One row, both models")
+        st.info(ROWS_NOT_KEPT, icon=":material/visibility_off:")
+    elif by_column:
         st.subheader("One row, both models")
         positions = result.split.explained_positions
         actual = result.split.y_test[positions]
@@ -128,7 +133,7 @@ else:
             {
                 "model": wording.side_name(family),
                 "explainer": e.explainer,
-                "rows": int(e.values.shape[0]),
+                "rows": result.rows_explained,
                 "largest gap": f"{e.additivity_max_error:.2e}",
                 "check": e.additivity.describe(),
                 "seconds": round(e.seconds, 2),

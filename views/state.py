@@ -60,7 +60,7 @@ OPTIONS = "train_options"
 TRAINING_OPTIONS = ("max_seconds", "shap_rows", "ml_kind", "seed")
 DEFAULT_OPTIONS: dict[str, Any] = {
     "max_seconds": 20, "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
-    "save_rows": False,
+    "keep_rows": False, "save_rows": False,  # what the saved run keeps: row-level results; the uploaded data
 }
 
 PAGES = {
@@ -81,6 +81,8 @@ class Run:
     options: dict[str, Any]
     seconds: float
     token: str | None = None  # its share token once saved to the run store (views/share.py)
+    key: str | None = None  # the token's hash, the store's look-up key (known without the token on History)
+    saved_kept: str = ""  # what the store kept of it, in one sentence (engine.consent.kept_sentence)
 
     @property
     def target(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from engine import wording
+from engine.consent import ROWS_NOT_KEPT, rows_kept
 from engine.text_charts import attribution_for, highlighted_document, prediction_direction, token_bars
 from views import state
 
@@ -36,6 +37,9 @@ def draw(result: Any, output: int) -> None:
             st.plotly_chart(token_bars(explanation, family, column, output), key=f"token_bars_{family}")
 
     st.subheader("One document, both models")
+    if not rows_kept(result):
+        st.info(ROWS_NOT_KEPT, icon=":material/visibility_off:")
+        return
     rows = result.explained_rows
     documents = [str(text) for text in rows[column].fillna("")]
 

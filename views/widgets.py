@@ -27,6 +27,7 @@ from engine import (
 from engine.data import load_notes
 from engine.evaluate import is_skewed, is_skewed_target
 from engine.export import safe_csv_bytes
+from engine.registry import decide_kind
 from views import state
 FIELD_TITLES = {
     "data_kind": "kind of data",
@@ -292,6 +293,8 @@ def profile_summary(
     cols[4].metric("Missing values", f"{100 * profile.missing_share:.1f}%")
     how = "guessed; change it above" if not chosen_target or chosen_target == guessed_target else "your choice"
     st.markdown(f"Target: **{state.esc(profile.target)}** ({how}).")
+    decision = decide_kind(profile)  # the one decision the advice and Train & compare share
+    st.markdown(f"Kind of data: **{state.esc(decision.label)}** ({state.esc(decision.why)}).")
     table_col, target_col = st.columns([3, 2])
     with table_col:
         table = charts.profile_table(profile)
