@@ -19,7 +19,8 @@ from typing import Any, Callable
 import pandas as pd
 
 from engine import thresholds as th
-from engine.profile import ColumnKind, DatasetProfile, profile_dataset
+from engine.profile import DatasetProfile, profile_dataset
+from engine.registry import decide_kind, kind_named
 from engine.wording import choice_label
 
 __all__ = [
@@ -48,6 +49,12 @@ class DataKind(str, Enum):
     TEXT = "text"
     IMAGES = "images"
     AUDIO = "audio"
+    MIXED = "mixed"  # a table with free text beside more structured columns (engine.kinds.text.MIXED)
+
+    @property
+    def structured(self) -> bool:
+        """Scored as structured data: a table, or a table with some text (mostly its columns)."""
+        return self in (DataKind.TABULAR, DataKind.MIXED)
 
 
 class Transparency(str, Enum):
@@ -200,6 +207,7 @@ class Advice:
         payload = self.recommendation.to_dict() | {
             "what_would_flip": [{"change": f.description, "recommendation": f.choice} for f in self.flips],
             "profile": self.profile.to_dict(),
+            "data_kind_decision": decide_kind(self.profile).to_dict(),
         }
         guess = getattr(self.profile, "target_guess", None)
         if guess is not None:  # an addition to DESIGN.md §4: how the target was guessed, and what else could be
@@ -229,15 +237,8 @@ def timed_advise(frame: pd.DataFrame, target: str | None, stages: dict[str, floa
 
 def answers_from_profile(profile: DatasetProfile, **overrides: Any) -> Answers:
     """Answers suggested by a profile; keyword arguments override any of them."""
-    features = len(profile.feature_columns) + profile.kind_count(ColumnKind.TEXT) + profile.kind_count(ColumnKind.IMAGE_PIXEL)
-    text = profile.kind_count(ColumnKind.TEXT)
-    pixels = profile.kind_count(ColumnKind.IMAGE_PIXEL)
-    if pixels and pixels >= 0.5 * features:
-        kind = DataKind.IMAGES
-    elif text and text >= 0.5 * features:
-        kind = DataKind.TEXT
-    else:
-        kind = DataKind.TABULAR
+    # The one decision of the data kind, shared with compare (engine.registry.decide_kind).
+    kind = DataKind(kind_named(decide_kind(profile).kind).advice_data_kind)
     labelled = int(round(profile.rows * (1.0 - _target_missing(profile))))
     suggested = default_answers(kind, labelled)
     return replace(suggested, **{k: v for k, v in overrides.items() if v is not None})
