@@ -7,7 +7,7 @@ import json
 import pytest
 
 from benchmarks.corpus.calibrate import (
-    SealedResultsError, calibrate, development_rows, fit_confidence, regret, reliability,
+    SealedResultsError, calibrate, development_rows, fit_confidence, read_results, regret, reliability,
 )
 from engine import thresholds as th
 
@@ -35,6 +35,19 @@ def test_sealed_results_are_refused():
     assert note["left_out"]["sealed"] == 1 and note["split"] == "development"
     with pytest.raises(SealedResultsError):
         calibrate({"run": {"split": "SEALED"}, "datasets": []}, journal=None)
+
+
+def test_the_runners_sealed_file_is_refused_unopened_and_its_development_lines_are_read(tmp_path):
+    sealed = tmp_path / "results-sealed.jsonl"
+    sealed.write_text("not even JSON\n")
+    with pytest.raises(SealedResultsError, match="results-sealed.jsonl holds the sealed split"):
+        read_results(sealed)
+    development = tmp_path / "results-development.jsonl"
+    development.write_text("".join(json.dumps(r | {"split": "development", "origin": "real"}) + "\n" for r in DEVELOPMENT))
+    rows, note = development_rows(read_results(development))
+    assert len(rows) == len(DEVELOPMENT) and note["split"] == "development"
+    simulated = DEVELOPMENT[0] | {"dataset": "sim", "origin": "simulated"}
+    assert development_rows({"datasets": [simulated]})[1]["left_out"]["generated"] == 1
 
 
 def test_unmarked_results_are_labelled_in_sample_and_generated_data_never_steer():
