@@ -114,3 +114,25 @@ def test_the_committed_report_matches_the_engine():
     assert report["confidence"]["slope"] == pytest.approx(th.CONFIDENCE_SLOPE, abs=1e-3)
     journal = (CORPUS_DIR / "calibration_journal.jsonl").read_text().splitlines()
     assert len(journal) >= report["method"]["variants_tried"]
+
+
+def test_the_target_guess_measure_counts_hits_per_part_and_never_counts_an_unbuilt_entry(tmp_path):
+    import pandas as pd
+
+    from benchmarks.corpus.target_guess import entries, measure
+
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text(
+        '[[dataset]]\nname = "a"\ntarget = "churn"\nsplit = "development"\norigin = "real"\nkind = "tabular"\n'
+        '[[dataset]]\nname = "b"\ntarget = "x"\nsplit = "development"\norigin = "real"\nkind = "tabular"\n'
+        '[[dataset]]\nname = "c"\ntarget = "y"\nsplit = "sealed"\norigin = "real"\nkind = "tabular"\n'
+        '[[dataset]]\nname = "d"\ntarget = "y"\nsplit = "development"\norigin = "generated"\nkind = "tabular"\n'
+        '[[dataset]]\nname = "e"\ntarget = "y"\nsplit = "development"\norigin = "real"\nkind = "tabular"\n')
+    frame = pd.DataFrame({"x": [float(i) for i in range(40)], "churn": ["yes", "no"] * 20, "z": [1.5, 2.5] * 20})
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    frame.to_csv(tmp_path / "b.csv", index=False)
+    chosen = entries(manifest, "development")
+    assert [e["name"] for e in chosen] == ["a", "b", "e"]
+    result = measure(chosen, tmp_path)
+    assert (result["hits"], result["n"], result["not_built"]) == (1, 2, ["e"])
+    assert [r["guess"] for r in result["rows"]] == ["churn", "churn"]
