@@ -43,9 +43,15 @@ def test_the_runners_sealed_file_is_refused_unopened_and_its_development_lines_a
     with pytest.raises(SealedResultsError, match="results-sealed.jsonl holds the sealed split"):
         read_results(sealed)
     development = tmp_path / "results-development.jsonl"
-    development.write_text("".join(json.dumps(r | {"split": "development", "origin": "real"}) + "\n" for r in DEVELOPMENT))
+    development.write_text(json.dumps({"type": "run", "split": "development"}) + "\n"
+                           + "".join(json.dumps(r | {"type": "dataset", "split": "development", "origin": "real"}) + "\n"
+                                     for r in DEVELOPMENT) + '{"type": "dataset", "dataset": "to')  # torn last line
     rows, note = development_rows(read_results(development))
-    assert len(rows) == len(DEVELOPMENT) and note["split"] == "development"
+    assert len(rows) == len(DEVELOPMENT) and note["split"] == "development" and note["left_out"]["not_judged"] == 0
+    header_says_sealed = tmp_path / "results-latest.jsonl"
+    header_says_sealed.write_text(json.dumps({"type": "run", "split": "sealed"}) + "\n")
+    with pytest.raises(SealedResultsError):
+        development_rows(read_results(header_says_sealed))
     simulated = DEVELOPMENT[0] | {"dataset": "sim", "origin": "simulated"}
     assert development_rows({"datasets": [simulated]})[1]["left_out"]["generated"] == 1
 

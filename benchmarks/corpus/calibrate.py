@@ -114,14 +114,21 @@ def read_results(path: Path | str) -> dict[str, Any]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
         raise DataError(f"the results at {path} cannot be read: {error.strerror or error}") from None
+    run: dict[str, Any] = {}
     rows = []
     for number, line in enumerate(lines, start=1):
         if line.strip():
             try:
-                rows.append(json.loads(line))
+                item = json.loads(line)
             except ValueError:
+                if number == len(lines):
+                    break  # the runner's last line, torn by an interruption
                 raise DataError(f"line {number} of {path} is not JSON") from None
-    return {"run": {}, "datasets": rows}
+            if item.get("type") == "run":
+                run = item  # the runner's header line: its split, commit and entries
+            else:
+                rows.append(item)
+    return {"run": run, "datasets": rows}
 
 
 def default_results() -> Path:
