@@ -34,10 +34,10 @@ from engine import (
     compare,
     guess_target,
     load_dataset_bytes,
-    recommend,
     samples,
     what_would_flip,
 )
+from engine.recommend import recommend  # engine.recommend is the module (engine/__init__.py); this is its vote
 from engine.capacity import PARSE_CACHE_MB_ENV, BoundedCache, Cancelled, TrainingQueue
 from engine.models.torch_base import set_process_threads
 
