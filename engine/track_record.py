@@ -850,3 +850,55 @@ def read_journal(path: Path | str | None = None) -> list[dict[str, Any]]:
             except ValueError:
                 raise DataError(f"line {number} of the calibration journal {target} is not JSON") from None
     return entries
+
+
+# --- what the Track record page and the CLI show per dataset ---------------------------------------------------------
+
+SIZE_BANDS = (("under 1,000 rows", 0, 1_000), ("1,000–9,999 rows", 1_000, 10_000), ("10,000–99,999 rows", 10_000, 100_000),
+              ("100,000+ rows", 100_000, math.inf))
+OUTCOME_NAMES = {"ml": "ML better", "tie": "practically tied", "dl": "DL better"}
+
+
+def size_band(rows: int | None) -> str | None:
+    """The size band of a dataset (the page's size filter)."""
+    if rows is None:
+        return None
+    return next(name for name, low, high in SIZE_BANDS if low <= rows < high)
+
+
+def dataset_rows(records: list[DatasetRecord]) -> list[dict[str, Any]]:
+    """One plain row per dataset: advice, outcome with margin and interval (points), conclusive, hit, regret, compute."""
+    rows = []
+    for r in records:
+        status = r.pending or r.error or ("" if r.conclusive is not False else "inconclusive: a model no better than its baseline")
+        measured = r.winner is not None and r.recommendation is not None
+        rows.append({
+            "dataset": r.dataset, "kind": r.kind or r.declared_kind, "rows": r.rows, "size": size_band(r.rows), "task": r.task,
+            "group": r.group, "origin": r.origin or "real", "advice": r.recommendation, "confidence": r.confidence,
+            "outcome": OUTCOME_NAMES.get(r.winner or ""), "winner": r.winner,
+            "ML − DL (points)": None if r.margin is None else 100.0 * r.margin,
+            "interval low": None if r.interval_low is None else 100.0 * r.interval_low,
+            "interval high": None if r.interval_high is None else 100.0 * r.interval_high,
+            "metric": r.metric, "conclusive": r.conclusive, "splits": r.splits,
+            "right": hit(r.recommendation or "", r.winner or "") if measured else None,
+            "agreed": hit(r.recommendation or "", r.winner or "") if measured else None,  # what the charts mark
+            "regret (points)": regret_points(r.recommendation or "", r.margin) if measured else None,
+            "train seconds ML + DL": None if r.ml_seconds is None else (r.ml_seconds or 0.0) + (r.dl_seconds or 0.0),
+            "run seconds": r.seconds, "misled by": r.misled_by, "status": status, "commit": (r.commit or "")[:10],
+        })
+    return rows
+
+
+def advisor_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The advisor and each constant side by side: hit rates with intervals, regret, compute."""
+    table = []
+    for name, figures in summary["advisors"].items():
+        exact, decisive, regret = figures["exact"], figures["decisive_only"], figures["regret"]
+        table.append({
+            "advisor": "the advisor" if name == "advisor" else CONSTANT_ADVISORS[name],
+            "right (tie = its own outcome)": _percent(exact), "right on decisive datasets": _percent(decisive),
+            "regret total (points)": round(regret["total"], 1),
+            "regret median (points)": None if regret["median"] is None else round(regret["median"], 2),
+            "training seconds": round(figures["compute_seconds"], 1),
+        })
+    return table
