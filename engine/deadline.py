@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-__all__ = ["Deadline"]
+__all__ = ["Deadline", "SafetyNet"]
 
 
 class Deadline:
@@ -44,3 +44,25 @@ class Deadline:
 
     def __repr__(self) -> str:
         return f"Deadline({self.seconds:g} s, {self.remaining():.1f} s left)"
+
+
+class SafetyNet:
+    """The clock as a safety net under planned work: each stage may use its planned share of the time left.
+
+    ``planned_seconds`` is the whole plan's cost on the reference machine
+    (:class:`engine.budget.WorkBudget`). A stage planned at ``e`` seconds, with
+    ``p`` planned seconds still ahead, may run for ``e / p`` of what the
+    deadline has left: the plan's slack is shared in proportion, so on a machine
+    slower than planned every stage slows alike before any is cut.
+    """
+
+    def __init__(self, deadline: Deadline, planned_seconds: float) -> None:
+        self.deadline = deadline
+        self.left = max(float(planned_seconds), 0.0)
+
+    def allow(self, estimated_seconds: float, floor: float = 0.05) -> float:
+        """Seconds the next stage (planned at ``estimated_seconds``) may run before the clock stops it."""
+        estimated = max(float(estimated_seconds), 0.0)
+        share = 1.0 if self.left <= estimated else estimated / self.left
+        self.left = max(self.left - estimated, 0.0)
+        return max(self.deadline.remaining() * share, floor)

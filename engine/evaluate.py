@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from engine import thresholds as th
 from engine.profile import Task
 
-__all__ = ["corrected_resampled_ttest", "resampled_verdict", "verdict_score", "verdict_metric", "is_skewed", "is_skewed_target", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
+__all__ = ["UNFAIR", "SPLIT_SEED_STRIDE", "split_seeds", "pooled_verdict", "Selection", "select_family", "corrected_resampled_ttest", "resampled_verdict", "verdict_score", "verdict_metric", "is_skewed", "is_skewed_target", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
 
 
 @dataclass
@@ -68,9 +68,16 @@ class ModelResult:
         }
 
 
+#: The winner of a comparison that was not a fair fight (a side cut short by the clock or starved of work).
+UNFAIR = "unfair"
+#: Split ``j`` of a run with seed ``s`` uses the split seed ``s + j * SPLIT_SEED_STRIDE``: runs with seeds below
+#: the stride share no split, so their splits pool into one test (the seeds 0-2 used to share 8-9 of 10 splits).
+SPLIT_SEED_STRIDE = 7_919
+
+
 @dataclass(frozen=True)
 class Verdict:
-    winner: str  # "ml" | "dl" | "tie"
+    winner: str  # "ml" | "dl" | "tie" | "unfair" (not a fair comparison: see ``fair`` and ``unfair_reason``)
     metric: str
     difference: float  # ml - dl in the main metric
     interval: tuple[float, float]  # paired bootstrap interval of the difference
@@ -80,6 +87,16 @@ class Verdict:
     method: str = "paired bootstrap"  # or "corrected resampled t-test" (small data)
     p_value: float | None = None  # of the corrected resampled t-test; None for the bootstrap
     split_differences: tuple[float, ...] = ()  # ML - DL on each split, when there were several
+    fair: bool = True  # False: a side was cut short by the clock or starved of work; no winner is named
+    unfair_reason: str = ""
+    split_seeds: tuple[int, ...] = ()  # the seed of each split in ``split_differences``
+    train_rows: int = 0  # of each split: the corrected t-test's n_train and n_test (pooling needs them)
+    test_rows: int = 0
+
+    @property
+    def counts_for_track_record(self) -> bool:
+        """Whether a track record may count this verdict: only a fair fight is evidence about the advice."""
+        return self.fair
 
 
 def main_metric(task: Task) -> str:
@@ -186,7 +203,7 @@ def score_model(
 _METRIC_WORDS = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "r2": "R²"}
 
 
-def decide_winner(task: Task, y_true: np.ndarray, ml: ModelResult, dl: ModelResult, seed: int) -> Verdict:
+def decide_winner(task: Task, y_true: np.ndarray, ml: ModelResult, dl: ModelResult, seed: int, train_rows: int = 0) -> Verdict:
     """Paired bootstrap of the main-metric difference on the same test rows.
 
     Rule: a tie when the 95% interval of (ML - DL) contains zero, or when the
@@ -204,7 +221,8 @@ def decide_winner(task: Task, y_true: np.ndarray, ml: ModelResult, dl: ModelResu
         f"contains 0 or |difference| < {th.PRACTICAL_TIE_MARGIN}"
     )
     conclusive = not (ml.flags or dl.flags)
-    return Verdict(winner=winner, metric=metric, difference=difference, interval=(low, high), rule=rule, conclusive=conclusive)
+    return Verdict(winner=winner, metric=metric, difference=difference, interval=(low, high), rule=rule, conclusive=conclusive,
+                   train_rows=int(train_rows), test_rows=len(y_true))
 
 
 def verdict_score(model: Any, split: Split, task: Task, metric: str) -> float:
@@ -237,11 +255,20 @@ def corrected_resampled_ttest(differences: np.ndarray, n_train: int, n_test: int
     return mean, (mean - half, mean + half), p_value
 
 
-def resampled_verdict(first: Verdict, differences: list[float], n_train: int, n_test: int) -> Verdict:
+def split_seeds(seed: int, splits: int) -> list[int]:
+    """The split seeds of a run: its own seed first, then ``seed + j * SPLIT_SEED_STRIDE`` (disjoint across seeds)."""
+    return [seed + j * SPLIT_SEED_STRIDE for j in range(splits)]
+
+
+def resampled_verdict(first: Verdict, differences: list[float], n_train: int, n_test: int,
+                      split_seeds: list[int] | None = None) -> Verdict:
     """The winner over several random splits (the first one's verdict gives metric and flags).
 
     Rule: a tie when the corrected t interval of the mean difference contains
-    zero, or when the mean is smaller than PRACTICAL_TIE_MARGIN.
+    zero, or when the mean is smaller than PRACTICAL_TIE_MARGIN. The interval,
+    the p-value and the winner come from the same test, so they agree: a
+    winner is named only when p < 1 - CONFIDENCE_LEVEL and the interval lies
+    on its side of zero.
     """
     mean, (low, high), p_value = corrected_resampled_ttest(np.asarray(differences), n_train, n_test)
     winner = "tie" if (low <= 0.0 <= high) or abs(mean) < th.PRACTICAL_TIE_MARGIN else ("ml" if mean > 0 else "dl")
@@ -251,7 +278,97 @@ def resampled_verdict(first: Verdict, differences: list[float], n_train: int, n_
         f"or |mean difference| < {th.PRACTICAL_TIE_MARGIN}"
     )
     return replace(first, winner=winner, difference=mean, interval=(low, high), rule=rule, splits=len(differences),
-                   method="corrected resampled t-test", p_value=p_value, split_differences=tuple(float(x) for x in differences))
+                   method="corrected resampled t-test", p_value=p_value, split_differences=tuple(float(x) for x in differences),
+                   split_seeds=tuple(int(s) for s in (split_seeds or [])), train_rows=int(n_train), test_rows=int(n_test))
+
+
+def pooled_verdict(verdicts: list[Verdict]) -> Verdict:
+    """One verdict from several runs (e.g. seeds) of the same data: their splits pooled into one corrected t-test.
+
+    Every split of every run is one difference; a split seen in several runs
+    (the same split seed) counts once, with the mean of its differences. The
+    interval, p-value and winner are those of the one pooled test, never an
+    average of per-run bounds or a median p-value. Runs judged on one split
+    (bootstrap) contribute that split. A run that was not a fair fight makes
+    the pooled verdict unfair too; a flagged (inconclusive) run makes it
+    inconclusive. Needs at least two distinct splits in all.
+    """
+    if not verdicts:
+        raise ValueError("no verdicts to pool")
+    by_split: dict[Any, list[float]] = {}
+    for index, verdict in enumerate(verdicts):
+        differences = verdict.split_differences or (verdict.difference,)
+        seeds = verdict.split_seeds or tuple(("run", index, j) for j in range(len(differences)))
+        for split_seed, difference in zip(seeds, differences):
+            by_split.setdefault(split_seed, []).append(float(difference))
+    differences = [float(np.mean(values)) for values in by_split.values()]
+    first = verdicts[0]
+    n_train = max((v.train_rows for v in verdicts), default=0)
+    n_test = max((v.test_rows for v in verdicts), default=0)
+    if n_train < 1:
+        raise ValueError("pooling needs each verdict's train and test rows (train_rows, test_rows)")
+    pooled = resampled_verdict(first, differences, n_train, n_test,
+                               split_seeds=[s for s in by_split if isinstance(s, int)] or None)
+    unfair = [v for v in verdicts if not v.fair]
+    if unfair:
+        return replace(pooled, winner=UNFAIR, conclusive=False, fair=False, unfair_reason=unfair[0].unfair_reason)
+    return replace(pooled, conclusive=all(v.conclusive for v in verdicts))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A side's family chosen by inner cross-validation on the training rows: the choice and each candidate's mean score."""
+
+    chosen: str
+    scores: dict[str, float]
+    metric: str
+    folds: int
+    rows: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"chosen": self.chosen, "inner_scores": self.scores, "metric": self.metric, "folds": self.folds,
+                "rows": self.rows, "method": "inner cross-validation on the training rows only"}
+
+
+def select_family(
+    keys: list[str], fit: Any, X_train: pd.DataFrame, y_train: pd.Series, task: Task, *, folds: int, seed: int,
+    max_rows: int,
+) -> Selection:
+    """The candidate with the best mean verdict metric over ``folds`` inner folds of the *training* rows.
+
+    ``fit(key, X, y)`` returns a fitted model. The folds are stratified for
+    classification and seeded; above ``max_rows`` training rows a seeded,
+    stratified subsample is used. A tie goes to the earlier key (the kind's
+    default). Only the rows passed in are read: the caller passes its training
+    rows, so the test rows never influence the choice.
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    metric = verdict_metric(task, y_train)
+    X, y = X_train, y_train
+    if len(X) > max_rows:
+        stratify = y if task.is_classification else None
+        X, _, y, _ = train_test_split(X, y, train_size=max_rows, random_state=seed, stratify=stratify)
+    n_folds = max(2, folds)
+    if task.is_classification:
+        n_folds = min(n_folds, int(y.value_counts().min()))
+    if n_folds < 2:  # a class with one row: no stratified fold holds it; the default family stays
+        return Selection(chosen=keys[0], scores={}, metric=metric, folds=0, rows=len(X))
+    splitter = (StratifiedKFold(n_folds, shuffle=True, random_state=seed) if task.is_classification
+                else KFold(n_folds, shuffle=True, random_state=seed))
+    scores: dict[str, float] = {}
+    for key in keys:
+        fold_scores = []
+        for train_index, valid_index in splitter.split(X, y if task.is_classification else None):
+            inner = Split(X.iloc[train_index], X.iloc[valid_index], y.iloc[train_index], y.iloc[valid_index], seed)
+            try:
+                model = fit(key, inner.X_train, inner.y_train)
+                fold_scores.append(verdict_score(model, inner, task, metric))
+            except (ValueError, RuntimeError):  # a candidate that cannot fit a fold loses the choice, not the run
+                fold_scores.append(float("-inf"))
+        scores[key] = float(np.mean(fold_scores))
+    chosen = max(keys, key=lambda k: (scores[k], -keys.index(k)))
+    return Selection(chosen=chosen, scores=scores, metric=metric, folds=n_folds, rows=len(X))
 
 
 def model_size_bytes(pipeline: Pipeline) -> int:
@@ -262,18 +379,34 @@ def model_size_bytes(pipeline: Pipeline) -> int:
 # --- helpers -------------------------------------------------------------------
 
 
-def _seconds_per_1k_rows(pipeline: Pipeline, X_test: pd.DataFrame, seed: int) -> float:
-    """Time one prediction of exactly 1,000 test rows (drawn with replacement if fewer).
+#: Timed predictions of the fixed 1,000-row batch (after one untimed warm-up call); their median is reported.
+PREDICT_TIMING_CALLS = 5
+#: Stop timing early once this many seconds were spent (a slow model still gets at least three timed calls).
+PREDICT_TIMING_SECONDS = 0.5
 
-    Scaling the test-set time instead would let fixed per-call costs of a small
-    test set dominate (a 114-row set made the network look 30x slower).
+
+def _seconds_per_1k_rows(pipeline: Pipeline, X_test: pd.DataFrame, seed: int) -> float:
+    """The median time of several warm predictions of the same 1,000 test rows (drawn with replacement if fewer).
+
+    One untimed call first: a first call pays one-off costs (lazy imports,
+    thread pools, allocator growth) that made LightGBM read 22, 375 and 37 ms
+    on identical runs. The median of the timed calls ignores a call the
+    machine's other work interrupted. Scaling the test-set time instead would
+    let fixed per-call costs of a small test set dominate (a 114-row set made
+    the network look 30x slower).
     """
     rows = np.random.default_rng(seed).choice(len(X_test), size=1_000, replace=len(X_test) < 1_000)
     batch = X_test.iloc[rows]
     predict = pipeline.predict_proba if hasattr(pipeline, "predict_proba") else pipeline.predict
-    start = time.perf_counter()
-    predict(batch)
-    return time.perf_counter() - start
+    predict(batch)  # warm-up, untimed
+    times: list[float] = []
+    spent = 0.0
+    while len(times) < PREDICT_TIMING_CALLS and (len(times) < 3 or spent < PREDICT_TIMING_SECONDS):
+        start = time.perf_counter()
+        predict(batch)
+        times.append(time.perf_counter() - start)
+        spent += times[-1]
+    return float(np.median(times))
 
 
 def _metrics(task: Task, y_true: np.ndarray, predictions: np.ndarray, probabilities: np.ndarray | None, classes: list | None) -> dict[str, float]:

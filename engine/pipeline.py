@@ -20,15 +20,17 @@ import pandas as pd
 from engine import limits
 from engine import thresholds as th
 from engine.data import DataError
-from engine.deadline import Deadline
+from engine.budget import FamilyPlan, WorkBudget, data_size, plan_work, work_done
+from engine.deadline import Deadline, SafetyNet
 from engine.dataset import Dataset
-from engine.evaluate import Split, Verdict
+from engine.evaluate import UNFAIR, Split, Verdict
 from engine.profile import DatasetProfile
 from engine.record import DatasetInfo, RunOptions, RunRecord, SplitSummary, now_iso, software_versions
 from engine.recommend import Advice, advise, timed_advise
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, kind_for, kind_named
 
-__all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again"]
+__all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again",
+           "judge_fairness", "estimate_for"]
 EXPLAINER_MODES = th.EXPLAINER_MODES
 
 # LightGBM, scikit-learn and torch each run an OpenMP thread pool. By default
@@ -71,16 +73,22 @@ def compare(
     deadline: Deadline | None = None,
     **answer_overrides: Any,
 ) -> ComparisonResult:
-    """Train both families on one split, score them and explain both on the same rows.
+    """Train both families on one split (or several, on small data), score them and explain both on the same rows.
 
     The data kind (tabular, text, …) is read from the profile through the
-    registry; ``ml_kind``/``dl_kind`` pick one of that kind's families (None:
-    its default). ``max_seconds`` bounds the whole comparison (``deadline``, if
-    given, instead: the command line starts it before loading the file): the
-    classic model trains for at most 30% of what is left after the split, the
-    network for 60% of what is left after that, and SHAP explains as many of
-    the ``shap_rows`` test rows (the same sample for both) as the rest allows
-    (see engine.limits.DEADLINE_OVERHEAD_SECONDS). Labelled tables over
+    registry; ``ml_kind``/``dl_kind`` pick one of that kind's families. None
+    (or "auto") lets the side choose among its families by inner
+    cross-validation on the training rows only (:func:`engine.evaluate.select_family`):
+    the classic side is the better of boosted trees and the linear model.
+
+    ``max_seconds`` becomes *work* before any training
+    (:func:`engine.budget.plan_work`: boosting rounds, epochs or steps, solver
+    iterations, SHAP rows, repeated splits), so the same data, options and seed
+    give the same record on an idle or a busy machine. The clock
+    (``deadline``, if given, else ``max_seconds`` from now) is a safety net:
+    each stage may use its planned share of the time left, and a stage the
+    clock stops is named in ``budget_stops`` with the work it did, and the
+    verdict is then not a fair comparison. Labelled tables over
     engine.limits.MAX_COMPARE_ROWS are sampled, stratified, with a note.
     ``explainer`` is ``"fast"`` (each model's fastest exact explainer) or
     ``"shared"`` (one SHAP definition for both).
@@ -88,9 +96,8 @@ def compare(
     ``stage_seconds`` holds "profile_and_split" and, inside it, "profile" and
     "recommend" (zero when ``advice`` is given), then "warm_up" (a first fit of
     each family on a few rows, once per process, so the training times exclude
-    one-off start-up), "train_ml", "train_dl", "evaluate", "explain_ml" and
-    "explain_dl". ``budget_stops`` says what the time budget cut short (empty:
-    the budget was not binding).
+    one-off start-up), "train_ml" (with its inner cross-validation), "train_dl",
+    "evaluate", "repeated_splits" (small data), "explain_ml" and "explain_dl".
     """
     from engine.evaluate import decide_winner, labelled_xy, score_model, split_data
 
@@ -114,12 +121,15 @@ def compare(
         stages.update(profile=0.0, recommend=0.0)
     profile = advice.profile
     kind = kind_for(profile)
-    ml_spec, dl_spec = kind.ml_model(ml_kind), kind.dl_model(dl_kind)
+    candidates = {"ml": _candidates(kind.ml_models, kind.ml_model, ml_kind),
+                  "dl": _candidates(kind.dl_models, kind.dl_model, dl_kind)}
     features = kind.feature_columns(profile)
     if not features:
         ignored = ", ".join(f"{name} ({kind_name})" for name, kind_name in profile.ignored_columns.items())
         raise DataError(f"no column the models can use: {ignored or 'none besides the target'}")
-    _load_explainers(ml_spec, dl_spec, explainer)
+    for side in candidates.values():
+        for spec in side.values():
+            _load_explainers(spec, explainer)
     notes: list[str] = list(dataset.notes) + kind.notes(profile) + [n for n in (budget_note, shap_note) if n]
     frame = dataset.frame
     task = profile.task
@@ -133,52 +143,68 @@ def compare(
     if unused:
         notes.append("not used as features: " + ", ".join(f"{name} ({kind_name})" for name, kind_name in unused.items()))
     split = split_data(X, y, task, seed)
+    explained_cap = kind.max_explained_rows or shap_rows
+    work = plan_work(candidates["ml"], candidates["dl"], data_size(profile, X, features, len(split.X_train)),
+                     max_seconds, min(shap_rows, explained_cap), small_data=len(y) < th.SMALL_DATA_ROWS,
+                     select_ml=len(candidates["ml"]) > 1, select_dl=len(candidates["dl"]) > 1)
+    net = SafetyNet(deadline, work.estimated_seconds)
     lap("profile_and_split")
 
     report("Warming up the training libraries", 0.04)
-    for spec in (ml_spec, dl_spec):
-        _warm_up(spec, profile, split.X_train, split.y_train, seed)
+    for side in candidates.values():
+        for spec in side.values():
+            _warm_up(spec, profile, split.X_train, split.y_train, seed)
     lap("warm_up")
 
     trained: dict[str, tuple[Any, float, list[str]]] = {}
-    budget_stops: list[str] = []
-    budgets: dict[str, float] = {}
-    for spec, message, start_at, share in ((ml_spec, "Training the classic ML model", 0.05, 0.25),
-                                           (dl_spec, "Training the neural network", 0.3, 0.4)):
+    done: dict[str, dict[str, Any]] = {}
+    selections: dict[str, dict[str, Any]] = {}
+    chosen: dict[str, ModelSpec] = {}
+    for family, message, start_at, share in (("ml", "Training the classic ML model", 0.05, 0.25),
+                                             ("dl", "Training the neural network", 0.3, 0.4)):
         report(message, start_at)
-        budget = budgets[spec.family] = deadline.share(_TRAIN_SHARES[spec.family])
-        model = spec.build(profile, seed, budget)
-        context = TrainingContext(
-            profile=profile, seed=seed, max_seconds=budget,
-            report=lambda detail, done, m=message, a=start_at, s=share: report(f"{m}: {detail}", a + s * done),
-        )
+        lap_report = (lambda detail, fraction, m=message, a=start_at, s=share: report(f"{m}: {detail}", a + s * fraction))
+        spec, selection = _choose(candidates[family], work, family, split.X_train, split.y_train, profile, seed, net,
+                                  lap_report)
+        chosen[family] = spec
+        if selection:
+            selections[family] = selection
+        plan = work.for_family(family, spec.key)
         started = time.perf_counter()
-        model_notes = spec.fit(model, split.X_train, split.y_train, context)
-        trained[spec.family] = (model, time.perf_counter() - started, model_notes)
-        budget_stops += [f"{_FAMILY_WORDS[spec.family]} training {stop}" for stop in context.budget_stops]
-        lap(f"train_{spec.family}")
+        model, model_notes = _fit_planned(spec, plan, profile, seed, split.X_train, split.y_train, net, lap_report)
+        trained[family] = (model, time.perf_counter() - started, model_notes)
+        done[family] = work_done(plan, spec, model)
+        lap(f"train_{family}")
 
     report("Scoring both on the test set", 0.7)
     results = {}
-    for spec in (ml_spec, dl_spec):
-        model, seconds, model_notes = trained[spec.family]
-        results[spec.family] = score_model(spec.family, spec.display_name(model), model, split, task, seconds, seed)
-        results[spec.family].notes.extend(model_notes)
-    verdict = decide_winner(task, split.y_test.to_numpy(), results["ml"], results["dl"], seed)
+    for family, spec in chosen.items():
+        model, seconds, model_notes = trained[family]
+        results[family] = score_model(family, spec.display_name(model), model, split, task, seconds, seed)
+        results[family].notes.extend(model_notes)
+    verdict = decide_winner(task, split.y_test.to_numpy(), results["ml"], results["dl"], seed, train_rows=len(split.X_train))
     lap("evaluate")
-    if len(y) < th.SMALL_DATA_ROWS:
-        fit_seconds = {family: trained[family][1] for family in trained}
-        verdict, resample_note = _repeated_splits_verdict(
-            verdict, X, y, profile, seed, (ml_spec, dl_spec), budgets, fit_seconds, deadline, report)
+    split_done: list[dict[str, dict[str, Any]]] = []
+    if work.splits > 1:
+        verdict, resample_note, split_done = _repeated_splits_verdict(
+            verdict, X, y, profile, seed, candidates, work, net, report, selections)
         notes.append(resample_note)
-        if verdict.splits < th.SMALL_DATA_MAX_SPLITS:  # the budget decided how many splits fit
-            budget_stops.append(f"the verdict was repeated on {verdict.splits} of up to {th.SMALL_DATA_MAX_SPLITS} splits")
         lap("repeated_splits")
+    elif len(y) < th.SMALL_DATA_ROWS:
+        notes.append(f"{len(y)} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}, but the time budget of "
+                     f"{max_seconds:g} s plans one split only: the winner is decided on one split; a budget of "
+                     f"{estimate_for(work)} s repeats it on {th.SMALL_DATA_MAX_SPLITS} splits")
+    budget_stops, work_notes = _work_lines(work, done, split_done)
+    notes += work_notes
+    verdict = judge_fairness(verdict, done, split_done)
 
     rng = np.random.default_rng(seed)
-    explained_rows = min(shap_rows, kind.max_explained_rows or shap_rows)
-    if explained_rows < shap_rows:
-        notes.append(f"SHAP on {kind.label} data is capped at {explained_rows} rows (asked for {shap_rows})")
+    explained_rows = min(work.shap_rows, explained_cap)
+    if explained_cap < shap_rows:
+        notes.append(f"SHAP on {kind.label} data is capped at {explained_cap} rows (asked for {shap_rows})")
+    if work.shap_rows < min(shap_rows, explained_cap):
+        notes.append(f"SHAP explains {work.shap_rows} of the {min(shap_rows, explained_cap)} rows asked for: "
+                     f"the work a time budget of {max_seconds:g} s plans (engine.budget)")
     positions = np.sort(rng.choice(len(split.X_test), size=min(explained_rows, len(split.X_test)), replace=False))
     explained = split.X_test.iloc[positions]
     background = split.X_train.iloc[np.sort(rng.choice(len(split.X_train), size=min(th.SHAP_BACKGROUND_ROWS, len(split.X_train)), replace=False))]
@@ -189,7 +215,7 @@ def compare(
     result = ComparisonResult(
         dataset=DatasetInfo(name=dataset.name, sha256=dataset.sha256, rows=len(frame), columns=frame.shape[1], kind=kind.key),
         options=RunOptions(target=profile.target, seed=seed, max_seconds=float(max_seconds), shap_rows=int(shap_rows),
-                           ml_model=ml_spec.key, dl_model=dl_spec.key, explainer=explainer),
+                           ml_model=chosen["ml"].key, dl_model=chosen["dl"].key, explainer=explainer),
         advice=advice, classes=classes,
         split=SplitSummary(train_rows=len(split.X_train), test_rows=len(split.X_test), seed=seed,
                            y_test=split.y_test.to_numpy(), explained_positions=positions),
@@ -197,53 +223,155 @@ def compare(
         explanations={}, agreement=None,  # type: ignore[arg-type]  # filled by _explain_both below
         explained_rows=explained, stage_seconds=stages, notes=notes, budget_stops=budget_stops,
         software=software_versions(), created_at=now_iso(),
+        work_budget=work.to_dict(), work_done={"first_split": done, "later_splits": split_done},
+        selection=selections,
         models={"ml": ml_model, "dl": trained["dl"][0]}, data_split=split, background_rows=background,
     )
     _explain_both(result, explainer, report, lap, deadline)
+    if any("SHAP explained" in stop for stop in result.budget_stops):
+        result.verdict = judge_fairness(result.verdict, done, split_done, shap_cut=True)
     report("Done", 1.0)
     return result
 
 
-def _repeated_splits_verdict(
-    first: Verdict, X: pd.DataFrame, y: pd.Series, profile: DatasetProfile, seed: int, specs: tuple[ModelSpec, ModelSpec],
-    budgets: dict[str, float], fit_seconds: dict[str, float], deadline: Deadline, report: Progress,
-) -> tuple[Verdict, str]:
-    """On small data, the winner over repeated random splits (engine.thresholds.SMALL_DATA_ROWS).
+def _candidates(models: tuple[ModelSpec, ...], named: Callable[[str | None], ModelSpec], key: str | None) -> dict[str, ModelSpec]:
+    """The families a side may use: every one of the kind's (``key`` None or "auto": chosen by inner CV), or the one named."""
+    if key is None or key == "auto":
+        return {spec.key: spec for spec in models}
+    spec = named(key)
+    return {spec.key: spec}
 
-    The first split is the one already trained; later splits (seeds seed+1,
-    seed+2, …) retrain both families, each for at most twice its first fit
-    time, as many as the first split's cost says fit in SMALL_DATA_TIME_SHARE of
-    the time left (stopping early if that time runs out). Fewer than
-    SMALL_DATA_MIN_SPLITS splits keep the first split's verdict.
+
+def estimate_for(work: WorkBudget) -> int:
+    """The time budget (seconds) whose plan gives every family its full work and the most splits."""
+    needed = (work.full_seconds - limits.WORK_FIXED_SECONDS) / (limits.WORK_PLAN_SHARE * limits.WORK_TRAIN_SHARE) \
+        + limits.WORK_FIXED_SECONDS / limits.WORK_PLAN_SHARE
+    return int(np.ceil(needed))
+
+
+def _fit_planned(
+    spec: ModelSpec, plan: FamilyPlan, profile: DatasetProfile, seed: int, X: pd.DataFrame, y: pd.Series,
+    net: "SafetyNet", report: Callable[[str, float], None],
+) -> tuple[Any, list[str]]:
+    """Build ``spec``, bound it to its planned work, and fit it with the clock's safety net for its share."""
+    allowed = net.allow(plan.estimated_seconds)
+    model = spec.build(profile, seed, allowed)
+    if spec.work is not None:
+        spec.work.apply(model, plan.planned)
+    context = TrainingContext(profile=profile, seed=seed, max_seconds=allowed, report=report)
+    return model, spec.fit(model, X, y, context)
+
+
+def _choose(
+    specs: dict[str, ModelSpec], work: WorkBudget, family: str, X_train: pd.DataFrame, y_train: pd.Series,
+    profile: DatasetProfile, seed: int, net: "SafetyNet", report: Callable[[str, float], None],
+) -> tuple[ModelSpec, dict[str, Any]]:
+    """The side's family: the only one, or the best by inner cross-validation on the training rows (and its scores)."""
+    from engine import evaluate
+
+    if len(specs) == 1:
+        return next(iter(specs.values())), {}
+
+    def fit_candidate(key: str, X: pd.DataFrame, y: pd.Series) -> Any:
+        plan = work.for_family(family, key)
+        model, _ = _fit_planned(specs[key], plan, profile, seed, X, y, net, lambda detail, fraction: None)
+        return model
+
+    report("choosing the family by inner cross-validation on the training rows", 0.0)
+    selection = evaluate.select_family(list(specs), fit_candidate, X_train, y_train, profile.task,
+                                       folds=work.selection_folds, seed=seed, max_rows=limits.SELECTION_MAX_ROWS)
+    return specs[selection.chosen], selection.to_dict()
+
+
+def judge_fairness(verdict: Verdict, done: dict[str, dict[str, Any]], later: list[dict[str, dict[str, Any]]] | None = None,
+                   *, shap_cut: bool = False) -> Verdict:
+    """The verdict, or "not a fair comparison" when the clock cut a side short or a side was starved of work.
+
+    A side the safety net stopped (on any split), or one that neither
+    converged nor did the least work that counts as trained (a network at 1-2
+    epochs, boosting at a few rounds), makes the comparison unfair: the winner
+    is "unfair", ``conclusive`` false, and the reason names the side and its work.
     """
-    from engine.evaluate import resampled_verdict, split_data, verdict_score
+    reasons = []
+    for family in ("ml", "dl"):
+        runs = [done[family]] + [split[family] for split in (later or []) if family in split]
+        side = _FAMILY_WORDS[family]
+        cut = [run for run in runs if run.get("cut_short")]
+        starved = [run for run in runs if run.get("starved")]
+        if cut:
+            run = cut[0]
+            reasons.append(f"the clock cut {side} short ({run['done']} of {run['planned']} {run['unit']})")
+        elif starved:
+            run = starved[0]
+            reasons.append(f"{side} was far from trained ({run['done']} {run['unit']} of the {run['full']} it takes)")
+    if shap_cut:
+        reasons.append("the clock cut the SHAP explanation short")
+    if not reasons or (shap_cut and len(reasons) == 1 and verdict.fair):
+        # A SHAP cut does not change the models the winner was judged on; it is reported in the budget.
+        return verdict
+    return replace(verdict, winner=UNFAIR, conclusive=False, fair=False,
+                   unfair_reason="; ".join(reasons) + ": retrain with a larger time budget")
+
+
+def _work_lines(work: WorkBudget, done: dict[str, dict[str, Any]],
+                later: list[dict[str, dict[str, Any]]]) -> tuple[list[str], list[str]]:
+    """The clock's cuts (``budget_stops``) and the notes on planned work below each family's full work."""
+    stops, notes = [], []
+    for family in ("ml", "dl"):
+        side = _FAMILY_WORDS[family]
+        runs = [done[family]] + [split[family] for split in later if family in split]
+        for index, run in enumerate(runs):
+            if run["cut_short"]:
+                where = "" if index == 0 else f" on split {index + 1}"
+                stops.append(f"{side} training cut short by the clock{where}: {run['done']} of {run['planned']} "
+                             f"planned {run['unit']}")
+        first = done[family]
+        if first["planned"] < first["full"]:
+            notes.append(f"{side}: the time budget plans {first['planned']} of {first['full']} {first['unit']} "
+                         f"(engine.budget; a budget of {estimate_for(work)} s plans them all)")
+    return stops, notes
+
+
+def _repeated_splits_verdict(
+    first: Verdict, X: pd.DataFrame, y: pd.Series, profile: DatasetProfile, seed: int,
+    candidates: dict[str, dict[str, ModelSpec]], work: WorkBudget, net: "SafetyNet", report: Progress,
+    selections: dict[str, dict[str, Any]],
+) -> tuple[Verdict, str, list[dict[str, dict[str, Any]]]]:
+    """The winner over ``work.splits`` random splits, pooled into one corrected resampled t-test.
+
+    The first split is the one already trained; split ``j`` uses the split
+    seed ``seed + j * SPLIT_SEED_STRIDE`` (:func:`engine.evaluate.split_seeds`),
+    so runs with different seeds share no split and pool cleanly. Each split
+    chooses its families again on its own training rows (nested), and trains
+    them with the planned work.
+    """
+    from engine.evaluate import resampled_verdict, split_data, split_seeds, verdict_score
 
     differences = [first.difference]
-    allowed = th.SMALL_DATA_TIME_SHARE * deadline.remaining()
-    # Decided up front from the first split's cost, so a generous budget always gives the same splits.
-    planned = min(th.SMALL_DATA_MAX_SPLITS, 1 + int(allowed / max(sum(fit_seconds.values()), 1e-3)))
-    stop_at = time.perf_counter() + allowed
+    seeds = split_seeds(seed, work.splits)
+    split_done: list[dict[str, dict[str, Any]]] = []
     n_train = n_test = 0
-    while len(differences) < planned and time.perf_counter() < stop_at:
-        split_seed = seed + len(differences)
-        report(f"Repeating the comparison on split {len(differences) + 1} of {planned}", 0.7)
+    for index, split_seed in enumerate(seeds[1:], start=2):
+        report(f"Repeating the comparison on split {index} of {work.splits}", 0.7)
         split = split_data(X, y, profile.task, split_seed)
         n_train, n_test = len(split.X_train), len(split.X_test)
-        scores = {}
-        for spec in specs:
-            budget = min(budgets[spec.family], max(2.0 * fit_seconds[spec.family], 1.0))
-            model = spec.build(profile, split_seed, budget)
-            spec.fit(model, split.X_train, split.y_train,
-                     TrainingContext(profile=profile, seed=split_seed, max_seconds=budget, report=lambda detail, done: None))
-            scores[spec.family] = verdict_score(model, split, profile.task, first.metric)
+        scores, this_split = {}, {}
+        for family in ("ml", "dl"):
+            spec, selection = _choose(candidates[family], work, family, split.X_train, split.y_train, profile,
+                                      split_seed, net, lambda detail, fraction: None)
+            if selection:
+                selections[family].setdefault("later_splits", []).append(selection["chosen"])
+            plan = work.for_family(family, spec.key)
+            model, _ = _fit_planned(spec, plan, profile, split_seed, split.X_train, split.y_train, net,
+                                    lambda detail, fraction: None)
+            this_split[family] = work_done(plan, spec, model)
+            scores[family] = verdict_score(model, split, profile.task, first.metric)
+        split_done.append(this_split)
         differences.append(scores["ml"] - scores["dl"])
-    why = f"{len(y)} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}"
-    if len(differences) < th.SMALL_DATA_MIN_SPLITS:
-        return first, (f"{why}, but only {len(differences)} split(s) fit in the time budget: "
-                       "the winner is decided on one split")
-    verdict = resampled_verdict(first, differences, n_train, n_test)
+    why = f"{len(y):,} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}"
+    verdict = resampled_verdict(first, differences, n_train, n_test, split_seeds=seeds)
     return verdict, (f"{why}: the winner is decided over {verdict.splits} random 80/20 splits "
-                     f"(corrected resampled t-test, p = {verdict.p_value:.3g}); the metrics shown are the first split's")
+                     f"(corrected resampled t-test, p = {verdict.p_value:.3g}); the metrics shown are the first split's"), split_done
 
 
 def explain_again(result: ComparisonResult, explainer: str, progress: Progress | None = None) -> ComparisonResult:
@@ -263,8 +391,6 @@ _FAMILY_WORDS = {"ml": "classic ML", "dl": "deep learning"}
 _WARM: set[tuple[str, str]] = set()
 _WARM_UP_ROWS = 256
 _WARM_UP_SECONDS = 0.05
-# Shares of the time left that each training stage may use (compare's docstring); the rest is for scoring and SHAP.
-_TRAIN_SHARES = {"ml": 0.3, "dl": 0.6}
 # Rows SHAP explains first to measure its cost per row when a deadline bounds the run.
 _SHAP_PROBE_ROWS = 10
 
@@ -278,11 +404,10 @@ def _check_mode(explainer: str) -> None:
         raise DataError(f"unknown explainer {explainer!r}: choose fast or shared")
 
 
-def _load_explainers(ml_spec: ModelSpec, dl_spec: ModelSpec, explainer: str) -> None:
+def _load_explainers(spec: ModelSpec, explainer: str) -> None:
     """Fail before training if a family has no explainer for the mode; load shap now so its import is not timed as explaining."""
-    for spec in (ml_spec, dl_spec):
-        if explainer not in spec.explainers:
-            raise DataError(f"{spec.label} has no {explainer!r} explainer; choose {' or '.join(spec.explainers)}")
+    if explainer not in spec.explainers:
+        raise DataError(f"{spec.label} has no {explainer!r} explainer; choose {' or '.join(spec.explainers)}")
     import shap  # noqa: F401
     import torch._dynamo  # noqa: F401  (the first torch optimiser imports it: seconds, not training time)
 

@@ -28,10 +28,15 @@ from engine.explanation import Agreement, ModelExplanation
 from engine.profile import Task
 from engine.recommend import Advice
 
-__all__ = ["SCHEMA_VERSION", "RecordError", "DatasetInfo", "RunOptions", "SplitSummary", "RunRecord", "software_versions"]
+__all__ = ["SCHEMA_VERSION", "KEPT_EVERYTHING", "KEPT_RESULTS", "RecordError", "DatasetInfo", "RunOptions", "SplitSummary", "RunRecord", "software_versions"]
 
 #: Bump when a field changes meaning or is removed; :meth:`RunRecord.from_json` upgrades older records.
 SCHEMA_VERSION = 1
+
+#: ``RunRecord.kept``: everything a comparison made (a live run, or saved with its rows), or its results only
+#: (engine.consent.minimise: no row values, labels or predictions; SHAP as summaries).
+KEPT_EVERYTHING = "everything"
+KEPT_RESULTS = "results"
 
 _PACKAGES = ("numpy", "pandas", "scikit-learn", "lightgbm", "torch", "shap", "streamlit", "plotly")
 
@@ -100,6 +105,14 @@ class RunRecord:
     software: dict[str, str] = field(default_factory=dict)
     created_at: str = ""
     schema_version: int = SCHEMA_VERSION
+    #: The work each family was given before training (engine.budget.WorkBudget.to_dict): empty in older records.
+    work_budget: dict[str, Any] = field(default_factory=dict)
+    #: What each family did against its plan: {"first_split": {"ml": {...}, "dl": {...}}, "later_splits": [...]}.
+    work_done: dict[str, Any] = field(default_factory=dict)
+    #: Per side that chose among several families by inner cross-validation: the choice and the inner scores.
+    selection: dict[str, Any] = field(default_factory=dict)
+    kept: str = KEPT_EVERYTHING
+    summarised_rows: int = 0  # with kept == KEPT_RESULTS: how many explained rows the SHAP summaries cover
 
     @property
     def task(self) -> Task:
@@ -119,9 +132,16 @@ class RunRecord:
         return bool(self.budget_stops)
 
     @property
+    def cut_short(self) -> bool:
+        """Whether the clock's safety net stopped any planned work (training on any split, or SHAP)."""
+        return bool(self.budget_stops)
+
+    @property
     def agreed_with_recommendation(self) -> bool:
-        """The recommended family did at least as well; a close call agrees only with a tie."""
+        """The recommended family did at least as well; a close call agrees only with a tie; an unfair fight never agrees."""
         choice, winner = self.advice.recommendation.choice, self.verdict.winner
+        if not getattr(self.verdict, "fair", True):
+            return False
         if choice == "either":
             return winner == "tie"
         return winner in (choice, "tie")
@@ -141,21 +161,35 @@ class RunRecord:
             "verdict": {"metric": v.metric, "difference_ml_minus_dl": v.difference, "interval": list(v.interval), "rule": v.rule,
                         "conclusive": v.conclusive, "flags": {"ml": self.ml.flags, "dl": self.dl.flags},
                         "splits": v.splits, "method": v.method, "p_value": v.p_value,
-                        "split_differences": list(v.split_differences)},
+                        "split_differences": list(v.split_differences),
+                        "fair": v.fair, "unfair_reason": v.unfair_reason,
+                        "counts_for_track_record": v.counts_for_track_record,
+                        "split_seeds": list(v.split_seeds), "train_rows": v.train_rows, "test_rows": v.test_rows},
+            "selection": self.selection,
             "agreed_with_recommendation": self.agreed_with_recommendation,
             "explanations": {
-                "ml": self.explanations["ml"].to_dict(),
-                "dl": self.explanations["dl"].to_dict(),
+                "ml": self.explanations["ml"].to_dict() | self._summarised(),
+                "dl": self.explanations["dl"].to_dict() | self._summarised(),
                 "agreement": self.agreement.to_dict(),
-                "rows_explained": len(self.explained_rows),
+                "rows_explained": self.rows_explained,
                 "mode": self.explainer_mode,
             },
             "stage_seconds": self.stage_seconds,
-            "budget": {"seconds": self.options.max_seconds, "binding": self.budget_binding, "cut_short": self.budget_stops},
+            "budget": {"seconds": self.options.max_seconds, "binding": self.budget_binding, "cut_short": self.budget_stops,
+                       "run_cut_short": self.cut_short, "work": self.work_budget, "done": self.work_done},
             "notes": self.notes,
             "options": _converter.unstructure(self.options),
             "software": self.software,
+            "kept": self.kept,
         }
+
+    @property
+    def rows_explained(self) -> int:
+        """How many test rows SHAP explained (also when only their summaries were kept)."""
+        return self.summarised_rows if self.kept == KEPT_RESULTS else len(self.explained_rows)
+
+    def _summarised(self) -> dict[str, int]:
+        return {"rows_explained": self.summarised_rows} if self.kept == KEPT_RESULTS else {}
 
     # -- persistence -------------------------------------------------------------------
     def record(self) -> "RunRecord":

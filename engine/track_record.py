@@ -42,6 +42,7 @@ from engine.data import DataError
 from engine.dataset import load_dataset_path
 from engine.samples import sample_paths
 from engine.recommend import Criterion
+from engine.wording import count
 
 __all__ = ["DatasetRecord", "TrackRecord", "track_record", "corpus_track_record", "misleading_criterion", "sample_datasets",
            "format_table", "summarise", "wilson_interval", "agrees", "write_results", "progress_line", "NAIVE_ADVISORS",
@@ -395,7 +396,7 @@ def progress_line(record: DatasetRecord, number: int, total: int) -> str:
         return f"{head}: error: {record.error}"
     agreed = "agreed" if record.agreed else "missed"
     return (f"{head}: advice {record.recommendation} ({100 * (record.confidence or 0):.0f}%), winner {record.winner} "
-            f"(ML - DL {record.margin:+.3f} {record.metric}, {record.splits} split(s)), {agreed}, {record.seconds:.0f} s")
+            f"(ML - DL {record.margin:+.3f} {record.metric}, {count(record.splits, 'split')}), {agreed}, {record.seconds:.0f} s")
 
 
 CSV_COLUMNS = ["dataset", "kind", "declared_kind", "rows", "task", "target", "target_guess", "recommendation", "confidence",

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["SIDES", "choice_label", "side_name", "format_difference", "baseline_delta", "format_number", "format_duration", "format_size", "stage_table", "STAGE_LABELS"]
+__all__ = [
+    "SIDES", "choice_label", "side_name", "format_difference", "baseline_delta", "format_number", "format_signed",
+    "format_duration", "format_size", "count", "outcome_key", "outcome_label", "outcome_phrase", "stage_table",
+    "STAGE_LABELS", "TIE_MARGIN_WORDS", "budget_sentence",
+]
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ SIDES: dict[str, SideWords] = {
     "dl": SideWords("Deep learning", "Deep learning", "deep learning"),
     "either": SideWords("A close call: train both", "Close call", "a close call"),
     "tie": SideWords("A tie", "Tie", "a tie"),
+    "unfair": SideWords("Not a fair comparison", "Not a fair fight", "not a fair comparison"),
     "neutral": SideWords("Neutral", "Neutral", "neutral"),
 }
 
@@ -59,13 +64,54 @@ def baseline_delta(value: float, baseline: float, flagged: bool) -> tuple[str, s
     return f"{gain:+.3f} vs baseline", color, "auto"
 
 
-def format_number(value: float) -> str:
-    """Thousands separators for large numbers, four significant digits otherwise: '1,296,109', '0.4213'."""
+#: Suffixes for large magnitudes, largest first: "1.78 M", "3.2 bn" (thousands keep their separators).
+_LARGE = ((1e12, "tn"), (1e9, "bn"), (1e6, "M"))
+
+
+def format_number(value: float, digits: int = 4) -> str:
+    """One way to write a number on every screen: '1.78 M' in the millions, '1,296' in the thousands, '0.4213'.
+
+    ``digits`` significant digits below a thousand (and at most three in the
+    millions, where more would only be noise on a screen).
+    """
+    value = float(value)
     if not math.isfinite(value):
         return str(value)
-    if abs(value) >= 1_000:
+    magnitude = abs(value)
+    for scale, suffix in _LARGE:
+        if magnitude >= scale * 0.9995:  # 999,700 reads "1.00 M", not "1,000 k"
+            scaled = value / scale
+            decimals = max(min(digits, 3) - len(str(int(round(abs(scaled), 2)))), 0)
+            return f"{scaled:.{decimals}f} {suffix}"
+    if magnitude >= 1_000:
         return f"{value:,.0f}"
-    return f"{value:.4g}"
+    text = f"{value:.{digits}g}"
+    if "e" in text:  # tiny values: 1.2e-05 is clearer than 0.000012 and no longer
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def format_signed(value: float, digits: int = 3) -> str:
+    """:func:`format_number` with its sign always shown ('+1.78 M', '−0.0123'), for pushes and differences."""
+    text = format_number(abs(value), digits)
+    return ("−" if value < 0 else "+") + text
+
+
+def count(n: int | float, noun: str, plural: str | None = None) -> str:
+    """'1 epoch', '2 epochs', '1,000 rows', '1 split': the number with separators and the noun agreeing with it."""
+    number = f"{n:,}" if isinstance(n, int) or float(n).is_integer() else f"{n:,.1f}"
+    number = number.replace(".0", "") if number.endswith(".0") else number
+    word = noun if abs(float(n)) == 1 else (plural or _plural(noun))
+    return f"{number} {word}"
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith(("s", "x", "sh")):  # not "ch": epoch -> epochs
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
 
 
 def format_duration(seconds: float) -> str:
@@ -85,6 +131,69 @@ def format_size(size_bytes: int) -> str:
     if size_bytes < 1024 * 1024:
         return f"{size_bytes / 1024:.0f} KiB"
     return f"{size_bytes / 1024 / 1024:.1f} MiB"
+
+
+# --- what a verdict says, in one word or one phrase -----------------------------------------
+
+#: The practical-tie margin in words: the threshold below which a difference is called a tie.
+TIE_MARGIN_WORDS = "0.5 points"
+
+
+def outcome_key(verdict: object) -> str:
+    """'unfair', 'inconclusive', 'tie', 'ml' or 'dl': what a verdict may be summarised as, most cautious first.
+
+    Reads ``fair`` and ``conclusive`` with defaults, so a verdict (or a record's
+    verdict dict) written before either existed still reads.
+    """
+    get = verdict.get if isinstance(verdict, dict) else lambda name, default=None: getattr(verdict, name, default)
+    if get("fair", True) is False:
+        return "unfair"
+    if get("conclusive", True) is False:
+        return "inconclusive"
+    winner = get("winner", "tie")
+    return winner if winner in ("ml", "dl", "tie") else "tie"
+
+
+_OUTCOME_LABELS = {
+    "unfair": "Not a fair comparison",
+    "inconclusive": "Inconclusive",
+    "tie": "Tie",
+    "ml": "Classic ML won",
+    "dl": "Deep learning won",
+}
+_OUTCOME_PHRASES = {
+    "unfair": "not a fair comparison",
+    "inconclusive": "inconclusive",
+    "tie": "a tie",
+    "ml": "classic ML won",
+    "dl": "deep learning won",
+}
+
+
+def outcome_label(key: str) -> str:
+    """A table cell for an outcome key (History's list): 'Inconclusive', 'Classic ML won', …"""
+    return _OUTCOME_LABELS.get(key, SIDES[key].short if key in SIDES else key)
+
+
+def outcome_phrase(verdict: object) -> str:
+    """The outcome inside a sentence ('done in 8 s: inconclusive'); never "won" beside an inconclusive verdict."""
+    return _OUTCOME_PHRASES[outcome_key(verdict)]
+
+
+def budget_sentence(record: object) -> str:
+    """Whether the time budget was binding, in one sentence (plain text): the app and the report say the same.
+
+    The budget covers the whole run: training both models and SHAP share it.
+    """
+    options = getattr(record, "options")
+    stops = list(getattr(record, "budget_stops", []) or [])
+    seconds = f"{options.max_seconds:g} s"
+    if stops:
+        return (
+            f"The time budget of {seconds} for the whole run (both models and SHAP) was binding: {'; '.join(stops)}. "
+            "A larger budget may change these results."
+        )
+    return f"The time budget of {seconds} for the whole run (both models and SHAP) was not binding: all finished within it."
 
 
 STAGE_LABELS = {

@@ -140,3 +140,34 @@ def test_two_sessions_see_only_their_own_data() -> None:
         columns = [c for c in at.selectbox(key="target_choice").options]
         assert mine in columns and theirs not in columns
     assert "alcohol" in first.session_state["dataset"].frame.columns
+
+
+def test_a_queued_comparison_shows_its_place_and_can_be_cancelled(monkeypatch) -> None:
+    """With every training slot taken, Train both waits in line, says how many are ahead, and Cancel leaves the line."""
+    import threading
+
+    from engine.capacity import TrainingQueue
+    from views import state
+
+    queue = TrainingQueue(capacity=1)
+    monkeypatch.setattr(state, "TRAINING_QUEUE", queue)
+    queue.wait_turn("another session", threading.Event())  # the one slot is taken
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.button(key="sample_wine.csv").click().run()
+    at.switch_page("pages/train.py").run()
+    at.button(key="train_start").click().run()
+    assert not at.exception, at.exception
+    job = state._JOBS[at.session_state["training_job"]]
+    assert queue.ahead(job) == 1 and not job.done
+    assert any("1 comparison ahead of yours" in i.value for i in at.info), [i.value for i in at.info]
+    frame = AppTest.from_file(str(APP), default_timeout=120)  # the sidebar, as every page draws it
+    frame.session_state["training_job"] = at.session_state["training_job"]
+    frame.run()
+    assert any("Queued: 1 comparison ahead of yours" in c.value for c in frame.sidebar.caption)
+    at.button(key="train_cancel").click().run()
+    job.thread.join(timeout=10)
+    assert job.cancelled and job.result is None and queue.counts() == (1, 0)  # it left the line; the other still runs
+    at.run()
+    assert not at.exception and not at.error
+    assert "training_job" not in at.session_state and "run" not in at.session_state
+    queue.release("another session")

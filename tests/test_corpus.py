@@ -154,22 +154,21 @@ def test_bad_manifests_are_one_line(tmp_path):
 
 
 def test_calibration_vote_reproduces_the_advice_with_the_engines_numbers():
-    """benchmarks.corpus.calibrate re-votes with other numbers; with the engine's it must say what the advisor says."""
-    from benchmarks.corpus.calibrate import CALIBRATED, PUBLISHED, choice, criteria_of
-    from engine.recommend import advise
+    """benchmarks.corpus.calibrate re-votes from a results row; with the engine's numbers it must say what the advisor says."""
+    from benchmarks.corpus.calibrate import answers_of, prior
+    from engine.recommend import VoteParams, advise, recommend
     from tests.conftest import make_signal_table
 
     for rows in (300, 5_000, 150_000):
         advice = advise(make_signal_table(rows=rows), "target")
-        assert choice(criteria_of(advice), CALIBRATED) == advice.recommendation.choice
-    assert advice.recommendation.choice == "dl"  # 150,000 rows: calibrated
-    assert choice(criteria_of(advice), PUBLISHED) == "ml"  # what the published numbers said (results of 2026-11-30)
+        row = {"kind": "tabular", "rows": rows}
+        assert recommend(answers_of(row), VoteParams()).choice == advice.recommendation.choice
+        assert recommend(answers_of(row), prior()).choice == advice.recommendation.choice  # the prior stands
+    assert advice.recommendation.choice == "ml"  # 150,000 table rows: trees, as the published benchmarks say
     text_advice = advise(pd.DataFrame({"review": [f"word{i} film plot {i % 7} scene" for i in range(2_000)],
                                        "label": ["a", "b"] * 1_000}), "label")
-    text = criteria_of(text_advice)
-    volume = next(c for c in text if c[0] == "data_volume")
-    assert volume[4] == "text" and volume[1] == CALIBRATED["unstructured_medium_score"] != PUBLISHED["unstructured_medium_score"]
-    assert choice(text, CALIBRATED) == text_advice.recommendation.choice
+    assert text_advice.answers.data_kind.value == "text"
+    assert recommend(answers_of({"kind": "text", "rows": 2_000})).choice == text_advice.recommendation.choice
 
 
 def test_the_old_in_sample_results_stay_readable_and_labelled():

@@ -2,7 +2,9 @@
 
 Everything a user uploads or trains lives in ``st.session_state`` (one browser
 tab each). The only shared cache is the parse of uploaded bytes, keyed by their
-SHA-256, which is a pure function of content.
+SHA-256, which is a pure function of content; it is bounded by entries, bytes
+and age. Trainings from every session share one first-come queue of at most
+``ADVISOR_MAX_CONCURRENT_TRAININGS`` running at once (:mod:`engine.capacity`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import os
 import re
 import secrets
 import threading
@@ -35,6 +38,11 @@ from engine import (
     samples,
     what_would_flip,
 )
+from engine.capacity import PARSE_CACHE_MB_ENV, BoundedCache, Cancelled, TrainingQueue
+from engine.models.torch_base import set_process_threads
+
+# Once, when the app starts: PyTorch's thread count is process-wide, so no session's training sets it.
+set_process_threads()
 
 
 # session_state keys
@@ -52,7 +60,7 @@ OPTIONS = "train_options"
 TRAINING_OPTIONS = ("max_seconds", "shap_rows", "ml_kind", "seed")
 DEFAULT_OPTIONS: dict[str, Any] = {
     "max_seconds": 20, "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
-    "save_rows": False,
+    "keep_rows": False, "save_rows": False,  # what the saved run keeps: row-level results; the uploaded data
 }
 
 PAGES = {
@@ -73,6 +81,8 @@ class Run:
     options: dict[str, Any]
     seconds: float
     token: str | None = None  # its share token once saved to the run store (views/share.py)
+    key: str | None = None  # the token's hash, the store's look-up key (known without the token on History)
+    saved_kept: str = ""  # what the store kept of it, in one sentence (engine.consent.kept_sentence)
 
     @property
     def target(self) -> str:
@@ -112,16 +122,26 @@ def max_upload_bytes() -> int:
     return int(st.get_option("server.maxUploadSize")) * 1024 * 1024
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _parse(digest: str, name: str, _raw: bytes, max_bytes: int) -> Dataset:
-    """Parse uploaded bytes; cached by their hash (content only, so safe to share between sessions)."""
-    return load_dataset_bytes(name, _raw, max_bytes=max_bytes)
+def dataset_bytes(data: object) -> int:
+    """Memory a parsed dataset holds (its table, object cells included)."""
+    frame = getattr(data, "frame", None)
+    return int(frame.memory_usage(deep=True, index=True).sum()) if frame is not None else 0
+
+
+#: Parses shared between sessions: 16 at most, within ADVISOR_PARSE_CACHE_MB (default 512) together, for an hour each.
+PARSE_CACHE = BoundedCache[tuple, Dataset](
+    max_entries=16, max_bytes=int(float(os.environ.get(PARSE_CACHE_MB_ENV, "") or 512) * 2**20),
+    ttl_seconds=3600.0, size_of=dataset_bytes,
+)
 
 
 def load_bytes(name: str, raw: bytes) -> Dataset:
-    """Parse ``raw`` and make it the session's dataset (the answers about the data follow it)."""
-    digest = hashlib.sha256(raw).hexdigest()
-    parsed = _parse(digest, name, raw, max_upload_bytes())
+    """Parse ``raw`` and make it the session's dataset (the answers about the data follow it).
+
+    Cached by the bytes' hash and the name (content only, so safe to share between sessions).
+    """
+    key = (hashlib.sha256(raw).hexdigest(), name, max_upload_bytes())
+    parsed = PARSE_CACHE.get_or_make(key, lambda: load_dataset_bytes(name, raw, max_bytes=key[2]))
     return _use(dataclasses.replace(parsed, name=name))
 
 
@@ -234,12 +254,17 @@ def staleness(stored: Run) -> list[str]:
         reasons.append(f"the current target is {now}")
     chosen = train_options()
     changed = [
-        f"{OPTION_WORDS[name]} {chosen[name]}" for name in TRAINING_OPTIONS
+        f"{OPTION_WORDS[name]} {_option_value(chosen[name])}" for name in TRAINING_OPTIONS
         if name in chosen and name in stored.options and chosen[name] != stored.options[name]
     ]
     if changed and not reasons:  # a new dataset or target already says it all
         reasons.append("the options are now " + ", ".join(changed))
     return reasons
+
+
+def _option_value(value: Any) -> str:
+    """An option's value as the screens write numbers: '1,000', not '1000'."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 OPTION_WORDS = {"max_seconds": "time budget (s)", "shap_rows": "SHAP rows", "ml_kind": "classic model", "seed": "seed"}
@@ -296,17 +321,35 @@ class Job:
     steps: list[str] = field(default_factory=list)
     result: RunRecord | None = None
     error: str | None = None
+    cancelled: bool = False
+    cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
     thread: threading.Thread | None = field(default=None, repr=False)
+
+    def __hash__(self) -> int:  # the queue's ticket: the job itself
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
 
     @property
     def done(self) -> bool:
-        return self.result is not None or self.error is not None
+        return self.result is not None or self.error is not None or self.cancelled
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
+    def ahead(self) -> int | None:
+        """Comparisons before this one in the server's queue; None once it trains."""
+        return None if self.done else TRAINING_QUEUE.ahead(self)
+
+    def cancel(self) -> None:
+        """Stop waiting in the queue at once, or stop training at the next progress report."""
+        self.cancel_requested.set()
+
     def progress(self, message: str, fraction: float) -> None:
-        """compare's progress callback (runs in the training thread)."""
+        """compare's progress callback (runs in the training thread); raises Cancelled once the user cancelled."""
+        if self.cancel_requested.is_set():
+            raise Cancelled()
         step = message.split(":", 1)[0]
         if not self.steps or self.steps[-1] != step:
             self.steps.append(step)
@@ -317,6 +360,8 @@ class Job:
 # Job object, and a session's state may be copied between runs (AppTest does), so it holds only the key.
 _JOBS: dict[str, Job] = {}
 _JOBS_LOCK = threading.Lock()
+#: Every session's comparisons: at most ADVISOR_MAX_CONCURRENT_TRAININGS train at once, the rest wait in order.
+TRAINING_QUEUE = TrainingQueue()
 #: A finished job no session collected (its tab was closed) is dropped after this many seconds.
 _UNCOLLECTED_SECONDS = 3600.0
 
@@ -355,15 +400,25 @@ def start_training(options: dict[str, Any]) -> Job | None:
     except DataError as error:
         st.session_state[TRAIN_ERROR] = str(error)
         return None
-    work = Job(data=data, dataset_name=data.name, target=advice.profile.target, options=dict(options))
+    work = Job(data=data, dataset_name=data.name, target=advice.profile.target, options=dict(options),
+               message="Waiting for a free training slot")
+    TRAINING_QUEUE.join(work)  # its place in line is taken now, in the order users pressed the button
 
     def train() -> None:
         try:
-            work.result = compare(
-                data, advice.profile.target, seed=int(options["seed"]), max_seconds=float(options["max_seconds"]),
-                shap_rows=int(options["shap_rows"]), ml_kind=options["ml_kind"], progress=work.progress,
-                advice=advice, explainer=options["explainer"],
-            )
+            TRAINING_QUEUE.wait_turn(work, work.cancel_requested)
+            try:
+                work.started = time.perf_counter()  # the budget and the elapsed time count from here
+                work.progress("Loading the training libraries (PyTorch, SHAP)", 0.0)
+                work.result = compare(
+                    data, advice.profile.target, seed=int(options["seed"]), max_seconds=float(options["max_seconds"]),
+                    shap_rows=int(options["shap_rows"]), ml_kind=options["ml_kind"], progress=work.progress,
+                    advice=advice, explainer=options["explainer"],
+                )
+            finally:
+                TRAINING_QUEUE.release(work)
+        except Cancelled:
+            work.cancelled = True
         except DataError as error:
             work.error = str(error)
         except Exception as error:  # noqa: BLE001  the thread must always finish its job, or the page waits forever
@@ -383,7 +438,9 @@ def collect_job() -> Job | None:
         return None
     with _JOBS_LOCK:
         _JOBS.pop(st.session_state.pop(JOB), None)
-    if work.result is None:
+    if work.cancelled:
+        st.session_state.pop(TRAIN_ERROR, None)
+    elif work.result is None:
         st.session_state[TRAIN_ERROR] = work.error
     else:
         store_run(work.result, work.options, work.started)

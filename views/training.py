@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import EXPLAINER_MODES, DataKindSpec, ModelResult, RunRecord, wording
+from engine.consent import kept_sentence
 from views import share
 from views import state
 
@@ -80,12 +81,21 @@ def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
         "SHAP explainer", EXPLAINER_MODES, key="train_explainer", horizontal=True, on_change=_keep, args=("explainer",),
         format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
     )
-    st.checkbox(
-        "Also save the uploaded rows with this run", key="train_save_rows", on_change=_keep, args=("save_rows",),
-        help="Every finished run is saved (results, charts' data and advice) for History and share links. "
-        "The rows themselves are kept only when this is ticked, so the run can be trained again from History; "
-        "anyone with the run's link can then load them.",
+    st.markdown("**What the saved run keeps** (for History and its share link)")
+    rows_col, upload_col = st.columns(2)
+    rows_col.checkbox(
+        "Keep the explained rows, test labels and predictions", key="train_keep_rows", on_change=_keep,
+        args=("keep_rows",),
+        help="The rows shown in waterfalls and highlighted documents, with every test row's label and both models' "
+        "predictions, so the saved run shows single rows, confusion matrices and ROC curves. Anyone with the "
+        "run's link can see them. Unticked, the run keeps its results only.",
     )  # fmt: skip
+    upload_col.checkbox(
+        "Keep the uploaded data", key="train_save_rows", on_change=_keep, args=("save_rows",),
+        help="The whole table, so the run can be trained again from History; anyone with the run's link can "
+        "then load it.",
+    )  # fmt: skip
+    st.caption(state.esc(kept_sentence(bool(options.get("keep_rows")), bool(options.get("save_rows")))))
 
 
 def start_button() -> None:
@@ -97,12 +107,32 @@ def start_button() -> None:
     )
 
 
+def cancel() -> None:
+    """"Cancel" (a button callback): leave the queue at once, or stop training at its next progress report."""
+    work = state.job()
+    if work is not None:
+        work.cancel()
+
+
+def queue_text(ahead: int) -> str:
+    """Where a waiting comparison stands in the server's queue, in words."""
+    cap = state.TRAINING_QUEUE.capacity
+    return (
+        f"Waiting for a free training slot: {ahead} comparison{'' if ahead == 1 else 's'} ahead of yours "
+        f"(this server trains at most {cap} at once)."
+    )
+
+
 def collect() -> None:
     """A background comparison that has finished becomes the session's run, saved for History and share links."""
     work = state.collect_job()
     stored = state.run()
+    if work is not None and work.cancelled:
+        st.toast("The comparison was cancelled.", icon=":material/cancel:")
+        return
     if work is not None and work.result is not None and stored is not None:
-        share.save(stored, work.data, keep_rows=bool(work.options.get("save_rows")))
+        share.save(stored, work.data, keep_rows=bool(work.options.get("keep_rows")),
+                   keep_upload=bool(work.options.get("save_rows")))
 
 
 def progress_panel() -> None:
@@ -119,6 +149,14 @@ def _progress_fragment() -> None:
     if work.done:
         collect()  # here, not only at the top of the app: a fragment's rerun runs only the fragment
         st.rerun()  # the whole app, which draws the finished run everywhere
+    ahead = work.ahead()
+    if ahead is not None:
+        st.info(queue_text(ahead), icon=":material/hourglass_top:")
+    st.button(
+        "Cancel", key="train_cancel", icon=":material/cancel:", on_click=cancel,
+        disabled=work.cancel_requested.is_set(),
+        help="Leaves the queue at once; a comparison already training stops at its next step.",
+    )
     with st.status(f"{state.esc(work.steps[-1] if work.steps else 'Starting')}…", expanded=True):
         st.progress(work.fraction, text=f"{state.esc(work.message)} · {work.elapsed():.0f} s")
         st.markdown("\n".join(f"- {state.esc(step)}" for step in work.steps) or "- Starting")
@@ -142,18 +180,16 @@ def _sidebar_fragment() -> None:
     if work.done:
         collect()
         st.rerun()
+    ahead = work.ahead()
+    if ahead is not None:
+        st.caption(f"Queued: {ahead} comparison{'' if ahead == 1 else 's'} ahead of yours")
+        return
     st.progress(work.fraction, text=f"Training {state.esc(work.target)}: {work.fraction:.0%}")
 
 
 def budget_note(result: RunRecord) -> str:
-    """Whether the time budget was binding, in one sentence (plain text)."""
-    seconds = f"{result.options.max_seconds:g} s"
-    if result.budget_binding:
-        return (
-            f"The time budget of {seconds} was binding: {'; '.join(result.budget_stops)}. "
-            "A larger budget may change these results."
-        )
-    return f"The time budget of {seconds} was not binding: both models and SHAP finished within it."
+    """Whether the time budget was binding, in one sentence (plain text; the report says the same)."""
+    return wording.budget_sentence(result)
 
 
 def model_card(model: ModelResult, metric: str) -> None:
@@ -182,7 +218,8 @@ def model_card(model: ModelResult, metric: str) -> None:
     predict_col.metric(
         "Predict / 1k rows",
         wording.format_duration(model.predict_seconds_per_1k),
-        help="Measured by predicting one batch of 1,000 test rows (drawn with replacement when the test set is smaller).",
+        help="The median of several timed predictions of one fixed batch of 1,000 test rows (drawn with replacement "
+        "when the test set is smaller), after one untimed warm-up call.",
     )
     size_col.metric("Model size", wording.format_size(model.size_bytes))
     for note in model.notes:

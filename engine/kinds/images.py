@@ -16,8 +16,9 @@ import pandas as pd
 
 from engine.dataset import register_loader
 from engine.images import PixelLayout, pixel_layout, read_gzip_csv, read_image_zip
+from engine.work import boosting_work, cnn_work, linear_work
 from engine.profile import ColumnKind, DatasetProfile
-from engine.registry import DataKindSpec, ModelSpec, TrainingContext, register
+from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
 
 __all__ = ["IMAGES", "PIXEL_BOOSTING", "PIXEL_LINEAR", "CNN", "layout_of"]
 
@@ -106,8 +107,6 @@ def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingCo
 
 
 def _fit_cnn(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
-    from engine.kinds.tabular import fit_network
-
     notes = fit_network(model, X, y, context)
     network = model[-1]
     if network.shift:
@@ -126,6 +125,7 @@ PIXEL_BOOSTING = ModelSpec(
     explainers={"fast": _explainer("tree"), "shared": _explainer("partition")},
     why="boosted trees are the strongest classic model, but each split reads one pixel at a fixed place",
     name=lambda fitted: "LightGBM gradient-boosted trees on pixels",
+    work=boosting_work(60, colsample=0.3, leaves=15),
 )
 PIXEL_LINEAR = ModelSpec(
     key="linear", family="ml", label="Linear model on pixels (most transparent)",
@@ -133,6 +133,7 @@ PIXEL_LINEAR = ModelSpec(
     explainers={"fast": _explainer("linear"), "shared": _explainer("partition")},
     why="a linear model's weights form a readable template per class",
     name=lambda fitted: "Linear model on pixels",
+    work=linear_work(200),
 )
 CNN = ModelSpec(
     key="cnn", family="dl", label="PyTorch CNN",
@@ -140,6 +141,7 @@ CNN = ModelSpec(
     explainers={"fast": _explainer("deep"), "shared": _explainer("partition")},
     why="convolutions share weights across positions, so a pattern is recognised wherever it appears",
     name=lambda fitted: fitted[-1].display_name,
+    work=cnn_work(60),
 )
 
 IMAGES = register(DataKindSpec(
@@ -151,4 +153,7 @@ IMAGES = register(DataKindSpec(
     priority=20,
     notes=_notes,
     max_explained_rows=IMAGE_SHAP_ROWS,
+    why=lambda profile: f"{_layout(profile).describe()}: pixel columns on a full square grid",
+    advice_data_kind="images",
+    advice_problem="vision",
 ))

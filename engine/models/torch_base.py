@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
+import os
+import threading
 import time
 from typing import Any, Callable, Iterator
 
@@ -31,8 +34,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from engine import thresholds as th
+from engine.wording import count
 
-__all__ = ["TorchEstimator", "TorchClassifierMixin", "TorchRegressorMixin", "EpochCallback", "torch_threads", "resolve_device"]
+__all__ = [
+    "TorchEstimator", "TorchClassifierMixin", "TorchRegressorMixin", "EpochCallback", "torch_threads", "resolve_device",
+    "seed_module", "set_process_threads", "THREADS_ENV",
+]
 
 #: Called after every epoch with (epoch, max_epochs, validation_loss).
 EpochCallback = Callable[[int, int, float], None]
@@ -114,20 +121,28 @@ class TorchEstimator(BaseEstimator):
         X = self._prepare(X, reset=True)
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
-        torch.manual_seed(self.random_state)
         device = resolve_device(self.device)
         self.device_ = device.type
         target, n_outputs = self._encode_target(y)
-        module = self._build_module(X, n_outputs).to(device)
+        # One generator per network, never the process-wide one: concurrent sessions' trainings in one
+        # server process would otherwise draw from (and reseed) each other's random streams.
+        generator = torch.Generator().manual_seed(self.random_state)
+        module = seed_module(self._build_module(X, n_outputs), generator).to(device)
 
+        stratify = self._stratify(y)
+        self.validation_note_ = ""
+        if stratify is not None and not _stratified_split_fits(stratify, len(X), self.validation_fraction):
+            stratify = None
+            self.validation_note_ = (
+                f"the validation slice was drawn without stratifying: {len(np.unique(y))} classes are too many "
+                f"for {len(X)} training rows"
+            )
         train_idx, val_idx = train_test_split(
-            np.arange(len(X)), test_size=self.validation_fraction, random_state=self.random_state,
-            stratify=self._stratify(y),
+            np.arange(len(X)), test_size=self.validation_fraction, random_state=self.random_state, stratify=stratify,
         )
         self.batch_size_ = self.batch_size or auto_batch_size(len(X))
         self.learning_rate_ = self.learning_rate or auto_learning_rate(len(X))
         loss_fn = self._loss().to(device)  # a weighted loss holds its class weights as buffers
-        generator = torch.Generator().manual_seed(self.random_state)
         start = time.perf_counter()
         best_loss, best_state, since_best = float("inf"), copy.deepcopy(module.state_dict()), 0
         self.n_epochs_ = self.best_epoch_ = self.refit_epochs_ = 0
@@ -152,9 +167,12 @@ class TorchEstimator(BaseEstimator):
                 self.stopped_by_ = "time_budget"
                 break
         module.load_state_dict(best_state)
+        # Work done, for the run record's budget (engine.budget): optimiser steps of the search.
+        self.steps_done_ = self.n_epochs_ * -(-len(train_idx) // self.batch_size_)
+        self.refit_cut_by_clock_ = False
         if self._refits(len(X)) and self.stopped_by_ != "time_budget" and self.best_epoch_ >= 1:
             module = self._refit(module, X, target, n_outputs, loss_fn, device, generator, start, len(train_idx))
-        self.module_ = self._finish(module.to("cpu").eval())
+        self.module_ = self._finish(_plain_dropout(module.to("cpu").eval()))
         self.best_validation_loss_ = best_loss
         return self
 
@@ -182,13 +200,13 @@ class TorchEstimator(BaseEstimator):
         per_epoch = elapsed / max(self.n_epochs_, 1) * len(X) / max(train_rows, 1)
         if self.max_seconds is not None and elapsed + per_epoch * self.best_epoch_ > self.max_seconds:
             return stopped
-        torch.manual_seed(self.random_state)
-        module = self._build_module(X, n_outputs).to(device)
+        module = seed_module(self._build_module(X, n_outputs), generator).to(device)
         optimiser = self._optimiser(module)
         every_row = np.arange(len(X))
         for epoch in range(1, self.best_epoch_ + 1):
             self._train_epoch(module, optimiser, X, target, every_row, loss_fn, device, generator)
             if self.max_seconds is not None and time.perf_counter() - start > self.max_seconds:
+                self.refit_cut_by_clock_ = True  # the clock's safety net, not the work budget: the record says so
                 return stopped
         self.refit_epochs_ = self.best_epoch_
         return module
@@ -230,10 +248,11 @@ class TorchEstimator(BaseEstimator):
         """One sentence on how training went, for the comparison's notes."""
         check_is_fitted(self, "module_")
         return (
-            f"trained {self.n_epochs_} epochs with batches of {self.batch_size_} at learning rate "
+            f"trained {count(self.n_epochs_, 'epoch')} with batches of {self.batch_size_} at learning rate "
             f"{self.learning_rate_:g} on the {self.device_.upper()}, "
             f"stopped by {self.stopped_by_.replace('_', ' ')}"
-            + (f", then refit on every training row for {self.refit_epochs_} epochs" if getattr(self, "refit_epochs_", 0) else "")
+            + (f", then refit on every training row for {count(self.refit_epochs_, 'epoch')}" if getattr(self, "refit_epochs_", 0) else "")
+            + (f"; {self.validation_note_}" if getattr(self, "validation_note_", "") else "")
         )
 
     # -- prediction -----------------------------------------------------------------
@@ -383,15 +402,101 @@ def auto_learning_rate(n_rows: int) -> float:
     return th.LARGE_DATA_DL_LEARNING_RATE if n_rows >= th.LARGE_DATA_TRAIN_ROWS else th.DL_LEARNING_RATE
 
 
+def _stratified_split_fits(y: np.ndarray, n_rows: int, fraction: float) -> bool:
+    """Whether a stratified validation slice of ``fraction`` has room for a row of every class on both sides."""
+    n_classes = len(np.unique(y))
+    validation_rows = math.ceil(fraction * n_rows) if fraction < 1 else int(fraction)
+    return validation_rows >= n_classes and n_rows - validation_rows >= n_classes
+
+
+class _SeededDropout(nn.Module):
+    """``nn.Dropout`` drawing its masks from the network's own generator rather than the process-wide one.
+
+    In evaluation mode it is the identity, as ``nn.Dropout`` is, so explainers see the same function.
+    """
+
+    def __init__(self, p: float, generator: torch.Generator) -> None:
+        super().__init__()
+        self.p = p
+        self.generator = generator
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return inputs
+        keep = torch.rand(inputs.shape, generator=self.generator) >= self.p
+        return inputs * keep.to(inputs.device) / (1.0 - self.p)
+
+
+def _plain_dropout(module: nn.Module) -> nn.Module:
+    """``module`` with its seeded dropout layers back as ``nn.Dropout`` (no generator kept: picklable, and explainers know it)."""
+    for child in list(module.modules()):
+        for attribute, grandchild in list(child.named_children()):
+            if isinstance(grandchild, _SeededDropout):
+                setattr(child, attribute, nn.Dropout(grandchild.p).train(grandchild.training))
+    return module
+
+
+def seed_module(module: nn.Module, generator: torch.Generator) -> nn.Module:
+    """Re-draw every parameter of ``module`` from ``generator`` (PyTorch's default schemes) and seed its dropout.
+
+    Layers are built with the process-wide generator; reseeding that per
+    network (``torch.manual_seed``) from concurrent request threads lets one
+    session's training change another's. Raises TypeError for a layer with
+    parameters whose default initialisation is not reproduced here, so a new
+    layer type cannot silently fall back to the shared stream.
+    """
+    for name, child in list(module.named_modules()):
+        if isinstance(child, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+            nn.init.kaiming_uniform_(child.weight, a=math.sqrt(5), generator=generator)
+            if child.bias is not None:
+                fan_in, _ = nn.init._calculate_fan_in_and_fan_out(child.weight)
+                bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+                nn.init.uniform_(child.bias, -bound, bound, generator=generator)
+        elif isinstance(child, (nn.Embedding, nn.EmbeddingBag)):
+            nn.init.normal_(child.weight, generator=generator)
+            if child.padding_idx is not None:
+                with torch.no_grad():
+                    child.weight[child.padding_idx].fill_(0)
+        elif isinstance(child, (nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, nn.GroupNorm)):
+            pass  # ones and zeros: nothing random
+        elif any(True for _ in child.parameters(recurse=False)):
+            raise TypeError(f"no seeded initialisation for {type(child).__name__}; add it to seed_module")
+        for attribute, grandchild in list(child.named_children()):
+            if type(grandchild) is nn.Dropout:
+                setattr(child, attribute, _SeededDropout(grandchild.p, generator))
+    return module
+
+
+THREADS_ENV = "ADVISOR_TORCH_THREADS"
+_threads_set = False
+
+
+def set_process_threads(n_threads: int | None = None) -> int:
+    """Set PyTorch's intra-op threads once for the process (a server calls it at start-up); returns the count.
+
+    ``ADVISOR_TORCH_THREADS`` overrides the default of one thread: small
+    mini-batches gain nothing from intra-op parallelism, and a server trains
+    several sessions at once, each in its own thread.
+    """
+    global _threads_set
+    count = n_threads or int(os.environ.get(THREADS_ENV, "0") or 0) or 1
+    if not _threads_set or torch.get_num_threads() != count:
+        torch.set_num_threads(count)
+    _threads_set = True
+    return count
+
+
 @contextlib.contextmanager
 def torch_threads(n_threads: int | None) -> Iterator[None]:
-    """Train on ``n_threads`` CPU threads, then restore the process setting.
+    """Train on ``n_threads`` CPU threads, then restore the process setting (only in the main thread).
 
     Small mini-batches gain nothing from intra-op parallelism, and when other
     processes share the cores (a hosted app, CI) two spinning OpenMP threads
-    were measured 25-45x slower than one on this 2-core machine.
+    were measured 25-45x slower than one on this 2-core machine. The setting
+    is process-wide, so a worker thread (a server's session) leaves it as
+    :func:`set_process_threads` set it at start-up.
     """
-    if n_threads is None:
+    if n_threads is None or threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = torch.get_num_threads()

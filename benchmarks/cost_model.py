@@ -1,0 +1,148 @@
+"""Measure the work budget's cost constants (engine.limits.COST_*) on this machine.
+
+``python -m benchmarks.cost_model`` times each family's unit of work (a
+boosting round, a solver iteration, an epoch, an optimiser step, a SHAP row)
+on a small grid of generated sizes, one thread, and prints per constant the
+median of (seconds / counted work) with the value engine.limits holds. The
+plan (engine.budget) reads only the constants, never a timing taken during a
+run, so a busy machine plans the same work. Exit status 1 when a measured
+constant is more than 3x the one in engine.limits (the plan would then
+overrun its share on this machine).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from engine import limits
+
+
+def _timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def boosting() -> list[float]:
+    import lightgbm
+
+    values = []
+    for rows, width in ((2_000, 10), (20_000, 20)):
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(rows, width))
+        y = (X[:, 0] + rng.normal(size=rows) > 0).astype(int)
+        rounds = 50
+        model = lightgbm.LGBMClassifier(n_estimators=rounds, learning_rate=0.05, num_leaves=31, subsample=0.8,
+                                        subsample_freq=1, colsample_bytree=0.8, n_jobs=1, deterministic=True,
+                                        force_row_wise=True, verbosity=-1)
+        seconds = _timed(lambda: model.fit(X, y))
+        per_tree = seconds / rounds
+        values.append((per_tree - limits.COST_BOOSTING_ROUND) / (rows * width * 0.8))
+    return values
+
+
+def linear() -> list[float]:
+    from sklearn.linear_model import LogisticRegression
+
+    values = []
+    for rows, width in ((2_000, 20), (20_000, 40)):
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(rows, width))
+        y = (X[:, 0] + rng.normal(size=rows) > 0).astype(int)
+        model = LogisticRegression(max_iter=200, tol=1e-12)
+        seconds = _timed(lambda: model.fit(X, y))
+        values.append(seconds / (int(model.n_iter_[0]) * rows * width))
+    return values
+
+
+def network() -> list[float]:
+    from engine.models.dl import TorchMLPClassifier
+
+    values = []
+    for rows, width in ((2_000, 20), (20_000, 40)):
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(rows, width)).astype(np.float32)
+        y = (X[:, 0] > 0).astype(int)
+        epochs = 3
+        model = TorchMLPClassifier(max_epochs=epochs, patience=100, device="cpu")
+        seconds = _timed(lambda: model.fit(X, y))
+        batches = -(-int(rows * 0.85) // model.batch_size_)
+        macs = width * 128 + 128 * 64 + 64
+        values.append((seconds / epochs - limits.COST_NETWORK_BATCH * batches) / (rows * macs))
+    return values
+
+
+def convolution() -> list[float]:
+    from engine.models.cnn import TorchCNNClassifier
+
+    values = []
+    for rows, side in ((1_000, 8), (1_000, 28)):
+        rng = np.random.default_rng(0)
+        X = rng.uniform(0, 1, size=(rows, side * side)).astype(np.float32)
+        y = (X[:, 0] > 0.5).astype(int)
+        model = TorchCNNClassifier(side=side, max_epochs=2, patience=100, device="cpu")
+        seconds = _timed(lambda: model.fit(X, y))
+        size, channels, macs = side, 1, 0.0
+        for out in (16, 32):
+            macs += size * size * channels * out * 9
+            size, channels = max(size // 2, 1), out
+        macs += size * size * channels * 64 + 64
+        values.append((seconds / 2 - limits.COST_NETWORK_BATCH * -(-rows // 128)) / (rows * macs))
+    return values
+
+
+def text() -> dict[str, list[float]]:
+    from engine.models.text import make_text_network, make_tfidf_model
+    from engine.profile import profile_dataset
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(3_000)]
+    out: dict[str, list[float]] = {"tfidf_token": [], "tfidf_iteration": [], "token_step": []}
+    for rows, length in ((2_000, 12), (5_000, 40)):
+        docs = [" ".join(rng.choice(words, size=length)) for _ in range(rows)]
+        frame = pd.DataFrame({"text": docs, "label": rng.choice(["a", "b"], size=rows)})
+        profile = profile_dataset(frame, "label")
+        X, y = frame[["text"]], frame["label"]
+        tokens = rows * length
+        vectoriser = make_tfidf_model(profile)[0]
+        vectorise = _timed(lambda: vectoriser.fit_transform(X))
+        out["tfidf_token"].append(vectorise / tokens)
+        model = make_tfidf_model(profile).set_params(model__max_iter=50, model__tol=1e-12)
+        seconds = _timed(lambda: model.fit(X, y))
+        out["tfidf_iteration"].append(max(seconds - vectorise, 0.0) / (int(model[-1].n_iter_[0]) * tokens))
+        network = make_text_network(profile, max_steps=60, refit_on_all_rows=False, device="cpu")
+        seconds = _timed(lambda: network.fit(X, y))
+        out["token_step"].append(seconds / max(network[-1].steps_done_, 1))
+    return out
+
+
+def main() -> int:
+    # A first fit in a process pays one-off start-up (torch's thread pools, LightGBM's): run each once untimed.
+    for warm_up in (boosting, linear, network, convolution):
+        warm_up()
+    measured = {
+        "COST_BOOSTING_CELL": boosting(),
+        "COST_LINEAR_CELL": linear(),
+        "COST_NETWORK_MAC": network(),
+        "COST_CONV_MAC": convolution(),
+    }
+    texts = text()
+    measured["COST_TFIDF_TOKEN"] = texts["tfidf_token"]
+    measured["COST_TFIDF_TOKEN_ITERATION"] = texts["tfidf_iteration"]
+    measured["COST_TOKEN_STEP"] = texts["token_step"]
+    failed = False
+    print(f"{'constant':28} {'measured (median)':>18} {'engine.limits':>14}  values")
+    for name, values in measured.items():
+        median = float(np.median(values))
+        held = getattr(limits, name)
+        failed |= median > 3 * held
+        print(f"{name:28} {median:18.3g} {held:14.3g}  {', '.join(f'{v:.3g}' for v in values)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
