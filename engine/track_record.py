@@ -518,7 +518,8 @@ def record_from_run(run: Any, label: str) -> DatasetRecord:
 # --- the corpus's results files (JSON lines) -------------------------------------------------------------------------
 
 RESULTS_FILES = {"development": "results-development.jsonl", "sealed": "results-sealed.jsonl"}
-JOURNAL_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus" / "calibration-journal.jsonl"
+#: Shared with benchmarks/corpus/calibrate.py, which writes its own lines (variant, params, score, hits, n, date).
+JOURNAL_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus" / "calibration_journal.jsonl"
 
 
 def results_path_for(split: str) -> Path:

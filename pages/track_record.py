@@ -135,8 +135,11 @@ else:
 journal = read_journal(st.session_state.get(JOURNAL_PATH_KEY))
 if journal:
     st.subheader("Calibration journal (development part)")
-    st.dataframe(pd.DataFrame([{"at": j.get("at"), "variant": j.get("variant"), "what changed": j.get("description"),
-                                "by": j.get("author"), "figures": str(j.get("figures"))} for j in journal]),
+    st.caption(f"{len(journal)} variants tried, every one on the development part (benchmarks/corpus/calibration_journal.jsonl).")
+    st.dataframe(pd.DataFrame([{"at": j.get("at") or j.get("date"), "variant": j.get("variant"),
+                                "what changed": j.get("description") or str(j.get("params", "")),
+                                "score": j.get("score"), "right": j.get("hits"), "of": j.get("n"),
+                                "figures": str(j.get("figures", ""))} for j in journal]),
                  hide_index=True, key="journal_table")
 
 payload, old = _load(in_sample_path)

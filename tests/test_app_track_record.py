@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.pipeline import compare
-from engine.track_record import DatasetRecord, append_result, git_state
+from engine.track_record import DatasetRecord, append_result, git_state, log_variant
 from views.state import RUN, Run
 from tests.conftest import ROOT, make_signal_table
 
@@ -53,7 +53,12 @@ def _open(tmp_path, sealed=True, commit=None, run=None) -> AppTest:
                                  confidence=0.8, agreed=True, conclusive=True, origin="real")]
     at.session_state[DEVELOPMENT_KEY] = str(_results(tmp_path / "results-development.jsonl", development, "f" * 40))
     at.session_state[IN_SAMPLE_KEY] = str(tmp_path / "none.json")
-    at.session_state[JOURNAL_KEY] = str(tmp_path / "journal.jsonl")
+    journal = tmp_path / "journal.jsonl"
+    log_variant("smooth-volume", "volume as a logistic curve of log rows", {"exact": 0.6}, path=journal)
+    with journal.open("a") as handle:  # a line as benchmarks/corpus/calibrate.py writes it
+        handle.write(json.dumps({"variant": "prior", "params": {"close_call_band": 0.15}, "split": "development",
+                                 "score": -0.4, "hits": 19, "n": 22, "date": "2026-12-02T11:17:51+00:00"}) + "\n")
+    at.session_state[JOURNAL_KEY] = str(journal)
     if run is not None:
         at.session_state[RUN] = run
     at.run()
@@ -94,6 +99,8 @@ def test_sealed_figures_come_first_with_the_constants_and_the_plain_verdict(tmp_
     assert any("flagged" in c.value for c in at.caption)  # the inconclusive dataset is named
     assert any("It is not part of any figure above" in c.value for c in at.caption)
     assert any("not a track record" in h for h in headers) and any("Every decision" in i.value for i in at.info)
+    journal = at.dataframe[-1].value
+    assert list(journal["variant"]) == ["smooth-volume", "prior"] and list(journal["right"])[1] == 19
 
 
 def test_filters_by_kind_and_size(tmp_path):

@@ -179,7 +179,8 @@ def test_an_interrupted_corpus_run_resumes_without_rerunning(tmp_path, monkeypat
         ran.append(job.name)
         if job.name == "wine" and len(ran) == 2 and not (tmp_path / "resumed").exists():
             raise KeyboardInterrupt  # the run is stopped while the second dataset trains
-        return DatasetRecord(job.name, recommendation="ml", winner="ml", agreed=True, conclusive=True, margin=0.1)
+        return DatasetRecord(job.name, recommendation="ml", winner="ml", agreed=True, conclusive=True, margin=0.1, splits=1,
+                             confidence=0.8, metric="accuracy")
 
     monkeypatch.setattr(module, "_run_one", fake_run_one)
     results = tmp_path / "results.jsonl"
