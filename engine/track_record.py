@@ -100,6 +100,8 @@ class DatasetRecord:
     dl_model: str | None = None
     split_differences: list[float] = field(default_factory=list)
     finished_at: str | None = None
+    fair: bool | None = None  # False: a side was cut short or starved (winner "unfair"); never judged
+    unfair_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -274,7 +276,8 @@ def corpus_track_record(
         done = {r.dataset: r for r in previous}
         if not Path(results).is_file():
             _write_header(Path(results), run_info or {})
-    todo = [e for e in entries if e.name not in done]
+    # Smallest first: an interrupted run has then covered the most datasets, and the slow large ones come last.
+    todo = sorted((e for e in entries if e.name not in done), key=lambda e: e.rows)
     if done:
         (progress or (lambda line: None))(f"{len(done)} dataset(s) already in {results}: resuming with the other {len(todo)}")
     jobs_list = [_Job(e.name, str(entry_path(e, cache or CACHE_DIR)), e.target, e) for e in todo]
@@ -351,7 +354,8 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
         first = comparisons[0]
         recommendation = first.advice.recommendation
         winners = [c.verdict.winner for c in comparisons]
-        winner = max(("tie", "ml", "dl"), key=winners.count)  # the most common; "tie" when counts are equal
+        # The most common; on equal counts the most cautious ("unfair" before "tie" before a family).
+        winner = max(("unfair", "tie", "ml", "dl"), key=lambda w: (winners.count(w), w in ("unfair", "tie")))
         record.rows = first.advice.profile.rows
         record.task = first.advice.profile.task.value
         record.kind = first.dataset.kind
@@ -374,6 +378,8 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
         p_values = [c.verdict.p_value for c in comparisons]
         record.p_value = None if any(p is None for p in p_values) else float(np.median(p_values))
         record.conclusive = all(c.verdict.conclusive for c in comparisons)
+        record.fair = all(getattr(c.verdict, "fair", True) for c in comparisons)
+        record.unfair_reason = next((c.verdict.unfair_reason for c in comparisons if getattr(c.verdict, "unfair_reason", "")), None)
         record.split_differences = [float(d) for c in comparisons for d in getattr(c.verdict, "split_differences", ())]
         record.ml_seconds = float(sum(c.ml.train_seconds for c in comparisons))
         record.dl_seconds = float(sum(c.dl.train_seconds for c in comparisons))
@@ -872,7 +878,9 @@ def dataset_rows(records: list[DatasetRecord]) -> list[dict[str, Any]]:
     """One plain row per dataset: advice, outcome with margin and interval (points), conclusive, hit, regret, compute."""
     rows = []
     for r in records:
-        status = r.pending or r.error or ("" if r.conclusive is not False else "inconclusive: a model no better than its baseline")
+        status = r.pending or r.error or (
+            f"not a fair comparison: {r.unfair_reason}" if r.fair is False else
+            "" if r.conclusive is not False else "inconclusive: a model no better than its baseline")
         measured = r.winner is not None and r.recommendation is not None
         rows.append({
             "dataset": r.dataset, "kind": r.kind or r.declared_kind, "rows": r.rows, "size": size_band(r.rows), "task": r.task,
