@@ -101,6 +101,7 @@ class DatasetRecord:
     split_differences: list[float] = field(default_factory=list)
     finished_at: str | None = None
     fair: bool | None = None  # False: a side was cut short or starved (winner "unfair"); never judged
+    max_seconds: float | None = None  # the time budget of each comparison
     unfair_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -273,7 +274,9 @@ def corpus_track_record(
     if results is not None:
         _drop_torn_tail(Path(results))
         _, previous = read_results_lines(results) if Path(results).is_file() else ({}, [])
-        done = {r.dataset: r for r in previous}
+        # Finished means a fair verdict: an unfair one ("retrain with a larger time budget"), an error or a pending
+        # kind is tried again, and its new line supersedes the old one.
+        done = {r.dataset: r for r in previous if r.winner not in (None, "unfair") and not r.error}
         if not Path(results).is_file():
             _write_header(Path(results), run_info or {})
     # Smallest first: an interrupted run has then covered the most datasets, and the slow large ones come last.
@@ -332,7 +335,7 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
     from engine.registry import registered_kinds
 
     entry = job.entry
-    record = DatasetRecord(dataset=job.name, seeds=seeds)
+    record = DatasetRecord(dataset=job.name, seeds=seeds, max_seconds=max_seconds)
     if entry is not None:
         record.source, record.target, record.declared_kind, record.expected = entry.source, entry.target, entry.kind, entry.expected
         record.group, record.split, record.origin = entry.group, entry.split, entry.origin
@@ -385,7 +388,8 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
         record.dl_seconds = float(sum(c.dl.train_seconds for c in comparisons))
         record.ml_model, record.dl_model = first.ml.name, first.dl.name
         record.agreed = agrees(recommendation.choice, winner)
-        culprit = misleading_criterion(recommendation.criteria, recommendation.choice, winner)
+        # An unfair fight measured nothing about the advice, so no criterion misled it.
+        culprit = None if winner == "unfair" else misleading_criterion(recommendation.criteria, recommendation.choice, winner)
         if culprit is not None:
             record.misled_by = culprit.name
             record.misled_by_contribution = culprit.contribution
