@@ -240,18 +240,22 @@ from engine.models.dl import TorchMLPClassifier, TorchMLPRegressor  # noqa: E402
 
 
 class _PackedLinear(nn.Module):
-    """``k`` independent linear layers applied at once: (B, in) or (B, k, in) -> (B, k, out)."""
+    """``k`` independent linear layers applied at once: (B, in) or (B, k, in) -> (B, k, out).
+
+    The members are plain ``nn.Linear`` layers, so ``engine.models.torch_base.seed_module`` draws their
+    initial weights from the network's own generator like every other layer's.
+    """
 
     def __init__(self, k: int, n_in: int, n_out: int) -> None:
         super().__init__()
-        bound = 1.0 / math.sqrt(n_in)  # nn.Linear's default initialisation, per member
-        self.weight = nn.Parameter(torch.empty(k, n_in, n_out).uniform_(-bound, bound))
-        self.bias = nn.Parameter(torch.empty(k, n_out).uniform_(-bound, bound))
+        self.members = nn.ModuleList(nn.Linear(n_in, n_out) for _ in range(k))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight = torch.stack([m.weight for m in self.members])  # (k, out, in)
+        bias = torch.stack([m.bias for m in self.members])  # (k, out)
         if x.dim() == 2:
-            return torch.einsum("bi,kio->bko", x, self.weight) + self.bias
-        return torch.einsum("bki,kio->bko", x, self.weight) + self.bias
+            return torch.einsum("bi,koi->bko", x, weight) + bias
+        return torch.einsum("bki,koi->bko", x, weight) + bias
 
 
 class _MemberLoss(nn.Module):
