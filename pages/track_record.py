@@ -19,7 +19,7 @@ RESULTS_PATH_KEY = "track_record_results_path"  # the sealed part's results
 DEVELOPMENT_PATH_KEY = "track_record_development_path"
 IN_SAMPLE_PATH_KEY = "track_record_in_sample_path"
 JOURNAL_PATH_KEY = "track_record_journal_path"
-SEALED_COMMAND = "python -m engine track-record --corpus --split sealed --jobs 2"
+SEALED_COMMAND = "python -m engine track-record --corpus --split sealed --jobs 1 --max-seconds 1800"
 
 
 def _load(path: Path):
