@@ -9,8 +9,9 @@ one ``error:`` line on stderr and exits 2; nothing is written anywhere.
 ``python -m engine track-record [--json] [--datasets A.csv ...]`` runs
 recommend + compare over the sample datasets (or the given files) and prints
 how often the advice matched the measurement (see :mod:`engine.track_record`);
-``--corpus [--quick | --only NAME ...] [--jobs N] [--seeds K]`` runs the
-benchmark corpus and writes its results file (JSON + CSV).
+``--corpus [--split development|sealed|all] [--quick | --only NAME ...] [--jobs N]
+[--results FILE.jsonl]`` runs the benchmark corpus, appending one JSON line per
+finished dataset (resumed when rerun), and prints the scored figures.
 """
 
 from __future__ import annotations
