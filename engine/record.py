@@ -106,6 +106,8 @@ class RunRecord:
     work_done: dict[str, Any] = field(default_factory=dict)
     #: Per side that chose among several families by inner cross-validation: the choice and the inner scores.
     selection: dict[str, Any] = field(default_factory=dict)
+    #: Where it ran (engine.executors): {"executor": "in-process" | "ray", "node": ..., "device": "cpu" | "cuda"}.
+    ran_on: dict[str, Any] = field(default_factory=dict)
 
     @property
     def task(self) -> Task:
@@ -173,6 +175,7 @@ class RunRecord:
             "notes": self.notes,
             "options": _converter.unstructure(self.options),
             "software": self.software,
+            "ran_on": self.ran_on,
         }
 
     # -- persistence -------------------------------------------------------------------

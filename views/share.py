@@ -19,7 +19,7 @@ import streamlit as st
 
 from engine import DataError, RunRecord, RunStore, StoreError, load_dataset_bytes
 from engine.report import report_file_name, report_html, results_json
-from engine.store import default_database_url
+from engine.store import SavedRun, default_database_url
 from views import state
 
 PASSWORD_ENV = "ADVISOR_PASSWORD"
@@ -51,10 +51,20 @@ def save(stored: state.Run, data: object | None, keep_rows: bool) -> None:
     try:
         saved = store().save(stored.result, dataset_csv=rows)
     except StoreError as error:
-        st.warning(f"The run was not saved for sharing: {state.esc(error)}", icon=":material/cloud_off:")
+        not_saved(str(error))
         return
+    adopt(stored, saved)
+
+
+def adopt(stored: state.Run, saved: SavedRun) -> None:
+    """A run saved to the store (here, or by its training job): this session owns it and shows its token."""
     st.session_state.setdefault(OWNED, {})[saved.token] = saved.owner_key
     state.replace_run(dataclasses.replace(stored, token=saved.token))
+
+
+def not_saved(reason: str) -> None:
+    """The warning when a finished run could not be saved (the result stays on screen)."""
+    st.warning(f"The run was not saved for sharing: {state.esc(reason)}", icon=":material/cloud_off:")
 
 
 def history_scope() -> str:
