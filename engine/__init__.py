@@ -3,6 +3,8 @@
 Pure Python, no Streamlit. The light entry points are importable from here;
 training and explanation live in :mod:`engine.pipeline` (which imports torch
 and shap only when a comparison runs). Pages import engine names from here.
+``engine.recommend`` is the criteria module (its vote is
+``engine.recommend.recommend``), never rebound to the function here.
 """
 
 from engine.data import DataError, read_csv_bytes, read_csv_path
@@ -18,10 +20,18 @@ from engine.recommend import (
     Recommendation,
     Transparency,
     answers_from_profile,
-    recommend,
     what_would_flip,
 )
-from engine.registry import DataKindSpec, ModelSpec, kind_for, kind_named, register, registered_kinds
+from engine.registry import (
+    DataKindSpec,
+    KindDecision,
+    ModelSpec,
+    decide_kind,
+    kind_for,
+    kind_named,
+    register,
+    registered_kinds,
+)
 
 __all__ = [
     "DataError",
@@ -53,8 +63,9 @@ __all__ = [
     "ProblemType",
     "Recommendation",
     "Transparency",
-    "recommend",
     "DataKindSpec",
+    "KindDecision",
+    "decide_kind",
     "ModelSpec",
     "kind_for",
     "kind_named",

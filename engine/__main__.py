@@ -92,9 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "and write its results (JSON + CSV)")
     track.add_argument("--quick", action="store_true", help="with --corpus: only the entries marked quick")
     track.add_argument("--only", nargs="+", metavar="NAME", help="with --corpus: only these entries")
-    track.add_argument("--results", metavar="JSON",
-                       help="with --corpus: where to write the results (CSV alongside); default benchmarks/corpus/results.json "
-                       "for the whole corpus, benchmarks/corpus/.cache/results-subset.json for a subset")
+    track.add_argument("--split", choices=["development", "sealed", "all"], default="all",
+                       help="with --corpus: the part of the sealed split to run (the sealed part: once per release, code frozen)")
+    track.add_argument("--results", metavar="FILE",
+                       help="with --corpus: the JSON-lines results file, appended per dataset and resumed (default "
+                       "benchmarks/corpus/results-<split>.jsonl for a whole part, benchmarks/corpus/.cache/results-subset.jsonl "
+                       "for --quick, --only or --split all)")
     track.add_argument("--jobs", type=_positive_int, default=1, help="datasets run in parallel worker processes")
     track.add_argument("--seeds", type=_positive_int, default=1, help="seeds per dataset (the winner: the most common verdict)")
     track.add_argument("--seed", type=int, default=0, help="random seed for each comparison")
@@ -195,18 +198,27 @@ def _track_record(args: argparse.Namespace) -> dict[str, Any]:
                             progress=progress).to_dict()
     if args.datasets:
         raise DataError("--datasets and --corpus cannot be combined")
-    from engine.corpus import CACHE_DIR, CORPUS_DIR, load_manifest, select_entries
+    from engine.corpus import CACHE_DIR, load_manifest, select_entries
+    from engine.track_record import format_score, results_path_for, score
 
-    entries = select_entries(load_manifest(), args.only, args.quick)
-    whole = not (args.only or args.quick)
-    results = args.results or (CORPUS_DIR / "results.json" if whole else CACHE_DIR / "results-subset.json")
-    payload = corpus_track_record(entries, seed=args.seed, max_seconds=args.max_seconds or th.CORPUS_MAX_SECONDS,
-                                  shap_rows=args.shap_rows or th.CORPUS_SHAP_ROWS, seeds=args.seeds, jobs=args.jobs,
-                                  progress=progress).to_dict()
-    payload["run"] = {"entries": [e.name for e in entries], "whole_corpus": whole, "seeds": args.seeds, "jobs": args.jobs,
-                      "max_seconds": args.max_seconds or th.CORPUS_MAX_SECONDS, "created_at": _now()}
-    json_path, csv_path = write_results(json_safe(payload), results)
-    progress(f"results written to {json_path} and {csv_path}")
+    entries = select_entries(load_manifest(), args.only, args.quick, args.split)
+    whole = not (args.only or args.quick) and args.split != "all"
+    results = Path(args.results) if args.results else (results_path_for(args.split) if whole else CACHE_DIR / "results-subset.jsonl")
+    if results.suffix != ".jsonl":
+        raise DataError(f"--results must name a .jsonl file (one JSON line per dataset), not {results.name}")
+    max_seconds = args.max_seconds or th.CORPUS_MAX_SECONDS
+    run_info = {"split": args.split, "entries": [e.name for e in entries], "whole_part": whole, "seeds": args.seeds,
+                "jobs": args.jobs, "seed": args.seed, "max_seconds": max_seconds,
+                "shap_rows": args.shap_rows or th.CORPUS_SHAP_ROWS}
+    record = corpus_track_record(entries, seed=args.seed, max_seconds=max_seconds,
+                                 shap_rows=args.shap_rows or th.CORPUS_SHAP_ROWS, seeds=args.seeds, jobs=args.jobs,
+                                 progress=progress, results=results, run_info=run_info)
+    payload = record.to_dict()
+    payload["run"] = run_info | {"created_at": _now(), "results": str(results)}
+    payload["score"] = score(record.records)
+    payload["score_all_origins"] = score(record.records, real_only=False)
+    progress(f"results appended to {results}")
+    progress(format_score(payload["score"], f"{args.split} part, real data"))
     return payload
 
 

@@ -47,6 +47,7 @@ class DataSize:
     width: int
     outputs: int = 1
     tokens: float = 0.0  # mean tokens per document over the text columns (0: no text)
+    classification: bool = True
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ def data_size(profile: Any, X: Any, features: list[str], train_rows: int) -> Dat
             # Words ~ characters / 6 with spaces: counted, not tokenised, so planning costs nothing.
             tokens += min(float(sample.str.len().mean() or 0.0) / 6.0, float(th.TEXT_MAX_TOKENS))
     outputs = len(profile.class_balance) if profile.task.is_classification and len(profile.class_balance) > 2 else 1
-    return DataSize(rows=int(train_rows), width=max(width, 1), outputs=outputs, tokens=tokens)
+    return DataSize(rows=int(train_rows), width=max(width, 1), outputs=outputs, tokens=tokens,
+                    classification=profile.task.is_classification)
 
 
 def _scaled(spec: WorkSpec, size: DataSize, scale: float) -> int:
@@ -280,6 +282,7 @@ def _side_seconds(specs: dict[str, Any], size: DataSize, scale: float, select: b
     total = max((_fit_seconds(spec, size, scale) for spec in specs.values()), default=0.0)
     if select and len(specs) > 1:
         fold_rows = min(max(1, size.rows * (folds - 1) // folds), limits.SELECTION_MAX_ROWS)
-        fold_size = DataSize(rows=fold_rows, width=size.width, outputs=size.outputs, tokens=size.tokens)
+        fold_size = DataSize(rows=fold_rows, width=size.width, outputs=size.outputs, tokens=size.tokens,
+                             classification=size.classification)
         total += folds * sum(_fit_seconds(spec, fold_size, scale) for spec in specs.values())
     return total

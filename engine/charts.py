@@ -24,7 +24,7 @@ from sklearn import metrics as skmetrics
 from engine.dates import days_since_epoch, parse_dates
 from engine.profile import DatasetProfile
 from engine.thresholds import PRACTICAL_TIE_MARGIN
-from engine.wording import SIDES, TIE_MARGIN_WORDS, format_difference, format_number, format_signed, outcome_key
+from engine.wording import SIDES, TIE_MARGIN_WORDS, count, format_difference, format_number, format_signed, outcome_key
 
 if TYPE_CHECKING:
     from engine.evaluate import ModelResult, Verdict
@@ -47,8 +47,10 @@ __all__ = [
     "roc_comparison",
     "predicted_vs_actual",
     "residuals",
+    "log_scale_problem",
     "target_histogram",
     "importance_bars",
+    "column_views_informative",
     "beeswarm",
     "agreement_scatter",
     "waterfall",
@@ -116,6 +118,10 @@ def _figure(title: str, height: int, **layout: Any) -> go.Figure:
     figure = go.Figure()
     figure.update_layout(title=dict(text=title, x=0.0, xanchor="left"), height=height, **(_LAYOUT | layout))
     return figure
+
+
+#: The shared look (title, height, layout) for the figure modules of each kind.
+base_figure = _figure
 
 
 # --- recommendation ------------------------------------------------------------------
@@ -347,6 +353,24 @@ def target_histogram(values: Sequence[Any], target: str, log: bool = False) -> g
     return figure
 
 
+def log_scale_problem(y_true: Sequence[Any], ml: ModelResult, dl: ModelResult) -> str | None:
+    """Why a log scale cannot show a regression's actual and predicted values (None: it can).
+
+    A log axis drops every value ≤ 0, so the charts stay linear when the target
+    or any prediction is ≤ 0; the reason names negative predictions of a
+    positive target, which are themselves worth knowing.
+    """
+    truth = np.asarray(y_true, dtype=float)
+    if not len(truth) or not (truth > 0).all():
+        return f"the actual values include {count(int((truth <= 0).sum()), 'value')} ≤ 0, which a log scale cannot show"
+    bad = {r.family: int((np.asarray(r.predictions, dtype=float) <= 0).sum()) for r in (ml, dl)}
+    if not any(bad.values()):
+        return None
+    who = " and ".join(f"{FAMILY_NAMES[f]} {n:,}" for f, n in bad.items() if n)
+    return (f"every actual value is positive, but some predictions are ≤ 0 ({who} of {len(truth):,} test rows), "
+            "which a log scale cannot show")
+
+
 def residuals(y_true: Sequence[Any], ml: ModelResult, dl: ModelResult, target: str = "target", log: bool = False) -> go.Figure:
     """Regression: each test row's error (predicted − actual) against its true value, both models on one chart."""
     truth = np.asarray(y_true, dtype=float)
@@ -362,8 +386,11 @@ def residuals(y_true: Sequence[Any], ml: ModelResult, dl: ModelResult, target: s
             )
         )
     figure.add_hline(y=0, line_dash="dash", line_color="#a0aec0")
-    figure.update_xaxes(title=f"actual {safe_text(target)}", type="log" if log else "linear")
-    figure.update_yaxes(title="predicted − actual")
+    errors = np.concatenate([np.asarray(r.predictions, dtype=float) - truth for r in (ml, dl)]) if len(truth) else truth
+    x_ticks = {} if log or not len(truth) else _number_ticks(float(truth.min()), float(truth.max()))
+    y_ticks = _number_ticks(float(errors.min()), float(errors.max())) if len(errors) else {}
+    figure.update_xaxes(title=f"actual {safe_text(target)}", type="log" if log else "linear", **x_ticks)
+    figure.update_yaxes(title="predicted − actual", **y_ticks)
     figure.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
     return figure
 
@@ -393,13 +420,26 @@ def predicted_vs_actual(
         )
     )
     log = log and bool((truth > 0).all() and (predicted > 0).all())
-    figure.update_xaxes(title=f"actual {safe_text(target)}", type="log" if log else "linear")
-    figure.update_yaxes(title=f"predicted {safe_text(target)}", type="log" if log else "linear")
+    ticks = {} if log else _number_ticks(low, high)
+    figure.update_xaxes(title=f"actual {safe_text(target)}", type="log" if log else "linear", **ticks)
+    figure.update_yaxes(title=f"predicted {safe_text(target)}", type="log" if log else "linear", **ticks)
     figure.update_layout(showlegend=False)
     return figure
 
 
 # --- explanations ----------------------------------------------------------------------
+
+
+def column_views_informative(ml: ModelExplanation, dl: ModelExplanation) -> bool:
+    """Whether per-column charts (importance bars, beeswarms, waterfalls) carry information for this run.
+
+    Not for images (the columns are pixels: the pixel maps say where a model
+    looks) nor for a single column (one bar for ``tweet``: the token views say
+    which words matter).
+    """
+    if ml.pixels is not None or dl.pixels is not None:
+        return False
+    return min(len(ml.columns), len(dl.columns)) >= 2
 
 
 def importance_bars(explanation: ModelExplanation, family: str, top: int = 15) -> go.Figure:
@@ -557,9 +597,10 @@ def _swarm_offsets(values: np.ndarray, rng: np.random.Generator, width: float = 
 
 def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agreement) -> go.Figure:
     """Each column's (or, where the agreement ranks words, each word's) share of total importance under ML (x) and DL (y)."""
-    from engine.explanation import compared_importance
+    from engine.explanation import compared_importance, features_that_matter
 
     a, b, compared_on = compared_importance(ml, dl)
+    compared = set(features_that_matter(a, b)) if agreement.total_features else set(a) & set(b)
     noun = "word" if compared_on == "tokens" else "column"
     columns = [c for c in a if c in b]
     total_a = sum(a[c] for c in columns) or 1.0
@@ -575,7 +616,8 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
         f"Importance per {noun}<br><sup>Spearman "
         f"{f'n/a (too few shared {noun}s)' if agreement.spearman is None else f'{agreement.spearman:.2f}'}"
         f" · top-5 overlap {agreement.top5_overlap} of 5"
-        "</sup>",
+        + (" · grey: near zero for both, not compared" if len(compared) < len(columns) else "")
+        + "</sup>",
         480,
         margin=dict(l=10, r=30, t=70, b=10),
     )
@@ -591,10 +633,11 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
             hovertext=[
                 f"{safe_text(c, None)}<br>classic ML: rank {rank_a[c]}, {xi:.1f}% of importance"
                 f"<br>deep learning: rank {rank_b[c]}, {yi:.1f}% of importance"
+                + ("" if c in compared else "<br>(near zero for both: left out of the rank correlation)")
                 for c, xi, yi in zip(columns, x, y)
             ],
             hoverinfo="text",
-            marker=dict(size=10, color="#553c9a", opacity=0.75),
+            marker=dict(size=10, color=["#553c9a" if c in compared else "#cbd5e0" for c in columns], opacity=0.75),
             cliponaxis=False,
         )
     )
@@ -687,11 +730,11 @@ def waterfall(
         amounts.append(float(contributions.get(column, 0.0)))
     labels.append("<b>model output</b>")
     measures = ["relative"] * (len(labels) - 1) + ["total"]
-    texts = [f"{v:+.3g}" for v in amounts] + [f"{final:.3g}"]
+    texts = [format_signed(v) for v in amounts] + [format_number(final, 3)]
     amounts.append(0.0)  # a total's own amount is ignored: it is drawn from the base to the running sum
     figure = _figure(
         f"{FAMILY_NAMES[family]}: this row's explanation<br><sup>{safe_text(_output_name(explanation, output), 60)}"
-        f" from base {base:.3g} to {final:.3g}</sup>",
+        f" from base {format_number(base, 3)} to {format_number(final, 3)}</sup>",
         130 + 28 * len(labels),
         margin=dict(l=10, r=30, t=70, b=10),
     )
@@ -714,9 +757,11 @@ def waterfall(
     )
     figure.add_vline(x=base, line_dash="dot", line_color="#4a5568")
     figure.update_yaxes(type="category", automargin=True)
+    shown_range = list(x_range or _waterfall_range([_waterfall_path(base, amounts[:-1], final)]))
     figure.update_xaxes(
-        title=f"model output (dotted line: base value {base:.3g})",
-        range=list(x_range or _waterfall_range([_waterfall_path(base, amounts[:-1], final)])),
+        title=f"model output (dotted line: base value {format_number(base, 3)})",
+        range=shown_range,
+        **_number_ticks(*shown_range),
     )
     figure.update_layout(showlegend=False)
     return figure
@@ -740,6 +785,39 @@ def waterfall_pair(
         waterfall(ml, row, output, row_values, "ml", order=order, x_range=shared),
         waterfall(dl, row, output, row_values, "dl", order=order, x_range=shared),
     )
+
+
+def _number_ticks(low: float, high: float, wanted: int = 6) -> dict[str, Any]:
+    """Tick values and texts written as every other number on the screens ('1.78 M', '12,000'), or nothing.
+
+    Plotly writes large ticks its own way ("2M", "1.5e+6"); beside labels in
+    "1.78 M" that reads as two formats. Small numbers keep Plotly's ticks.
+    """
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low or max(abs(low), abs(high)) < 10_000:
+        return {}
+    raw = (high - low) / wanted
+    power = 10 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    values = np.arange(np.ceil(low / step) * step, high + step / 2, step)
+    values = values[(values >= low) & (values <= high)]
+    largest = float(np.abs(values).max()) if len(values) else 0.0
+    scale, suffix = next(((sc, su) for sc, su in _LARGE_UNITS if largest >= sc * 0.9995), (0.0, ""))
+    if scale:  # one unit on one axis: "0.5 M" beside "1 M", never "500,000"
+        texts = ["0" if v == 0 else f"{_trim_zeros(f'{v / scale:.2f}')} {suffix}" for v in values]
+    else:
+        texts = [format_number(v, 3) for v in values]
+    return {"tickvals": values.tolist(), "ticktext": texts}
+
+
+_LARGE_UNITS = ((1e12, "tn"), (1e9, "bn"), (1e6, "M"))
+
+
+def _trim_zeros(text: str) -> str:
+    """'2.00 M' -> '2 M', '1.50 M' -> '1.5 M': round ticks need no padding zeros."""
+    number, _, suffix = text.partition(" ")
+    if "." in number:
+        number = number.rstrip("0").rstrip(".")
+    return f"{number} {suffix}".strip()
 
 
 def _contributions(explanation: ModelExplanation, row: int, output: int) -> dict[str, float]:
@@ -773,37 +851,54 @@ def _short(value: object) -> str:
 
 
 def describe_agreement(agreement: Agreement, ml: ModelExplanation, dl: ModelExplanation) -> str:
-    """The agreement of the two importance rankings in words (plain text, user names unescaped)."""
+    """The agreement of the two importance rankings in words that follow its value (plain text, user names unescaped).
+
+    "Broadly agree" needs a high rank correlation (≥ 0.8) and, with more than
+    five features, at least three of the top five shared; a middling one reads
+    "partly agree", never "broadly".
+    """
+    from engine.explanation import compared_importance
+
+    a, b, compared_on = compared_importance(ml, dl)
+    noun = "words" if compared_on == "tokens" else "columns"
     rho = agreement.spearman
     if rho is None:
         return (
             f"The two models share only {agreement.compared_features} comparable "
             f"{'feature' if agreement.compared_features == 1 else 'features'}: too few to compare their rankings."
         )
-    if rho >= 0.8:
+    few = len(a)
+    overlap_low = few > TOP_K_SHOWN and agreement.top5_overlap <= 2
+    if rho >= 0.9 and not overlap_low:
         strength = "strongly agree"
-    elif rho >= 0.5:
+    elif rho >= 0.8 and not overlap_low:
         strength = "broadly agree"
+    elif rho >= 0.5:
+        strength = "only partly agree"
     elif rho >= 0.2:
         strength = "agree only weakly"
     elif rho > -0.2:
         strength = "barely agree at all"
     else:
         strength = "disagree (opposite orders)"
-    from engine.explanation import compared_importance
-
-    a, b, compared_on = compared_importance(ml, dl)
-    noun = "words" if compared_on == "tokens" else "columns"
-    top_ml = list(a)[:5]
-    top_dl = list(b)[:5]
+    top_ml, top_dl = list(a)[:TOP_K_SHOWN], list(b)[:TOP_K_SHOWN]
     shared = [c for c in top_ml if c in top_dl]
     shared_text = f" ({', '.join(shared)})" if shared else ""
-    few = len(a)
-    caveat = f" (there are only {few} {noun}, so the top 5 overlap by construction)" if few <= 5 else ""
+    caveat = f" (there are only {few} {noun}, so the top 5 overlap by construction)" if few <= TOP_K_SHOWN else ""
+    total = agreement.total_features
+    if total and agreement.compared_features < total:
+        over = (f" over the {count(agreement.compared_features, noun[:-1])} that carry "
+                f"{agreement.importance_share:.0%} of either model's importance (the other {total - agreement.compared_features:,} "
+                "are near zero for both and left out)")
+    else:
+        over = f" over {count(agreement.compared_features, noun[:-1])}"
     return (
-        f"The two models {strength} on which {noun} matter: Spearman rank correlation {rho:.2f}. "
+        f"The two models {strength} on which {noun} matter: Spearman rank correlation {rho:.2f}{over}. "
         f"{agreement.top5_overlap} of their top 5 {noun} are the same{shared_text}{caveat}."
     )
+
+
+TOP_K_SHOWN = 5
 
 
 _VERDICT_UNITS = {
@@ -830,6 +925,9 @@ def describe_verdict(
     With ``models`` (ML, DL), a ROC AUC that ranks them the other way from
     the verdict's metric is named beside it.
     """
+    if not verdict.fair:  # no winner and no agreement from crippled models (issue 19)
+        return (f"Not a fair comparison: {verdict.unfair_reason}. No winner is named, and this does not test "
+                f"the recommendation ({SIDES[recommendation_choice].in_sentence}).")
     scale, unit = _VERDICT_UNITS.get(verdict.metric, (1.0, f"in {verdict.metric}"))
     low, high = verdict.interval
     shown = format_difference(abs(verdict.difference) * scale, (high - low) * scale)
@@ -847,14 +945,19 @@ def describe_verdict(
                   f"so not decisive ({interval}).")
     elif verdict.winner == "tie":
         result = f"A tie: the difference is {shown} {unit} and not decisive ({interval})."
-    else:
+    elif verdict.winner in FAMILY_NAMES and verdict.winner not in ("either", "neutral"):
         result = f"{FAMILY_NAMES[verdict.winner]} won by {shown} {unit} ({interval})."
-    result += _other_ranking(verdict, models)
+    else:  # no winner is named (an unfair fight): only what was measured
+        ahead = "classic ML" if verdict.difference > 0 else "deep learning"
+        result = f"As measured, {ahead} scored {shown} {unit} higher ({interval})."
+    if verdict.winner in ("ml", "dl"):
+        result += _other_ranking(verdict, models)
     advised = SIDES[recommendation_choice].in_sentence
     if getattr(verdict, "fair", True) is False:
-        why = getattr(verdict, "unfair_reason", "") or "one side was cut short by the budget and the other was not"
-        return (f"Not a fair comparison: {why}. Retrain with a larger budget; this result does not test the "
-                f"recommendation ({advised}). Measured: {result[0].lower()}{result[1:]}")
+        why = (getattr(verdict, "unfair_reason", "") or "one side was cut short and the other was not").rstrip(". ")
+        retrain = "" if "retrain" in why.lower() else ": retrain with a larger time budget"
+        return (f"Not a fair comparison: {why}{retrain}. No winner is named and this does not test the "
+                f"recommendation ({advised}). {result}")
     problems = [f"{SIDES[family].short} {flag}" for family, found in (flags or {}).items() for flag in found]
     if problems or not verdict.conclusive:
         why = f": {'; '.join(problems)}," if problems else " (a model scored no better than its baseline),"

@@ -73,7 +73,7 @@ def read_file_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byt
         raise DataError(f"file not found: {path}")
     size = path.stat().st_size
     if size > max_bytes:
-        raise DataError(_too_big(size, max_bytes))
+        raise DataError(too_big(size, max_bytes))
     try:
         return path.read_bytes()
     except OSError as error:
@@ -97,7 +97,7 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
     ``engine.limits.MAX_ROWS`` and ``MAX_COLUMNS``.
     """
     if len(raw) > max_bytes:
-        raise DataError(_too_big(len(raw), max_bytes))
+        raise DataError(too_big(len(raw), max_bytes))
     text = _decode(raw)
     if not text.strip():
         raise DataError("the file is empty")
@@ -169,7 +169,7 @@ def clean_column_names(header: list[str]) -> list[str]:
 # --- helpers -------------------------------------------------------------------------
 
 
-def _too_big(size: int, limit: int) -> str:
+def too_big(size: int, limit: int) -> str:
     # MB as Streamlit's server.maxUploadSize counts them (2**20 bytes), so the two limits read the same.
     return f"the file is {size / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB"
 

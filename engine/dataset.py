@@ -14,7 +14,7 @@ from typing import Callable
 
 import pandas as pd
 
-from engine.data import DEFAULT_MAX_BYTES, DataError, _too_big, load_notes, read_csv_bytes, read_file_bytes
+from engine.data import DEFAULT_MAX_BYTES, DataError, too_big, load_notes, read_csv_bytes, read_file_bytes
 
 __all__ = ["Dataset", "Loader", "register_loader", "load_dataset_bytes", "load_dataset_path"]
 
@@ -54,10 +54,12 @@ def register_loader(loader: Loader) -> Loader:
 
 def load_dataset_bytes(name: str, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Dataset:
     """Parse uploaded bytes with the first loader that recognises them, else as CSV (raises DataError)."""
-    import engine.kinds  # noqa: F401  (kinds register their loaders)
+    import importlib
+
+    importlib.import_module("engine.kinds")  # the kinds register their loaders (found by name: they sit above this module)
 
     if len(raw) > max_bytes:
-        raise DataError(_too_big(len(raw), max_bytes))
+        raise DataError(too_big(len(raw), max_bytes))
     digest = hashlib.sha256(raw).hexdigest()
     for loader in _LOADERS:
         dataset = loader(name, raw, max_bytes)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import shap
 import torch
+from torch import nn
 from sklearn.pipeline import Pipeline
 
 from engine.explain import TABULAR_METHODS
@@ -127,8 +128,6 @@ def _deep(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows:
     values (checked against ``shap_values`` in tests/test_images.py), one pass
     per output and chunk.
     """
-    from shap.explainers._deep.deep_pytorch import add_interim_values, deeplift_grad
-
     from engine.models.torch_base import torch_threads
 
     network = pipeline[-1]
@@ -136,15 +135,14 @@ def _deep(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows:
     chosen = np.sort(np.random.default_rng(seed).permutation(len(background))[:DEEP_BACKGROUND_IMAGES])
     reference = torch.from_numpy(network._prepare(_flat(background[chosen]), reset=False))
     inputs = torch.from_numpy(network._prepare(_flat(rows), reset=False))
-    explainer = shap.DeepExplainer(module, reference)
-    inner = explainer.explainer
+    explainer = shap.DeepExplainer(module, reference)  # public API: its expected value (the mean reference output)
     n_reference = len(reference)
     with torch.no_grad():
         outputs = module(inputs).numpy().astype(np.float64)
     n_outputs = outputs.shape[1]
     values = np.zeros(tuple(inputs.shape) + (n_outputs,))
     chunk = max(1, _DEEP_PAIRS_PER_PASS // n_reference)
-    handles = inner.add_handles(module, add_interim_values, deeplift_grad)
+    rules = DeepLiftRules(module)
     try:
         with torch_threads(network.n_threads):
             for start in range(0, len(inputs), chunk):
@@ -156,11 +154,74 @@ def _deep(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows:
                     phis = (grad * (x - ref)).reshape((-1, n_reference) + tuple(x.shape[1:])).mean(dim=1)
                     values[start:start + chunk, ..., output] = phis.detach().numpy()
     finally:
-        for handle in handles:
-            handle.remove()
-        inner.remove_attributes(module)
+        rules.remove()
     values = values.transpose(0, 2, 3, 1, 4).reshape(len(rows), -1, n_outputs)
     return "deep", values, explainer.expected_value, outputs
+
+
+class DeepLiftRules:
+    """DeepLIFT's rescale rules as hooks on a module's layers: the rules ``shap.DeepExplainer`` applies, written here.
+
+    Each batch holds inputs in its first half and their references in the second. A ReLU passes back
+    ``Δout / Δin`` times the gradient (the gradient itself where ``|Δin| < 1e-6``); a MaxPool2d passes the
+    pooled differences back to the winning positions, divided by ``Δin``; linear layers (convolutions, linear,
+    flatten, dropout in evaluation) keep their gradient. Any other layer raises ValueError rather than give
+    values that do not add up. Written out because shap keeps these rules in private modules.
+    """
+
+    _LINEAR = (nn.Conv1d, nn.Conv2d, nn.Linear, nn.Flatten, nn.Dropout, nn.Dropout2d, nn.Identity,
+               nn.AvgPool2d, nn.BatchNorm1d, nn.BatchNorm2d)
+
+    def __init__(self, module: nn.Module) -> None:
+        self._saved: dict[nn.Module, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._handles: list[Any] = []
+        for layer in module.modules():
+            if list(layer.children()) or isinstance(layer, self._LINEAR):
+                continue
+            if isinstance(layer, nn.ReLU):
+                backward = self._rescale
+            elif isinstance(layer, nn.MaxPool2d):
+                backward = self._max_pool
+            else:
+                self.remove()
+                raise ValueError(f"no DeepLIFT rule for {type(layer).__name__}")
+            self._handles += [layer.register_forward_hook(self._keep), layer.register_full_backward_hook(backward)]
+
+    def remove(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles, self._saved = [], {}
+
+    def _keep(self, layer: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        self._saved[layer] = (inputs[0].detach(), output.detach())
+
+    def _deltas(self, layer: nn.Module) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
+        x, y = self._saved[layer]
+        half = len(x) // 2
+        return x[:half] - x[half:], y[:half] - y[half:], [2] + [1] * (x.dim() - 1)
+
+    def _rescale(self, layer: nn.Module, grad_input: tuple[Any, ...], grad_output: tuple[Any, ...]) -> tuple[Any, ...]:
+        delta_in, delta_out, twice = self._deltas(layer)
+        delta_in = delta_in.repeat(twice)
+        multiplier = grad_output[0] * (delta_out.repeat(twice) / delta_in)
+        return (torch.where(delta_in.abs() < 1e-6, grad_input[0], multiplier),) + tuple(grad_input[1:])
+
+    def _max_pool(self, layer: nn.Module, grad_input: tuple[Any, ...], grad_output: tuple[Any, ...]) -> tuple[Any, ...]:
+        import torch.nn.functional as F
+
+        x, y = self._saved[layer]
+        delta_in, _, twice = self._deltas(layer)
+        outputs, references = torch.chunk(y, 2)
+        cross_max = torch.max(outputs, references)
+        differences = torch.cat([cross_max - references, outputs - cross_max], 0)
+        with torch.no_grad():
+            _, indices = F.max_pool2d(x, layer.kernel_size, layer.stride, layer.padding, layer.dilation,
+                                      layer.ceil_mode, True)
+            unpooled = F.max_unpool2d(grad_output[0] * differences, indices, layer.kernel_size, layer.stride,
+                                      layer.padding, list(x.shape))
+        at_input, at_reference = torch.chunk(unpooled, 2)
+        rescaled = torch.where(delta_in.abs() < 1e-7, torch.zeros_like(delta_in), (at_input + at_reference) / delta_in)
+        return (rescaled.repeat(twice),) + tuple(grad_input[1:])
 
 
 def _partition(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows: np.ndarray, seed: int) -> tuple[str, np.ndarray, Any, np.ndarray]:

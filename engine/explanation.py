@@ -25,12 +25,17 @@ __all__ = [
     "Agreement",
     "agreement",
     "compared_importance",
+    "features_that_matter",
+    "IMPORTANCE_SHARE_COMPARED",
     "additivity_error",
     "output_names",
     "TOP_K",
 ]
 
 TOP_K = 5
+#: Agreement ranks only the features that carry this share of either model's importance: on 86 columns of
+#: which ~80 are near zero for both, a rank correlation over all 86 mostly measured the order of the noise.
+IMPORTANCE_SHARE_COMPARED = 0.9
 
 
 @dataclass
@@ -197,9 +202,11 @@ class ModelExplanation:
 
 @dataclass(frozen=True)
 class Agreement:
-    """How alike two models' importance rankings are, over the features they share.
+    """How alike two models' importance rankings are, over the features that matter to either.
 
-    ``spearman`` is None when they share fewer than
+    ``spearman`` is over ``compared_features``: the union of both models' top
+    features carrying :data:`IMPORTANCE_SHARE_COMPARED` of their importance
+    (of ``total_features`` they share). It is None when they share fewer than
     :data:`engine.thresholds.MIN_FEATURES_TO_COMPARE` features: a rank
     correlation of one or two items says nothing.
     """
@@ -208,6 +215,8 @@ class Agreement:
     top5_overlap: int
     compared_features: int = 0
     compared_on: str = "columns"  # "columns" | "tokens"
+    total_features: int = 0  # shared features before the near-zero ones were left out (0: an older record)
+    importance_share: float = 1.0  # the share of importance the compared features carry (1.0: all, older records)
 
     @property
     def comparable(self) -> bool:
@@ -220,21 +229,25 @@ class Agreement:
             "compared_features": self.compared_features,
             "compared_on": self.compared_on,
             "comparable": self.comparable,
+            "total_features": self.total_features,
+            "importance_share": self.importance_share,
         }
 
 
 def agreement(first: ModelExplanation, second: ModelExplanation) -> Agreement:
-    """Spearman correlation of the two importance rankings and overlap of their top 5.
+    """Spearman correlation of the two importance rankings over the features that matter, and their top-5 overlap.
 
     Rankings are compared per column; where the models share too few columns
     but both carry token values (a text column alone), per token instead.
+    Features near zero for both models are left out (:func:`features_that_matter`).
     """
     a, b, compared_on = compared_importance(first, second)
     shared = [c for c in a if c in b]
-    x = np.array([a[c] for c in shared])
-    y = np.array([b[c] for c in shared])
+    kept = features_that_matter(a, b)
+    x = np.array([a[c] for c in kept])
+    y = np.array([b[c] for c in kept])
     rho: float | None
-    if len(shared) < th.MIN_FEATURES_TO_COMPARE:
+    if len(kept) < th.MIN_FEATURES_TO_COMPARE:
         rho = None
     elif np.ptp(x) == 0 or np.ptp(y) == 0:
         rho = 0.0
@@ -242,7 +255,38 @@ def agreement(first: ModelExplanation, second: ModelExplanation) -> Agreement:
         rho = float(spearmanr(x, y).statistic)
     top_a = set(list(a)[:TOP_K])
     top_b = set(list(b)[:TOP_K])
-    return Agreement(spearman=rho, top5_overlap=len(top_a & top_b), compared_features=len(shared), compared_on=compared_on)
+    return Agreement(
+        spearman=rho, top5_overlap=len(top_a & top_b), compared_features=len(kept), compared_on=compared_on,
+        total_features=len(shared), importance_share=IMPORTANCE_SHARE_COMPARED,
+    )
+
+
+def features_that_matter(
+    a: dict[str, float], b: dict[str, float], share: float = IMPORTANCE_SHARE_COMPARED
+) -> list[str]:
+    """The shared features among either ranking's smallest top carrying ``share`` of its importance, largest first.
+
+    At least :data:`engine.thresholds.MIN_FEATURES_TO_COMPARE` when that many
+    are shared (the next by combined share fill up), so a model that puts all
+    its weight on one column is still compared.
+    """
+    shared = [c for c in a if c in b]
+    kept: set[str] = set()
+    for ranking in (a, b):
+        values = np.array([max(ranking[c], 0.0) for c in shared])
+        total = float(values.sum())
+        if total <= 0:
+            continue
+        order = np.argsort(-values, kind="stable")
+        cumulative = np.cumsum(values[order]) / total
+        needed = int(np.searchsorted(cumulative, share - 1e-12)) + 1
+        kept.update(shared[i] for i in order[:needed])
+    combined = {c: a[c] / (sum(a[k] for k in shared) or 1.0) + b[c] / (sum(b[k] for k in shared) or 1.0) for c in shared}
+    for c in sorted(shared, key=lambda c: -combined[c]):
+        if len(kept) >= th.MIN_FEATURES_TO_COMPARE:
+            break
+        kept.add(c)
+    return sorted(kept, key=lambda c: -combined[c])
 
 
 def compared_importance(first: ModelExplanation, second: ModelExplanation) -> tuple[dict[str, float], dict[str, float], str]:

@@ -368,7 +368,7 @@ def _repeated_splits_verdict(
             scores[family] = verdict_score(model, split, profile.task, first.metric)
         split_done.append(this_split)
         differences.append(scores["ml"] - scores["dl"])
-    why = f"{len(y)} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}"
+    why = f"{len(y):,} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}"
     verdict = resampled_verdict(first, differences, n_train, n_test, split_seeds=seeds)
     return verdict, (f"{why}: the winner is decided over {verdict.splits} random 80/20 splits "
                      f"(corrected resampled t-test, p = {verdict.p_value:.3g}); the metrics shown are the first split's"), split_done

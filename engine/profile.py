@@ -24,21 +24,60 @@ __all__ = [
     "Task",
     "profile_dataset",
     "guess_target",
+    "guess_target_details",
+    "TargetGuess",
+    "GENERIC_LABEL_WORDS",
+    "TASK_LABEL_WORDS",
     "prepare_target",
 ]
 
 _SAMPLE = 2_000
-_TARGET_NAMES = re.compile(r"^(target|label|labels|class|y|outcome|response|diagnosis)$", re.IGNORECASE)
-# Names that mean "what we predict" in practice (credit risk, churn, default,
-# fraud, survival, species, price, …): matched as the whole name or its last
-# word, and yes/no flags named is_* or has_*. Checked after the generic names.
-_LABEL_WORDS = re.compile(
-    r"(^|[_\s.-])(risk|churn|churned|default|defaulted|fraud|fraudulent|survived|survival|species|price|"
-    r"sentiment|label|outcome|diagnosis|quality|grade|rating|category|exited|attrition|approved|converted|"
-    r"sales|salary|purchase|purchased|status)$"
-    r"|^(is|has)[_\s.-]",
+# Words that name the column a model predicts, from general usage (never from a
+# corpus target's name). Each is matched as the whole name or its last word
+# (``credit_risk``, ``Churn``), case-insensitively.
+GENERIC_LABEL_WORDS: dict[str, str] = {
+    "target": "scikit-learn's name for what is predicted (Bunch.target, as_frame)",
+    "label": "the machine-learning word for the answer a supervised model learns",
+    "labels": "the same, plural",
+    "class": "the label's name in UCI and Weka ARFF files",
+    "y": "the textbook symbol for the response (y = f(X))",
+    "outcome": "statistics' word for what is predicted (outcome variable)",
+    "response": "statistics' word for the dependent variable (response variable)",
+    "dependent": "the dependent variable of a regression",
+    "truth": "the ground truth a model is scored against",
+}
+TASK_LABEL_WORDS: dict[str, str] = {
+    "churn": "churn prediction, one of the article's classic-ML examples",
+    "churned": "the same, as a yes/no flag",
+    "attrition": "employee or customer attrition: churn's other name",
+    "fraud": "fraud detection, one of the article's examples",
+    "fraudulent": "the same, as an adjective",
+    "default": "credit default, the article's credit-check example",
+    "defaulted": "the same, as a yes/no flag",
+    "risk": "credit risk, the credit-check example's usual answer",
+    "failure": "predictive maintenance (the article's example) predicts failure",
+    "failed": "the same, as a yes/no flag",
+    "sentiment": "sentiment analysis, the article's language example",
+    "spam": "spam filtering, the textbook text-classification task",
+    "diagnosis": "the answer of a clinical prediction model",
+    "price": "price is the standard regression answer (hedonic pricing, valuation)",
+    "conversion": "conversion prediction in marketing",
+    "converted": "the same, as a yes/no flag",
+}
+
+
+def _word_pattern(words: dict[str, str]) -> re.Pattern[str]:
+    alternatives = "|".join(map(re.escape, words))
+    return re.compile(rf"(^|[_\s.-])({alternatives})$", re.IGNORECASE)
+
+
+# "y" and "class" end many feature names (``pos_y``, ``passenger_class``): they count only as the whole name.
+_GENERIC_LABEL = re.compile(
+    rf"^({'|'.join(map(re.escape, GENERIC_LABEL_WORDS))})$"
+    rf"|[_\s.-]({'|'.join(re.escape(w) for w in GENERIC_LABEL_WORDS if len(w) > 5)})$",
     re.IGNORECASE,
 )
+_TASK_LABEL = _word_pattern(TASK_LABEL_WORDS)
 _ID_NAMES = re.compile(r"(^id$|_id$|^id_|uuid|guid|^index$|^key$|^row ?(id|number)?$)", re.IGNORECASE)
 
 
@@ -85,6 +124,7 @@ class DatasetProfile:
     task: Task
     class_balance: dict[str, float] = field(default_factory=dict)
     missing_share: float = 0.0
+    target_guess: "TargetGuess | None" = None  # how the target was guessed; None when the user named it
 
     @property
     def column_kinds(self) -> dict[str, str]:
@@ -121,15 +161,47 @@ class DatasetProfile:
         }
 
 
+@dataclass(frozen=True)
+class TargetGuess:
+    """The guessed target, why, the other usable candidates, and the better-ranked ones that could not be used."""
+
+    column: str
+    why: str
+    alternatives: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (column, why it cannot be the target)
+    usable: bool = True  # False: no column could be the target; ``column`` is the best-ranked, for its error
+
+    @property
+    def note(self) -> str | None:
+        """One sentence for the user when the best-ranked candidate was passed over; None otherwise."""
+        if not self.skipped or not self.usable:
+            return None
+        first, reason = self.skipped[0]
+        more = f" ({len(self.skipped) - 1} more candidate(s) could not be used either)" if len(self.skipped) > 1 else ""
+        return (f"The best-ranked target, '{first}', cannot be used ({reason}){more}; "
+                f"the advice uses '{self.column}' instead: {self.why}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "column": self.column,
+            "why": self.why,
+            "usable": self.usable,
+            "note": self.note,
+            "alternatives": list(self.alternatives),
+            "skipped": [{"column": c, "why": w} for c, w in self.skipped],
+        }
+
+
 def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetProfile:
     """Profile ``frame``; ``target`` defaults to :func:`guess_target`.
 
     Raises DataError if the target is unusable (see :func:`prepare_target`).
     """
-    pixels = pixel_column_names(frame, exclude=target)  # image pixels, by name, range and neighbourhood
-    kinds = {name: ColumnKind.IMAGE_PIXEL if name in pixels else column_kind(frame[name]) for name in frame.columns}
+    kinds = column_kinds(frame, exclude=target)
+    guess = None
     if target is None:
-        target = guess_target(frame, kinds)
+        guess = guess_target_details(frame, kinds)
+        target = guess.column
     y, task = prepare_target(frame, target, kinds.get(target))
     columns = [
         ColumnProfile(
@@ -146,8 +218,14 @@ def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetPr
     missing = float(frame.isna().to_numpy().mean()) if frame.size else 0.0
     return DatasetProfile(
         rows=len(frame), columns=columns, target=target, task=task,
-        class_balance=balance, missing_share=missing,
+        class_balance=balance, missing_share=missing, target_guess=guess,
     )
+
+
+def column_kinds(frame: pd.DataFrame, exclude: str | None = None) -> dict[Any, ColumnKind]:
+    """Every column's kind; image pixels are found by name, range and neighbourhood (never ``exclude``)."""
+    pixels = pixel_column_names(frame, exclude=exclude)
+    return {name: ColumnKind.IMAGE_PIXEL if name in pixels else column_kind(frame[name]) for name in frame.columns}
 
 
 def column_kind(series: pd.Series) -> ColumnKind:
@@ -178,31 +256,92 @@ def column_kind(series: pd.Series) -> ColumnKind:
     return ColumnKind.CATEGORICAL
 
 
-def guess_target(frame: pd.DataFrame, kinds: dict[str, ColumnKind] | None = None) -> str:
-    """A column named like a label if there is one, else the last column that could be a label.
+def guess_target(frame: pd.DataFrame, kinds: dict[Any, ColumnKind] | None = None) -> str:
+    """The guessed target's name (see :func:`guess_target_details`); never raises."""
+    return guess_target_details(frame, kinds).column
 
-    A last column with a name that means a label in practice wins (the usual
-    layout and the name agree: ``class`` … ``survived`` is about survival); then generic label
-    names (``target``, ``label``, ``class``…), then names that mean a label in
-    practice (``risk``, ``churn``, ``is_fraud``, ``price``, ``sales``…).
-    Measured on the track record's corpus (``python -m engine track-record --corpus``).
 
-    Identifiers, free text and dates are skipped; an empty or constant column is
-    not, so that a broken target is reported rather than silently replaced.
-    Never raises DataError: :func:`prepare_target` judges the guess.
+_MAX_ALTERNATIVES = 5
+
+
+def guess_target_details(frame: pd.DataFrame, kinds: dict[Any, ColumnKind] | None = None) -> TargetGuess:
+    """The best-ranked column that can be a target, why, and what else could be.
+
+    Ranking, from general usage (the words above, each with its reason):
+    the last column when its name means a label (the usual layout and the
+    name agree), then generic label names anywhere (``target``, ``label``…),
+    then task words (``churn``, ``is_fraud``, ``price``…), then the last
+    column, then the others from right to left. Identifiers, free text,
+    dates and pixels are never candidates. A candidate that
+    :func:`prepare_target` refuses (one value, all missing, too many classes,
+    an identifier, a class with one row…) is skipped with its reason and the
+    next one taken, so the guess never blocks the advice. Only when no column
+    can be the target is the best-ranked one returned (``usable=False``), so
+    that its error is the one reported. Never raises.
     """
-    kinds = kinds or {name: column_kind(frame[name]) for name in frame.columns}
+    kinds = kinds if kinds is not None else column_kinds(frame)
+    ranked = _ranked_candidates(frame, kinds)
+    if not ranked:
+        last = str(frame.columns[-1]) if len(frame.columns) else ""
+        return TargetGuess(column=last, why="the last column; no column looks like a label", usable=False)
+    skipped: list[tuple[str, str]] = []
+    chosen: tuple[str, str] | None = None
+    alternatives: list[str] = []
+    for name, why in ranked:
+        if chosen is not None and len(alternatives) >= _MAX_ALTERNATIVES:
+            break
+        try:
+            prepare_target(frame, name, kinds.get(name))
+        except DataError as error:
+            if chosen is None:
+                skipped.append((name, _reason(error, name)))
+            continue
+        if chosen is None:
+            chosen = (name, why)
+        else:
+            alternatives.append(name)
+    if chosen is None:
+        name, why = ranked[0]
+        return TargetGuess(column=name, why=why, skipped=skipped, usable=False)
+    return TargetGuess(column=chosen[0], why=chosen[1], alternatives=alternatives, skipped=skipped)
+
+
+def _ranked_candidates(frame: pd.DataFrame, kinds: dict[Any, ColumnKind]) -> list[tuple[str, str]]:
+    """Columns that could be a label, best first, each with why it ranks there."""
     could_be_label = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.CONSTANT)
-    usable = [n for n in frame.columns if kinds[n] in could_be_label]
-    if usable and _LABEL_WORDS.search(str(usable[-1])):
-        return str(usable[-1])
-    for pattern in (_TARGET_NAMES, _LABEL_WORDS):
-        for name in usable:
-            if pattern.search(str(name)):
-                return str(name)
-    if usable:
-        return str(usable[-1])
-    return str(frame.columns[-1])
+    usable = [str(n) for n in frame.columns if kinds.get(n) in could_be_label]
+    ranked: list[tuple[str, str]] = []
+
+    def add(name: str, why: str) -> None:
+        if name not in (n for n, _ in ranked):
+            ranked.append((name, why))
+
+    if usable and _TASK_LABEL.search(usable[-1]):
+        add(usable[-1], "the last column, and its name is a word for what is usually predicted")
+    # Several generic names (``label`` and ``y``): the more specific word, in GENERIC_LABEL_WORDS' order, wins.
+    generic = [(n, _generic_rank(n)) for n in usable if _GENERIC_LABEL.search(n)]
+    for name, _ in sorted(generic, key=lambda item: item[1]):
+        add(name, "its name is a generic word for a label")
+    for name in usable:
+        if _TASK_LABEL.search(name):
+            add(name, "its name is a word for what is usually predicted")
+    for name in reversed(usable):
+        add(name, "the last column that could be a label (the usual layout)" if name == usable[-1]
+            else "a column that could be a label")
+    return ranked
+
+
+def _generic_rank(name: str) -> int:
+    word = re.split(r"[_\s.-]", name.lower())[-1]
+    return list(GENERIC_LABEL_WORDS).index(word) if word in GENERIC_LABEL_WORDS else len(GENERIC_LABEL_WORDS)
+
+
+def _reason(error: DataError, name: str) -> str:
+    """prepare_target's message without the column's name, which the note already says."""
+    text = str(error)
+    for prefix in (f"target column '{name}' ", f"of target '{name}' "):
+        text = text.replace(prefix, "")
+    return re.sub(r"\s*\(choose another target[^)]*\)", "", text)
 
 
 def prepare_target(

@@ -2,20 +2,25 @@
 
 Each criterion maps one answer to a score in [-1, 1] (negative favours
 classic ML, positive deep learning). The recommendation is the weighted mean
-of the scores, so it is as transparent as the advice it gives.
+of the scores, so it is as transparent as the advice it gives. Data volume is
+a smooth, non-decreasing curve of log10(rows) per kind of data (no bands, so
+no cliffs); every number comes from ``engine.thresholds`` through
+:class:`VoteParams`, which the calibration varies within published bounds.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from typing import Any, Callable
 
 import pandas as pd
 
 from engine import thresholds as th
-from engine.profile import ColumnKind, DatasetProfile, profile_dataset
+from engine.profile import DatasetProfile, profile_dataset
+from engine.registry import decide_kind, kind_named
 from engine.wording import choice_label
 
 __all__ = [
@@ -27,7 +32,11 @@ __all__ = [
     "Recommendation",
     "Flip",
     "Advice",
+    "VoteParams",
     "advise",
+    "default_answers",
+    "volume_score",
+    "calibrated_confidence",
     "timed_advise",
     "answers_from_profile",
     "recommend",
@@ -40,6 +49,12 @@ class DataKind(str, Enum):
     TEXT = "text"
     IMAGES = "images"
     AUDIO = "audio"
+    MIXED = "mixed"  # a table with free text beside more structured columns (engine.kinds.text.MIXED)
+
+    @property
+    def structured(self) -> bool:
+        """Scored as structured data: a table, or a table with some text (mostly its columns)."""
+        return self in (DataKind.TABULAR, DataKind.MIXED)
 
 
 class Transparency(str, Enum):
@@ -57,6 +72,50 @@ class ProblemType(str, Enum):
     SPEECH = "speech"
     LANGUAGE = "language"  # translation, sentiment
     OTHER = "other"
+
+
+def _kind_key(kind: Any) -> str:
+    """The thresholds' key for a data kind (an enum member or its value); unknown kinds read as tables.
+
+    Kept in one place so that the kind decision (engine.kinds) can swap its own
+    type in: anything with a ``value`` string, or the string itself, works.
+    """
+    key = str(getattr(kind, "value", kind))
+    return key if key in th.VOLUME_CURVES else "tabular"
+
+
+@dataclass(frozen=True)
+class VoteParams:
+    """Every number the vote uses; the defaults are the engine's (engine.thresholds)."""
+
+    weights: dict[str, float] = field(default_factory=lambda: dict(th.CRITERION_WEIGHTS))
+    volume_curves: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(th.VOLUME_CURVES))
+    close_call_band: float = th.CLOSE_CALL_BAND
+    confidence_intercept: float = th.CONFIDENCE_INTERCEPT
+    confidence_slope: float = th.CONFIDENCE_SLOPE
+
+
+_DEFAULT_PARAMS = VoteParams()
+
+
+def volume_score(kind: Any, rows: int, params: VoteParams | None = None) -> float:
+    """The data-volume criterion's score: tanh((log10(rows) - midpoint) / width) for the kind's curve.
+
+    Non-decreasing in ``rows`` and smooth in log10(rows) (slope at most 1 / width).
+    """
+    midpoint, width = (params or _DEFAULT_PARAMS).volume_curves[_kind_key(kind)]
+    return math.tanh((math.log10(max(int(rows), 1)) - midpoint) / width)
+
+
+def calibrated_confidence(score: float, params: VoteParams | None = None) -> float:
+    """P(following the advice loses at most the practical tie margin), from the vote's margin |score|.
+
+    A logistic map fitted on development results (benchmarks/corpus/calibrate.py,
+    in-sample); non-decreasing in |score| because the slope is held at >= 0.
+    """
+    chosen = params or _DEFAULT_PARAMS
+    z = chosen.confidence_intercept + max(chosen.confidence_slope, 0.0) * abs(score)
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 @dataclass(frozen=True)
@@ -106,7 +165,7 @@ class Criterion:
 @dataclass(frozen=True)
 class Recommendation:
     choice: str  # "ml" | "dl" | "either"
-    confidence: float  # 0.5..1: 0.5 + |score| / 2 (see recommend)
+    confidence: float  # calibrated P(right) from |score| (see calibrated_confidence)
     score: float  # weighted mean score, -1 (ML) .. +1 (DL)
     criteria: list[Criterion]
     answers: Answers
@@ -145,10 +204,15 @@ class Advice:
     flips: list[Flip]
 
     def to_dict(self) -> dict[str, Any]:
-        return self.recommendation.to_dict() | {
+        payload = self.recommendation.to_dict() | {
             "what_would_flip": [{"change": f.description, "recommendation": f.choice} for f in self.flips],
             "profile": self.profile.to_dict(),
+            "data_kind_decision": decide_kind(self.profile).to_dict(),
         }
+        guess = getattr(self.profile, "target_guess", None)
+        if guess is not None:  # an addition to DESIGN.md §4: how the target was guessed, and what else could be
+            payload["target_guess"] = guess.to_dict()
+        return payload
 
 
 def advise(data: Any, target: str | None = None, **answer_overrides: Any) -> Advice:
@@ -173,39 +237,38 @@ def timed_advise(frame: pd.DataFrame, target: str | None, stages: dict[str, floa
 
 def answers_from_profile(profile: DatasetProfile, **overrides: Any) -> Answers:
     """Answers suggested by a profile; keyword arguments override any of them."""
-    features = len(profile.feature_columns) + profile.kind_count(ColumnKind.TEXT) + profile.kind_count(ColumnKind.IMAGE_PIXEL)
-    text = profile.kind_count(ColumnKind.TEXT)
-    pixels = profile.kind_count(ColumnKind.IMAGE_PIXEL)
-    if pixels and pixels >= 0.5 * features:
-        kind, problem = DataKind.IMAGES, ProblemType.VISION
-    elif text and text >= 0.5 * features:
-        kind, problem = DataKind.TEXT, ProblemType.LANGUAGE
-    else:
-        # A table says nothing about whether it is a churn model or a physics
-        # simulation: the problem type starts as "not sure" until the user says.
-        kind, problem = DataKind.TABULAR, ProblemType.OTHER
+    # The one decision of the data kind, shared with compare (engine.registry.decide_kind).
+    kind = DataKind(kind_named(decide_kind(profile).kind).advice_data_kind)
     labelled = int(round(profile.rows * (1.0 - _target_missing(profile))))
-    suggested = Answers(data_kind=kind, labelled_rows=labelled, problem_type=problem)
+    suggested = default_answers(kind, labelled)
     return replace(suggested, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def recommend(answers: Answers) -> Recommendation:
-    """Score the six criteria and take the weighted vote."""
-    criteria = [rule(answers) for rule in _CRITERIA]
+def default_answers(kind: DataKind, labelled_rows: int) -> Answers:
+    """The answers the data alone suggest: its kind and rows; the rest at their defaults."""
+    # A table says nothing about whether it is a churn model or a physics
+    # simulation: the problem type starts as "not sure" until the user says.
+    problem = {DataKind.IMAGES: ProblemType.VISION, DataKind.TEXT: ProblemType.LANGUAGE,
+               DataKind.AUDIO: ProblemType.SPEECH}.get(kind, ProblemType.OTHER)
+    return Answers(data_kind=kind, labelled_rows=labelled_rows, problem_type=problem)
+
+
+def recommend(answers: Answers, params: VoteParams | None = None) -> Recommendation:
+    """Score the six criteria and take the weighted vote (``params``: the engine's numbers unless given)."""
+    chosen = params or _DEFAULT_PARAMS
+    criteria = [_weighted(rule(answers, chosen), chosen) for rule in _CRITERIA]
     total_weight = sum(c.weight for c in criteria)
     score = sum(c.contribution for c in criteria) / total_weight
-    if score <= -th.CLOSE_CALL_BAND:
-        choice = "ml"
-    elif score >= th.CLOSE_CALL_BAND:
-        choice = "dl"
-    else:
-        choice = "either"
-    # Confidence grows with the margin of the vote, whatever the choice: 0.5
-    # for a dead heat, 1.0 when every criterion pulls fully to one side. So a
-    # close call (|score| < CLOSE_CALL_BAND) always shows less confidence than
-    # a firm call, and the boundary (|score| = CLOSE_CALL_BAND) is a firm call.
-    confidence = 0.5 + 0.5 * abs(score)
-    return Recommendation(choice=choice, confidence=confidence, score=score, criteria=criteria, answers=answers)
+    band = chosen.close_call_band
+    choice = "ml" if score <= -band else "dl" if score >= band else "either"
+    # Confidence grows with the margin of the vote, whatever the choice, so a
+    # close call never shows more confidence than a firm call.
+    return Recommendation(choice=choice, confidence=calibrated_confidence(score, chosen), score=score,
+                          criteria=criteria, answers=answers)
+
+
+def _weighted(criterion: Criterion, params: VoteParams) -> Criterion:
+    return replace(criterion, weight=params.weights[criterion.name])
 
 
 def what_would_flip(answers: Answers) -> list[Flip]:
@@ -277,36 +340,53 @@ def _merge(base: Answers, first: Answers, second: Answers) -> Answers:
 # --- the criteria -------------------------------------------------------------
 
 
-def _data_structure(a: Answers) -> Criterion:
-    if a.data_kind is DataKind.TABULAR:
-        return _criterion("data_structure", "structured (tabular)", -1.0,
+def _data_structure(a: Answers, params: VoteParams) -> Criterion:
+    key = _kind_key(a.data_kind)
+    score = th.STRUCTURE_SCORES[key]
+    if key == "tabular":
+        return _criterion("data_structure", "structured (tabular)", score,
                           "Structured, tabular features are where classic ML excels and tree ensembles still beat networks.")
-    return _criterion("data_structure", f"unstructured ({a.data_kind.value})", 1.0,
-                      f"Unstructured {a.data_kind.value} is where deep learning learns its own representations from raw input.")
+    if key == "mixed":
+        return _criterion("data_structure", "structured, with text columns", score,
+                          "Mostly structured: the table's columns suit classic ML, and its text becomes TF-IDF features.")
+    if key == "text":
+        return _criterion("data_structure", "unstructured (text)", score,
+                          "Text is unstructured, so deep learning can learn from it, but its words are already readable "
+                          "features and TF-IDF with a linear model is a strong baseline.")
+    return _criterion("data_structure", f"unstructured ({key})", score,
+                      f"Unstructured {key} is where deep learning learns its own representations from raw input.")
 
 
-def _data_volume(a: Answers) -> Criterion:
-    rows = a.labelled_rows
-    unstructured = a.data_kind is not DataKind.TABULAR
-    if rows < th.VOLUME_SMALL_ROWS:
-        band, why = "small", "too few labelled rows to fit a network's many parameters"
-    elif rows < th.VOLUME_MEDIUM_ROWS and unstructured:
-        band = "medium"
-        why = (f"at this size neither side leads on {a.data_kind.value}: on the benchmark corpus a CNN won on "
-               "1.8k-5k images and TF-IDF won on 4.9k review snippets")
-    elif rows < th.VOLUME_MEDIUM_ROWS:
-        band, why = "medium", "on tables this size tree ensembles beat neural nets in published benchmarks"
-    elif rows < th.VOLUME_LARGE_ROWS:
-        band, why = "large", "trees usually stay ahead at this size, though the gap narrows"
-    elif rows < th.VOLUME_VERY_LARGE_ROWS:
-        band, why = "very_large", "with this many labelled rows networks become competitive, and won every such table measured"
-    else:
-        band, why = "huge", "deep learning keeps improving with data at this scale"
-    score = th.UNSTRUCTURED_MEDIUM_VOLUME_SCORE if band == "medium" and unstructured else th.VOLUME_SCORES[band]
-    return _criterion("data_volume", f"{rows:,} labelled rows", score, why[0].upper() + why[1:] + ".")
+_VOLUME_SOURCES = {
+    "tabular": "on tables, tree ensembles lead published benchmarks well past 100,000 rows (Grinsztajn et al. 2022; "
+               "McElfresh et al. 2023)",
+    "mixed": "on tables, tree ensembles lead published benchmarks well past 100,000 rows (Grinsztajn et al. 2022; "
+             "McElfresh et al. 2023)",
+    "text": "on text, TF-IDF with a linear model matches networks up to a few hundred thousand documents "
+            "(Wang & Manning 2012; Zhang et al. 2015)",
+    "images": "on images, small CNNs learn from raw pixels with a few hundred labelled examples (Brigato & Iocchi 2020)",
+    "audio": "on audio, CNNs on spectrograms learn from raw sound with a thousand or so labelled clips (Hershey et al. 2017)",
+}
 
 
-def _transparency(a: Answers) -> Criterion:
+def _data_volume(a: Answers, params: VoteParams) -> Criterion:
+    key = _kind_key(a.data_kind)
+    score = volume_score(key, a.labelled_rows, params)
+    neutral = 10 ** params.volume_curves[key][0]
+    lean = ("favours classic ML" if score <= -th.NEUTRAL_SCORE else "favours deep learning" if score >= th.NEUTRAL_SCORE
+            else "favours neither side")
+    why = (f"{_VOLUME_SOURCES[key][0].upper()}{_VOLUME_SOURCES[key][1:]}; the pull toward deep learning grows smoothly "
+           f"with the rows and is even near {_round_rows(neutral)}, so {a.labelled_rows:,} rows {lean}.")
+    return _criterion("data_volume", f"{a.labelled_rows:,} labelled rows", score, why)
+
+
+def _round_rows(rows: float) -> str:
+    """10**5.5 -> '300,000': two significant digits read better than 316,228."""
+    digits = max(int(math.floor(math.log10(rows))) - 1, 0)
+    return f"{int(round(rows, -digits)):,}"
+
+
+def _transparency(a: Answers, params: VoteParams) -> Criterion:
     scores = {
         Transparency.HIGH: (-1.0, "Decisions must be explained, and classic models (coefficients, engineered features) are readable."),
         Transparency.MEDIUM: (-0.3, "Some explanation is needed; post-hoc explanations help both, but simpler models are easier to defend."),
@@ -316,15 +396,19 @@ def _transparency(a: Answers) -> Criterion:
     return _criterion("transparency", f"{a.transparency.value} need", score, reason)
 
 
-def _compute(a: Answers) -> Criterion:
+def _compute(a: Answers, params: VoteParams) -> Criterion:
     if a.gpu:
         return _criterion("compute", "GPU available", 0.7, "A GPU makes training deep networks affordable.")
     return _criterion("compute", "CPU only", -0.6, "On CPUs alone, classic ML trains in seconds where networks take far longer.")
 
 
-def _feature_engineering(a: Answers) -> Criterion:
-    if a.data_kind is not DataKind.TABULAR:
-        return _criterion("feature_engineering", "features must be learned from raw data", 1.0,
+def _feature_engineering(a: Answers, params: VoteParams) -> Criterion:
+    key = _kind_key(a.data_kind)
+    if key == "text":
+        return _criterion("feature_engineering", "features learned or counted from words", th.UNSTRUCTURED_FEATURE_SCORES[key],
+                          "Networks learn features from raw text, but word n-gram counts are ready-made features too.")
+    if key in th.UNSTRUCTURED_FEATURE_SCORES:
+        return _criterion("feature_engineering", "features must be learned from raw data", th.UNSTRUCTURED_FEATURE_SCORES[key],
                           "Raw unstructured input needs learned features, which is what deep networks do.")
     if a.domain_experts is True:
         return _criterion("feature_engineering", "domain experts can craft features", -0.8,
@@ -336,7 +420,7 @@ def _feature_engineering(a: Answers) -> Criterion:
                       "Not stated; tabular columns are already usable features for either side.")
 
 
-def _problem_complexity(a: Answers) -> Criterion:
+def _problem_complexity(a: Answers, params: VoteParams) -> Criterion:
     table = {
         ProblemType.BUSINESS_PREDICTION: (-0.8, "credit, fraud, maintenance or churn prediction",
                                           "The article names these as classic ML's home ground."),
@@ -362,7 +446,7 @@ def _target_missing(profile: DatasetProfile) -> float:
     return 0.0
 
 
-_CRITERIA: tuple[Callable[[Answers], Criterion], ...] = (
+_CRITERIA: tuple[Callable[[Answers, VoteParams], Criterion], ...] = (
     _data_structure,
     _data_volume,
     _transparency,

@@ -28,10 +28,15 @@ from engine.explanation import Agreement, ModelExplanation
 from engine.profile import Task
 from engine.recommend import Advice
 
-__all__ = ["SCHEMA_VERSION", "RecordError", "DatasetInfo", "RunOptions", "SplitSummary", "RunRecord", "software_versions"]
+__all__ = ["SCHEMA_VERSION", "KEPT_EVERYTHING", "KEPT_RESULTS", "RecordError", "DatasetInfo", "RunOptions", "SplitSummary", "RunRecord", "software_versions"]
 
 #: Bump when a field changes meaning or is removed; :meth:`RunRecord.from_json` upgrades older records.
 SCHEMA_VERSION = 1
+
+#: ``RunRecord.kept``: everything a comparison made (a live run, or saved with its rows), or its results only
+#: (engine.consent.minimise: no row values, labels or predictions; SHAP as summaries).
+KEPT_EVERYTHING = "everything"
+KEPT_RESULTS = "results"
 
 _PACKAGES = ("numpy", "pandas", "scikit-learn", "lightgbm", "torch", "shap", "streamlit", "plotly")
 
@@ -106,6 +111,8 @@ class RunRecord:
     work_done: dict[str, Any] = field(default_factory=dict)
     #: Per side that chose among several families by inner cross-validation: the choice and the inner scores.
     selection: dict[str, Any] = field(default_factory=dict)
+    kept: str = KEPT_EVERYTHING
+    summarised_rows: int = 0  # with kept == KEPT_RESULTS: how many explained rows the SHAP summaries cover
     #: Where it ran (engine.executors): {"executor": "in-process" | "ray", "node": ..., "device": "cpu" | "cuda"}.
     ran_on: dict[str, Any] = field(default_factory=dict)
 
@@ -135,7 +142,7 @@ class RunRecord:
     def agreed_with_recommendation(self) -> bool:
         """The recommended family did at least as well; a close call agrees only with a tie; an unfair fight never agrees."""
         choice, winner = self.advice.recommendation.choice, self.verdict.winner
-        if not self.verdict.fair:
+        if not getattr(self.verdict, "fair", True):
             return False
         if choice == "either":
             return winner == "tie"
@@ -163,10 +170,10 @@ class RunRecord:
             "selection": self.selection,
             "agreed_with_recommendation": self.agreed_with_recommendation,
             "explanations": {
-                "ml": self.explanations["ml"].to_dict(),
-                "dl": self.explanations["dl"].to_dict(),
+                "ml": self.explanations["ml"].to_dict() | self._summarised(),
+                "dl": self.explanations["dl"].to_dict() | self._summarised(),
                 "agreement": self.agreement.to_dict(),
-                "rows_explained": len(self.explained_rows),
+                "rows_explained": self.rows_explained,
                 "mode": self.explainer_mode,
             },
             "stage_seconds": self.stage_seconds,
@@ -175,8 +182,17 @@ class RunRecord:
             "notes": self.notes,
             "options": _converter.unstructure(self.options),
             "software": self.software,
+            "kept": self.kept,
             "ran_on": self.ran_on,
         }
+
+    @property
+    def rows_explained(self) -> int:
+        """How many test rows SHAP explained (also when only their summaries were kept)."""
+        return self.summarised_rows if self.kept == KEPT_RESULTS else len(self.explained_rows)
+
+    def _summarised(self) -> dict[str, int]:
+        return {"rows_explained": self.summarised_rows} if self.kept == KEPT_RESULTS else {}
 
     # -- persistence -------------------------------------------------------------------
     def record(self) -> "RunRecord":

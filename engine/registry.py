@@ -30,8 +30,11 @@ __all__ = [
     "register",
     "unregister",
     "registered_kinds",
+    "KindDecision",
+    "decide_kind",
     "kind_for",
     "kind_named",
+    "fit_network",
     "ml_model_keys",
     "dl_model_keys",
 ]
@@ -102,6 +105,11 @@ class DataKindSpec:
     priority: int = 0
     notes: Callable[[DatasetProfile], list[str]] = field(default=lambda profile: [])
     max_explained_rows: int | None = None  # SHAP on at most this many test rows, whatever the user asks (None: no cap)
+    #: ``why(profile)``: one sentence saying why this profile is this kind (the page and the JSON show it).
+    why: Callable[[DatasetProfile], str] = field(default=lambda profile: "")
+    #: What the advice's criteria score this kind as: a value of ``engine.recommend.DataKind`` and of ``ProblemType``.
+    advice_data_kind: str = "tabular"
+    advice_problem: str = "other"
 
     def ml_model(self, key: str | None = None) -> ModelSpec:
         """The ML family named ``key`` (None: the default); DataError names the choices otherwise."""
@@ -131,8 +139,26 @@ def registered_kinds() -> list[DataKindSpec]:
     return sorted(_KINDS.values(), key=lambda k: -k.priority)
 
 
+@dataclass(frozen=True)
+class KindDecision:
+    """What the data is (a registered kind's key and label) and why: the one answer the advice and ``compare`` share."""
+
+    kind: str
+    label: str
+    why: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "label": self.label, "why": self.why}
+
+
+def decide_kind(profile: DatasetProfile) -> KindDecision:
+    """The one decision of the data kind: the most specific registered kind that matches, and why."""
+    kind = kind_for(profile)
+    return KindDecision(kind=kind.key, label=kind.label, why=kind.why(profile) or f"the data reads as {kind.label} data")
+
+
 def kind_for(profile: DatasetProfile) -> DataKindSpec:
-    """The most specific registered kind that matches ``profile``."""
+    """The most specific registered kind that matches ``profile`` (:func:`decide_kind` says why)."""
     for kind in registered_kinds():
         if kind.matches(profile):
             return kind
@@ -173,6 +199,44 @@ def _choose(kind: DataKindSpec, models: tuple[ModelSpec, ...], key: str | None, 
     raise DataError(f"the {side} model {key!r} does not fit {kind.label} data; choose one of: {choices}")
 
 
-def _load_builtin_kinds() -> None:
-    """Import the built-in kinds once (each registers itself)."""
-    import engine.kinds  # noqa: F401
+def fit_network(model: Any, X: Any, y: Any, context: TrainingContext) -> list[str]:
+    """Any pipeline ending in a :class:`engine.models.torch_base.TorchEstimator`: epochs reported, training summarised.
+
+    Shared by every kind with a network (here, not in one kind, so no kind imports another's internals).
+    """
+    from engine import thresholds as th
+
+    def on_epoch(epoch: int, max_epochs: int, loss: float) -> None:
+        context.report(f"epoch {epoch} (validation loss {loss:.4f})", min(epoch / max_epochs, 1.0))
+
+    model.fit(X, y, model__on_epoch=on_epoch)
+    network = model[-1]
+    notes = [network.training_summary()]
+    if network.stopped_by_ == "time_budget":
+        from engine.wording import count
+
+        context.budget_stops.append(f"stopped by the time budget after {count(network.n_epochs_, 'epoch')}")
+    if network.batch_size_ == th.LARGE_DATA_DL_BATCH_SIZE:
+        notes.append(
+            f"{len(X):,} training rows: the network trains with batches of {network.batch_size_} at learning rate "
+            f"{network.learning_rate_:g} (large-data setting)"
+        )
+    return notes
+
+
+#: The package whose import registers the built-in kinds (and their loaders).
+BUILTIN_KINDS = "engine.kinds"
+
+
+def load_builtin_kinds() -> None:
+    """Import the built-in kinds once (each registers itself).
+
+    By name, as a plug-in is found: the registry (and the loaders below it) sit under the kinds that fill them
+    and never import them, so the import graph stays a tree (``tests/test_import_graph.py``).
+    """
+    import importlib
+
+    importlib.import_module(BUILTIN_KINDS)
+
+
+_load_builtin_kinds = load_builtin_kinds

@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from engine import charts, wording
+from engine.consent import ROWS_NOT_KEPT, rows_kept
 from engine.json_safe import json_safe
 from engine.record import RunRecord
 
@@ -143,7 +144,11 @@ def _measurement(record: RunRecord) -> str:
         index=["model", metric, "95% interval", "baseline", "train time", "predict / 1k rows", "model size"],
     )
     y_test = record.split.y_test
-    if record.task.is_classification:
+    pairs: list = []
+    together: list = []
+    if not rows_kept(record):
+        pass  # a saved run with its results only: no labels or predictions to draw (said under the tables)
+    elif record.task.is_classification:
         pairs = [
             (charts.confusion_matrix(y_test, ml, record.classes), charts.confusion_matrix(y_test, dl, record.classes)),
         ]
@@ -163,6 +168,7 @@ def _measurement(record: RunRecord) -> str:
             _table(charts.costs_table(ml, dl), digits=2),
             *(_pair(a, b) for a, b in pairs),
             *(_figure(f) for f in together),
+            *([] if rows_kept(record) else [f'<p class="note">{e(ROWS_NOT_KEPT)}</p>']),
             *(f'<p class="note">{e(n)}</p>' for n in [*ml.notes, *dl.notes]),
         ]
     )
@@ -174,22 +180,22 @@ def _explanations(record: RunRecord) -> str:
     rows = record.explained_rows
     parts = [
         "<h2>Explanations</h2>",
-        f'<p class="note">SHAP values of both models on the same {len(rows)} test rows, per original column '
+        f'<p class="note">SHAP values of both models on the same {record.rows_explained} test rows, per original column '
         f"(classic ML: {e(ml.explainer)} explainer; deep learning: {e(dl.explainer)} explainer). Values are in the "
         "models' raw output units: log-odds or logits for classifiers, the predicted value for regression.</p>",
         _pair(charts.importance_bars(ml, "ml"), charts.importance_bars(dl, "dl")),
-        _pair(charts.beeswarm(ml, rows, 0, "ml"), charts.beeswarm(dl, rows, 0, "dl")),
+        *([_pair(charts.beeswarm(ml, rows, 0, "ml"), charts.beeswarm(dl, rows, 0, "dl"))] if rows_kept(record) else []),
         f"<p>{e(charts.describe_agreement(record.agreement, ml, dl))}</p>",
         _figure(charts.agreement_scatter(ml, dl, record.agreement)),
     ]
-    if len(rows):
+    if len(rows) and rows_kept(record):
         parts += [
             f"<h3>One row, both models: row {e(str(rows.index[0]))}</h3>",
             _pair(*charts.waterfall_pair(ml, dl, 0, 0, rows.iloc[0])),  # same columns, order and x range
         ]
     checks = pd.DataFrame(
         [
-            {"model": wording.side_name(f), "explainer": x.explainer, "rows": int(x.values.shape[0]),
+            {"model": wording.side_name(f), "explainer": x.explainer, "rows": record.rows_explained,
              "check": x.additivity.describe(), "seconds": round(x.seconds, 2)}
             for f, x in (("ml", ml), ("dl", dl))
         ]

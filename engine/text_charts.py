@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from engine.charts import FAMILY_NAMES, _figure, safe_text
+from engine.charts import FAMILY_NAMES, base_figure, safe_text
 from engine.explanation import ModelExplanation, TokenAttribution
 from engine.tokens import segments, truncate
 
@@ -34,7 +34,7 @@ def token_bars(explanation: ModelExplanation, family: str, column: str, output: 
     attribution = attribution_for(explanation, column)
     label = explanation.output_names[output] if output < len(explanation.output_names) else f"output {output}"
     ranked = attribution.summary(explanation.output_names, top=top).get(label, []) if attribution else []
-    figure = _figure(
+    figure = base_figure(
         f"{FAMILY_NAMES[family]}: most influential words in {safe_text(column, 40)} (mean |SHAP|)",
         90 + 24 * max(len(ranked), 3),
     )

@@ -11,6 +11,19 @@ to be close, toward the family that lost.
 
 Thresholds are not tuned here: the sample datasets are a check of the
 published thresholds in :mod:`engine.thresholds`, not a training set for them.
+
+The corpus run (issue 17) appends one JSON line per finished dataset to its
+results file (``results-development.jsonl`` / ``results-sealed.jsonl``), each
+with the commit it ran at and whether the tree was dirty, so an interrupted
+run resumes where it stopped. :func:`score` turns the lines into the figures:
+per dataset the outcome and the **regret** (points of the verdict metric lost
+by following the advice instead of the measured winner); overall exact hit
+rates (a tie is its own outcome, so only "train both" matches it) and
+decisive-only ones with Wilson intervals, regret, compute, the same for the
+constant advisors, an exact McNemar (sign) test against the best constant, a
+reliability table and the Brier score of the advice's confidence.
+Variants tried on the development part go to the calibration journal
+(:func:`log_variant`).
 """
 
 from __future__ import annotations
@@ -29,10 +42,13 @@ from engine.data import DataError
 from engine.dataset import load_dataset_path
 from engine.samples import sample_paths
 from engine.recommend import Criterion
+from engine.wording import count
 
 __all__ = ["DatasetRecord", "TrackRecord", "track_record", "corpus_track_record", "misleading_criterion", "sample_datasets",
            "format_table", "summarise", "wilson_interval", "agrees", "write_results", "progress_line", "NAIVE_ADVISORS",
-           "load_results", "record_from_run"]
+           "load_results", "record_from_run", "CONSTANT_ADVISORS", "score", "regret_points", "hit", "mcnemar_exact",
+           "reliability_table", "git_state", "read_results_lines", "append_result", "results_path_for", "log_variant",
+           "read_journal", "JOURNAL_PATH", "format_score"]
 
 
 @dataclass
@@ -72,6 +88,18 @@ class DatasetRecord:
     seed_margins: list[float] = field(default_factory=list)
     expected: str | None = None  # the family a synthetic generator was built to favour
     pending: str | None = None  # why the entry was not run (its data kind is not on this branch yet)
+    # Added with the sealed corpus (issue 17); optional, so older results still read.
+    group: str | None = None  # the manifest's source group
+    split: str | None = None  # "development" or "sealed"
+    origin: str | None = None  # "real", "simulated" or "generated"; only real data enters the headline
+    commit: str | None = None  # the code's commit when this dataset ran
+    dirty: bool | None = None  # whether the tree had uncommitted changes then
+    ml_seconds: float | None = None  # training time of each family (the compute "train both" pays)
+    dl_seconds: float | None = None
+    ml_model: str | None = None
+    dl_model: str | None = None
+    split_differences: list[float] = field(default_factory=list)
+    finished_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -226,23 +254,49 @@ def corpus_track_record(
     seeds: int = 1,
     jobs: int = 1,
     progress: Callable[[str], None] | None = None,
+    results: Path | None = None,
+    run_info: dict[str, Any] | None = None,
 ) -> TrackRecord:
-    """The track record over corpus entries (built by ``python -m benchmarks.corpus``), on their known targets.
+    """The track record over corpus entries (built by ``python -m benchmarks.corpus build``), on their known targets.
 
-    An entry whose data kind is not registered on this branch is recorded as
-    pending, not run; its target guess is still measured.
+    With ``results`` (a JSON-lines file) each dataset's record is appended as
+    it finishes and the datasets already there are not run again, so an
+    interrupted run resumes; the returned record holds them all, in entry
+    order. An entry whose data kind is not registered on this branch is
+    recorded as pending, not run; its target guess is still measured.
     """
     from engine.corpus import CACHE_DIR, entry_path
 
-    jobs_list = [_Job(e.name, str(entry_path(e, cache or CACHE_DIR)), e.target, e) for e in entries]
-    return _run(jobs_list, seed, max_seconds, shap_rows, seeds, jobs, progress)
+    done: dict[str, DatasetRecord] = {}
+    if results is not None:
+        _drop_torn_tail(Path(results))
+        _, previous = read_results_lines(results) if Path(results).is_file() else ({}, [])
+        done = {r.dataset: r for r in previous}
+        if not Path(results).is_file():
+            _write_header(Path(results), run_info or {})
+    todo = [e for e in entries if e.name not in done]
+    if done:
+        (progress or (lambda line: None))(f"{len(done)} dataset(s) already in {results}: resuming with the other {len(todo)}")
+    jobs_list = [_Job(e.name, str(entry_path(e, cache or CACHE_DIR)), e.target, e) for e in todo]
+    commit, dirty = git_state()
+
+    def finished(record: DatasetRecord) -> None:
+        record.commit, record.dirty = commit, dirty
+        record.finished_at = _now()
+        if results is not None:
+            append_result(results, record)
+
+    ran = _run(jobs_list, seed, max_seconds, shap_rows, seeds, jobs, progress, finished)
+    by_name = done | {r.dataset: r for r in ran.records}
+    return TrackRecord([by_name[e.name] for e in entries if e.name in by_name])
 
 
 def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, seeds: int, jobs: int,
-         progress: Callable[[str], None] | None) -> TrackRecord:
+         progress: Callable[[str], None] | None, on_finish: Callable[[DatasetRecord], None] | None = None) -> TrackRecord:
     if seeds < 1 or jobs < 1:
         raise DataError("seeds and jobs must be at least 1")
     say = progress or (lambda line: None)
+    keep = on_finish or (lambda record: None)
     result = TrackRecord()
     args = [(job, seed, max_seconds, shap_rows, seeds) for job in jobs_list]
     from engine import executors
@@ -252,6 +306,7 @@ def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, s
     if jobs == 1:
         done = (_run_one(*a) for a in args)
         for number, record in enumerate(done, start=1):
+            keep(record)
             say(progress_line(record, number, len(args)))
             result.records.append(record)
         return result
@@ -264,6 +319,7 @@ def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, s
 
         for number, future in enumerate(as_completed(futures), start=1):
             record = future.result()
+            keep(record)
             finished[record.dataset] = record
             say(progress_line(record, number, len(args)))
     result.records = [finished[job.name] for job in jobs_list]
@@ -302,6 +358,7 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
     record = DatasetRecord(dataset=job.name, seeds=seeds)
     if entry is not None:
         record.source, record.target, record.declared_kind, record.expected = entry.source, entry.target, entry.kind, entry.expected
+        record.group, record.split, record.origin = entry.group, entry.split, entry.origin
     start = time.perf_counter()
     try:
         dataset = load_dataset_path(job.path)
@@ -343,6 +400,10 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
         p_values = [c.verdict.p_value for c in comparisons]
         record.p_value = None if any(p is None for p in p_values) else float(np.median(p_values))
         record.conclusive = all(c.verdict.conclusive for c in comparisons)
+        record.split_differences = [float(d) for c in comparisons for d in getattr(c.verdict, "split_differences", ())]
+        record.ml_seconds = float(sum(c.ml.train_seconds for c in comparisons))
+        record.dl_seconds = float(sum(c.dl.train_seconds for c in comparisons))
+        record.ml_model, record.dl_model = first.ml.name, first.dl.name
         record.agreed = agrees(recommendation.choice, winner)
         culprit = misleading_criterion(recommendation.criteria, recommendation.choice, winner)
         if culprit is not None:
@@ -361,7 +422,7 @@ def progress_line(record: DatasetRecord, number: int, total: int) -> str:
         return f"{head}: error: {record.error}"
     agreed = "agreed" if record.agreed else "missed"
     return (f"{head}: advice {record.recommendation} ({100 * (record.confidence or 0):.0f}%), winner {record.winner} "
-            f"(ML - DL {record.margin:+.3f} {record.metric}, {record.splits} split(s)), {agreed}, {record.seconds:.0f} s")
+            f"(ML - DL {record.margin:+.3f} {record.metric}, {count(record.splits, 'split')}), {agreed}, {record.seconds:.0f} s")
 
 
 CSV_COLUMNS = ["dataset", "kind", "declared_kind", "rows", "task", "target", "target_guess", "recommendation", "confidence",
@@ -433,6 +494,8 @@ def format_table(payload: dict[str, Any]) -> str:
         for name, rates in rows:
             text.append(f"{name:34s}  {_percent(rates['ties_agree']):24s}  {_percent(rates['decisive_only'])}")
         text.append(f"target guess: {_percent(summary['target_guess'])} of datasets with a known target")
+    if payload.get("score"):
+        text += ["", format_score(payload["score"], "Scored (real data; a tie is its own outcome)")]
     return "\n".join(text)
 
 
@@ -440,10 +503,17 @@ RESULTS_FILE_NAME = "results.json"
 
 
 def load_results(path: Path | str) -> dict[str, Any]:
-    """A results file written by ``track-record --corpus``; a missing or malformed file is one ``DataError`` line."""
+    """A results file written by ``track-record --corpus``; a missing or malformed file is one ``DataError`` line.
+
+    Either the JSON lines of a corpus run (``.jsonl``: ``run`` is its header) or the single JSON object of
+    issue 12's runs.
+    """
     import json
 
     path = Path(path)
+    if path.suffix == ".jsonl":
+        header, records = read_results_lines(path)
+        return {"run": header, "datasets": [r.to_dict() for r in records], "format": "jsonl"}
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -469,3 +539,341 @@ def record_from_run(run: Any, label: str) -> DatasetRecord:
         kind=run.dataset.kind, target=run.target, interval_low=verdict.interval[0], interval_high=verdict.interval[1],
         splits=verdict.splits, method=verdict.method, p_value=verdict.p_value, conclusive=verdict.conclusive,
     )
+
+
+# --- the corpus's results files (JSON lines) -------------------------------------------------------------------------
+
+RESULTS_FILES = {"development": "results-development.jsonl", "sealed": "results-sealed.jsonl"}
+JOURNAL_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus" / "calibration-journal.jsonl"
+
+
+def results_path_for(split: str) -> Path:
+    """The committed results file of a split (``all`` runs both parts, so it has no single file)."""
+    from engine.corpus import CORPUS_DIR
+
+    if split not in RESULTS_FILES:
+        raise DataError(f"a run over split {split!r} has no committed results file; pass --results FILE")
+    return CORPUS_DIR / RESULTS_FILES[split]
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def git_state(folder: Path | None = None) -> tuple[str | None, bool | None]:
+    """The checked-out commit and whether tracked files differ from it (None, None outside a git work tree)."""
+    import subprocess
+
+    where = str(folder or Path(__file__).resolve().parents[1])
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, check=True,
+                                timeout=20).stdout.strip()
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where, capture_output=True,
+                                text=True, check=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+    return commit or None, bool(status.strip())
+
+
+def _write_header(path: Path, run_info: dict[str, Any]) -> None:
+    import json
+
+    commit, dirty = git_state()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = {"type": "run", "created_at": _now(), "commit": commit, "dirty": dirty} | run_info
+    path.write_text(json.dumps(header, ensure_ascii=False, default=float) + "\n", encoding="utf-8")
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut a last line left without its newline by an interrupted write, so the next record starts a line of its own."""
+    if not path.is_file():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        path.write_bytes(data[: data.rfind(b"\n") + 1])
+
+
+def append_result(path: Path | str, record: DatasetRecord) -> None:
+    """Append one finished dataset as a JSON line (flushed, so an interruption loses at most the one running)."""
+    import json
+
+    from engine.json_safe import json_safe
+
+    with Path(path).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(json_safe({"type": "dataset"} | record.to_dict()), ensure_ascii=False) + "\n")
+        handle.flush()
+
+
+def read_results_lines(path: Path | str) -> tuple[dict[str, Any], list[DatasetRecord]]:
+    """The run header and the dataset records of a JSON-lines results file (a later line for a dataset wins).
+
+    A torn last line (the run was killed while writing it) is ignored; any other malformed line is a
+    ``DataError``.
+    """
+    import json
+
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise DataError(f"no track-record results at {path}: run `python -m engine track-record --corpus`") from None
+    except OSError as error:
+        raise DataError(f"the track-record results at {path} cannot be read: {error}") from None
+    header: dict[str, Any] = {}
+    records: dict[str, DatasetRecord] = {}
+    known = DatasetRecord.__dataclass_fields__
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            if number == len(lines):
+                continue
+            raise DataError(f"line {number} of the track-record results at {path} is not JSON") from None
+        if not isinstance(item, dict):
+            raise DataError(f"line {number} of the track-record results at {path} is not an object")
+        if item.get("type") == "run":
+            header = header or item
+        elif item.get("type") == "dataset" and isinstance(item.get("dataset"), str):
+            records[item["dataset"]] = DatasetRecord(**{k: v for k, v in item.items() if k in known})
+    return header, list(records.values())
+
+
+def records_of(payload: dict[str, Any]) -> list[DatasetRecord]:
+    """The dataset records of a loaded results payload (either file format)."""
+    known = DatasetRecord.__dataclass_fields__
+    return [DatasetRecord(**{k: v for k, v in row.items() if k in known}) for row in payload["datasets"]]
+
+
+# --- scoring ---------------------------------------------------------------------------------------------------------
+
+#: The constant advisors every figure is compared with; "by_kind" follows the article's headline criterion alone.
+CONSTANT_ADVISORS: dict[str, str] = {"always_ml": "always classic ML", "always_dl": "always deep learning",
+                                     "always_train_both": "always train both",
+                                     "by_kind": "ML for tables, DL for text and images"}
+
+
+def constant_choice(name: str, record: DatasetRecord) -> str:
+    """What constant advisor ``name`` says for ``record``'s dataset."""
+    if name == "always_ml":
+        return "ml"
+    if name == "always_dl":
+        return "dl"
+    if name == "always_train_both":
+        return "either"
+    if name == "by_kind":
+        return "ml" if (record.kind or record.declared_kind or "tabular") == "tabular" else "dl"
+    raise ValueError(f"unknown constant advisor {name!r}")
+
+
+def hit(choice: str, winner: str) -> bool:
+    """Exact match of advice and outcome: a firm choice must name the winner; "train both" (either) matches a tie.
+
+    Unlike :func:`agrees`, a tie is not a free hit for firm advice.
+    """
+    return winner == "tie" if choice == "either" else choice == winner
+
+
+def regret_points(choice: str, margin: float | None) -> float:
+    """Points of the verdict metric (R² × 100 alike) lost by following ``choice`` instead of the better family.
+
+    ``margin`` is ML − DL. "Train both" (either) loses nothing: it trains the better one too (its cost
+    is compute, counted apart). The point estimate counts even inside a tie, so near-ties cost little.
+    """
+    if margin is None or choice == "either":
+        return 0.0
+    advantage = margin if choice == "ml" else -margin
+    return 100.0 * max(0.0, -advantage)
+
+
+def compute_seconds(choice: str, record: DatasetRecord) -> float:
+    """Training seconds that following ``choice`` costs (both families' for "train both")."""
+    ml, dl = record.ml_seconds or 0.0, record.dl_seconds or 0.0
+    return ml + dl if choice == "either" else (ml if choice == "ml" else dl)
+
+
+def mcnemar_exact(first_right: list[bool], second_right: list[bool]) -> dict[str, Any]:
+    """Exact McNemar (sign) test on paired right/wrong: the discordant pairs against a fair coin (two-sided)."""
+    from scipy.stats import binomtest
+
+    only_first = sum(a and not b for a, b in zip(first_right, second_right))
+    only_second = sum(b and not a for a, b in zip(first_right, second_right))
+    n = only_first + only_second
+    p_value = float(binomtest(only_first, n, 0.5).pvalue) if n else 1.0
+    return {"only_advisor": only_first, "only_constant": only_second, "p_value": p_value}
+
+
+RELIABILITY_BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def reliability_table(confidences: list[float], right: list[bool]) -> dict[str, Any]:
+    """Of the advice given with confidence in each bin, the share that was right; and the Brier score."""
+    rows = []
+    for low, high in zip(RELIABILITY_BINS[:-1], RELIABILITY_BINS[1:]):
+        inside = [(c, r) for c, r in zip(confidences, right) if low <= c < high or (high == 1.0 and c == 1.0)]
+        rows.append({"low": low, "high": high, "n": len(inside), "right": sum(r for _, r in inside),
+                     "share_right": (sum(r for _, r in inside) / len(inside)) if inside else None,
+                     "mean_confidence": (sum(c for c, _ in inside) / len(inside)) if inside else None})
+    below = [(c, r) for c, r in zip(confidences, right) if c < RELIABILITY_BINS[0]]
+    if below:
+        rows.insert(0, {"low": 0.0, "high": RELIABILITY_BINS[0], "n": len(below), "right": sum(r for _, r in below),
+                        "share_right": sum(r for _, r in below) / len(below),
+                        "mean_confidence": sum(c for c, _ in below) / len(below)})
+    brier = (sum((c - float(r)) ** 2 for c, r in zip(confidences, right)) / len(right)) if right else None
+    return {"bins": rows, "brier": brier, "n": len(right)}
+
+
+def _advisor_figures(choices: list[str], judged: list[DatasetRecord]) -> dict[str, Any]:
+    decisive = [(c, r) for c, r in zip(choices, judged) if r.winner != "tie"]
+    regrets = [regret_points(c, r.margin) for c, r in zip(choices, judged)]
+    return {
+        "exact": _rate(sum(hit(c, r.winner or "") for c, r in zip(choices, judged)), len(judged)),
+        "decisive_only": _rate(sum(c == r.winner for c, r in decisive), len(decisive)),
+        "ties_agree": _rate(sum(agrees(c, r.winner or "") for c, r in zip(choices, judged)), len(judged)),
+        "regret": {"total": float(sum(regrets)), "median": float(np.median(regrets)) if regrets else None,
+                   "mean": float(np.mean(regrets)) if regrets else None, "n": len(regrets)},
+        "compute_seconds": float(sum(compute_seconds(c, r) for c, r in zip(choices, judged))),
+        "choices": {k: choices.count(k) for k in ("ml", "dl", "either")},
+    }
+
+
+def score(records: list[DatasetRecord], *, real_only: bool = True) -> dict[str, Any]:
+    """The figures of a results set: counts, the advisor's and each constant's rates, regret and compute, the exact
+    McNemar test against the best constant, the reliability table and Brier score, and a plain verdict.
+
+    Judged: compared and conclusive (a model no better than its baseline makes a verdict inconclusive:
+    listed by name, not dropped silently). ``real_only`` keeps real data (the headline); generated and
+    publisher-simulated sets are scored apart.
+    """
+    kept = [r for r in records if not real_only or (r.origin or "real") == "real"]
+    judged = [r for r in kept if r.judged and r.recommendation and r.winner]
+    inconclusive = [r.dataset for r in kept if r.agreed is not None and r.conclusive is False]
+    advisors = {"advisor": _advisor_figures([r.recommendation or "" for r in judged], judged)}
+    for name in CONSTANT_ADVISORS:
+        advisors[name] = _advisor_figures([constant_choice(name, r) for r in judged], judged)
+    constants = list(CONSTANT_ADVISORS)
+    best = max(constants, key=lambda n: (advisors[n]["exact"]["hits"], -advisors[n]["regret"]["total"])) if judged else None
+    right = [hit(r.recommendation or "", r.winner or "") for r in judged]
+    summary: dict[str, Any] = {
+        "datasets": len(kept),
+        "judged": len(judged),
+        "decisive": sum(r.winner != "tie" for r in judged),
+        "ties": sum(r.winner == "tie" for r in judged),
+        "inconclusive": len(inconclusive),
+        "inconclusive_datasets": inconclusive,
+        "errors": sum(1 for r in kept if r.error),
+        "error_datasets": [r.dataset for r in kept if r.error],
+        "pending": sum(1 for r in kept if r.pending),
+        "advisors": advisors,
+        "best_constant": best,
+        "reliability": reliability_table([float(r.confidence or 0.0) for r in judged], right),
+        "real_only": real_only,
+    }
+    if best is not None:
+        best_right = [hit(constant_choice(best, r), r.winner or "") for r in judged]
+        summary["mcnemar"] = {"against": best} | mcnemar_exact(right, best_right)
+        decisive = [r for r in judged if r.winner != "tie"]
+        summary["mcnemar_decisive"] = {"against": best} | mcnemar_exact(
+            [r.recommendation == r.winner for r in decisive], [constant_choice(best, r) == r.winner for r in decisive])
+    summary["plain"] = plain_verdict(summary)
+    guessed = [r for r in kept if r.target_guessed is not None]
+    summary["target_guess"] = _rate(sum(bool(r.target_guessed) for r in guessed), len(guessed))
+    commits = sorted({r.commit for r in kept if r.commit})
+    summary["commits"] = commits
+    summary["code_frozen"] = bool(kept) and len(commits) == 1 and all(r.dirty is False for r in kept)
+    return summary
+
+
+def plain_verdict(summary: dict[str, Any]) -> str:
+    """One sentence: is the advice better than the best constant rule, on this evidence?"""
+    if not summary["judged"]:
+        return "No dataset has been judged yet."
+    advisor = summary["advisors"]["advisor"]["exact"]
+    best = summary["best_constant"]
+    constant = summary["advisors"][best]["exact"]
+    test = summary["mcnemar"]
+    name = CONSTANT_ADVISORS[best]
+    if advisor["hits"] > constant["hits"] and test["p_value"] < 0.05:
+        return (f"The advice named the outcome more often than the best constant rule ({name}): {advisor['hits']} against "
+                f"{constant['hits']} of {advisor['n']}, exact McNemar p = {test['p_value']:.3f}.")
+    if advisor["hits"] > constant["hits"]:
+        return (f"The advice is no better than the constant rule “{name}” on this evidence: {advisor['hits']} against "
+                f"{constant['hits']} of {advisor['n']} right, a difference chance explains (exact McNemar p = "
+                f"{test['p_value']:.2f}).")
+    return (f"The advice is no better than the constant rule “{name}”: {advisor['hits']} against {constant['hits']} of "
+            f"{advisor['n']} right (exact McNemar p = {test['p_value']:.2f}).")
+
+
+def format_score(summary: dict[str, Any], title: str) -> str:
+    """The figures of :func:`score` as a plain-text block for the terminal."""
+    lines = [title, "=" * len(title)]
+    lines.append(f"{summary['datasets']} datasets: {summary['judged']} judged ({summary['decisive']} decisive, {summary['ties']} "
+                 f"ties), {summary['inconclusive']} inconclusive, {summary['errors']} errors, {summary['pending']} pending")
+    if summary["inconclusive_datasets"]:
+        lines.append("inconclusive (a model no better than its baseline): " + ", ".join(summary["inconclusive_datasets"]))
+    lines.append(f"{'advisor':40s}  {'exact (tie = its own outcome)':30s}  {'decisive only':24s}  regret total / median  compute")
+    for name, figures in summary["advisors"].items():
+        label = "the advisor" if name == "advisor" else CONSTANT_ADVISORS[name]
+        regret = figures["regret"]
+        median = "n/a" if regret["median"] is None else f"{regret['median']:.1f}"
+        lines.append(f"{label:40s}  {_percent(figures['exact']):30s}  {_percent(figures['decisive_only']):24s}  "
+                     f"{regret['total']:7.1f} / {median:5s} pts  {figures['compute_seconds']:.0f} s")
+    if "mcnemar" in summary:
+        m = summary["mcnemar"]
+        lines.append(f"exact McNemar against {CONSTANT_ADVISORS[m['against']]}: advisor alone right {m['only_advisor']}, "
+                     f"constant alone right {m['only_constant']}, p = {m['p_value']:.3f}")
+    rel = summary["reliability"]
+    if rel["n"]:
+        lines.append("reliability: " + "; ".join(
+            f"{100 * b['low']:.0f}-{100 * b['high']:.0f}%: {b['right']}/{b['n']}" for b in rel["bins"] if b["n"])
+            + f"; Brier {rel['brier']:.3f}")
+    lines.append(summary["plain"])
+    return "\n".join(lines)
+
+
+# --- the calibration journal -----------------------------------------------------------------------------------------
+
+def log_variant(variant: str, description: str, figures: dict[str, Any], *, split: str = "development",
+                author: str = "", path: Path | str | None = None) -> dict[str, Any]:
+    """Append one variant tried to the calibration journal (JSON lines, committed next to the results).
+
+    Each line: ``at``, ``commit``, ``dirty``, ``variant`` (a short name), ``description`` (what changed),
+    ``split`` (always ``development``: the sealed part is never tuned on, so logging a score on it is
+    refused), ``author`` and ``figures`` (any JSON: hit rates, regret, leave-one-group-out score...).
+    """
+    import json
+
+    from engine.json_safe import json_safe
+
+    if split != "development":
+        raise DataError("the calibration journal logs variants tried on the development part only; the sealed part is "
+                        "never tuned on")
+    if not variant.strip() or not description.strip():
+        raise DataError("a journal entry needs a variant name and a description")
+    commit, dirty = git_state()
+    line = {"at": _now(), "commit": commit, "dirty": dirty, "variant": variant, "description": description,
+            "split": split, "author": author, "figures": json_safe(figures)}
+    target = Path(path) if path is not None else JOURNAL_PATH
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return line
+
+
+def read_journal(path: Path | str | None = None) -> list[dict[str, Any]]:
+    """Every variant of the calibration journal, oldest first (none when there is no journal yet)."""
+    import json
+
+    target = Path(path) if path is not None else JOURNAL_PATH
+    if not target.is_file():
+        return []
+    entries = []
+    for number, line in enumerate(target.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                entries.append(json.loads(line))
+            except ValueError:
+                raise DataError(f"line {number} of the calibration journal {target} is not JSON") from None
+    return entries

@@ -56,7 +56,10 @@ def linear_work(full_iterations: int) -> WorkSpec:
     """Logistic regression: solver iterations (``model__max_iter``); ridge regression solves in one step."""
 
     def seconds(size: DataSize, iterations: int) -> float:
-        return limits.COST_LINEAR_CELL * iterations * size.rows * size.width * max(size.outputs, 1)
+        if not size.classification:  # ridge: one solve
+            return limits.COST_LINEAR_CELL * size.rows * size.width * size.width
+        return iterations * (limits.COST_LINEAR_ITERATION
+                             + limits.COST_LINEAR_CELL * size.rows * size.width * max(size.outputs, 1))
 
     def apply(model: Any, iterations: int) -> None:
         if "max_iter" in model[-1].get_params():
@@ -74,8 +77,8 @@ def linear_work(full_iterations: int) -> WorkSpec:
         return limits.COST_SHAP_LINEAR_CELL * size.width * max(size.outputs, 1)
 
     return WorkSpec(unit="solver iterations", full=lambda size: full_iterations,
-                    floor=lambda size: LINEAR_FLOOR_ITERATIONS, seconds=seconds, apply=apply, done=done,
-                    shap_seconds_per_row=shap)
+                    floor=lambda size: LINEAR_FLOOR_ITERATIONS if size.classification else 1, seconds=seconds,
+                    apply=apply, done=done, shap_seconds_per_row=shap)
 
 
 def _network_done(fitted: Any, planned: int) -> tuple[int, str]:
@@ -127,8 +130,7 @@ def cnn_work(full_epochs: int, filters: tuple[int, ...] = (16, 32), hidden: int 
         return total + side * side * channels * hidden + hidden * size.outputs
 
     def seconds(size: DataSize, epochs: int) -> float:
-        batches = -(-size.rows // 128)
-        return epochs * (limits.COST_CONV_MAC * size.rows * macs(size) + limits.COST_NETWORK_BATCH * batches)
+        return epochs * size.rows * (limits.COST_CONV_ROW + limits.COST_CONV_MAC * macs(size))
 
     def apply(model: Any, epochs: int) -> None:
         model.set_params(model__max_epochs=int(epochs))
@@ -181,8 +183,9 @@ def tfidf_work(full_iterations: int) -> WorkSpec:
 
     def seconds(size: DataSize, iterations: int) -> float:
         tokens = size.rows * max(size.tokens, 1.0)
-        return (limits.COST_TFIDF_TOKEN * tokens
-                + limits.COST_TFIDF_TOKEN_ITERATION * iterations * tokens * max(size.outputs, 1))
+        solve = (limits.COST_TFIDF_TOKEN_ITERATION * iterations * tokens * max(size.outputs, 1) if size.classification
+                 else limits.COST_TFIDF_TOKEN_ITERATION * tokens * 20)  # ridge: one sparse solve
+        return limits.COST_TFIDF_TOKEN * tokens + solve
 
     base = linear_work(full_iterations)
 
@@ -190,5 +193,5 @@ def tfidf_work(full_iterations: int) -> WorkSpec:
         return limits.COST_SHAP_TEXT_TOKEN_CALL * th.TEXT_SHAP_CALLS_PER_DOCUMENT * max(size.tokens, 1.0) * 3
 
     return WorkSpec(unit="solver iterations", full=lambda size: full_iterations,
-                    floor=lambda size: LINEAR_FLOOR_ITERATIONS, seconds=seconds, apply=base.apply, done=base.done,
-                    shap_seconds_per_row=shap)
+                    floor=lambda size: LINEAR_FLOOR_ITERATIONS if size.classification else 1, seconds=seconds,
+                    apply=base.apply, done=base.done, shap_seconds_per_row=shap)

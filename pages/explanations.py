@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import EXPLAINER_MODES, charts, explain_again, wording
+from engine.consent import ROWS_NOT_KEPT, rows_kept
 from views import image_views
 from views import state
 from views import text_views
@@ -42,7 +43,7 @@ else:
     ml, dl = result.explanations["ml"], result.explanations["dl"]
     rows = result.explained_rows
     st.caption(
-        f"SHAP values of both models on the same {len(rows)} test rows, per original column "
+        f"SHAP values of both models on the same {wording.count(result.rows_explained, 'test row')}, per original column "
         f"(classic ML: {ml.explainer} explainer; deep learning: {dl.explainer} explainer; "
         f"mode: {result.explainer_mode}). Values are in the models' "
         "raw output units: log-odds or logits for classifiers, the predicted value for regression."
@@ -59,20 +60,34 @@ else:
             key="explain_output",
         )
 
-    st.subheader("Which columns matter")
-    ml_col, dl_col = st.columns(2, gap="large")
-    for column, family, explanation in ((ml_col, "ml", ml), (dl_col, "dl", dl)):
-        with column:
-            st.plotly_chart(charts.importance_bars(explanation, family), key=f"importance_{family}")
-            st.plotly_chart(charts.beeswarm(explanation, rows, output, family), key=f"beeswarm_{family}")
-
+    # Each kind leads with the views that carry information for it: pixel maps for images, words for text;
+    # per-column charts only where there are several real columns.
+    by_column = charts.column_views_informative(ml, dl)
     if ml.pixels is not None and dl.pixels is not None:
         image_views.draw(result, ml, dl, output)
+    if ml.tokens or dl.tokens:
+        text_views.draw(result, output)
+    if not by_column:
+        st.caption(
+            "No per-column charts: "
+            + ("the columns are pixels, so the maps above show where each model looks."
+               if ml.pixels is not None else "there is one text column, so the words above show what each model reads.")
+        )
+
+    if by_column:
+        st.subheader("Which columns matter")
+        ml_col, dl_col = st.columns(2, gap="large")
+        for column, family, explanation in ((ml_col, "ml", ml), (dl_col, "dl", dl)):
+            with column:
+                st.plotly_chart(charts.importance_bars(explanation, family), key=f"importance_{family}")
+                if rows_kept(result):
+                    st.plotly_chart(charts.beeswarm(explanation, rows, output, family), key=f"beeswarm_{family}")
 
     st.subheader("Do the two models agree?")
     words_col, chart_col = st.columns([1, 2], gap="large")
     words_col.markdown(state.esc(charts.describe_agreement(result.agreement, ml, dl)))
-    unit = "word (over all explained documents)" if result.agreement.compared_on == "tokens" else "column"
+    unit = "word (over all explained documents)" if result.agreement.compared_on == "tokens" else (
+        "pixel" if ml.pixels is not None else "column")
     words_col.caption(
         f"Each point is one {unit}: its share of each model's total mean |SHAP|. "
         "Points on the dashed diagonal matter equally to both models."
@@ -80,32 +95,33 @@ else:
     with chart_col:
         st.plotly_chart(charts.agreement_scatter(ml, dl, result.agreement), key="agreement")
 
-    st.subheader("One row, both models")
-    positions = result.split.explained_positions
-    actual = result.split.y_test[positions]
-    ml_pred = result.ml.predictions[positions]
-    dl_pred = result.dl.predictions[positions]
+    if by_column and not rows_kept(result):
+        st.subheader("One row, both models")
+        st.info(ROWS_NOT_KEPT, icon=":material/visibility_off:")
+    elif by_column:
+        st.subheader("One row, both models")
+        positions = result.split.explained_positions
+        actual = result.split.y_test[positions]
+        ml_pred = result.ml.predictions[positions]
+        dl_pred = result.dl.predictions[positions]
 
-    def describe_row(i: int) -> str:
-        def show(v: object) -> str:
-            return wording.format_number(v) if isinstance(v, (float, int)) and not isinstance(v, bool) else str(v)
+        def describe_row(i: int) -> str:
+            def show(v: object) -> str:
+                return wording.format_number(v) if isinstance(v, (float, int)) and not isinstance(v, bool) else str(v)
 
-        predicted = f"ML predicts {show(ml_pred[i])}, DL predicts {show(dl_pred[i])}"
-        return f"row {rows.index[i]}: actual {show(actual[i])}, {predicted}"
+            predicted = f"ML predicts {show(ml_pred[i])}, DL predicts {show(dl_pred[i])}"
+            return f"row {rows.index[i]}: actual {show(actual[i])}, {predicted}"
 
-    row = st.selectbox("Explained row", range(len(rows)), format_func=describe_row, key="explain_row")
-    st.caption("The row's values")
-    st.dataframe(rows.iloc[[row]].astype(str), key="row_values")
-    widgets.safe_download(rows, "explained_rows.csv", "download_explained_rows", index=True)
-    st.caption("Both waterfalls show the same columns in the same order on the same axis, so bars compare directly.")
-    ml_col, dl_col = st.columns(2, gap="large")
-    pair = charts.waterfall_pair(ml, dl, row, output, rows.iloc[row])
-    for column, family, figure in ((ml_col, "ml", pair[0]), (dl_col, "dl", pair[1])):
-        with column:
-            st.plotly_chart(figure, key=f"waterfall_{family}")
-
-    if ml.tokens or dl.tokens:
-        text_views.draw(result, output)
+        row = st.selectbox("Explained row", range(len(rows)), format_func=describe_row, key="explain_row")
+        st.caption("The row's values")
+        st.dataframe(rows.iloc[[row]].astype(str), key="row_values")
+        widgets.safe_download(rows, "explained_rows.csv", "download_explained_rows", index=True)
+        st.caption("Both waterfalls show the same columns in the same order on the same axis, so bars compare directly.")
+        ml_col, dl_col = st.columns(2, gap="large")
+        pair = charts.waterfall_pair(ml, dl, row, output, rows.iloc[row])
+        for column, family, figure in ((ml_col, "ml", pair[0]), (dl_col, "dl", pair[1])):
+            with column:
+                st.plotly_chart(figure, key=f"waterfall_{family}")
 
     st.subheader("Additivity check")
     st.caption(
@@ -117,7 +133,7 @@ else:
             {
                 "model": wording.side_name(family),
                 "explainer": e.explainer,
-                "rows": int(e.values.shape[0]),
+                "rows": result.rows_explained,
                 "largest gap": f"{e.additivity_max_error:.2e}",
                 "check": e.additivity.describe(),
                 "seconds": round(e.seconds, 2),

@@ -13,8 +13,9 @@ SESSION_SCOPE_NOTE = (
     "holds their link, so keep a run's link (Share, on Train & compare) to come back to it after this session ends."
 )
 st.caption(
-    "Every finished comparison is saved with its results and advice (the uploaded rows only when you ticked "
-    "the box before training). Open one to see it again on Train & compare and Explanations, without retraining."
+    "Every finished comparison is saved with its results and advice (its rows, or the uploaded data, only when "
+    "you ticked those boxes before training), and deleted after a limited time. Open one to see it again on "
+    "Train & compare and Explanations, without retraining."
 )
 if share.history_scope() == "session":
     st.caption(SESSION_SCOPE_NOTE)
@@ -34,7 +35,6 @@ if runs == []:
             icon=":material/history:")
     st.page_link(state.PAGES["train"], label="Go to Train & compare", icon=":material/arrow_forward:")
 elif runs:
-    owned = st.session_state.get(share.OWNED, {})
     table = pd.DataFrame(
         [
             {
@@ -44,8 +44,9 @@ elif runs:
                 "target": r.target,
                 "recommendation": wording.choice_label(r.recommendation),
                 "verdict": wording.outcome_label(r.winner),  # saved as the verdict's outcome, "inconclusive" included
-                "rows kept": "yes" if r.has_rows else "no",
-                "yours": "yes" if r.token in owned else "",
+                "kept": ("results and rows" if r.kept != "results" else "results only")
+                + (" + uploaded data" if r.has_rows else ""),
+                "yours": "yes" if share.is_owned(r) else "",
             }
             for r in runs
         ]
@@ -55,13 +56,13 @@ elif runs:
     choice = st.selectbox("Saved run", list(labels), format_func=labels.get, key="history_choice")
     chosen = runs[choice]
     current = state.run()
-    if current is not None and current.token == chosen.token:
+    if current is not None and current.key == chosen.key:
         st.success("This run is open: see Train & compare and Explanations.", icon=":material/check:")
         st.page_link(state.PAGES["train"], label="Go to Train & compare", icon=":material/arrow_forward:")
         share.share_panel(current, key="history")
     elif st.button("Open this run", type="primary", icon=":material/open_in_new:", key="history_open"):
         try:
-            share.open_saved(chosen.token)
+            share.open_listed(chosen)
         except StoreError as error:
             state.show_error(error)
         else:

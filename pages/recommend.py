@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from engine import Answers, DataError, answers_from_profile, charts, guess_target, recommend, wording
+from engine import Answers, DataError, answers_from_profile, charts, guess_target, wording
+from engine.recommend import recommend
 from engine.images import IMAGE_SIDE
 from views import state
 from views import widgets
@@ -45,6 +46,10 @@ if data is not None:
         suggested = answers_from_profile(advice.profile)
     except DataError as error:
         state.show_error(error)
+    guess = advice.profile.target_guess if advice is not None else None
+    if guess is not None and guess.note:  # the best-ranked target was unusable: say which was taken, and the others
+        others = ", ".join(f"**{state.esc(name)}**" for name in guess.alternatives)
+        st.info(state.esc(guess.note) + (f" Other candidates: {others}." if others else ""), icon=":material/swap_horiz:")
 
 # --- 2. the answers (the what-if) and the advice ------------------------------------------
 # (with a dataset whose target is unusable, the error above says what to fix and nothing more shows)

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from engine import DataError, charts, kind_for, kind_named, wording
+from engine import DataError, charts, kind_named, wording
+from engine.consent import ROWS_NOT_KEPT, rows_kept
+from engine.registry import decide_kind
 from engine.evaluate import is_skewed_target
 from views import share
 from views import state
@@ -25,7 +27,12 @@ elif data is None:
 else:
     columns = [str(c) for c in data.frame.columns]
     try:
-        kind = kind_for(state.current_advice().profile)
+        decision = decide_kind(state.current_advice().profile)
+        kind = kind_named(decision.kind)
+        st.caption(
+            f"Kind of data: **{state.esc(decision.label)}** ({state.esc(decision.why)}); the same decision as the advice's. "
+            f"It compares {state.esc(kind.ml_models[0].label)} against {state.esc(kind.dl_models[0].label)} by default."
+        )
     except DataError:  # an unusable target: the options still offer another, and training says what is wrong
         kind = kind_named("tabular")
     training.options_panel(columns, state.current_target() or columns[-1], kind)
@@ -63,7 +70,9 @@ if data is not None or state.run() is not None:
         st.dataframe(charts.metrics_table(result.ml, result.dl).style.format(wording.format_number), key="metrics_table")
         st.dataframe(charts.costs_table(result.ml, result.dl).style.format("{:,.2f}"), key="costs_table")
 
-        if task.is_classification:
+        if not rows_kept(result):
+            st.info(ROWS_NOT_KEPT, icon=":material/visibility_off:")
+        elif task.is_classification:
             ml_col, dl_col = st.columns(2, gap="large")
             for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
                 with column:
@@ -73,11 +82,18 @@ if data is not None or state.run() is not None:
             st.plotly_chart(charts.roc_comparison(y_test, result.ml, result.dl, result.classes), key="roc")
         else:
             skewed = is_skewed_target(y_test)
+            problem = charts.log_scale_problem(y_test, result.ml, result.dl)
+            if problem is not None:  # the toggle shows what the charts do: off and locked when a log axis cannot be drawn
+                st.session_state["regression_log"] = False
+            elif "regression_log" not in st.session_state:
+                st.session_state["regression_log"] = skewed
             log = st.toggle(
-                "Log scale", value=skewed, key="regression_log",
+                "Log scale", key="regression_log", disabled=problem is not None,
                 help="Spreads out a target whose values crowd at one end (on by default when the target is skewed).",
             )
-            if skewed:
+            if problem is not None:
+                st.caption(f"Log scale off: {state.esc(problem)}.")
+            elif skewed and log:
                 st.caption(f"{state.esc(stored.target)} is skewed: most rows crowd at one end, so the log scale is on.")
             ml_col, dl_col = st.columns(2, gap="large")
             for column, model in ((ml_col, result.ml), (dl_col, result.dl)):

@@ -26,6 +26,9 @@ def test_the_explanations_page_shows_pixel_maps_for_image_data() -> None:
     assert any(t.startswith("Where each model looks") for t in titles)
     assert any(t.startswith("Mean |SHAP| per pixel") for t in titles)
     assert "Where each model looks, pixel by pixel" in [h.value for h in at.subheader]
+    # pixels are not columns worth a bar each: no importance bars, beeswarms or waterfalls over pixel147
+    assert not any("global importance" in t or "beeswarm" in t or "this row's explanation" in t for t in titles)
+    assert [h.value for h in at.subheader][0] == "Where each model looks, pixel by pixel"  # the page leads with them
     figure = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                   if json.loads(c.proto.spec)["layout"]["title"]["text"].startswith("Where each model looks"))
     heatmaps = [t for t in figure["data"] if t["type"] == "heatmap"]

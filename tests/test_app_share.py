@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.consent import minimise
 from engine.store import NOT_FOUND_MESSAGE, RunStore, new_token
 from tests.conftest import finish_training
 from tests.share_helpers import HOSTILE_NAME, hostile_record
@@ -35,6 +36,13 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunStore]:
 
 @pytest.fixture(scope="module")
 def token(store: RunStore) -> str:
+    """A run shared with its rows (the user ticked "Keep the explained rows…")."""
+    return store.save(hostile_record(), keep_rows=True).token
+
+
+@pytest.fixture(scope="module")
+def results_only_token(store: RunStore) -> str:
+    """A run saved as by default: results only."""
     return store.save(hostile_record()).token
 
 
@@ -70,11 +78,44 @@ def test_a_share_link_opens_the_run_on_every_page_without_training(
     assert not [b for b in at.button if b.key.startswith("delete_")]  # not this session's run: no delete
 
 
-@pytest.mark.parametrize("bad", ["nope", "<script>alert(1)</script>", "x" * 43, "deleted"])
+def test_a_results_only_link_shows_the_summaries_and_says_why_rows_are_missing(
+    results_only_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.consent import ROWS_NOT_KEPT
+
+    _no_training(monkeypatch)
+    record = hostile_record()
+    at = app({"run": results_only_token})
+    assert not at.exception and not at.error
+    shown = [m.value for m in at.metric if m.label == "Accuracy"]
+    assert shown == [f"{record.ml.metrics['accuracy']:.3f}", f"{record.dl.metrics['accuracy']:.3f}"]
+    infos = [i.value for i in at.info]
+    assert ROWS_NOT_KEPT in infos  # where the confusion matrices and ROC curve would be
+    assert not [t for t in chart_titles(at) if "onfusion" in t or "ROC" in t]
+    assert any("Saved with this run: results" in c.value.replace("\\", "") for c in at.caption)
+    assert "dataset" not in at.session_state
+    at.switch_page("pages/explanations.py").run()
+    assert not at.exception and not at.error
+    titles = chart_titles(at)
+    assert sum("beeswarm" in t for t in titles) == 0 and not [c for c in titles if "aterfall" in c]
+    assert sum("importance" in t.lower() for t in titles) >= 2  # the SHAP summaries per column are there
+    assert ROWS_NOT_KEPT in [i.value for i in at.info]
+    table = at.dataframe[-1].value  # the additivity check: rows explained as in the full record
+    assert list(table["rows"]) == [len(record.explained_rows)] * 2
+    assert_inert(at, shown="&lt;script&gt;alert(1)&lt;/script&gt;")
+
+
+@pytest.mark.parametrize("bad", ["nope", "<script>alert(1)</script>", "x" * 43, "deleted", "expired"])
 def test_bad_links_show_one_clear_message(store: RunStore, bad: str) -> None:
     if bad == "deleted":
         saved = store.save(hostile_record())
         store.delete(saved.token, saved.owner_key)
+        bad = saved.token
+    elif bad == "expired":
+        from tests.test_store import _age
+
+        saved = store.save(hostile_record())
+        _age(store, saved.token, store.limits.retention_days + 1)
         bad = saved.token
     elif bad == "x" * 43:
         bad = new_token()  # well formed, unknown
@@ -122,11 +163,18 @@ def test_a_finished_run_is_saved_shared_and_deleted_by_its_session(store: RunSto
     assert not at.exception and not at.error
     run = at.session_state["run"]
     assert run.token is not None and run.token not in before
-    assert store.open(run.token).to_dict() == run.result.to_dict()
+    assert store.open(run.token).to_dict() == minimise(run.result).to_dict()  # results only, by default
+    assert store.open(run.token).kept == "results"
     assert store.dataset_csv(run.token) is None  # the rows were not asked for
     assert [c.value for c in at.code] == [f"http://localhost:8501/?run={run.token}"]
     assert {b.key for b in at.download_button} >= {"report_train", "json_train"}
+    at.button(key="delete_train").click().run()  # asks first, and says what deleting does to shared links
+    assert run.token in {s.token for s in store.summaries()}
+    assert any("shared link to it will stop working" in w.value for w in at.warning)
+    at.button(key="delete_cancel_train").click().run()  # "Keep it": nothing deleted, the question goes
+    assert run.token in {s.token for s in store.summaries()} and not at.button(key="delete_train").disabled
     at.button(key="delete_train").click().run()
+    at.button(key="delete_confirm_train").click().run()
     assert not at.exception and not at.error
     assert {s.token for s in store.summaries()} == before
     assert at.session_state["run"].token is None and not at.code  # still on screen, no longer shared

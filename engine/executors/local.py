@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.capacity import Cancelled
 from engine.data import DataError
-from engine.executors import Executor, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog
+from engine.executors.base import Executor, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog
 
 __all__ = ["InProcessExecutor"]
 

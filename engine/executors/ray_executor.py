@@ -20,7 +20,7 @@ from typing import Any
 
 from engine.capacity import Cancelled
 from engine.data import DataError
-from engine.executors import (
+from engine.executors.base import (
     Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog,
 )
 

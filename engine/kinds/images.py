@@ -18,7 +18,7 @@ from engine.dataset import register_loader
 from engine.images import PixelLayout, pixel_layout, read_gzip_csv, read_image_zip
 from engine.work import boosting_work, cnn_work, linear_work
 from engine.profile import ColumnKind, DatasetProfile
-from engine.registry import DataKindSpec, ModelSpec, TrainingContext, register
+from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
 
 __all__ = ["IMAGES", "PIXEL_BOOSTING", "PIXEL_LINEAR", "CNN", "layout_of"]
 
@@ -107,8 +107,6 @@ def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingCo
 
 
 def _fit_cnn(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
-    from engine.kinds.tabular import fit_network
-
     notes = fit_network(model, X, y, context)
     network = model[-1]
     if network.shift:
@@ -135,7 +133,7 @@ PIXEL_LINEAR = ModelSpec(
     explainers={"fast": _explainer("linear"), "shared": _explainer("partition")},
     why="a linear model's weights form a readable template per class",
     name=lambda fitted: "Linear model on pixels",
-    work=linear_work(500),
+    work=linear_work(200),
 )
 CNN = ModelSpec(
     key="cnn", family="dl", label="PyTorch CNN",
@@ -155,4 +153,7 @@ IMAGES = register(DataKindSpec(
     priority=20,
     notes=_notes,
     max_explained_rows=IMAGE_SHAP_ROWS,
+    why=lambda profile: f"{_layout(profile).describe()}: pixel columns on a full square grid",
+    advice_data_kind="images",
+    advice_problem="vision",
 ))

@@ -12,12 +12,12 @@ from typing import Any
 
 import pandas as pd
 
-from engine import thresholds as th
 from engine.profile import DatasetProfile
+from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
+from engine.wording import count
 from engine.work import boosting_work, linear_work, mlp_work
-from engine.registry import DataKindSpec, ModelSpec, TrainingContext, register
 
-__all__ = ["TABULAR", "BOOSTING", "LINEAR", "MLP", "fit_network"]
+__all__ = ["TABULAR", "BOOSTING", "LINEAR", "MLP"]
 
 
 def _explainer(method: str) -> Any:
@@ -61,29 +61,10 @@ def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingCo
 
     model.fit(X, y, model__callbacks=[time_budget_callback(context.max_seconds, on_iteration)])
     if rounds["done"] < rounds["total"]:
-        note = f"stopped by the time budget after {rounds['done']} of {rounds['total']} boosting rounds"
+        note = f"stopped by the time budget after {rounds['done']:,} of {count(rounds['total'], 'boosting round')}"
         context.budget_stops.append(note)
         return [note]
     return []
-
-
-def fit_network(model: Any, X: Any, y: Any, context: TrainingContext) -> list[str]:
-    """Any pipeline ending in a :class:`engine.models.torch_base.TorchEstimator`: epochs reported, training summarised."""
-
-    def on_epoch(epoch: int, max_epochs: int, loss: float) -> None:
-        context.report(f"epoch {epoch} (validation loss {loss:.4f})", min(epoch / max_epochs, 1.0))
-
-    model.fit(X, y, model__on_epoch=on_epoch)
-    network = model[-1]
-    notes = [network.training_summary()]
-    if network.stopped_by_ == "time_budget":
-        context.budget_stops.append(f"stopped by the time budget after {network.n_epochs_} epochs")
-    if network.batch_size_ == th.LARGE_DATA_DL_BATCH_SIZE:
-        notes.append(
-            f"{len(X):,} training rows: the network trains with batches of {network.batch_size_} at learning rate "
-            f"{network.learning_rate_:g} (large-data setting)"
-        )
-    return notes
 
 
 BOOSTING = ModelSpec(
@@ -100,7 +81,7 @@ LINEAR = ModelSpec(
     explainers={"fast": _explainer("linear"), "shared": _explainer("linear-interventional")},
     why="a linear model's coefficients are the most transparent reference",
     name=lambda fitted: "Linear model",
-    work=linear_work(2_000),
+    work=linear_work(200),
 )
 MLP = ModelSpec(
     key="mlp", family="dl", label="PyTorch MLP",
@@ -108,7 +89,7 @@ MLP = ModelSpec(
     explainers={"fast": _explainer("deep"), "shared": _explainer("permutation")},
     why="a multilayer perceptron is the standard deep-learning baseline for tables",
     name=lambda fitted: fitted[-1].display_name,
-    work=mlp_work(200),
+    work=mlp_work(100),
 )
 
 TABULAR = register(DataKindSpec(
@@ -118,4 +99,6 @@ TABULAR = register(DataKindSpec(
     ml_models=(BOOSTING, LINEAR),
     dl_models=(MLP,),
     priority=0,
+    why=lambda profile: (f"{len(profile.feature_columns)} numeric, categorical or date columns and no free text "
+                         "or image pixels: a table"),
 ))

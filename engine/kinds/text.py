@@ -1,7 +1,12 @@
-"""Text data: TF-IDF into a linear model against a PyTorch token network, explained token by token.
+"""Text data, and tables with text: TF-IDF into a linear model against a PyTorch token network, explained token by token.
 
-Matches any profiled table with at least one free-text column; tabular
-columns next to the text join both models. Both families are explained with
+Two kinds share these families. ``text`` matches a table whose free-text
+columns are at least half of its feature columns; ``mixed`` a table with
+free text beside more numeric, categorical or date columns. In both, the
+tabular columns join both models: the linear model reads TF-IDF features
+and the scaled, one-hot tabular columns; the token network reads the tokens
+and the same tabular columns. (A mixed table is thus compared as text plus
+columns, not as LightGBM on the columns alone: the text is not dropped.) Both families are explained with
 one SHAP definition (:mod:`engine.explain_text`: token Shapley values by
 batched antithetic permutation walks on the shared tokenizer), in either
 explainer mode.
@@ -14,12 +19,11 @@ from typing import Any
 import pandas as pd
 
 from engine import thresholds as th
-from engine.kinds.tabular import fit_network
 from engine.work import tfidf_work, token_network_work
 from engine.profile import ColumnKind, DatasetProfile
-from engine.registry import DataKindSpec, ModelSpec, TrainingContext, register
+from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
 
-__all__ = ["TEXT", "TFIDF_LINEAR", "TEXT_NETWORK"]
+__all__ = ["TEXT", "MIXED", "TFIDF_LINEAR", "TEXT_NETWORK", "is_mostly_text"]
 
 
 def _text_columns(profile: DatasetProfile) -> list[str]:
@@ -29,6 +33,29 @@ def _text_columns(profile: DatasetProfile) -> list[str]:
 def _feature_columns(profile: DatasetProfile) -> list[str]:
     text = set(_text_columns(profile))
     return [c.name for c in profile.columns if c.name in text or c.name in profile.feature_columns]
+
+
+def is_mostly_text(profile: DatasetProfile) -> bool:
+    """Free text is at least half of the columns a model reads (text, tabular and stray pixel columns)."""
+    text = len(_text_columns(profile))
+    features = len(profile.feature_columns) + text + profile.kind_count(ColumnKind.IMAGE_PIXEL)
+    return text > 0 and text >= 0.5 * features
+
+
+def _why_text(profile: DatasetProfile) -> str:
+    others = len(profile.feature_columns)
+    beside = f" beside {others} other column{'s' * (others != 1)}" if others else ""
+    return f"free text in {_plural(len(_text_columns(profile)), 'column')}{beside}: text"
+
+
+def _why_mixed(profile: DatasetProfile) -> str:
+    return (f"{_plural(len(profile.feature_columns), 'numeric, categorical or date column')} beside free text in "
+            f"{_plural(len(_text_columns(profile)), 'column')}: a table with text, so both models read the text "
+            "and the columns")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 def _notes(profile: DatasetProfile) -> list[str]:
@@ -85,7 +112,7 @@ TFIDF_LINEAR = ModelSpec(
     why="TF-IDF word and character n-grams into a linear model are the standard, transparent classic baseline for text",
     name=lambda fitted: "TF-IDF (word 1-2-grams, char 2-5-grams) + "
     + ("logistic regression" if hasattr(fitted[-1], "predict_proba") else "ridge regression"),
-    work=tfidf_work(2_000),
+    work=tfidf_work(200),
 )
 TEXT_NETWORK = ModelSpec(
     key="text-net", family="dl", label="PyTorch token network",
@@ -98,10 +125,24 @@ TEXT_NETWORK = ModelSpec(
 
 TEXT = register(DataKindSpec(
     key="text", label="text",
-    matches=lambda profile: bool(_text_columns(profile)),
+    matches=is_mostly_text,
     feature_columns=_feature_columns,
     ml_models=(TFIDF_LINEAR,),
     dl_models=(TEXT_NETWORK,),
     priority=10,
     notes=_notes,
+    why=_why_text,
+    advice_data_kind="text",
+    advice_problem="language",
+))
+MIXED = register(DataKindSpec(
+    key="mixed", label="table with text",
+    matches=lambda profile: bool(_text_columns(profile)) and not is_mostly_text(profile),
+    feature_columns=_feature_columns,
+    ml_models=(TFIDF_LINEAR,),
+    dl_models=(TEXT_NETWORK,),
+    priority=10,
+    notes=_notes,
+    why=_why_mixed,
+    advice_data_kind="mixed",
 ))

@@ -34,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from engine import thresholds as th
+from engine.wording import count
 
 __all__ = [
     "TorchEstimator", "TorchClassifierMixin", "TorchRegressorMixin", "EpochCallback", "torch_threads", "resolve_device",
@@ -247,10 +248,10 @@ class TorchEstimator(BaseEstimator):
         """One sentence on how training went, for the comparison's notes."""
         check_is_fitted(self, "module_")
         return (
-            f"trained {self.n_epochs_} epochs with batches of {self.batch_size_} at learning rate "
+            f"trained {count(self.n_epochs_, 'epoch')} with batches of {self.batch_size_} at learning rate "
             f"{self.learning_rate_:g} on the {self.device_.upper()}, "
             f"stopped by {self.stopped_by_.replace('_', ' ')}"
-            + (f", then refit on every training row for {self.refit_epochs_} epochs" if getattr(self, "refit_epochs_", 0) else "")
+            + (f", then refit on every training row for {count(self.refit_epochs_, 'epoch')}" if getattr(self, "refit_epochs_", 0) else "")
             + (f"; {self.validation_note_}" if getattr(self, "validation_note_", "") else "")
         )
 

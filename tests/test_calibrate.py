@@ -1,0 +1,103 @@
+"""benchmarks.corpus.calibrate: development results only, every variant logged, the prior kept unless beaten."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.corpus.calibrate import (
+    SealedResultsError, calibrate, development_rows, fit_confidence, regret, reliability,
+)
+from engine import thresholds as th
+
+
+def row(name, kind, rows, winner, margin, **extra):
+    return {"dataset": name, "kind": kind, "rows": rows, "winner": winner, "margin": margin, "conclusive": True,
+            "source": "a package", "error": None} | extra
+
+
+DEVELOPMENT = [
+    row("t1", "tabular", 500, "tie", 0.0), row("t2", "tabular", 3_000, "ml", 0.02),
+    row("t3", "tabular", 40_000, "ml", 0.01), row("t4", "tabular", 800, "dl", -0.03),
+    row("i1", "images", 2_000, "dl", -0.05), row("i2", "images", 600, "tie", -0.002),
+    row("x1", "text", 5_000, "ml", 0.03),
+]
+
+
+def test_sealed_results_are_refused():
+    with pytest.raises(SealedResultsError, match="sealed split"):
+        calibrate({"run": {"split": "sealed"}, "datasets": DEVELOPMENT}, variants=2, journal=None)
+    # in a mixed file the sealed rows are dropped before anything else of them is read
+    sealed = [{"dataset": "s", "split": "sealed"}]  # no winner, rows or margin: reading them would fail
+    rows, note = development_rows({"run": {}, "datasets": [r | {"split": "development"} for r in DEVELOPMENT] + sealed})
+    assert [r["dataset"] for r in rows] == [r["dataset"] for r in DEVELOPMENT]
+    assert note["left_out"]["sealed"] == 1 and note["split"] == "development"
+    with pytest.raises(SealedResultsError):
+        calibrate({"run": {"split": "SEALED"}, "datasets": []}, journal=None)
+
+
+def test_unmarked_results_are_labelled_in_sample_and_generated_data_never_steer():
+    generated = row("g", "tabular", 200_000, "dl", -0.6, source="generated: benchmarks/corpus/synthetic.py")
+    broken = row("b", "tabular", 900, "ml", 0.1, conclusive=False)
+    rows, note = development_rows({"run": {}, "datasets": DEVELOPMENT + [generated, broken]})
+    assert "in-sample" in note["split"]
+    assert note["left_out"] == {"sealed": 0, "generated": 1, "not_judged": 1}
+    assert len(rows) == len(DEVELOPMENT)
+
+
+def test_regret_counts_points_lost_and_train_both_pays_its_compute():
+    dl_won = row("a", "tabular", 100, "dl", -0.04)
+    assert regret("ml", dl_won) == pytest.approx(0.04)
+    assert regret("dl", dl_won) == 0.0
+    assert regret("either", dl_won) == th.PRACTICAL_TIE_MARGIN
+    assert regret("ml", row("b", "tabular", 100, "tie", -0.2)) == 0.0
+
+
+def test_every_variant_is_journalled_and_the_prior_stands_unless_beaten_out_of_sample(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    report = calibrate({"run": {"split": "development"}, "datasets": DEVELOPMENT}, variants=40, seed=3, journal=journal)
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert len(lines) == 41 and lines[0]["variant"] == "prior"
+    for line in lines:
+        assert set(line) >= {"variant", "params", "split", "score", "date"}
+        assert line["split"] == "development" and line["score"] <= 0
+    assert report["method"]["variants_tried"] == 41
+    prior_regret = report["prior"]["mean_regret"]
+    assert prior_regret == pytest.approx(-lines[0]["score"], abs=1e-6)
+    assert report["best_in_sample"]["mean_regret"] <= prior_regret
+    if report["adopted"] == "prior":
+        assert report["decision"].startswith("no fit beats the published prior")
+    else:
+        assert report["leave_one_dataset_out_regret"] < prior_regret
+    # variants an expert would reject are logged with why, never adopted
+    rejected = [line for line in lines if line["constraint_failures"]]
+    assert all(line["variant"] != report["adopted"] for line in rejected)
+    # the journal appends: a second run keeps the first run's lines
+    calibrate({"run": {}, "datasets": DEVELOPMENT}, variants=1, journal=journal)
+    assert len(journal.read_text().splitlines()) == 43
+
+
+def test_confidence_map_is_fitted_monotone_and_checked_for_reliability():
+    scores = [0.05, 0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95] * 3
+    right = [False, False, True, False, True, True, True, True, True, True] * 3
+    a, b = fit_confidence(scores, right)
+    assert b > 0  # more decisive votes were right more often here, and the fit says so
+    all_wrong = fit_confidence([0.9] * 30, [False] * 30)
+    assert all_wrong[0] + all_wrong[1] * 0.9 < 0  # a confident vote that was always wrong shows below 0.5
+    table = reliability([0.55, 0.58, 0.75, 0.95], [True, False, True, True])
+    assert table["table"][0] == {"bin": [0.5, 0.6], "n": 2, "mean_confidence": 0.565, "right": 0.5}
+    assert table["brier"] == pytest.approx(((0.45 ** 2) + (0.58 ** 2) + (0.25 ** 2) + (0.05 ** 2)) / 4, abs=1e-4)
+
+
+def test_the_committed_report_matches_the_engine():
+    """calibration.json is what the engine votes with: the prior stands, and its confidence map is the engine's."""
+    from engine.corpus import CORPUS_DIR
+
+    report = json.loads((CORPUS_DIR / "calibration.json").read_text())
+    assert report["adopted"] == "prior" and "in-sample" in report["data"]["split"]
+    assert report["prior"]["weights"] == th.CRITERION_WEIGHTS
+    assert report["confidence"]["intercept"] == pytest.approx(th.CONFIDENCE_INTERCEPT, abs=1e-3)
+    assert report["confidence"]["slope"] == pytest.approx(th.CONFIDENCE_SLOPE, abs=1e-3)
+    journal = (CORPUS_DIR / "calibration_journal.jsonl").read_text().splitlines()
+    assert len(journal) >= report["method"]["variants_tried"]
