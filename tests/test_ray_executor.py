@@ -58,7 +58,8 @@ def _job(rows: int, max_seconds: float, store_url: str | None = None) -> Compari
     # Over engine.thresholds.SMALL_DATA_ROWS: one split, as conftest asks of in-process runs (a worker does not see
     # the test's monkeypatch).
     data = Dataset.from_frame(make_signal_table(rows=rows), "signal.csv")
-    return ComparisonJob(data, "target", max_seconds=max_seconds, shap_rows=10, ml_kind="linear", save_to=store_url)
+    return ComparisonJob(data, "target", max_seconds=max_seconds, shap_rows=10, ml_kind="linear", save_to=store_url,
+                         keep_rows=True)  # the whole record kept, so what the worker saved reads back equal
 
 
 def _wait_for(executor: executors.Executor, handle: executors.Handle, predicate: Any, seconds: float = 120.0) -> Any:
