@@ -928,9 +928,6 @@ def describe_verdict(
     With ``models`` (ML, DL), a ROC AUC that ranks them the other way from
     the verdict's metric is named beside it.
     """
-    if not verdict.fair:  # no winner and no agreement from crippled models (issue 19)
-        return (f"Not a fair comparison: {verdict.unfair_reason}. No winner is named, and this does not test "
-                f"the recommendation ({SIDES[recommendation_choice].in_sentence}).")
     scale, unit = _VERDICT_UNITS.get(verdict.metric, (1.0, f"in {verdict.metric}"))
     low, high = verdict.interval
     shown = format_difference(abs(verdict.difference) * scale, (high - low) * scale)
@@ -948,7 +945,7 @@ def describe_verdict(
                   f"so not decisive ({interval}).")
     elif verdict.winner == "tie":
         result = f"A tie: the difference is {shown} {unit} and not decisive ({interval})."
-    elif verdict.winner in FAMILY_NAMES and verdict.winner not in ("either", "neutral"):
+    elif verdict.winner in ("ml", "dl"):
         result = f"{FAMILY_NAMES[verdict.winner]} won by {shown} {unit} ({interval})."
     else:  # no winner is named (an unfair fight): only what was measured
         ahead = "classic ML" if verdict.difference > 0 else "deep learning"
