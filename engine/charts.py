@@ -758,7 +758,7 @@ def waterfall(
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    figure.add_vline(x=base, line_dash="dot", line_color="#4a5568")
+    figure.add_vline(x=base, line_dash="dot", line_color="#4a5568", layer="below")  # under the labels it crosses
     figure.update_yaxes(type="category", automargin=True)
     shown_range = list(x_range or _waterfall_range([_waterfall_path(base, amounts[:-1], final)]))
     figure.update_xaxes(
@@ -890,9 +890,11 @@ def describe_agreement(agreement: Agreement, ml: ModelExplanation, dl: ModelExpl
     caveat = f" (there are only {few} {noun}, so the top 5 overlap by construction)" if few <= TOP_K_SHOWN else ""
     total = agreement.total_features
     if total and agreement.compared_features < total:
+        rest = total - agreement.compared_features
+        rest_words = f"the other {count(rest, noun[:-1])} {'is' if rest == 1 else 'are'}"
         over = (f" over the {count(agreement.compared_features, noun[:-1])} that carry "
-                f"{agreement.importance_share:.0%} of either model's importance (the other {total - agreement.compared_features:,} "
-                "are near zero for both and left out)")
+                f"{agreement.importance_share:.0%} of either model's importance ({rest_words} near zero for both "
+                "and left out)")
     else:
         over = f" over {count(agreement.compared_features, noun[:-1])}"
     return (

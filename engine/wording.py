@@ -68,11 +68,12 @@ def baseline_delta(value: float, baseline: float, flagged: bool) -> tuple[str, s
 _LARGE = ((1e12, "tn"), (1e9, "bn"), (1e6, "M"))
 
 
-def format_number(value: float, digits: int = 4) -> str:
+def format_number(value: float, digits: int = 4, keep_zeros: bool = False) -> str:
     """One way to write a number on every screen: '1.78 M' in the millions, '1,296' in the thousands, '0.4213'.
 
     ``digits`` significant digits below a thousand (and at most three in the
-    millions, where more would only be noise on a screen).
+    millions, where more would only be noise on a screen); ``keep_zeros``
+    keeps trailing zeros there ('0.3250' beside '0.3311' in one column, '+7.00' beside '+0.940').
     """
     value = float(value)
     if not math.isfinite(value):
@@ -85,7 +86,8 @@ def format_number(value: float, digits: int = 4) -> str:
             return f"{scaled:.{decimals}f} {suffix}"
     if magnitude >= 1_000:
         return f"{value:,.0f}"
-    text = f"{value:.{digits}g}"
+    text = f"{value:#.{digits}g}" if keep_zeros else f"{value:.{digits}g}"
+    text = text.rstrip(".")  # "#" leaves "120." for three digits of 120
     if "e" in text:  # tiny values: 1.2e-05 is clearer than 0.000012 and no longer
         mantissa, exponent = text.split("e")
         text = f"{mantissa}e{int(exponent)}"
@@ -94,7 +96,7 @@ def format_number(value: float, digits: int = 4) -> str:
 
 def format_signed(value: float, digits: int = 3) -> str:
     """:func:`format_number` with its sign always shown ('+1.78 M', '-0.0123'), for pushes and differences."""
-    text = format_number(abs(value), digits)
+    text = format_number(abs(value), digits, keep_zeros=True)
     return ("-" if value < 0 else "+") + text
 
 
