@@ -10,7 +10,7 @@ import pandas as pd
 __all__ = [
     "SIDES", "choice_label", "side_name", "format_difference", "baseline_delta", "format_number", "format_signed",
     "format_duration", "format_size", "count", "outcome_key", "outcome_label", "outcome_phrase", "stage_table",
-    "STAGE_LABELS", "TIE_MARGIN_WORDS", "budget_sentence",
+    "STAGE_LABELS", "TIE_MARGIN_WORDS", "budget_sentence", "count_units",
 ]
 
 
@@ -108,6 +108,15 @@ def count(n: int | float, noun: str, plural: str | None = None) -> str:
     return f"{number} {word}"
 
 
+def count_units(n: int | float, plural_unit: str) -> str:
+    """:func:`count` for a unit named in the plural ('boosting rounds', 'epochs'): '1 boosting round', '200 epochs'."""
+    words = plural_unit.rsplit(" ", 1)
+    last = words[-1]
+    singular = last[:-3] + "y" if last.endswith("ies") else last[:-2] if last.endswith(("sses", "xes")) else (
+        last[:-1] if last.endswith("s") else last)
+    return count(n, " ".join([*words[:-1], singular]), plural_unit)
+
+
 def _plural(noun: str) -> str:
     if noun.endswith(("s", "x", "sh")):  # not "ch": epoch -> epochs
         return noun + "es"
@@ -190,6 +199,13 @@ def budget_sentence(record: object) -> str:
     options = getattr(record, "options")
     stops = list(getattr(record, "budget_stops", []) or [])
     seconds = f"{options.max_seconds:g} s"
+    verdict = getattr(record, "verdict", None)
+    if not stops and verdict is not None and getattr(verdict, "fair", True) is False:
+        # planned work too small for a fair fight: nothing was cut, but "all finished within it" would contradict the verdict
+        return (
+            f"The time budget of {seconds} for the whole run (both models and SHAP) left too little work for a fair "
+            "comparison (see the verdict): train again with a larger budget."
+        )
     if stops:
         return (
             f"The time budget of {seconds} for the whole run (both models and SHAP) was binding: {'; '.join(stops)}. "
