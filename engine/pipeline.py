@@ -30,6 +30,7 @@ from engine.profile import DatasetProfile
 from engine.record import DatasetInfo, RunOptions, RunRecord, SplitSummary, now_iso, software_versions
 from engine.recommend import Advice, advise, timed_advise
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, kind_for, kind_named
+from engine.wording import count_units
 
 __all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again",
            "judge_fairness", "estimate_for"]
@@ -301,10 +302,10 @@ def judge_fairness(verdict: Verdict, done: dict[str, dict[str, Any]], later: lis
         starved = [run for run in runs if run.get("starved")]
         if cut:
             run = cut[0]
-            reasons.append(f"the clock cut {side} short ({run['done']} of {run['planned']} {run['unit']})")
+            reasons.append(f"the clock cut {side} short ({run['done']:,} of {count_units(run['planned'], run['unit'])})")
         elif starved:
             run = starved[0]
-            reasons.append(f"{side} was far from trained ({run['done']} {run['unit']} of the {run['full']} it takes)")
+            reasons.append(f"{side} was far from trained ({count_units(run['done'], run['unit'])} of the {run['full']:,} it takes)")
     if shap_cut:
         reasons.append("the clock cut the SHAP explanation short")
     if not reasons or (shap_cut and len(reasons) == 1 and verdict.fair):
