@@ -75,7 +75,6 @@ def test_estimate_run_before_training_names_a_fair_budget():
     profile = advise(frame, "target").profile
     estimate = estimate_run(frame, profile, 60, 100)
     assert 0 < estimate["expected"] <= 60 and estimate["plan"]["ml"] and estimate["plan"]["dl"]
-    assert estimate["fair_budget"] is not None and estimate["fair_budget"] <= estimate["budget_for_full_work"] or \
-        estimate["budget_for_full_work"] < estimate["fair_budget"]
+    assert estimate["fair_budget"] is not None
     assert estimate_run(frame, profile, 60, 100) == estimate  # nothing timed: the same answer every time
     assert th.DEFAULT_MAX_SECONDS >= estimate["fair_budget"]
