@@ -925,9 +925,6 @@ def describe_verdict(
     With ``models`` (ML, DL), a ROC AUC that ranks them the other way from
     the verdict's metric is named beside it.
     """
-    if not verdict.fair:  # no winner and no agreement from crippled models (issue 19)
-        return (f"Not a fair comparison: {verdict.unfair_reason}. No winner is named, and this does not test "
-                f"the recommendation ({SIDES[recommendation_choice].in_sentence}).")
     scale, unit = _VERDICT_UNITS.get(verdict.metric, (1.0, f"in {verdict.metric}"))
     low, high = verdict.interval
     shown = format_difference(abs(verdict.difference) * scale, (high - low) * scale)
