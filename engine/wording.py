@@ -29,7 +29,6 @@ SIDES: dict[str, SideWords] = {
     "dl": SideWords("Deep learning", "Deep learning", "deep learning"),
     "either": SideWords("A close call: train both", "Close call", "a close call"),
     "tie": SideWords("A tie", "Tie", "a tie"),
-    "unfair": SideWords("Not a fair comparison", "Not a fair fight", "not a fair comparison"),
     "neutral": SideWords("Neutral", "Neutral", "neutral"),
 }
 
