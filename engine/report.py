@@ -33,6 +33,7 @@ from engine import charts, wording
 from engine.consent import ROWS_NOT_KEPT, rows_kept
 from engine.json_safe import json_safe
 from engine.record import RunRecord
+from engine.recommend import CONFIDENCE_MEANING
 
 __all__ = ["report_html", "results_json", "report_file_name", "content_security_policy"]
 
@@ -136,7 +137,7 @@ def _recommendation(record: RunRecord) -> str:
             f"<div>Confidence<b>{rec.confidence:.0%}</b></div>"
             f"<div>Weighted vote<b>{rec.score:+.2f}</b></div></div>",
             '<p class="note">Six criteria each score from −1 (classic ML) to +1 (deep learning); the recommendation '
-            "is their weighted mean (within ±0.15 a close call). Confidence is 0.5 + |vote| / 2.</p>",
+            f"is their weighted mean (within ±0.15 a close call). {e(CONFIDENCE_MEANING)}</p>",
             _figure(charts.scorecard(rec)),
             _table(scorecard, index=False),
         ]
