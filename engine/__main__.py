@@ -200,7 +200,8 @@ def _track_record(args: argparse.Namespace) -> dict[str, Any]:
     if results.suffix != ".jsonl":
         raise DataError(f"--results must name a .jsonl file (one JSON line per dataset), not {results.name}")
     max_seconds = args.max_seconds or th.CORPUS_MAX_SECONDS
-    run_info = {"split": args.split, "entries": [e.name for e in entries], "whole_part": whole, "seeds": args.seeds,
+    run_info = {"split": args.split, "entries": [e.name for e in entries], "whole_part": whole,
+                "whole_corpus": not (args.only or args.quick) and args.split == "all", "seeds": args.seeds,
                 "jobs": args.jobs, "seed": args.seed, "max_seconds": max_seconds,
                 "shap_rows": args.shap_rows or th.CORPUS_SHAP_ROWS}
     record = corpus_track_record(entries, seed=args.seed, max_seconds=max_seconds,
