@@ -305,6 +305,10 @@ def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, s
     keep = on_finish or (lambda record: None)
     result = TrackRecord()
     args = [(job, seed, max_seconds, shap_rows, seeds) for job in jobs_list]
+    from engine import executors
+
+    if executors.configured_address() is not None:  # a cluster: every dataset a job of its own, all submitted at once
+        return _run_on_executor(executors.current(), jobs_list, args, say)
     if jobs == 1:
         done = (_run_one(*a) for a in args)
         for number, record in enumerate(done, start=1):
@@ -324,6 +328,28 @@ def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, s
             keep(record)
             finished[record.dataset] = record
             say(progress_line(record, number, len(args)))
+    result.records = [finished[job.name] for job in jobs_list]
+    return result
+
+
+def _run_on_executor(executor: Any, jobs_list: list[_Job], args: list[tuple[Any, ...]],
+                     say: Callable[[str], None]) -> TrackRecord:
+    """Each dataset as one job on ``executor`` (the cluster schedules them by their resources), in manifest order."""
+    from engine.executors.jobs import CallJob
+
+    handles = {executor.submit(CallJob(_run_one, a)): a[0].name for a in args}
+    finished: dict[str, DatasetRecord] = {}
+    while handles:
+        for handle in [h for h in handles if executor.status(h).done]:
+            name = handles.pop(handle)
+            try:
+                record = executor.result(handle)
+            except Exception as error:  # noqa: BLE001  one lost dataset is an error row, not a lost corpus run
+                record = DatasetRecord(dataset=name, error=f"the job failed: {error}")
+            finished[name] = record
+            say(progress_line(record, len(finished), len(args)))
+        time.sleep(0.5)
+    result = TrackRecord()
     result.records = [finished[job.name] for job in jobs_list]
     return result
 
