@@ -102,6 +102,7 @@ class DatasetRecord:
     finished_at: str | None = None
     fair: bool | None = None  # False: a side was cut short or starved (winner "unfair"); never judged
     max_seconds: float | None = None  # the time budget of each comparison
+    cpu_seconds: float | None = None  # CPU time of the process that ran it (all its threads): wall time on a busy machine misleads
     unfair_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -366,7 +367,7 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
     if entry is not None:
         record.source, record.target, record.declared_kind, record.expected = entry.source, entry.target, entry.kind, entry.expected
         record.group, record.split, record.origin = entry.group, entry.split, entry.origin
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         dataset = load_dataset_path(job.path)
         if job.target is not None:
@@ -421,6 +422,7 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
             record.misled_by = culprit.name
             record.misled_by_contribution = culprit.contribution
     record.seconds = time.perf_counter() - start
+    record.cpu_seconds = time.process_time() - cpu_start
     return record
 
 

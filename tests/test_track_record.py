@@ -165,6 +165,7 @@ def test_corpus_command_on_a_two_entry_subset(tmp_path, monkeypatch, capsys):
     commit, dirty = git_state()
     assert [r.dataset for r in records] == ["iris", "diabetes"] and {(r.commit, r.dirty) for r in records} == {(commit, dirty)}
     assert all(r.split == "development" and r.group == "scikit-learn" and r.ml_seconds is not None for r in records)
+    assert all(0 < r.cpu_seconds and r.max_seconds == 5 for r in records)
     assert payload["score"]["datasets"] == 2 and set(payload["score"]["advisors"]) == {"advisor", *CONSTANT_ADVISORS}
     assert payload["run"]["whole_corpus"] is False and payload["run"]["entries"] == ["iris", "diabetes"]  # issue 12's fields stay
     assert main(["track-record", "--corpus", "--only", "iris", "--results", str(tmp_path / "r.json")]) == 2
