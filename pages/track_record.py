@@ -131,6 +131,11 @@ else:
     st.caption(f"Development part: {len(development)} of {entries} datasets run (real data below).")
     _figures(score(development), "development")
     _datasets(development, "development")
+    family = [r for r in development if (r.origin or "real") != "real"]
+    if family:
+        known = score(family, real_only=False)["advisors"]["advisor"]["exact"]
+        st.caption(f"Generated and publisher-simulated sets (a labelled family for known-truth checks, in no figure above): "
+                   f"the advice named the outcome on {known['hits']} of {known['n']} judged.")
 
 journal = read_journal(st.session_state.get(JOURNAL_PATH_KEY))
 if journal:
