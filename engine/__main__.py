@@ -202,8 +202,12 @@ def _track_record(args: argparse.Namespace) -> dict[str, Any]:
     if args.datasets:
         raise DataError("--datasets and --corpus cannot be combined")
     from engine.corpus import CACHE_DIR, load_manifest, select_entries
+    from engine import track_record as tr
     from engine.track_record import format_score, results_path_for, score
 
+    if args.split == "sealed" and tr.git_state()[1] is not False:
+        raise DataError("the sealed part runs only with the code frozen: commit your changes first (git status shows them), "
+                        "so its results name the commit they measure")
     entries = select_entries(load_manifest(), args.only, args.quick, args.split)
     whole = not (args.only or args.quick) and args.split != "all"
     results = Path(args.results) if args.results else (results_path_for(args.split) if whole else CACHE_DIR / "results-subset.jsonl")

@@ -314,6 +314,16 @@ def test_git_state_names_this_commit():
     assert git_state(Path("/")) == (None, None)
 
 
+def test_the_sealed_part_refuses_a_dirty_tree(monkeypatch, capsys):
+    from engine import track_record as module
+
+    monkeypatch.setattr(module, "git_state", lambda folder=None: ("a" * 40, True))
+    assert main(["track-record", "--corpus", "--split", "sealed"]) == 2
+    assert capsys.readouterr().err.startswith("error: the sealed part runs only with the code frozen")
+    monkeypatch.setattr(module, "git_state", lambda folder=None: (None, None))  # not a git checkout: no commit to name
+    assert main(["track-record", "--corpus", "--split", "sealed"]) == 2
+
+
 def test_corpus_flags_need_the_corpus(capsys):
     assert main(["track-record", "--quick"]) == 2
     assert capsys.readouterr().err.strip() == "error: --quick, --only and --results go with --corpus"
