@@ -188,7 +188,7 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
 
 def _track_record(args: argparse.Namespace) -> dict[str, Any]:
     """``track-record``: the sample datasets (or files given), or the corpus with its results files."""
-    from engine.track_record import corpus_track_record, track_record, write_results
+    from engine.track_record import corpus_track_record, track_record
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)

@@ -48,7 +48,8 @@ __all__ = ["DatasetRecord", "TrackRecord", "track_record", "corpus_track_record"
            "format_table", "summarise", "wilson_interval", "agrees", "write_results", "progress_line", "NAIVE_ADVISORS",
            "load_results", "record_from_run", "CONSTANT_ADVISORS", "score", "regret_points", "hit", "mcnemar_exact",
            "reliability_table", "git_state", "read_results_lines", "append_result", "results_path_for", "log_variant",
-           "read_journal", "JOURNAL_PATH", "format_score"]
+           "read_journal", "JOURNAL_PATH", "format_score", "records_of", "constant_choice", "plain_verdict", "compute_seconds",
+           "dataset_rows", "advisor_table", "size_band", "SIZE_BANDS", "OUTCOME_NAMES", "RESULTS_FILES"]
 
 
 @dataclass

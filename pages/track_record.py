@@ -125,7 +125,7 @@ st.info("Every decision (model settings, criteria weights, target words) was tak
         "advice fits them says little about data it has not seen.")
 payload, development = _load(development_path)
 if development is None:
-    st.caption(f"The development part has not been run yet: `python -m engine track-record --corpus --split development`.")
+    st.caption("The development part has not been run yet: `python -m engine track-record --corpus --split development`.")
 else:
     entries = len(payload["run"].get("entries", [])) or len(development)
     st.caption(f"Development part: {len(development)} of {entries} datasets run (real data below).")
