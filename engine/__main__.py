@@ -9,8 +9,9 @@ one ``error:`` line on stderr and exits 2; nothing is written anywhere.
 ``python -m engine track-record [--json] [--datasets A.csv ...]`` runs
 recommend + compare over the sample datasets (or the given files) and prints
 how often the advice matched the measurement (see :mod:`engine.track_record`);
-``--corpus [--quick | --only NAME ...] [--jobs N] [--seeds K]`` runs the
-benchmark corpus and writes its results file (JSON + CSV).
+``--corpus [--split development|sealed|all] [--quick | --only NAME ...] [--jobs N]
+[--results FILE.jsonl]`` runs the benchmark corpus, appending one JSON line per
+finished dataset (resumed when rerun), and prints the scored figures.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from engine import thresholds as th
 from engine.data import DataError
+from engine.executors import JobFailed
 from engine.json_safe import json_safe
 from engine.registry import dl_model_keys, ml_model_keys
 
@@ -123,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as error:
         print(f"error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
+    except JobFailed as error:  # its worker died, say: not the input's fault, and not a traceback either
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        return EXIT_INTERNAL
     except Exception as error:  # noqa: BLE001 - a CLI must not show tracebacks
         if os.environ.get("ENGINE_DEBUG"):
             raise
@@ -159,13 +164,17 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
     if args.command == "recommend":
         # "notes" (an addition to DESIGN.md §4): what the loader repaired, one sentence each.
         return advise(dataset, args.target, **overrides).to_dict() | {"notes": list(dataset.notes)}
-    from engine.pipeline import compare
+    from engine import executors
+    from engine.executors.jobs import ComparisonJob
 
     report = _report_path(args.report)
-    result = compare(
+    executor = executors.current()  # in-process unless ADVISOR_RAY_ADDRESS names a cluster
+    job = ComparisonJob(
         dataset, args.target, seed=args.seed, max_seconds=args.max_seconds, shap_rows=args.shap_rows,
-        ml_kind=args.ml_model, dl_kind=args.dl_model, explainer=args.explainer, deadline=deadline, **overrides,
+        ml_kind=args.ml_model, dl_kind=args.dl_model, explainer=args.explainer, overrides=overrides,
+        clock_seconds=deadline.remaining() if deadline is not None else None,
     )
+    result = executors.run_to_end(job, executor).result
     result.stage_seconds = {"load": load_seconds} | result.stage_seconds
     if report is not None:
         from engine.report import report_html

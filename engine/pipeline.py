@@ -161,6 +161,10 @@ def compare(
     work = plan_work(candidates["ml"], candidates["dl"], data_size(profile, X, features, len(split.X_train)),
                      max_seconds, min(shap_rows, explained_cap), small_data=len(y) < th.SMALL_DATA_ROWS,
                      select_ml=len(candidates["ml"]) > 1, select_dl=len(candidates["dl"]) > 1)
+    if work.selection_skipped:
+        candidates = {family: dict(list(specs.items())[:1]) for family, specs in candidates.items()}
+        notes.append(f"each side keeps its default family ({', '.join(s.label for side in candidates.values() for s in side.values())}): "
+                     f"choosing among them by inner cross-validation needs a time budget of about {estimate_for(work)} s")
     net = SafetyNet(deadline, work.estimated_seconds)
     # Drawn before training (the same draws the explanation used after it), so that each side can
     # explain itself as soon as it is trained.

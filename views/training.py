@@ -131,8 +131,13 @@ def collect() -> None:
         st.toast("The comparison was cancelled.", icon=":material/cancel:")
         return
     if work is not None and work.result is not None and stored is not None:
-        share.save(stored, work.data, keep_rows=bool(work.options.get("keep_rows")),
-                   keep_upload=bool(work.options.get("save_rows")))
+        keep_rows, keep_upload = bool(work.options.get("keep_rows")), bool(work.options.get("save_rows"))
+        if work.saved is not None:  # the job saved its own record (engine.executors.jobs), wherever it ran
+            share.adopt(stored, work.saved, keep_rows, keep_upload and work.data is not None)
+        elif work.save_error is not None:
+            share.not_saved(work.save_error)
+        else:
+            share.save(stored, work.data, keep_rows=keep_rows, keep_upload=keep_upload)
 
 
 def progress_panel() -> None:
