@@ -108,7 +108,7 @@ def compare(
     "both_sides_at_once" (and "explaining_both_at_once" after repeated splits)
     is the wall time of the two together, inside which theirs overlap.
     """
-    from engine.evaluate import decide_winner, labelled_xy, score_model, split_data
+    from engine.evaluate import decide_winner, labelled_xy, split_data
 
     dataset = _as_dataset(data)
     report = progress or (lambda message, fraction: None)
