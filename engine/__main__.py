@@ -157,7 +157,7 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
         from engine.deadline import Deadline
         from engine.limits import MAX_TRAIN_SECONDS
 
-        preload.start()  # torch, shap and LightGBM import while the file is read and profiled
+        preload.start(set_torch_threads=True)  # torch, shap and LightGBM import while the file is read and profiled
         deadline = Deadline(min(args.max_seconds, MAX_TRAIN_SECONDS), start=start)
     dataset = load_dataset_path(args.data)
     load_seconds = time.perf_counter() - start

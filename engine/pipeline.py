@@ -96,13 +96,20 @@ def compare(
     ``explainer`` is ``"fast"`` (each model's fastest exact explainer) or
     ``"shared"`` (one SHAP definition for both).
 
+    The classic and the deep side each warm up, train, score and (on one
+    split) explain themselves, both at once in two threads (:func:`sides_at_once`;
+    ``ADVISOR_SEQUENTIAL_SIDES=1``: one after the other, with the same record).
+
     ``stage_seconds`` holds "profile_and_split" and, inside it, "profile" and
     "recommend" (zero when ``advice`` is given), then "warm_up" (a first fit of
     each family on a few rows, once per process, so the training times exclude
     one-off start-up), "train_ml" (with its inner cross-validation), "train_dl",
-    "evaluate", "repeated_splits" (small data), "explain_ml" and "explain_dl".
+    "evaluate", "repeated_splits" (small data), "explain_ml" and "explain_dl";
+    each side's stages are its own seconds, and with both sides at once
+    "both_sides_at_once" (and "explaining_both_at_once" after repeated splits)
+    is the wall time of the two together, inside which theirs overlap.
     """
-    from engine.evaluate import decide_winner, labelled_xy, score_model, split_data
+    from engine.evaluate import decide_winner, labelled_xy, split_data
 
     dataset = _as_dataset(data)
     report = progress or (lambda message, fraction: None)

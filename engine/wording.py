@@ -223,6 +223,8 @@ STAGE_LABELS = {
     "evaluate": "score both",
     "explain_ml": "explain classic ML",
     "explain_dl": "explain deep learning",
+    "both_sides_at_once": "both families at once (wall clock; the stages above overlap)",
+    "explaining_both_at_once": "explaining both at once (wall clock)",
 }
 
 
