@@ -181,10 +181,6 @@ class RayExecutor(Executor):
         except BaseException as error:  # noqa: BLE001  every way a task ends, mapped to the interface's three
             raise self._translate(error, tracked) from None
 
-    def capacity(self) -> int | None:
-        cpus = self._ray.cluster_resources().get("CPU", 0)
-        return max(1, int(cpus // 2)) if cpus else None
-
     # -- helpers ---------------------------------------------------------------------------
     def _news(self, job_id: str) -> dict[str, Any] | None:
         try:
