@@ -132,3 +132,15 @@ def test_a_comparison_job_saves_its_own_record_and_says_where_it_ran(signal_tabl
     store = RunStore(url)
     assert outcome.save_error is None and store.open(outcome.saved.token).ran_on == ran_on
     assert store.dataset_csv(outcome.saved.token) is None  # the rows were not asked for
+
+
+def test_ray_task_options_come_from_the_job_unless_the_environment_sets_them() -> None:
+    from engine.executors.ray_executor import task_options  # ray itself is imported only when connecting
+
+    assert task_options(Resources()) == {"num_cpus": 2.0, "num_gpus": 0.0}
+    assert task_options(Resources(memory_bytes=2**30), {"ADVISOR_RAY_GPUS": "1", "ADVISOR_RAY_CPUS": " 4 "}) == {
+        "num_cpus": 4.0, "num_gpus": 1.0, "memory": 2**30}
+    with pytest.raises(executors.ExecutorUnavailable, match="ADVISOR_RAY_GPUS must be a number of gpus"):
+        task_options(Resources(), {"ADVISOR_RAY_GPUS": "all"})
+    with pytest.raises(executors.ExecutorUnavailable, match="cannot be negative"):
+        task_options(Resources(), {"ADVISOR_RAY_CPUS": "-1"})
