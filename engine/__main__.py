@@ -9,8 +9,9 @@ one ``error:`` line on stderr and exits 2; nothing is written anywhere.
 ``python -m engine track-record [--json] [--datasets A.csv ...]`` runs
 recommend + compare over the sample datasets (or the given files) and prints
 how often the advice matched the measurement (see :mod:`engine.track_record`);
-``--corpus [--quick | --only NAME ...] [--jobs N] [--seeds K]`` runs the
-benchmark corpus and writes its results file (JSON + CSV).
+``--corpus [--split development|sealed|all] [--quick | --only NAME ...] [--jobs N]
+[--results FILE.jsonl]`` runs the benchmark corpus, appending one JSON line per
+finished dataset (resumed when rerun), and prints the scored figures.
 """
 
 from __future__ import annotations
@@ -152,9 +153,11 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     deadline = None
     if args.command == "compare":
+        from engine import preload
         from engine.deadline import Deadline
         from engine.limits import MAX_TRAIN_SECONDS
 
+        preload.start()  # torch, shap and LightGBM import while the file is read and profiled
         deadline = Deadline(min(args.max_seconds, MAX_TRAIN_SECONDS), start=start)
     dataset = load_dataset_path(args.data)
     load_seconds = time.perf_counter() - start

@@ -455,7 +455,8 @@ def importance_bars(explanation: ModelExplanation, family: str, top: int = 15) -
             hovertemplate="%{y}: mean |SHAP| %{x:.4g}<extra></extra>",
         )
     )
-    figure.update_xaxes(title="mean |SHAP value|", rangemode="tozero")
+    largest = max((v for _, v in importance), default=0.0)
+    figure.update_xaxes(title="mean |SHAP value|", rangemode="tozero", **_number_ticks(0.0, largest))
     figure.update_yaxes(autorange="reversed", type="category")
     return figure
 
@@ -566,7 +567,9 @@ def beeswarm(explanation: ModelExplanation, rows: pd.DataFrame, output: int, fam
         zeroline=False,
         showgrid=False,
     )
-    figure.update_xaxes(title="SHAP value (effect on the model output)")
+    spread = values[:, order] if values.size else np.zeros(1)
+    figure.update_xaxes(title="SHAP value (effect on the model output)",
+                        **_number_ticks(float(np.min(spread, initial=0.0)), float(np.max(spread, initial=0.0))))
     figure.update_layout(
         showlegend=bool(grey_x or cat_x),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=11)),
@@ -949,7 +952,7 @@ def describe_verdict(
         result = f"{FAMILY_NAMES[verdict.winner]} won by {shown} {unit} ({interval})."
     else:  # no winner is named (an unfair fight): only what was measured
         ahead = "classic ML" if verdict.difference > 0 else "deep learning"
-        result = f"As measured, {ahead} scored {shown} {unit} higher ({interval})."
+        result = f"As measured, {ahead} scored higher by {shown} {unit} ({interval})."
     if verdict.winner in ("ml", "dl"):
         result += _other_ranking(verdict, models)
     advised = SIDES[recommendation_choice].in_sentence

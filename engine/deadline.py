@@ -63,6 +63,10 @@ class SafetyNet:
     def allow(self, estimated_seconds: float, floor: float = 0.05) -> float:
         """Seconds the next stage (planned at ``estimated_seconds``) may run before the clock stops it."""
         estimated = max(float(estimated_seconds), 0.0)
+        if estimated == 0.0:
+            # A family with no cost model (a kind registered without one) has no planned share: it may use half
+            # of what is left, so the clock still leaves room for the rest instead of stopping it at once.
+            return max(self.deadline.remaining() * 0.5, floor)
         share = 1.0 if self.left <= estimated else estimated / self.left
         self.left = max(self.left - estimated, 0.0)
         return max(self.deadline.remaining() * share, floor)

@@ -347,7 +347,7 @@ def _data_structure(a: Answers, params: VoteParams) -> Criterion:
         return _criterion("data_structure", "structured (tabular)", score,
                           "Structured, tabular features are where classic ML excels and tree ensembles still beat networks.")
     if key == "mixed":
-        return _criterion("data_structure", "structured, with text columns", score,
+        return _criterion("data_structure", "mostly structured (mixed: a table with text columns)", score,
                           "Mostly structured: the table's columns suit classic ML, and its text becomes TF-IDF features.")
     if key == "text":
         return _criterion("data_structure", "unstructured (text)", score,

@@ -93,9 +93,9 @@ def format_number(value: float, digits: int = 4) -> str:
 
 
 def format_signed(value: float, digits: int = 3) -> str:
-    """:func:`format_number` with its sign always shown ('+1.78 M', '−0.0123'), for pushes and differences."""
+    """:func:`format_number` with its sign always shown ('+1.78 M', '-0.0123'), for pushes and differences."""
     text = format_number(abs(value), digits)
-    return ("−" if value < 0 else "+") + text
+    return ("-" if value < 0 else "+") + text
 
 
 def count(n: int | float, noun: str, plural: str | None = None) -> str:

@@ -34,11 +34,12 @@ from engine import (
     compare,
     guess_target,
     load_dataset_bytes,
-    recommend,
     samples,
     what_would_flip,
 )
 from engine import executors
+from engine import preload
+from engine.recommend import recommend  # engine.recommend is the module (engine/__init__.py); this is its vote
 from engine.capacity import PARSE_CACHE_MB_ENV, BoundedCache, Cancelled, TrainingQueue
 from engine.executors.jobs import ComparisonJob
 from engine.models.torch_base import set_process_threads
@@ -174,6 +175,7 @@ def forget_dataset() -> None:
 
 def load_sample(name: str) -> None:
     """Load a bundled sample (used as a button callback)."""
+    preload.start()
     try:
         _use(samples.load_sample(name))
     except (DataError, OSError) as error:
@@ -185,6 +187,7 @@ def take_upload(uploaded: Any) -> None:
     if uploaded is None or st.session_state.get(LOADED_UPLOAD) == uploaded.file_id:
         return
     st.session_state[LOADED_UPLOAD] = uploaded.file_id
+    preload.start()  # a comparison may follow: the training libraries import while the file is parsed and profiled
     try:
         load_bytes(uploaded.name, uploaded.getvalue())
     except DataError as error:
@@ -322,6 +325,8 @@ class Job:
     message: str = "Loading the training libraries (PyTorch, SHAP)"
     fraction: float = 0.0
     steps: list[str] = field(default_factory=list)
+    # The latest line of each step: both sides train at once, so two steps advance together.
+    latest: dict[str, str] = field(default_factory=dict)
     result: RunRecord | None = None
     error: str | None = None
     cancelled: bool = False
@@ -357,8 +362,9 @@ class Job:
         if self.cancel_requested.is_set():
             raise Cancelled()
         step = message.split(":", 1)[0]
-        if not self.steps or self.steps[-1] != step:
+        if step not in self.steps:
             self.steps.append(step)
+        self.latest[step] = message
         self.message, self.fraction = message, min(max(fraction, 0.0), 1.0)
 
 

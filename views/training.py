@@ -164,7 +164,7 @@ def _progress_fragment() -> None:
     )
     with st.status(f"{state.esc(work.steps[-1] if work.steps else 'Starting')}…", expanded=True):
         st.progress(work.fraction, text=f"{state.esc(work.message)} · {work.elapsed():.0f} s")
-        st.markdown("\n".join(f"- {state.esc(step)}" for step in work.steps) or "- Starting")
+        st.markdown("\n".join(f"- {state.esc(work.latest.get(step, step))}" for step in work.steps) or "- Starting")
         st.caption(
             f"Training on {state.esc(work.dataset_name)}, target {state.esc(work.target)}. It goes on if you leave "
             "this page: the results appear here and in the sidebar when it is done."

@@ -87,6 +87,8 @@ def sample_picker() -> None:
         key="sample_pick",
         label_visibility="collapsed",
         on_change=_pick_sample,
+        width="stretch",
+        wrap=True,  # placed in a column, pills stay on one row by default: 3 of 8 were cut off at 1400 px
     )
 
 
