@@ -308,7 +308,7 @@ def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, s
     from engine import executors
 
     if executors.configured_address() is not None:  # a cluster: every dataset a job of its own, all submitted at once
-        return _run_on_executor(executors.current(), jobs_list, args, say)
+        return _run_on_executor(executors.current(), jobs_list, args, say, keep)
     if jobs == 1:
         done = (_run_one(*a) for a in args)
         for number, record in enumerate(done, start=1):
@@ -333,7 +333,7 @@ def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, s
 
 
 def _run_on_executor(executor: Any, jobs_list: list[_Job], args: list[tuple[Any, ...]],
-                     say: Callable[[str], None]) -> TrackRecord:
+                     say: Callable[[str], None], keep: Callable[[DatasetRecord], None]) -> TrackRecord:
     """Each dataset as one job on ``executor`` (the cluster schedules them by their resources), in manifest order."""
     from engine.executors.jobs import CallJob
 
@@ -346,6 +346,7 @@ def _run_on_executor(executor: Any, jobs_list: list[_Job], args: list[tuple[Any,
                 record = executor.result(handle)
             except Exception as error:  # noqa: BLE001  one lost dataset is an error row, not a lost corpus run
                 record = DatasetRecord(dataset=name, error=f"the job failed: {error}")
+            keep(record)
             finished[name] = record
             say(progress_line(record, len(finished), len(args)))
         time.sleep(0.5)
