@@ -23,7 +23,7 @@ import math
 import os
 import threading
 import time
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 import numpy as np
