@@ -360,6 +360,6 @@ def stale_notice(stored: state.Run, key: str) -> None:
     )
     busy = state.job() is not None
     st.button(
-        "Training…" if busy else f"Train again on {state.current_target()}", key=key, icon=":material/refresh:",
+        "Training…" if busy else f"Train again on {state.esc(state.current_target())}", key=key, icon=":material/refresh:",
         on_click=state.retrain, disabled=busy,
     )
