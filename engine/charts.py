@@ -657,19 +657,25 @@ _LABEL_SLOTS = {
 }
 
 
+#: A label's estimated width per character, its height and a marker's size, as shares of the axis (see _label_positions).
+_LABEL_CHAR_WIDTH, _LABEL_HEIGHT, _LABEL_POINT_SIZE = 0.02, 0.05, 0.03
+
+
 def _label_positions(
     x: Sequence[float], y: Sequence[float], labels: Sequence[str], reach: float
 ) -> tuple[list[str], list[str]]:
     """A text position per point such that no two labels' boxes overlap (greedy, in the plot's data units).
 
-    A label is estimated as 1.2% of the axis per character wide and 4% high
-    (the 480-pixel square chart at 13-pixel type); each takes the first slot
-    whose box meets no box placed before it, largest points first. A label
-    with no free slot is left off (its point still names itself on hover).
-    Returns the positions and the labels as drawn.
+    A label is estimated as 2% of the axis per character wide and 5% high (13-pixel
+    type on the square plot, about 350 pixels a side in the page's column: at
+    1.2% two labels were seen to overprint in a browser); each takes the first
+    slot whose box meets no box placed before it nor any point, largest points
+    first. A label with no free slot is left off (its point still names itself
+    on hover). Returns the positions and the labels as drawn.
     """
-    char_w, height = 0.012 * reach, 0.04 * reach
-    boxes: list[tuple[float, float, float, float]] = []
+    char_w, height = _LABEL_CHAR_WIDTH * reach, _LABEL_HEIGHT * reach
+    dot = _LABEL_POINT_SIZE * reach / 2
+    boxes: list[tuple[float, float, float, float]] = [(xi - dot, xi + dot, yi - dot, yi + dot) for xi, yi in zip(x, y)]
     positions = ["top center"] * len(labels)
     shown = ["" for _ in labels]
     for i in sorted(range(len(labels)), key=lambda i: -(x[i] + y[i])):
@@ -689,7 +695,7 @@ def _label_positions(
 def _label_boxes(figure: go.Figure, reach: float) -> list[tuple[float, float, float, float]]:
     """The estimated boxes of a scatter's labels (as :func:`_label_positions` places them), for checks."""
     trace = figure.data[-1]
-    char_w, height = 0.012 * reach, 0.04 * reach
+    char_w, height = _LABEL_CHAR_WIDTH * reach, _LABEL_HEIGHT * reach
     boxes = []
     for xi, yi, text, slot in zip(trace.x, trace.y, trace.text, trace.textposition):
         if text:

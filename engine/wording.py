@@ -95,6 +95,8 @@ def format_number(value: float, digits: int = 4, keep_zeros: bool = False) -> st
 
 def format_signed(value: float, digits: int = 3) -> str:
     """:func:`format_number` with its sign always shown ('+1.78 M', '-0.0123'), for pushes and differences."""
+    if value == 0:
+        return "0"  # no push at all: "+0.00" read as a rounded push
     text = format_number(abs(value), digits, keep_zeros=True)
     return ("-" if value < 0 else "+") + text
 

@@ -69,3 +69,25 @@ def test_importance_and_beeswarm_axes_in_the_millions_read_M() -> None:
     for figure in (charts.importance_bars(ml, "ml"), charts.beeswarm(ml, rows, 0, "ml")):
         ticks = list(figure.layout.xaxis.ticktext)
         assert ticks and all(t == "0" or t.endswith(" M") for t in ticks), ticks
+
+
+def test_agreement_labels_cover_no_point_and_no_other_label() -> None:
+    import plotly.graph_objects as go
+
+    from engine.charts import _LABEL_POINT_SIZE, _label_boxes, _label_positions
+
+    # the crowd seen in a browser: several columns near x = 0, two far right
+    x = [0.2, 0.3, 0.1, 2.0, 7.0, 31.0, 58.0]
+    y = [8.0, 6.5, 5.0, 3.0, 5.5, 3.0, 4.5]
+    labels = ["worst radius", "mean concave points", "worst symmetry", "x", "mean compactness",
+              "worst concave points", "worst area"]
+    reach = 64.0
+    positions, shown = _label_positions(x, y, labels, reach)
+    boxes = _label_boxes(go.Figure(go.Scatter(x=x, y=y, text=shown, textposition=positions)), reach)
+    dot = _LABEL_POINT_SIZE * reach / 2
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]), (a, b)
+        for xi, yi in zip(x, y):
+            assert not (a[0] < xi + dot and xi - dot < a[1] and a[2] < yi + dot and yi - dot < a[3]), (a, xi, yi)
+    assert "worst area" in shown and "worst concave points" in shown
