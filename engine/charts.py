@@ -455,7 +455,8 @@ def importance_bars(explanation: ModelExplanation, family: str, top: int = 15) -
             hovertemplate="%{y}: mean |SHAP| %{x:.4g}<extra></extra>",
         )
     )
-    figure.update_xaxes(title="mean |SHAP value|", rangemode="tozero")
+    largest = max((v for _, v in importance), default=0.0)
+    figure.update_xaxes(title="mean |SHAP value|", rangemode="tozero", **_number_ticks(0.0, largest))
     figure.update_yaxes(autorange="reversed", type="category")
     return figure
 
@@ -566,7 +567,9 @@ def beeswarm(explanation: ModelExplanation, rows: pd.DataFrame, output: int, fam
         zeroline=False,
         showgrid=False,
     )
-    figure.update_xaxes(title="SHAP value (effect on the model output)")
+    spread = values[:, order] if values.size else np.zeros(1)
+    figure.update_xaxes(title="SHAP value (effect on the model output)",
+                        **_number_ticks(float(np.min(spread, initial=0.0)), float(np.max(spread, initial=0.0))))
     figure.update_layout(
         showlegend=bool(grey_x or cat_x),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=11)),
@@ -755,7 +758,7 @@ def waterfall(
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    figure.add_vline(x=base, line_dash="dot", line_color="#4a5568")
+    figure.add_vline(x=base, line_dash="dot", line_color="#4a5568", layer="below")  # under the labels it crosses
     figure.update_yaxes(type="category", automargin=True)
     shown_range = list(x_range or _waterfall_range([_waterfall_path(base, amounts[:-1], final)]))
     figure.update_xaxes(
@@ -887,9 +890,11 @@ def describe_agreement(agreement: Agreement, ml: ModelExplanation, dl: ModelExpl
     caveat = f" (there are only {few} {noun}, so the top 5 overlap by construction)" if few <= TOP_K_SHOWN else ""
     total = agreement.total_features
     if total and agreement.compared_features < total:
+        rest = total - agreement.compared_features
+        rest_words = f"the other {count(rest, noun[:-1])} {'is' if rest == 1 else 'are'}"
         over = (f" over the {count(agreement.compared_features, noun[:-1])} that carry "
-                f"{agreement.importance_share:.0%} of either model's importance (the other {total - agreement.compared_features:,} "
-                "are near zero for both and left out)")
+                f"{agreement.importance_share:.0%} of either model's importance ({rest_words} near zero for both "
+                "and left out)")
     else:
         over = f" over {count(agreement.compared_features, noun[:-1])}"
     return (
@@ -942,11 +947,11 @@ def describe_verdict(
                   f"so not decisive ({interval}).")
     elif verdict.winner == "tie":
         result = f"A tie: the difference is {shown} {unit} and not decisive ({interval})."
-    elif verdict.winner in FAMILY_NAMES and verdict.winner not in ("either", "neutral"):
+    elif verdict.winner in ("ml", "dl"):
         result = f"{FAMILY_NAMES[verdict.winner]} won by {shown} {unit} ({interval})."
     else:  # no winner is named (an unfair fight): only what was measured
         ahead = "classic ML" if verdict.difference > 0 else "deep learning"
-        result = f"As measured, {ahead} scored {shown} {unit} higher ({interval})."
+        result = f"As measured, {ahead} scored higher by {shown} {unit} ({interval})."
     if verdict.winner in ("ml", "dl"):
         result += _other_ranking(verdict, models)
     advised = SIDES[recommendation_choice].in_sentence

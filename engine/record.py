@@ -113,6 +113,8 @@ class RunRecord:
     selection: dict[str, Any] = field(default_factory=dict)
     kept: str = KEPT_EVERYTHING
     summarised_rows: int = 0  # with kept == KEPT_RESULTS: how many explained rows the SHAP summaries cover
+    #: Where it ran (engine.executors): {"executor": "in-process" | "ray", "node": ..., "device": "cpu" | "cuda"}.
+    ran_on: dict[str, Any] = field(default_factory=dict)
 
     @property
     def task(self) -> Task:
@@ -187,6 +189,7 @@ class RunRecord:
             "options": _converter.unstructure(self.options),
             "software": self.software,
             "kept": self.kept,
+            "ran_on": self.ran_on,
         }
 
     @property

@@ -286,7 +286,7 @@ TEXT_MAX_TOKENS = 400
 FREE_TEXT_MIN_UNIQUE_SHARE = 0.3
 # Vocabulary caps of the text network (unigrams and bigrams, from the training split).
 TEXT_NET_MAX_VOCABULARY = 30_000
-# The token network (engine.models.text): a fastText-style linear head on
+# The token network (engine.kinds.text.models): a fastText-style linear head on
 # mean-pooled unigram + bigram embeddings, AdamW at this step (batches from
 # engine.models.torch_base.auto_batch_size: 32 below 2,000 rows, then 128),
 # early stopping with patience 2. Chosen by 3-fold cross-validation inside the
@@ -307,7 +307,7 @@ TEXT_NET_MAX_STEPS = 640
 # slice's 15 % of the rows help (cross-validated as above: 0.692 with the
 # refit, 0.688 without); above it the refit doubles training time for less.
 TEXT_NET_REFIT_MAX_ROWS = 5_000
-# Token SHAP (engine.explain_text): antithetic permutation walks per document,
+# Token SHAP (engine.kinds.text.explain): antithetic permutation walks per document,
 # about this many model calls per document and model. A walk costs 2 x tokens
 # calls and is exact when tokens interact at most in pairs (a linear model on
 # counts; TF-IDF's norm couples every token weakly), but a mean-pooled network

@@ -180,18 +180,54 @@ def test_a_finished_run_is_saved_shared_and_deleted_by_its_session(store: RunSto
     assert at.session_state["run"].token is None and not at.code  # still on screen, no longer shared
 
 
-def test_with_a_password_only_the_prompt_shows_until_it_is_entered(token: str) -> None:
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The password throttle on a clock the test moves, and a fixed client address."""
+    from engine.throttle import AttemptThrottle
+    from views import share
+
+    now = [1000.0]
+    monkeypatch.setattr(share, "PASSWORD_THROTTLE", AttemptThrottle(1.0, 60.0, clock=lambda: now[0]))
+    monkeypatch.setattr(share, "client_address", lambda: "203.0.113.7")
+    return now
+
+
+def _try(at: AppTest, password: str) -> list[str]:
+    at.text_input[0].input(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return [e.value for e in at.error]
+
+
+def test_with_a_password_only_the_prompt_shows_until_it_is_entered(token: str, clock: list[float]) -> None:
     at = app({"run": token}, password="correct horse")
     assert not at.exception
     assert [t.value for t in at.title] == ["ML vs DL Advisor"] and len(at.text_input) == 1
     assert not at.metric and not at.get("plotly_chart") and not at.sidebar.markdown  # nothing of the run or the app
-    at.text_input[0].input("wrong").run()
-    at.button[0].click().run()
-    assert [e.value for e in at.error] == ["Wrong password."] and not at.metric
-    at.text_input[0].input("correct horse")
-    at.button[0].click().run()
+    assert _try(at, "wrong") == ["Wrong password."] and not at.metric
+    clock[0] += 1.1  # the first back-off is one second
+    assert _try(at, "correct horse") == []
     assert not at.exception and at.title[0].value == "Train & compare"
     assert [m.label for m in at.metric].count("Accuracy") == 2
+
+
+def test_wrong_passwords_back_off_per_session_and_per_address(clock: list[float]) -> None:
+    from views.share import THROTTLED_MESSAGE
+
+    at = app(password="correct horse")
+    assert _try(at, "guess 1") == ["Wrong password."]
+    assert _try(at, "correct horse") == [THROTTLED_MESSAGE.format(seconds=1)]  # not even checked while waiting
+    clock[0] += 1.1
+    assert _try(at, "guess 2") == ["Wrong password."]
+    assert _try(at, "guess 3") == [THROTTLED_MESSAGE.format(seconds=2)]  # 1 s, then 2 s, 4 s …
+    clock[0] += 2.1
+    assert _try(at, "guess 3") == ["Wrong password."]
+    other = app(password="correct horse")  # a new session from the same address waits too
+    assert _try(other, "correct horse") == [THROTTLED_MESSAGE.format(seconds=4)]
+    clock[0] += 4.1
+    assert _try(other, "correct horse") == [] and other.session_state["authenticated"]
+    again = app(password="correct horse")  # the right password cleared the address's count
+    assert _try(again, "wrong") == ["Wrong password."]
 
 
 def test_the_password_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

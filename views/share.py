@@ -14,7 +14,9 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import logging
+import math
 import os
+import secrets
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -22,7 +24,8 @@ import streamlit as st
 from engine import DataError, RunRecord, RunStore, StoreError, load_dataset_bytes
 from engine.consent import kept_sentence, rows_kept
 from engine.report import report_file_name, report_html, results_json
-from engine.store import RunSummary, default_database_url, key_of
+from engine.store import RunSummary, SavedRun, default_database_url, key_of
+from engine.throttle import AttemptThrottle
 from views import state
 
 RETENTION_NOTE = "It is deleted {days:g} days after it was saved, or sooner by the session that saved it."
@@ -69,10 +72,21 @@ def save(stored: state.Run, data: object | None, keep_rows: bool, keep_upload: b
     try:
         saved = store().save(stored.result, dataset_csv=upload, keep_rows=keep_rows)
     except StoreError as error:
-        st.warning(f"The run was not saved for sharing: {state.esc(error)}", icon=":material/cloud_off:")
+        not_saved(str(error))
         return
+    adopt(stored, saved, keep_rows, upload is not None)
+
+
+def adopt(stored: state.Run, saved: SavedRun, keep_rows: bool, kept_upload: bool) -> None:
+    """A run saved to the store (here, or by its training job): this session owns it and shows its token."""
     st.session_state.setdefault(OWNED, {})[saved.token] = saved.owner_key
-    state.replace_run(dataclasses.replace(stored, token=saved.token, key=key_of(saved.token), saved_kept=kept_sentence(keep_rows, upload is not None)))
+    state.replace_run(dataclasses.replace(stored, token=saved.token, key=key_of(saved.token),
+                                          saved_kept=kept_sentence(keep_rows, kept_upload)))
+
+
+def not_saved(reason: str) -> None:
+    """The warning when a finished run could not be saved (the result stays on screen)."""
+    st.warning(f"The run was not saved for sharing: {state.esc(reason)}", icon=":material/cloud_off:")
 
 
 def history_scope() -> str:
@@ -240,8 +254,35 @@ def configured_password() -> str | None:
     return str(password) if password else None
 
 
+#: Wrong passwords, per session and per client address, in this server process: 1 s, 2 s, 4 s … up to 60 s.
+PASSWORD_THROTTLE = AttemptThrottle(base_seconds=1.0, ceiling_seconds=60.0)
+THROTTLED_MESSAGE = "Too many wrong passwords: wait {seconds} s, then try again."
+_SESSION_ID = "password_session_id"
+
+
+def client_address() -> str | None:
+    """The address the connection comes from (a reverse proxy's own, behind one; forwarded headers can be forged)."""
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (bare mode): no address to throttle by
+        return None
+
+
+def _attempt_keys() -> list[tuple[str, str]]:
+    session = st.session_state.setdefault(_SESSION_ID, secrets.token_urlsafe(16))
+    keys = [("session", session)]
+    if address := client_address():
+        keys.append(("address", address))
+    return keys
+
+
 def require_password() -> None:
-    """With a password set, show only the prompt until this session enters it."""
+    """With a password set, show only the prompt until this session enters it.
+
+    A wrong password makes this session and its client address wait before
+    the next attempt is checked (a short exponential back-off), so guessing
+    from one browser, or from many sessions of one address, is slow.
+    """
     password = configured_password()
     if password is None or st.session_state.get(AUTHENTICATED):
         return
@@ -250,8 +291,15 @@ def require_password() -> None:
         entered = st.text_input("Password", type="password", key="password_entered")
         submitted = st.form_submit_button("Enter", type="primary")
     if submitted:
-        if hmac.compare_digest(entered.encode("utf-8"), password.encode("utf-8")):
+        keys = _attempt_keys()
+        wait = PASSWORD_THROTTLE.wait_seconds(keys)
+        if wait > 0:
+            st.error(THROTTLED_MESSAGE.format(seconds=math.ceil(wait)), icon=":material/lock_clock:")
+        elif hmac.compare_digest(entered.encode("utf-8"), password.encode("utf-8")):
+            PASSWORD_THROTTLE.succeeded(keys)
             st.session_state[AUTHENTICATED] = True
             st.rerun()
-        st.error("Wrong password.", icon=":material/lock:")
+        else:
+            PASSWORD_THROTTLE.failed(keys)
+            st.error("Wrong password.", icon=":material/lock:")
     st.stop()
