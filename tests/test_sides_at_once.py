@@ -119,15 +119,23 @@ def test_one_core_or_the_switch_runs_the_sides_in_turn(monkeypatch):
     assert pipeline.sides_at_once()
 
 
-def test_the_job_keeps_the_latest_line_of_each_side():
+INTERLEAVED = (f"{CLASSIC}: tree 20 of 200", f"{NETWORK}: epoch 1 (validation loss 0.5)",
+               f"{CLASSIC}: tree 40 of 200", f"{NETWORK}: epoch 2 (validation loss 0.4)")
+LATEST = [f"{CLASSIC}: tree 40 of 200", f"{NETWORK}: epoch 2 (validation loss 0.4)"]
+
+
+def test_the_progress_log_and_the_job_keep_each_sides_latest_line_once():
+    from engine.executors.base import ProgressLog
     from views.state import Job
 
+    log = ProgressLog()
     job = Job(data=None, dataset_name="d.csv", target="y", options={})  # type: ignore[arg-type]
-    for message in (f"{CLASSIC}: tree 20 of 200", f"{NETWORK}: epoch 1 (validation loss 0.5)",
-                    f"{CLASSIC}: tree 40 of 200", f"{NETWORK}: epoch 2 (validation loss 0.4)"):
+    for message in INTERLEAVED:
+        log.add(message, 0.1)
         job.progress(message, 0.1)
-    assert job.steps == [CLASSIC, NETWORK]
-    assert [job.latest[step] for step in job.steps] == [f"{CLASSIC}: tree 40 of 200", f"{NETWORK}: epoch 2 (validation loss 0.4)"]
+    for steps, lines in ((log.steps, log.lines), (job.steps, job.latest)):
+        assert steps == [CLASSIC, NETWORK]  # not classic, network, classic, network
+        assert [lines[step] for step in steps] == LATEST
 
 
 def test_preload_imports_the_training_libraries_in_the_background_and_compare_waits_for_it():

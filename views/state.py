@@ -461,6 +461,7 @@ def _follow(executor: executors.Executor, handle: executors.Handle, work: Job) -
             work.message, work.fraction = status.message, status.fraction
             loading = work.steps[:1]  # "Loading the training libraries", said before the job started
             work.steps = loading + [step for step in status.steps if step not in loading]
+            work.latest = dict(status.lines)
         work.where = status.where
         if work.cancel_requested.is_set() and not cancel_sent:
             executor.cancel(handle)

@@ -79,7 +79,7 @@ class _Board:
         if log is None:
             return None
         return {"message": log.message, "fraction": log.fraction, "steps": list(log.steps),
-                "where": self._where.get(job_id, {})}
+                "where": self._where.get(job_id, {}), "lines": dict(log.lines)}
 
     def forget(self, job_id: str) -> None:
         self._logs.pop(job_id, None)
@@ -181,7 +181,7 @@ class RayExecutor(Executor):
             return JobStatus(JobState.QUEUED, "Waiting for a worker on the Ray cluster", 0.0, [],
                              where={"executor": self.name})
         return JobStatus(JobState.RUNNING, news["message"], news["fraction"], news["steps"],
-                         where={"executor": self.name} | news["where"])
+                         where={"executor": self.name} | news["where"], lines=news.get("lines", {}))
 
     def cancel(self, handle: Handle) -> None:
         tracked = self._get(handle)
