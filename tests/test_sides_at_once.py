@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -133,14 +134,21 @@ def test_preload_imports_the_training_libraries_in_the_background_and_compare_wa
     code = (
         "import sys, time\n"
         "from engine import preload\n"
-        "start = time.perf_counter(); preload.start(); returned = time.perf_counter() - start\n"
+        "start = time.perf_counter(); preload.start(set_torch_threads=True); returned = time.perf_counter() - start\n"
         "import engine.recommend\n"  # the main thread goes on (profiling, advice) meanwhile
         "preload.wait()\n"
         "assert returned < 0.5, returned\n"
         "assert all(m in sys.modules for m in preload.MODULES), [m for m in preload.MODULES if m not in sys.modules]\n"
+        # The CLI trains in a worker thread: the count set by the preload holds there (torch reads it per thread).
+        "import threading, torch\n"
+        "seen = []\n"
+        "worker = threading.Thread(target=lambda: (torch.ones(300, 300) @ torch.ones(300, 300), seen.append(torch.get_num_threads())))\n"
+        "worker.start(); worker.join()\n"
+        "assert seen == [3], seen\n"
         "print('ok')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "ADVISOR_TORCH_THREADS": "3"}  # not torch's default here (the machine's cores)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
 
