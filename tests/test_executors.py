@@ -167,3 +167,18 @@ def test_the_corpus_runner_sends_each_dataset_as_a_job(monkeypatch: pytest.Monke
     broken = result.records[1]
     assert broken.winner is None and broken.error is not None and broken.error.startswith("the job failed")
     assert result.records[0].winner == "ml" and result.records[2].winner == "ml"
+
+
+def test_an_unreachable_cluster_is_refused_with_one_line(root: Any, tmp_path: Any) -> None:
+    """No silent fall-back to training in-process: exit 2 and one ``error:`` line (nothing listens on port 1)."""
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {executors.RAY_ADDRESS_ENV: "ray://127.0.0.1:1"}
+    done = subprocess.run([sys.executable, "-m", "engine", "compare", str(root / "sample_data" / "wine.csv"), "--json"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 2 and done.stdout == ""
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [errors[0]] and "the Ray cluster at ray://127.0.0.1:1 cannot be reached" in errors[0]
+    assert "Traceback" not in done.stderr
