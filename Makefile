@@ -13,7 +13,7 @@ $(VENV)/.runtime-installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.runtime-installed requirements-test.txt
+$(VENV)/.test-installed: $(VENV)/.runtime-installed requirements-test.txt requirements-ray.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
 	touch $@
 

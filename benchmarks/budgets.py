@@ -20,9 +20,12 @@ COMPARE_10K_SECONDS = 15.0  # fast explainers, end to end
 COMPARE_10K_SHARED_SECONDS = 15.0  # shared-definition explainers, end to end
 COMPARE_100K_SECONDS = 30.0
 COMPARE_100K_PEAK_RSS_BYTES = 1.5e9  # 1.5 GB
-ADVISE_100K_SECONDS = 2.0  # load + profile + recommend: `python -m engine recommend`, end to end
-# Product time / plain reference script time, run side by side, at 10k and 100k.
-REFERENCE_RATIO = 2.0
+ADVISE_100K_SECONDS = 1.5  # load + profile + recommend: `python -m engine recommend`, end to end
+# Product time / plain reference script time (process start to exit), run side by side, median of the
+# repeats' ratios (issue 21): at most 10 % slower at 10k rows, no slower at 100k, where both sides at once
+# and the background import pay most.
+REFERENCE_RATIO_10K = 1.10
+REFERENCE_RATIO_100K = 1.00
 
 # --- goals (reported) -----------------------------------------------------------
 # ML main metric >= a default LightGBM's minus half a point; DL >= scikit-learn's

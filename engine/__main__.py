@@ -9,8 +9,9 @@ one ``error:`` line on stderr and exits 2; nothing is written anywhere.
 ``python -m engine track-record [--json] [--datasets A.csv ...]`` runs
 recommend + compare over the sample datasets (or the given files) and prints
 how often the advice matched the measurement (see :mod:`engine.track_record`);
-``--corpus [--quick | --only NAME ...] [--jobs N] [--seeds K]`` runs the
-benchmark corpus and writes its results file (JSON + CSV).
+``--corpus [--split development|sealed|all] [--quick | --only NAME ...] [--jobs N]
+[--results FILE.jsonl]`` runs the benchmark corpus, appending one JSON line per
+finished dataset (resumed when rerun), and prints the scored figures.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from engine import thresholds as th
 from engine.data import DataError
+from engine.executors import JobFailed
 from engine.json_safe import json_safe
 from engine.registry import dl_model_keys, ml_model_keys
 
@@ -123,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as error:
         print(f"error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
+    except JobFailed as error:  # its worker died, say: not the input's fault, and not a traceback either
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        return EXIT_INTERNAL
     except Exception as error:  # noqa: BLE001 - a CLI must not show tracebacks
         if os.environ.get("ENGINE_DEBUG"):
             raise
@@ -148,22 +153,28 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     deadline = None
     if args.command == "compare":
+        from engine import preload
         from engine.deadline import Deadline
         from engine.limits import MAX_TRAIN_SECONDS
 
+        preload.start(set_torch_threads=True)  # torch, shap and LightGBM import while the file is read and profiled
         deadline = Deadline(min(args.max_seconds, MAX_TRAIN_SECONDS), start=start)
     dataset = load_dataset_path(args.data)
     load_seconds = time.perf_counter() - start
     if args.command == "recommend":
         # "notes" (an addition to DESIGN.md §4): what the loader repaired, one sentence each.
         return advise(dataset, args.target, **overrides).to_dict() | {"notes": list(dataset.notes)}
-    from engine.pipeline import compare
+    from engine import executors
+    from engine.executors.jobs import ComparisonJob
 
     report = _report_path(args.report)
-    result = compare(
+    executor = executors.current()  # in-process unless ADVISOR_RAY_ADDRESS names a cluster
+    job = ComparisonJob(
         dataset, args.target, seed=args.seed, max_seconds=args.max_seconds, shap_rows=args.shap_rows,
-        ml_kind=args.ml_model, dl_kind=args.dl_model, explainer=args.explainer, deadline=deadline, **overrides,
+        ml_kind=args.ml_model, dl_kind=args.dl_model, explainer=args.explainer, overrides=overrides,
+        clock_seconds=deadline.remaining() if deadline is not None else None,
     )
+    result = executors.run_to_end(job, executor).result
     result.stage_seconds = {"load": load_seconds} | result.stage_seconds
     if report is not None:
         from engine.report import report_html
@@ -177,7 +188,7 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
 
 def _track_record(args: argparse.Namespace) -> dict[str, Any]:
     """``track-record``: the sample datasets (or files given), or the corpus with its results files."""
-    from engine.track_record import corpus_track_record, track_record, write_results
+    from engine.track_record import corpus_track_record, track_record
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -191,15 +202,20 @@ def _track_record(args: argparse.Namespace) -> dict[str, Any]:
     if args.datasets:
         raise DataError("--datasets and --corpus cannot be combined")
     from engine.corpus import CACHE_DIR, load_manifest, select_entries
+    from engine import track_record as tr
     from engine.track_record import format_score, results_path_for, score
 
+    if args.split == "sealed" and tr.git_state()[1] is not False:
+        raise DataError("the sealed part runs only with the code frozen: commit your changes first (git status shows them), "
+                        "so its results name the commit they measure")
     entries = select_entries(load_manifest(), args.only, args.quick, args.split)
     whole = not (args.only or args.quick) and args.split != "all"
     results = Path(args.results) if args.results else (results_path_for(args.split) if whole else CACHE_DIR / "results-subset.jsonl")
     if results.suffix != ".jsonl":
         raise DataError(f"--results must name a .jsonl file (one JSON line per dataset), not {results.name}")
     max_seconds = args.max_seconds or th.CORPUS_MAX_SECONDS
-    run_info = {"split": args.split, "entries": [e.name for e in entries], "whole_part": whole, "seeds": args.seeds,
+    run_info = {"split": args.split, "entries": [e.name for e in entries], "whole_part": whole,
+                "whole_corpus": not (args.only or args.quick) and args.split == "all", "seeds": args.seeds,
                 "jobs": args.jobs, "seed": args.seed, "max_seconds": max_seconds,
                 "shap_rows": args.shap_rows or th.CORPUS_SHAP_ROWS}
     record = corpus_track_record(entries, seed=args.seed, max_seconds=max_seconds,

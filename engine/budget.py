@@ -106,6 +106,7 @@ class WorkBudget:
     full_seconds: float  # the estimate with every family at its full work and the most splits
     max_seconds: float
     plan_share: float = field(default=limits.WORK_PLAN_SHARE)
+    selection_skipped: bool = False  # a side had several families, but the budget planned no inner cross-validation
 
     def for_family(self, family: str, key: str) -> FamilyPlan:
         """The plan of the ``family`` ("ml" or "dl") candidate named ``key``."""
@@ -116,7 +117,7 @@ class WorkBudget:
             "ml": {key: plan.to_dict() for key, plan in self.ml.items()},
             "dl": {key: plan.to_dict() for key, plan in self.dl.items()},
             "shap_rows": self.shap_rows, "shap_rows_asked": self.shap_rows_asked, "splits": self.splits,
-            "selection_folds": self.selection_folds,
+            "selection_folds": self.selection_folds, "selection_skipped": self.selection_skipped,
             "estimated_seconds": round(self.estimated_seconds, 2), "full_seconds": round(self.full_seconds, 2),
             "plan_share": self.plan_share,
             "cost_model": limits.COST_MODEL_PROVENANCE,
@@ -184,6 +185,13 @@ def plan_work(
 
     max_splits = th.SMALL_DATA_MAX_SPLITS if small_data else 1
     full_seconds = cost(1.0, 1.0, max_splits)
+    selection_skipped = False
+    if (select_ml or select_dl) and cost(1.0, 1.0, 1) > train_seconds:
+        # The inner cross-validation costs each candidate `folds` fits: on a budget that cannot give every family
+        # its full work on one split, the work goes to the final models and each side keeps its default family.
+        select_ml = select_dl = False
+        selection_skipped = True
+        ml_specs, dl_specs = dict(list(ml_specs.items())[:1]), dict(list(dl_specs.items())[:1])
     splits, ml_scale, dl_scale = 1, 1.0, 1.0
     for candidate in range(max_splits, 0, -1):
         if candidate != 1 and candidate < th.SMALL_DATA_MIN_SPLITS:
@@ -208,7 +216,7 @@ def plan_work(
     explained = min(shap_rows, max(fits, limits.SHAP_MIN_ROWS))
     return WorkBudget(
         ml=ml, dl=dl, shap_rows=explained, shap_rows_asked=shap_rows, splits=splits,
-        selection_folds=folds if (select_ml or select_dl) else 0,
+        selection_folds=folds if (select_ml or select_dl) else 0, selection_skipped=selection_skipped,
         estimated_seconds=limits.WORK_FIXED_SECONDS + spent + explained * per_row,
         full_seconds=limits.WORK_FIXED_SECONDS + full_seconds + shap_rows * per_row,
         max_seconds=float(max_seconds),

@@ -180,6 +180,99 @@ class ModelExplanation:
             pixels=pixels,
         )
 
+    # -- shap's own type: notebooks and shap's plots on a saved run ---------------------
+    def to_shap(self, data: Any = None) -> Any:
+        """This explanation per original column as a ``shap.Explanation`` (shap's plots take it as it is).
+
+        ``values`` are (rows, columns) for one output, else (rows, columns, outputs), and
+        ``base_values`` one per row (and output); ``data``, the explained rows (optional), lets
+        shap's plots colour by feature value. :meth:`from_shap` reads it back.
+        """
+        import shap
+
+        single = len(self.output_names) == 1
+        rows = self.values.shape[0]
+        base = np.broadcast_to(np.asarray(self.base_values, dtype=float).reshape(-1), (rows, len(self.output_names)))
+        return shap.Explanation(
+            values=(self.values[:, :, 0] if single else self.values).copy(),
+            base_values=(base[:, 0] if single else base).copy(),
+            data=None if data is None else np.asarray(data),
+            feature_names=list(self.columns),
+            output_names=list(self.output_names),
+            compute_time=self.seconds,
+        )
+
+    @classmethod
+    def from_shap(cls, explanation: Any, outputs: Any = None, explainer: str = "shap",
+                  additive_by_design: bool = True) -> "ModelExplanation":
+        """A ``shap.Explanation`` (rows × features [× outputs]) as a ModelExplanation.
+
+        ``outputs``, the model's raw outputs on the rows, make the additivity check a real one;
+        without them the values' own sum stands in (an additivity error of 0 by construction).
+        The base value must be the same for every row (one background), as every explainer here gives.
+        """
+        values = np.asarray(explanation.values, dtype=float)
+        if values.ndim == 2:
+            values = values[:, :, None]
+        if values.ndim != 3:
+            raise ValueError(f"expected SHAP values of (rows, features[, outputs]), got shape {values.shape}")
+        rows, features, n_outputs = values.shape
+        base_rows = np.asarray(explanation.base_values, dtype=float).reshape(rows, -1) if rows else np.zeros((0, n_outputs))
+        base = base_rows[0] if rows else np.zeros(n_outputs)
+        if rows and not np.allclose(base_rows, base):
+            raise ValueError("the base values differ between rows; a ModelExplanation has one base per output")
+        names = explanation.output_names
+        names = [names] if isinstance(names, str) else list(names) if names is not None else []
+        if len(names) != n_outputs:
+            names = [f"output {i}" for i in range(n_outputs)]
+        columns = list(explanation.feature_names) if explanation.feature_names is not None else []
+        if len(columns) != features:
+            columns = [f"feature {i}" for i in range(features)]
+        outputs = (base + values.sum(axis=1)) if outputs is None else np.asarray(outputs, dtype=float).reshape(rows, -1)
+        return cls(
+            explainer=explainer, columns=[str(c) for c in columns], output_names=[str(n) for n in names],
+            values=values, base_values=np.asarray(base, dtype=float), outputs=outputs,
+            additivity_max_error=additivity_error(values, base, outputs),
+            seconds=float(explanation.compute_time or 0.0), additive_by_design=additive_by_design,
+        )
+
+    def tokens_to_shap(self, column: str | None = None) -> Any:
+        """One text column's token values as a ``shap.Explanation`` for ``shap.plots.text``.
+
+        Per row: ``values`` (tokens[, outputs]), ``data`` the tokens, and ``base_values`` the
+        row's output less its tokens' sum (what the other columns and the base contribute), so
+        each row adds up to the model's output.
+        """
+        import shap
+
+        attribution = next((t for t in self.tokens if column is None or t.column == column), None)
+        if attribution is None:
+            raise ValueError(f"no token values for {column or 'any column'}")
+        n_outputs = len(self.output_names)
+        per_row = [np.asarray(v, dtype=float).reshape(len(t), n_outputs) for t, v in zip(attribution.tokens, attribution.values)]
+        base = np.stack([self.outputs[r] - per_row[r].sum(axis=0) for r in range(len(per_row))]) if per_row else np.zeros((0, n_outputs))
+        single = n_outputs == 1
+        return shap.Explanation(
+            values=_ragged([v[:, 0] if single else v for v in per_row]),
+            base_values=base[:, 0] if single else base,
+            data=_ragged([np.asarray(t, dtype=object) for t in attribution.tokens]),
+            feature_names=_ragged([np.asarray(t, dtype=object) for t in attribution.tokens]),
+            output_names=list(self.output_names),
+        )
+
+    def pixels_to_shap(self) -> Any:
+        """The per-pixel values (channels summed) as a ``shap.Explanation`` of (rows, height, width[, outputs])."""
+        import shap
+
+        if self.pixels is None:
+            raise ValueError("this explanation has no pixel values")
+        values = np.asarray(self.pixels.values, dtype=float)
+        rows = values.shape[0]
+        base = np.broadcast_to(np.asarray(self.base_values, dtype=float).reshape(-1), (rows, values.shape[-1]))
+        single = values.shape[-1] == 1
+        return shap.Explanation(values=values[..., 0] if single else values, base_values=(base[:, 0] if single else base).copy(),
+                                output_names=list(self.output_names))
+
     def to_dict(self) -> dict[str, Any]:
         """The ``E`` object of the command-line JSON (DESIGN.md §4)."""
         check = self.additivity
@@ -315,6 +408,14 @@ def _token_importance(explanation: ModelExplanation) -> dict[str, float]:
                     totals.setdefault(key, []).append(float(magnitude))
     means = {token: float(np.mean(values)) for token, values in totals.items()}
     return dict(sorted(means.items(), key=lambda item: -item[1]))
+
+
+def _ragged(items: list[Any]) -> np.ndarray:
+    """A 1-D object array of per-row arrays (numpy would stack equal lengths into one block)."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
+    return out
 
 
 def additivity_error(values: np.ndarray, base: Any, outputs: np.ndarray) -> float:

@@ -37,6 +37,7 @@ __all__ = [
     "default_answers",
     "volume_score",
     "calibrated_confidence",
+    "CONFIDENCE_MEANING",
     "timed_advise",
     "answers_from_profile",
     "recommend",
@@ -105,6 +106,13 @@ def volume_score(kind: Any, rows: int, params: VoteParams | None = None) -> floa
     """
     midpoint, width = (params or _DEFAULT_PARAMS).volume_curves[_kind_key(kind)]
     return math.tanh((math.log10(max(int(rows), 1)) - midpoint) / width)
+
+
+CONFIDENCE_MEANING = (
+    "Confidence: how often advice with a vote this decisive agreed with the measured winner on the development "
+    "datasets (a logistic fit, in-sample; benchmarks/corpus/calibration.json), so it grows with the margin and a "
+    "close call is always below a firm call."
+)
 
 
 def calibrated_confidence(score: float, params: VoteParams | None = None) -> float:
@@ -347,7 +355,7 @@ def _data_structure(a: Answers, params: VoteParams) -> Criterion:
         return _criterion("data_structure", "structured (tabular)", score,
                           "Structured, tabular features are where classic ML excels and tree ensembles still beat networks.")
     if key == "mixed":
-        return _criterion("data_structure", "structured, with text columns", score,
+        return _criterion("data_structure", "mostly structured (mixed: a table with text columns)", score,
                           "Mostly structured: the table's columns suit classic ML, and its text becomes TF-IDF features.")
     if key == "text":
         return _criterion("data_structure", "unstructured (text)", score,

@@ -113,6 +113,8 @@ class RunRecord:
     selection: dict[str, Any] = field(default_factory=dict)
     kept: str = KEPT_EVERYTHING
     summarised_rows: int = 0  # with kept == KEPT_RESULTS: how many explained rows the SHAP summaries cover
+    #: Where it ran (engine.executors): {"executor": "in-process" | "ray", "node": ..., "device": "cpu" | "cuda"}.
+    ran_on: dict[str, Any] = field(default_factory=dict)
 
     @property
     def task(self) -> Task:
@@ -128,8 +130,14 @@ class RunRecord:
 
     @property
     def budget_binding(self) -> bool:
-        """Whether the time budget cut anything short (training of either family, or the SHAP rows)."""
-        return bool(self.budget_stops)
+        """Whether the time budget limited anything: the clock cut a stage short, or the plan gave a family less than its full work."""
+        return bool(self.budget_stops) or bool(self.work_reduced)
+
+    @property
+    def work_reduced(self) -> list[str]:
+        """The families (``"ml"``, ``"dl"``) the work budget planned below their full work (empty in older records)."""
+        first = (self.work_done or {}).get("first_split", {})
+        return [family for family in ("ml", "dl") if family in first and first[family]["planned"] < first[family]["full"]]
 
     @property
     def cut_short(self) -> bool:
@@ -181,6 +189,7 @@ class RunRecord:
             "options": _converter.unstructure(self.options),
             "software": self.software,
             "kept": self.kept,
+            "ran_on": self.ran_on,
         }
 
     @property

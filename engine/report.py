@@ -33,6 +33,7 @@ from engine import charts, wording
 from engine.consent import ROWS_NOT_KEPT, rows_kept
 from engine.json_safe import json_safe
 from engine.record import RunRecord
+from engine.recommend import CONFIDENCE_MEANING
 
 __all__ = ["report_html", "results_json", "report_file_name", "content_security_policy"]
 
@@ -136,7 +137,7 @@ def _recommendation(record: RunRecord) -> str:
             f"<div>Confidence<b>{rec.confidence:.0%}</b></div>"
             f"<div>Weighted vote<b>{rec.score:+.2f}</b></div></div>",
             '<p class="note">Six criteria each score from −1 (classic ML) to +1 (deep learning); the recommendation '
-            "is their weighted mean (within ±0.15 a close call). Confidence is 0.5 + |vote| / 2.</p>",
+            f"is their weighted mean (within ±0.15 a close call). {e(CONFIDENCE_MEANING)}</p>",
             _figure(charts.scorecard(rec)),
             _table(scorecard, index=False),
         ]
@@ -198,17 +199,28 @@ def _explanations(record: RunRecord) -> str:
     e = html.escape
     ml, dl = record.explanations["ml"], record.explanations["dl"]
     rows = record.explained_rows
+    by_column = charts.column_views_informative(ml, dl)
     parts = [
         "<h2>Explanations</h2>",
-        f'<p class="note">SHAP values of both models on the same {record.rows_explained} test rows, per original column '
-        f"(classic ML: {e(ml.explainer)} explainer; deep learning: {e(dl.explainer)} explainer). Values are in the "
-        "models' raw output units: log-odds or logits for classifiers, the predicted value for regression.</p>",
-        _pair(charts.importance_bars(ml, "ml"), charts.importance_bars(dl, "dl")),
-        *([_pair(charts.beeswarm(ml, rows, 0, "ml"), charts.beeswarm(dl, rows, 0, "dl"))] if rows_kept(record) else []),
+        f'<p class="note">SHAP values of both models on the same {wording.count(record.rows_explained, "test row")}, '
+        f"per original column (classic ML: {e(ml.explainer)} explainer; deep learning: {e(dl.explainer)} explainer). "
+        "Values are in the models' raw output units: log-odds or logits for classifiers, the predicted value for "
+        "regression.</p>",
+    ]
+    if by_column:
+        parts += [
+            _pair(charts.importance_bars(ml, "ml"), charts.importance_bars(dl, "dl")),
+            *([_pair(charts.beeswarm(ml, rows, 0, "ml"), charts.beeswarm(dl, rows, 0, "dl"))] if rows_kept(record) else []),
+        ]
+    else:  # one bar for a text column, or a beeswarm over pixel147, says nothing: the app shows words or pixel maps
+        parts.append('<p class="note">No per-column charts: '
+                     + ("the columns are pixels (the app shows each model's pixel maps)." if ml.pixels is not None
+                        else "there is one text column (the app shows which words each model reads).") + "</p>")
+    parts += [
         f"<p>{e(charts.describe_agreement(record.agreement, ml, dl))}</p>",
         _figure(charts.agreement_scatter(ml, dl, record.agreement)),
     ]
-    if len(rows) and rows_kept(record):
+    if len(rows) and rows_kept(record) and by_column:
         parts += [
             f"<h3>One row, both models: row {e(str(rows.index[0]))}</h3>",
             _pair(*charts.waterfall_pair(ml, dl, 0, 0, rows.iloc[0])),  # same columns, order and x range
@@ -287,6 +299,9 @@ def _cell(value: Any, digits: int | None) -> str:
         number = float(value)
         if not math.isfinite(number):
             return '<td class="num">–</td>'
-        text = f"{number:,.{digits}f}" if digits is not None else f"{value:g}" if isinstance(value, float) else f"{value:,}"
+        if abs(number) >= 1e6 or (digits is None and isinstance(value, float)):
+            text = wording.format_number(number)  # "1.78 M" in the report as on the screens, never "1.78e+06"
+        else:
+            text = f"{number:,.{digits}f}" if digits is not None else f"{value:,}"
         return f'<td class="num">{text}</td>'
     return f"<td>{html.escape(str(value))}</td>"

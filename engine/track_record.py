@@ -48,7 +48,8 @@ __all__ = ["DatasetRecord", "TrackRecord", "track_record", "corpus_track_record"
            "format_table", "summarise", "wilson_interval", "agrees", "write_results", "progress_line", "NAIVE_ADVISORS",
            "load_results", "record_from_run", "CONSTANT_ADVISORS", "score", "regret_points", "hit", "mcnemar_exact",
            "reliability_table", "git_state", "read_results_lines", "append_result", "results_path_for", "log_variant",
-           "read_journal", "JOURNAL_PATH", "format_score"]
+           "read_journal", "JOURNAL_PATH", "format_score", "records_of", "constant_choice", "plain_verdict", "compute_seconds",
+           "dataset_rows", "advisor_table", "size_band", "SIZE_BANDS", "OUTCOME_NAMES", "RESULTS_FILES"]
 
 
 @dataclass
@@ -100,6 +101,10 @@ class DatasetRecord:
     dl_model: str | None = None
     split_differences: list[float] = field(default_factory=list)
     finished_at: str | None = None
+    fair: bool | None = None  # False: a side was cut short or starved (winner "unfair"); never judged
+    max_seconds: float | None = None  # the time budget of each comparison
+    cpu_seconds: float | None = None  # CPU time of the process that ran it (all its threads): wall time on a busy machine misleads
+    unfair_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -271,10 +276,13 @@ def corpus_track_record(
     if results is not None:
         _drop_torn_tail(Path(results))
         _, previous = read_results_lines(results) if Path(results).is_file() else ({}, [])
-        done = {r.dataset: r for r in previous}
+        # Finished means a fair verdict: an unfair one ("retrain with a larger time budget"), an error or a pending
+        # kind is tried again, and its new line supersedes the old one.
+        done = {r.dataset: r for r in previous if r.winner not in (None, "unfair") and not r.error}
         if not Path(results).is_file():
             _write_header(Path(results), run_info or {})
-    todo = [e for e in entries if e.name not in done]
+    # Smallest first: an interrupted run has then covered the most datasets, and the slow large ones come last.
+    todo = sorted((e for e in entries if e.name not in done), key=lambda e: e.rows)
     if done:
         (progress or (lambda line: None))(f"{len(done)} dataset(s) already in {results}: resuming with the other {len(todo)}")
     jobs_list = [_Job(e.name, str(entry_path(e, cache or CACHE_DIR)), e.target, e) for e in todo]
@@ -299,6 +307,10 @@ def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, s
     keep = on_finish or (lambda record: None)
     result = TrackRecord()
     args = [(job, seed, max_seconds, shap_rows, seeds) for job in jobs_list]
+    from engine import executors
+
+    if executors.configured_address() is not None:  # a cluster: every dataset a job of its own, all submitted at once
+        return _run_on_executor(executors.current(), jobs_list, args, say, keep)
     if jobs == 1:
         done = (_run_one(*a) for a in args)
         for number, record in enumerate(done, start=1):
@@ -322,6 +334,29 @@ def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, s
     return result
 
 
+def _run_on_executor(executor: Any, jobs_list: list[_Job], args: list[tuple[Any, ...]],
+                     say: Callable[[str], None], keep: Callable[[DatasetRecord], None]) -> TrackRecord:
+    """Each dataset as one job on ``executor`` (the cluster schedules them by their resources), in manifest order."""
+    from engine.executors.jobs import CallJob
+
+    handles = {executor.submit(CallJob(_run_one, a)): a[0].name for a in args}
+    finished: dict[str, DatasetRecord] = {}
+    while handles:
+        for handle in [h for h in handles if executor.status(h).done]:
+            name = handles.pop(handle)
+            try:
+                record = executor.result(handle)
+            except Exception as error:  # noqa: BLE001  one lost dataset is an error row, not a lost corpus run
+                record = DatasetRecord(dataset=name, error=f"the job failed: {error}")
+            keep(record)  # appended to the results file as it finishes, as on this machine
+            finished[name] = record
+            say(progress_line(record, len(finished), len(args)))
+        time.sleep(0.5)
+    result = TrackRecord()
+    result.records = [finished[job.name] for job in jobs_list]
+    return result
+
+
 def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: int) -> DatasetRecord:
     """Recommend and compare one dataset over ``seeds`` seeds (the winner: the most common; margins averaged)."""
     from engine.pipeline import compare
@@ -329,11 +364,11 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
     from engine.registry import registered_kinds
 
     entry = job.entry
-    record = DatasetRecord(dataset=job.name, seeds=seeds)
+    record = DatasetRecord(dataset=job.name, seeds=seeds, max_seconds=max_seconds)
     if entry is not None:
         record.source, record.target, record.declared_kind, record.expected = entry.source, entry.target, entry.kind, entry.expected
         record.group, record.split, record.origin = entry.group, entry.split, entry.origin
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         dataset = load_dataset_path(job.path)
         if job.target is not None:
@@ -351,7 +386,8 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
         first = comparisons[0]
         recommendation = first.advice.recommendation
         winners = [c.verdict.winner for c in comparisons]
-        winner = max(("tie", "ml", "dl"), key=winners.count)  # the most common; "tie" when counts are equal
+        # The most common; on equal counts the most cautious ("unfair" before "tie" before a family).
+        winner = max(("unfair", "tie", "ml", "dl"), key=lambda w: (winners.count(w), w in ("unfair", "tie")))
         record.rows = first.advice.profile.rows
         record.task = first.advice.profile.task.value
         record.kind = first.dataset.kind
@@ -374,16 +410,20 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
         p_values = [c.verdict.p_value for c in comparisons]
         record.p_value = None if any(p is None for p in p_values) else float(np.median(p_values))
         record.conclusive = all(c.verdict.conclusive for c in comparisons)
+        record.fair = all(getattr(c.verdict, "fair", True) for c in comparisons)
+        record.unfair_reason = next((c.verdict.unfair_reason for c in comparisons if getattr(c.verdict, "unfair_reason", "")), None)
         record.split_differences = [float(d) for c in comparisons for d in getattr(c.verdict, "split_differences", ())]
         record.ml_seconds = float(sum(c.ml.train_seconds for c in comparisons))
         record.dl_seconds = float(sum(c.dl.train_seconds for c in comparisons))
         record.ml_model, record.dl_model = first.ml.name, first.dl.name
         record.agreed = agrees(recommendation.choice, winner)
-        culprit = misleading_criterion(recommendation.criteria, recommendation.choice, winner)
+        # An unfair fight measured nothing about the advice, so no criterion misled it.
+        culprit = None if winner == "unfair" else misleading_criterion(recommendation.criteria, recommendation.choice, winner)
         if culprit is not None:
             record.misled_by = culprit.name
             record.misled_by_contribution = culprit.contribution
     record.seconds = time.perf_counter() - start
+    record.cpu_seconds = time.process_time() - cpu_start
     return record
 
 
@@ -518,7 +558,8 @@ def record_from_run(run: Any, label: str) -> DatasetRecord:
 # --- the corpus's results files (JSON lines) -------------------------------------------------------------------------
 
 RESULTS_FILES = {"development": "results-development.jsonl", "sealed": "results-sealed.jsonl"}
-JOURNAL_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus" / "calibration-journal.jsonl"
+#: Shared with benchmarks/corpus/calibrate.py, which writes its own lines (variant, params, score, hits, n, date).
+JOURNAL_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus" / "calibration_journal.jsonl"
 
 
 def results_path_for(split: str) -> Path:
@@ -851,3 +892,57 @@ def read_journal(path: Path | str | None = None) -> list[dict[str, Any]]:
             except ValueError:
                 raise DataError(f"line {number} of the calibration journal {target} is not JSON") from None
     return entries
+
+
+# --- what the Track record page and the CLI show per dataset ---------------------------------------------------------
+
+SIZE_BANDS = (("under 1,000 rows", 0, 1_000), ("1,000–9,999 rows", 1_000, 10_000), ("10,000–99,999 rows", 10_000, 100_000),
+              ("100,000+ rows", 100_000, math.inf))
+OUTCOME_NAMES = {"ml": "ML better", "tie": "practically tied", "dl": "DL better"}
+
+
+def size_band(rows: int | None) -> str | None:
+    """The size band of a dataset (the page's size filter)."""
+    if rows is None:
+        return None
+    return next(name for name, low, high in SIZE_BANDS if low <= rows < high)
+
+
+def dataset_rows(records: list[DatasetRecord]) -> list[dict[str, Any]]:
+    """One plain row per dataset: advice, outcome with margin and interval (points), conclusive, hit, regret, compute."""
+    rows = []
+    for r in records:
+        status = r.pending or r.error or (
+            f"not a fair comparison: {r.unfair_reason}" if r.fair is False else
+            "" if r.conclusive is not False else "inconclusive: a model no better than its baseline")
+        measured = r.winner is not None and r.recommendation is not None
+        rows.append({
+            "dataset": r.dataset, "kind": r.kind or r.declared_kind, "rows": r.rows, "size": size_band(r.rows), "task": r.task,
+            "group": r.group, "origin": r.origin or "real", "advice": r.recommendation, "confidence": r.confidence,
+            "outcome": OUTCOME_NAMES.get(r.winner or ""), "winner": r.winner,
+            "ML − DL (points)": None if r.margin is None else 100.0 * r.margin,
+            "interval low": None if r.interval_low is None else 100.0 * r.interval_low,
+            "interval high": None if r.interval_high is None else 100.0 * r.interval_high,
+            "metric": r.metric, "conclusive": r.conclusive, "splits": r.splits,
+            "right": hit(r.recommendation or "", r.winner or "") if measured else None,
+            "agreed": hit(r.recommendation or "", r.winner or "") if measured else None,  # what the charts mark
+            "regret (points)": regret_points(r.recommendation or "", r.margin) if measured else None,
+            "train seconds ML + DL": None if r.ml_seconds is None else (r.ml_seconds or 0.0) + (r.dl_seconds or 0.0),
+            "run seconds": r.seconds, "misled by": r.misled_by, "status": status, "commit": (r.commit or "")[:10],
+        })
+    return rows
+
+
+def advisor_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The advisor and each constant side by side: hit rates with intervals, regret, compute."""
+    table = []
+    for name, figures in summary["advisors"].items():
+        exact, decisive, regret = figures["exact"], figures["decisive_only"], figures["regret"]
+        table.append({
+            "advisor": "the advisor" if name == "advisor" else CONSTANT_ADVISORS[name],
+            "right (tie = its own outcome)": _percent(exact), "right on decisive datasets": _percent(decisive),
+            "regret total (points)": round(regret["total"], 1),
+            "regret median (points)": None if regret["median"] is None else round(regret["median"], 2),
+            "training seconds": round(figures["compute_seconds"], 1),
+        })
+    return table

@@ -83,7 +83,9 @@ def linear_work(full_iterations: int) -> WorkSpec:
 
 def _network_done(fitted: Any, planned: int) -> tuple[int, str]:
     network = fitted[-1]
-    if network.stopped_by_ == "time_budget" or getattr(network, "refit_cut_by_clock_", False):
+    # The loop reads the clock after each epoch, the last one included: a stop after every planned epoch ran is not a cut.
+    search_cut = network.stopped_by_ == "time_budget" and network.n_epochs_ < getattr(network, "max_epochs_", planned)
+    if search_cut or getattr(network, "refit_cut_by_clock_", False):
         return int(network.n_epochs_), STOPPED_CLOCK
     if network.stopped_by_ == "early_stopping":
         return int(network.n_epochs_), STOPPED_CONVERGED
@@ -136,7 +138,7 @@ def cnn_work(full_epochs: int, filters: tuple[int, ...] = (16, 32), hidden: int 
         model.set_params(model__max_epochs=int(epochs))
 
     def shap(size: DataSize) -> float:
-        return limits.COST_SHAP_DEEP_MAC * th.SHAP_BACKGROUND_ROWS * macs(size) * max(size.outputs, 1)
+        return limits.COST_SHAP_CONV_MAC * th.SHAP_BACKGROUND_ROWS * macs(size) * max(size.outputs, 1)
 
     return WorkSpec(unit="epochs", full=lambda size: full_epochs, floor=lambda size: NETWORK_FLOOR_EPOCHS,
                     seconds=seconds, apply=apply, done=_network_done, shap_seconds_per_row=shap)

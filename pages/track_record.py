@@ -1,4 +1,6 @@
-"""Track record: was the advice right? The corpus results (read from the committed file) and this session's runs."""
+"""Track record: was the advice right on data it has never seen? The sealed part first; in-sample figures apart, labelled."""
+
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -6,75 +8,152 @@ import streamlit as st
 from engine import charts
 from engine.corpus import CORPUS_DIR
 from engine.data import DataError
-from engine.track_record import RESULTS_FILE_NAME, load_results, record_from_run, summarise, DatasetRecord
+from engine.track_record import (
+    SIZE_BANDS, advisor_table, dataset_rows, git_state, load_results, read_journal, record_from_run, records_of,
+    results_path_for, score,
+)
 from views import state
 
-#: Session key a test (or an operator) can set to read another results file.
-RESULTS_PATH_KEY = "track_record_results_path"
+#: Session keys a test (or an operator) can set to read other files.
+RESULTS_PATH_KEY = "track_record_results_path"  # the sealed part's results
+DEVELOPMENT_PATH_KEY = "track_record_development_path"
+IN_SAMPLE_PATH_KEY = "track_record_in_sample_path"
+JOURNAL_PATH_KEY = "track_record_journal_path"
+SEALED_COMMAND = "python -m engine track-record --corpus --split sealed --jobs 1 --max-seconds 1800"
+
+
+def _load(path: Path):
+    """The records of a results file, or None when there is none; a malformed file is one error line."""
+    if not Path(path).is_file():
+        return None, None
+    try:
+        payload = load_results(path)
+    except DataError as error:
+        state.show_error(error)
+        return None, None
+    return payload, records_of(payload)
+
+
+def _figures(summary: dict, key: str) -> None:
+    advisor = summary["advisors"]["advisor"]
+    best = summary["best_constant"]
+    columns = st.columns(4)
+    exact, decisive = advisor["exact"], advisor["decisive_only"]
+    for column, (label, rate) in zip(columns[:2], (("Advice right (a tie is its own outcome)", exact),
+                                                    ("Advice right on decisive datasets", decisive))):
+        if rate["n"]:
+            low, high = rate["interval"]
+            column.metric(label, f"{100 * rate['rate']:.0f}%",
+                          help=f"{rate['hits']} of {rate['n']}; 95% Wilson interval {100 * low:.0f}–{100 * high:.0f}%")
+            column.caption(f"{rate['hits']} of {rate['n']} · 95% interval {100 * low:.0f}–{100 * high:.0f}%")
+        else:
+            column.metric(label, "n/a")
+    regret = advisor["regret"]
+    columns[2].metric("Regret of the advice (points)", f"{regret['total']:.1f}",
+                      help="metric points lost by following the advice instead of the measured winner, summed; R² × 100 alike")
+    columns[2].caption(f"median {regret['median']:.2f} per dataset" if regret["median"] is not None else "")
+    brier = summary["reliability"]["brier"]
+    columns[3].metric("Brier score of its confidence", "n/a" if brier is None else f"{brier:.3f}",
+                      help="mean squared gap between the confidence shown and being right (0 is perfect; 0.25 is a coin)")
+    if best is not None:
+        test = summary["mcnemar"]
+        (st.success if summary["plain"].startswith("The advice named") else st.warning)(summary["plain"])
+        st.caption(f"Exact McNemar (sign) test against the best constant: the advisor alone was right on "
+                   f"{test['only_advisor']} datasets, the constant alone on {test['only_constant']}.")
+    st.dataframe(pd.DataFrame(advisor_table(summary)), hide_index=True, key=f"{key}_advisors")
+    st.caption(f"Judged: {summary['judged']} datasets ({summary['decisive']} decisive, {summary['ties']} practically tied). "
+               f"Inconclusive (listed, not judged: a model no better than its baseline): "
+               f"{state.esc(', '.join(summary['inconclusive_datasets'])) or 'none'}. "
+               f"Could not be compared: {state.esc(', '.join(summary['error_datasets'])) or 'none'}.")
+    bins = [b for b in summary["reliability"]["bins"] if b["n"]]
+    if bins:
+        st.markdown("**Reliability of the confidence shown**: of the advice given with confidence in each band, how much was right.")
+        st.dataframe(pd.DataFrame([{"confidence": f"{100 * b['low']:.0f}–{100 * b['high']:.0f}%", "datasets": b["n"],
+                                    "right": b["right"], "share right": b["share_right"],
+                                    "mean confidence": b["mean_confidence"]} for b in bins]),
+                     hide_index=True, key=f"{key}_reliability")
+
+
+def _datasets(records, key: str) -> None:
+    rows = dataset_rows(records)
+    left, right = st.columns(2)
+    kinds = sorted({r["kind"] for r in rows if r["kind"]})
+    chosen_kinds = left.multiselect("Data kind", kinds, default=kinds, key=f"{key}_kinds")
+    bands = [name for name, _, _ in SIZE_BANDS]
+    chosen_bands = right.multiselect("Size", bands, default=bands, key=f"{key}_sizes")
+    shown = [r for r in rows if (r["kind"] in chosen_kinds or not r["kind"]) and (r["size"] in chosen_bands or not r["size"])]
+    st.plotly_chart(charts.track_record_map(shown), key=f"{key}_map")
+    st.caption("Each dataset by rows (log scale) and data kind, coloured by the measured outcome; ✕ where the advice "
+               "did not name it (a firm choice must name the winner, “train both” names a tie).")
+    st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"{key}_table")
+
 
 st.title("Track record")
 st.markdown(
     "For every dataset of the benchmark corpus the advisor gave its advice, then both families were trained and "
-    "measured. Here is how often the advice held, next to advisors that always say the same thing. "
-    "Nothing is retrained on this page: it reads the committed results file."
+    "measured. The **sealed part** is data no decision was ever taken on, run once per release with the code frozen; "
+    "its figures are the ones to trust. Nothing is retrained on this page: it reads the committed results files."
 )
 
-path = st.session_state.get(RESULTS_PATH_KEY, CORPUS_DIR / RESULTS_FILE_NAME)
-try:
-    payload = load_results(path)
-except DataError as error:
-    state.show_error(error)
-    st.stop()
+sealed_path = Path(st.session_state.get(RESULTS_PATH_KEY, results_path_for("sealed")))
+development_path = Path(st.session_state.get(DEVELOPMENT_PATH_KEY, results_path_for("development")))
+in_sample_path = Path(st.session_state.get(IN_SAMPLE_PATH_KEY, CORPUS_DIR / "results.json"))
 
-corpus_rows = list(payload["datasets"])
-# The hit rates are the corpus's alone; the session's own comparison joins the charts and the table, marked.
-summary = summarise([DatasetRecord(**{k: v for k, v in r.items() if k in DatasetRecord.__dataclass_fields__}) for r in corpus_rows])
-rows = list(corpus_rows)
+st.header("Sealed part: data never tuned on")
+payload, sealed = _load(sealed_path)
+if sealed is None:
+    st.warning(f"The sealed part has not been run for this code: there is no figure yet that was measured on data no "
+               f"decision was taken on. It runs once per release with the code frozen: `{SEALED_COMMAND}`. Until then, "
+               "the figures below are development (in-sample) figures only.")
+else:
+    summary = score(sealed)
+    commit, dirty = git_state()
+    if not summary["code_frozen"]:
+        st.warning("This sealed run was not made with the code frozen (uncommitted changes, or several commits): its figures "
+                   "are not a release's track record.")
+    elif commit is not None and summary["commits"] != [commit]:
+        st.warning(f"The sealed part has not been run for this code: these figures are of commit "
+                   f"{state.esc(summary['commits'][0][:10])}, and this is {state.esc(commit[:10])}.")
+    st.caption(f"{summary['datasets']} real datasets in the sealed part; generated and publisher-simulated sets are left out "
+               "of these figures.")
+    _figures(summary, "sealed")
+    _datasets(sealed, "sealed")
+
+st.divider()
+st.header("In-sample figures (development part): not a track record")
+st.info("Every decision (model settings, criteria weights, target words) was taken on these datasets, so how well the "
+        "advice fits them says little about data it has not seen.")
+payload, development = _load(development_path)
+if development is None:
+    st.caption("The development part has not been run yet: `python -m engine track-record --corpus --split development`.")
+else:
+    entries = len(payload["run"].get("entries", [])) or len(development)
+    st.caption(f"Development part: {len(development)} of {entries} datasets run (real data below).")
+    _figures(score(development), "development")
+    _datasets(development, "development")
+    family = [r for r in development if (r.origin or "real") != "real"]
+    if family:
+        known = score(family, real_only=False)["advisors"]["advisor"]["exact"]
+        st.caption(f"Generated and publisher-simulated sets (a labelled family for known-truth checks, in no figure above): "
+                   f"the advice named the outcome on {known['hits']} of {known['n']} judged.")
+
+journal = read_journal(st.session_state.get(JOURNAL_PATH_KEY))
+if journal:
+    st.subheader("Calibration journal (development part)")
+    st.caption(f"{len(journal)} variants tried, every one on the development part (benchmarks/corpus/calibration_journal.jsonl).")
+    st.dataframe(pd.DataFrame([{"at": j.get("at") or j.get("date"), "variant": j.get("variant"),
+                                "what changed": j.get("description") or str(j.get("params", "")),
+                                "score": j.get("score"), "right": j.get("hits"), "of": j.get("n"),
+                                "figures": str(j.get("figures", ""))} for j in journal]),
+                 hide_index=True, key="journal_table")
+
+payload, old = _load(in_sample_path)
+if old is not None:
+    with st.expander("Issue 12's results (29 datasets, in-sample: the thresholds were then tuned on them)"):
+        _figures(score(old, real_only=False), "in_sample")
+
 run = st.session_state.get(state.RUN)
 if run is not None:
-    rows.append(record_from_run(run.result, f"your data: {run.dataset_name}").to_dict() | {"session": True})
-meta = payload.get("run", {})
-st.caption(
-    f"Results of {len(payload['datasets'])} corpus datasets"
-    + (f", run {state.esc(meta['created_at'])} with {meta.get('seeds', 1)} seed(s) and {meta.get('max_seconds', 60):g} s per comparison" if meta.get("created_at") else "")
-    + (" · your own comparison of this session is added to the charts and the table (not to the hit rates)" if run is not None else "")
-)
-
-advisor = summary["advisor"]
-columns = st.columns(4)
-for column, (label, rate) in zip(columns, (
-    ("Advice held (ties agree)", advisor["ties_agree"]),
-    ("Advice held (decisive only)", advisor["decisive_only"]),
-    ("Always classic ML (ties agree)", summary["naive"]["always_ml"]["ties_agree"]),
-    ("Target guessed right", summary["target_guess"]),
-)):
-    if rate["n"]:
-        low, high = rate["interval"]
-        column.metric(label, f"{100 * rate['rate']:.0f}%", help=f"{rate['hits']} of {rate['n']}; 95% Wilson interval {100 * low:.0f}–{100 * high:.0f}%")
-    else:
-        column.metric(label, "n/a")
-st.caption(
-    f"Judged: {summary['judged']} datasets ({summary['decisive']} decisive, {summary['ties']} ties); "
-    f"{summary['inconclusive']} inconclusive (a model no better than its baseline), {summary['pending']} waiting for a data kind, "
-    f"{summary['errors']} could not be compared. Small datasets are decided over repeated splits (column “splits”)."
-)
-
-st.plotly_chart(charts.track_record_hit_rates(summary), key="track_hit_rates")
-left, right = st.columns(2)
-with left:
-    st.plotly_chart(charts.track_record_outcomes(rows), key="track_outcomes")
-with right:
-    st.plotly_chart(charts.track_record_map(rows), key="track_map")
-
-table = pd.DataFrame([
-    {
-        "dataset": r["dataset"], "rows": r.get("rows"), "kind": r.get("kind") or r.get("declared_kind"), "task": r.get("task"),
-        "advice": r.get("recommendation"), "confidence": r.get("confidence"), "winner": r.get("winner"),
-        "ML − DL": r.get("margin"), "metric": r.get("metric"), "interval low": r.get("interval_low"),
-        "interval high": r.get("interval_high"), "splits": r.get("splits"), "agreed": r.get("agreed"),
-        "misled by": r.get("misled_by"), "status": r.get("pending") or r.get("error") or ("this session" if r.get("session") else ""),
-    }
-    for r in rows
-])
-st.subheader("Every dataset")
-st.dataframe(table, hide_index=True, key="track_table")
+    mine = record_from_run(run.result, f"your data: {run.dataset_name}")
+    st.caption(f"Your comparison this session ({state.esc(run.dataset_name)}): advice {mine.recommendation}, measured "
+               f"{mine.winner}. It is not part of any figure above.")

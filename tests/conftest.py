@@ -19,6 +19,20 @@ if str(ROOT) not in sys.path:
 SAMPLE_DATA = ROOT / "sample_data"
 
 
+CLI_SCHEMA = ROOT / "engine" / "schemas" / "cli_output.schema.json"
+
+
+def assert_cli_contract(payload: dict[str, Any]) -> None:
+    """The command-line JSON keeps every field DESIGN.md §4 and later additions promise (fields are added, never renamed)."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads(CLI_SCHEMA.read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(payload), key=lambda e: list(e.path))
+    assert not errors, "; ".join(f"{'/'.join(map(str, e.path))}: {e.message[:200]}" for e in errors[:5])
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

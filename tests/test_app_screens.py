@@ -46,7 +46,9 @@ def opened(record: RunRecord, page: str = "pages/train.py") -> AppTest:
 
 
 def with_verdict(record: RunRecord, **changes: object) -> RunRecord:
-    return dataclasses.replace(record, verdict=dataclasses.replace(record.verdict, **changes))
+    """``record`` with a fair verdict changed as given (a 2 s fixture run may itself be an unfair fight)."""
+    fair = {"fair": True, "unfair_reason": ""}
+    return dataclasses.replace(record, verdict=dataclasses.replace(record.verdict, **(fair | changes)))
 
 
 def sidebar_captions(record: RunRecord) -> list[str]:
@@ -70,6 +72,16 @@ def test_the_sidebar_and_the_verdict_read_an_inconclusive_verdict(saved_regressi
     assert not [s.value for s in at.success if "won" in s.value]  # never in success colours
     decided = with_verdict(saved_regression, winner="dl", difference=-0.1, interval=(-0.2, -0.05), conclusive=True)
     assert any(c == "done in 8 s: deep learning won" for c in sidebar_captions(decided))
+
+
+def test_an_unfair_fight_reads_not_a_fair_comparison_everywhere(saved_regression: RunRecord) -> None:
+    record = with_verdict(saved_regression, winner="unfair", difference=0.04, interval=(0.01, 0.07), conclusive=False,
+                          fair=False, unfair_reason="the clock cut deep learning short: retrain with a larger time budget")
+    captions = sidebar_captions(record)
+    assert any("not a fair comparison" in c for c in captions) and not any("won" in c for c in captions)
+    at = opened(record)
+    verdicts = [w.value.replace("\\", "") for w in at.warning if "Not a fair comparison" in w.value]
+    assert verdicts and "won" not in verdicts[0] and "agrees" not in verdicts[0]
 
 
 def test_the_log_toggle_is_on_only_when_the_charts_are_on_a_log_scale(saved_regression: RunRecord) -> None:
@@ -107,3 +119,14 @@ def test_the_report_says_what_the_app_says_about_the_budget(saved_regression: Ru
     assert "per family" not in report and "for the whole run" in report
     at = opened(saved_regression)
     assert budget_sentence(saved_regression) in [c.value.replace("\\", "") for c in at.caption]
+
+
+def test_every_sample_is_reachable_the_sample_pills_wrap() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/recommend.py").run()
+    pills = at.button_group(key="sample_pick").proto
+    assert pills.wrap is True  # in a column, pills default to one scrolling row: 3 of 8 were cut off at 1400 px
+    from engine import samples
+
+    assert [o.content for o in pills.options] == [samples.sample_title(n) for n in samples.sample_names()]

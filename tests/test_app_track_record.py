@@ -1,4 +1,4 @@
-"""The Track record page: drawn from a results file (never retrains), with the session's own comparison joining it."""
+"""The Track record page: sealed figures first (from a results file, never retraining), in-sample figures apart and labelled."""
 
 from __future__ import annotations
 
@@ -8,30 +8,61 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.pipeline import compare
-from engine.track_record import DatasetRecord, TrackRecord, write_results
+from engine.track_record import DatasetRecord, append_result, git_state, log_variant
 from views.state import RUN, Run
 from tests.conftest import ROOT, make_signal_table
 
 APP = ROOT / "dashboard.py"
 PAGE = "pages/track_record.py"
-RESULTS_KEY = "track_record_results_path"
+SEALED_KEY, DEVELOPMENT_KEY, IN_SAMPLE_KEY, JOURNAL_KEY = (
+    "track_record_results_path", "track_record_development_path", "track_record_in_sample_path", "track_record_journal_path")
 
 
-def _results(tmp_path):
-    record = TrackRecord([
-        DatasetRecord("tiny_tabular", rows=300, task="binary", kind="tabular", recommendation="ml", confidence=0.8, winner="ml",
-                      metric="accuracy", margin=0.04, agreed=True, conclusive=True, splits=10, target_guessed=True),
-        DatasetRecord("big_smooth", rows=200_000, task="regression", kind="tabular", recommendation="ml", confidence=0.66,
-                      winner="dl", metric="r2", margin=-0.05, agreed=False, conclusive=True, splits=1,
-                      misled_by="data_structure", misled_by_contribution=-3.0, target_guessed=False),
-        DatasetRecord("pixels", declared_kind="images", pending="waits for the images data kind on main", target_guessed=True),
-    ])
-    return write_results(record.to_dict(), tmp_path / "results.json")[0]
+def _results(path, records, commit, dirty=False):
+    path.write_text(json.dumps({"type": "run", "split": path.stem, "commit": commit, "dirty": dirty,
+                                "entries": [r.dataset for r in records]}) + "\n")
+    for record in records:
+        record.commit, record.dirty = commit, dirty
+        append_result(path, record)
+    return path
 
 
-def _open(results) -> AppTest:
+def _sealed_records():
+    def row(name, rows, kind, advice, winner, margin, confidence):
+        return DatasetRecord(name, rows=rows, kind=kind, task="binary", recommendation=advice, confidence=confidence,
+                             winner=winner, metric="accuracy", margin=margin, agreed=advice == winner, conclusive=True,
+                             origin="real", split="sealed", ml_seconds=1.0, dl_seconds=4.0, interval_low=margin - 0.01,
+                             interval_high=margin + 0.01)
+
+    return [
+        row("loans", 150_000, "tabular", "dl", "ml", 0.02, 0.6),  # wrong: 2 points of regret
+        row("survey", 800, "tabular", "ml", "ml", 0.05, 0.8),
+        row("reviews", 19_000, "text", "ml", "tie", 0.001, 0.7),
+        row("faces", 400, "images", "dl", "dl", -0.38, 0.9),
+        DatasetRecord("flagged", rows=300, kind="tabular", recommendation="ml", winner="ml", agreed=True, conclusive=False,
+                      origin="real"),
+    ]
+
+
+def _open(tmp_path, sealed=True, commit=None, run=None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state[RESULTS_KEY] = str(results)
+    if sealed:
+        _results(tmp_path / "results-sealed.jsonl", _sealed_records(), commit or git_state()[0])
+    at.session_state[SEALED_KEY] = str(tmp_path / "results-sealed.jsonl")
+    development = [DatasetRecord("iris", rows=150, kind="tabular", recommendation="ml", winner="tie", margin=-0.01,
+                                 confidence=0.8, agreed=True, conclusive=True, origin="real"),
+                   DatasetRecord("synthetic_steps", rows=5000, kind="tabular", recommendation="ml", winner="ml", margin=0.2,
+                                 confidence=0.8, agreed=True, conclusive=True, origin="generated")]
+    at.session_state[DEVELOPMENT_KEY] = str(_results(tmp_path / "results-development.jsonl", development, "f" * 40))
+    at.session_state[IN_SAMPLE_KEY] = str(tmp_path / "none.json")
+    journal = tmp_path / "journal.jsonl"
+    log_variant("smooth-volume", "volume as a logistic curve of log rows", {"exact": 0.6}, path=journal)
+    with journal.open("a") as handle:  # a line as benchmarks/corpus/calibrate.py writes it
+        handle.write(json.dumps({"variant": "prior", "params": {"close_call_band": 0.15}, "split": "development",
+                                 "score": -0.4, "hits": 19, "n": 22, "date": "2026-12-02T11:17:51+00:00"}) + "\n")
+    at.session_state[JOURNAL_KEY] = str(journal)
+    if run is not None:
+        at.session_state[RUN] = run
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
@@ -43,31 +74,60 @@ def session_run() -> Run:
     return Run(result=compare(make_signal_table(rows=120, seed=2), "target", max_seconds=8, shap_rows=5), options={}, seconds=1.0)
 
 
-def test_page_draws_the_results_file_and_the_sessions_comparison(tmp_path, session_run):
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state[RESULTS_KEY] = str(_results(tmp_path))
-    at.session_state[RUN] = session_run
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    shown = {m.label: m.value for m in at.metric}  # the corpus's rates: the session's run does not change them
-    assert shown["Advice held (ties agree)"] == "50%" and shown["Advice held (decisive only)"] == "50%"
-    assert shown["Always classic ML (ties agree)"] == "50%" and shown["Target guessed right"] == "67%"
-    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
-    assert titles == ["Hit rate against naive advisors (95% Wilson interval)", "Advice against outcome per dataset",
-                      "The corpus by size and kind"]
-    table = at.dataframe[0].value
-    assert list(table["dataset"])[:3] == ["tiny_tabular", "big_smooth", "pixels"]
-    assert table.loc[2, "status"] == "waits for the images data kind on main" and table.loc[1, "misled by"] == "data_structure"
-    assert len(table) == 4 and table.loc[3, "status"] == "this session"
-    assert table.loc[3, "winner"] == session_run.result.verdict.winner
-    assert any("your own comparison of this session is added" in c.value for c in at.caption)
+def test_sealed_figures_come_first_with_the_constants_and_the_plain_verdict(tmp_path, session_run):
+    at = _open(tmp_path, commit="0" * 40, run=session_run)
+    headers = [h.value for h in at.header]
+    assert headers == ["Sealed part: data never tuned on", "In-sample figures (development part): not a track record"]
+    metrics = {m.label: m.value for m in at.metric[:4]}  # the sealed part's; the development part repeats the labels below
+    # 4 judged (the flagged one is listed, not judged): loans missed, survey hit, reviews missed (ml vs a tie), faces hit
+    assert metrics["Advice right (a tie is its own outcome)"] == "50%"
+    assert metrics["Advice right on decisive datasets"] == "67%"
+    assert metrics["Regret of the advice (points)"] == "2.0"  # loans; reviews tied with ML 0.1 ahead: none
+    warnings = [w.value for w in at.warning]
+    assert any("The sealed part has not been run for this code: these figures are of commit 0000000000" in w for w in warnings)
+    assert any("no better than the constant rule “ML for tables, DL for text and images”" in w for w in warnings)
+    advisors = at.dataframe[0].value
+    assert list(advisors["advisor"]) == ["the advisor", "always classic ML", "always deep learning", "always train both",
+                                         "ML for tables, DL for text and images"]
+    assert list(advisors["right (tie = its own outcome)"]) == ["2/4 = 50% [15-85%]", "2/4 = 50% [15-85%]", "1/4 = 25% [5-70%]",
+                                                             "1/4 = 25% [5-70%]", "3/4 = 75% [30-95%]"]
+    reliability = at.dataframe[1].value
+    assert list(reliability["confidence"]) == ["60–70%", "70–80%", "80–90%", "90–100%"] and list(reliability["right"]) == [0, 0, 1, 1]
+    table = at.dataframe[2].value
+    assert list(table["dataset"]) == ["loans", "survey", "reviews", "faces", "flagged"]
+    assert table.loc[4, "status"].startswith("inconclusive") and table.loc[0, "regret (points)"] == pytest.approx(2.0)
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert chart["layout"]["xaxis"]["type"] == "log"
+    assert any("flagged" in c.value for c in at.caption)  # the inconclusive dataset is named
+    assert any("It is not part of any figure above" in c.value for c in at.caption)
+    assert any("not a track record" in h for h in headers) and any("Every decision" in i.value for i in at.info)
+    journal = at.dataframe[-1].value
+    assert list(journal["variant"]) == ["smooth-volume", "prior"] and list(journal["right"])[1] == 19
 
 
-def test_a_missing_results_file_is_one_error_line(tmp_path):
+def test_filters_by_kind_and_size(tmp_path):
+    at = _open(tmp_path)
+    at.multiselect(key="sealed_kinds").set_value(["tabular"]).run()
+    assert list(at.dataframe[2].value["dataset"]) == ["loans", "survey", "flagged"]
+    at.multiselect(key="sealed_sizes").set_value(["100,000+ rows"]).run()
+    assert list(at.dataframe[2].value["dataset"]) == ["loans"]
+
+
+def test_without_a_sealed_run_the_page_says_so(tmp_path):
+    at = _open(tmp_path, sealed=False)
+    assert any(w.value.startswith("The sealed part has not been run for this code: there is no figure yet") for w in at.warning)
+    assert "python -m engine track-record --corpus --split sealed" in " ".join(w.value for w in at.warning)
+    assert any("Development part: 2 of 2 datasets run" in c.value for c in at.caption)
+    assert any("the advice named the outcome on 1 of 1 judged" in c.value for c in at.caption)  # the generated family, apart
+
+
+def test_a_malformed_results_file_is_one_error_line(tmp_path):
+    bad = tmp_path / "results-sealed.jsonl"
+    bad.write_text('{"type": "run"}\nnot json\n{"type": "dataset", "dataset": "x"}\n')
     at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state[RESULTS_KEY] = str(tmp_path / "none.json")
+    at.session_state[SEALED_KEY] = str(bad)
+    at.session_state[DEVELOPMENT_KEY] = str(tmp_path / "none.jsonl")
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert len(at.error) == 1 and "run `python -m engine track-record --corpus`" in at.error[0].value.replace("\\", "")
+    assert len(at.error) == 1 and "line 2 of the track-record results" in at.error[0].value.replace("\\", "")

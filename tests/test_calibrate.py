@@ -7,7 +7,7 @@ import json
 import pytest
 
 from benchmarks.corpus.calibrate import (
-    SealedResultsError, calibrate, development_rows, fit_confidence, regret, reliability,
+    SealedResultsError, calibrate, development_rows, fit_confidence, read_results, regret, reliability,
 )
 from engine import thresholds as th
 
@@ -35,6 +35,25 @@ def test_sealed_results_are_refused():
     assert note["left_out"]["sealed"] == 1 and note["split"] == "development"
     with pytest.raises(SealedResultsError):
         calibrate({"run": {"split": "SEALED"}, "datasets": []}, journal=None)
+
+
+def test_the_runners_sealed_file_is_refused_unopened_and_its_development_lines_are_read(tmp_path):
+    sealed = tmp_path / "results-sealed.jsonl"
+    sealed.write_text("not even JSON\n")
+    with pytest.raises(SealedResultsError, match="results-sealed.jsonl holds the sealed split"):
+        read_results(sealed)
+    development = tmp_path / "results-development.jsonl"
+    development.write_text(json.dumps({"type": "run", "split": "development"}) + "\n"
+                           + "".join(json.dumps(r | {"type": "dataset", "split": "development", "origin": "real"}) + "\n"
+                                     for r in DEVELOPMENT) + '{"type": "dataset", "dataset": "to')  # torn last line
+    rows, note = development_rows(read_results(development))
+    assert len(rows) == len(DEVELOPMENT) and note["split"] == "development" and note["left_out"]["not_judged"] == 0
+    header_says_sealed = tmp_path / "results-latest.jsonl"
+    header_says_sealed.write_text(json.dumps({"type": "run", "split": "sealed"}) + "\n")
+    with pytest.raises(SealedResultsError):
+        development_rows(read_results(header_says_sealed))
+    simulated = DEVELOPMENT[0] | {"dataset": "sim", "origin": "simulated"}
+    assert development_rows({"datasets": [simulated]})[1]["left_out"]["generated"] == 1
 
 
 def test_unmarked_results_are_labelled_in_sample_and_generated_data_never_steer():
@@ -101,3 +120,25 @@ def test_the_committed_report_matches_the_engine():
     assert report["confidence"]["slope"] == pytest.approx(th.CONFIDENCE_SLOPE, abs=1e-3)
     journal = (CORPUS_DIR / "calibration_journal.jsonl").read_text().splitlines()
     assert len(journal) >= report["method"]["variants_tried"]
+
+
+def test_the_target_guess_measure_counts_hits_per_part_and_never_counts_an_unbuilt_entry(tmp_path):
+    import pandas as pd
+
+    from benchmarks.corpus.target_guess import entries, measure
+
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text(
+        '[[dataset]]\nname = "a"\ntarget = "churn"\nsplit = "development"\norigin = "real"\nkind = "tabular"\n'
+        '[[dataset]]\nname = "b"\ntarget = "x"\nsplit = "development"\norigin = "real"\nkind = "tabular"\n'
+        '[[dataset]]\nname = "c"\ntarget = "y"\nsplit = "sealed"\norigin = "real"\nkind = "tabular"\n'
+        '[[dataset]]\nname = "d"\ntarget = "y"\nsplit = "development"\norigin = "generated"\nkind = "tabular"\n'
+        '[[dataset]]\nname = "e"\ntarget = "y"\nsplit = "development"\norigin = "real"\nkind = "tabular"\n')
+    frame = pd.DataFrame({"x": [float(i) for i in range(40)], "churn": ["yes", "no"] * 20, "z": [1.5, 2.5] * 20})
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    frame.to_csv(tmp_path / "b.csv", index=False)
+    chosen = entries(manifest, "development")
+    assert [e["name"] for e in chosen] == ["a", "b", "e"]
+    result = measure(chosen, tmp_path)
+    assert (result["hits"], result["n"], result["not_built"]) == (1, 2, ["e"])
+    assert [r["guess"] for r in result["rows"]] == ["churn", "churn"]

@@ -25,7 +25,7 @@ def test_waterfall_labels_and_axis_in_the_millions_read_M_and_stay_short() -> No
     row = pd.Series({f"col{i}": i * 1_000_000.5 for i in range(12)})
     for figure in charts.waterfall_pair(ml, ml, 0, 0, row):
         texts = list(figure.data[0].text)
-        assert "−1.78 M" in texts and not any("e+" in t or "e-" in t for t in texts), texts
+        assert "-1.78 M" in texts and not any("e+" in t or "e-" in t for t in texts), texts
         assert all(len(t) <= 8 for t in texts)  # short labels: neighbours cannot run into each other
         ticks = list(figure.layout.xaxis.ticktext)
         assert ticks and all(t == "0" or t.endswith(" M") for t in ticks), ticks
@@ -61,3 +61,33 @@ def test_per_column_charts_only_where_columns_carry_information() -> None:
     assert charts.column_views_informative(_explanation(5), _explanation(5))
     assert not charts.column_views_informative(_explanation(1), _explanation(1))  # one text column: one bar
     assert not charts.column_views_informative(_explanation(4, pixels=True), _explanation(4, pixels=True))
+
+
+def test_importance_and_beeswarm_axes_in_the_millions_read_M() -> None:
+    ml = _millions_explanation()
+    rows = pd.DataFrame({f"col{i}": [1.0, 2.0, 3.0] for i in range(12)})
+    for figure in (charts.importance_bars(ml, "ml"), charts.beeswarm(ml, rows, 0, "ml")):
+        ticks = list(figure.layout.xaxis.ticktext)
+        assert ticks and all(t == "0" or t.endswith(" M") for t in ticks), ticks
+
+
+def test_agreement_labels_cover_no_point_and_no_other_label() -> None:
+    import plotly.graph_objects as go
+
+    from engine.charts import _LABEL_POINT_SIZE, _label_boxes, _label_positions
+
+    # the crowd seen in a browser: several columns near x = 0, two far right
+    x = [0.2, 0.3, 0.1, 2.0, 7.0, 31.0, 58.0]
+    y = [8.0, 6.5, 5.0, 3.0, 5.5, 3.0, 4.5]
+    labels = ["worst radius", "mean concave points", "worst symmetry", "x", "mean compactness",
+              "worst concave points", "worst area"]
+    reach = 64.0
+    positions, shown = _label_positions(x, y, labels, reach)
+    boxes = _label_boxes(go.Figure(go.Scatter(x=x, y=y, text=shown, textposition=positions)), reach)
+    dot = _LABEL_POINT_SIZE * reach / 2
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]), (a, b)
+        for xi, yi in zip(x, y):
+            assert not (a[0] < xi + dot and xi - dot < a[1] and a[2] < yi + dot and yi - dot < a[3]), (a, xi, yi)
+    assert "worst area" in shown and "worst concave points" in shown

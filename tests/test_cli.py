@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLE_DATA
+from tests.conftest import ROOT, SAMPLE_DATA, assert_cli_contract
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    """The CLI as a child process; every successful ``recommend``/``compare --json`` is checked against the JSON Schema."""
+    result = subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if result.returncode == 0 and "--json" in args and args[0] in ("recommend", "compare"):
+        assert_cli_contract(json.loads(result.stdout))
+    return result
 
 
 def assert_usage_error(result: subprocess.CompletedProcess) -> None:
@@ -150,3 +154,18 @@ def test_compare_is_deterministic_under_a_seed():
     for family in ("ml", "dl"):
         assert first["models"][family]["metrics"] == second["models"][family]["metrics"]
         assert first["explanations"][family]["global_importance"] == second["explanations"][family]["global_importance"]
+
+
+def test_the_schema_refuses_a_renamed_or_dropped_field():
+    import jsonschema
+
+    payload = json.loads(run_cli("recommend", str(SAMPLE_DATA / "wine.csv"), "--json").stdout)
+    assert_cli_contract(payload)
+    renamed = dict(payload)
+    renamed["advice"] = renamed.pop("recommendation")
+    dropped = {**payload, "profile": {k: v for k, v in payload["profile"].items() if k != "column_kinds"}}
+    wrong_type = {**payload, "confidence": "high"}
+    for broken in (renamed, dropped, wrong_type):
+        with pytest.raises(AssertionError):
+            assert_cli_contract(broken)
+    jsonschema.Draft202012Validator.check_schema(json.loads((ROOT / "engine/schemas/cli_output.schema.json").read_text()))

@@ -10,6 +10,7 @@ from engine import thresholds as th
 from engine.evaluate import ModelResult, Split, _baseline, decide_winner, model_size_bytes, score_model, split_data
 from engine.models import make_ml_model
 from engine.profile import Task, profile_dataset
+from tests.conftest import make_signal_table
 
 
 def _result(family: str, predictions: np.ndarray, y: np.ndarray, task: Task) -> ModelResult:

@@ -21,6 +21,17 @@ def test_verdict(product, upgrades, expected):
     assert fight_verdict(product, upgrades) == expected
 
 
+@pytest.mark.parametrize("product, upgrades, expected", [
+    ("dl", ["dl", "dl"], STILL_LOSES),
+    ("dl", ["tie"], UPGRADE_TIES_OR_WINS),
+    ("dl", ["ml", "dl"], UPGRADE_TIES_OR_WINS),
+    ("ml", ["dl"], PRODUCT_TIES_OR_WINS),
+    ("tie", [], PRODUCT_TIES_OR_WINS),
+])
+def test_the_classic_side_gets_the_same_fair_fight(product, upgrades, expected):
+    assert fight_verdict(product, upgrades, side="ml") == expected
+
+
 RESULTS = {"datasets": [
     {"dataset": "a", "kind": "tabular", "winner": "ml"},
     {"dataset": "b", "kind": "tabular", "winner": "tie"},
@@ -34,6 +45,7 @@ RESULTS = {"datasets": [
 def test_losing_entries_are_where_ml_won_on_tables_and_images():
     assert losing_entries(RESULTS) == ["a", "c"]
     assert losing_entries(RESULTS, all_entries=True) == ["a", "b", "c", "f"]
+    assert losing_entries(RESULTS, winners=("ml", "dl")) == ["a", "c", "f"]  # both sides' losses get upgrades
 
 
 def test_merge_keeps_earlier_rows_this_run_did_not_repeat():

@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from engine import limits
 from engine.__main__ import main
 from tests.hostile_corpus import CASES, Case, write_corpus
-from tests.conftest import finish_training
+from tests.conftest import assert_cli_contract, finish_training
 
 ROOT = Path(__file__).parents[1]
 APP = ROOT / "dashboard.py"
@@ -63,6 +63,7 @@ def check_outcome(case: Case, command: str, code: int, out: str, err: str) -> No
         return
     assert code == 0, err
     payload = json.loads(out)
+    assert_cli_contract(payload)
     advice = payload["recommendation"]["recommendation"] if command == "compare" else payload["recommendation"]
     assert advice in ("ml", "dl", "either")
     notes = payload["notes"]

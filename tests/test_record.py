@@ -38,10 +38,12 @@ def test_the_record_round_trips_through_json_without_pickle(wine_run):
 def test_the_record_knows_what_made_it(wine_run):
     assert wine_run.dataset.name == "wine.csv" and len(wine_run.dataset.sha256) == 64
     assert wine_run.dataset.kind == "tabular"
-    assert wine_run.options.ml_model == "boosting" and wine_run.options.dl_model == "mlp"
+    # the classic side is the family the work budget let it choose (the default when no inner CV was planned)
+    chosen = wine_run.selection["ml"]["chosen"] if wine_run.selection else "boosting"
+    assert wine_run.options.ml_model == chosen and wine_run.options.dl_model == "mlp"
     payload = wine_run.to_dict()
     assert payload["options"]["seed"] == 0 and payload["data_kind"] == "tabular"
-    assert payload["models"]["ml"]["key"] == "boosting"
+    assert payload["models"]["ml"]["key"] == chosen
 
 
 @pytest.mark.parametrize(
@@ -145,7 +147,8 @@ def test_the_shap_probe_rows_are_kept_not_explained_twice(monkeypatch):
         return original(fitted, background, rows, labels, seed)
 
     monkeypatch.setitem(tabular.BOOSTING.explainers, "fast", counting)
-    result = compare(load_dataset_path(SAMPLE_DATA / "breast_cancer.csv"), shap_rows=30, max_seconds=60)
+    result = compare(load_dataset_path(SAMPLE_DATA / "breast_cancer.csv"), shap_rows=30, max_seconds=60,
+                     ml_kind="boosting")
     assert calls == [10, 20]  # the probe, then only the rest
     explanation = result.explanations["ml"]
     assert explanation.values.shape[0] == len(result.explained_rows) == 30

@@ -80,8 +80,8 @@ def test_the_report_holds_the_advice_metrics_verdict_and_both_models_charts(repo
         assert f"{model.metrics['accuracy']:.3f}" in report
         assert f"{model.interval[0]:.3f} to {model.interval[1]:.3f}" in report
     assert "Spearman rank correlation" in report and "Additivity check" in report
-    # the verdict against the advice, or why this run cannot test it (an unfair fight: one side cut short)
-    assert any(words in report for words in ("agrees with", "does not agree with", "does not test the recommendation"))
+    assert any(words in report for words in ("agrees with", "does not agree with", "does not test the recommendation",
+                                             "Not a fair comparison"))
 
 
 def test_every_user_string_is_escaped(report: str) -> None:

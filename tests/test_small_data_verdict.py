@@ -94,9 +94,9 @@ def test_split_seeds_do_not_overlap_across_run_seeds_and_pooling_counts_a_shared
     assert not (seeds[0] & seeds[1]) and not (seeds[1] & seeds[2]) and split_seeds(5, 3)[0] == 5
     first = Verdict(winner="tie", metric="r2", difference=0.0, interval=(0.0, 0.0), rule="")
     a = resampled_verdict(first, [0.1, 0.2, 0.3], 80, 20, split_seeds=[1, 2, 3])
-    b = resampled_verdict(first, [0.3, 0.4, 0.5], 80, 20, split_seeds=[3, 4, 5])
+    b = resampled_verdict(first, [0.5, 0.4, 0.6], 80, 20, split_seeds=[3, 4, 5])
     pooled = pooled_verdict([a, b])
-    assert pooled.splits == 5 and sorted(pooled.split_differences) == pytest.approx([0.1, 0.2, 0.4, 0.4, 0.5])
+    assert pooled.splits == 5 and sorted(pooled.split_differences) == pytest.approx([0.1, 0.2, 0.4, 0.4, 0.6])  # split 3: mean of 0.3 and 0.5
 
 
 def test_pooling_an_unfair_or_flagged_run_keeps_it_out_of_a_verdict():

@@ -1,7 +1,8 @@
 """engine.models.torch_base: every network is a scikit-learn estimator, checked by scikit-learn itself.
 
-``parametrize_with_checks`` runs scikit-learn's own estimator checks on the
-tabular networks. The checks it expects to fail are listed with the reason:
+``parametrize_with_checks`` runs scikit-learn's own estimator checks on all
+three networks (the MLP, the token network on tabular columns only, the CNN
+on the smallest square holding the columns), with few epochs. The checks it expects to fail are listed with the reason:
 each is a deliberate property of a trained, early-stopped network, not a
 contract the dashboard relies on.
 """
@@ -13,23 +14,63 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from engine.models import TorchMLPClassifier, TorchMLPRegressor
+from engine.kinds.images.cnn import TorchCNNClassifier, TorchCNNRegressor
+from engine.kinds.text.models import TextNetClassifier, TextNetRegressor
 from engine.models.torch_base import PREDICT_BATCH_ROWS
 
 
 def _expected_failures(estimator) -> dict[str, str]:
-    """None at present: the networks validate X and y as scikit-learn's estimators do."""
+    """One, and only where it was seen: the networks validate X and y as scikit-learn's estimators do.
+
+    float32 matrix products sum in a different order for a batch of 20 rows than for one row, so a
+    prediction may differ in its last bits (1.8e-7 seen on the token network, over the check's 1e-7).
+    Marked as an expected failure (non-strict: it passes on most runs), not a reason to predict in float64.
+    """
+    if isinstance(estimator, TextNetRegressor):
+        return {"check_methods_subset_invariance": "float32 sums differ by ~1e-7 between batch sizes"}
     return {}
 
 
-# The classifier has a class_weight parameter, so scikit-learn checks that weights of {0: 1000, others: 0.0001}
-# make it predict class 0: on that check's 50 noisy rows, 20 epochs of AdamW do not move the logits that far, 100 do.
-@parametrize_with_checks(
-    [TorchMLPClassifier(max_epochs=100, hidden_sizes=(16,)), TorchMLPRegressor(max_epochs=20, hidden_sizes=(16,)),
-     TorchMLPClassifier(max_epochs=100, hidden_sizes=(16,), refit_on_all_rows=True)],
-    expected_failed_checks=_expected_failures,
-)
+# Every classifier has a class_weight parameter, so scikit-learn checks that weights of {0: 1000, others: 0.0001}
+# make it predict class 0 on 50 noisy rows: a large step (0.05) moves the logits that far in a few epochs.
+_SMALL = dict(max_epochs=8, patience=8, learning_rate=0.05, device="cpu", n_threads=1)
+# The CNN's own validation slice (10 %) leaves fewer rows than classes on the checks' smallest tables;
+# at a step of 0.05 its ReLUs die on the regression check's table (R² 0), at 0.01 it fits it (R² 0.5-0.8).
+_CNN = _SMALL | dict(validation_fraction=0.15, max_epochs=20, batch_size=16, learning_rate=0.01)
+NETWORKS = [
+    TorchMLPClassifier(hidden_sizes=(16,), **_SMALL),
+    TorchMLPRegressor(hidden_sizes=(16,), **_SMALL),
+    TorchMLPClassifier(hidden_sizes=(16,), refit_on_all_rows=True, **_SMALL),
+    TextNetClassifier(n_text_columns=0, max_steps=None, hidden_size=16, **_SMALL),
+    TextNetRegressor(n_text_columns=0, max_steps=None, hidden_size=16, **_SMALL),
+    TorchCNNClassifier(side=None, filters=(8,), hidden=16, shift=0, dropout=0.0, **_CNN),
+    TorchCNNRegressor(side=None, filters=(8,), hidden=16, shift=0, dropout=0.0, **_CNN),
+]
+
+
+@parametrize_with_checks(NETWORKS, expected_failed_checks=_expected_failures)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_the_loop_parameters_are_defined_once_and_every_network_reads_them():
+    from dataclasses import fields
+
+    from sklearn.base import clone
+
+    from engine.models.torch_base import LoopParameters
+
+    loop = {f.name for f in fields(LoopParameters)}
+    for cls in (TorchMLPClassifier, TextNetRegressor, TorchCNNClassifier):
+        params = cls().get_params()
+        assert loop <= set(params), cls
+        assert set(params) - loop == set(cls.network_parameters), cls
+    assert TorchCNNClassifier().max_epochs == 60 and TorchMLPClassifier().max_epochs == 200  # each its own default
+    network = TorchCNNClassifier(side=8, patience=3)
+    copy = clone(network.set_params(max_epochs=5))
+    assert (copy.side, copy.patience, copy.max_epochs) == (8, 3, 5)
+    with pytest.raises(TypeError):
+        TorchMLPClassifier(no_such_parameter=1)
 
 
 def test_prediction_in_batches_equals_one_pass():

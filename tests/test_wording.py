@@ -30,7 +30,7 @@ def test_numbers_in_the_millions_read_as_M(value: float, expected: str) -> None:
 
 
 def test_signed_numbers_show_their_sign() -> None:
-    assert wording.format_signed(-1_780_000) == "−1.78 M" and wording.format_signed(0.01234) == "+0.0123"
+    assert wording.format_signed(-1_780_000) == "-1.78 M" and wording.format_signed(0.01234) == "+0.0123"
 
 
 def test_the_outcome_reads_fair_and_conclusive_before_the_winner() -> None:
@@ -70,7 +70,7 @@ def test_an_inconclusive_or_unfair_verdict_never_agrees() -> None:
     assert unfair.startswith("Not a fair comparison") and "larger time budget" in unfair and "agrees" not in unfair
     unnamed = charts.describe_verdict(Verdict("unfair", "accuracy", 0.04, (0.01, 0.07), "", conclusive=False, fair=False,
                                               unfair_reason="the clock cut deep learning short: retrain with a larger time budget"), "ml", False)
-    assert unnamed.count("retrain") == 1 and "won" not in unnamed and "classic ML scored 4.0 points of accuracy higher" in unnamed
+    assert unnamed.count("retrain") == 1 and "won" not in unnamed and "classic ML scored higher by 4.0 points of accuracy" in unnamed
 
 
 def _model(family: str, balanced: float, auc: float) -> ModelResult:
@@ -99,3 +99,16 @@ def test_the_report_says_the_budget_covers_the_whole_run() -> None:
 
     assert "for the whole run" in wording.budget_sentence(Record(Options(), []))
     assert "binding: network stopped" in wording.budget_sentence(Record(Options(), ["network stopped"]))
+
+    @dataclass
+    class Starved(Record):
+        verdict: Verdict = Verdict("unfair", "accuracy", 0.1, (0.0, 0.2), "", conclusive=False, fair=False)
+
+    starved = wording.budget_sentence(Starved(Options(), []))  # nothing cut by the clock, but too little work planned
+    assert "all finished within it" not in starved and "too little work for a fair comparison" in starved
+
+
+def test_units_named_in_the_plural_agree_with_their_count() -> None:
+    assert wording.count_units(1, "boosting rounds") == "1 boosting round"
+    assert wording.count_units(1, "epochs") == "1 epoch" and wording.count_units(100, "epochs") == "100 epochs"
+    assert wording.count_units(1_000, "optimiser steps") == "1,000 optimiser steps"

@@ -24,7 +24,7 @@ import streamlit as st
 from engine import DataError, RunRecord, RunStore, StoreError, load_dataset_bytes
 from engine.consent import kept_sentence, rows_kept
 from engine.report import report_file_name, report_html, results_json
-from engine.store import RunSummary, default_database_url, key_of
+from engine.store import RunSummary, SavedRun, default_database_url, key_of
 from engine.throttle import AttemptThrottle
 from views import state
 
@@ -72,10 +72,21 @@ def save(stored: state.Run, data: object | None, keep_rows: bool, keep_upload: b
     try:
         saved = store().save(stored.result, dataset_csv=upload, keep_rows=keep_rows)
     except StoreError as error:
-        st.warning(f"The run was not saved for sharing: {state.esc(error)}", icon=":material/cloud_off:")
+        not_saved(str(error))
         return
+    adopt(stored, saved, keep_rows, upload is not None)
+
+
+def adopt(stored: state.Run, saved: SavedRun, keep_rows: bool, kept_upload: bool) -> None:
+    """A run saved to the store (here, or by its training job): this session owns it and shows its token."""
     st.session_state.setdefault(OWNED, {})[saved.token] = saved.owner_key
-    state.replace_run(dataclasses.replace(stored, token=saved.token, key=key_of(saved.token), saved_kept=kept_sentence(keep_rows, upload is not None)))
+    state.replace_run(dataclasses.replace(stored, token=saved.token, key=key_of(saved.token),
+                                          saved_kept=kept_sentence(keep_rows, kept_upload)))
+
+
+def not_saved(reason: str) -> None:
+    """The warning when a finished run could not be saved (the result stays on screen)."""
+    st.warning(f"The run was not saved for sharing: {state.esc(reason)}", icon=":material/cloud_off:")
 
 
 def history_scope() -> str:

@@ -34,12 +34,17 @@ from engine import (
     compare,
     guess_target,
     load_dataset_bytes,
-    recommend,
     samples,
     what_would_flip,
 )
+from engine import executors
+from engine import preload
+from engine.recommend import recommend  # engine.recommend is the module (engine/__init__.py); this is its vote
+from engine.thresholds import DEFAULT_MAX_SECONDS  # measured: see engine/thresholds.py
 from engine.capacity import PARSE_CACHE_MB_ENV, BoundedCache, Cancelled, TrainingQueue
+from engine.executors.jobs import ComparisonJob
 from engine.models.torch_base import set_process_threads
+from engine.store import default_database_url
 
 # Once, when the app starts: PyTorch's thread count is process-wide, so no session's training sets it.
 set_process_threads()
@@ -59,7 +64,7 @@ OPTIONS = "train_options"
 #: Train options that change what is trained; the explainer is not one (Explanations explains again without retraining).
 TRAINING_OPTIONS = ("max_seconds", "shap_rows", "ml_kind", "seed")
 DEFAULT_OPTIONS: dict[str, Any] = {
-    "max_seconds": 20, "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
+    "max_seconds": int(DEFAULT_MAX_SECONDS), "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
     "keep_rows": False, "save_rows": False,  # what the saved run keeps: row-level results; the uploaded data
 }
 
@@ -171,6 +176,7 @@ def forget_dataset() -> None:
 
 def load_sample(name: str) -> None:
     """Load a bundled sample (used as a button callback)."""
+    preload.start()
     try:
         _use(samples.load_sample(name))
     except (DataError, OSError) as error:
@@ -182,6 +188,7 @@ def take_upload(uploaded: Any) -> None:
     if uploaded is None or st.session_state.get(LOADED_UPLOAD) == uploaded.file_id:
         return
     st.session_state[LOADED_UPLOAD] = uploaded.file_id
+    preload.start()  # a comparison may follow: the training libraries import while the file is parsed and profiled
     try:
         load_bytes(uploaded.name, uploaded.getvalue())
     except DataError as error:
@@ -319,11 +326,16 @@ class Job:
     message: str = "Loading the training libraries (PyTorch, SHAP)"
     fraction: float = 0.0
     steps: list[str] = field(default_factory=list)
+    # The latest line of each step: both sides train at once, so two steps advance together.
+    latest: dict[str, str] = field(default_factory=dict)
     result: RunRecord | None = None
     error: str | None = None
     cancelled: bool = False
     cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
     thread: threading.Thread | None = field(default=None, repr=False)
+    where: dict[str, Any] = field(default_factory=dict)  # the executor's word on where it runs (executor, node)
+    saved: Any = None  # engine.store.SavedRun: the job saved its own record to the run store
+    save_error: str | None = None
 
     def __hash__(self) -> int:  # the queue's ticket: the job itself
         return id(self)
@@ -351,8 +363,9 @@ class Job:
         if self.cancel_requested.is_set():
             raise Cancelled()
         step = message.split(":", 1)[0]
-        if not self.steps or self.steps[-1] != step:
+        if step not in self.steps:
             self.steps.append(step)
+        self.latest[step] = message
         self.message, self.fraction = message, min(max(fraction, 0.0), 1.0)
 
 
@@ -362,6 +375,8 @@ _JOBS: dict[str, Job] = {}
 _JOBS_LOCK = threading.Lock()
 #: Every session's comparisons: at most ADVISOR_MAX_CONCURRENT_TRAININGS train at once, the rest wait in order.
 TRAINING_QUEUE = TrainingQueue()
+#: How often the thread that follows a job reads its status (seconds).
+FOLLOW_SECONDS = 0.2
 #: A finished job no session collected (its tab was closed) is dropped after this many seconds.
 _UNCOLLECTED_SECONDS = 3600.0
 
@@ -404,22 +419,28 @@ def start_training(options: dict[str, Any]) -> Job | None:
                message="Waiting for a free training slot")
     TRAINING_QUEUE.join(work)  # its place in line is taken now, in the order users pressed the button
 
+    job_spec = ComparisonJob(
+        data, advice.profile.target, seed=int(options["seed"]), max_seconds=float(options["max_seconds"]),
+        shap_rows=int(options["shap_rows"]), ml_kind=options["ml_kind"], advice=advice,
+        explainer=options["explainer"], save_to=default_database_url(),
+        keep_rows=bool(options.get("keep_rows")), keep_upload=bool(options.get("save_rows")),
+    )
+
     def train() -> None:
         try:
             TRAINING_QUEUE.wait_turn(work, work.cancel_requested)
             try:
                 work.started = time.perf_counter()  # the budget and the elapsed time count from here
                 work.progress("Loading the training libraries (PyTorch, SHAP)", 0.0)
-                work.result = compare(
-                    data, advice.profile.target, seed=int(options["seed"]), max_seconds=float(options["max_seconds"]),
-                    shap_rows=int(options["shap_rows"]), ml_kind=options["ml_kind"], progress=work.progress,
-                    advice=advice, explainer=options["explainer"],
-                )
+                executor = executors.current()  # in this process, or on the Ray cluster ADVISOR_RAY_ADDRESS names
+                outcome = _follow(executor, executor.submit(job_spec), work)
+                work.saved, work.save_error = outcome.saved, outcome.save_error
+                work.result = outcome.result
             finally:
                 TRAINING_QUEUE.release(work)
         except Cancelled:
             work.cancelled = True
-        except DataError as error:
+        except (DataError, executors.JobFailed) as error:
             work.error = str(error)
         except Exception as error:  # noqa: BLE001  the thread must always finish its job, or the page waits forever
             logging.getLogger(__name__).exception("training failed")
@@ -429,6 +450,25 @@ def start_training(options: dict[str, Any]) -> Job | None:
     st.session_state[JOB] = _keep_job(work)
     work.thread.start()
     return work
+
+
+def _follow(executor: executors.Executor, handle: executors.Handle, work: Job) -> Any:
+    """Copy the job's progress into ``work`` until it ends, passing a Stop on; returns its outcome."""
+    cancel_sent = False
+    while True:
+        status = executor.status(handle)
+        if status.message:
+            work.message, work.fraction = status.message, status.fraction
+            loading = work.steps[:1]  # "Loading the training libraries", said before the job started
+            work.steps = loading + [step for step in status.steps if step not in loading]
+            work.latest = dict(status.lines)
+        work.where = status.where
+        if work.cancel_requested.is_set() and not cancel_sent:
+            executor.cancel(handle)
+            cancel_sent = True
+        if status.done:
+            return executor.result(handle)
+        time.sleep(FOLLOW_SECONDS)
 
 
 def collect_job() -> Job | None:

@@ -131,8 +131,13 @@ def collect() -> None:
         st.toast("The comparison was cancelled.", icon=":material/cancel:")
         return
     if work is not None and work.result is not None and stored is not None:
-        share.save(stored, work.data, keep_rows=bool(work.options.get("keep_rows")),
-                   keep_upload=bool(work.options.get("save_rows")))
+        keep_rows, keep_upload = bool(work.options.get("keep_rows")), bool(work.options.get("save_rows"))
+        if work.saved is not None:  # the job saved its own record (engine.executors.jobs), wherever it ran
+            share.adopt(stored, work.saved, keep_rows, keep_upload and work.data is not None)
+        elif work.save_error is not None:
+            share.not_saved(work.save_error)
+        else:
+            share.save(stored, work.data, keep_rows=keep_rows, keep_upload=keep_upload)
 
 
 def progress_panel() -> None:
@@ -159,7 +164,7 @@ def _progress_fragment() -> None:
     )
     with st.status(f"{state.esc(work.steps[-1] if work.steps else 'Starting')}…", expanded=True):
         st.progress(work.fraction, text=f"{state.esc(work.message)} · {work.elapsed():.0f} s")
-        st.markdown("\n".join(f"- {state.esc(step)}" for step in work.steps) or "- Starting")
+        st.markdown("\n".join(f"- {state.esc(work.latest.get(step, step))}" for step in work.steps) or "- Starting")
         st.caption(
             f"Training on {state.esc(work.dataset_name)}, target {state.esc(work.target)}. It goes on if you leave "
             "this page: the results appear here and in the sidebar when it is done."

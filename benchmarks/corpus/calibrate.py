@@ -83,13 +83,13 @@ def development_rows(results: dict[str, Any]) -> tuple[list[dict[str, Any]], dic
         raise SealedResultsError("these results are the sealed split; the calibration reads development results only")
     marked = any("split" in row for row in results["datasets"]) or "split" in run
     kept: list[dict[str, Any]] = []
-    left_out = {"sealed": 0, "generated": 0, "not_judged": 0}
+    left_out = {"sealed": 0, "generated": 0, "not_judged": 0}  # "generated": generated or simulated
     for row in results["datasets"]:
         if str(row.get("split", run.get("split", DEVELOPMENT))).lower() == SEALED:
             left_out["sealed"] += 1  # nothing else of a sealed row is read
             continue
-        if str(row.get("source", "")).startswith("generated"):
-            left_out["generated"] += 1
+        if str(row.get("source", "")).startswith("generated") or row.get("origin", "real") != "real":
+            left_out["generated"] += 1  # generated or simulated data never steer the advice
             continue
         if row.get("error") or row.get("winner") not in ("ml", "dl", "tie") or row.get("conclusive") is False \
                 or row.get("margin") is None or not row.get("rows"):
@@ -98,6 +98,43 @@ def development_rows(results: dict[str, Any]) -> tuple[list[dict[str, Any]], dic
         kept.append(row)
     label = DEVELOPMENT if marked else f"{DEVELOPMENT} (in-sample: these results predate the sealed split)"
     return kept, {"split": label, "left_out": left_out, "datasets": len(kept)}
+
+
+def read_results(path: Path | str) -> dict[str, Any]:
+    """A results file: the runner's JSON lines (``results-development.jsonl``, one dataset a line) or the older JSON.
+
+    A file named for the sealed part is refused before it is opened.
+    """
+    path = Path(path)
+    if SEALED in path.name.lower():
+        raise SealedResultsError(f"{path.name} holds the sealed split; the calibration reads development results only")
+    if path.suffix != ".jsonl":
+        return load_results(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise DataError(f"the results at {path} cannot be read: {error.strerror or error}") from None
+    run: dict[str, Any] = {}
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                item = json.loads(line)
+            except ValueError:
+                if number == len(lines):
+                    break  # the runner's last line, torn by an interruption
+                raise DataError(f"line {number} of {path} is not JSON") from None
+            if item.get("type") == "run":
+                run = item  # the runner's header line: its split, commit and entries
+            else:
+                rows.append(item)
+    return {"run": run, "datasets": rows}
+
+
+def default_results() -> Path:
+    """The runner's development results when they exist, else the committed pre-split results (in-sample)."""
+    development = CORPUS_DIR / "results-development.jsonl"
+    return development if development.is_file() else CORPUS_DIR / "results.json"
 
 
 def answers_of(row: dict[str, Any]) -> Answers:
@@ -258,14 +295,14 @@ def calibrate(results: dict[str, Any], variants: int = 300, seed: int = 0,
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.corpus.calibrate")
-    parser.add_argument("--results", default=str(CORPUS_DIR / "results.json"))
+    parser.add_argument("--results", default=None, help="default: results-development.jsonl, else results.json")
     parser.add_argument("--out", default=str(REPORT))
     parser.add_argument("--journal", default=str(JOURNAL))
     parser.add_argument("--variants", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     try:
-        report = calibrate(load_results(args.results), args.variants, args.seed, Path(args.journal))
+        report = calibrate(read_results(args.results or default_results()), args.variants, args.seed, Path(args.journal))
     except DataError as error:
         raise SystemExit(f"error: {error}") from None
     Path(args.out).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

@@ -1,9 +1,9 @@
-"""A fair fight (issue 12): where the network lost a corpus entry, was it under-trained or under-sized?
+"""A fair fight (issues 12 and 17): where a side lost a corpus entry, was it under-trained or under-sized?
 
 ``python -m benchmarks.corpus.fair_fight [--only NAME ...] [--all] [--seed N]``
 
-For each corpus entry whose committed results (``results.json``) record the
-classic model winning — or every tabular and image entry with ``--all`` — this
+For each corpus entry whose committed results (``results.json``) record a
+winner — or every tabular and image entry with ``--all`` — this
 runs the product's comparison (:func:`engine.pipeline.compare`, the same
 split, metric and models as the track record) and then trains fair upgrades of
 the network on that comparison's training rows and scores them on its test
@@ -57,7 +57,6 @@ OUTPUT = CORPUS_DIR / "fair_fight.json"
 UPGRADE_MAX_SECONDS = 120.0
 #: Members of the packed ensemble (TabM's default k is 32; 8 keeps it inside a CPU budget).
 ENSEMBLE_MEMBERS = 8
-_TRAIN_SHARE_DL = 0.6  # engine.pipeline._TRAIN_SHARES["dl"]: the network's share of the time left after the classic model
 
 STILL_LOSES = "still loses"
 UPGRADE_TIES_OR_WINS = "upgrade ties or wins"
@@ -67,26 +66,30 @@ PRODUCT_TIES_OR_WINS = "product ties or wins"
 # --- the table's logic (pure) -----------------------------------------------------------
 
 
-def fight_verdict(product_winner: str, upgrade_winners: list[str]) -> str:
-    """The fair fight's verdict from the product's winner and each upgrade's winner against the classic model.
+def fight_verdict(product_winner: str, upgrade_winners: list[str], side: str = "dl") -> str:
+    """The fair fight's verdict for one ``side`` from the product's winner and each of that side's upgrades' winners.
 
-    Winners are the product's verdict words ("ml", "dl", "tie").
+    Winners are the product's verdict words ("ml", "dl", "tie"). The network
+    side (``"dl"``) loses where the product's winner is "ml"; the classic side
+    (``"ml"``) where it is "dl": every upgrade is tried on both sides (issue 17).
     """
-    if product_winner != "ml":
+    other = "ml" if side == "dl" else "dl"
+    if product_winner != other:
         return PRODUCT_TIES_OR_WINS
-    if any(w in ("tie", "dl") for w in upgrade_winners):
+    if any(w in ("tie", side) for w in upgrade_winners):
         return UPGRADE_TIES_OR_WINS
     return STILL_LOSES
 
 
-def losing_entries(results: dict[str, Any], *, all_entries: bool = False, kinds: tuple[str, ...] = ("tabular", "images")) -> list[str]:
-    """Names of the recorded entries where the classic model won (or, ``all_entries``, every one of ``kinds``)."""
+def losing_entries(results: dict[str, Any], *, all_entries: bool = False, kinds: tuple[str, ...] = ("tabular", "images"),
+                   winners: tuple[str, ...] = ("ml",)) -> list[str]:
+    """Names of the recorded entries whose winner is one of ``winners`` (default: the classic model won; or, ``all_entries``, every one of ``kinds``)."""
     names = []
     for row in results.get("datasets", []):
         kind = row.get("kind") or row.get("declared_kind")
         if kind not in kinds or row.get("error") or row.get("pending"):
             continue
-        if all_entries or row.get("winner") == "ml":
+        if all_entries or row.get("winner") in winners:
             names.append(row["dataset"])
     return names
 
@@ -111,7 +114,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             lines.append([r["dataset"], "", "", "", f"error: {r['error']}", ""])
             continue
         shown = "; ".join(
-            f"{u['name']} {_score(u['score'])} ({u['train_seconds']:.0f} s{'' if u['fits_budget'] else ', over budget'}, {u['winner']})"
+            f"{'classic ' if u.get('side') == 'ml' else ''}{u['name']} {_score(u['score'])} ({u['train_seconds']:.0f} s{'' if u['fits_budget'] else ', over budget'}, {u['winner']})"
             for u in r["upgrades"])
         product = f"{_score(r['dl_score'])} ({r['product_winner']})"
         lines.append([r["dataset"], r["metric"], _score(r["ml_score"]), product, shown, r["verdict"]])
@@ -129,6 +132,28 @@ class Upgrade:
     name: str
     description: str
     build: Callable[[], Any]  # an unfitted pipeline
+    side: str = "dl"  # which side it upgrades: judged against the product's model of the other side
+
+
+def _classic_upgrades(kind: str, profile: Any, seed: int) -> list[Upgrade]:
+    """The same two kinds of upgrade for the classic side: trained longer and larger, and the other classic family."""
+    from engine.registry import kind_named
+
+    spec = kind_named(kind)
+    keys = [m.key for m in spec.ml_models]
+    upgrades = []
+    if "boosting" in keys:
+        def longer() -> Any:
+            model = spec.ml_model("boosting").build(profile, seed, UPGRADE_MAX_SECONDS)
+            rounds = 1_000 if kind == "tabular" else 300
+            return model.set_params(model__n_estimators=rounds, model__learning_rate=0.03)
+
+        upgrades.append(Upgrade("boosting_longer", "the product's LightGBM with more, smaller steps "
+                                "(1,000 rounds at 0.03 on tables, 300 on pixels)", longer, side="ml"))
+    for key in keys[1:]:
+        upgrades.append(Upgrade(f"classic_{key}", f"the product's other classic family: {spec.ml_model(key).label}",
+                                lambda key=key: spec.ml_model(key).build(profile, seed, UPGRADE_MAX_SECONDS), side="ml"))
+    return upgrades
 
 
 def _tabular_upgrades(profile: Any, seed: int) -> list[Upgrade]:
@@ -200,24 +225,28 @@ def fight_entry(name: str, *, seed: int = 0, max_seconds: float = th.CORPUS_MAX_
     result = compare(dataset, entry.target, seed=seed, max_seconds=max_seconds, shap_rows=1)
     split, task, metric = result.data_split, result.advice.profile.task, result.verdict.metric
     stages = result.stage_seconds
-    before_dl = sum(stages.get(k, 0.0) for k in ("profile_and_split", "warm_up", "train_ml"))
-    dl_budget = _TRAIN_SHARE_DL * max(max_seconds - before_dl, 0.0)
+    from engine import limits
+
+    # The training room the product's work budget plans for both sides together (engine.budget).
+    dl_budget = max_seconds * limits.WORK_PLAN_SHARE * limits.WORK_TRAIN_SHARE
     say(f"{name}: product ML {result.ml.metrics[metric]:.4f}, DL {result.dl.metrics[metric]:.4f} {metric} "
         f"(winner {result.verdict.winner}, DL trained {result.dl.train_seconds:.1f} s of a {dl_budget:.0f} s budget)")
     upgrades = _image_upgrades if result.dataset.kind == "images" else _tabular_upgrades
     rows = []
-    for upgrade in upgrades(result.advice.profile, seed):
+    for upgrade in upgrades(result.advice.profile, seed) + _classic_upgrades(result.dataset.kind, result.advice.profile, seed):
         model = upgrade.build()
         clock = time.perf_counter()
         details = _fit(model, split.X_train, split.y_train)
         seconds = time.perf_counter() - clock
-        scored = score_model("dl", upgrade.name, model, split, task, seconds, seed, metric=metric)
-        verdict = decide_winner(task, split.y_test.to_numpy(), result.ml, scored, seed)
-        rows.append({"name": upgrade.name, "description": upgrade.description, "score": scored.metrics[metric],
-                     "train_seconds": seconds, "fits_budget": seconds <= dl_budget, "winner": verdict.winner,
-                     "ml_minus_upgrade": verdict.difference, "interval": list(verdict.interval), "flags": scored.flags,
-                     **details})
-        say(f"  {upgrade.name}: {scored.metrics[metric]:.4f} in {seconds:.1f} s ({verdict.winner}) {details}")
+        scored = score_model(upgrade.side, upgrade.name, model, split, task, seconds, seed, metric=metric)
+        # Always ML - DL: a network upgrade against the product's classic model, a classic one against its network.
+        ml, dl = (result.ml, scored) if upgrade.side == "dl" else (scored, result.dl)
+        verdict = decide_winner(task, split.y_test.to_numpy(), ml, dl, seed)
+        rows.append({"name": upgrade.name, "side": upgrade.side, "description": upgrade.description,
+                     "score": scored.metrics[metric], "train_seconds": seconds, "fits_budget": seconds <= dl_budget,
+                     "winner": verdict.winner, "ml_minus_dl": verdict.difference, "interval": list(verdict.interval),
+                     "flags": scored.flags, **details})
+        say(f"  {upgrade.side} {upgrade.name}: {scored.metrics[metric]:.4f} in {seconds:.1f} s ({verdict.winner}) {details}")
     return {
         "dataset": name, "kind": result.dataset.kind, "task": task.value, "rows": result.dataset.rows, "metric": metric,
         "ml_score": result.ml.metrics[metric], "dl_score": result.dl.metrics[metric],
@@ -226,7 +255,10 @@ def fight_entry(name: str, *, seed: int = 0, max_seconds: float = th.CORPUS_MAX_
         "ml_model": result.ml.name, "dl_model": result.dl.name, "dl_notes": result.dl.notes,
         "dl_train_seconds": result.dl.train_seconds, "dl_budget_seconds": dl_budget,
         "recorded": {k: (recorded or {}).get(k) for k in ("winner", "ml_score", "dl_score")},
-        "upgrades": rows, "verdict": fight_verdict(result.verdict.winner, [u["winner"] for u in rows]),
+        "upgrades": rows,
+        "verdict": fight_verdict(result.verdict.winner, [u["winner"] for u in rows if u["side"] == "dl"]),
+        "classic_verdict": fight_verdict(result.verdict.winner, [u["winner"] for u in rows if u["side"] == "ml"], side="ml"),
+        "product_fair": result.verdict.fair,
         "seconds": time.perf_counter() - started, "seed": seed,
     }
 
@@ -240,18 +272,23 @@ from engine.models.dl import TorchMLPClassifier, TorchMLPRegressor  # noqa: E402
 
 
 class _PackedLinear(nn.Module):
-    """``k`` independent linear layers applied at once: (B, in) or (B, k, in) -> (B, k, out)."""
+    """``k`` independent linear layers applied at once: (B, in) or (B, k, in) -> (B, k, out).
+
+    Held as ``k`` ``nn.Linear`` members so the shared loop's seeded
+    initialisation (``engine.models.torch_base.seed_module``) draws them from
+    the network's own generator, with ``nn.Linear``'s default scheme.
+    """
 
     def __init__(self, k: int, n_in: int, n_out: int) -> None:
         super().__init__()
-        bound = 1.0 / math.sqrt(n_in)  # nn.Linear's default initialisation, per member
-        self.weight = nn.Parameter(torch.empty(k, n_in, n_out).uniform_(-bound, bound))
-        self.bias = nn.Parameter(torch.empty(k, n_out).uniform_(-bound, bound))
+        self.members = nn.ModuleList(nn.Linear(n_in, n_out) for _ in range(k))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight = torch.stack([m.weight for m in self.members])  # (k, out, in)
+        bias = torch.stack([m.bias for m in self.members])  # (k, out)
         if x.dim() == 2:
-            return torch.einsum("bi,kio->bko", x, self.weight) + self.bias
-        return torch.einsum("bki,kio->bko", x, self.weight) + self.bias
+            return torch.einsum("bi,koi->bko", x, weight) + bias
+        return torch.einsum("bki,koi->bko", x, weight) + bias
 
 
 class _MemberLoss(nn.Module):
@@ -340,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     recorded = json.loads(RESULTS.read_text(encoding="utf-8"))
     by_name = {r["dataset"]: r for r in recorded["datasets"]}
-    names = args.only or losing_entries(recorded, all_entries=args.all)
+    names = args.only or losing_entries(recorded, all_entries=args.all, winners=("ml", "dl"))
     rows, failed = [], False
     for name in names:
         say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731

@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline
 from torch import nn
 
 from engine.features import make_preprocessor
-from engine.models.torch_base import EpochCallback, TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
+from engine.models.torch_base import EpochCallback, LoopParameters, TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
 from engine.profile import DatasetProfile
 
 __all__ = ["TorchMLPClassifier", "TorchMLPRegressor", "make_dl_model", "build_mlp", "EpochCallback"]
@@ -23,37 +23,8 @@ __all__ = ["TorchMLPClassifier", "TorchMLPRegressor", "make_dl_model", "build_ml
 class _TorchMLP(TorchEstimator):
     """Linear/ReLU/Dropout layers of ``hidden_sizes`` on a float feature matrix."""
 
-    def __init__(
-        self,
-        hidden_sizes: tuple[int, ...] = (128, 64),
-        dropout: float = 0.1,
-        learning_rate: float | None = None,
-        weight_decay: float = 1e-4,
-        batch_size: int | None = None,
-        max_epochs: int = 200,
-        patience: int = 12,
-        validation_fraction: float = 0.15,
-        refit_on_all_rows: bool = False,
-        max_seconds: float | None = None,
-        random_state: int = 0,
-        device: str = "auto",
-        n_threads: int | None = 1,
-        class_weight: str | dict | None = None,
-    ) -> None:
-        self.hidden_sizes = hidden_sizes
-        self.dropout = dropout
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.refit_on_all_rows = refit_on_all_rows
-        self.max_seconds = max_seconds
-        self.random_state = random_state
-        self.device = device
-        self.n_threads = n_threads
-        self.class_weight = class_weight  # classifier only: None, "balanced" or {class: weight}
+    network_parameters = {"hidden_sizes": (128, 64), "dropout": 0.1}
+    loop_defaults = LoopParameters()
 
     def _build_module(self, X: Any, n_outputs: int) -> nn.Module:
         return build_mlp(X.shape[1], n_outputs, self.hidden_sizes, self.dropout)

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import math
 import os
 import threading
 import time
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass, fields
+from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 import numpy as np
 import torch
@@ -37,8 +39,8 @@ from engine import thresholds as th
 from engine.wording import count
 
 __all__ = [
-    "TorchEstimator", "TorchClassifierMixin", "TorchRegressorMixin", "EpochCallback", "torch_threads", "resolve_device",
-    "seed_module", "set_process_threads", "THREADS_ENV",
+    "TorchEstimator", "TorchClassifierMixin", "TorchRegressorMixin", "EpochCallback", "LoopParameters",
+    "torch_threads", "resolve_device", "seed_module", "set_process_threads", "THREADS_ENV",
 ]
 
 #: Called after every epoch with (epoch, max_epochs, validation_loss).
@@ -48,14 +50,54 @@ EpochCallback = Callable[[int, int, float], None]
 PREDICT_BATCH_ROWS = 2_048
 
 
-class TorchEstimator(BaseEstimator):
-    """The shared loop. Hyperparameters common to every network live in subclasses' ``__init__``.
+@dataclass(frozen=True)
+class LoopParameters:
+    """The shared loop's hyperparameters, defined once for every network (each network may change a default).
 
-    Expected attributes (set by the subclass ``__init__``): ``learning_rate``,
-    ``weight_decay``, ``batch_size``, ``max_epochs``, ``patience``,
-    ``validation_fraction``, ``max_seconds``, ``random_state``, ``device``,
-    ``n_threads``. ``batch_size``/``learning_rate`` left as None are chosen
-    from the number of training rows; the values used end in ``_``.
+    ``batch_size``/``learning_rate`` left as None are chosen from the number of
+    training rows; the values used end in ``_``. ``class_weight`` (None,
+    ``"balanced"`` or {class: weight}) weights a classifier's loss; a regressor ignores it.
+    """
+
+    learning_rate: float | None = None
+    weight_decay: float = 1e-4
+    batch_size: int | None = None
+    max_epochs: int = 200
+    patience: int = 12
+    validation_fraction: float = 0.15
+    refit_on_all_rows: bool = False
+    max_seconds: float | None = None
+    random_state: int = 0
+    device: str = "auto"
+    n_threads: int | None = 1
+    class_weight: str | dict | None = None
+
+
+def _generated_init(signature: inspect.Signature) -> Callable[..., None]:
+    """An ``__init__`` that stores each parameter as it is given (scikit-learn's rule), with ``signature``.
+
+    scikit-learn reads the parameter names from ``inspect.signature(__init__)``, which honours
+    ``__signature__``: ``get_params``, ``set_params`` and ``clone`` work as with a written-out ``__init__``.
+    """
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature  # type: ignore[attr-defined]
+    return __init__
+
+
+class TorchEstimator(BaseEstimator):
+    """The shared loop; its parameters are :class:`LoopParameters` and each network's own.
+
+    A network class declares ``network_parameters`` (its module's parameters and their
+    defaults, in order) and ``loop_defaults`` (a :class:`LoopParameters` with its own
+    defaults); its ``__init__`` is generated from both, so the loop's parameter set is
+    written once for all networks and ``get_params``/``clone`` see every parameter.
+    A subclass may still write its own ``__init__`` setting the loop's attributes.
 
     Optional: ``refit_on_all_rows`` (False when a subclass does not declare
     it). When true, early stopping on the validation slice only chooses the
@@ -75,6 +117,24 @@ class TorchEstimator(BaseEstimator):
     device: str
     n_threads: int | None
     refit_on_all_rows: bool
+
+    network_parameters: ClassVar[Mapping[str, Any]]
+    loop_defaults: ClassVar[LoopParameters]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "network_parameters" not in cls.__dict__:
+            return  # a head mixin or a hand-written network: its __init__ is inherited or its own
+        defaults = getattr(cls, "loop_defaults", LoopParameters())
+        clashes = set(cls.network_parameters) & {f.name for f in fields(LoopParameters)}
+        if clashes:
+            raise TypeError(f"{cls.__name__} redefines loop parameters {sorted(clashes)}: change loop_defaults instead")
+        parameters = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        parameters += [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=value)
+                       for name, value in cls.network_parameters.items()]
+        parameters += [inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=getattr(defaults, f.name))
+                       for f in fields(LoopParameters)]
+        cls.__init__ = _generated_init(inspect.Signature(parameters))  # type: ignore[method-assign]
 
     # -- what varies between networks ---------------------------------------------
     def _build_module(self, X: Any, n_outputs: int) -> nn.Module:
@@ -256,6 +316,14 @@ class TorchEstimator(BaseEstimator):
         )
 
     # -- prediction -----------------------------------------------------------------
+    def raw_output(self, X: Any) -> np.ndarray:
+        """The module's raw outputs (rows, outputs): logits, or predictions in target units (what SHAP explains)."""
+        return self._raw_output(X)
+
+    def prepare(self, X: Any) -> np.ndarray:
+        """``X`` as the fitted module reads it (what :meth:`explain_module` takes)."""
+        return self._prepare(X, reset=False)
+
     def _raw_output(self, X: Any) -> np.ndarray:
         """The module's raw outputs (logits, or predictions in target units), batch by batch."""
         check_is_fitted(self, "module_")

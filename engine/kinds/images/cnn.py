@@ -4,7 +4,7 @@ Two or three convolution blocks (Conv2d → ReLU → MaxPool2d), a hidden linear
 layer and a linear head, built from ``nn`` modules only: SHAP's deep explainer
 is additive on such a network (functional ``F.relu`` / ``F.max_pool2d`` are
 invisible to it and break additivity). Inputs are pixel rows in channel-last
-order (:class:`engine.images.PixelLayout`); :meth:`_TorchCNN._prepare` scales
+order (:class:`engine.kinds.images.pixels.PixelLayout`); :meth:`_TorchCNN._prepare` scales
 them to 0–1 and reshapes them to (rows, channels, side, side). Training may
 shift images by a pixel or two (light augmentation); the device is CUDA when
 present (see :mod:`engine.models.torch_base`).
@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from engine.models.torch_base import TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
+from engine.models.torch_base import LoopParameters, TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
 
 __all__ = ["TorchCNNClassifier", "TorchCNNRegressor", "build_cnn"]
 
@@ -33,60 +33,43 @@ __all__ = ["TorchCNNClassifier", "TorchCNNRegressor", "build_cnn"]
 class _TorchCNN(TorchEstimator):
     """A CNN on square images given as flat pixel rows (channel-last); see :func:`build_cnn`."""
 
-    def __init__(
-        self,
-        side: int = 28,
-        channels: int = 1,
-        filters: tuple[int, ...] = (16, 32),
-        hidden: int = 64,
-        dropout: float = 0.25,
-        shift: int = 1,
-        learning_rate: float | None = 3e-3,
-        weight_decay: float = 1e-4,
-        batch_size: int | None = 128,
-        max_epochs: int = 60,
-        patience: int = 10,
-        validation_fraction: float = 0.1,
-        max_seconds: float | None = None,
-        random_state: int = 0,
-        device: str = "auto",
-        n_threads: int | None = 2,
-    ) -> None:
-        self.side = side
-        self.channels = channels
-        self.filters = filters
-        self.hidden = hidden
-        self.dropout = dropout
-        self.shift = shift
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.max_seconds = max_seconds
-        self.random_state = random_state
-        self.device = device
-        self.n_threads = n_threads
+    network_parameters = {"side": 28, "channels": 1, "filters": (16, 32), "hidden": 64, "dropout": 0.25, "shift": 1}
+    loop_defaults = LoopParameters(
+        learning_rate=3e-3, batch_size=128, max_epochs=60, patience=10, validation_fraction=0.1, n_threads=2,
+    )
 
     def _prepare(self, X: Any, *, reset: bool) -> np.ndarray:
-        """Pixel rows as float32 images (rows, channels, side, side) in 0–1; missing pixels are 0."""
-        values = np.asarray(X, dtype=np.float32)
-        width = self.side * self.side * self.channels
-        if values.ndim != 2 or values.shape[1] != width:
-            raise ValueError(f"expected {width} pixel columns for {self.side}×{self.side}×{self.channels} images, got {values.shape}")
-        values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-        if reset:
-            self.n_features_in_ = width
-            top = float(values.max(initial=0.0))
-            self.pixel_scale_ = 1.0 if top <= 1.0 else (16.0 if top <= 16.0 else 255.0 if top <= 255.0 else top)
-        else:
+        """Pixel rows as float32 images (rows, channels, side, side) in 0–1; missing pixels are 0.
+
+        ``side=None`` takes the smallest square that holds the columns, the rest zero (any feature
+        matrix is then an image: scikit-learn's estimator checks feed such matrices).
+        """
+        if not reset:
             check_is_fitted(self, "pixel_scale_")
-        images = values.reshape(len(values), self.side, self.side, self.channels) / self.pixel_scale_
+        values = validate_data(self, X, dtype=np.float32, reset=reset, ensure_all_finite="allow-nan")
+        width = values.shape[1]
+        if reset:
+            side = self.side or int(np.ceil(np.sqrt(width / self.channels)))
+            if self.side is not None and width != side * side * self.channels:
+                raise ValueError(f"expected {side * side * self.channels} pixel columns for {side}×{side}×{self.channels} "
+                                 f"images, got {width}")
+            self.side_ = side
+            top = float(np.nanmax(values, initial=0.0))
+            self.pixel_scale_ = 1.0 if top <= 1.0 else (16.0 if top <= 16.0 else 255.0 if top <= 255.0 else top)
+        values = np.nan_to_num(values, nan=0.0)
+        padding = self.side_ * self.side_ * self.channels - width
+        if padding:
+            values = np.hstack([values, np.zeros((len(values), padding), dtype=np.float32)])
+        images = values.reshape(len(values), self.side_, self.side_, self.channels) / self.pixel_scale_
         return np.ascontiguousarray(images.transpose(0, 3, 1, 2))
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a missing pixel is a black one
+        return tags
+
     def _build_module(self, X: Any, n_outputs: int) -> nn.Module:
-        return build_cnn(self.channels, self.side, n_outputs, self.filters, self.hidden, self.dropout)
+        return build_cnn(self.channels, self.side_, n_outputs, self.filters, self.hidden, self.dropout)
 
     def _augment(self, batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Shift each image by up to ``shift`` pixels in each direction, filling with zeros."""
@@ -105,7 +88,8 @@ class _TorchCNN(TorchEstimator):
     @property
     def display_name(self) -> str:
         blocks = "-".join(str(f) for f in self.filters)
-        return f"PyTorch CNN ({len(self.filters)} conv blocks {blocks}, {self.side}×{self.side})"
+        side = getattr(self, "side_", self.side)
+        return f"PyTorch CNN ({len(self.filters)} conv blocks {blocks}, {side}×{side})"
 
 
 class TorchCNNClassifier(TorchClassifierMixin, _TorchCNN):

@@ -1,6 +1,6 @@
 """Models for text: TF-IDF into a linear model, and a PyTorch token network on the shared loop.
 
-Both read every text column through :mod:`engine.tokens` (one regex
+Both read every text column through :mod:`engine.kinds.text.tokens` (one regex
 tokenizer, the first ``TEXT_MAX_TOKENS`` tokens of a document) and take any
 tabular columns next to the text through the same preprocessor as the tabular
 models. Vocabularies come from the training rows only (``fit``).
@@ -18,14 +18,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from engine import thresholds as th
 from engine.evaluate import balanced_training
 from engine.features import make_preprocessor
-from engine.models.torch_base import TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
+from engine.models.torch_base import LoopParameters, TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
 from engine.profile import ColumnKind, DatasetProfile
-from engine.tokens import as_text, character_ngrams, tokenize
+from engine.kinds.text.tokens import as_text, character_ngrams, tokenize
 
 __all__ = [
     "text_columns",
@@ -110,51 +111,14 @@ class _TextNet(TorchEstimator):
     ``refit_max_rows`` rows a fresh network then trains on every row for it.
     """
 
-    def __init__(
-        self,
-        n_text_columns: int = 1,
-        embedding_dim: int = 64,
-        hidden_size: int = 0,
-        dropout: float = 0.0,
-        ngrams: int = 2,
-        max_vocabulary: int = th.TEXT_NET_MAX_VOCABULARY,
-        min_count: int = 2,
-        learning_rate: float | None = th.TEXT_NET_LEARNING_RATE,
-        weight_decay: float = 0.0,
-        batch_size: int | None = None,
-        max_epochs: int = 40,
-        max_steps: int | None = th.TEXT_NET_MAX_STEPS,
-        patience: int = 2,
-        validation_fraction: float = 0.15,
-        refit_on_all_rows: bool = True,
-        refit_max_rows: int | None = th.TEXT_NET_REFIT_MAX_ROWS,
-        max_seconds: float | None = None,
-        random_state: int = 0,
-        device: str = "auto",
-        n_threads: int | None = 1,
-        class_weight: str | dict | None = None,
-    ) -> None:
-        self.n_text_columns = n_text_columns
-        self.embedding_dim = embedding_dim
-        self.hidden_size = hidden_size
-        self.dropout = dropout
-        self.ngrams = ngrams
-        self.max_vocabulary = max_vocabulary
-        self.min_count = min_count
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.max_steps = max_steps
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.refit_on_all_rows = refit_on_all_rows
-        self.refit_max_rows = refit_max_rows
-        self.max_seconds = max_seconds
-        self.random_state = random_state
-        self.device = device
-        self.n_threads = n_threads
-        self.class_weight = class_weight  # classifier only: None, "balanced" or {class: weight}
+    network_parameters = {
+        "n_text_columns": 1, "embedding_dim": 64, "hidden_size": 0, "dropout": 0.0, "ngrams": 2,
+        "max_vocabulary": th.TEXT_NET_MAX_VOCABULARY, "min_count": 2, "max_steps": th.TEXT_NET_MAX_STEPS,
+        "refit_max_rows": th.TEXT_NET_REFIT_MAX_ROWS,
+    }
+    loop_defaults = LoopParameters(
+        learning_rate=th.TEXT_NET_LEARNING_RATE, weight_decay=0.0, max_epochs=40, patience=2, refit_on_all_rows=True,
+    )
 
     # -- inputs ---------------------------------------------------------------------
     def _width(self) -> int:
@@ -165,17 +129,19 @@ class _TextNet(TorchEstimator):
         """Rows as float32: per text column a fixed-width block of token ids (0 = padding), then tabular features."""
         if self.ngrams not in (1, 2):
             raise ValueError(f"ngrams must be 1 (unigrams) or 2 (unigrams and bigrams), got {self.ngrams!r}")
-        X = np.asarray(X, dtype=object)
-        if X.ndim == 1:
-            X = X.reshape(-1, 1)
+        if not reset:
+            check_is_fitted(self, "vocabularies_")
         n_text = self.n_text_columns
+        if n_text and np.ndim(X) == 1:
+            X = np.asarray(X, dtype=object).reshape(-1, 1)
+        # Text cells stay strings (a missing document is NaN: no words); the tabular part is checked below.
+        X = validate_data(self, X, dtype=None if n_text else np.float32, reset=reset,
+                          ensure_all_finite=False if n_text else True)
         if reset:
             tokens = [[tokenize(v) for v in X[:, c]] for c in range(n_text)]
             longest = max((len(d) for docs in tokens for d in docs), default=1)
             self.max_tokens_ = max(1, min(longest, th.TEXT_MAX_TOKENS))
             self.n_tabular_ = X.shape[1] - n_text
-        elif X.shape[1] - n_text != self.n_tabular_:
-            raise ValueError(f"X has {X.shape[1] - n_text} tabular features, but the network was fitted with {self.n_tabular_}")
         else:
             tokens = [[tokenize(v, max_tokens=self.max_tokens_) for v in X[:, c]] for c in range(n_text)]
         documents = [[self._grams(d) for d in docs] for docs in tokens]  # each document's grams, made once

@@ -1,0 +1,240 @@
+"""The Ray executor: each job a Ray task with declared resources; progress through one small actor.
+
+``ADVISOR_RAY_ADDRESS`` is ``auto`` (the cluster this machine's ``ray start``
+joined), ``ray://host:10001`` (Ray Client), or ``local`` (start a Ray instance
+on this machine, bound to 127.0.0.1). Tasks are not retried: a comparison whose
+worker dies ends "failed" (the user may train again), and because a job saves
+its record in one transaction at its very end, a dead job leaves no half-written
+run. Cancelling interrupts the task (``ray.cancel``), then kills its worker if
+it has not stopped within :data:`FORCE_CANCEL_AFTER_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from engine.capacity import Cancelled
+from engine.data import DataError
+from engine.executors.base import (
+    Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog, Resources,
+)
+
+__all__ = ["RayExecutor", "NAMESPACE", "BOARD_NAME", "FORCE_CANCEL_AFTER_SECONDS", "CPUS_ENV", "GPUS_ENV",
+           "task_options"]
+
+#: Every replica of the app uses this namespace, so they find the same progress board.
+NAMESPACE = "ml-vs-dl-advisor"
+BOARD_NAME = "advisor-progress-board"
+FORCE_CANCEL_AFTER_SECONDS = 10.0
+#: Seconds to wait for the progress board before a status says "no news" rather than hang a page.
+BOARD_TIMEOUT_SECONDS = 5.0
+_PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
+#: CPUs and GPUs each comparison asks of the cluster, when set (else the job's own Resources: 2 CPUs, no GPU).
+#: Ray hides the GPUs from a task that asks for none, so a network trains on a GPU only when GPUs are asked for.
+CPUS_ENV = "ADVISOR_RAY_CPUS"
+GPUS_ENV = "ADVISOR_RAY_GPUS"
+
+
+def task_options(resources: Resources, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Ray's ``num_cpus``/``num_gpus``/``memory`` for one job: ADVISOR_RAY_CPUS/GPUS override the job's own."""
+
+    def number(name: str, default: float) -> float:
+        text = environ.get(name, "").strip()
+        try:
+            value = float(text) if text else default
+        except ValueError:
+            raise ExecutorUnavailable(f"{name} must be a number of {name.rsplit('_', 1)[1].lower()}, not {text!r}") from None
+        if value < 0:
+            raise ExecutorUnavailable(f"{name} cannot be negative")
+        return value
+
+    options: dict[str, Any] = {"num_cpus": number(CPUS_ENV, resources.cpus), "num_gpus": number(GPUS_ENV, resources.gpus)}
+    if resources.memory_bytes:
+        options["memory"] = resources.memory_bytes
+    return options
+
+
+class _Board:
+    """The progress lines of every job on the cluster, keyed by job id (a Ray actor; tiny, no CPU)."""
+
+    def __init__(self) -> None:
+        self._logs: dict[str, ProgressLog] = {}
+        self._where: dict[str, dict[str, Any]] = {}
+
+    def started(self, job_id: str, where: dict[str, Any]) -> None:
+        self._logs.setdefault(job_id, ProgressLog())
+        self._where[job_id] = where
+
+    def report(self, job_id: str, message: str, fraction: float) -> None:
+        self._logs.setdefault(job_id, ProgressLog()).add(message, fraction)
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        log = self._logs.get(job_id)
+        if log is None:
+            return None
+        return {"message": log.message, "fraction": log.fraction, "steps": list(log.steps),
+                "where": self._where.get(job_id, {}), "lines": dict(log.lines)}
+
+    def forget(self, job_id: str) -> None:
+        self._logs.pop(job_id, None)
+        self._where.pop(job_id, None)
+
+
+def _run_job(job: Job, job_id: str, board: Any) -> Any:
+    """The body of every task: say where it runs, run the job with its progress sent to the board."""
+    import ray
+
+    context = ray.get_runtime_context()
+    where = {"executor": "ray", "node": context.get_node_id(), "worker_pid": os.getpid()}
+    board.started.remote(job_id, where)
+
+    def progress(message: str, fraction: float) -> None:
+        board.report.remote(job_id, message, fraction)  # fire and forget: training never waits for the board
+
+    return job.run(progress, {"executor": "ray", "node": where["node"]})
+
+
+class _Tracked:
+    def __init__(self, ref: Any) -> None:
+        self.ref = ref
+        self.cancelled_at: float | None = None
+        self.final: JobStatus | None = None
+
+
+class RayExecutor(Executor):
+    """Submits each job as a Ray task; ``ray.init`` happens once, in the constructor."""
+
+    name = "ray"
+    _init_lock = threading.Lock()
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self._connect()
+        import ray
+
+        self._ray = ray
+        self._task = ray.remote(max_retries=0)(_run_job)
+        self._board = ray.remote(num_cpus=0)(_Board).options(
+            name=BOARD_NAME, namespace=NAMESPACE, lifetime="detached", get_if_exists=True,
+        ).remote()
+        self._jobs: dict[str, _Tracked] = {}
+        self._lock = threading.Lock()
+
+    def _connect(self) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise ExecutorUnavailable(
+                "ADVISOR_RAY_ADDRESS is set but Ray is not installed (pip install -r requirements-ray.txt)"
+            ) from None
+        with self._init_lock:
+            if ray.is_initialized():
+                return
+            # The workers import this project's engine: on this machine from here; on a cluster, install the
+            # project on every worker (the README's "On a Ray cluster").
+            runtime_env = {"env_vars": {"PYTHONPATH": _PROJECT_ROOT}}
+            try:
+                if self.address == "local":
+                    ray.init(num_cpus=os.cpu_count() or 2, namespace=NAMESPACE, include_dashboard=False,
+                             log_to_driver=False, runtime_env=runtime_env, _node_ip_address="127.0.0.1")
+                else:
+                    ray.init(address=self.address, namespace=NAMESPACE, log_to_driver=False, runtime_env=runtime_env)
+            except Exception as error:  # noqa: BLE001  Ray raises ConnectionError, RuntimeError, ValueError, …
+                raise ExecutorUnavailable(
+                    f"the Ray cluster at {self.address} cannot be reached ({type(error).__name__}); "
+                    "comparisons are not trained until it is back (or ADVISOR_RAY_ADDRESS is unset)"
+                ) from None
+
+    # -- the interface ---------------------------------------------------------------------
+    def submit(self, job: Job) -> Handle:
+        job_id = secrets.token_urlsafe(16)
+        ref = self._task.options(**task_options(job.resources)).remote(job, job_id, self._board)
+        with self._lock:
+            self._jobs[job_id] = _Tracked(ref)
+        return Handle(job_id, self.name)
+
+    def _get(self, handle: Handle) -> _Tracked:
+        with self._lock:
+            tracked = self._jobs.get(handle.id)
+        if tracked is None:
+            raise KeyError("unknown or already collected job")
+        return tracked
+
+    def status(self, handle: Handle) -> JobStatus:
+        tracked = self._get(handle)
+        if tracked.final is not None:
+            return tracked.final
+        ready, _ = self._ray.wait([tracked.ref], timeout=0)
+        news = self._news(handle.id)
+        if ready:
+            tracked.final = self._ending(tracked, news)
+            return tracked.final
+        if tracked.cancelled_at is not None and time.monotonic() - tracked.cancelled_at > FORCE_CANCEL_AFTER_SECONDS:
+            self._ray.cancel(tracked.ref, force=True)  # it did not reach a step: end its worker
+        if news is None or not news.get("where"):
+            return JobStatus(JobState.QUEUED, "Waiting for a worker on the Ray cluster", 0.0, [],
+                             where={"executor": self.name})
+        return JobStatus(JobState.RUNNING, news["message"], news["fraction"], news["steps"],
+                         where={"executor": self.name} | news["where"], lines=news.get("lines", {}))
+
+    def cancel(self, handle: Handle) -> None:
+        tracked = self._get(handle)
+        if tracked.cancelled_at is None:
+            tracked.cancelled_at = time.monotonic()
+            self._ray.cancel(tracked.ref)  # a queued task never starts; a running one gets KeyboardInterrupt
+
+    def result(self, handle: Handle, timeout: float | None = None) -> Any:
+        tracked = self._get(handle)
+        ready, _ = self._ray.wait([tracked.ref], timeout=timeout)
+        if not ready:
+            raise TimeoutError("the job is still running")
+        with self._lock:
+            self._jobs.pop(handle.id, None)
+        self._board.forget.remote(handle.id)
+        try:
+            return self._ray.get(tracked.ref)
+        except BaseException as error:  # noqa: BLE001  every way a task ends, mapped to the interface's three
+            raise self._translate(error, tracked) from None
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _news(self, job_id: str) -> dict[str, Any] | None:
+        try:
+            return self._ray.get(self._board.get.remote(job_id), timeout=BOARD_TIMEOUT_SECONDS)
+        except Exception:  # noqa: BLE001  no news is not a failure of the job
+            return None
+
+    def _ending(self, tracked: _Tracked, news: dict[str, Any] | None) -> JobStatus:
+        news = news or {"message": "", "fraction": 0.0, "steps": [], "where": {}}
+        where = {"executor": self.name} | news.get("where", {})
+        try:
+            self._ray.get(tracked.ref, timeout=0)
+        except BaseException as error:  # noqa: BLE001
+            ending = self._translate(error, tracked)
+            state = JobState.CANCELLED if isinstance(ending, Cancelled) else JobState.FAILED
+            return JobStatus(state, news["message"], news["fraction"], news["steps"],
+                             None if state is JobState.CANCELLED else str(ending), where)
+        return JobStatus(JobState.DONE, news["message"], news["fraction"], news["steps"], None, where)
+
+    def _translate(self, error: BaseException, tracked: _Tracked) -> BaseException:
+        from ray import exceptions as rex
+
+        if isinstance(error, rex.TaskCancelledError) or tracked.cancelled_at is not None:
+            return Cancelled()
+        cause = getattr(error, "cause", None)
+        if isinstance(error, rex.RayTaskError) and isinstance(cause, Cancelled):
+            return Cancelled()
+        if isinstance(error, DataError) or isinstance(cause, DataError):
+            return DataError(str(cause if isinstance(cause, DataError) else error).splitlines()[-1])
+        if isinstance(error, (rex.WorkerCrashedError, rex.NodeDiedError, rex.ActorDiedError, rex.OutOfMemoryError)):
+            return JobFailed(f"the worker training this comparison stopped ({type(error).__name__}); "
+                             "nothing was saved, train again to retry")
+        if isinstance(error, rex.RayError):
+            name = type(cause).__name__ if cause is not None else type(error).__name__
+            return JobFailed(f"training failed on the Ray cluster ({name}); the details are in the worker's log")
+        return JobFailed(f"training failed ({type(error).__name__})")

@@ -1,0 +1,132 @@
+"""The Ray path of the execution seam, on a small local Ray that the module starts and stops.
+
+Two tests, kept short: a comparison end to end (the CLI and a dashboard session)
+with the same record as in-process; and the ways a job ends badly: its worker
+killed by its process id (failed, nothing saved) and a cancel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import ray
+from streamlit.testing.v1 import AppTest
+
+from engine import executors
+from engine.capacity import Cancelled
+from engine.dataset import Dataset
+from engine.executors import JobFailed, JobState
+from engine.executors.jobs import ComparisonJob
+from engine.store import RunStore
+from tests.conftest import finish_training, make_signal_table
+
+APP = Path(__file__).resolve().parents[1] / "dashboard.py"
+
+
+@pytest.fixture(scope="module")
+def ray_executor() -> Iterator[executors.Executor]:
+    """ADVISOR_RAY_ADDRESS=local: a Ray instance on this machine (127.0.0.1), shut down after the module."""
+    saved = os.environ.get(executors.RAY_ADDRESS_ENV)
+    os.environ[executors.RAY_ADDRESS_ENV] = "local"
+    executors.reset()
+    try:
+        executor = executors.current()
+        assert executor.name == "ray"
+        yield executor
+    finally:
+        executors.reset()
+        ray.shutdown()
+        if saved is None:
+            os.environ.pop(executors.RAY_ADDRESS_ENV, None)
+        else:
+            os.environ[executors.RAY_ADDRESS_ENV] = saved
+
+
+@pytest.fixture()
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+
+
+def _job(rows: int, max_seconds: float, store_url: str | None = None) -> ComparisonJob:
+    # Over engine.thresholds.SMALL_DATA_ROWS: one split, as conftest asks of in-process runs (a worker does not see
+    # the test's monkeypatch).
+    data = Dataset.from_frame(make_signal_table(rows=rows), "signal.csv")
+    return ComparisonJob(data, "target", max_seconds=max_seconds, shap_rows=10, ml_kind="linear", save_to=store_url,
+                         keep_rows=True)  # the whole record kept, so what the worker saved reads back equal
+
+
+def _wait_for(executor: executors.Executor, handle: executors.Handle, predicate: Any, seconds: float = 120.0) -> Any:
+    end = time.monotonic() + seconds
+    while True:
+        status = executor.status(handle)
+        if predicate(status):
+            return status
+        assert time.monotonic() < end, f"timed out at {status}"
+        time.sleep(0.1)
+
+
+def _cli_compare(csv: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    from engine.__main__ import main
+
+    code = main(["compare", str(csv), "--target", "target", "--max-seconds", "10", "--shap-rows", "10",
+                 "--ml-model", "linear", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out)
+
+
+def test_a_comparison_on_ray_gives_the_same_record_and_the_job_saves_it(
+    ray_executor: executors.Executor, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    csv = tmp_path / "signal.csv"
+    make_signal_table(rows=1_200).to_csv(csv, index=False)  # over SMALL_DATA_ROWS: one split, as in-process tests do
+    on_ray = _cli_compare(csv, capsys)
+    with monkeypatch.context() as local:
+        local.delenv(executors.RAY_ADDRESS_ENV)
+        here = _cli_compare(csv, capsys)
+    assert on_ray.keys() == here.keys()
+    assert on_ray["ran_on"]["executor"] == "ray" and here["ran_on"]["executor"] == "in-process"
+    assert on_ray["ran_on"]["node"] == ray.get_runtime_context().get_node_id()  # the (only) node of this Ray
+    assert on_ray["split"] == here["split"] and on_ray["options"] == here["options"]
+
+    # A dashboard session trains through the same seam: the page does not know where it ran, the job saved it.
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.button(key="sample_wine.csv").click().run()
+    at.switch_page("pages/train.py").run()
+    at.slider(key="train_max_seconds").set_value(4).run()  # a short budget plans one split on these 178 rows
+    at.button(key="train_start").click().run()
+    finish_training(at)
+    assert not at.error, [e.value for e in at.error]
+    run = at.session_state["run"]
+    assert run.result.ran_on["executor"] == "ray" and run.token is not None
+    saved = RunStore(os.environ["ADVISOR_DATABASE_URL"]).open(run.token)  # written in the worker
+    assert saved.ran_on == run.result.ran_on and saved.verdict.winner == run.result.verdict.winner
+
+
+def test_a_killed_worker_fails_cleanly_and_a_cancel_stops_the_task(ray_executor: executors.Executor,
+                                                                   store_url: str) -> None:
+    handle = ray_executor.submit(_job(3_000, 60, store_url))
+    running = _wait_for(ray_executor, handle, lambda s: s.state is JobState.RUNNING and s.message)
+    os.kill(running.where["worker_pid"], signal.SIGKILL)
+    ended = _wait_for(ray_executor, handle, lambda s: s.done, seconds=60)
+    assert ended.state is JobState.FAILED and "stopped" in ended.error and "nothing was saved" in ended.error
+    with pytest.raises(JobFailed):
+        ray_executor.result(handle)
+    assert RunStore(store_url).summaries() == []  # no half-written run
+
+    handle = ray_executor.submit(_job(3_000, 60, store_url))
+    _wait_for(ray_executor, handle, lambda s: s.state is JobState.RUNNING and s.message)
+    asked = time.monotonic()
+    ray_executor.cancel(handle)
+    ended = _wait_for(ray_executor, handle, lambda s: s.done, seconds=60)
+    assert ended.state is JobState.CANCELLED and time.monotonic() - asked < 30
+    with pytest.raises(Cancelled):
+        ray_executor.result(handle)
+    assert RunStore(store_url).summaries() == []
