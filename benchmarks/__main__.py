@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(b.SIZES), help="rows of the synthetic tables")
     parser.add_argument("--no-samples", action="store_true", help="skip the sample datasets")
     parser.add_argument("--no-reference-models", action="store_true", help="skip the default LightGBM / sklearn MLP scores")
+    parser.add_argument("--fast-only", action="store_true",
+                        help="time the product with its fast explainers only (no shared-definition runs, no cost-of-fairness figures)")
     parser.add_argument("--no-dashboard", action="store_true",
                         help="skip the dashboard timers (upload to advice, train click to verdict; once per synthetic table)")
     parser.add_argument("--json", type=Path, help="also write the summaries and checks to this file")
@@ -72,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         for path, size in datasets:
             print(f"[{time.perf_counter() - started:6.0f}s] {path.name}", file=sys.stderr, flush=True)
             runs = measure(path, size, args.repeats, Path(scratch), reference_models=not args.no_reference_models,
-                           dashboard=size is not None and not args.no_dashboard)
+                           dashboard=size is not None and not args.no_dashboard,
+                           modes=("fast",) if args.fast_only else ("fast", "shared"))
             summaries.append(summarise(runs))
     checks = check_budgets(summaries)
     header = (
@@ -89,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(path: Path, size: int | None, repeats: int, scratch: Path, reference_models: bool = True,
-            dashboard: bool = False) -> DatasetRuns:
+            dashboard: bool = False, modes: tuple[str, ...] = ("fast", "shared")) -> DatasetRuns:
     """Run the reference script, the product (fast, then shared) and, for big tables, `recommend`, ``repeats`` times.
 
     ``dashboard``: also time the dashboard once (benchmarks/dashboard.py: upload to advice, train click to verdict).
@@ -111,7 +114,7 @@ def measure(path: Path, size: int | None, repeats: int, scratch: Path, reference
         reference = run_child([PYTHON, str(REFERENCE_SCRIPT), str(spec)], b.CHILD_TIMEOUT_SECONDS)
         if _record(runs, "reference", reference):
             runs.reference.append({"seconds": reference.seconds, "rss": reference.peak_rss_bytes, "stages": reference.json()["stages"]})
-        for mode in ("fast", "shared"):
+        for mode in modes:
             child = run_child(compare + ["--explainer", mode], b.CHILD_TIMEOUT_SECONDS)
             if not _record(runs, f"compare --explainer {mode}", child):
                 continue

@@ -38,11 +38,26 @@ __all__ = [
 #: Uploads larger than this are refused before parsing (matches .streamlit/config.toml).
 DEFAULT_MAX_BYTES = limits.MAX_UPLOAD_BYTES
 
-# utf-8-sig also reads plain UTF-8 and strips a byte-order mark; cp1252 covers
-# Excel exports on Windows; latin-1 decodes any byte so it is the last resort.
-# UTF-16 and UTF-32 (Excel's "Unicode text") are recognised by their byte-order
-# mark or their pattern of zero bytes before these are tried.
+# utf-8-sig also reads plain UTF-8 and strips a byte-order mark. Other text is
+# a legacy code page, which charset-normalizer guesses among the likely ones
+# (_LEGACY; fewer candidates, fewer wrong guesses: with every code page it read
+# KOI8-R as Hebrew and latin-1 as Farsi); cp1252 (Excel on Windows) wins ties,
+# and latin-1, which decodes any byte, is the last resort. UTF-16 and UTF-32
+# (Excel's "Unicode text") are recognised by their byte-order mark or their
+# pattern of zero bytes before these are tried.
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+_LEGACY = {
+    "cp1252": "Windows-1252 (Western European)",
+    "cp1251": "Windows-1251 (Cyrillic)",
+    "cp1250": "Windows-1250 (Central European)",
+    "koi8_r": "KOI8-R (Cyrillic)",
+    "cp1253": "Windows-1253 (Greek)",
+    "shift_jis": "Shift JIS (Japanese)",
+    "gb18030": "GB18030 (Chinese)",
+    "big5": "Big5 (Traditional Chinese)",
+    "euc_kr": "EUC-KR (Korean)",
+}
+_DETECT_BYTES = 256 * 1024  # charset-normalizer samples within this much of the file
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -98,12 +113,12 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
     """
     if len(raw) > max_bytes:
         raise DataError(too_big(len(raw), max_bytes))
-    text = _decode(raw)
+    text, encoding_note = _decode(raw)
     if not text.strip():
         raise DataError("the file is empty")
     if "\x00" in text or _looks_binary(text):
         raise DataError("the file is not a text CSV (it contains binary data); export it as CSV first")
-    notes: list[str] = []
+    notes: list[str] = [encoding_note] if encoding_note else []
     sample = text[:_SNIFF_CHARS]
     first_line = sample.split("\n", 1)[0].strip("\r")
     hint = _SEP_HINT.match(first_line)
@@ -174,21 +189,45 @@ def too_big(size: int, limit: int) -> str:
     return f"the file is {size / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB"
 
 
-def _decode(raw: bytes) -> str:
+def _decode(raw: bytes) -> tuple[str, str]:
+    """The text, and a note naming the encoding when it had to be guessed (a legacy code page, not Unicode)."""
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
-            return _strict_decode(raw, encoding)
+            return _strict_decode(raw, encoding), ""
     wide = _utf16_without_bom(raw)
     if wide:
-        return _strict_decode(raw, wide)
+        return _strict_decode(raw, wide), ""
     if b"\x00" in raw[:8192]:
         raise DataError("the file is not a text CSV (it contains binary data); export it as CSV first")
-    for encoding in _ENCODINGS:
+    try:
+        return raw.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        pass
+    for encoding in (_guess_legacy_encoding(raw), *_ENCODINGS[1:]):
+        if encoding is None:
+            continue
         try:
-            return raw.decode(encoding)
+            text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
+        label = _LEGACY.get(encoding, encoding)
+        return text, f"the file is not UTF-8: it was read as {label} text; check that its letters look right"
     raise DataError("the file's text encoding could not be read")  # unreachable: latin-1 decodes anything
+
+
+def _guess_legacy_encoding(raw: bytes) -> str | None:
+    """charset-normalizer's guess among :data:`_LEGACY`: the least chaotic, cp1252 on a tie."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(raw[:_DETECT_BYTES], cp_isolation=list(_LEGACY)))
+    if not matches:
+        return None
+    least = min(m.chaos for m in matches)
+    close = [m for m in matches if m.chaos <= least + 0.01]
+    for match in close:
+        if match.encoding == "cp1252":
+            return "cp1252"
+    return close[0].encoding
 
 
 def _strict_decode(raw: bytes, encoding: str) -> str:

@@ -33,7 +33,7 @@ from engine.registry import DataKindSpec, ModelSpec, TrainingContext, kind_for, 
 from engine.wording import count_units
 
 __all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again",
-           "judge_fairness", "estimate_for"]
+           "judge_fairness", "estimate_for", "estimate_run"]
 EXPLAINER_MODES = th.EXPLAINER_MODES
 
 # LightGBM, scikit-learn and torch each run an OpenMP thread pool. By default
@@ -96,13 +96,20 @@ def compare(
     ``explainer`` is ``"fast"`` (each model's fastest exact explainer) or
     ``"shared"`` (one SHAP definition for both).
 
+    The classic and the deep side each warm up, train, score and (on one
+    split) explain themselves, both at once in two threads (:func:`sides_at_once`;
+    ``ADVISOR_SEQUENTIAL_SIDES=1``: one after the other, with the same record).
+
     ``stage_seconds`` holds "profile_and_split" and, inside it, "profile" and
     "recommend" (zero when ``advice`` is given), then "warm_up" (a first fit of
     each family on a few rows, once per process, so the training times exclude
     one-off start-up), "train_ml" (with its inner cross-validation), "train_dl",
-    "evaluate", "repeated_splits" (small data), "explain_ml" and "explain_dl".
+    "evaluate", "repeated_splits" (small data), "explain_ml" and "explain_dl";
+    each side's stages are its own seconds, and with both sides at once
+    "both_sides_at_once" (and "explaining_both_at_once" after repeated splits)
+    is the wall time of the two together, inside which theirs overlap.
     """
-    from engine.evaluate import decide_winner, labelled_xy, score_model, split_data
+    from engine.evaluate import decide_winner, labelled_xy, split_data
 
     dataset = _as_dataset(data)
     report = progress or (lambda message, fraction: None)
@@ -234,6 +241,43 @@ def compare(
         result.verdict = judge_fairness(result.verdict, done, split_done, shap_cut=True)
     report("Done", 1.0)
     return result
+
+
+def estimate_run(
+    frame: pd.DataFrame, profile: DatasetProfile, max_seconds: float, shap_rows: int = th.DEFAULT_SHAP_ROWS,
+    ml_kind: str | None = None, dl_kind: str | None = None,
+) -> dict[str, Any]:
+    """What the page can show before training: seconds expected, and the budgets at which the fight is fair and full.
+
+    Nothing is trained or timed: the plan of :func:`engine.budget.plan_work`
+    for this data and these options. ``expected``: the planned work's seconds
+    on the reference machine. ``fair_budget``: the smallest of
+    ``ESTIMATE_BUDGETS`` whose plan starves no family (no verdict is named
+    below it). ``budget_for_full_work``: the budget that gives every family its
+    full work and, on small data, every repeated split.
+    """
+    kind = kind_for(profile)
+    candidates = {"ml": _candidates(kind.ml_models, kind.ml_model, ml_kind),
+                  "dl": _candidates(kind.dl_models, kind.dl_model, dl_kind)}
+    features = kind.feature_columns(profile)
+    labelled = int(frame[profile.target].notna().sum()) if profile.target in frame else len(frame)
+    rows = min(labelled, limits.MAX_COMPARE_ROWS)
+    size = data_size(profile, frame, features, int(rows * (1 - th.TEST_FRACTION)))
+    cap = min(shap_rows, kind.max_explained_rows or shap_rows)
+
+    def plan(seconds: float) -> WorkBudget:
+        return plan_work(candidates["ml"], candidates["dl"], size, seconds, cap, small_data=rows < th.SMALL_DATA_ROWS,
+                         select_ml=len(candidates["ml"]) > 1, select_dl=len(candidates["dl"]) > 1)
+
+    work = plan(max_seconds)
+    fair = next((b for b in ESTIMATE_BUDGETS
+                 if not any(p.starved for p in (*plan(b).ml.values(), *plan(b).dl.values()))), None)
+    return {"expected": round(work.estimated_seconds, 1), "fair_budget": fair,
+            "budget_for_full_work": estimate_for(work), "plan": work.to_dict()}
+
+
+#: Budgets (seconds) :func:`estimate_run` tries for the smallest fair one: the page's slider steps and the CLI's cap.
+ESTIMATE_BUDGETS = (10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600)
 
 
 def _candidates(models: tuple[ModelSpec, ...], named: Callable[[str | None], ModelSpec], key: str | None) -> dict[str, ModelSpec]:

@@ -26,20 +26,35 @@ _lock = threading.Lock()
 _thread: threading.Thread | None = None
 
 
-def _import_all() -> None:
+def _import_all(set_torch_threads: bool) -> None:
     for name in MODULES:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001  reported by the real import, with its context
             pass
+    if set_torch_threads:
+        try:
+            from engine.models.torch_base import set_process_threads
+
+            # Before any thread's first torch operation, so it applies to all (torch reads it per thread, once).
+            set_process_threads()
+        except Exception:  # noqa: BLE001  as above
+            pass
 
 
-def start() -> threading.Thread:
-    """Start the background import once per process (later calls return the same thread)."""
+def start(*, set_torch_threads: bool = False) -> threading.Thread:
+    """Start the background import once per process (later calls return the same thread).
+
+    ``set_torch_threads``: then fix torch's thread count for the process
+    (:func:`engine.models.torch_base.set_process_threads`), as a server does at
+    start-up; the command line asks for it, since its comparison trains in a
+    worker thread, where torch's count may not be changed.
+    """
     global _thread
     with _lock:
         if _thread is None:
-            _thread = threading.Thread(target=_import_all, name="preload-training-libraries", daemon=True)
+            _thread = threading.Thread(target=_import_all, args=(set_torch_threads,), name="preload-training-libraries",
+                                       daemon=True)
             _thread.start()
         return _thread
 

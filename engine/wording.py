@@ -29,7 +29,6 @@ SIDES: dict[str, SideWords] = {
     "dl": SideWords("Deep learning", "Deep learning", "deep learning"),
     "either": SideWords("A close call: train both", "Close call", "a close call"),
     "tie": SideWords("A tie", "Tie", "a tie"),
-    "unfair": SideWords("Not a fair comparison", "Not a fair fight", "not a fair comparison"),
     "neutral": SideWords("Neutral", "Neutral", "neutral"),
 }
 
@@ -226,6 +225,8 @@ STAGE_LABELS = {
     "evaluate": "score both",
     "explain_ml": "explain classic ML",
     "explain_dl": "explain deep learning",
+    "both_sides_at_once": "both families at once (wall clock; the stages above overlap)",
+    "explaining_both_at_once": "explaining both at once (wall clock)",
 }
 
 

@@ -91,6 +91,21 @@ def _cp1252() -> bytes:
     return frame.to_csv(index=False, lineterminator="\r\n").encode("cp1252")
 
 
+def _cp1251() -> bytes:
+    frame = _table()
+    frame["colour"] = frame["colour"].map({"red": "красный", "green": "зелёный", "blue": "синий"})
+    frame = frame.rename(columns={"height": "рост", "weight": "вес", "label": "ответ"})
+    frame["ответ"] = frame["ответ"].map({"yes": "да", "no": "нет"})
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("cp1251")
+
+
+def _forty_classes() -> bytes:
+    rng = np.random.default_rng(4)
+    codes = np.repeat(np.arange(40), 3)
+    return _csv(pd.DataFrame({"signal": codes + rng.normal(0, 0.1, 120), "noise": rng.normal(size=120),
+                              "label": [f"class_{c:02d}" for c in codes]}))
+
+
 def _misleading_header() -> bytes:
     # Semicolons separate, commas are decimals and sit inside the quoted header: csv.Sniffer picks ",".
     frame = _table()
@@ -198,7 +213,10 @@ CASES: list[Case] = [
     Case("utf16_broken.csv", "a UTF-16 BOM followed by invalid UTF-16", "error", "not valid UTF-16",
          lambda: codecs.BOM_UTF16_LE + "a,b\n".encode("utf-16-le") + b"\x00\xd8"),
     Case("utf8_bom.csv", "UTF-8 with a byte-order mark", "works", "", lambda: codecs.BOM_UTF8 + _csv(_table())),
-    Case("cp1252.csv", "Windows-1252 accents and € in names and values", "works", "", _cp1252),
+    Case("cp1252.csv", "Windows-1252 accents and € in names and values", "note",
+         "read as Windows-1252 (Western European) text", _cp1252),
+    Case("cp1251_cyrillic.csv", "Windows-1251 Cyrillic names and values (read as cp1252 mojibake before)", "note",
+         "read as Windows-1251 (Cyrillic) text", _cp1251),
     Case("semicolon.csv", "semicolon separator", "works", "", lambda: _csv(_table(), sep=";")),
     Case("tab.tsv", "tab separator", "works", "", lambda: _csv(_table(), sep="\t")),
     Case("pipe.csv", "pipe separator", "works", "", lambda: _csv(_table(), sep="|")),
@@ -245,6 +263,8 @@ CASES: list[Case] = [
          target="label"),
     Case("hundred_classes.csv", "100 classes of 2 rows each", "error", "100 classes; the limit is 50", _hundred_classes,
          target="label"),
+    Case("forty_classes_three_rows.csv", "40 classes of 3 rows each (an internal error before)", "works", "",
+         _forty_classes, compare=("note", "validation slice was drawn without stratifying")),
     Case("no_usable_feature.csv", "every feature is an identifier or a constant", "works", "",
          lambda: _csv(pd.DataFrame({
              "row_id": np.arange(ROWS), "note": ["the same comment on every row"] * ROWS,

@@ -123,3 +123,21 @@ def test_a_variant_that_breaks_a_constraint_is_caught():
     failures = constraint_failures(bad)
     assert any("weighs 6.00 > structure 0.50" in f for f in failures)
     assert any(f.startswith("150,000 tabular rows") and f.endswith(": dl") for f in failures)
+
+
+@settings(max_examples=5, deadline=None)
+@given(answers_strategy)
+def test_no_cliff_anywhere_on_a_fine_grid_of_log_rows(answers):
+    """A jump anywhere between 1 and 100 million rows breaks the slope bound between two neighbouring grid points.
+
+    (Random row counts almost never land on a cliff's exact row; a fine grid cannot step over one.)
+    """
+    _, width = th.VOLUME_CURVES.get(answers.data_kind.value, th.VOLUME_CURVES["tabular"])
+    share = th.CRITERION_WEIGHTS["data_volume"] / sum(th.CRITERION_WEIGHTS.values())
+    logs = [k / 200 for k in range(0, 1_601)]
+    rows = sorted({max(int(round(10 ** x)), 1) for x in logs})
+    decided = [recommend(replace(answers, labelled_rows=n)) for n in rows]
+    for (n1, a), (n2, b) in zip(zip(rows, decided), zip(rows[1:], decided[1:])):
+        bound = share * (math.log10(n2) - math.log10(n1)) / width
+        assert abs(b.score - a.score) <= bound + 1e-12, (n1, n2, a.score, b.score)
+        assert {a.choice, b.choice} != FLIP, (n1, n2)

@@ -171,3 +171,38 @@ def test_a_queued_comparison_shows_its_place_and_can_be_cancelled(monkeypatch) -
     assert not at.exception and not at.error
     assert "training_job" not in at.session_state and "run" not in at.session_state
     queue.release("another session")
+
+
+MARKDOWN_LINK = "[click me](https://example.com/x) ![img](https://example.com/i.png) **bold**"
+
+
+def widget_labels(at: AppTest) -> list[str]:
+    """Every widget label on the page: Streamlit renders Markdown in them (links and images included)."""
+    kinds = ("button", "checkbox", "selectbox", "radio", "toggle", "number_input", "slider", "text_input", "multiselect")
+    return [w.label for kind in kinds for w in getattr(at, kind)]
+
+
+def test_a_markdown_link_column_name_is_text_in_every_widget_label() -> None:
+    """A column named like a Markdown link reaches button labels (Train again on …) escaped, never as a link."""
+    from tests.share_helpers import hostile_record
+    from views import state
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    frame[MARKDOWN_LINK] = np.where(frame["a"] > 0, "yes", "no")
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page("pages/recommend.py").run()
+    at.file_uploader(key="uploader").upload("links.csv", frame.to_csv(index=False).encode(), "text/csv").run()
+    at.session_state["target"] = MARKDOWN_LINK
+    at.session_state["run"] = state.Run(result=hostile_record(), options={}, seconds=1.0)  # results for other data
+    for page in ("pages/train.py", "pages/explanations.py", "pages/recommend.py"):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        labels = widget_labels(at)
+        for label in labels:
+            unescaped = re.sub(r"\\.", "", label)
+            assert "](" not in unescaped and "**" not in unescaped and "://" not in label.replace("\\", ""), label
+        assert_plain(at)
+    at.switch_page("pages/train.py").run()
+    retrain = [b.label for b in at.button if b.label.startswith("Train again on")]
+    assert retrain == [f"Train again on {state.esc(MARKDOWN_LINK)}"]

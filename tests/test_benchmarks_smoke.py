@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 
 
 def _run(seconds: float, explain: float, rss: float = 5e8) -> dict:
-    stages = {s: 0.1 for s in STAGES} | {"profile_and_split": 0.3, "evaluate": 0.2, "explain_ml": explain / 2, "explain_dl": explain / 2}
+    stages = {s: 0.1 for s in STAGES if s != "both_sides_at_once"} | {"profile_and_split": 0.3, "evaluate": 0.2, "explain_ml": explain / 2, "explain_dl": explain / 2}
     return {"seconds": seconds, "rss": rss, "stages": stages, "explainers": ["tree", "deep"], "spearman": 0.5}
 
 
@@ -41,8 +41,15 @@ def test_summary_takes_medians_and_ratios_of_side_by_side_pairs():
     assert s["other"] == pytest.approx(12.0 - in_process)
 
 
+def test_with_both_sides_at_once_other_counts_their_wall_time_once():
+    runs = _runs(10_000, fast=[12.0], reference=[6.0], shared=[13.0])
+    runs.fast[0]["stages"] |= {"both_sides_at_once": 2.0, "repeated_splits": 0.5}
+    # load + profile_and_split + both sides' wall time + repeated splits; the sides' own stages overlap inside it
+    assert summarise(runs)["other"] == pytest.approx(12.0 - (0.1 + 0.3 + 2.0 + 0.5))
+
+
 def test_budgets_pass_and_fail_at_their_limits():
-    ok = [summarise(_runs(10_000, [9.0], [6.0], [10.0])), summarise(_runs(100_000, [25.0], [14.0], [28.0]))]
+    ok = [summarise(_runs(10_000, [6.6], [6.0], [10.0])), summarise(_runs(100_000, [14.0], [14.0], [28.0]))]
     checks = check_budgets(ok)
     budget_names = {c.name for c in checks if c.kind == "budget"}
     assert {"compare 10k x 20, fast explainers, end to end", "compare 100k x 20, peak RSS",
@@ -54,6 +61,9 @@ def test_budgets_pass_and_fail_at_their_limits():
 
     slow = check_budgets([summarise(_runs(10_000, [budgets.COMPARE_10K_SECONDS + 0.5], [5.0], [10.0]))])
     assert not next(c for c in slow if c.name.startswith("compare 10k x 20, fast")).passed
+    behind = check_budgets([summarise(_runs(10_000, [6.7], [6.0], [10.0])), summarise(_runs(100_000, [14.2], [14.0], [20.0]))])
+    assert not next(c for c in behind if c.name == "compare 10k x 20 / reference script").passed  # 1.12x > 1.10x
+    assert not next(c for c in behind if c.name == "compare 100k x 20 / reference script").passed  # 1.01x > 1.00x
     heavy = check_budgets([summarise(_runs(100_000, [20.0], [14.0], [20.0], rss=1.6e9))])
     assert not next(c for c in heavy if c.name == "compare 100k x 20, peak RSS").passed
     broken = _runs(10_000, [9.0], [6.0], [10.0])

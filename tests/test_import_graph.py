@@ -10,12 +10,12 @@ kinds) is not, by design.
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from pathlib import Path
 
 import networkx as nx
-import pytest
 
 from tests.conftest import ROOT
 
@@ -30,12 +30,17 @@ def _module_name(path: Path, root: Path = ROOT) -> str:
 MODULES = {_module_name(p): p for p in ENGINE.rglob("*.py")}
 
 
+@functools.lru_cache(maxsize=None)
+def _parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def imports_of(path: Path, modules: dict[str, Path] = MODULES, root: Path = ROOT) -> list[tuple[str, str, int]]:
     """(imported module, imported name or "", line) for every import in ``path``; relative imports resolved."""
     own = _module_name(path, root)
     package = own if path.name == "__init__.py" else own.rpartition(".")[0]
     found: list[tuple[str, str, int]] = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_parsed(path)):
         if isinstance(node, ast.Import):
             found += [(alias.name, "", node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -114,8 +119,7 @@ def test_engine_recommend_is_the_module():
     assert callable(R.recommend)
 
 
-@pytest.mark.parametrize("heavy", ["torch", "shap", "lightgbm"])
-def test_recommend_and_profile_never_import_the_training_libraries(heavy, tmp_path):
+def test_recommend_and_profile_never_import_the_training_libraries(tmp_path):
     """The advice answers without torch, shap or LightGBM (seconds of import each on a small machine)."""
     data = tmp_path / "table.csv"
     data.write_text("a,b,review,label\n" + "".join(
@@ -125,9 +129,22 @@ def test_recommend_and_profile_never_import_the_training_libraries(heavy, tmp_pa
         "import sys, runpy; sys.argv = ['engine', 'recommend', sys.argv[1], '--json']\n"
         "try:\n    runpy.run_module('engine', run_name='__main__')\n"
         "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
-        f"loaded = [m for m in sys.modules if m == {heavy!r} or m.startswith({heavy!r} + '.')]\n"
+        "heavy = ('torch', 'shap', 'lightgbm')\n"
+        "loaded = [m for m in sys.modules if m in heavy or m.startswith(tuple(h + '.' for h in heavy))]\n"
         "print('LOADED', loaded[:3], file=sys.stderr); sys.exit(1 if loaded else 0)\n"
     )
     done = subprocess.run([sys.executable, "-c", script, str(data)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert '"data_kind_decision"' in done.stdout
+
+
+def test_the_core_never_imports_a_kind():
+    """The kinds plug into the core (registry, loaders, column detectors); the core asks the registry, never a kind."""
+    upward = []
+    for name, path in MODULES.items():
+        if _kind_of(name) is not None or name == "engine.kinds":
+            continue
+        for target, _, line in imports_of(path):
+            if target == "engine.kinds" or _kind_of(target) is not None:
+                upward.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    assert not upward, upward

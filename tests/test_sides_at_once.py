@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -118,29 +119,44 @@ def test_one_core_or_the_switch_runs_the_sides_in_turn(monkeypatch):
     assert pipeline.sides_at_once()
 
 
-def test_the_job_keeps_the_latest_line_of_each_side():
+INTERLEAVED = (f"{CLASSIC}: tree 20 of 200", f"{NETWORK}: epoch 1 (validation loss 0.5)",
+               f"{CLASSIC}: tree 40 of 200", f"{NETWORK}: epoch 2 (validation loss 0.4)")
+LATEST = [f"{CLASSIC}: tree 40 of 200", f"{NETWORK}: epoch 2 (validation loss 0.4)"]
+
+
+def test_the_progress_log_and_the_job_keep_each_sides_latest_line_once():
+    from engine.executors.base import ProgressLog
     from views.state import Job
 
+    log = ProgressLog()
     job = Job(data=None, dataset_name="d.csv", target="y", options={})  # type: ignore[arg-type]
-    for message in (f"{CLASSIC}: tree 20 of 200", f"{NETWORK}: epoch 1 (validation loss 0.5)",
-                    f"{CLASSIC}: tree 40 of 200", f"{NETWORK}: epoch 2 (validation loss 0.4)"):
+    for message in INTERLEAVED:
+        log.add(message, 0.1)
         job.progress(message, 0.1)
-    assert job.steps == [CLASSIC, NETWORK]
-    assert [job.latest[step] for step in job.steps] == [f"{CLASSIC}: tree 40 of 200", f"{NETWORK}: epoch 2 (validation loss 0.4)"]
+    for steps, lines in ((log.steps, log.lines), (job.steps, job.latest)):
+        assert steps == [CLASSIC, NETWORK]  # not classic, network, classic, network
+        assert [lines[step] for step in steps] == LATEST
 
 
 def test_preload_imports_the_training_libraries_in_the_background_and_compare_waits_for_it():
     code = (
         "import sys, time\n"
         "from engine import preload\n"
-        "start = time.perf_counter(); preload.start(); returned = time.perf_counter() - start\n"
+        "start = time.perf_counter(); preload.start(set_torch_threads=True); returned = time.perf_counter() - start\n"
         "import engine.recommend\n"  # the main thread goes on (profiling, advice) meanwhile
         "preload.wait()\n"
         "assert returned < 0.5, returned\n"
         "assert all(m in sys.modules for m in preload.MODULES), [m for m in preload.MODULES if m not in sys.modules]\n"
+        # The CLI trains in a worker thread: the count set by the preload holds there (torch reads it per thread).
+        "import threading, torch\n"
+        "seen = []\n"
+        "worker = threading.Thread(target=lambda: (torch.ones(300, 300) @ torch.ones(300, 300), seen.append(torch.get_num_threads())))\n"
+        "worker.start(); worker.join()\n"
+        "assert seen == [3], seen\n"
         "print('ok')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "ADVISOR_TORCH_THREADS": "3"}  # not torch's default here (the machine's cores)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
 

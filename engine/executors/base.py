@@ -62,6 +62,7 @@ class JobStatus:
     steps: list[str] = field(default_factory=list)
     error: str | None = None
     where: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, str] = field(default_factory=dict)  # each step's latest line (both sides report at once)
 
     @property
     def done(self) -> bool:
@@ -77,15 +78,21 @@ class Job(Protocol):
 
 
 class ProgressLog:
-    """The last progress line and the distinct steps so far (the text before a line's first colon)."""
+    """The last progress line, the distinct steps so far (the text before a line's first colon) and each one's latest line.
+
+    The classic and the deep side train at once, so their lines interleave:
+    a step is listed once, where it first reported.
+    """
 
     def __init__(self) -> None:
         self.message, self.fraction, self.steps = "", 0.0, []
+        self.lines: dict[str, str] = {}
 
     def add(self, message: str, fraction: float) -> None:
         step = message.split(":", 1)[0]
-        if not self.steps or self.steps[-1] != step:
+        if step not in self.steps:
             self.steps.append(step)
+        self.lines[step] = message
         self.message, self.fraction = message, min(max(float(fraction), 0.0), 1.0)
 
 
@@ -115,7 +122,3 @@ class Executor(abc.ABC):
         when it ended otherwise without a result, and ``TimeoutError`` when
         ``timeout`` passes first (the job is then kept).
         """
-
-    def capacity(self) -> int | None:
-        """How many jobs it runs at once by its own reckoning (None: no opinion; the app's limit decides)."""
-        return None

@@ -79,7 +79,7 @@ class InProcessExecutor(Executor):
         running = self._get(handle)
         error = None if running.error is None or isinstance(running.error, Cancelled) else str(running.error)
         return JobStatus(running.state, running.log.message, running.log.fraction, list(running.log.steps), error,
-                         {"executor": self.name, "node": "this machine"})
+                         {"executor": self.name, "node": "this machine"}, dict(running.log.lines))
 
     def cancel(self, handle: Handle) -> None:
         self._get(handle).cancel_requested.set()
