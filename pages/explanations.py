@@ -23,6 +23,13 @@ elif stored is None:
     st.page_link(state.PAGES["train"], label="Go to Train & compare", icon=":material/arrow_forward:")
 else:
     widgets.stale_notice(stored, key="stale_retrain_explain")
+    if wording.outcome_key(stored.result.verdict) == "unfair":  # the Train page's verdict, where these are read too
+        st.warning(
+            "These explain models from a comparison that was not a fair fight (see the verdict on Train & compare): "
+            "a side was cut short or given too little work, so which columns matter to it may change once it is "
+            "trained with a larger time budget.",
+            icon=":material/warning:",
+        )
     training.progress_panel()
     live = bool(getattr(stored.result, "models", None))  # a saved run has no models to explain again
     options = state.train_options()

@@ -82,6 +82,8 @@ def test_an_unfair_fight_reads_not_a_fair_comparison_everywhere(saved_regression
     at = opened(record)
     verdicts = [w.value.replace("\\", "") for w in at.warning if "Not a fair comparison" in w.value]
     assert verdicts and "won" not in verdicts[0] and "agrees" not in verdicts[0]
+    at.switch_page("pages/explanations.py").run()
+    assert any("not a fair fight" in w.value for w in at.warning)  # the explanations of starved models say so too
 
 
 def test_the_log_toggle_is_on_only_when_the_charts_are_on_a_log_scale(saved_regression: RunRecord) -> None:

@@ -169,10 +169,10 @@ def test_a_finished_run_is_saved_shared_and_deleted_by_its_session(store: RunSto
     assert [c.value for c in at.code] == [f"http://localhost:8501/?run={run.token}"]
     assert {b.key for b in at.download_button} >= {"report_train", "json_train"}
     at.button(key="delete_train").click().run()  # asks first, and says what deleting does to shared links
-    assert run.token in {s.token for s in store.summaries()}
+    assert store.open(run.token).kept == "results"  # not deleted yet
     assert any("shared link to it will stop working" in w.value for w in at.warning)
     at.button(key="delete_cancel_train").click().run()  # "Keep it": nothing deleted, the question goes
-    assert run.token in {s.token for s in store.summaries()} and not at.button(key="delete_train").disabled
+    assert store.open(run.token).kept == "results" and not at.button(key="delete_train").disabled
     at.button(key="delete_train").click().run()
     at.button(key="delete_confirm_train").click().run()
     assert not at.exception and not at.error
