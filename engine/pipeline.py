@@ -206,6 +206,14 @@ def compare(
     budget_stops, work_notes = _work_lines(work, done, split_done)
     notes += work_notes
     verdict = judge_fairness(verdict, done, split_done)
+    for family, selection in selections.items():
+        if selection.get("cut_short"):
+            stops = f"the inner cross-validation of {_FAMILY_WORDS[family]} cut short by the clock ({', '.join(selection['cut_short'])})"
+            budget_stops.append(stops)
+            reason = f"the clock cut {_FAMILY_WORDS[family]}'s inner cross-validation short, so its choice of family is not sound"
+            verdict = replace(verdict, winner=UNFAIR, conclusive=False, fair=False,
+                              unfair_reason="; ".join(r for r in (verdict.unfair_reason.removesuffix(
+                                  ": retrain with a larger time budget"), reason) if r) + ": retrain with a larger time budget")
 
     if explained_cap < shap_rows:
         notes.append(f"SHAP on {kind.label} data is capped at {explained_cap} rows (asked for {shap_rows})")
@@ -318,15 +326,19 @@ def _choose(
     if len(specs) == 1:
         return next(iter(specs.values())), {}
 
+    cut: list[str] = []
+
     def fit_candidate(key: str, X: pd.DataFrame, y: pd.Series) -> Any:
         plan = work.for_family(family, key)
         model, _ = _fit_planned(specs[key], plan, profile, seed, X, y, net, lambda detail, fraction: None)
+        if work_done(plan, specs[key], model)["cut_short"]:
+            cut.append(key)  # a fold fit the clock stopped would bias the choice: the record says so
         return model
 
     report("choosing the family by inner cross-validation on the training rows", 0.0)
     selection = evaluate.select_family(list(specs), fit_candidate, X_train, y_train, profile.task,
                                        folds=work.selection_folds, seed=seed, max_rows=limits.SELECTION_MAX_ROWS)
-    return specs[selection.chosen], selection.to_dict()
+    return specs[selection.chosen], selection.to_dict() | {"cut_short": sorted(set(cut))}
 
 
 def judge_fairness(verdict: Verdict, done: dict[str, dict[str, Any]], later: list[dict[str, dict[str, Any]]] | None = None,
@@ -407,6 +419,7 @@ def _repeated_splits_verdict(
                                       split_seed, net, lambda detail, fraction: None)
             if selection:
                 selections[family].setdefault("later_splits", []).append(selection["chosen"])
+                selections[family]["cut_short"] = sorted(set(selections[family].get("cut_short", []) + selection["cut_short"]))
             plan = work.for_family(family, spec.key)
             model, _ = _fit_planned(spec, plan, profile, split_seed, split.X_train, split.y_train, net,
                                     lambda detail, fraction: None)

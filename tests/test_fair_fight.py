@@ -157,3 +157,26 @@ def test_a_budget_starved_compare_says_not_a_fair_comparison_and_never_won():
     assert " won " not in sentence and "agrees" not in sentence
     first = payload["budget"]["done"]["first_split"]
     assert any(first[side]["starved"] or first[side]["cut_short"] for side in ("ml", "dl"))
+
+
+def test_an_inner_cross_validation_the_clock_cut_makes_the_fight_unfair(monkeypatch):
+    """A fold fit stopped by the clock would bias the choice of family: recorded, and no winner is named."""
+    from engine import evaluate
+    from engine.pipeline import compare
+    from tests.conftest import make_signal_table
+
+    real = evaluate.select_family
+
+    def slow_clock(keys, fit, X, y, task, **kw):
+        def starved_fit(key, Xf, yf):
+            model = fit(key, Xf, yf)
+            if key == "boosting":  # as if the clock had stopped boosting after 3 rounds
+                monkeypatch.setattr(type(model[-1].booster_), "current_iteration", lambda self: 3)
+            return model
+        return real(keys, starved_fit, X, y, task, **kw)
+
+    monkeypatch.setattr(evaluate, "select_family", slow_clock)
+    result = compare(make_signal_table(rows=300, seed=6), "target", shap_rows=5, max_seconds=120)
+    assert result.selection["ml"]["cut_short"] == ["boosting"]
+    assert result.verdict.winner == "unfair" and "inner cross-validation" in result.verdict.unfair_reason
+    assert any("inner cross-validation of classic ML cut short by the clock" in stop for stop in result.budget_stops)
