@@ -828,7 +828,7 @@ def format_score(summary: dict[str, Any], title: str) -> str:
     lines.append(f"{summary['datasets']} datasets: {summary['judged']} judged ({summary['decisive']} decisive, {summary['ties']} "
                  f"ties), {summary['inconclusive']} inconclusive, {summary['errors']} errors, {summary['pending']} pending")
     if summary["inconclusive_datasets"]:
-        lines.append("inconclusive (a model no better than its baseline): " + ", ".join(summary["inconclusive_datasets"]))
+        lines.append("inconclusive (a model no better than its baseline, or an unfair fight): " + ", ".join(summary["inconclusive_datasets"]))
     lines.append(f"{'advisor':40s}  {'exact (tie = its own outcome)':30s}  {'decisive only':24s}  regret total / median  compute")
     for name, figures in summary["advisors"].items():
         label = "the advisor" if name == "advisor" else CONSTANT_ADVISORS[name]

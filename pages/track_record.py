@@ -62,7 +62,7 @@ def _figures(summary: dict, key: str) -> None:
                    f"{test['only_advisor']} datasets, the constant alone on {test['only_constant']}.")
     st.dataframe(pd.DataFrame(advisor_table(summary)), hide_index=True, key=f"{key}_advisors")
     st.caption(f"Judged: {summary['judged']} datasets ({summary['decisive']} decisive, {summary['ties']} practically tied). "
-               f"Inconclusive (listed, not judged: a model no better than its baseline): "
+               f"Inconclusive (listed, not judged: a model no better than its baseline, or an unfair fight): "
                f"{state.esc(', '.join(summary['inconclusive_datasets'])) or 'none'}. "
                f"Could not be compared: {state.esc(', '.join(summary['error_datasets'])) or 'none'}.")
     bins = [b for b in summary["reliability"]["bins"] if b["n"]]
