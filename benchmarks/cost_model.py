@@ -77,7 +77,7 @@ def network() -> list[float]:
 
 
 def convolution() -> list[float]:
-    from engine.models.cnn import TorchCNNClassifier
+    from engine.kinds.images.cnn import TorchCNNClassifier
 
     values = []
     for rows, side in ((1_000, 8), (1_000, 28)):
@@ -96,7 +96,7 @@ def convolution() -> list[float]:
 
 
 def text() -> dict[str, list[float]]:
-    from engine.models.text import make_text_network, make_tfidf_model
+    from engine.kinds.text.models import make_text_network, make_tfidf_model
     from engine.profile import profile_dataset
 
     rng = np.random.default_rng(0)

@@ -54,7 +54,7 @@ def reference_scores(path: Path, seed: int = b.SEED) -> dict[str, float]:
 
     from engine.evaluate import split_data
     from engine.profile import profile_dataset
-    from engine.tokens import tokenize
+    from engine.kinds.text.tokens import tokenize
 
     frame = pd.read_csv(path)
     profile = profile_dataset(frame, "verdict")

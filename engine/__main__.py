@@ -188,7 +188,7 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
 
 def _track_record(args: argparse.Namespace) -> dict[str, Any]:
     """``track-record``: the sample datasets (or files given), or the corpus with its results files."""
-    from engine.track_record import corpus_track_record, track_record, write_results
+    from engine.track_record import corpus_track_record, track_record
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -202,15 +202,20 @@ def _track_record(args: argparse.Namespace) -> dict[str, Any]:
     if args.datasets:
         raise DataError("--datasets and --corpus cannot be combined")
     from engine.corpus import CACHE_DIR, load_manifest, select_entries
+    from engine import track_record as tr
     from engine.track_record import format_score, results_path_for, score
 
+    if args.split == "sealed" and tr.git_state()[1] is not False:
+        raise DataError("the sealed part runs only with the code frozen: commit your changes first (git status shows them), "
+                        "so its results name the commit they measure")
     entries = select_entries(load_manifest(), args.only, args.quick, args.split)
     whole = not (args.only or args.quick) and args.split != "all"
     results = Path(args.results) if args.results else (results_path_for(args.split) if whole else CACHE_DIR / "results-subset.jsonl")
     if results.suffix != ".jsonl":
         raise DataError(f"--results must name a .jsonl file (one JSON line per dataset), not {results.name}")
     max_seconds = args.max_seconds or th.CORPUS_MAX_SECONDS
-    run_info = {"split": args.split, "entries": [e.name for e in entries], "whole_part": whole, "seeds": args.seeds,
+    run_info = {"split": args.split, "entries": [e.name for e in entries], "whole_part": whole,
+                "whole_corpus": not (args.only or args.quick) and args.split == "all", "seeds": args.seeds,
                 "jobs": args.jobs, "seed": args.seed, "max_seconds": max_seconds,
                 "shap_rows": args.shap_rows or th.CORPUS_SHAP_ROWS}
     record = corpus_track_record(entries, seed=args.seed, max_seconds=max_seconds,

@@ -758,7 +758,7 @@ def waterfall(
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    figure.add_vline(x=base, line_dash="dot", line_color="#4a5568")
+    figure.add_vline(x=base, line_dash="dot", line_color="#4a5568", layer="below")  # under the labels it crosses
     figure.update_yaxes(type="category", automargin=True)
     shown_range = list(x_range or _waterfall_range([_waterfall_path(base, amounts[:-1], final)]))
     figure.update_xaxes(
@@ -890,9 +890,11 @@ def describe_agreement(agreement: Agreement, ml: ModelExplanation, dl: ModelExpl
     caveat = f" (there are only {few} {noun}, so the top 5 overlap by construction)" if few <= TOP_K_SHOWN else ""
     total = agreement.total_features
     if total and agreement.compared_features < total:
+        rest = total - agreement.compared_features
+        rest_words = f"the other {count(rest, noun[:-1])} {'is' if rest == 1 else 'are'}"
         over = (f" over the {count(agreement.compared_features, noun[:-1])} that carry "
-                f"{agreement.importance_share:.0%} of either model's importance (the other {total - agreement.compared_features:,} "
-                "are near zero for both and left out)")
+                f"{agreement.importance_share:.0%} of either model's importance ({rest_words} near zero for both "
+                "and left out)")
     else:
         over = f" over {count(agreement.compared_features, noun[:-1])}"
     return (
@@ -928,9 +930,6 @@ def describe_verdict(
     With ``models`` (ML, DL), a ROC AUC that ranks them the other way from
     the verdict's metric is named beside it.
     """
-    if not verdict.fair:  # no winner and no agreement from crippled models (issue 19)
-        return (f"Not a fair comparison: {verdict.unfair_reason}. No winner is named, and this does not test "
-                f"the recommendation ({SIDES[recommendation_choice].in_sentence}).")
     scale, unit = _VERDICT_UNITS.get(verdict.metric, (1.0, f"in {verdict.metric}"))
     low, high = verdict.interval
     shown = format_difference(abs(verdict.difference) * scale, (high - low) * scale)
@@ -948,7 +947,7 @@ def describe_verdict(
                   f"so not decisive ({interval}).")
     elif verdict.winner == "tie":
         result = f"A tie: the difference is {shown} {unit} and not decisive ({interval})."
-    elif verdict.winner in FAMILY_NAMES and verdict.winner not in ("either", "neutral"):
+    elif verdict.winner in ("ml", "dl"):
         result = f"{FAMILY_NAMES[verdict.winner]} won by {shown} {unit} ({interval})."
     else:  # no winner is named (an unfair fight): only what was measured
         ahead = "classic ML" if verdict.difference > 0 else "deep learning"

@@ -30,9 +30,10 @@ from engine.profile import DatasetProfile
 from engine.record import DatasetInfo, RunOptions, RunRecord, SplitSummary, now_iso, software_versions
 from engine.recommend import Advice, advise, timed_advise
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, kind_for, kind_named
+from engine.wording import count_units
 
 __all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again",
-           "judge_fairness", "estimate_for"]
+           "judge_fairness", "estimate_for", "estimate_run"]
 EXPLAINER_MODES = th.EXPLAINER_MODES
 
 # LightGBM, scikit-learn and torch each run an OpenMP thread pool. By default
@@ -242,6 +243,43 @@ def compare(
     return result
 
 
+def estimate_run(
+    frame: pd.DataFrame, profile: DatasetProfile, max_seconds: float, shap_rows: int = th.DEFAULT_SHAP_ROWS,
+    ml_kind: str | None = None, dl_kind: str | None = None,
+) -> dict[str, Any]:
+    """What the page can show before training: seconds expected, and the budgets at which the fight is fair and full.
+
+    Nothing is trained or timed: the plan of :func:`engine.budget.plan_work`
+    for this data and these options. ``expected``: the planned work's seconds
+    on the reference machine. ``fair_budget``: the smallest of
+    ``ESTIMATE_BUDGETS`` whose plan starves no family (no verdict is named
+    below it). ``budget_for_full_work``: the budget that gives every family its
+    full work and, on small data, every repeated split.
+    """
+    kind = kind_for(profile)
+    candidates = {"ml": _candidates(kind.ml_models, kind.ml_model, ml_kind),
+                  "dl": _candidates(kind.dl_models, kind.dl_model, dl_kind)}
+    features = kind.feature_columns(profile)
+    labelled = int(frame[profile.target].notna().sum()) if profile.target in frame else len(frame)
+    rows = min(labelled, limits.MAX_COMPARE_ROWS)
+    size = data_size(profile, frame, features, int(rows * (1 - th.TEST_FRACTION)))
+    cap = min(shap_rows, kind.max_explained_rows or shap_rows)
+
+    def plan(seconds: float) -> WorkBudget:
+        return plan_work(candidates["ml"], candidates["dl"], size, seconds, cap, small_data=rows < th.SMALL_DATA_ROWS,
+                         select_ml=len(candidates["ml"]) > 1, select_dl=len(candidates["dl"]) > 1)
+
+    work = plan(max_seconds)
+    fair = next((b for b in ESTIMATE_BUDGETS
+                 if not any(p.starved for p in (*plan(b).ml.values(), *plan(b).dl.values()))), None)
+    return {"expected": round(work.estimated_seconds, 1), "fair_budget": fair,
+            "budget_for_full_work": estimate_for(work), "plan": work.to_dict()}
+
+
+#: Budgets (seconds) :func:`estimate_run` tries for the smallest fair one: the page's slider steps and the CLI's cap.
+ESTIMATE_BUDGETS = (10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600)
+
+
 def _candidates(models: tuple[ModelSpec, ...], named: Callable[[str | None], ModelSpec], key: str | None) -> dict[str, ModelSpec]:
     """The families a side may use: every one of the kind's (``key`` None or "auto": chosen by inner CV), or the one named."""
     if key is None or key == "auto":
@@ -308,10 +346,10 @@ def judge_fairness(verdict: Verdict, done: dict[str, dict[str, Any]], later: lis
         starved = [run for run in runs if run.get("starved")]
         if cut:
             run = cut[0]
-            reasons.append(f"the clock cut {side} short ({run['done']} of {run['planned']} {run['unit']})")
+            reasons.append(f"the clock cut {side} short ({run['done']:,} of {count_units(run['planned'], run['unit'])})")
         elif starved:
             run = starved[0]
-            reasons.append(f"{side} was far from trained ({run['done']} {run['unit']} of the {run['full']} it takes)")
+            reasons.append(f"{side} was far from trained ({count_units(run['done'], run['unit'])} of the {run['full']:,} it takes)")
     if shap_cut:
         reasons.append("the clock cut the SHAP explanation short")
     if not reasons or (shap_cut and len(reasons) == 1 and verdict.fair):

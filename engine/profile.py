@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,6 @@ from engine import limits
 from engine import thresholds as th
 from engine.data import DataError
 from engine.dates import parse_dates
-from engine.images import pixel_column_names
 
 __all__ = [
     "ColumnKind",
@@ -88,7 +87,7 @@ class ColumnKind(str, Enum):
     CATEGORICAL = "categorical"
     DATETIME = "datetime"
     TEXT = "text"  # free text (reviews, tickets, messages): read by the text models (engine.kinds.text)
-    IMAGE_PIXEL = "image_pixel"  # one pixel of an image (engine.images.detect_pixel_columns)
+    IMAGE_PIXEL = "image_pixel"  # one pixel of an image (engine.kinds.images.pixels.detect_pixel_columns)
     IDENTIFIER = "identifier"
     CONSTANT = "constant"
 
@@ -222,10 +221,26 @@ def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetPr
     )
 
 
+#: (frame, column to leave out) -> the names of the columns that together are one kind (an image's pixels).
+GroupDetector = Callable[[pd.DataFrame, "str | None"], "set[object]"]
+_GROUP_DETECTORS: dict[ColumnKind, GroupDetector] = {}
+
+
+def register_group_detector(kind: ColumnKind, detector: GroupDetector) -> None:
+    """A data kind that recognises columns only together (pixels by name, range and neighbourhood) registers here."""
+    _GROUP_DETECTORS[kind] = detector
+
+
 def column_kinds(frame: pd.DataFrame, exclude: str | None = None) -> dict[Any, ColumnKind]:
-    """Every column's kind; image pixels are found by name, range and neighbourhood (never ``exclude``)."""
-    pixels = pixel_column_names(frame, exclude=exclude)
-    return {name: ColumnKind.IMAGE_PIXEL if name in pixels else column_kind(frame[name]) for name in frame.columns}
+    """Every column's kind: first the groups the data kinds detect (never ``exclude``), then one column at a time."""
+    import importlib
+
+    importlib.import_module("engine.kinds")  # the kinds register their detectors (found by name: they sit above this module)
+    grouped: dict[Any, ColumnKind] = {}
+    for kind, detector in _GROUP_DETECTORS.items():
+        for name in detector(frame, exclude):
+            grouped.setdefault(name, kind)
+    return {name: grouped.get(name) or column_kind(frame[name]) for name in frame.columns}
 
 
 def column_kind(series: pd.Series) -> ColumnKind:

@@ -37,6 +37,7 @@ __all__ = [
     "default_answers",
     "volume_score",
     "calibrated_confidence",
+    "CONFIDENCE_MEANING",
     "timed_advise",
     "answers_from_profile",
     "recommend",
@@ -105,6 +106,13 @@ def volume_score(kind: Any, rows: int, params: VoteParams | None = None) -> floa
     """
     midpoint, width = (params or _DEFAULT_PARAMS).volume_curves[_kind_key(kind)]
     return math.tanh((math.log10(max(int(rows), 1)) - midpoint) / width)
+
+
+CONFIDENCE_MEANING = (
+    "Confidence: how often advice with a vote this decisive agreed with the measured winner on the development "
+    "datasets (a logistic fit, in-sample; benchmarks/corpus/calibration.json), so it grows with the margin and a "
+    "close call is always below a firm call."
+)
 
 
 def calibrated_confidence(score: float, params: VoteParams | None = None) -> float:

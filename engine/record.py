@@ -130,8 +130,14 @@ class RunRecord:
 
     @property
     def budget_binding(self) -> bool:
-        """Whether the time budget cut anything short (training of either family, or the SHAP rows)."""
-        return bool(self.budget_stops)
+        """Whether the time budget limited anything: the clock cut a stage short, or the plan gave a family less than its full work."""
+        return bool(self.budget_stops) or bool(self.work_reduced)
+
+    @property
+    def work_reduced(self) -> list[str]:
+        """The families (``"ml"``, ``"dl"``) the work budget planned below their full work (empty in older records)."""
+        first = (self.work_done or {}).get("first_split", {})
+        return [family for family in ("ml", "dl") if family in first and first[family]["planned"] < first[family]["full"]]
 
     @property
     def cut_short(self) -> bool:

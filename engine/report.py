@@ -4,7 +4,10 @@ The report draws from a :class:`~engine.record.RunRecord` alone (a live
 comparison or one read back from the store), with the same
 :mod:`engine.charts` figures the pages show. Plotly's JavaScript is embedded
 once, and a Content-Security-Policy forbids every request, so the file opens
-offline and fetches nothing. Every user string (file name, column names,
+offline and fetches nothing. The policy allows exactly the report's own
+scripts, by their SHA-256 (no ``'unsafe-inline'`` or ``'unsafe-eval'`` for
+scripts), and no form, base URL or plugin: were escaping ever to fail, an
+injected script or event handler would still not run. Every user string (file name, column names,
 category values, notes) is escaped with :func:`html.escape`; inside figures,
 :mod:`engine.charts` has already escaped them, and Plotly writes its JSON with
 ``<``, ``>`` and ``/`` as unicode escapes, so nothing a user named can close a
@@ -13,9 +16,12 @@ tag or a script.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -27,13 +33,25 @@ from engine import charts, wording
 from engine.consent import ROWS_NOT_KEPT, rows_kept
 from engine.json_safe import json_safe
 from engine.record import RunRecord
+from engine.recommend import CONFIDENCE_MEANING
 
-__all__ = ["report_html", "results_json", "report_file_name"]
+__all__ = ["report_html", "results_json", "report_file_name", "content_security_policy"]
 
+# Scripts by hash ({scripts}); Plotly sets inline styles and injects its own stylesheet, so styles stay inline.
 _CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
-    "img-src data: blob:; font-src data:; connect-src 'none'; worker-src blob:"
+    "default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
+    "connect-src 'none'; worker-src blob:; object-src 'none'; form-action 'none'; base-uri 'none'"
 )
+_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+
+
+def content_security_policy(document: str) -> str:
+    """The report's policy: every inline script of ``document`` allowed by its SHA-256, nothing else."""
+    hashes = sorted({
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
+        for body in _SCRIPT.findall(document)
+    })  # fmt: skip
+    return _CSP.format(scripts=" ".join(hashes) or "'none'")
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1200px;
        padding: 24px; color: #1a202c; line-height: 1.45; }
@@ -77,13 +95,16 @@ def report_html(record: RunRecord) -> str:
             _notes(record),
         ]
     )
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+    rest = (
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(title)}</title>\n<style>{_STYLE}</style>\n"
         f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
         f"</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+    policy = content_security_policy(rest)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n' + rest
     )
 
 
@@ -99,7 +120,7 @@ def _meta(record: RunRecord) -> str:
         f"target <b>{e(record.target)}</b> ({e(record.task.value)}) · made {e(created)}<br>"
         f"split {record.split.train_rows:,} train / {record.split.test_rows:,} test rows, seed {o.seed} · "
         f"time budget {o.max_seconds:g} s for the whole run (both models and SHAP) · "
-        f"{wording.count(len(record.explained_rows), 'row')} explained "
+        f"{wording.count(record.rows_explained, 'row')} explained "
         f"({e(record.explainer_mode)} SHAP)</p>"
     )
 
@@ -116,7 +137,7 @@ def _recommendation(record: RunRecord) -> str:
             f"<div>Confidence<b>{rec.confidence:.0%}</b></div>"
             f"<div>Weighted vote<b>{rec.score:+.2f}</b></div></div>",
             '<p class="note">Six criteria each score from −1 (classic ML) to +1 (deep learning); the recommendation '
-            "is their weighted mean (within ±0.15 a close call). Confidence is 0.5 + |vote| / 2.</p>",
+            f"is their weighted mean (within ±0.15 a close call). {e(CONFIDENCE_MEANING)}</p>",
             _figure(charts.scorecard(rec)),
             _table(scorecard, index=False),
         ]
@@ -232,11 +253,26 @@ def _notes(record: RunRecord) -> str:
 
 
 def _figure(figure: go.Figure) -> str:
-    """A figure's div and script (Plotly's JS is in the head); its JSON already escapes < > /."""
+    """A figure's div and script (Plotly's JS is in the head); its JSON already escapes < > /.
+
+    WebGL traces are drawn as SVG here: Plotly's WebGL layer compiles its
+    shaders with ``eval``, which the report's policy refuses.
+    """
+    if any(trace.type == "scattergl" for trace in figure.data):
+        figure = go.Figure(
+            data=[_as_svg(trace) if trace.type == "scattergl" else trace for trace in figure.data], layout=figure.layout
+        )
     return figure.to_html(
         full_html=False, include_plotlyjs=False, include_mathjax=False,
         config={"displaylogo": False, "responsive": True},
     )  # fmt: skip
+
+
+def _as_svg(trace: Any) -> go.Scatter:
+    """A Scattergl trace as the same Scatter trace (SVG)."""
+    spec = trace.to_plotly_json()
+    spec.pop("type", None)
+    return go.Scatter(**spec)
 
 
 def _pair(left: go.Figure, right: go.Figure) -> str:

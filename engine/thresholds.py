@@ -183,7 +183,14 @@ SKEWED_TARGET_SKEWNESS = 1.0
 # A model whose verdict metric is within this of its trivial baseline (majority
 # class, or the mean) is flagged as no better than the baseline.
 BASELINE_MARGIN = 0.0
-DEFAULT_MAX_SECONDS = 60.0
+# The time budget of the CLI and the page when none is given. The work budget
+# (engine.budget) it plans, measured with engine.pipeline.estimate_run: every
+# bundled table sample gets every family's full work and 3-6 repeated splits,
+# the text sample 535 of 640 network steps, the digit ZIP full work; a
+# generated 100,000 x 20 table 122 of 200 boosting rounds and 36 of 100 MLP
+# epochs (fair from 60 s). Only the 5,000 28x28 MNIST digits need more (fair
+# from 180 s: the CNN's epochs), which the page's estimate says before training.
+DEFAULT_MAX_SECONDS = 120.0
 
 # --- Small data: the verdict from repeated splits ---------------------------
 # Below this many labelled rows one 80/20 split leaves fewer than 200 test
@@ -279,7 +286,7 @@ TEXT_MAX_TOKENS = 400
 FREE_TEXT_MIN_UNIQUE_SHARE = 0.3
 # Vocabulary caps of the text network (unigrams and bigrams, from the training split).
 TEXT_NET_MAX_VOCABULARY = 30_000
-# The token network (engine.models.text): a fastText-style linear head on
+# The token network (engine.kinds.text.models): a fastText-style linear head on
 # mean-pooled unigram + bigram embeddings, AdamW at this step (batches from
 # engine.models.torch_base.auto_batch_size: 32 below 2,000 rows, then 128),
 # early stopping with patience 2. Chosen by 3-fold cross-validation inside the
@@ -300,7 +307,7 @@ TEXT_NET_MAX_STEPS = 640
 # slice's 15 % of the rows help (cross-validated as above: 0.692 with the
 # refit, 0.688 without); above it the refit doubles training time for less.
 TEXT_NET_REFIT_MAX_ROWS = 5_000
-# Token SHAP (engine.explain_text): antithetic permutation walks per document,
+# Token SHAP (engine.kinds.text.explain): antithetic permutation walks per document,
 # about this many model calls per document and model. A walk costs 2 x tokens
 # calls and is exact when tokens interact at most in pairs (a linear model on
 # counts; TF-IDF's norm couples every token weakly), but a mean-pooled network

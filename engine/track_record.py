@@ -48,7 +48,8 @@ __all__ = ["DatasetRecord", "TrackRecord", "track_record", "corpus_track_record"
            "format_table", "summarise", "wilson_interval", "agrees", "write_results", "progress_line", "NAIVE_ADVISORS",
            "load_results", "record_from_run", "CONSTANT_ADVISORS", "score", "regret_points", "hit", "mcnemar_exact",
            "reliability_table", "git_state", "read_results_lines", "append_result", "results_path_for", "log_variant",
-           "read_journal", "JOURNAL_PATH", "format_score"]
+           "read_journal", "JOURNAL_PATH", "format_score", "records_of", "constant_choice", "plain_verdict", "compute_seconds",
+           "dataset_rows", "advisor_table", "size_band", "SIZE_BANDS", "OUTCOME_NAMES", "RESULTS_FILES"]
 
 
 @dataclass
@@ -102,6 +103,7 @@ class DatasetRecord:
     finished_at: str | None = None
     fair: bool | None = None  # False: a side was cut short or starved (winner "unfair"); never judged
     max_seconds: float | None = None  # the time budget of each comparison
+    cpu_seconds: float | None = None  # CPU time of the process that ran it (all its threads): wall time on a busy machine misleads
     unfair_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -308,7 +310,7 @@ def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, s
     from engine import executors
 
     if executors.configured_address() is not None:  # a cluster: every dataset a job of its own, all submitted at once
-        return _run_on_executor(executors.current(), jobs_list, args, say)
+        return _run_on_executor(executors.current(), jobs_list, args, say, keep)
     if jobs == 1:
         done = (_run_one(*a) for a in args)
         for number, record in enumerate(done, start=1):
@@ -333,7 +335,7 @@ def _run(jobs_list: list[_Job], seed: int, max_seconds: float, shap_rows: int, s
 
 
 def _run_on_executor(executor: Any, jobs_list: list[_Job], args: list[tuple[Any, ...]],
-                     say: Callable[[str], None]) -> TrackRecord:
+                     say: Callable[[str], None], keep: Callable[[DatasetRecord], None]) -> TrackRecord:
     """Each dataset as one job on ``executor`` (the cluster schedules them by their resources), in manifest order."""
     from engine.executors.jobs import CallJob
 
@@ -346,6 +348,7 @@ def _run_on_executor(executor: Any, jobs_list: list[_Job], args: list[tuple[Any,
                 record = executor.result(handle)
             except Exception as error:  # noqa: BLE001  one lost dataset is an error row, not a lost corpus run
                 record = DatasetRecord(dataset=name, error=f"the job failed: {error}")
+            keep(record)  # appended to the results file as it finishes, as on this machine
             finished[name] = record
             say(progress_line(record, len(finished), len(args)))
         time.sleep(0.5)
@@ -365,7 +368,7 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
     if entry is not None:
         record.source, record.target, record.declared_kind, record.expected = entry.source, entry.target, entry.kind, entry.expected
         record.group, record.split, record.origin = entry.group, entry.split, entry.origin
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         dataset = load_dataset_path(job.path)
         if job.target is not None:
@@ -420,6 +423,7 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
             record.misled_by = culprit.name
             record.misled_by_contribution = culprit.contribution
     record.seconds = time.perf_counter() - start
+    record.cpu_seconds = time.process_time() - cpu_start
     return record
 
 

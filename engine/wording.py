@@ -10,7 +10,7 @@ import pandas as pd
 __all__ = [
     "SIDES", "choice_label", "side_name", "format_difference", "baseline_delta", "format_number", "format_signed",
     "format_duration", "format_size", "count", "outcome_key", "outcome_label", "outcome_phrase", "stage_table",
-    "STAGE_LABELS", "TIE_MARGIN_WORDS", "budget_sentence",
+    "STAGE_LABELS", "TIE_MARGIN_WORDS", "budget_sentence", "count_units",
 ]
 
 
@@ -29,7 +29,6 @@ SIDES: dict[str, SideWords] = {
     "dl": SideWords("Deep learning", "Deep learning", "deep learning"),
     "either": SideWords("A close call: train both", "Close call", "a close call"),
     "tie": SideWords("A tie", "Tie", "a tie"),
-    "unfair": SideWords("Not a fair comparison", "Not a fair fight", "not a fair comparison"),
     "neutral": SideWords("Neutral", "Neutral", "neutral"),
 }
 
@@ -68,11 +67,12 @@ def baseline_delta(value: float, baseline: float, flagged: bool) -> tuple[str, s
 _LARGE = ((1e12, "tn"), (1e9, "bn"), (1e6, "M"))
 
 
-def format_number(value: float, digits: int = 4) -> str:
+def format_number(value: float, digits: int = 4, keep_zeros: bool = False) -> str:
     """One way to write a number on every screen: '1.78 M' in the millions, '1,296' in the thousands, '0.4213'.
 
     ``digits`` significant digits below a thousand (and at most three in the
-    millions, where more would only be noise on a screen).
+    millions, where more would only be noise on a screen); ``keep_zeros``
+    keeps trailing zeros there ('0.3250' beside '0.3311' in one column, '+7.00' beside '+0.940').
     """
     value = float(value)
     if not math.isfinite(value):
@@ -85,7 +85,8 @@ def format_number(value: float, digits: int = 4) -> str:
             return f"{scaled:.{decimals}f} {suffix}"
     if magnitude >= 1_000:
         return f"{value:,.0f}"
-    text = f"{value:.{digits}g}"
+    text = f"{value:#.{digits}g}" if keep_zeros else f"{value:.{digits}g}"
+    text = text.rstrip(".")  # "#" leaves "120." for three digits of 120
     if "e" in text:  # tiny values: 1.2e-05 is clearer than 0.000012 and no longer
         mantissa, exponent = text.split("e")
         text = f"{mantissa}e{int(exponent)}"
@@ -94,7 +95,7 @@ def format_number(value: float, digits: int = 4) -> str:
 
 def format_signed(value: float, digits: int = 3) -> str:
     """:func:`format_number` with its sign always shown ('+1.78 M', '-0.0123'), for pushes and differences."""
-    text = format_number(abs(value), digits)
+    text = format_number(abs(value), digits, keep_zeros=True)
     return ("-" if value < 0 else "+") + text
 
 
@@ -104,6 +105,15 @@ def count(n: int | float, noun: str, plural: str | None = None) -> str:
     number = number.replace(".0", "") if number.endswith(".0") else number
     word = noun if abs(float(n)) == 1 else (plural or _plural(noun))
     return f"{number} {word}"
+
+
+def count_units(n: int | float, plural_unit: str) -> str:
+    """:func:`count` for a unit named in the plural ('boosting rounds', 'epochs'): '1 boosting round', '200 epochs'."""
+    words = plural_unit.rsplit(" ", 1)
+    last = words[-1]
+    singular = last[:-3] + "y" if last.endswith("ies") else last[:-2] if last.endswith(("sses", "xes")) else (
+        last[:-1] if last.endswith("s") else last)
+    return count(n, " ".join([*words[:-1], singular]), plural_unit)
 
 
 def _plural(noun: str) -> str:
@@ -188,6 +198,13 @@ def budget_sentence(record: object) -> str:
     options = getattr(record, "options")
     stops = list(getattr(record, "budget_stops", []) or [])
     seconds = f"{options.max_seconds:g} s"
+    verdict = getattr(record, "verdict", None)
+    if not stops and verdict is not None and getattr(verdict, "fair", True) is False:
+        # planned work too small for a fair fight: nothing was cut, but "all finished within it" would contradict the verdict
+        return (
+            f"The time budget of {seconds} for the whole run (both models and SHAP) left too little work for a fair "
+            "comparison (see the verdict): train again with a larger budget."
+        )
     if stops:
         return (
             f"The time budget of {seconds} for the whole run (both models and SHAP) was binding: {'; '.join(stops)}. "

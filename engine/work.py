@@ -138,7 +138,7 @@ def cnn_work(full_epochs: int, filters: tuple[int, ...] = (16, 32), hidden: int 
         model.set_params(model__max_epochs=int(epochs))
 
     def shap(size: DataSize) -> float:
-        return limits.COST_SHAP_DEEP_MAC * th.SHAP_BACKGROUND_ROWS * macs(size) * max(size.outputs, 1)
+        return limits.COST_SHAP_CONV_MAC * th.SHAP_BACKGROUND_ROWS * macs(size) * max(size.outputs, 1)
 
     return WorkSpec(unit="epochs", full=lambda size: full_epochs, floor=lambda size: NETWORK_FLOOR_EPOCHS,
                     seconds=seconds, apply=apply, done=_network_done, shap_seconds_per_row=shap)

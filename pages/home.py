@@ -8,8 +8,8 @@ from views import widgets
 st.title("ML vs DL Advisor")
 st.markdown(
     "Should you use classic machine learning or deep learning for your data? "
-    "The advisor first answers from six published criteria, then measures: it trains a gradient-boosted "
-    "tree model and a PyTorch network on the same split and compares their accuracy, cost and SHAP explanations."
+    "The advisor first answers from six published criteria, then measures: it trains a classic model "
+    "(gradient-boosted trees, or a linear model where it does better) and a PyTorch network on the same split and compares their accuracy, cost and SHAP explanations."
 )
 
 if error := st.session_state.pop(state.UPLOAD_ERROR, None):

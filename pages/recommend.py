@@ -4,7 +4,7 @@ import streamlit as st
 
 from engine import Answers, DataError, answers_from_profile, charts, guess_target, wording
 from engine.recommend import recommend
-from engine.images import IMAGE_SIDE
+from engine.kinds.images.pixels import IMAGE_SIDE
 from views import state
 from views import widgets
 

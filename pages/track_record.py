@@ -125,12 +125,17 @@ st.info("Every decision (model settings, criteria weights, target words) was tak
         "advice fits them says little about data it has not seen.")
 payload, development = _load(development_path)
 if development is None:
-    st.caption(f"The development part has not been run yet: `python -m engine track-record --corpus --split development`.")
+    st.caption("The development part has not been run yet: `python -m engine track-record --corpus --split development`.")
 else:
     entries = len(payload["run"].get("entries", [])) or len(development)
     st.caption(f"Development part: {len(development)} of {entries} datasets run (real data below).")
     _figures(score(development), "development")
     _datasets(development, "development")
+    family = [r for r in development if (r.origin or "real") != "real"]
+    if family:
+        known = score(family, real_only=False)["advisors"]["advisor"]["exact"]
+        st.caption(f"Generated and publisher-simulated sets (a labelled family for known-truth checks, in no figure above): "
+                   f"the advice named the outcome on {known['hits']} of {known['n']} judged.")
 
 journal = read_journal(st.session_state.get(JOURNAL_PATH_KEY))
 if journal:

@@ -13,7 +13,8 @@ from views import widgets
 
 st.title("Train & compare")
 st.caption(
-    "A LightGBM tree ensemble and a PyTorch network train on the same seeded, stratified 80/20 split and "
+    "A classic ML model (the one named on its card) and a PyTorch network train on the same seeded, stratified "
+    "80/20 split and "
     "are scored on the same test rows. Training goes on if you leave this page; results stay in this browser "
     "session until you train again."
 )
@@ -67,7 +68,10 @@ if data is not None or state.run() is not None:
             with column:
                 training.model_card(model, result.verdict.metric)
         st.markdown("**All metrics on the same test rows**")
-        st.dataframe(charts.metrics_table(result.ml, result.dl).style.format(wording.format_number), key="metrics_table")
+        st.dataframe(
+            charts.metrics_table(result.ml, result.dl).style.format(lambda v: wording.format_number(v, keep_zeros=True)),
+            key="metrics_table",
+        )
         st.dataframe(charts.costs_table(result.ml, result.dl).style.format("{:,.2f}"), key="costs_table")
 
         if not rows_kept(result):

@@ -50,7 +50,9 @@ def _open(tmp_path, sealed=True, commit=None, run=None) -> AppTest:
         _results(tmp_path / "results-sealed.jsonl", _sealed_records(), commit or git_state()[0])
     at.session_state[SEALED_KEY] = str(tmp_path / "results-sealed.jsonl")
     development = [DatasetRecord("iris", rows=150, kind="tabular", recommendation="ml", winner="tie", margin=-0.01,
-                                 confidence=0.8, agreed=True, conclusive=True, origin="real")]
+                                 confidence=0.8, agreed=True, conclusive=True, origin="real"),
+                   DatasetRecord("synthetic_steps", rows=5000, kind="tabular", recommendation="ml", winner="ml", margin=0.2,
+                                 confidence=0.8, agreed=True, conclusive=True, origin="generated")]
     at.session_state[DEVELOPMENT_KEY] = str(_results(tmp_path / "results-development.jsonl", development, "f" * 40))
     at.session_state[IN_SAMPLE_KEY] = str(tmp_path / "none.json")
     journal = tmp_path / "journal.jsonl"
@@ -115,7 +117,8 @@ def test_without_a_sealed_run_the_page_says_so(tmp_path):
     at = _open(tmp_path, sealed=False)
     assert any(w.value.startswith("The sealed part has not been run for this code: there is no figure yet") for w in at.warning)
     assert "python -m engine track-record --corpus --split sealed" in " ".join(w.value for w in at.warning)
-    assert any("Development part: 1 of 1 datasets run" in c.value for c in at.caption)
+    assert any("Development part: 2 of 2 datasets run" in c.value for c in at.caption)
+    assert any("the advice named the outcome on 1 of 1 judged" in c.value for c in at.caption)  # the generated family, apart
 
 
 def test_a_malformed_results_file_is_one_error_line(tmp_path):

@@ -64,3 +64,17 @@ def test_the_estimate_the_page_shows_before_training():
     assert 0 < estimate["expected"] <= 60
     at_that_budget = _plan(8_000, estimate["budget_for_full_work"])
     assert all(p.planned == p.full for p in (*at_that_budget.ml.values(), *at_that_budget.dl.values()))
+
+
+def test_estimate_run_before_training_names_a_fair_budget():
+    from engine.pipeline import estimate_run
+    from engine.recommend import advise
+    from tests.conftest import make_signal_table
+
+    frame = make_signal_table(rows=3_000, seed=1)
+    profile = advise(frame, "target").profile
+    estimate = estimate_run(frame, profile, 60, 100)
+    assert 0 < estimate["expected"] <= 60 and estimate["plan"]["ml"] and estimate["plan"]["dl"]
+    assert estimate["fair_budget"] is not None
+    assert estimate_run(frame, profile, 60, 100) == estimate  # nothing timed: the same answer every time
+    assert th.DEFAULT_MAX_SECONDS >= estimate["fair_budget"]

@@ -70,10 +70,19 @@ def accuracies(page: Page) -> list[str]:
     return [m.locator('[data-testid="stMetricValue"]').inner_text() for m in metrics.all()]
 
 
+CSP_PROBE = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));
+"""
+
+
 def test_the_report_opens_offline_with_both_models_charts(browser: Browser, tmp_path: Path) -> None:
     path = tmp_path / "report.html"
     path.write_text(report_html(hostile_record()), encoding="utf-8")
     page, dialogs = fresh_page(browser)
+    page.context.add_init_script(CSP_PROBE)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     requests: list[str] = []
     page.context.on("request", lambda request: requests.append(request.url))
     page.context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
@@ -91,7 +100,30 @@ def test_the_report_opens_offline_with_both_models_charts(browser: Browser, tmp_
     assert page.get_by_text(SCRIPT_COLUMN, exact=True).count() >= 1  # …and in the tables
     assert HOSTILE_NAME in page.title()
     assert page.evaluate("window.__xss") == 0 and dialogs == []
+    # The policy allows the report's own scripts only, and every one of them ran: no violation, nothing refused.
+    assert page.evaluate("window.__csp") == []
+    assert not [m for m in console if "Content Security Policy" in m or "Refused" in m], console
+    # and it means something: markup that escaping had let through would still not run
+    page.evaluate("""document.body.insertAdjacentHTML("beforeend", '<img src=x onerror="window.__xss = 9">');""")
+    page.evaluate("""document.body.insertAdjacentHTML("beforeend", '<form action="https://example.com"></form>');""")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__xss") == 0
+    assert any(v.startswith("script-src-attr") for v in page.evaluate("window.__csp"))
     shot(page, "11-report.png", height=3000)
+
+
+def test_a_results_only_report_opens_without_violations(browser: Browser, tmp_path: Path) -> None:
+    from engine.consent import ROWS_NOT_KEPT, minimise
+
+    path = tmp_path / "report.html"
+    path.write_text(report_html(minimise(hostile_record())), encoding="utf-8")
+    page, dialogs = fresh_page(browser)
+    page.context.add_init_script(CSP_PROBE)
+    page.goto(path.as_uri())
+    page.locator(".js-plotly-plot .gtitle", has_text="Deep learning: global importance").wait_for(timeout=60_000)
+    assert page.get_by_text(ROWS_NOT_KEPT).count() == 1
+    assert not any("confusion" in t or "beeswarm" in t for t in chart_titles(page))
+    assert page.evaluate("window.__csp") == [] and page.evaluate("window.__xss") == 0 and dialogs == []
 
 
 def test_a_share_link_shows_the_same_run_in_a_second_context_behind_the_password(

@@ -132,3 +132,38 @@ def test_a_comparison_job_saves_its_own_record_and_says_where_it_ran(signal_tabl
     store = RunStore(url)
     assert outcome.save_error is None and store.open(outcome.saved.token).ran_on == ran_on
     assert store.dataset_csv(outcome.saved.token) is None  # the rows were not asked for
+
+
+def test_ray_task_options_come_from_the_job_unless_the_environment_sets_them() -> None:
+    from engine.executors.ray_executor import task_options  # ray itself is imported only when connecting
+
+    assert task_options(Resources()) == {"num_cpus": 2.0, "num_gpus": 0.0}
+    assert task_options(Resources(memory_bytes=2**30), {"ADVISOR_RAY_GPUS": "1", "ADVISOR_RAY_CPUS": " 4 "}) == {
+        "num_cpus": 4.0, "num_gpus": 1.0, "memory": 2**30}
+    with pytest.raises(executors.ExecutorUnavailable, match="ADVISOR_RAY_GPUS must be a number of gpus"):
+        task_options(Resources(), {"ADVISOR_RAY_GPUS": "all"})
+    with pytest.raises(executors.ExecutorUnavailable, match="cannot be negative"):
+        task_options(Resources(), {"ADVISOR_RAY_CPUS": "-1"})
+
+
+def test_the_corpus_runner_sends_each_dataset_as_a_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On an executor (Ray in production; in-process here), each dataset is one job, kept as it ends, listed in order."""
+    from engine import track_record
+
+    def fake_run_one(job: Any, seed: int, max_seconds: float, shap_rows: int, seeds: int) -> Any:
+        if job.name == "broken.csv":
+            raise RuntimeError("worker lost")
+        return track_record.DatasetRecord(dataset=job.name, seeds=seeds, winner="ml", recommendation="ml", confidence=0.8,
+                                          margin=0.1, metric="accuracy", splits=1, agreed=True)
+
+    monkeypatch.setattr(track_record, "_run_one", fake_run_one)
+    jobs = [track_record._Job(name, name) for name in ("a.csv", "broken.csv", "c.csv")]
+    kept: list[str] = []
+    lines: list[str] = []
+    result = track_record._run_on_executor(InProcessExecutor(), jobs, [(j, 0, 5.0, 10, 1) for j in jobs],
+                                           lines.append, lambda record: kept.append(record.dataset))
+    assert [r.dataset for r in result.records] == ["a.csv", "broken.csv", "c.csv"]
+    assert sorted(kept) == ["a.csv", "broken.csv", "c.csv"] and len(lines) == 3
+    broken = result.records[1]
+    assert broken.winner is None and broken.error is not None and broken.error.startswith("the job failed")
+    assert result.records[0].winner == "ml" and result.records[2].winner == "ml"

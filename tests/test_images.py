@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from engine import images as img
+from engine.kinds.images import pixels as img
 from engine.data import DataError
 from engine.dataset import Dataset, load_dataset_bytes
 from engine.profile import ColumnKind, profile_dataset
@@ -247,7 +247,7 @@ def test_pixel_maps_have_the_image_shape_and_add_up(blob_run, family: str) -> No
     np.testing.assert_allclose(explanation.pixels.values.reshape(24, 64, 1), explanation.values)
     np.testing.assert_allclose(explanation.base_values + explanation.values.sum(axis=1), explanation.outputs, atol=1e-4)
     # the outputs are the models' own raw outputs on those rows
-    from engine.explain_images import raw_output_function
+    from engine.kinds.images.explain import raw_output_function
 
     raw = raw_output_function(blob_run.models[family])(blob_run.explained_rows.to_numpy(float))
     np.testing.assert_allclose(raw, explanation.outputs, rtol=1e-5, atol=1e-5)
@@ -267,7 +267,7 @@ def test_the_batched_deep_explainer_equals_shaps_own(blob_run) -> None:
     import shap
     import torch
 
-    from engine.explain_images import DEEP_BACKGROUND_IMAGES
+    from engine.kinds.images.explain import DEEP_BACKGROUND_IMAGES
 
     network = blob_run.models["dl"][-1]
     background = blob_run.background_rows.to_numpy(float)
@@ -310,7 +310,7 @@ def test_the_linear_family_is_explained_per_pixel_too() -> None:
 def test_a_cnn_is_made_of_nn_modules_only() -> None:
     from torch import nn
 
-    from engine.models.cnn import build_cnn
+    from engine.kinds.images.cnn import build_cnn
 
     module = build_cnn(3, 28, 10)
     kinds = {type(m) for m in module.modules()} - {nn.Sequential}
@@ -320,7 +320,7 @@ def test_a_cnn_is_made_of_nn_modules_only() -> None:
 def test_augmentation_shifts_images_without_changing_them_otherwise() -> None:
     import torch
 
-    from engine.models.cnn import TorchCNNClassifier
+    from engine.kinds.images.cnn import TorchCNNClassifier
 
     network = TorchCNNClassifier(side=6, shift=1)
     batch = torch.zeros(50, 1, 6, 6)
@@ -349,7 +349,7 @@ def test_compare_on_the_zip_sample_prints_both_pixel_maps() -> None:
                      "--json", timeout=300)
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert payload["recommendation"]["profile"]["task"] == "multiclass" if "profile" in payload["recommendation"] else True
+    assert payload["recommendation"]["profile"]["task"] == "multiclass"
     for family in ("ml", "dl"):
         pixels = payload["explanations"][family]["pixels"]
         assert pixels["side"] == 16 and len(pixels["mean_abs"]) == 10

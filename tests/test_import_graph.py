@@ -131,3 +131,15 @@ def test_recommend_and_profile_never_import_the_training_libraries(heavy, tmp_pa
     done = subprocess.run([sys.executable, "-c", script, str(data)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert '"data_kind_decision"' in done.stdout
+
+
+def test_the_core_never_imports_a_kind():
+    """The kinds plug into the core (registry, loaders, column detectors); the core asks the registry, never a kind."""
+    upward = []
+    for name, path in MODULES.items():
+        if _kind_of(name) is not None or name == "engine.kinds":
+            continue
+        for target, _, line in imports_of(path):
+            if target == "engine.kinds" or _kind_of(target) is not None:
+                upward.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    assert not upward, upward

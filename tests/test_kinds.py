@@ -34,7 +34,7 @@ def test_a_table_with_one_review_column_is_mixed_for_the_advice_and_for_compare(
     assert advice.answers.data_kind.value == "mixed"
     assert advice.to_dict()["data_kind_decision"] == decision.to_dict()
     structure = next(c for c in advice.recommendation.criteria if c.name == "data_structure")
-    assert "mixed" in structure.value
+    assert "text" in structure.value and structure.score > -1.0  # mostly structured, with text: not fully tabular
 
     result = compare(frame, "label", shap_rows=4, max_seconds=20)
     assert result.dataset.kind == decision.kind

@@ -106,7 +106,11 @@ def _assert_compare_json_values(payload: dict, result) -> None:
     assert payload["agreed_with_recommendation"] is agreed
     ml_importance = payload["explanations"]["ml"]["global_importance"]
     dl_importance = payload["explanations"]["dl"]["global_importance"]
-    rho = spearmanr([ml_importance[c] for c in features], [dl_importance[c] for c in features]).statistic
+    # agreement ranks the columns that carry the importance (engine.explanation.features_that_matter)
+    from engine.explanation import features_that_matter
+
+    kept = features_that_matter(ml_importance, dl_importance)
+    rho = spearmanr([ml_importance[c] for c in kept], [dl_importance[c] for c in kept]).statistic
     assert payload["explanations"]["agreement"]["spearman"] == pytest.approx(rho, abs=1e-12)
     overlap = len(set(list(ml_importance)[:5]) & set(list(dl_importance)[:5]))
     assert payload["explanations"]["agreement"]["top5_overlap"] == overlap

@@ -1,12 +1,13 @@
 """The Ray path of the execution seam, on a small local Ray that the module starts and stops.
 
-Two tests, kept short: a comparison end to end (engine and a dashboard session)
+Two tests, kept short: a comparison end to end (the CLI and a dashboard session)
 with the same record as in-process; and the ways a job ends badly: its worker
 killed by its process id (failed, nothing saved) and a cancel.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -23,7 +24,6 @@ from engine.capacity import Cancelled
 from engine.dataset import Dataset
 from engine.executors import JobFailed, JobState
 from engine.executors.jobs import ComparisonJob
-from engine.executors.local import InProcessExecutor
 from engine.store import RunStore
 from tests.conftest import finish_training, make_signal_table
 
@@ -72,28 +72,42 @@ def _wait_for(executor: executors.Executor, handle: executors.Handle, predicate:
         time.sleep(0.1)
 
 
-def test_a_comparison_on_ray_gives_the_same_record_and_saves_it(ray_executor: executors.Executor,
-                                                                store_url: str) -> None:
-    on_ray = executors.run_to_end(_job(1_200, 10, store_url), ray_executor)
-    here = executors.run_to_end(_job(1_200, 10), InProcessExecutor())
-    ray_json, here_json = on_ray.result.to_dict(), here.result.to_dict()
-    assert ray_json.keys() == here_json.keys()
-    assert ray_json["ran_on"]["executor"] == "ray" and here_json["ran_on"]["executor"] == "in-process"
-    assert ray_json["ran_on"]["node"] == ray.get_runtime_context().get_node_id()  # the (only) node of this Ray
-    assert ray_json["split"] == here_json["split"] and ray_json["options"] == here_json["options"]
-    saved = RunStore(store_url).open(on_ray.saved.token)  # written by the job, in the worker
-    assert saved.to_dict() == ray_json
+def _cli_compare(csv: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    from engine.__main__ import main
 
-    # A dashboard session trains through the same seam: the page does not know where it ran.
+    code = main(["compare", str(csv), "--target", "target", "--max-seconds", "10", "--shap-rows", "10",
+                 "--ml-model", "linear", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out)
+
+
+def test_a_comparison_on_ray_gives_the_same_record_and_the_job_saves_it(
+    ray_executor: executors.Executor, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    csv = tmp_path / "signal.csv"
+    make_signal_table(rows=1_200).to_csv(csv, index=False)  # over SMALL_DATA_ROWS: one split, as in-process tests do
+    on_ray = _cli_compare(csv, capsys)
+    with monkeypatch.context() as local:
+        local.delenv(executors.RAY_ADDRESS_ENV)
+        here = _cli_compare(csv, capsys)
+    assert on_ray.keys() == here.keys()
+    assert on_ray["ran_on"]["executor"] == "ray" and here["ran_on"]["executor"] == "in-process"
+    assert on_ray["ran_on"]["node"] == ray.get_runtime_context().get_node_id()  # the (only) node of this Ray
+    assert on_ray["split"] == here["split"] and on_ray["options"] == here["options"]
+
+    # A dashboard session trains through the same seam: the page does not know where it ran, the job saved it.
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     at.button(key="sample_wine.csv").click().run()
     at.switch_page("pages/train.py").run()
     at.slider(key="train_max_seconds").set_value(4).run()  # a short budget plans one split on these 178 rows
     at.button(key="train_start").click().run()
     finish_training(at)
+    assert not at.error, [e.value for e in at.error]
     run = at.session_state["run"]
     assert run.result.ran_on["executor"] == "ray" and run.token is not None
-    assert not at.error, [e.value for e in at.error]
+    saved = RunStore(os.environ["ADVISOR_DATABASE_URL"]).open(run.token)  # written in the worker
+    assert saved.ran_on == run.result.ran_on and saved.verdict.winner == run.result.verdict.winner
 
 
 def test_a_killed_worker_fails_cleanly_and_a_cancel_stops_the_task(ray_executor: executors.Executor,

@@ -140,3 +140,37 @@ def test_a_family_without_the_requested_explainer_fails_before_training(toy_kind
     with pytest.raises(DataError, match="no 'shared' explainer"):
         compare(_toy_frame(), "target", explainer="shared")
     assert built == []  # nothing was trained
+
+
+def test_a_toy_kind_draws_every_page_and_the_report(toy_kind):
+    """Nothing outside this test knows the toy kind: every page and the report draw its run from the registry."""
+    from streamlit.testing.v1 import AppTest
+
+    from engine.dataset import Dataset
+    from engine.report import report_html
+    from tests.conftest import ROOT
+    from views.state import Run
+
+    frame = _toy_frame(200)
+    result = compare(frame, "target", shap_rows=10, max_seconds=30)
+    record = RunRecord.from_json(result.to_json())  # drawn from the record alone, as a saved run is
+    html = report_html(record)
+    assert "Toy logistic regression" in html and "Toy one-layer network" in html and "toy_signal" in html
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["dataset"] = Dataset.from_frame(frame, "toy.csv")
+    at.session_state["target"] = "target"
+    options = {"max_seconds": 30, "shap_rows": 10, "ml_kind": "toy-linear", "seed": 0, "explainer": "fast"}
+    at.session_state["train_options"] = dict(options)
+    at.session_state["run"] = Run(result=record, options=options, seconds=1.0)
+    at.run()
+    assert not at.exception, at.exception
+    for page in ("pages/recommend.py", "pages/train.py", "pages/explanations.py", "pages/history.py",
+                 "pages/track_record.py", "pages/home.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        shown = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.selectbox] if hasattr(e, "value"))
+        if page == "pages/recommend.py":
+            assert "toy" in shown  # the kind decision, named on the page
+        if page == "pages/train.py":
+            assert "Toy logistic regression" in shown

@@ -25,8 +25,8 @@ def _tabular() -> tuple[ModelExplanation, object]:
 
 
 def _text() -> tuple[ModelExplanation, object]:
-    from engine.explain_text import explain_text
-    from engine.models.text import make_tfidf_model
+    from engine.kinds.text.explain import explain_text
+    from engine.kinds.text.models import make_tfidf_model
 
     frame = planted_reviews(120, with_tabular=True)
     profile = profile_dataset(frame, "label")
@@ -36,7 +36,7 @@ def _text() -> tuple[ModelExplanation, object]:
 
 
 def _images() -> tuple[ModelExplanation, object]:
-    from engine.explain_images import explain_images
+    from engine.kinds.images.explain import explain_images
     from engine.kinds.images import PIXEL_LINEAR
 
     frame = pixel_frame([f"pixel{i}" for i in range(64)], n=80)

@@ -18,14 +18,14 @@ from scipy.sparse import hstack as sparse_hstack
 
 from engine import thresholds as th
 from engine.data import DataError, read_csv_bytes
-from engine.explain_text import explain_text
+from engine.kinds.text.explain import explain_text
 from engine.kinds.text import TEXT
-from engine.models.text import make_text_network, make_tfidf_model
+from engine.kinds.text.models import make_text_network, make_tfidf_model
 from engine.pipeline import advise, compare
 from engine.profile import ColumnKind, column_kind, profile_dataset
 from engine.registry import kind_for
-from engine.text_charts import highlighted_document, prediction_direction
-from engine.tokens import segments, tokenize, truncate
+from engine.kinds.text.charts import highlighted_document, prediction_direction
+from engine.kinds.text.tokens import segments, tokenize, truncate
 from tests.conftest import ROOT, SAMPLE_DATA
 
 FILLER = ("the film story plot actor scene music camera ending minute script dialogue character screen cast "
@@ -189,7 +189,7 @@ def _exact_shapley(value, n: int) -> np.ndarray:
 
 
 def test_token_shap_is_exact_for_a_model_with_pairwise_token_interactions():
-    from engine.explain_text import explain_documents
+    from engine.kinds.text.explain import explain_documents
 
     weights = {"good": 2.0, "bad": -1.5, "film": 0.25}
 
@@ -213,7 +213,7 @@ def test_token_shap_is_exact_for_a_model_with_pairwise_token_interactions():
 
 
 def test_long_documents_are_walked_in_groups_shared_evenly_and_still_add_up():
-    from engine.explain_text import explain_documents, token_groups
+    from engine.kinds.text.explain import explain_documents, token_groups
 
     document = " ".join(f"w{i}" for i in range(th.TEXT_SHAP_MAX_GROUPS * 3 + 5))
     groups = token_groups(segments(document))
@@ -231,7 +231,7 @@ def test_long_documents_are_walked_in_groups_shared_evenly_and_still_add_up():
 def test_cached_character_ngrams_are_scikit_learns_char_wb_ngrams_of_the_tokens():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from engine.tokens import character_ngrams
+    from engine.kinds.text.tokens import character_ngrams
 
     def words_only(text: str) -> str:  # markup and punctuation vanish, as for the models
         return " ".join(tokenize(text))
@@ -244,7 +244,7 @@ def test_cached_character_ngrams_are_scikit_learns_char_wb_ngrams_of_the_tokens(
 
 
 def test_tfidf_counts_of_masked_documents_match_the_fitted_vectorizers_on_the_written_text():
-    from engine.explain_text import MaskedDocuments, document_function, tfidf_of_states
+    from engine.kinds.text.explain import MaskedDocuments, document_function, tfidf_of_states
 
     frame = planted_reviews(rows=120)
     frame.loc[0, "review"] = "<b>Superb</b>, superb... the the film: no—wait! 42 ünïcode words"

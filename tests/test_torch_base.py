@@ -14,8 +14,8 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from engine.models import TorchMLPClassifier, TorchMLPRegressor
-from engine.models.cnn import TorchCNNClassifier, TorchCNNRegressor
-from engine.models.text import TextNetClassifier, TextNetRegressor
+from engine.kinds.images.cnn import TorchCNNClassifier, TorchCNNRegressor
+from engine.kinds.text.models import TextNetClassifier, TextNetRegressor
 from engine.models.torch_base import PREDICT_BATCH_ROWS
 
 

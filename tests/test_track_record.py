@@ -165,7 +165,9 @@ def test_corpus_command_on_a_two_entry_subset(tmp_path, monkeypatch, capsys):
     commit, dirty = git_state()
     assert [r.dataset for r in records] == ["iris", "diabetes"] and {(r.commit, r.dirty) for r in records} == {(commit, dirty)}
     assert all(r.split == "development" and r.group == "scikit-learn" and r.ml_seconds is not None for r in records)
+    assert all(0 < r.cpu_seconds and r.max_seconds == 5 for r in records)
     assert payload["score"]["datasets"] == 2 and set(payload["score"]["advisors"]) == {"advisor", *CONSTANT_ADVISORS}
+    assert payload["run"]["whole_corpus"] is False and payload["run"]["entries"] == ["iris", "diabetes"]  # issue 12's fields stay
     assert main(["track-record", "--corpus", "--only", "iris", "--results", str(tmp_path / "r.json")]) == 2
     assert "--results must name a .jsonl file" in capsys.readouterr().err
 
@@ -310,6 +312,16 @@ def test_git_state_names_this_commit():
     commit, dirty = git_state()
     assert commit is not None and len(commit) == 40 and isinstance(dirty, bool)
     assert git_state(Path("/")) == (None, None)
+
+
+def test_the_sealed_part_refuses_a_dirty_tree(monkeypatch, capsys):
+    from engine import track_record as module
+
+    monkeypatch.setattr(module, "git_state", lambda folder=None: ("a" * 40, True))
+    assert main(["track-record", "--corpus", "--split", "sealed"]) == 2
+    assert capsys.readouterr().err.startswith("error: the sealed part runs only with the code frozen")
+    monkeypatch.setattr(module, "git_state", lambda folder=None: (None, None))  # not a git checkout: no commit to name
+    assert main(["track-record", "--corpus", "--split", "sealed"]) == 2
 
 
 def test_corpus_flags_need_the_corpus(capsys):

@@ -99,3 +99,16 @@ def test_the_report_says_the_budget_covers_the_whole_run() -> None:
 
     assert "for the whole run" in wording.budget_sentence(Record(Options(), []))
     assert "binding: network stopped" in wording.budget_sentence(Record(Options(), ["network stopped"]))
+
+    @dataclass
+    class Starved(Record):
+        verdict: Verdict = Verdict("unfair", "accuracy", 0.1, (0.0, 0.2), "", conclusive=False, fair=False)
+
+    starved = wording.budget_sentence(Starved(Options(), []))  # nothing cut by the clock, but too little work planned
+    assert "all finished within it" not in starved and "too little work for a fair comparison" in starved
+
+
+def test_units_named_in_the_plural_agree_with_their_count() -> None:
+    assert wording.count_units(1, "boosting rounds") == "1 boosting round"
+    assert wording.count_units(1, "epochs") == "1 epoch" and wording.count_units(100, "epochs") == "100 epochs"
+    assert wording.count_units(1_000, "optimiser steps") == "1,000 optimiser steps"

@@ -6,10 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from engine import image_charts
+from engine.kinds.images import charts as image_charts
 from engine.consent import ROWS_NOT_KEPT, rows_kept
 from engine.explanation import ModelExplanation
-from engine.images import pixel_layout
+from engine.kinds.images.pixels import pixel_layout
 from views import state
 
 #: Images shown at once (the maps are computed for every explained image).

@@ -40,6 +40,7 @@ from engine import (
 from engine import executors
 from engine import preload
 from engine.recommend import recommend  # engine.recommend is the module (engine/__init__.py); this is its vote
+from engine.thresholds import DEFAULT_MAX_SECONDS  # measured: see engine/thresholds.py
 from engine.capacity import PARSE_CACHE_MB_ENV, BoundedCache, Cancelled, TrainingQueue
 from engine.executors.jobs import ComparisonJob
 from engine.models.torch_base import set_process_threads
@@ -63,7 +64,7 @@ OPTIONS = "train_options"
 #: Train options that change what is trained; the explainer is not one (Explanations explains again without retraining).
 TRAINING_OPTIONS = ("max_seconds", "shap_rows", "ml_kind", "seed")
 DEFAULT_OPTIONS: dict[str, Any] = {
-    "max_seconds": 20, "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
+    "max_seconds": int(DEFAULT_MAX_SECONDS), "shap_rows": 100, "ml_kind": None, "seed": 0, "explainer": EXPLAINER_MODES[0],
     "keep_rows": False, "save_rows": False,  # what the saved run keeps: row-level results; the uploaded data
 }
 

@@ -1,7 +1,7 @@
 """Text views of the explanations page: each model's most influential words, and one document highlighted twice.
 
 Drawn whenever the explanations carry token values (any data kind with text
-columns). The highlighting is HTML built by :func:`engine.text_charts.highlighted_document`,
+columns). The highlighting is HTML built by :func:`engine.kinds.text.charts.highlighted_document`,
 which escapes every token; ``st.html`` shows it (sanitised again by the
 front end), and ``unsafe_allow_html`` is never used.
 """
@@ -14,7 +14,7 @@ import streamlit as st
 
 from engine import wording
 from engine.consent import ROWS_NOT_KEPT, rows_kept
-from engine.text_charts import attribution_for, highlighted_document, prediction_direction, token_bars
+from engine.kinds.text.charts import attribution_for, highlighted_document, prediction_direction, token_bars
 from views import state
 
 

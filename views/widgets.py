@@ -28,6 +28,7 @@ from engine.data import load_notes
 from engine.evaluate import is_skewed, is_skewed_target
 from engine.export import safe_csv_bytes
 from engine.registry import decide_kind
+from engine.recommend import CONFIDENCE_MEANING
 from views import state
 FIELD_TITLES = {
     "data_kind": "kind of data",
@@ -262,8 +263,7 @@ def recommendation_headline(recommendation: Recommendation) -> None:
     confidence_col.metric("Confidence", f"{recommendation.confidence:.0%}")
     st.caption(
         f"Weighted vote of six criteria: {recommendation.score:+.2f} on a scale from −1 (classic ML) to +1 "
-        "(deep learning); strictly between −0.15 and +0.15 it is a close call. Confidence: 0.5 + |vote| / 2, "
-        "so it grows with the margin and a close call is always below a firm call."
+        f"(deep learning); strictly between −0.15 and +0.15 it is a close call. {CONFIDENCE_MEANING}"
     )
 
 

@@ -122,7 +122,3 @@ class Executor(abc.ABC):
         when it ended otherwise without a result, and ``TimeoutError`` when
         ``timeout`` passes first (the job is then kept).
         """
-
-    def capacity(self) -> int | None:
-        """How many jobs it runs at once by its own reckoning (None: no opinion; the app's limit decides)."""
-        return None

@@ -15,16 +15,18 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from engine.capacity import Cancelled
 from engine.data import DataError
 from engine.executors.base import (
-    Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog,
+    Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog, Resources,
 )
 
-__all__ = ["RayExecutor", "NAMESPACE", "BOARD_NAME", "FORCE_CANCEL_AFTER_SECONDS"]
+__all__ = ["RayExecutor", "NAMESPACE", "BOARD_NAME", "FORCE_CANCEL_AFTER_SECONDS", "CPUS_ENV", "GPUS_ENV",
+           "task_options"]
 
 #: Every replica of the app uses this namespace, so they find the same progress board.
 NAMESPACE = "ml-vs-dl-advisor"
@@ -33,6 +35,29 @@ FORCE_CANCEL_AFTER_SECONDS = 10.0
 #: Seconds to wait for the progress board before a status says "no news" rather than hang a page.
 BOARD_TIMEOUT_SECONDS = 5.0
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
+#: CPUs and GPUs each comparison asks of the cluster, when set (else the job's own Resources: 2 CPUs, no GPU).
+#: Ray hides the GPUs from a task that asks for none, so a network trains on a GPU only when GPUs are asked for.
+CPUS_ENV = "ADVISOR_RAY_CPUS"
+GPUS_ENV = "ADVISOR_RAY_GPUS"
+
+
+def task_options(resources: Resources, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Ray's ``num_cpus``/``num_gpus``/``memory`` for one job: ADVISOR_RAY_CPUS/GPUS override the job's own."""
+
+    def number(name: str, default: float) -> float:
+        text = environ.get(name, "").strip()
+        try:
+            value = float(text) if text else default
+        except ValueError:
+            raise ExecutorUnavailable(f"{name} must be a number of {name.rsplit('_', 1)[1].lower()}, not {text!r}") from None
+        if value < 0:
+            raise ExecutorUnavailable(f"{name} cannot be negative")
+        return value
+
+    options: dict[str, Any] = {"num_cpus": number(CPUS_ENV, resources.cpus), "num_gpus": number(GPUS_ENV, resources.gpus)}
+    if resources.memory_bytes:
+        options["memory"] = resources.memory_bytes
+    return options
 
 
 class _Board:
@@ -129,11 +154,7 @@ class RayExecutor(Executor):
     # -- the interface ---------------------------------------------------------------------
     def submit(self, job: Job) -> Handle:
         job_id = secrets.token_urlsafe(16)
-        resources = job.resources
-        options: dict[str, Any] = {"num_cpus": resources.cpus, "num_gpus": resources.gpus}
-        if resources.memory_bytes:
-            options["memory"] = resources.memory_bytes
-        ref = self._task.options(**options).remote(job, job_id, self._board)
+        ref = self._task.options(**task_options(job.resources)).remote(job, job_id, self._board)
         with self._lock:
             self._jobs[job_id] = _Tracked(ref)
         return Handle(job_id, self.name)
@@ -180,10 +201,6 @@ class RayExecutor(Executor):
             return self._ray.get(tracked.ref)
         except BaseException as error:  # noqa: BLE001  every way a task ends, mapped to the interface's three
             raise self._translate(error, tracked) from None
-
-    def capacity(self) -> int | None:
-        cpus = self._ray.cluster_resources().get("CPU", 0)
-        return max(1, int(cpus // 2)) if cpus else None
 
     # -- helpers ---------------------------------------------------------------------------
     def _news(self, job_id: str) -> dict[str, Any] | None:

@@ -316,6 +316,14 @@ class TorchEstimator(BaseEstimator):
         )
 
     # -- prediction -----------------------------------------------------------------
+    def raw_output(self, X: Any) -> np.ndarray:
+        """The module's raw outputs (rows, outputs): logits, or predictions in target units (what SHAP explains)."""
+        return self._raw_output(X)
+
+    def prepare(self, X: Any) -> np.ndarray:
+        """``X`` as the fitted module reads it (what :meth:`explain_module` takes)."""
+        return self._prepare(X, reset=False)
+
     def _raw_output(self, X: Any) -> np.ndarray:
         """The module's raw outputs (logits, or predictions in target units), batch by batch."""
         check_is_fitted(self, "module_")

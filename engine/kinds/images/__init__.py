@@ -1,11 +1,11 @@
 """Images: gradient-boosted trees (or a linear model) on the pixels against a small PyTorch CNN.
 
 Matches a profile whose pixel columns (``ColumnKind.IMAGE_PIXEL``, set by
-:func:`engine.images.detect_pixel_columns` while profiling) form a full
+:func:`engine.kinds.images.pixels.detect_pixel_columns` while profiling) form a full
 square layout: a pixel-table CSV, or an image-folder ZIP read by
-:func:`engine.images.read_image_zip` (registered here as a loader, with the
+:func:`engine.kinds.images.pixels.read_image_zip` (registered here as a loader, with the
 gzip CSV reader). Both families see the same pixel columns in layout order;
-both are explained pixel by pixel (:mod:`engine.explain_images`).
+both are explained pixel by pixel (:mod:`engine.kinds.images.explain`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from engine.dataset import register_loader
-from engine.images import PixelLayout, pixel_layout, read_gzip_csv, read_image_zip
+from engine.kinds.images.pixels import PixelLayout, pixel_column_names, pixel_layout, read_gzip_csv, read_image_zip
 from engine.work import boosting_work, cnn_work, linear_work
-from engine.profile import ColumnKind, DatasetProfile
+from engine.profile import ColumnKind, DatasetProfile, register_group_detector
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
 
 __all__ = ["IMAGES", "PIXEL_BOOSTING", "PIXEL_LINEAR", "CNN", "layout_of"]
@@ -28,6 +28,7 @@ IMAGE_SHAP_ROWS = 60
 
 register_loader(read_image_zip)
 register_loader(read_gzip_csv)
+register_group_detector(ColumnKind.IMAGE_PIXEL, lambda frame, exclude: pixel_column_names(frame, exclude=exclude))
 
 
 def layout_of(profile: DatasetProfile) -> PixelLayout | None:
@@ -45,7 +46,7 @@ def _layout(profile: DatasetProfile) -> PixelLayout:
 
 def _explainer(method: str) -> Any:
     def explain(fitted: Any, background: pd.DataFrame, rows: pd.DataFrame, labels: list[str], seed: int) -> Any:
-        from engine.explain_images import explain_images
+        from engine.kinds.images.explain import explain_images
 
         return explain_images(fitted, background, rows, labels, seed, method=method)
 
@@ -86,7 +87,7 @@ def _build_linear(profile: DatasetProfile, seed: int, max_seconds: float) -> Any
 def _build_cnn(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
     from sklearn.pipeline import Pipeline
 
-    from engine.models.cnn import TorchCNNClassifier, TorchCNNRegressor
+    from engine.kinds.images.cnn import TorchCNNClassifier, TorchCNNRegressor
 
     layout = _layout(profile)
     cls = TorchCNNClassifier if profile.task.is_classification else TorchCNNRegressor

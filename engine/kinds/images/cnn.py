@@ -4,7 +4,7 @@ Two or three convolution blocks (Conv2d → ReLU → MaxPool2d), a hidden linear
 layer and a linear head, built from ``nn`` modules only: SHAP's deep explainer
 is additive on such a network (functional ``F.relu`` / ``F.max_pool2d`` are
 invisible to it and break additivity). Inputs are pixel rows in channel-last
-order (:class:`engine.images.PixelLayout`); :meth:`_TorchCNN._prepare` scales
+order (:class:`engine.kinds.images.pixels.PixelLayout`); :meth:`_TorchCNN._prepare` scales
 them to 0–1 and reshapes them to (rows, channels, side, side). Training may
 shift images by a pixel or two (light augmentation); the device is CUDA when
 present (see :mod:`engine.models.torch_base`).

@@ -2,7 +2,7 @@
 
 A token is a run of word characters (``\\w+``, Unicode-aware), lower-cased;
 everything between tokens (spaces, punctuation, emoji, markup) separates them.
-The token explainer (:mod:`engine.explain_text`) hides and shows the pieces
+The token explainer (:mod:`engine.kinds.text.explain`) hides and shows the pieces
 :func:`segments` cuts, so the tokens it credits are exactly the tokens the
 models read.
 Light on purpose (``re`` only): the pages import it to redraw a document.

@@ -1,6 +1,6 @@
 """Models for text: TF-IDF into a linear model, and a PyTorch token network on the shared loop.
 
-Both read every text column through :mod:`engine.tokens` (one regex
+Both read every text column through :mod:`engine.kinds.text.tokens` (one regex
 tokenizer, the first ``TEXT_MAX_TOKENS`` tokens of a document) and take any
 tabular columns next to the text through the same preprocessor as the tabular
 models. Vocabularies come from the training rows only (``fit``).
@@ -26,7 +26,7 @@ from engine.evaluate import balanced_training
 from engine.features import make_preprocessor
 from engine.models.torch_base import LoopParameters, TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
 from engine.profile import ColumnKind, DatasetProfile
-from engine.tokens import as_text, character_ngrams, tokenize
+from engine.kinds.text.tokens import as_text, character_ngrams, tokenize
 
 __all__ = [
     "text_columns",

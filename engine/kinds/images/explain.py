@@ -35,7 +35,7 @@ from sklearn.pipeline import Pipeline
 
 from engine.explain import TABULAR_METHODS
 from engine.explanation import ModelExplanation, PixelAttribution, additivity_error
-from engine.images import PixelLayout, pixel_layout
+from engine.kinds.images.pixels import PixelLayout, pixel_layout
 
 __all__ = ["IMAGE_METHODS", "explain_images", "raw_output_function", "DEEP_BACKGROUND_IMAGES", "PARTITION_MAX_EVALS"]
 
@@ -89,7 +89,7 @@ def raw_output_function(pipeline: Pipeline) -> Callable[[np.ndarray], np.ndarray
     def raw(X: np.ndarray) -> np.ndarray:
         prepared = prep.transform(np.asarray(X, dtype=np.float64))
         if hasattr(model, "explain_module"):
-            out = model._raw_output(prepared)
+            out = model.raw_output(prepared)
         elif hasattr(model, "booster_"):
             out = model.predict(prepared, raw_score=True)
         elif hasattr(model, "decision_function"):
@@ -133,8 +133,8 @@ def _deep(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows:
     network = pipeline[-1]
     module = network.explain_module()
     chosen = np.sort(np.random.default_rng(seed).permutation(len(background))[:DEEP_BACKGROUND_IMAGES])
-    reference = torch.from_numpy(network._prepare(_flat(background[chosen]), reset=False))
-    inputs = torch.from_numpy(network._prepare(_flat(rows), reset=False))
+    reference = torch.from_numpy(network.prepare(_flat(background[chosen])))
+    inputs = torch.from_numpy(network.prepare(_flat(rows)))
     explainer = shap.DeepExplainer(module, reference)  # public API: its expected value (the mean reference output)
     n_reference = len(reference)
     with torch.no_grad():

@@ -7,7 +7,7 @@ tabular columns join both models: the linear model reads TF-IDF features
 and the scaled, one-hot tabular columns; the token network reads the tokens
 and the same tabular columns. (A mixed table is thus compared as text plus
 columns, not as LightGBM on the columns alone: the text is not dropped.) Both families are explained with
-one SHAP definition (:mod:`engine.explain_text`: token Shapley values by
+one SHAP definition (:mod:`engine.kinds.text.explain`: token Shapley values by
 batched antithetic permutation walks on the shared tokenizer), in either
 explainer mode.
 """
@@ -70,7 +70,7 @@ def _notes(profile: DatasetProfile) -> list[str]:
 
 def _explainer(raw: str) -> Any:
     def explain(fitted: Any, background: pd.DataFrame, rows: pd.DataFrame, labels: list[str], seed: int) -> Any:
-        from engine.explain_text import explain_text
+        from engine.kinds.text.explain import explain_text
 
         return explain_text(fitted, background, rows, labels, seed, raw=raw)
 
@@ -79,26 +79,26 @@ def _explainer(raw: str) -> Any:
 
 
 def _build_tfidf(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
-    from engine.models.text import make_tfidf_model
+    from engine.kinds.text.models import make_tfidf_model
 
     return make_tfidf_model(profile, seed=seed)
 
 
 def _build_network(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
-    from engine.models.text import make_text_network
+    from engine.kinds.text.models import make_text_network
 
     return make_text_network(profile, seed=seed, max_seconds=max_seconds)
 
 
 def _fit_tfidf(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
-    from engine.models.text import fit_checked
+    from engine.kinds.text.models import fit_checked
 
     context.report("TF-IDF vocabulary and linear model", 0.0)
     return fit_checked(model, X, y)
 
 
 def _fit_network(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
-    from engine.models.text import check_has_words
+    from engine.kinds.text.models import check_has_words
 
     check_has_words(X, model)
     return fit_network(model, X, y, context)

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from engine.charts import FAMILY_NAMES, base_figure, safe_text
 from engine.explanation import ModelExplanation, TokenAttribution
-from engine.tokens import segments, truncate
+from engine.kinds.text.tokens import segments, truncate
 
 __all__ = ["token_bars", "prediction_direction", "highlighted_document", "attribution_for", "TOWARD", "AWAY"]
 
@@ -71,7 +71,7 @@ def highlighted_document(text: Any, tokens: Sequence[str], values: np.ndarray, s
     """HTML of ``text`` with each token's background by its SHAP value (red toward, blue away); escaped throughout.
 
     ``values`` are one output's values per token, in the order
-    :func:`engine.tokens.segments` splits the (truncated) document.
+    :func:`engine.kinds.text.tokens.segments` splits the (truncated) document.
     """
     pieces = segments(truncate(text))
     values = np.asarray(values, dtype=float).reshape(-1) * sign

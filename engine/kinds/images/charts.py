@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from engine.charts import FAMILY_NAMES, safe_text
 from engine.explanation import ModelExplanation
-from engine.images import PixelLayout
+from engine.kinds.images.pixels import PixelLayout
 
 __all__ = ["pixel_map_rows", "mean_maps"]
 

@@ -44,8 +44,8 @@ from sklearn.preprocessing import normalize
 from engine import thresholds as th
 from engine.explain import permutation_shap
 from engine.explanation import ModelExplanation, TokenAttribution, additivity_error
-from engine.models.text import pipeline_text_columns
-from engine.tokens import character_ngrams, segments, tokenize, truncate
+from engine.kinds.text.models import pipeline_text_columns
+from engine.kinds.text.tokens import character_ngrams, segments, tokenize, truncate
 
 __all__ = [
     "explain_text", "raw_function", "document_function", "explain_documents", "token_groups", "walks_for",
@@ -60,7 +60,7 @@ RawFunction = Callable[[pd.DataFrame], np.ndarray]
 class MaskedDocuments:
     """A batch of token-game states: explained document ``owners[i]`` with only the pieces ``shown[i]`` left in."""
 
-    pieces: list[list[tuple[str, str]]]  # per explained document, as engine.tokens.segments splits it
+    pieces: list[list[tuple[str, str]]]  # per explained document, as engine.kinds.text.tokens.segments splits it
     owners: np.ndarray
     shown: list[np.ndarray]  # one boolean per piece of the owning document
 
@@ -137,7 +137,7 @@ def document_function(fitted: Any, raw: str, context: pd.DataFrame, column: str)
 def _additive_vectorizers(transformer: Any) -> list[TfidfVectorizer] | None:
     """The TF-IDF vectorizers of a text column's transformer when :func:`tfidf_of_states` reproduces them, else None.
 
-    That holds for engine.models.text's column transformer (documents into a
+    That holds for engine.kinds.text.models's column transformer (documents into a
     union of TF-IDF vectorizers): word 1- or 1-2-grams on the shared
     tokenizer, and character n-grams within words of the shared tokens.
     """
@@ -233,7 +233,7 @@ def explain_documents(
     """Token SHAP of ``function`` on ``documents``: antithetic permutation walks, batched (see the module docstring).
 
     Returns per document its tokens (as written, one per
-    :func:`engine.tokens.segments` piece), their values (pieces, outputs) and
+    :func:`engine.kinds.text.tokens.segments` piece), their values (pieces, outputs) and
     the base values (documents, outputs): the output on the empty document.
     """
     rng = np.random.default_rng(seed)
