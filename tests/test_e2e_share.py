@@ -18,11 +18,10 @@ from engine import samples
 from engine.report import report_html
 from tests.share_helpers import HOSTILE_NAME, SCRIPT_COLUMN, hostile_record
 from tests.test_e2e_browser import (
-    ARTIFACTS, ROOT, SERVER_COMMAND, TRAIN_TIMEOUT_MS, VIEWPORT, XSS_PROBE, browser, chart_titles, free_port,
+    ARTIFACTS, ROOT, SERVER_COMMAND, TRAIN_TIMEOUT_MS, VIEWPORT, XSS_PROBE, chart_titles, free_port,
     shot, start_training, stop, wait_idle, wait_until_healthy,
 )  # fmt: skip
 
-__all__ = ["browser"]  # the module-scoped Chromium fixture, shared
 PASSWORD = "open sesame"
 
 
@@ -88,7 +87,7 @@ def test_the_report_opens_offline_with_both_models_charts(browser: Browser, tmp_
     page.context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
     page.goto(path.as_uri())
     page.locator(".js-plotly-plot .gtitle", has_text="Deep learning: global importance").wait_for(timeout=60_000)
-    page.wait_for_timeout(500)
+    page.locator(".js-plotly-plot .gtitle", has_text="Deep learning: confusion matrix").wait_for(timeout=60_000)
     titles = chart_titles(page)
     for family in ("Classic ML", "Deep learning"):
         assert f"{family}: global importance (mean |SHAP|)" in titles
