@@ -81,6 +81,7 @@ def summarise(runs: DatasetRuns) -> dict[str, Any]:
     summary["fast_seconds"] = _median([r["seconds"] for r in fast])
     summary["fast_rss"] = max((r["rss"] for r in fast), default=0)
     summary["shared_seconds"] = _median([r["seconds"] for r in shared])
+    summary["shared_runs"] = len(shared)
     summary["shared_rss"] = max((r["rss"] for r in shared), default=0)
     summary["reference_seconds"] = _median([r["seconds"] for r in reference])
     summary["reference_rss"] = max((r["rss"] for r in reference), default=0)
@@ -114,7 +115,9 @@ def check_budgets(summaries: list[dict[str, Any]]) -> list[Check]:
     if 10_000 in by_size:
         s = by_size[10_000]
         checks.append(_at_most("compare 10k x 20, fast explainers, end to end", s["fast_seconds"], b.COMPARE_10K_SECONDS, "s"))
-        checks.append(_at_most("compare 10k x 20, shared explainers, end to end", s["shared_seconds"], b.COMPARE_10K_SHARED_SECONDS, "s"))
+        if s["shared_runs"]:  # --fast-only runs none
+            checks.append(_at_most("compare 10k x 20, shared explainers, end to end", s["shared_seconds"],
+                                   b.COMPARE_10K_SHARED_SECONDS, "s"))
         checks.append(_at_most("compare 10k x 20 / reference script", s["ratio"], b.REFERENCE_RATIO_10K, "x"))
     if 100_000 in by_size:
         s = by_size[100_000]
@@ -134,6 +137,10 @@ def check_budgets(summaries: list[dict[str, Any]]) -> list[Check]:
         checks.append(Check(f"{s['name']}: DL - sklearn MLP ({s['metric']})", f">= {b.DL_VS_SKLEARN_MLP_POINTS:+.1f} pts",
                             f"{dl_gap:+.1f} pts", dl_gap >= b.DL_VS_SKLEARN_MLP_POINTS - 1e-9, "goal"))
     return checks
+
+
+def _times(ratio: float) -> str:
+    return "-" if ratio != ratio else f"{ratio:.2f}x"  # NaN: not measured (e.g. --fast-only)
 
 
 def _at_most(name: str, measured: float, limit: float, unit: str) -> Check:
@@ -179,8 +186,8 @@ def render(summaries: list[dict[str, Any]], checks: list[Check], header: str = "
     out.append("Against the plain reference script (same rows, run side by side; ratio = product / reference, median of pairs)")
     out.append(table(
         ["dataset", "reference s", "ref RSS MB", "compare s", "ratio", "shared s", "shared ratio"],
-        [[s["name"], s["reference_seconds"], round(s["reference_rss"] / 1e6), s["fast_seconds"], f"{s['ratio']:.2f}x",
-          s["shared_seconds"], f"{s['shared_ratio']:.2f}x"] for s in summaries],
+        [[s["name"], s["reference_seconds"], round(s["reference_rss"] / 1e6), s["fast_seconds"], _times(s["ratio"]),
+          s["shared_seconds"], _times(s["shared_ratio"])] for s in summaries],
     ))
     out.append("")
     out.append("Stages of the plain script, one after the other (median seconds; the same runs)")

@@ -791,10 +791,10 @@ def _explained_by_sides(result: ComparisonResult, sides: dict[str, _Side], expla
     if keep < wanted:
         result.explained_rows = result.explained_rows.iloc[:keep]
         result.split.explained_positions = result.split.explained_positions[:keep]
-        seconds = deadline.seconds if deadline is not None else result.options.max_seconds
+        # The user's budget, not the clock the job was handed (the CLI passes what is left after loading).
         result.notes.append(
             f"SHAP explains {keep} of the {wanted} rows asked for: "
-            f"the time budget of {seconds:g} s left room for no more"
+            f"the time budget of {result.options.max_seconds:g} s left room for no more"
         )
         result.budget_stops.append(f"SHAP explained {keep} of the {wanted} rows asked for")
     result.explanations = explanations

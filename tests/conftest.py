@@ -117,3 +117,46 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     else:
         terminalreporter.write_sep("-", "run store backends")
         terminalreporter.write_line(f"store tests ran on SQLite and on PostgreSQL ({POSTGRES_ENV} is set).")
+
+
+# --- the browser tests: one Streamlit server and one Chromium for the whole session ---------------
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """`streamlit run dashboard.py` on a free localhost port, shared by every browser test; always stopped at the end.
+
+    tests/test_e2e_share.py overrides it with its own server (a password and a fresh store).
+    """
+    import subprocess
+
+    from tests.test_e2e_browser import ARTIFACTS, SERVER_COMMAND, free_port, stop, wait_until_healthy
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(ARTIFACTS / "e2e-server.log", "w") as log:
+        process = subprocess.Popen(
+            [*SERVER_COMMAND, "--server.port", str(port)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_until_healthy(url, process)
+            yield url
+        finally:
+            stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for every browser test (each test opens its own context and page)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_e2e_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

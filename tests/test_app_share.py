@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.consent import minimise
-from engine.store import NOT_FOUND_MESSAGE, RunStore, new_token
+from engine.store import NOT_FOUND_MESSAGE, RunStore, key_of, new_token
 from tests.conftest import finish_training
 from tests.share_helpers import HOSTILE_NAME, hostile_record
 from tests.test_app_pages import chart_titles, metrics
@@ -152,7 +152,7 @@ def test_history_lists_saved_runs_and_reopens_one(store: RunStore, token: str, m
 
 
 def test_a_finished_run_is_saved_shared_and_deleted_by_its_session(store: RunStore) -> None:
-    before = {s.token for s in store.summaries()}
+    before = {s.key for s in store.summaries()}
     at = app()
     at.button(key="sample_wine.csv").click().run()
     at.switch_page("pages/train.py").run()
@@ -162,21 +162,21 @@ def test_a_finished_run_is_saved_shared_and_deleted_by_its_session(store: RunSto
     finish_training(at)  # collected on the Train page, which saves it to the store
     assert not at.exception and not at.error
     run = at.session_state["run"]
-    assert run.token is not None and run.token not in before
+    assert run.token is not None and key_of(run.token) not in before
     assert store.open(run.token).to_dict() == minimise(run.result).to_dict()  # results only, by default
     assert store.open(run.token).kept == "results"
     assert store.dataset_csv(run.token) is None  # the rows were not asked for
     assert [c.value for c in at.code] == [f"http://localhost:8501/?run={run.token}"]
     assert {b.key for b in at.download_button} >= {"report_train", "json_train"}
     at.button(key="delete_train").click().run()  # asks first, and says what deleting does to shared links
-    assert store.open(run.token).kept == "results"  # not deleted yet
+    assert key_of(run.token) in {s.key for s in store.summaries()}
     assert any("shared link to it will stop working" in w.value for w in at.warning)
     at.button(key="delete_cancel_train").click().run()  # "Keep it": nothing deleted, the question goes
-    assert store.open(run.token).kept == "results" and not at.button(key="delete_train").disabled
+    assert key_of(run.token) in {s.key for s in store.summaries()} and not at.button(key="delete_train").disabled
     at.button(key="delete_train").click().run()
     at.button(key="delete_confirm_train").click().run()
     assert not at.exception and not at.error
-    assert {s.token for s in store.summaries()} == before
+    assert {s.key for s in store.summaries()} == before
     assert at.session_state["run"].token is None and not at.code  # still on screen, no longer shared
 
 

@@ -61,6 +61,8 @@ def test_budgets_pass_and_fail_at_their_limits():
 
     slow = check_budgets([summarise(_runs(10_000, [budgets.COMPARE_10K_SECONDS + 0.5], [5.0], [10.0]))])
     assert not next(c for c in slow if c.name.startswith("compare 10k x 20, fast")).passed
+    fast_only = check_budgets([summarise(_runs(10_000, [6.6], [6.0], []))])  # benchmarks --fast-only
+    assert all(c.passed for c in fast_only if c.kind == "budget") and not any("shared" in c.name for c in fast_only)
     behind = check_budgets([summarise(_runs(10_000, [6.7], [6.0], [10.0])), summarise(_runs(100_000, [14.2], [14.0], [20.0]))])
     assert not next(c for c in behind if c.name == "compare 10k x 20 / reference script").passed  # 1.12x > 1.10x
     assert not next(c for c in behind if c.name == "compare 100k x 20 / reference script").passed  # 1.01x > 1.00x

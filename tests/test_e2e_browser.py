@@ -13,11 +13,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.test_app_security import HOSTILE_COLUMNS, HOSTILE_FILE, HOSTILE_TARGET, hostile_csv
 
@@ -53,24 +51,6 @@ SERVER_COMMAND = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """`streamlit run dashboard.py` on a free localhost port; always stopped at the end."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(ARTIFACTS / "e2e-server.log", "w") as log:
-        process = subprocess.Popen(
-            [*SERVER_COMMAND, "--server.port", str(port)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        try:
-            wait_until_healthy(url, process)
-            yield url
-        finally:
-            stop(process)
-
-
 def wait_until_healthy(url: str, process: subprocess.Popen) -> None:
     """Poll /_stcore/health until it answers "ok" (or the server dies, or time runs out)."""
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -99,16 +79,6 @@ def stop(process: subprocess.Popen) -> None:
         pass
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
     """A fresh browser context (its own Streamlit session) with an XSS probe and a dialog log."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -133,15 +103,20 @@ def upload(page: Page, name: str, content: bytes) -> None:
     )
 
 
-IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
-                && !document.querySelector('[data-stale="true"]')"""
+# Idle: no "running" widget and no stale element of the last run, continuously for 400 ms (a rerun that is
+# just starting shows its widget within that), checked on every animation frame rather than after a fixed sleep.
+IDLE = """() => {
+    const idle = !document.querySelector('[data-testid="stStatusWidget"]') && !document.querySelector('[data-stale="true"]');
+    if (!idle) { window.__idleSince = null; return false; }
+    window.__idleSince = window.__idleSince || performance.now();
+    return performance.now() - window.__idleSince >= 400;
+}"""
 
 
 def wait_idle(page: Page) -> None:
-    """Until the script run is over: no "running" widget and no stale elements of the last run left."""
-    for _ in range(2):  # twice, a moment apart, so a rerun that is just starting is not missed
-        page.wait_for_timeout(400)
-        page.wait_for_function(IDLE, timeout=TRAIN_TIMEOUT_MS)
+    """Until the script run is over and stays over (see IDLE)."""
+    page.evaluate("() => { window.__idleSince = null; }")
+    page.wait_for_function(IDLE, timeout=TRAIN_TIMEOUT_MS)
 
 
 def start_training(page: Page, shap_rows: int) -> None:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser
 
-from tests.test_e2e_browser import (  # noqa: F401  (server and browser are fixtures)
+from tests.test_e2e_browser import (
     SAMPLES,
     TRAIN_TIMEOUT_MS,
     assert_no_injection,
-    browser,
     chart_titles,
     go_to,
     metric_labels,
     open_page,
-    server,
     shot,
     sidebar_text,
     start_training,

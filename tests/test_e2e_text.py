@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser
 
-from tests.test_e2e_browser import (  # noqa: F401  (server and browser are fixtures)
+from tests.test_e2e_browser import (
     TRAIN_TIMEOUT_MS,
     assert_no_injection,
-    browser,
     chart_titles,
     go_to,
     open_page,
-    server,
     shot,
     start_training,
     upload,
