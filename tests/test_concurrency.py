@@ -56,7 +56,7 @@ def train_session(i: int, results: dict[int, object]) -> None:
     try:
         frame = read_csv_bytes(session_csv(i))
         advice = advise(frame)
-        results[i] = compare(frame, advice.profile.target, max_seconds=3, shap_rows=10, advice=advice, seed=i)
+        results[i] = compare(frame, advice.profile.target, max_seconds=30, shap_rows=10, advice=advice, seed=i)
     except Exception as error:  # noqa: BLE001 - reported by the test below
         results[i] = error
 
