@@ -7,7 +7,16 @@ and shap only when a comparison runs). Pages import engine names from here.
 ``engine.recommend.recommend``), never rebound to the function here.
 """
 
-from engine.data import DataError, read_csv_bytes, read_csv_path
+import os
+
+# LightGBM, scikit-learn and torch each run an OpenMP thread pool whose idle threads spin by default; on a
+# small shared machine spinning pools starve each other (a 1-second LightGBM fit took 150 s in our benchmark,
+# and in the dashboard's server a 455-row MLP trained 8 epochs in 32 s). OpenMP reads this once, when its
+# runtime loads, so it is set here, on the first import of the engine, before any entry point (the server
+# imports torch at start-up to fix its thread count); a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from engine.data import DataError, read_csv_bytes, read_csv_path  # noqa: E402
 from engine.dataset import Dataset, load_dataset_bytes, load_dataset_path
 from engine.profile import ColumnKind, DatasetProfile, Task, guess_target, profile_dataset
 from engine.recommend import (

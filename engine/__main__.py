@@ -26,9 +26,6 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, NoReturn
 
-# Idle OpenMP threads sleep instead of spinning (see engine.pipeline); set
-# before anything loads an OpenMP runtime.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from engine import thresholds as th
 from engine.data import DataError

@@ -36,13 +36,7 @@ __all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise"
            "judge_fairness", "estimate_for", "estimate_run"]
 EXPLAINER_MODES = th.EXPLAINER_MODES
 
-# LightGBM, scikit-learn and torch each run an OpenMP thread pool. By default
-# idle OpenMP threads spin; on a small shared machine (2 cores, another process
-# busy) spinning pools starve each other and a 1-second LightGBM fit took 150 s
-# in our benchmark. Sleeping idle threads cost almost nothing when the machine
-# is quiet. OpenMP reads this once, when its runtime loads (torch, lightgbm and
-# scikit-learn are imported lazily below), and a user's own setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep) is set in engine/__init__.py, before any runtime loads.
 
 #: Progress callback: (message, overall fraction done in 0..1).
 Progress = Callable[[str, float], None]

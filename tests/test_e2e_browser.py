@@ -119,12 +119,17 @@ def wait_idle(page: Page) -> None:
     page.wait_for_function(IDLE, timeout=TRAIN_TIMEOUT_MS)
 
 
-def start_training(page: Page, shap_rows: int) -> None:
+def start_training(page: Page, shap_rows: int, seconds: int = 30) -> None:
+    """Train both with a budget of ``seconds``: 30 s gives every bundled sample a fair fight; 2 s starves both sides."""
     go_to(page, "Train & compare")
     slider = page.get_by_role("slider").first
     slider.wait_for(timeout=60_000)
     slider.focus()
-    page.keyboard.press("Home")  # the shortest budget (2 s per family)
+    page.keyboard.press("Home")  # the shortest budget (2 s), then one second per step
+    for _ in range(seconds - 2):
+        page.keyboard.press("ArrowRight")
+    wait_idle(page)
+    assert page.locator('[data-testid="stSliderThumbValue"]').first.inner_text().strip() == str(seconds)
     field = page.get_by_label("Test rows to explain with SHAP", exact=True)
     field.fill(str(shap_rows))
     field.press("Enter")  # a number field never starts training by itself
@@ -290,3 +295,18 @@ def test_two_sessions_at_once_see_only_their_own_data_and_hostile_names_stay_tex
     assert_no_injection(wine, wine_dialogs)
     shot(hostile, "06-hostile-explanations.png", height=3000)
     shot(wine, "07-second-session-explanations.png", height=3400)
+
+
+def test_a_starved_budget_shows_the_unfair_fight_warning_and_no_winner(server: str, browser: Browser) -> None:
+    page, dialogs = open_page(browser, server)
+    upload(page, "wine.csv", (SAMPLES / "wine.csv").read_bytes())
+    page.get_by_text("What the data looks like").wait_for(timeout=60_000)
+    wait_idle(page)
+    start_training(page, shap_rows=10, seconds=2)
+    page.get_by_text("All metrics on the same test rows").wait_for(timeout=TRAIN_TIMEOUT_MS)
+    wait_idle(page)
+    verdict = page.locator('[data-testid="stAlert"]', has_text="Not a fair comparison").first.inner_text()
+    assert "retrain with a larger time budget" in verdict and " won " not in verdict
+    assert "not a fair comparison" in sidebar_text(page) and "won" not in sidebar_text(page)
+    assert_no_injection(page, dialogs)
+    shot(page, "11-unfair-fight.png", height=1400)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from engine import EXPLAINER_MODES, DataKindSpec, ModelResult, RunRecord, wording
+from engine import EXPLAINER_MODES, DataError, DataKindSpec, ModelResult, RunRecord, wording
+from engine.pipeline import estimate_run
 from engine.consent import kept_sentence
 from views import share
 from views import state
@@ -56,13 +59,15 @@ def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
     budget_col.slider(
         "Time budget (seconds)",
         min_value=2,
-        max_value=120,
+        max_value=600,  # the digit images need 180 s for a fair fight and about 700 s for every family's full work
         key="train_max_seconds",
         on_change=_keep,
         args=("max_seconds",),
         help="For the whole comparison: training both models and SHAP share it, and the run ends within it "
         "plus a few seconds, with the best models so far. The results say whether it cut anything short.",
     )
+    if (estimate := _budget_estimate(target, options)) is not None:
+        budget_col.caption(estimate)
     shap_col.number_input(
         "Test rows to explain with SHAP",
         min_value=10,
@@ -96,6 +101,26 @@ def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
         "then load it.",
     )  # fmt: skip
     st.caption(state.esc(kept_sentence(bool(options.get("keep_rows")), bool(options.get("save_rows")))))
+
+
+def _budget_estimate(target: str, options: dict[str, Any]) -> str | None:
+    """Before training: the work this budget plans, and the budgets at which the fight is fair and complete."""
+    data = state.dataset()
+    if data is None or target not in data.frame.columns:
+        return None
+    try:
+        profile = state.current_advice().profile
+        if profile.target != target:
+            return None
+        plan = estimate_run(data.frame, profile, float(options["max_seconds"]), int(options["shap_rows"]),
+                            ml_kind=options.get("ml_kind"))
+    except DataError:
+        return None
+    fair = plan["fair_budget"]
+    verdict = (f"below {fair} s one side would be too far from trained for a fair comparison"
+               if fair is not None else "no budget up to the largest gives both sides enough work here")
+    return (f"Plans about {wording.format_number(plan['expected'])} s of work on a 2-core machine; {verdict}; "
+            f"every family's full work takes about {plan['budget_for_full_work']} s.")
 
 
 def start_button() -> None:
