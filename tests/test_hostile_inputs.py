@@ -71,7 +71,11 @@ def check_outcome(case: Case, command: str, code: int, out: str, err: str) -> No
         model_notes = [n for side in payload.get("models", {}).values() for n in side.get("notes", [])]
         assert any(expect in note for note in notes + model_notes), notes + model_notes
     else:
-        assert not [n for n in notes if not n.startswith(("not used as features", "SHAP explains"))], notes
+        # "works" means the loader repaired nothing; what the 4 s budget plans (fewer epochs, no inner CV) is said
+        # in notes about the time budget, not about the file
+        about_the_file = [n for n in notes if not n.startswith(("not used as features", "SHAP explains"))
+                          and "time budget" not in n]
+        assert not about_the_file, notes
     if command == "compare":
         assert payload["winner"] in ("ml", "dl", "tie", "unfair")  # unfair: one side cut short by the budget
 
