@@ -81,6 +81,11 @@ def linear_work(full_iterations: int) -> WorkSpec:
                     apply=apply, done=done, shap_seconds_per_row=shap)
 
 
+def _set_max_epochs(model: Any, epochs: int) -> None:
+    """Bound a network pipeline (its last step named ``model``) to its planned epochs."""
+    model.set_params(model__max_epochs=int(epochs))
+
+
 def _network_done(fitted: Any, planned: int) -> tuple[int, str]:
     network = fitted[-1]
     # The loop reads the clock after each epoch, the last one included: a stop after every planned epoch ran is not a cut.
@@ -109,14 +114,11 @@ def mlp_work(full_epochs: int, hidden: tuple[int, ...] = (128, 64)) -> WorkSpec:
         # Refitting on every row (small data) runs the best epochs once more: counted as up to one more pass.
         return epochs * (limits.COST_NETWORK_MAC * size.rows * macs(size) + limits.COST_NETWORK_BATCH * _batches(size.rows))
 
-    def apply(model: Any, epochs: int) -> None:
-        model.set_params(model__max_epochs=int(epochs))
-
     def shap(size: DataSize) -> float:
         return limits.COST_SHAP_DEEP_MAC * th.SHAP_BACKGROUND_ROWS * macs(size) * max(size.outputs, 1)
 
     return WorkSpec(unit="epochs", full=lambda size: full_epochs, floor=lambda size: NETWORK_FLOOR_EPOCHS,
-                    seconds=seconds, apply=apply, done=_network_done, shap_seconds_per_row=shap)
+                    seconds=seconds, apply=_set_max_epochs, done=_network_done, shap_seconds_per_row=shap)
 
 
 def cnn_work(full_epochs: int, filters: tuple[int, ...] = (16, 32), hidden: int = 64) -> WorkSpec:
@@ -134,14 +136,11 @@ def cnn_work(full_epochs: int, filters: tuple[int, ...] = (16, 32), hidden: int 
     def seconds(size: DataSize, epochs: int) -> float:
         return epochs * size.rows * (limits.COST_CONV_ROW + limits.COST_CONV_MAC * macs(size))
 
-    def apply(model: Any, epochs: int) -> None:
-        model.set_params(model__max_epochs=int(epochs))
-
     def shap(size: DataSize) -> float:
         return limits.COST_SHAP_CONV_MAC * th.SHAP_BACKGROUND_ROWS * macs(size) * max(size.outputs, 1)
 
     return WorkSpec(unit="epochs", full=lambda size: full_epochs, floor=lambda size: NETWORK_FLOOR_EPOCHS,
-                    seconds=seconds, apply=apply, done=_network_done, shap_seconds_per_row=shap)
+                    seconds=seconds, apply=_set_max_epochs, done=_network_done, shap_seconds_per_row=shap)
 
 
 def token_network_work(full_steps: int) -> WorkSpec:

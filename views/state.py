@@ -31,7 +31,6 @@ from engine import (
     Recommendation,
     RunRecord,
     advise,
-    compare,
     guess_target,
     load_dataset_bytes,
     samples,
