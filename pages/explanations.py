@@ -3,8 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from engine import EXPLAINER_MODES, charts, explain_again, wording
-from engine.consent import ROWS_NOT_KEPT, rows_kept
+from engine import EXPLAINER_MODES, explain_again
+
+from engine.figures import charts
+
+from engine.common import wording
+from engine.share.consent import ROWS_NOT_KEPT, rows_kept
 from views import image_views
 from views import state
 from views import text_views

@@ -2,8 +2,12 @@
 
 import streamlit as st
 
-from engine import Answers, DataError, answers_from_profile, charts, guess_target, wording
-from engine.recommend import recommend
+from engine import Answers, DataError, answers_from_profile, guess_target
+
+from engine.figures import charts
+
+from engine.common import wording
+from engine.advice.recommend import recommend
 from engine.kinds.images.pixels import IMAGE_SIDE
 from views import state
 from views import widgets

@@ -5,10 +5,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from engine import charts
-from engine.corpus import CORPUS_DIR
-from engine.data import DataError
-from engine.track_record import (
+from engine.figures import charts
+from engine.evidence.corpus import CORPUS_DIR
+from engine.io.data import DataError
+from engine.evidence.track_record import (
     SIZE_BANDS, advisor_table, dataset_rows, git_state, load_results, read_journal, record_from_run, records_of,
     results_path_for, score,
 )

@@ -2,10 +2,14 @@
 
 import streamlit as st
 
-from engine import DataError, charts, kind_named, wording
-from engine.consent import ROWS_NOT_KEPT, rows_kept
+from engine import DataError, kind_named
+
+from engine.figures import charts
+
+from engine.common import wording
+from engine.share.consent import ROWS_NOT_KEPT, rows_kept
 from engine.registry import decide_kind
-from engine.evaluate import is_skewed_target
+from engine.measure.evaluate import is_skewed_target
 from views import share
 from views import state
 from views import training

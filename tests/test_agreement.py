@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import charts
-from engine.explanation import ModelExplanation, agreement, features_that_matter
+from engine.figures import charts
+from engine.explain.explanation import ModelExplanation, agreement, features_that_matter
 
 
 def _explanation(importances: list[float] | np.ndarray) -> ModelExplanation:
@@ -48,7 +48,7 @@ def test_a_middling_correlation_with_few_shared_top_columns_never_reads_broadly_
 
 
 def test_an_older_record_without_the_new_fields_still_reads() -> None:
-    from engine.explanation import Agreement
+    from engine.explain.explanation import Agreement
 
     old = Agreement(spearman=0.7, top5_overlap=3, compared_features=12)
     words = charts.describe_agreement(old, _explanation(list(range(12, 0, -1))), _explanation(list(range(12, 0, -1))))

@@ -1,13 +1,13 @@
-"""Budgets in work (engine.budget): a pure plan fixed before training, the same on an idle and a busy machine."""
+"""Budgets in work (engine.measure.budget): a pure plan fixed before training, the same on an idle and a busy machine."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from engine import limits
-from engine import thresholds as th
-from engine.budget import DataSize, estimate_seconds, plan_work
+from engine.common import limits
+from engine.common import thresholds as th
+from engine.measure.budget import DataSize, estimate_seconds, plan_work
 from engine.kinds.tabular import BOOSTING, LINEAR, MLP
 from engine.kinds.text import TEXT_NETWORK, TFIDF_LINEAR
 
@@ -67,8 +67,8 @@ def test_the_estimate_the_page_shows_before_training():
 
 
 def test_estimate_run_before_training_names_a_fair_budget():
-    from engine.pipeline import estimate_run
-    from engine.recommend import advise
+    from engine.run.pipeline import estimate_run
+    from engine.advice.recommend import advise
     from tests.conftest import make_signal_table
 
     frame = make_signal_table(rows=3_000, seed=1)

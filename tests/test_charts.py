@@ -1,4 +1,4 @@
-"""engine.charts: figures from engine results, checked against the numbers they draw."""
+"""engine.figures.charts: figures from engine results, checked against the numbers they draw."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from engine import charts
-from engine.evaluate import ModelResult, Verdict
-from engine.profile import profile_dataset
-from engine.recommend import Answers, DataKind, Transparency, recommend
+from engine.figures import charts
+from engine.measure.evaluate import ModelResult, Verdict
+from engine.profile.profile import profile_dataset
+from engine.advice.recommend import Answers, DataKind, Transparency, recommend
 
 HOSTILE = "<b>bold</b><img src=x onerror=alert(1)>"
 
@@ -34,7 +34,7 @@ def _result(family: str, predictions: list, probabilities: np.ndarray | None = N
 
 
 def _explanation(columns: list[str], outputs: int = 1, rows: int = 8, seed: int = 0):
-    from engine.explain import ModelExplanation
+    from engine.explain.explain import ModelExplanation
 
     rng = np.random.default_rng(seed)
     values = rng.normal(size=(rows, len(columns), outputs)) * np.arange(len(columns), 0, -1)[None, :, None]
@@ -160,7 +160,7 @@ def test_waterfall_walks_from_base_value_to_model_output() -> None:
 
 
 def test_agreement_scatter_and_its_words() -> None:
-    from engine.explain import agreement
+    from engine.explain.explain import agreement
 
     ml = _explanation(["a", "b", "c", "d", "e", "f"], seed=1)
     dl = _explanation(["a", "b", "c", "d", "e", "f"], seed=2)
@@ -244,7 +244,7 @@ def test_roc_comparison_puts_both_models_on_one_chart_and_classes_never_take_mod
 
 
 def test_agreement_labels_do_not_overlap_even_when_points_crowd() -> None:
-    from engine.charts import _label_boxes, _label_positions
+    from engine.figures.charts import _label_boxes, _label_positions
 
     x = [10.0, 10.5, 11.0, 10.2, 30.0]
     y = [10.0, 10.4, 10.8, 9.7, 30.0]
@@ -259,7 +259,7 @@ def test_agreement_labels_do_not_overlap_even_when_points_crowd() -> None:
 
 
 def test_skewed_regression_target_gets_a_log_scale_a_residual_view_and_a_histogram() -> None:
-    from engine.evaluate import is_skewed, is_skewed_target
+    from engine.measure.evaluate import is_skewed, is_skewed_target
 
     values = np.exp(np.random.default_rng(0).normal(10, 1.5, size=400))  # market values: a long right tail
     assert is_skewed_target(values) and not is_skewed_target(np.arange(400.0))
@@ -276,7 +276,7 @@ def test_skewed_regression_target_gets_a_log_scale_a_residual_view_and_a_histogr
 
 
 def test_a_score_against_its_baseline_never_reads_as_a_red_gain_or_a_green_flag() -> None:
-    from engine.wording import baseline_delta
+    from engine.common.wording import baseline_delta
 
     assert baseline_delta(0.5, 0.5, flagged=True) == ("±0.000 vs baseline", "off", "off")
     assert baseline_delta(0.5002, 0.5, flagged=False) == ("±0.000 vs baseline", "off", "off")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine import charts
-from engine.evaluate import ModelResult
-from engine.explanation import ModelExplanation, PixelAttribution
+from engine.figures import charts
+from engine.measure.evaluate import ModelResult
+from engine.explain.explanation import ModelExplanation, PixelAttribution
 
 
 def _millions_explanation() -> ModelExplanation:
@@ -74,7 +74,7 @@ def test_importance_and_beeswarm_axes_in_the_millions_read_M() -> None:
 def test_agreement_labels_cover_no_point_and_no_other_label() -> None:
     import plotly.graph_objects as go
 
-    from engine.charts import _LABEL_POINT_SIZE, _label_boxes, _label_positions
+    from engine.figures.charts import _LABEL_POINT_SIZE, _label_boxes, _label_positions
 
     # the crowd seen in a browser: several columns near x = 0, two far right
     x = [0.2, 0.3, 0.1, 2.0, 7.0, 31.0, 58.0]

@@ -110,13 +110,15 @@ def test_no_module_imports_shaps_internals_or_another_modules_private_names():
     assert not private, private
 
 
-def test_engine_recommend_is_the_module():
+def test_the_criteria_module_is_a_module_and_engine_binds_no_recommend():
+    """``engine.advice.recommend`` is the module (its vote is ``.recommend``); ``engine`` rebinds no name to it."""
     import engine
-    import engine.recommend as R
+    import engine.advice.recommend as R
 
     assert isinstance(R, type(sys))
-    assert engine.recommend is R
+    assert engine.advice.recommend is R
     assert callable(R.recommend)
+    assert not hasattr(engine, "recommend")
 
 
 def test_recommend_and_profile_never_import_the_training_libraries(tmp_path):

@@ -16,13 +16,13 @@ import pandas as pd
 import pytest
 from scipy.sparse import hstack as sparse_hstack
 
-from engine import thresholds as th
-from engine.data import DataError, read_csv_bytes
+from engine.common import thresholds as th
+from engine.io.data import DataError, read_csv_bytes
 from engine.kinds.text.explain import explain_text
 from engine.kinds.text import TEXT
 from engine.kinds.text.models import make_text_network, make_tfidf_model
-from engine.pipeline import advise, compare
-from engine.profile import ColumnKind, column_kind, profile_dataset
+from engine.run.pipeline import advise, compare
+from engine.profile.profile import ColumnKind, column_kind, profile_dataset
 from engine.registry import kind_for
 from engine.kinds.text.charts import highlighted_document, prediction_direction
 from engine.kinds.text.tokens import segments, tokenize, truncate
@@ -391,8 +391,8 @@ def test_skewed_text_classes_train_both_families_balanced_as_they_are_judged():
 
 
 def test_agreement_on_text_is_described_and_drawn_per_word_not_per_column(text_run):
-    from engine import charts
-    from engine.explanation import compared_importance
+    from engine.figures import charts
+    from engine.explain.explanation import compared_importance
 
     ml, dl = text_run.explanations["ml"], text_run.explanations["dl"]
     words = charts.describe_agreement(text_run.agreement, ml, dl)

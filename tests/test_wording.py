@@ -7,8 +7,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pytest
 
-from engine import charts, wording
-from engine.evaluate import ModelResult, Verdict
+from engine.figures import charts
+
+from engine.common import wording
+from engine.measure.evaluate import ModelResult, Verdict
 
 
 @pytest.mark.parametrize(

@@ -20,15 +20,15 @@ from engine import (
     ProblemType,
     Recommendation,
     Transparency,
-    charts,
-    samples,
-    wording,
 )
-from engine.data import load_notes
-from engine.evaluate import is_skewed, is_skewed_target
-from engine.export import safe_csv_bytes
+from engine.common import wording
+from engine.figures import charts
+from engine.io import samples
+from engine.io.data import load_notes
+from engine.measure.evaluate import is_skewed, is_skewed_target
+from engine.share.export import safe_csv_bytes
 from engine.registry import decide_kind
-from engine.recommend import CONFIDENCE_MEANING
+from engine.advice.recommend import CONFIDENCE_MEANING
 from views import state
 FIELD_TITLES = {
     "data_kind": "kind of data",
@@ -101,7 +101,7 @@ def _pick_sample() -> None:
 
 
 def safe_download(frame: Any, file_name: str, key: str, *, index: bool = False) -> None:
-    """A CSV download of a table of user values with spreadsheet formulas neutralised (engine.export).
+    """A CSV download of a table of user values with spreadsheet formulas neutralised (engine.share.export).
 
     The table toolbar's own download writes cells as they are, so a column
     named ``=HYPERLINK(...)`` would be a live formula in the user's export.

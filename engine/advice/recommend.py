@@ -4,7 +4,7 @@ Each criterion maps one answer to a score in [-1, 1] (negative favours
 classic ML, positive deep learning). The recommendation is the weighted mean
 of the scores, so it is as transparent as the advice it gives. Data volume is
 a smooth, non-decreasing curve of log10(rows) per kind of data (no bands, so
-no cliffs); every number comes from ``engine.thresholds`` through
+no cliffs); every number comes from ``engine.common.thresholds`` through
 :class:`VoteParams`, which the calibration varies within published bounds.
 """
 
@@ -18,10 +18,10 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from engine import thresholds as th
-from engine.profile import DatasetProfile, profile_dataset
+from engine.common import thresholds as th
+from engine.profile.profile import DatasetProfile, profile_dataset
 from engine.registry import decide_kind, kind_named
-from engine.wording import choice_label
+from engine.common.wording import choice_label
 
 __all__ = [
     "DataKind",
@@ -87,7 +87,7 @@ def _kind_key(kind: Any) -> str:
 
 @dataclass(frozen=True)
 class VoteParams:
-    """Every number the vote uses; the defaults are the engine's (engine.thresholds)."""
+    """Every number the vote uses; the defaults are the engine's (engine.common.thresholds)."""
 
     weights: dict[str, float] = field(default_factory=lambda: dict(th.CRITERION_WEIGHTS))
     volume_curves: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(th.VOLUME_CURVES))
@@ -224,7 +224,7 @@ class Advice:
 
 
 def advise(data: Any, target: str | None = None, **answer_overrides: Any) -> Advice:
-    """Profile the data (a DataFrame or an :class:`engine.dataset.Dataset`) and recommend from the criteria.
+    """Profile the data (a DataFrame or an :class:`engine.io.dataset.Dataset`) and recommend from the criteria.
 
     Answers can be overridden by keyword (``transparency=Transparency.HIGH``, …).
     """

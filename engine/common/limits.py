@@ -50,7 +50,7 @@ MAX_ROWS = 5_000_000
 MAX_COLUMNS = 2_000
 
 #: Categories of one categorical column that get their own one-hot feature; the
-#: rest share one "infrequent" feature (engine.features). Bounds the width of
+#: rest share one "infrequent" feature (engine.profile.features). Bounds the width of
 #: the encoded matrix to 30 x the categorical columns, whatever their cardinality.
 MAX_CATEGORIES_PER_COLUMN = 30
 
@@ -144,7 +144,7 @@ def sample_for_training(
     rows = np.sort(np.concatenate(chosen))
     note = (
         f"{n:,} labelled rows: both models train and test on a sample of {len(rows):,} rows, {how} "
-        f"(limit engine.limits.MAX_COMPARE_ROWS = {max_rows:,}); the advice uses all rows"
+        f"(limit engine.common.limits.MAX_COMPARE_ROWS = {max_rows:,}); the advice uses all rows"
     )
     return Sample(frame.iloc[rows], note)
 
@@ -184,10 +184,10 @@ def clamp(value: float, upper: float, what: str) -> tuple[float, str | None]:
     """``value`` capped at ``upper``, with a note when it was capped."""
     if not value > upper:
         return value, None
-    return upper, f"{what} capped at {upper:g} (engine.limits), {value:g} was asked for"
+    return upper, f"{what} capped at {upper:g} (engine.common.limits), {value:g} was asked for"
 
 
-# --- Budgets in work (engine.budget) ---------------------------------------------------
+# --- Budgets in work (engine.measure.budget) ---------------------------------------------------
 # The time budget becomes work (rounds, epochs, steps, iterations, SHAP rows,
 # splits) before training, from the cost constants below, so a busy machine
 # gets the same models as an idle one. The clock is only a safety net.
@@ -211,7 +211,7 @@ SHAP_MIN_ROWS = 10
 #: training rows each fold's fits use (a stratified, seeded subsample above).
 SELECTION_FOLDS = 3
 SELECTION_MAX_ROWS = 20_000
-#: Features a date column expands to (engine.features.date_parts), for the cost model.
+#: Features a date column expands to (engine.profile.features.date_parts), for the cost model.
 COST_DATE_WIDTH = 6
 #: Rows read to estimate the mean words of a text column (deterministic: the first rows).
 COST_TOKEN_SAMPLE_ROWS = 2_000

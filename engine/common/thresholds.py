@@ -184,7 +184,7 @@ SKEWED_TARGET_SKEWNESS = 1.0
 # class, or the mean) is flagged as no better than the baseline.
 BASELINE_MARGIN = 0.0
 # The time budget of the CLI and the page when none is given. The work budget
-# (engine.budget) it plans, measured with engine.pipeline.estimate_run: every
+# (engine.measure.budget) it plans, measured with engine.run.pipeline.estimate_run: every
 # bundled table sample gets every family's full work and 3-6 repeated splits,
 # the text sample 535 of 640 network steps, the digit ZIP full work; a
 # generated 100,000 x 20 table 122 of 200 boosting rounds and 36 of 100 MLP
@@ -217,12 +217,12 @@ SMALL_DATA_MIN_SPLITS = 3
 # twice its first fit time, so one slow split cannot eat the budget.
 SMALL_DATA_TIME_SHARE = 0.5
 DEFAULT_SHAP_ROWS = 300
-# SHAP modes: each model's fastest exact explainer, or one definition for both (engine.explain).
+# SHAP modes: each model's fastest exact explainer, or one definition for both (engine.explain.explain).
 EXPLAINER_MODES = ("fast", "shared")
 SHAP_BACKGROUND_ROWS = 100
 
 # --- Explanations -----------------------------------------------------------
-# Shared-definition mode (engine.explain, explainer="shared"): both models are
+# Shared-definition mode (engine.explain.explain, explainer="shared"): both models are
 # explained against the same background rows through one Independent masker.
 # The interventional tree explainer costs rows x background x trees and the
 # permutation explainer rows x (2 x features + 1) x background network rows,
@@ -249,7 +249,7 @@ LARGE_DATA_DL_BATCH_SIZE = 2_048
 LARGE_DATA_DL_LEARNING_RATE = 4e-3
 
 # --- Track record -------------------------------------------------------------
-# The track record (engine.track_record) judges the advice by the measured
+# The track record (engine.evidence.track_record) judges the advice by the measured
 # winner; it explains only a few rows per dataset, since SHAP does not decide it.
 TRACK_RECORD_SHAP_ROWS = 50
 # Over the corpus (python -m engine track-record --corpus): a time budget per
@@ -262,7 +262,7 @@ CORPUS_SHAP_ROWS = 10
 # float32 leaf values and network weights round at ~1e-7 relative, so 1e-5
 # leaves room for sums over hundreds of trees and background rows.
 SHAP_ADDITIVITY_TOLERANCE = 1e-5
-# The additivity check shown to users (engine.explanation.AdditivityCheck):
+# The additivity check shown to users (engine.explain.explanation.AdditivityCheck):
 # passes when the largest gap is within this share of the output scale
 # (1 + max |output|). Looser than SHAP_ADDITIVITY_TOLERANCE, which decides
 # whether an exact algorithm can be trusted: the deep explainer runs in

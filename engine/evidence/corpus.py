@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.data import DataError
+from engine.io.data import DataError
 
 __all__ = ["CORPUS_DIR", "MANIFEST", "CACHE_DIR", "BUILD_COMMAND", "CorpusEntry", "load_manifest", "entry_path", "select_entries",
            "RESERVED_R_PACKAGES", "RESERVED_PACKAGES", "RESERVED_DATASET_NAMES", "SPLITS", "LARGE_ROWS", "split_groups",
            "split_shares", "SealedSplitRule"]
 
-CORPUS_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus"
 MANIFEST = CORPUS_DIR / "manifest.toml"
 CACHE_DIR = CORPUS_DIR / ".cache"
 BUILD_COMMAND = "python -m benchmarks.corpus build"

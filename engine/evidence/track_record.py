@@ -1,7 +1,7 @@
 """The advisor's own track record: was the criteria-based advice confirmed by measurement?
 
 For each dataset, :func:`track_record` runs the same flow as the command line
-(:func:`engine.pipeline.compare`, which recommends first) and records the
+(:func:`engine.run.pipeline.compare`, which recommends first) and records the
 recommendation, the measured winner with its margin, and whether the two
 agreed (``ComparisonResult.agreed_with_recommendation``). Where the advice was
 wrong, it names the criterion that pulled hardest toward the wrong side: the
@@ -10,7 +10,7 @@ ML) toward the recommended family, or, for a close call that turned out not
 to be close, toward the family that lost.
 
 Thresholds are not tuned here: the sample datasets are a check of the
-published thresholds in :mod:`engine.thresholds`, not a training set for them.
+published thresholds in :mod:`engine.common.thresholds`, not a training set for them.
 
 The corpus run (issue 17) appends one JSON line per finished dataset to its
 results file (``results-development.jsonl`` / ``results-sealed.jsonl``), each
@@ -36,13 +36,13 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from engine import thresholds as th
-from engine.corpus import CorpusEntry
-from engine.data import DataError
-from engine.dataset import load_dataset_path
-from engine.samples import sample_paths
-from engine.recommend import Criterion
-from engine.wording import count
+from engine.common import thresholds as th
+from engine.evidence.corpus import CorpusEntry
+from engine.io.data import DataError
+from engine.io.dataset import load_dataset_path
+from engine.io.samples import sample_paths
+from engine.advice.recommend import Criterion
+from engine.common.wording import count
 
 __all__ = ["DatasetRecord", "TrackRecord", "track_record", "corpus_track_record", "misleading_criterion", "sample_datasets",
            "format_table", "summarise", "wilson_interval", "agrees", "write_results", "progress_line", "NAIVE_ADVISORS",
@@ -270,7 +270,7 @@ def corpus_track_record(
     order. An entry whose data kind is not registered on this branch is
     recorded as pending, not run; its target guess is still measured.
     """
-    from engine.corpus import CACHE_DIR, entry_path
+    from engine.evidence.corpus import CACHE_DIR, entry_path
 
     done: dict[str, DatasetRecord] = {}
     if results is not None:
@@ -359,8 +359,8 @@ def _run_on_executor(executor: Any, jobs_list: list[_Job], args: list[tuple[Any,
 
 def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: int) -> DatasetRecord:
     """Recommend and compare one dataset over ``seeds`` seeds (the winner: the most common; margins averaged)."""
-    from engine.pipeline import compare
-    from engine.profile import guess_target
+    from engine.run.pipeline import compare
+    from engine.profile.profile import guess_target
     from engine.registry import registered_kinds
 
     entry = job.entry
@@ -540,7 +540,7 @@ def load_results(path: Path | str) -> dict[str, Any]:
 
 
 def record_from_run(run: Any, label: str) -> DatasetRecord:
-    """A session's own comparison (a :class:`engine.record.RunRecord`) as a track-record row."""
+    """A session's own comparison (a :class:`engine.run.record.RunRecord`) as a track-record row."""
     verdict = run.verdict
     choice = run.advice.recommendation.choice
     culprit = misleading_criterion(run.advice.recommendation.criteria, choice, verdict.winner)
@@ -559,12 +559,12 @@ def record_from_run(run: Any, label: str) -> DatasetRecord:
 
 RESULTS_FILES = {"development": "results-development.jsonl", "sealed": "results-sealed.jsonl"}
 #: Shared with benchmarks/corpus/calibrate.py, which writes its own lines (variant, params, score, hits, n, date).
-JOURNAL_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus" / "calibration_journal.jsonl"
+JOURNAL_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus" / "calibration_journal.jsonl"
 
 
 def results_path_for(split: str) -> Path:
     """The committed results file of a split (``all`` runs both parts, so it has no single file)."""
-    from engine.corpus import CORPUS_DIR
+    from engine.evidence.corpus import CORPUS_DIR
 
     if split not in RESULTS_FILES:
         raise DataError(f"a run over split {split!r} has no committed results file; pass --results FILE")
@@ -581,7 +581,7 @@ def git_state(folder: Path | None = None) -> tuple[str | None, bool | None]:
     """The checked-out commit and whether tracked files differ from it (None, None outside a git work tree)."""
     import subprocess
 
-    where = str(folder or Path(__file__).resolve().parents[1])
+    where = str(folder or Path(__file__).resolve().parents[2])
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, check=True,
                                 timeout=20).stdout.strip()
@@ -614,7 +614,7 @@ def append_result(path: Path | str, record: DatasetRecord) -> None:
     """Append one finished dataset as a JSON line (flushed, so an interruption loses at most the one running)."""
     import json
 
-    from engine.json_safe import json_safe
+    from engine.io.json_safe import json_safe
 
     with Path(path).open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(json_safe({"type": "dataset"} | record.to_dict()), ensure_ascii=False) + "\n")
@@ -861,7 +861,7 @@ def log_variant(variant: str, description: str, figures: dict[str, Any], *, spli
     """
     import json
 
-    from engine.json_safe import json_safe
+    from engine.io.json_safe import json_safe
 
     if split != "development":
         raise DataError("the calibration journal logs variants tried on the development part only; the sealed part is "

@@ -20,7 +20,7 @@ Each tabular model family names its explainer per mode in the registry
 Both modes explain raw outputs (log-odds or logits for classifiers,
 predictions for regressors), and the additivity check (base value + sum of
 SHAP values = model output) is measured, not assumed. The result type lives
-in :mod:`engine.explanation` (light, so saved runs draw without shap).
+in :mod:`engine.explain.explanation` (light, so saved runs draw without shap).
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ import shap
 import torch
 from sklearn.pipeline import Pipeline
 
-from engine import thresholds as th
-from engine.explanation import Agreement, ModelExplanation, additivity_error, agreement, output_names
-from engine.features import group_by_original_column
+from engine.common import thresholds as th
+from engine.explain.explanation import Agreement, ModelExplanation, additivity_error, agreement, output_names
+from engine.profile.features import group_by_original_column
 
 __all__ = [
     "TABULAR_METHODS",

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
-from engine import thresholds as th
+from engine.common import thresholds as th
 
 __all__ = [
     "ModelExplanation",
@@ -154,7 +154,7 @@ class ModelExplanation:
 
     @property
     def additivity(self) -> AdditivityCheck:
-        """The additivity check against :data:`engine.thresholds.SHAP_ADDITIVITY_RELATIVE_TOLERANCE`."""
+        """The additivity check against :data:`engine.common.thresholds.SHAP_ADDITIVITY_RELATIVE_TOLERANCE`."""
         scale = 1.0 + float(np.max(np.abs(self.outputs), initial=0.0))
         return AdditivityCheck(
             max_error=self.additivity_max_error, scale=scale,
@@ -300,7 +300,7 @@ class Agreement:
     ``spearman`` is over ``compared_features``: the union of both models' top
     features carrying :data:`IMPORTANCE_SHARE_COMPARED` of their importance
     (of ``total_features`` they share). It is None when they share fewer than
-    :data:`engine.thresholds.MIN_FEATURES_TO_COMPARE` features: a rank
+    :data:`engine.common.thresholds.MIN_FEATURES_TO_COMPARE` features: a rank
     correlation of one or two items says nothing.
     """
 
@@ -359,7 +359,7 @@ def features_that_matter(
 ) -> list[str]:
     """The shared features among either ranking's smallest top carrying ``share`` of its importance, largest first.
 
-    At least :data:`engine.thresholds.MIN_FEATURES_TO_COMPARE` when that many
+    At least :data:`engine.common.thresholds.MIN_FEATURES_TO_COMPARE` when that many
     are shared (the next by combined share fill up), so a model that puts all
     its weight on one column is still compared.
     """

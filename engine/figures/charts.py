@@ -21,15 +21,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from sklearn import metrics as skmetrics
 
-from engine.dates import days_since_epoch, parse_dates
-from engine.profile import DatasetProfile
-from engine.thresholds import PRACTICAL_TIE_MARGIN
-from engine.wording import SIDES, TIE_MARGIN_WORDS, count, format_difference, format_number, format_signed, outcome_key
+from engine.io.dates import days_since_epoch, parse_dates
+from engine.profile.profile import DatasetProfile
+from engine.common.thresholds import PRACTICAL_TIE_MARGIN
+from engine.common.wording import SIDES, TIE_MARGIN_WORDS, count, format_difference, format_number, format_signed, outcome_key
 
 if TYPE_CHECKING:
-    from engine.evaluate import ModelResult, Verdict
-    from engine.explanation import Agreement, ModelExplanation
-    from engine.recommend import Criterion, Recommendation
+    from engine.measure.evaluate import ModelResult, Verdict
+    from engine.explain.explanation import Agreement, ModelExplanation
+    from engine.advice.recommend import Criterion, Recommendation
 
 __all__ = [
     "FAMILY_COLOURS",
@@ -600,7 +600,7 @@ def _swarm_offsets(values: np.ndarray, rng: np.random.Generator, width: float = 
 
 def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agreement) -> go.Figure:
     """Each column's (or, where the agreement ranks words, each word's) share of total importance under ML (x) and DL (y)."""
-    from engine.explanation import compared_importance, features_that_matter
+    from engine.explain.explanation import compared_importance, features_that_matter
 
     a, b, compared_on = compared_importance(ml, dl)
     compared = set(features_that_matter(a, b)) if agreement.total_features else set(a) & set(b)
@@ -866,7 +866,7 @@ def describe_agreement(agreement: Agreement, ml: ModelExplanation, dl: ModelExpl
     five features, at least three of the top five shared; a middling one reads
     "partly agree", never "broadly".
     """
-    from engine.explanation import compared_importance
+    from engine.explain.explanation import compared_importance
 
     a, b, compared_on = compared_importance(ml, dl)
     noun = "words" if compared_on == "tokens" else "columns"

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from engine import limits
+from engine.common import limits
 
 __all__ = [
     "DataError",
@@ -109,7 +109,7 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
     as missing; reads a text column of numbers with thousands separators
     (``"100,000"``) as numbers; skips rows with more fields than the header
     (with a note) unless there are many. Limits: ``max_bytes``,
-    ``engine.limits.MAX_ROWS`` and ``MAX_COLUMNS``.
+    ``engine.common.limits.MAX_ROWS`` and ``MAX_COLUMNS``.
     """
     if len(raw) > max_bytes:
         raise DataError(too_big(len(raw), max_bytes))

@@ -14,7 +14,7 @@ from typing import Callable
 
 import pandas as pd
 
-from engine.data import DEFAULT_MAX_BYTES, DataError, too_big, load_notes, read_csv_bytes, read_file_bytes
+from engine.io.data import DEFAULT_MAX_BYTES, DataError, too_big, load_notes, read_csv_bytes, read_file_bytes
 
 __all__ = ["Dataset", "Loader", "register_loader", "load_dataset_bytes", "load_dataset_path"]
 

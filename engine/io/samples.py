@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.data import DataError
-from engine.dataset import Dataset, load_dataset_path
+from engine.io.data import DataError
+from engine.io.dataset import Dataset, load_dataset_path
 
 __all__ = ["SAMPLE_DATA", "SAMPLE_NOTES", "sample_names", "sample_paths", "sample_note", "sample_title", "load_sample"]
 
-SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 
 #: One line per sample for the home page; a data kind's module adds its own samples' lines.
 SAMPLE_NOTES: dict[str, str] = {

@@ -5,11 +5,11 @@ and seed on a busy machine got fewer boosting rounds, fewer epochs, fewer SHAP
 rows and fewer repeated splits, and the winner flipped (issue 19). Here the
 time budget is turned into *work* once, before any training, by a cheap
 deterministic cost model (rows × width × a per-unit constant measured on the
-reference machine, :mod:`engine.limits`): boosting rounds, epochs or
+reference machine, :mod:`engine.common.limits`): boosting rounds, epochs or
 optimiser steps, solver iterations, SHAP rows and repeated splits. The same
 data, options and seed therefore give the same :class:`WorkBudget`, and the
 same models, on an idle or a busy machine. The wall-clock deadline stays as a
-safety net only (:mod:`engine.deadline`); when it fires the record says which
+safety net only (:mod:`engine.measure.deadline`); when it fires the record says which
 side it cut and by how much, and the verdict is not a fair comparison.
 
 The plan targets ``limits.WORK_PLAN_SHARE`` of the time budget on the
@@ -23,8 +23,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from engine import limits
-from engine import thresholds as th
+from engine.common import limits
+from engine.common import thresholds as th
 
 __all__ = ["DataSize", "WorkSpec", "FamilyPlan", "WorkBudget", "plan_work", "estimate_seconds", "data_size",
            "work_done", "STOPPED_CONVERGED", "STOPPED_WORK", "STOPPED_CLOCK", "STOPPED_COMPLETE"]
@@ -126,7 +126,7 @@ class WorkBudget:
 
 def data_size(profile: Any, X: Any, features: list[str], train_rows: int) -> DataSize:
     """The cost model's view of the data: encoded width from the profile, mean tokens from the text (deterministic)."""
-    from engine.profile import ColumnKind
+    from engine.profile.profile import ColumnKind
 
     kinds = {c.name: c for c in profile.columns}
     width, tokens = 0, 0.0

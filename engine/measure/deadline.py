@@ -1,10 +1,10 @@
 """One clock for a whole comparison: training of both families and SHAP share it.
 
 A :class:`Deadline` is made once (by the command line when it starts, or by
-:func:`engine.pipeline.compare`) and passed down; each stage asks it how many
+:func:`engine.run.pipeline.compare`) and passed down; each stage asks it how many
 seconds it may take. Stages check it between units of work (a boosting round,
 an epoch, a SHAP pass), so a run ends within its budget plus one such unit and
-the fixed tail of scoring (see ``engine.limits.DEADLINE_OVERHEAD_SECONDS``).
+the fixed tail of scoring (see ``engine.common.limits.DEADLINE_OVERHEAD_SECONDS``).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class SafetyNet:
     """The clock as a safety net under planned work: each stage may use its planned share of the time left.
 
     ``planned_seconds`` is the whole plan's cost on the reference machine
-    (:class:`engine.budget.WorkBudget`). A stage planned at ``e`` seconds, with
+    (:class:`engine.measure.budget.WorkBudget`). A stage planned at ``e`` seconds, with
     ``p`` planned seconds still ahead, may run for ``e / p`` of what the
     deadline has left: the plan's slack is shared in proportion, so on a machine
     slower than planned every stage slows alike before any is cut.

@@ -15,8 +15,8 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from engine import thresholds as th
-from engine.profile import Task
+from engine.common import thresholds as th
+from engine.profile.profile import Task
 
 __all__ = ["UNFAIR", "SPLIT_SEED_STRIDE", "split_seeds", "pooled_verdict", "Selection", "select_family", "corrected_resampled_ttest", "resampled_verdict", "verdict_score", "verdict_metric", "is_skewed", "is_skewed_target", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
 

@@ -4,7 +4,7 @@ Importing torch (with ``torch._dynamo``, which its first optimiser pulls in),
 shap and LightGBM costs seconds before a comparison can train; reading a CSV,
 profiling it and advising need none of them. The command line's ``compare``
 and the dashboard's upload call :func:`start` as soon as they know a
-comparison may follow, and :func:`engine.pipeline.compare` calls :func:`wait`
+comparison may follow, and :func:`engine.run.pipeline.compare` calls :func:`wait`
 before its first training import, so the main thread never imports the same
 module as the loader at the same time. ``recommend`` never calls either.
 

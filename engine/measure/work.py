@@ -1,8 +1,8 @@
 """Each model family's work: its unit, full amount, convergence floor, cost model and how to bound and read it.
 
-The :class:`engine.budget.WorkSpec` of every built-in family; the kinds in
+The :class:`engine.measure.budget.WorkSpec` of every built-in family; the kinds in
 ``engine/kinds`` attach them to their :class:`engine.registry.ModelSpec`. Costs
-use the constants of :mod:`engine.limits` (measured by
+use the constants of :mod:`engine.common.limits` (measured by
 ``benchmarks/cost_model.py``). Nothing here imports torch or LightGBM.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from engine import limits
-from engine import thresholds as th
-from engine.budget import STOPPED_CLOCK, STOPPED_COMPLETE, STOPPED_CONVERGED, STOPPED_WORK, DataSize, WorkSpec
+from engine.common import limits
+from engine.common import thresholds as th
+from engine.measure.budget import STOPPED_CLOCK, STOPPED_COMPLETE, STOPPED_CONVERGED, STOPPED_WORK, DataSize, WorkSpec
 
 __all__ = ["boosting_work", "linear_work", "mlp_work", "cnn_work", "token_network_work", "tfidf_work",
            "BOOSTING_FLOOR_SHARE", "NETWORK_FLOOR_EPOCHS"]

@@ -14,9 +14,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from engine import limits
-from engine.dates import days_since_epoch, parse_dates
-from engine.profile import ColumnKind, DatasetProfile
+from engine.common import limits
+from engine.io.dates import days_since_epoch, parse_dates
+from engine.profile.profile import ColumnKind, DatasetProfile
 
 __all__ = [
     "PART_SEPARATOR", "DATE_PARTS", "date_parts", "make_preprocessor", "original_column", "group_by_original_column"
@@ -24,7 +24,7 @@ __all__ = [
 
 # Separates an original column name from the part an encoder made of it
 # ("colour\x1fred"). Control characters are stripped from user column names on
-# load (engine.data.clean_column_names), so the split is unambiguous.
+# load (engine.io.data.clean_column_names), so the split is unambiguous.
 PART_SEPARATOR = "\x1f"
 MAX_ONE_HOT_CATEGORIES = limits.MAX_CATEGORIES_PER_COLUMN  # the rest share one "infrequent" feature
 

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from engine import limits
-from engine import thresholds as th
-from engine.data import DataError
-from engine.dates import parse_dates
+from engine.common import limits
+from engine.common import thresholds as th
+from engine.io.data import DataError
+from engine.io.dates import parse_dates
 
 __all__ = [
     "ColumnKind",

@@ -19,18 +19,18 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from engine import limits
-from engine import thresholds as th
-from engine.data import DataError
-from engine.budget import FamilyPlan, WorkBudget, data_size, plan_work, work_done
-from engine.deadline import Deadline, SafetyNet
-from engine.dataset import Dataset
-from engine.evaluate import UNFAIR, Split, Verdict
-from engine.profile import DatasetProfile
-from engine.record import DatasetInfo, RunOptions, RunRecord, SplitSummary, now_iso, software_versions
-from engine.recommend import Advice, advise, timed_advise
+from engine.common import limits
+from engine.common import thresholds as th
+from engine.io.data import DataError
+from engine.measure.budget import FamilyPlan, WorkBudget, data_size, plan_work, work_done
+from engine.measure.deadline import Deadline, SafetyNet
+from engine.io.dataset import Dataset
+from engine.measure.evaluate import UNFAIR, Split, Verdict
+from engine.profile.profile import DatasetProfile
+from engine.run.record import DatasetInfo, RunOptions, RunRecord, SplitSummary, now_iso, software_versions
+from engine.advice.recommend import Advice, advise, timed_advise
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, kind_for, kind_named
-from engine.wording import count_units
+from engine.common.wording import count_units
 
 __all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again",
            "judge_fairness", "estimate_for", "estimate_run"]
@@ -75,18 +75,18 @@ def compare(
     The data kind (tabular, text, …) is read from the profile through the
     registry; ``ml_kind``/``dl_kind`` pick one of that kind's families. None
     (or "auto") lets the side choose among its families by inner
-    cross-validation on the training rows only (:func:`engine.evaluate.select_family`):
+    cross-validation on the training rows only (:func:`engine.measure.evaluate.select_family`):
     the classic side is the better of boosted trees and the linear model.
 
     ``max_seconds`` becomes *work* before any training
-    (:func:`engine.budget.plan_work`: boosting rounds, epochs or steps, solver
+    (:func:`engine.measure.budget.plan_work`: boosting rounds, epochs or steps, solver
     iterations, SHAP rows, repeated splits), so the same data, options and seed
     give the same record on an idle or a busy machine. The clock
     (``deadline``, if given, else ``max_seconds`` from now) is a safety net:
     each stage may use its planned share of the time left, and a stage the
     clock stops is named in ``budget_stops`` with the work it did, and the
     verdict is then not a fair comparison. Labelled tables over
-    engine.limits.MAX_COMPARE_ROWS are sampled, stratified, with a note.
+    engine.common.limits.MAX_COMPARE_ROWS are sampled, stratified, with a note.
     ``explainer`` is ``"fast"`` (each model's fastest exact explainer) or
     ``"shared"`` (one SHAP definition for both).
 
@@ -103,7 +103,7 @@ def compare(
     "both_sides_at_once" (and "explaining_both_at_once" after repeated splits)
     is the wall time of the two together, inside which theirs overlap.
     """
-    from engine.evaluate import decide_winner, labelled_xy, split_data
+    from engine.measure.evaluate import decide_winner, labelled_xy, split_data
 
     dataset = _as_dataset(data)
     report = progress or (lambda message, fraction: None)
@@ -123,9 +123,9 @@ def compare(
         advice = timed_advise(dataset.frame, target, stages, **answer_overrides)
     else:
         stages.update(profile=0.0, recommend=0.0)
-    # The training libraries may still be importing in the background (engine.preload): finish that
+    # The training libraries may still be importing in the background (engine.measure.preload): finish that
     # before this thread imports any of them.
-    from engine import preload
+    from engine.measure import preload
 
     preload.wait()
     profile = advice.profile
@@ -213,7 +213,7 @@ def compare(
         notes.append(f"SHAP on {kind.label} data is capped at {explained_cap} rows (asked for {shap_rows})")
     if work.shap_rows < min(shap_rows, explained_cap):
         notes.append(f"SHAP explains {work.shap_rows} of the {min(shap_rows, explained_cap)} rows asked for: "
-                     f"the work a time budget of {max_seconds:g} s plans (engine.budget)")
+                     f"the work a time budget of {max_seconds:g} s plans (engine.measure.budget)")
     if len(explained) < len(split.X_test):
         notes.append(f"SHAP explains a sample of {len(explained)} of {len(split.X_test)} test rows")
     ml_model = trained["ml"][0]
@@ -251,7 +251,7 @@ def estimate_run(
 ) -> dict[str, Any]:
     """What the page can show before training: seconds expected, and the budgets at which the fight is fair and full.
 
-    Nothing is trained or timed: the plan of :func:`engine.budget.plan_work`
+    Nothing is trained or timed: the plan of :func:`engine.measure.budget.plan_work`
     for this data and these options. ``expected``: the planned work's seconds
     on the reference machine. ``fair_budget``: the smallest of
     ``ESTIMATE_BUDGETS`` whose plan starves no family (no verdict is named
@@ -315,7 +315,7 @@ def _choose(
     profile: DatasetProfile, seed: int, net: "SafetyNet", report: Callable[[str, float], None],
 ) -> tuple[ModelSpec, dict[str, Any]]:
     """The side's family: the only one, or the best by inner cross-validation on the training rows (and its scores)."""
-    from engine import evaluate
+    from engine.measure import evaluate
 
     if len(specs) == 1:
         return next(iter(specs.values())), {}
@@ -380,7 +380,7 @@ def _work_lines(work: WorkBudget, done: dict[str, dict[str, Any]],
         first = done[family]
         if first["planned"] < first["full"]:
             notes.append(f"{side}: the time budget plans {first['planned']} of {first['full']} {first['unit']} "
-                         f"(engine.budget; a budget of {estimate_for(work)} s plans them all)")
+                         f"(engine.measure.budget; a budget of {estimate_for(work)} s plans them all)")
     return stops, notes
 
 
@@ -392,12 +392,12 @@ def _repeated_splits_verdict(
     """The winner over ``work.splits`` random splits, pooled into one corrected resampled t-test.
 
     The first split is the one already trained; split ``j`` uses the split
-    seed ``seed + j * SPLIT_SEED_STRIDE`` (:func:`engine.evaluate.split_seeds`),
+    seed ``seed + j * SPLIT_SEED_STRIDE`` (:func:`engine.measure.evaluate.split_seeds`),
     so runs with different seeds share no split and pool cleanly. Each split
     chooses its families again on its own training rows (nested), and trains
     them with the planned work.
     """
-    from engine.evaluate import resampled_verdict, split_data, split_seeds, verdict_score
+    from engine.measure.evaluate import resampled_verdict, split_data, split_seeds, verdict_score
 
     differences = [first.difference]
     seeds = split_seeds(seed, work.splits)
@@ -712,7 +712,7 @@ def _train_side(
     net: SafetyNet | None, report: Progress, shap_job: _ShapJob | None,
 ) -> _Side:
     """One side, start to end: warm up, choose its family, train with its planned work, score it, explain it."""
-    from engine.evaluate import score_model
+    from engine.measure.evaluate import score_model
 
     training, _ = _SIDE_MESSAGES[family]
     report(training, 0.0)
@@ -770,7 +770,7 @@ def _explain_side(family: str, spec: ModelSpec, model: Any, job: _ShapJob, repor
 
 def _explained_by_sides(result: ComparisonResult, sides: dict[str, _Side], explainer: str, deadline: Deadline | None) -> None:
     """Put both sides' explanations in ``result``: on the rows both explained, with the clock's cut noted."""
-    from engine.explanation import agreement
+    from engine.explain.explanation import agreement
 
     if explainer == "shared":
         background = result.background_rows
@@ -799,7 +799,7 @@ def _explained_by_sides(result: ComparisonResult, sides: dict[str, _Side], expla
 
 def _first_rows(explanation: Any, rows: int) -> Any:
     """An explanation cut to its first ``rows`` rows (the rows the other side also explained)."""
-    from engine.explanation import PixelAttribution, TokenAttribution
+    from engine.explain.explanation import PixelAttribution, TokenAttribution
 
     if len(explanation.values) <= rows:
         return explanation
@@ -821,6 +821,6 @@ def _output_labels(result: ComparisonResult) -> list[str]:
 
 
 def _output_names(classes: list[str] | None, target: str) -> list[str]:
-    from engine.explanation import output_names
+    from engine.explain.explanation import output_names
 
     return output_names(classes, target)

@@ -1,6 +1,6 @@
 """The run record: one comparison as typed, versioned, JSON-serialisable data.
 
-``compare`` returns a :class:`engine.pipeline.ComparisonResult`, which *is* a
+``compare`` returns a :class:`engine.run.pipeline.ComparisonResult`, which *is* a
 :class:`RunRecord` plus the fitted models and training frames. Everything a
 page, the CLI or a report shows about a run comes from the record, so a run
 written with :meth:`RunRecord.to_json` and read back with
@@ -23,10 +23,10 @@ import cattrs
 import numpy as np
 import pandas as pd
 
-from engine.evaluate import ModelResult, Verdict
-from engine.explanation import Agreement, ModelExplanation
-from engine.profile import Task
-from engine.recommend import Advice
+from engine.measure.evaluate import ModelResult, Verdict
+from engine.explain.explanation import Agreement, ModelExplanation
+from engine.profile.profile import Task
+from engine.advice.recommend import Advice
 
 __all__ = ["SCHEMA_VERSION", "KEPT_EVERYTHING", "KEPT_RESULTS", "RecordError", "DatasetInfo", "RunOptions", "SplitSummary", "RunRecord", "software_versions"]
 
@@ -34,7 +34,7 @@ __all__ = ["SCHEMA_VERSION", "KEPT_EVERYTHING", "KEPT_RESULTS", "RecordError", "
 SCHEMA_VERSION = 1
 
 #: ``RunRecord.kept``: everything a comparison made (a live run, or saved with its rows), or its results only
-#: (engine.consent.minimise: no row values, labels or predictions; SHAP as summaries).
+#: (engine.share.consent.minimise: no row values, labels or predictions; SHAP as summaries).
 KEPT_EVERYTHING = "everything"
 KEPT_RESULTS = "results"
 
@@ -105,7 +105,7 @@ class RunRecord:
     software: dict[str, str] = field(default_factory=dict)
     created_at: str = ""
     schema_version: int = SCHEMA_VERSION
-    #: The work each family was given before training (engine.budget.WorkBudget.to_dict): empty in older records.
+    #: The work each family was given before training (engine.measure.budget.WorkBudget.to_dict): empty in older records.
     work_budget: dict[str, Any] = field(default_factory=dict)
     #: What each family did against its plan: {"first_split": {"ml": {...}, "dl": {...}}, "later_splits": [...]}.
     work_done: dict[str, Any] = field(default_factory=dict)

@@ -23,9 +23,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from engine import thresholds as th
-from engine.explanation import ModelExplanation, PixelAttribution, TokenAttribution
-from engine.record import KEPT_EVERYTHING, KEPT_RESULTS, RunRecord
+from engine.common import thresholds as th
+from engine.explain.explanation import ModelExplanation, PixelAttribution, TokenAttribution
+from engine.run.record import KEPT_EVERYTHING, KEPT_RESULTS, RunRecord
 
 __all__ = [
     "KEPT_RESULTS",

@@ -1,15 +1,15 @@
 """A self-contained HTML report of one comparison, and its results JSON.
 
-The report draws from a :class:`~engine.record.RunRecord` alone (a live
+The report draws from a :class:`~engine.run.record.RunRecord` alone (a live
 comparison or one read back from the store), with the same
-:mod:`engine.charts` figures the pages show. Plotly's JavaScript is embedded
+:mod:`engine.figures.charts` figures the pages show. Plotly's JavaScript is embedded
 once, and a Content-Security-Policy forbids every request, so the file opens
 offline and fetches nothing. The policy allows exactly the report's own
 scripts, by their SHA-256 (no ``'unsafe-inline'`` or ``'unsafe-eval'`` for
 scripts), and no form, base URL or plugin: were escaping ever to fail, an
 injected script or event handler would still not run. Every user string (file name, column names,
 category values, notes) is escaped with :func:`html.escape`; inside figures,
-:mod:`engine.charts` has already escaped them, and Plotly writes its JSON with
+:mod:`engine.figures.charts` has already escaped them, and Plotly writes its JSON with
 ``<``, ``>`` and ``/`` as unicode escapes, so nothing a user named can close a
 tag or a script.
 """
@@ -29,11 +29,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from engine import charts, wording
-from engine.consent import ROWS_NOT_KEPT, rows_kept
-from engine.json_safe import json_safe
-from engine.record import RunRecord
-from engine.recommend import CONFIDENCE_MEANING
+from engine.figures import charts
+
+from engine.common import wording
+from engine.share.consent import ROWS_NOT_KEPT, rows_kept
+from engine.io.json_safe import json_safe
+from engine.run.record import RunRecord
+from engine.advice.recommend import CONFIDENCE_MEANING
 
 __all__ = ["report_html", "results_json", "report_file_name", "content_security_policy"]
 

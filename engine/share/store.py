@@ -19,7 +19,7 @@ without their SQL parameters. A run also gets an owner key (kept by the
 session that saved it; only its SHA-256 is stored), which deleting the run
 requires.
 
-What a run keeps is what its user chose (:mod:`engine.consent`): results only
+What a run keeps is what its user chose (:mod:`engine.share.consent`): results only
 unless ``keep_rows``; the uploaded data only when given. Runs are deleted
 ``ADVISOR_RETENTION_DAYS`` (30) days after they were saved, by
 :meth:`RunStore.cleanup` (the app runs it when it starts) and refused by
@@ -44,9 +44,9 @@ from typing import Iterable, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from engine.consent import minimise
-from engine.record import KEPT_EVERYTHING, KEPT_RESULTS, RecordError, RunRecord
-from engine.wording import outcome_key
+from engine.share.consent import minimise
+from engine.run.record import KEPT_EVERYTHING, KEPT_RESULTS, RecordError, RunRecord
+from engine.common.wording import outcome_key
 
 __all__ = [
     "DATABASE_URL_ENV",
@@ -82,7 +82,7 @@ NOT_FOUND_MESSAGE = (
 _TOKEN_BYTES = 32  # 256 bits
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # what token_urlsafe(32) produces
 _T = TypeVar("_T")
-_PROJECT = Path(__file__).resolve().parents[1]
+_PROJECT = Path(__file__).resolve().parents[2]
 
 
 class StoreError(RuntimeError):
@@ -303,7 +303,7 @@ class RunStore:
     def save(self, record: RunRecord, dataset_csv: str | None = None, keep_rows: bool = False) -> SavedRun:
         """Save a run and return its token and owner key.
 
-        Results only unless ``keep_rows`` (:func:`engine.consent.minimise`);
+        Results only unless ``keep_rows`` (:func:`engine.share.consent.minimise`);
         the uploaded rows only when ``dataset_csv`` is given. Raises
         StoreError when the run is over the per-run size cap; the oldest runs
         make room when the store would pass its total cap.
