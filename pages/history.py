@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from engine import StoreError
-
 from engine.common import wording
 from views import share
 from views import state

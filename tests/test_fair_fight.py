@@ -110,7 +110,7 @@ def _clear_win():
 
 def test_a_side_cut_short_by_the_clock_gives_no_winner():
     from engine.measure.budget import STOPPED_CLOCK, STOPPED_COMPLETE, STOPPED_CONVERGED
-    from engine.figures.charts import describe_verdict
+    from engine.figures.metrics import describe_verdict
     from engine.run.pipeline import judge_fairness
 
     done = {"ml": _run("boosting rounds", 200, 200, 200, STOPPED_COMPLETE, floor=50),
@@ -144,7 +144,7 @@ def test_a_starved_side_is_unfair_but_an_early_stopped_one_is_not():
 def test_a_budget_starved_compare_says_not_a_fair_comparison_and_never_won():
     """30,000 rows on a 2 s budget: the plan leaves the network a few epochs, so no winner and no agreement."""
     from benchmarks.datasets import make_mixed_table
-    from engine.figures.charts import describe_verdict
+    from engine.figures.metrics import describe_verdict
     from engine.run.pipeline import compare
 
     result = compare(make_mixed_table(30_000, seed=1), "target", max_seconds=2.0, shap_rows=10, ml_kind="boosting")

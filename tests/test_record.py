@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from engine import RecordError, RunRecord, compare, load_dataset_path
-
 from engine.common import wording
 from engine.explain.explanation import ModelExplanation, TokenAttribution, agreement
 from engine.run.record import SCHEMA_VERSION

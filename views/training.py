@@ -7,7 +7,6 @@ from typing import Any
 import streamlit as st
 
 from engine import EXPLAINER_MODES, DataError, DataKindSpec, ModelResult, RunRecord
-
 from engine.common import wording
 from engine.run.pipeline import estimate_run
 from engine.share.consent import kept_sentence

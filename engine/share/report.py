@@ -2,14 +2,14 @@
 
 The report draws from a :class:`~engine.run.record.RunRecord` alone (a live
 comparison or one read back from the store), with the same
-:mod:`engine.figures.charts` figures the pages show. Plotly's JavaScript is embedded
+the :mod:`engine.figures` figures the pages show. Plotly's JavaScript is embedded
 once, and a Content-Security-Policy forbids every request, so the file opens
 offline and fetches nothing. The policy allows exactly the report's own
 scripts, by their SHA-256 (no ``'unsafe-inline'`` or ``'unsafe-eval'`` for
 scripts), and no form, base URL or plugin: were escaping ever to fail, an
 injected script or event handler would still not run. Every user string (file name, column names,
 category values, notes) is escaped with :func:`html.escape`; inside figures,
-:mod:`engine.figures.charts` has already escaped them, and Plotly writes its JSON with
+:mod:`engine.figures` has already escaped them, and Plotly writes its JSON with
 ``<``, ``>`` and ``/`` as unicode escapes, so nothing a user named can close a
 tag or a script.
 """
@@ -29,8 +29,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from engine.figures import charts
-
+from engine.figures import advice as advice_figures
+from engine.figures import base as figure_base
+from engine.figures import explanations as shap_figures
+from engine.figures import metrics as metric_figures
 from engine.common import wording
 from engine.share.consent import ROWS_NOT_KEPT, rows_kept
 from engine.io.json_safe import json_safe
@@ -130,7 +132,7 @@ def _meta(record: RunRecord) -> str:
 def _recommendation(record: RunRecord) -> str:
     e = html.escape
     rec = record.advice.recommendation
-    scorecard = charts.scorecard_table(rec)
+    scorecard = advice_figures.scorecard_table(rec)
     return "\n".join(
         [
             "<h2>The advice</h2>",
@@ -140,7 +142,7 @@ def _recommendation(record: RunRecord) -> str:
             f"<div>Weighted vote<b>{rec.score:+.2f}</b></div></div>",
             '<p class="note">Six criteria each score from −1 (classic ML) to +1 (deep learning); the recommendation '
             f"is their weighted mean (within ±0.15 a close call). {e(CONFIDENCE_MEANING)}</p>",
-            _figure(charts.scorecard(rec)),
+            _figure(advice_figures.scorecard(rec)),
             _table(scorecard, index=False),
         ]
     )
@@ -149,11 +151,11 @@ def _recommendation(record: RunRecord) -> str:
 def _measurement(record: RunRecord) -> str:
     e = html.escape
     ml, dl = record.ml, record.dl
-    verdict = charts.verdict_sentence(record)
+    verdict = metric_figures.verdict_sentence(record)
     metric = record.verdict.metric
     headline = pd.DataFrame(
         {
-            charts.FAMILY_NAMES[m.family]: [
+            figure_base.FAMILY_NAMES[m.family]: [
                 m.name,
                 f"{m.metrics[metric]:.3f}",
                 f"{m.interval[0]:.3f} to {m.interval[1]:.3f}",
@@ -173,13 +175,13 @@ def _measurement(record: RunRecord) -> str:
         pass  # a saved run with its results only: no labels or predictions to draw (said under the tables)
     elif record.task.is_classification:
         pairs = [
-            (charts.confusion_matrix(y_test, ml, record.classes), charts.confusion_matrix(y_test, dl, record.classes)),
+            (metric_figures.confusion_matrix(y_test, ml, record.classes), metric_figures.confusion_matrix(y_test, dl, record.classes)),
         ]
-        together = [charts.roc_comparison(y_test, ml, dl, record.classes)]  # both models on one chart
+        together = [metric_figures.roc_comparison(y_test, ml, dl, record.classes)]  # both models on one chart
     else:
-        pairs = [(charts.predicted_vs_actual(y_test, ml, record.target), charts.predicted_vs_actual(y_test, dl, record.target))]
-        together = [charts.residuals(y_test, ml, dl, record.target)]
-    css = "verdict" if charts.verdict_is_good(record) else "verdict disagrees"
+        pairs = [(metric_figures.predicted_vs_actual(y_test, ml, record.target), metric_figures.predicted_vs_actual(y_test, dl, record.target))]
+        together = [metric_figures.residuals(y_test, ml, dl, record.target)]
+    css = "verdict" if metric_figures.verdict_is_good(record) else "verdict disagrees"
     return "\n".join(
         [
             "<h2>The measurement</h2>",
@@ -187,8 +189,8 @@ def _measurement(record: RunRecord) -> str:
             f'<p class="note">{e(wording.budget_sentence(record))}</p>',
             _table(headline),
             "<h3>All metrics on the same test rows</h3>",
-            _table(charts.metrics_table(ml, dl), digits=4),
-            _table(charts.costs_table(ml, dl), digits=2),
+            _table(metric_figures.metrics_table(ml, dl), digits=4),
+            _table(metric_figures.costs_table(ml, dl), digits=2),
             *(_pair(a, b) for a, b in pairs),
             *(_figure(f) for f in together),
             *([] if rows_kept(record) else [f'<p class="note">{e(ROWS_NOT_KEPT)}</p>']),
@@ -201,7 +203,7 @@ def _explanations(record: RunRecord) -> str:
     e = html.escape
     ml, dl = record.explanations["ml"], record.explanations["dl"]
     rows = record.explained_rows
-    by_column = charts.column_views_informative(ml, dl)
+    by_column = shap_figures.column_views_informative(ml, dl)
     parts = [
         "<h2>Explanations</h2>",
         f'<p class="note">SHAP values of both models on the same {wording.count(record.rows_explained, "test row")}, '
@@ -211,21 +213,21 @@ def _explanations(record: RunRecord) -> str:
     ]
     if by_column:
         parts += [
-            _pair(charts.importance_bars(ml, "ml"), charts.importance_bars(dl, "dl")),
-            *([_pair(charts.beeswarm(ml, rows, 0, "ml"), charts.beeswarm(dl, rows, 0, "dl"))] if rows_kept(record) else []),
+            _pair(shap_figures.importance_bars(ml, "ml"), shap_figures.importance_bars(dl, "dl")),
+            *([_pair(shap_figures.beeswarm(ml, rows, 0, "ml"), shap_figures.beeswarm(dl, rows, 0, "dl"))] if rows_kept(record) else []),
         ]
     else:  # one bar for a text column, or a beeswarm over pixel147, says nothing: the app shows words or pixel maps
         parts.append('<p class="note">No per-column charts: '
                      + ("the columns are pixels (the app shows each model's pixel maps)." if ml.pixels is not None
                         else "there is one text column (the app shows which words each model reads).") + "</p>")
     parts += [
-        f"<p>{e(charts.describe_agreement(record.agreement, ml, dl))}</p>",
-        _figure(charts.agreement_scatter(ml, dl, record.agreement)),
+        f"<p>{e(shap_figures.describe_agreement(record.agreement, ml, dl))}</p>",
+        _figure(shap_figures.agreement_scatter(ml, dl, record.agreement)),
     ]
     if len(rows) and rows_kept(record) and by_column:
         parts += [
             f"<h3>One row, both models: row {e(str(rows.index[0]))}</h3>",
-            _pair(*charts.waterfall_pair(ml, dl, 0, 0, rows.iloc[0])),  # same columns, order and x range
+            _pair(*shap_figures.waterfall_pair(ml, dl, 0, 0, rows.iloc[0])),  # same columns, order and x range
         ]
     checks = pd.DataFrame(
         [

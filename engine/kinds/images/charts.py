@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.figures.charts import FAMILY_NAMES, safe_text
+from engine.figures.base import FAMILY_NAMES, safe_text
 from engine.explain.explanation import ModelExplanation
 from engine.kinds.images.pixels import PixelLayout
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from engine.figures.charts import FAMILY_NAMES, base_figure, safe_text
+from engine.figures.base import FAMILY_NAMES, base_figure, safe_text
 from engine.explain.explanation import ModelExplanation, TokenAttribution
 from engine.kinds.text.tokens import segments, truncate
 
