@@ -19,7 +19,6 @@ import numpy as np
 import torch
 
 from engine import advise, compare, kind_for, load_dataset_path
-
 from engine.io import samples
 from engine.models.dl import TorchMLPClassifier
 

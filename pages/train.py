@@ -7,7 +7,7 @@ from engine.figures import metrics as metric_figures
 from engine.common import wording
 from engine.share.consent import ROWS_NOT_KEPT, rows_kept
 from engine.registry import decide_kind
-from engine.measure.evaluate import is_skewed_target
+from engine.profile.balance import is_skewed_target
 from views import share
 from views import state
 from views import training

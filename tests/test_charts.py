@@ -263,7 +263,7 @@ def test_agreement_labels_do_not_overlap_even_when_points_crowd() -> None:
 
 
 def test_skewed_regression_target_gets_a_log_scale_a_residual_view_and_a_histogram() -> None:
-    from engine.measure.evaluate import is_skewed, is_skewed_target
+    from engine.profile.balance import is_skewed, is_skewed_target
 
     values = np.exp(np.random.default_rng(0).normal(10, 1.5, size=400))  # market values: a long right tail
     assert is_skewed_target(values) and not is_skewed_target(np.arange(400.0))

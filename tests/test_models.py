@@ -140,7 +140,8 @@ def test_skewed_classes_train_both_families_balanced():
     """Where the verdict is balanced accuracy, both families weight the classes alike; elsewhere neither does."""
     from sklearn.metrics import balanced_accuracy_score
 
-    from engine.measure.evaluate import balanced_training, verdict_metric
+    from engine.measure.evaluate import verdict_metric
+    from engine.profile.balance import balanced_training
 
     frame = _skewed_table()
     profile = profile_dataset(frame, "target")

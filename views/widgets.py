@@ -26,7 +26,7 @@ from engine.figures import metrics as metric_figures
 from engine.figures import profile as profile_figures
 from engine.io import samples
 from engine.io.data import load_notes
-from engine.measure.evaluate import is_skewed, is_skewed_target
+from engine.profile.balance import is_skewed, is_skewed_target
 from engine.share.export import safe_csv_bytes
 from engine.registry import decide_kind
 from engine.advice.recommend import CONFIDENCE_MEANING

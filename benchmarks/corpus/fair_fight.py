@@ -159,7 +159,7 @@ def _classic_upgrades(kind: str, profile: Any, seed: int) -> list[Upgrade]:
 def _tabular_upgrades(profile: Any, seed: int) -> list[Upgrade]:
     from sklearn.pipeline import Pipeline
 
-    from engine.measure.evaluate import balanced_training
+    from engine.profile.balance import balanced_training
     from engine.profile.features import make_preprocessor
     from engine.models.dl import make_dl_model
 

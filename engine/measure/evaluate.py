@@ -16,9 +16,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from engine.common import thresholds as th
+from engine.profile.balance import is_skewed
 from engine.profile.profile import Task
 
-__all__ = ["UNFAIR", "SPLIT_SEED_STRIDE", "split_seeds", "pooled_verdict", "Selection", "select_family", "corrected_resampled_ttest", "resampled_verdict", "verdict_score", "verdict_metric", "is_skewed", "is_skewed_target", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
+__all__ = ["UNFAIR", "SPLIT_SEED_STRIDE", "split_seeds", "pooled_verdict", "Selection", "select_family", "corrected_resampled_ttest", "resampled_verdict", "verdict_score", "verdict_metric", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "decide_winner", "main_metric", "model_size_bytes"]
 
 
 @dataclass
@@ -114,35 +115,6 @@ def verdict_metric(task: Task, y_train: pd.Series) -> str:
     if task is Task.REGRESSION:
         return "r2"
     return "balanced_accuracy" if is_skewed(y_train.value_counts().to_dict()) else "accuracy"
-
-
-def balanced_training(profile: Any) -> bool:
-    """Whether both families train with balanced class weights: where the verdict is balanced accuracy.
-
-    A classification whose classes are skewed (:func:`is_skewed` on the
-    profile's class shares, the same ratio :func:`verdict_metric` reads from
-    the stratified training rows) is judged on balanced accuracy; a model
-    trained on the plain loss there optimises accuracy instead, and a network
-    measured on the corpus predicted the majority class only (caravan: balanced
-    accuracy 0.500). Weighting each class by ``n / (classes × n_class)`` makes
-    each family optimise what it is judged on, and both are weighted alike.
-    """
-    return bool(profile.task.is_classification and is_skewed(profile.class_balance))
-
-
-def is_skewed(class_counts: dict[Any, float]) -> bool:
-    """The largest class holds at least ``thresholds.SKEWED_CLASS_RATIO`` times the smallest (counts or shares)."""
-    if len(class_counts) < 2:
-        return False
-    return max(class_counts.values()) >= th.SKEWED_CLASS_RATIO * min(class_counts.values())
-
-
-def is_skewed_target(values: Any) -> bool:
-    """A numeric target with |skewness| above ``thresholds.SKEWED_TARGET_SKEWNESS`` (a long tail on one side)."""
-    numbers = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
-    if len(numbers) < 3 or numbers.nunique() < 3:
-        return False
-    return bool(abs(float(numbers.skew())) > th.SKEWED_TARGET_SKEWNESS)
 
 
 def labelled_xy(frame: pd.DataFrame, target: str, features: list[str], task: Task) -> tuple[pd.DataFrame, pd.Series]:

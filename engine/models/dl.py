@@ -48,9 +48,9 @@ def make_dl_model(
     """An unfitted pipeline: imputed, standardised, one-hot features into the MLP.
 
     A classifier on skewed classes trains with balanced class weights
-    (:func:`engine.measure.evaluate.balanced_training`), as the classic model does.
+    (:func:`engine.profile.balance.balanced_training`), as the classic model does.
     """
-    from engine.measure.evaluate import balanced_training
+    from engine.profile.balance import balanced_training
 
     cls = TorchMLPClassifier if profile.task.is_classification else TorchMLPRegressor
     if cls is TorchMLPClassifier:

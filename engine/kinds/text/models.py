@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from engine.common import thresholds as th
-from engine.measure.evaluate import balanced_training
+from engine.profile.balance import balanced_training
 from engine.profile.features import make_preprocessor
 from engine.models.torch_base import LoopParameters, TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
 from engine.profile.profile import ColumnKind, DatasetProfile
