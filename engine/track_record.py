@@ -357,6 +357,23 @@ def _run_on_executor(executor: Any, jobs_list: list[_Job], args: list[tuple[Any,
     return result
 
 
+def _compare_for_record(compare: Callable[..., Any], dataset: Any, job: _Job, seed: int, max_seconds: float,
+                        shap_rows: int) -> Any:
+    """One comparison of the track record: planned work decides, the clock is a safety net over the whole run.
+
+    ``max_seconds`` plans the work (capped at ``limits.MAX_TRAIN_SECONDS``, as
+    for every comparison) and is the whole run's deadline, never cut into
+    per-stage shares: a busier or slower machine then trains the same models
+    and reaches the same verdict, unless it overruns the whole deadline, which
+    the verdict names as unfair. A corpus entry is not a hosted request, so its
+    deadline is not capped.
+    """
+    from engine.deadline import Deadline
+
+    return compare(dataset, job.target, seed=seed, max_seconds=max_seconds, shap_rows=shap_rows,
+                   deadline=Deadline(max_seconds), clock="safety")
+
+
 def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: int) -> DatasetRecord:
     """Recommend and compare one dataset over ``seeds`` seeds (the winner: the most common; margins averaged)."""
     from engine.pipeline import compare
@@ -378,7 +395,7 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
             record.pending = f"waits for the {entry.kind} data kind on main"
             record.seconds = time.perf_counter() - start
             return record
-        comparisons = [compare(dataset, job.target, seed=seed + k, max_seconds=max_seconds, shap_rows=shap_rows)
+        comparisons = [_compare_for_record(compare, dataset, job, seed + k, max_seconds, shap_rows)
                        for k in range(seeds)]
     except DataError as error:
         record.error = str(error)
