@@ -353,7 +353,7 @@ def _ranked_candidates(frame: pd.DataFrame, kinds: dict[Any, ColumnKind]) -> lis
             ranked.append((name, why))
 
     names = [str(n) for n in frame.columns]
-    edges = {names[0], names[-1]} if names else set()
+    edges = {usable[0], usable[-1]} if usable else set()  # the first and last columns that could be a label
     if usable and _TASK_LABEL.search(usable[-1]):
         add(usable[-1], "the last column, and its name is a word for what is usually predicted")
     # Several generic names (``label`` and ``y``): the more specific word, in GENERIC_LABEL_WORDS' order, wins.
@@ -372,7 +372,7 @@ def _ranked_candidates(frame: pd.DataFrame, kinds: dict[Any, ColumnKind]) -> lis
         # A yes/no flag before a table of measurements is the response of R's layout (glm(flag ~ ., binomial)).
         order.reverse()
     for name, position in order:
-        if name is not None and name not in inputs and name in edges:
+        if name is not None and name not in inputs:
             add(name, f"the {position} column that could be a label (the usual layouts)")
     for name in reversed(usable):
         if name not in inputs:

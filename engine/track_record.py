@@ -802,6 +802,12 @@ def score(records: list[DatasetRecord], *, real_only: bool = True) -> dict[str, 
         "advisors": advisors,
         "best_constant": best,
         "reliability": reliability_table([float(r.confidence or 0.0) for r in judged], right),
+        # The confidence states P(following the advice loses at most the practical tie margin) (engine.recommend.
+        # calibrated_confidence): a firm advice on a tie loses nothing, so this table checks the event it states;
+        # "reliability" above checks it against the exact hit, a stricter event than the one it claims.
+        "reliability_of_confidence": reliability_table(
+            [float(r.confidence or 0.0) for r in judged], [agrees(r.recommendation or "", r.winner or "") for r in judged])
+        | {"right_means": "following the advice lost at most the practical tie margin (the advised family won or tied)"},
         "real_only": real_only,
     }
     if best is not None:
@@ -862,6 +868,11 @@ def format_score(summary: dict[str, Any], title: str) -> str:
         lines.append("reliability: " + "; ".join(
             f"{100 * b['low']:.0f}-{100 * b['high']:.0f}%: {b['right']}/{b['n']}" for b in rel["bins"] if b["n"])
             + f"; Brier {rel['brier']:.3f}")
+    stated = summary.get("reliability_of_confidence")
+    if stated and stated["n"]:
+        lines.append("reliability of the confidence's own event (the advised family won or tied): " + "; ".join(
+            f"{100 * b['low']:.0f}-{100 * b['high']:.0f}%: {b['right']}/{b['n']}" for b in stated["bins"] if b["n"])
+            + f"; Brier {stated['brier']:.3f}")
     lines.append(summary["plain"])
     return "\n".join(lines)
 
