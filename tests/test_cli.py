@@ -189,7 +189,7 @@ def test_compare_every_sample_dataset(sample, run_cli):
 
 def test_compare_is_deterministic_under_a_seed(run_cli, monkeypatch):
     """A child process and this process give the same record: nothing depends on the process (hash seed, state)."""
-    from engine import thresholds
+    from engine.common import thresholds
 
     # as the child runs it (conftest sets one split in this process): repeated splits below the small-volume band
     monkeypatch.setattr(thresholds, "SMALL_DATA_ROWS", thresholds.VOLUME_SMALL_ROWS)
