@@ -39,13 +39,14 @@ def _check_contract(args: tuple[str, ...], result: Finished) -> Finished:
 
 def run_child(*args: str, timeout: float = 300) -> Finished:
     """The CLI as a child process (``python -m engine``)."""
-    done = subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    command = [sys.executable, "-m", "engine", *args]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     return _check_contract(args, Finished(done.returncode, done.stdout, done.stderr))
 
 
 @pytest.fixture()
 def run_cli(capfd: pytest.CaptureFixture[str]):
-    """The CLI's ``main`` in this process, its file descriptors 1 and 2 captured (LightGBM's C++ core writes to fd 1)."""
+    """The CLI's ``main`` in this process, file descriptors 1 and 2 captured (LightGBM's C++ core writes to fd 1)."""
 
     def run(*args: str) -> Finished:
         capfd.readouterr()
