@@ -1,13 +1,13 @@
-"""Budgets in work (engine.budget): a pure plan fixed before training, the same on an idle and a busy machine."""
+"""Budgets in work (engine.measure.budget): a pure plan fixed before training, the same on an idle and a busy machine."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from engine import limits
-from engine import thresholds as th
-from engine.budget import DataSize, estimate_seconds, plan_work
+from engine.common import limits
+from engine.common import thresholds as th
+from engine.measure.budget import DataSize, estimate_seconds, plan_work
 from engine.kinds.tabular import BOOSTING, LINEAR, MLP
 from engine.kinds.text import TEXT_NETWORK, TFIDF_LINEAR
 
@@ -67,8 +67,8 @@ def test_the_estimate_the_page_shows_before_training():
 
 
 def test_estimate_run_before_training_names_a_fair_budget():
-    from engine.pipeline import estimate_run
-    from engine.recommend import advise
+    from engine.run.pipeline import estimate_run
+    from engine.advice.recommend import advise
     from tests.conftest import make_signal_table
 
     frame = make_signal_table(rows=3_000, seed=1)
@@ -87,9 +87,9 @@ def _compare_on_a_slow_machine(monkeypatch, clock: str, seconds_per_round: float
     """
     import time
 
-    from engine.deadline import Deadline
+    from engine.measure.deadline import Deadline
     from engine.models import ml as ml_models
-    from engine.pipeline import compare
+    from engine.run.pipeline import compare
     from tests.conftest import make_signal_table
 
     monkeypatch.setenv("ADVISOR_SEQUENTIAL_SIDES", "1")  # the classic side first, so its rounds alone move the clock
@@ -132,7 +132,7 @@ def test_a_corpus_comparison_trains_the_same_work_on_a_slow_machine_but_a_users_
 
 
 def test_the_whole_run_safety_net_gives_every_stage_what_is_left():
-    from engine.deadline import Deadline, SafetyNet
+    from engine.measure.deadline import Deadline, SafetyNet
 
     shared, whole = SafetyNet(Deadline(100.0), 10.0), SafetyNet(Deadline(100.0), 10.0, whole=True)
     assert shared.allow(1.0) < 20.0  # a tenth of the plan: about a tenth of the time left
@@ -143,9 +143,9 @@ def test_a_refit_the_clock_cut_is_named_as_the_refit_not_as_n_of_n():
     """lfw_faces read "the clock cut deep learning short (60 of 60 epochs)": the search ran all 60; the refit was cut."""
     from types import SimpleNamespace
 
-    from engine.budget import FamilyPlan, work_done
+    from engine.measure.budget import FamilyPlan, work_done
     from engine.kinds.tabular import MLP
-    from engine.pipeline import judge_fairness
+    from engine.run.pipeline import judge_fairness
 
     network = SimpleNamespace(stopped_by_="max_epochs", n_epochs_=60, max_epochs_=60, refit_cut_by_clock_=True)
     plan = FamilyPlan(key="mlp", unit="epochs", full=60, planned=60, floor=10, estimated_seconds=1.0)
@@ -153,7 +153,7 @@ def test_a_refit_the_clock_cut_is_named_as_the_refit_not_as_n_of_n():
     assert run["cut_short"] and run["cut_in"] == "refit"
     classic = {"key": "b", "unit": "boosting rounds", "planned": 60, "done": 60, "full": 60, "stopped_by": "complete",
                "cut_short": False, "starved": False}
-    from engine.evaluate import Verdict
+    from engine.measure.evaluate import Verdict
 
     verdict = judge_fairness(Verdict(winner="tie", metric="accuracy", difference=0.0, interval=(-0.01, 0.01), rule=""),
                              {"ml": classic, "dl": run})

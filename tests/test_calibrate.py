@@ -9,7 +9,7 @@ import pytest
 from benchmarks.corpus.calibrate import (
     SealedResultsError, calibrate, development_rows, fit_confidence, read_results, regret, reliability,
 )
-from engine import thresholds as th
+from engine.common import thresholds as th
 
 
 def row(name, kind, rows, winner, margin, **extra):
@@ -111,7 +111,7 @@ def test_confidence_map_is_fitted_monotone_and_checked_for_reliability():
 
 def test_the_committed_report_matches_the_engine():
     """calibration.json is what the engine votes with: the prior stands, and its confidence map is the engine's."""
-    from engine.corpus import CORPUS_DIR
+    from engine.evidence.corpus import CORPUS_DIR
 
     report = json.loads((CORPUS_DIR / "calibration.json").read_text())
     assert report["adopted"] == "prior" and report["data"]["split"].startswith("development")

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import limits
-from engine.profile import GENERIC_LABEL_WORDS, TASK_LABEL_WORDS, guess_target, guess_target_details, profile_dataset
-from engine.recommend import advise
+from engine.common import limits
+from engine.profile.profile import GENERIC_LABEL_WORDS, TASK_LABEL_WORDS, guess_target, guess_target_details, profile_dataset
+from engine.advice.recommend import advise
 
 ROWS = 200
 

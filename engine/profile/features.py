@@ -1,0 +1,128 @@
+"""Turning profiled columns into model inputs, and encoded features back into columns.
+
+Both model families get the same column selection and the same encoding of
+categories and dates, so their explanations can be summed back to the user's
+original columns and compared.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+from engine.common import limits
+from engine.io.dates import days_since_epoch, parse_dates
+from engine.profile.profile import ColumnKind, DatasetProfile
+
+__all__ = [
+    "PART_SEPARATOR", "DATE_PARTS", "date_parts", "make_preprocessor", "original_column", "group_by_original_column"
+]
+
+# Separates an original column name from the part an encoder made of it
+# ("colour\x1fred"). Control characters are stripped from user column names on
+# load (engine.io.data.clean_column_names), so the split is unambiguous.
+PART_SEPARATOR = "\x1f"
+MAX_ONE_HOT_CATEGORIES = limits.MAX_CATEGORIES_PER_COLUMN  # the rest share one "infrequent" feature
+
+
+def make_preprocessor(profile: DatasetProfile, *, for_network: bool) -> ColumnTransformer:
+    """Column transformer for the profile's feature columns.
+
+    Trees take numbers as they are (LightGBM handles missing values natively);
+    the network gets median-imputed, standardised numbers.
+    """
+    kinds = {c.name: c.kind for c in profile.columns}
+    numeric = [c for c in profile.feature_columns if kinds[c] is ColumnKind.NUMERIC]
+    categorical = [c for c in profile.feature_columns if kinds[c] is ColumnKind.CATEGORICAL]
+    dates = [c for c in profile.feature_columns if kinds[c] is ColumnKind.DATETIME]
+    to_float = FunctionTransformer(_to_float, feature_names_out="one-to-one")
+    numeric_steps: list[tuple[str, object]] = [("to_float", to_float)]
+    if for_network:
+        numeric_steps += [("impute", SimpleImputer(strategy="median", keep_empty_features=True)), ("scale", StandardScaler())]
+    date_steps: list[tuple[str, object]] = [("expand", date_parts())]
+    if for_network:
+        date_steps += [("impute", SimpleImputer(strategy="median", keep_empty_features=True)), ("scale", StandardScaler())]
+    categorical_steps = [
+        ("as_text", FunctionTransformer(_as_text, feature_names_out="one-to-one")),
+        ("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
+        (
+            "one_hot",
+            OneHotEncoder(
+                handle_unknown="infrequent_if_exist",
+                max_categories=MAX_ONE_HOT_CATEGORIES,
+                sparse_output=False,
+                dtype=np.float32,
+                feature_name_combiner=_combine_name,
+            ),
+        ),
+    ]
+    transformers = []
+    if numeric:
+        transformers.append(("numeric", Pipeline(numeric_steps), numeric))
+    if categorical:
+        transformers.append(("categorical", Pipeline(categorical_steps), categorical))
+    if dates:
+        transformers.append(("dates", Pipeline(date_steps), dates))
+    return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=False, sparse_threshold=0.0)
+
+
+def original_column(encoded_name: str) -> str:
+    """The user's column an encoded feature came from."""
+    return encoded_name.split(PART_SEPARATOR, 1)[0]
+
+
+def group_by_original_column(values: np.ndarray, encoded_names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Sum axis 1 of ``values`` (rows x encoded features [x outputs]) per original column."""
+    originals: list[str] = []
+    for name in encoded_names:
+        column = original_column(name)
+        if column not in originals:
+            originals.append(column)
+    index = {name: i for i, name in enumerate(originals)}
+    grouped = np.zeros((values.shape[0], len(originals)) + values.shape[2:], dtype=float)
+    for position, name in enumerate(encoded_names):
+        grouped[:, index[original_column(name)]] += values[:, position]
+    return grouped, originals
+
+
+DATE_PARTS = ("days", "month", "weekday")
+
+
+def date_parts() -> FunctionTransformer:
+    """Dates as numbers: days since epoch, month, day of week (NaN where unparseable)."""
+    return FunctionTransformer(_date_parts, feature_names_out=_date_part_names)
+
+
+def _date_parts(X: pd.DataFrame) -> np.ndarray:
+    blocks = []
+    for name in X.columns:
+        dates = parse_dates(X[name])
+        days = days_since_epoch(dates)
+        blocks += [days.to_numpy(float), dates.dt.month.to_numpy(float), dates.dt.dayofweek.to_numpy(float)]
+    return np.column_stack(blocks) if blocks else np.empty((len(X), 0))
+
+
+def _date_part_names(transformer: FunctionTransformer, input_features: np.ndarray) -> np.ndarray:
+    return np.asarray([f"{name}{PART_SEPARATOR}{part}" for name in input_features for part in DATE_PARTS], dtype=object)
+
+
+def _to_float(X: pd.DataFrame) -> np.ndarray:
+    """Numbers (and booleans) as float64 so every estimator sees one dtype."""
+    return X.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _as_text(X: pd.DataFrame) -> np.ndarray:
+    """Categories as Python strings (pandas 3 'str' dtype and mixed types alike), missing kept as NaN."""
+    values = X.astype(object).to_numpy()
+    missing = pd.isna(values)
+    text = values.astype(str).astype(object)
+    text[missing] = np.nan
+    return text
+
+
+def _combine_name(column: str, category: object) -> str:
+    return f"{column}{PART_SEPARATOR}{category}"
