@@ -47,7 +47,7 @@ MAX_ROWS = 5_000_000
 #: explanation cost grow with the column count (SHAP's deep explainer holds a
 #: rows x features x outputs array, the shared explainer costs 2 x features + 1
 #: model calls per row), and a 28 x 28 pixel table (784) must still fit.
-MAX_COLUMNS = 2_000
+MAX_COLUMNS = 10_000
 
 #: Categories of one categorical column that get their own one-hot feature; the
 #: rest share one "infrequent" feature (engine.features). Bounds the width of
