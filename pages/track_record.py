@@ -114,6 +114,11 @@ else:
     elif commit is not None and summary["commits"] != [commit]:
         st.warning(f"The sealed part has not been run for this code: these figures are of commit "
                    f"{state.esc(summary['commits'][0][:10])}, and this is {state.esc(commit[:10])}.")
+    planned = len(payload["run"].get("entries", [])) or len(sealed)
+    if len(sealed) < planned:
+        st.warning(f"The sealed run is not finished: {len(sealed)} of {planned} sealed datasets have results, and the figures "
+                   f"below cover those only (the rest are not a random sample of the part). Rerun `{SEALED_COMMAND}` on the "
+                   "same commit to finish it.")
     st.caption(f"{summary['datasets']} real datasets in the sealed part; generated and publisher-simulated sets are left out "
                "of these figures.")
     _figures(summary, "sealed")

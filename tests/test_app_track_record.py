@@ -18,9 +18,9 @@ SEALED_KEY, DEVELOPMENT_KEY, IN_SAMPLE_KEY, JOURNAL_KEY = (
     "track_record_results_path", "track_record_development_path", "track_record_in_sample_path", "track_record_journal_path")
 
 
-def _results(path, records, commit, dirty=False):
+def _results(path, records, commit, dirty=False, planned=()):
     path.write_text(json.dumps({"type": "run", "split": path.stem, "commit": commit, "dirty": dirty,
-                                "entries": [r.dataset for r in records]}) + "\n")
+                                "entries": [r.dataset for r in records] + list(planned)}) + "\n")
     for record in records:
         record.commit, record.dirty = commit, dirty
         append_result(path, record)
@@ -44,10 +44,10 @@ def _sealed_records():
     ]
 
 
-def _open(tmp_path, sealed=True, commit=None, run=None) -> AppTest:
+def _open(tmp_path, sealed=True, commit=None, run=None, not_yet_run=()) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
     if sealed:
-        _results(tmp_path / "results-sealed.jsonl", _sealed_records(), commit or git_state()[0])
+        _results(tmp_path / "results-sealed.jsonl", _sealed_records(), commit or git_state()[0], planned=not_yet_run)
     at.session_state[SEALED_KEY] = str(tmp_path / "results-sealed.jsonl")
     development = [DatasetRecord("iris", rows=150, kind="tabular", recommendation="ml", winner="tie", margin=-0.01,
                                  confidence=0.8, agreed=True, conclusive=True, origin="real"),
@@ -119,6 +119,15 @@ def test_without_a_sealed_run_the_page_says_so(tmp_path):
     assert "python -m engine track-record --corpus --split sealed" in " ".join(w.value for w in at.warning)
     assert any("Development part: 2 of 2 datasets run" in c.value for c in at.caption)
     assert any("the advice named the outcome on 1 of 1 judged" in c.value for c in at.caption)  # the generated family, apart
+
+
+def test_an_unfinished_sealed_run_says_how_much_of_the_part_its_figures_cover(tmp_path):
+    at = _open(tmp_path, not_yet_run=("big_table", "long_texts"))
+    unfinished = [w.value for w in at.warning if w.value.startswith("The sealed run is not finished")]
+    assert len(unfinished) == 1 and "5 of 7 sealed datasets have results" in unfinished[0]
+    (tmp_path / "done").mkdir()
+    finished = _open(tmp_path / "done")
+    assert not [w.value for w in finished.warning if w.value.startswith("The sealed run is not finished")]
 
 
 def test_a_malformed_results_file_is_one_error_line(tmp_path):

@@ -138,7 +138,17 @@ def start_training(page: Page, shap_rows: int, seconds: int = 30) -> None:
     page.get_by_role("button", name="Train both").click()
 
 
+# Every Plotly element Streamlit placed on the page has been drawn by Plotly (a tall figure draws after the script
+# run is over, so "idle" alone does not mean every chart is on the page yet).
+ALL_CHARTS_DRAWN = """() => {
+  const placed = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
+  return placed.every((chart) => chart.querySelector('.js-plotly-plot .main-svg') !== null);
+}"""
+
+
 def chart_titles(page: Page) -> list[str]:
+    """The titles of the Plotly charts on the page, once every chart placed there has been drawn."""
+    page.wait_for_function(ALL_CHARTS_DRAWN, timeout=60_000)
     return page.locator(".js-plotly-plot .gtitle").all_text_contents()
 
 

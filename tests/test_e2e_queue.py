@@ -1,0 +1,78 @@
+"""In a real browser, on a server that trains one comparison at a time: a second session waits in line and says so.
+
+The server runs with ``ADVISOR_MAX_CONCURRENT_TRAININGS=1``. One session trains the MNIST sample (the slowest
+bundled one); a second session presses Train both meanwhile and must show its place in the queue on the Train page
+and in the sidebar, leave the line with Cancel, and find the slot free for its own run once the first is cancelled.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.test_e2e_browser import (
+    ARTIFACTS, ROOT, SERVER_COMMAND, TRAIN_TIMEOUT_MS, assert_no_injection, free_port, metric_labels, open_page,
+    sidebar_text, start_training, stop, wait_idle, wait_until_healthy,
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def one_slot_server() -> Iterator[str]:
+    """`streamlit run dashboard.py` with a training cap of one; its own process, stopped at the end of the module."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = os.environ | {"ADVISOR_MAX_CONCURRENT_TRAININGS": "1"}
+    with open(ARTIFACTS / "e2e-queue-server.log", "w") as log:
+        process = subprocess.Popen(
+            [*SERVER_COMMAND, "--server.port", str(port)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+        )  # fmt: skip
+        try:
+            wait_until_healthy(url, process)
+            yield url
+        finally:
+            stop(process)
+
+
+def load_sample(page: Page, title: str) -> None:
+    page.get_by_role("button", name=title, exact=True).click()
+    page.get_by_text("What the data looks like").wait_for(timeout=60_000)
+    wait_idle(page)
+
+
+def test_a_second_session_waits_in_line_sees_its_place_and_can_leave(one_slot_server: str, browser: Browser) -> None:
+    first, first_dialogs = open_page(browser, one_slot_server)
+    second, second_dialogs = open_page(browser, one_slot_server)
+    load_sample(first, "mnist digits")
+    load_sample(second, "wine")
+
+    start_training(first, shap_rows=10)  # the one slot is taken
+    first.get_by_role("button", name="Cancel").first.wait_for(timeout=60_000)
+    start_training(second, shap_rows=10)
+
+    waiting = "1 comparison ahead of yours (this server trains at most 1 at once)"
+    second.get_by_text(waiting).wait_for(timeout=30_000)
+    assert "Queued: 1 comparison ahead of yours" in sidebar_text(second)
+    assert metric_labels(second).count("Accuracy") == 0  # no result while waiting
+
+    second.get_by_role("button", name="Cancel").first.click()  # leaves the line at once
+    second.get_by_text(waiting).wait_for(state="detached", timeout=30_000)
+    wait_idle(second)
+    assert second.get_by_role("button", name="Train both").is_enabled()
+    assert "Queued" not in sidebar_text(second)
+
+    first.get_by_role("button", name="Cancel").first.click()  # frees the slot at its next step
+    first.get_by_role("button", name="Train both").wait_for(timeout=TRAIN_TIMEOUT_MS)
+
+    start_training(second, shap_rows=10)  # the slot is free again: no waiting, a result
+    second.get_by_text("All metrics on the same test rows").wait_for(timeout=TRAIN_TIMEOUT_MS)
+    wait_idle(second)
+    assert metric_labels(second).count("Accuracy") == 2
+    assert second.get_by_text("ahead of yours").count() == 0
+    assert_no_injection(first, first_dialogs)
+    assert_no_injection(second, second_dialogs)
