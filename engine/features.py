@@ -62,12 +62,40 @@ def make_preprocessor(profile: DatasetProfile, *, for_network: bool) -> ColumnTr
     ]
     transformers = []
     if numeric:
-        transformers.append(("numeric", Pipeline(numeric_steps), numeric))
+        transformers.append(("numeric", Pipeline(numeric_steps), _selection(numeric)))
     if categorical:
-        transformers.append(("categorical", Pipeline(categorical_steps), categorical))
+        transformers.append(("categorical", Pipeline(categorical_steps), _selection(categorical)))
     if dates:
-        transformers.append(("dates", Pipeline(date_steps), dates))
+        transformers.append(("dates", Pipeline(date_steps), _selection(dates)))
     return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=False, sparse_threshold=0.0)
+
+
+#: Longer column lists are selected through :class:`ColumnsNamed` (see there).
+_LONG_SELECTION = 200
+
+
+def _selection(names: list[str]) -> "list[str] | ColumnsNamed":
+    return ColumnsNamed(names) if len(names) > _LONG_SELECTION else names
+
+
+class ColumnsNamed:
+    """A ColumnTransformer column selector: a mask of the frame's columns that are in ``names`` (kept in the frame's order).
+
+    scikit-learn resolves a list of names with ``list.index`` per name, which is
+    quadratic: seconds per fit on a 10,000-column table. A boolean mask is
+    resolved in one step. At transform time scikit-learn checks that the
+    frame's column names match those seen in fit, so the mask stays aligned.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = list(names)
+
+    def __call__(self, X: pd.DataFrame) -> np.ndarray:
+        wanted = set(self.names)
+        return np.fromiter((str(name) in wanted for name in X.columns), dtype=bool, count=X.shape[1])
+
+    def __repr__(self) -> str:
+        return f"ColumnsNamed({len(self.names)} columns)"
 
 
 def original_column(encoded_name: str) -> str:
