@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.harness import PYTHON, run_child
-from engine import limits
+from engine.common import limits
 
 WIDE_ROWS = 300
 WIDE_COLUMNS = 10_000

@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from engine import limits
+from engine.common import limits
 
 __all__ = ["Case", "CASES", "write_corpus", "markdown_table"]
 

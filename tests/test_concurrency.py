@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.data import read_csv_bytes
+from engine.io.data import read_csv_bytes
 from engine.models.dl import TorchMLPClassifier
-from engine.pipeline import ComparisonResult, advise, compare
+from engine.run.pipeline import ComparisonResult, advise, compare
 from tests.conftest import make_signal_table
 
 SESSIONS = 8
@@ -235,7 +235,7 @@ def test_training_threads_leave_the_process_thread_setting_alone() -> None:
 
 
 def test_the_queue_runs_at_most_its_capacity_in_arrival_order_and_a_waiting_ticket_can_cancel() -> None:
-    from engine.capacity import Cancelled, TrainingQueue
+    from engine.measure.capacity import Cancelled, TrainingQueue
 
     queue = TrainingQueue(capacity=1)
     order: list[str] = []
@@ -274,7 +274,7 @@ def test_the_queue_runs_at_most_its_capacity_in_arrival_order_and_a_waiting_tick
 
 
 def test_max_concurrent_trainings_reads_the_environment(monkeypatch) -> None:
-    from engine.capacity import MAX_TRAININGS_ENV, max_concurrent_trainings
+    from engine.measure.capacity import MAX_TRAININGS_ENV, max_concurrent_trainings
 
     monkeypatch.setenv(MAX_TRAININGS_ENV, "3")
     assert max_concurrent_trainings() == 3
@@ -285,7 +285,7 @@ def test_max_concurrent_trainings_reads_the_environment(monkeypatch) -> None:
 
 
 def test_the_parse_cache_is_bounded_by_entries_bytes_and_age() -> None:
-    from engine.capacity import BoundedCache
+    from engine.measure.capacity import BoundedCache
 
     now = [0.0]
     cache = BoundedCache[str, bytes](max_entries=3, max_bytes=100, ttl_seconds=60, size_of=len, clock=lambda: now[0])

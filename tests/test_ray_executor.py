@@ -20,11 +20,11 @@ import ray
 from streamlit.testing.v1 import AppTest
 
 from engine import executors
-from engine.capacity import Cancelled
-from engine.dataset import Dataset
+from engine.measure.capacity import Cancelled
+from engine.io.dataset import Dataset
 from engine.executors import JobFailed, JobState
 from engine.executors.jobs import ComparisonJob
-from engine.store import RunStore
+from engine.share.store import RunStore
 from tests.conftest import finish_training, make_signal_table
 
 APP = Path(__file__).resolve().parents[1] / "dashboard.py"
@@ -55,7 +55,7 @@ def store_url(tmp_path: Path) -> str:
 
 
 def _job(rows: int, max_seconds: float, store_url: str | None = None) -> ComparisonJob:
-    # Over engine.thresholds.SMALL_DATA_ROWS: one split, as conftest asks of in-process runs (a worker does not see
+    # Over engine.common.thresholds.SMALL_DATA_ROWS: one split, as conftest asks of in-process runs (a worker does not see
     # the test's monkeypatch).
     data = Dataset.from_frame(make_signal_table(rows=rows), "signal.csv")
     return ComparisonJob(data, "target", max_seconds=max_seconds, shap_rows=10, ml_kind="linear", save_to=store_url,

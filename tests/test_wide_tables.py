@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import charts, limits
-from engine import thresholds as th
-from engine.data import DataError, read_csv_bytes
-from engine.features import ColumnsNamed, make_preprocessor
-from engine.profile import ColumnKind, column_kind, column_kinds, distinct_counts, profile_dataset
+from engine.common import limits
+from engine.common import thresholds as th
+from engine.figures import explanations as charts
+from engine.io.data import DataError, read_csv_bytes
+from engine.profile.features import ColumnsNamed, make_preprocessor
+from engine.profile.profile import ColumnKind, column_kind, column_kinds, distinct_counts, profile_dataset
 
 COLUMNS = 10_000  # the target included
 ROWS = 60
@@ -78,7 +79,7 @@ def test_a_long_column_selection_is_by_name_whatever_the_order() -> None:
 
 @pytest.fixture(scope="module")
 def wide_run():
-    from engine.pipeline import compare
+    from engine.run.pipeline import compare
 
     frame = read_csv_bytes(wide_csv())
     # "shared" is asked for: on 9,999 columns it is replaced by the fast exact explainers, with a note.
@@ -106,14 +107,14 @@ def test_a_ten_thousand_column_table_is_compared_and_every_column_explained(wide
 
 
 def test_switching_a_wide_run_to_the_shared_definition_is_one_clear_error(wide_run) -> None:
-    from engine.pipeline import explain_again
+    from engine.run.pipeline import explain_again
 
     with pytest.raises(DataError, match="limited to 2,000 columns"):
         explain_again(wide_run[1], "shared")
 
 
 def test_the_charts_and_the_report_show_the_top_columns_not_ten_thousand(wide_run) -> None:
-    from engine.report import report_html
+    from engine.share.report import report_html
 
     _, result = wide_run
     for family in ("ml", "dl"):

@@ -35,8 +35,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from engine import thresholds as th
-from engine.wording import count
+from engine.common import thresholds as th
+from engine.common.wording import count
 
 __all__ = [
     "TorchEstimator", "TorchClassifierMixin", "TorchRegressorMixin", "EpochCallback", "LoopParameters",
@@ -227,7 +227,7 @@ class TorchEstimator(BaseEstimator):
                 self.stopped_by_ = "time_budget"
                 break
         module.load_state_dict(best_state)
-        # Work done, for the run record's budget (engine.budget): optimiser steps of the search.
+        # Work done, for the run record's budget (engine.measure.budget): optimiser steps of the search.
         self.steps_done_ = self.n_epochs_ * -(-len(train_idx) // self.batch_size_)
         self.refit_cut_by_clock_ = False
         if self._refits(len(X)) and self.stopped_by_ != "time_budget" and self.best_epoch_ >= 1:
@@ -466,7 +466,7 @@ def auto_batch_size(n_rows: int) -> int:
 
 
 def auto_learning_rate(n_rows: int) -> float:
-    """A larger step goes with the large-data batch size (see engine.thresholds)."""
+    """A larger step goes with the large-data batch size (see engine.common.thresholds)."""
     return th.LARGE_DATA_DL_LEARNING_RATE if n_rows >= th.LARGE_DATA_TRAIN_ROWS else th.DL_LEARNING_RATE
 
 
