@@ -119,7 +119,7 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
     if "\x00" in text or _looks_binary(text):
         raise DataError("the file is not a text CSV (it contains binary data); export it as CSV first")
     notes: list[str] = [encoding_note] if encoding_note else []
-    sample = text[:_SNIFF_CHARS]
+    sample = _sniff_sample(text)
     first_line = sample.split("\n", 1)[0].strip("\r")
     hint = _SEP_HINT.match(first_line)
     if hint and hint.group(1) in _DELIMITERS:
@@ -261,6 +261,21 @@ def _looks_binary(text: str) -> bool:
     head = text[:8192]
     control = sum(1 for ch in head if (ord(ch) < 32 and ch not in "\t\n\r") or ch == "\x7f")
     return "\x00" in head or control > 0.05 * len(head)
+
+
+def _sniff_sample(text: str) -> str:
+    """The start of ``text`` the delimiter and the header are read from: _SNIFF_CHARS, and at least the first lines whole.
+
+    A wide table's header alone passes 64 KB (10,000 names of ten characters); cut
+    there, its columns were miscounted (a 10,001-column file passed the limit).
+    """
+    end = 0
+    for _ in range(_MAX_PREAMBLE_LINES + 3):  # a preamble, the header and two records
+        newline = text.find("\n", end)
+        if newline < 0:
+            return text
+        end = newline + 1
+    return text[:max(_SNIFF_CHARS, end)]
 
 
 def _records(sample: str, delimiter: str) -> list[list[str]]:
