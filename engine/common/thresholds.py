@@ -236,6 +236,17 @@ SHAP_SHARED_BACKGROUND_ROWS = 50
 # One forward+backward pass is exact for models with at most second-order
 # interactions (shap.PermutationExplainer docs) and additive always.
 SHAP_SHARED_PERMUTATIONS = 1
+# Feature columns above which "shared" mode is not run: the permutation walk
+# costs 2 x features + 1 steps per explained row, each a model call on rows x
+# background rows (and a copy of that block), so 10,000 columns would take
+# hours. 2,000 was the column limit before wide tables were accepted, so no
+# table that had the shared mode loses it. Wider tables are explained by each
+# model's fast exact explainer (tree SHAP, deep SHAP: cost linear in the
+# columns), with a note in the record and on screen.
+SHAP_SHARED_MAX_COLUMNS = 2_000
+# Feature columns from which a table is "wide" for the explanation's note: the
+# charts and the report show the top columns by mean |SHAP|, not every column.
+WIDE_TABLE_COLUMNS = 1_000
 
 # --- Large data -------------------------------------------------------------
 # From this many training rows the network trains with larger mini-batches and
