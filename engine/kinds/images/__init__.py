@@ -97,13 +97,13 @@ def _build_cnn(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
 
 def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
     """LightGBM with a wall-clock budget, reporting every 10 rounds."""
-    from engine.models.ml import time_budget_callback
+    from engine.models.ml import fit_boosting_with_clock
 
     def on_iteration(done: int, total: int) -> None:
         if done % 10 == 0:
             context.report(f"round {done} of {total}", done / max(total, 1))
 
-    model.fit(X, y, model__callbacks=[time_budget_callback(context.max_seconds, on_iteration)])
+    fit_boosting_with_clock(model, X, y, context.max_seconds, on_iteration)
     return []
 
 

@@ -50,7 +50,7 @@ def _build_mlp(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
 
 def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
     """LightGBM with a wall-clock budget, reporting every 20 trees."""
-    from engine.models.ml import time_budget_callback
+    from engine.models.ml import fit_boosting_with_clock
 
     rounds = {"done": 0, "total": 0}
 
@@ -59,8 +59,7 @@ def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingCo
         if done % 20 == 0:
             context.report(f"tree {done} of {total}", done / max(total, 1))
 
-    model.fit(X, y, model__callbacks=[time_budget_callback(context.max_seconds, on_iteration)])
-    if rounds["done"] < rounds["total"]:
+    if fit_boosting_with_clock(model, X, y, context.max_seconds, on_iteration):
         note = f"stopped by the time budget after {rounds['done']:,} of {count(rounds['total'], 'boosting round')}"
         context.budget_stops.append(note)
         return [note]
