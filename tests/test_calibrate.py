@@ -114,7 +114,8 @@ def test_the_committed_report_matches_the_engine():
     from engine.evidence.corpus import CORPUS_DIR
 
     report = json.loads((CORPUS_DIR / "calibration.json").read_text())
-    assert report["adopted"] == "prior" and "in-sample" in report["data"]["split"]
+    assert report["adopted"] == "prior" and report["data"]["split"].startswith("development")
+    assert report["data"]["left_out"]["sealed"] == 0
     assert report["prior"]["weights"] == th.CRITERION_WEIGHTS
     assert report["confidence"]["intercept"] == pytest.approx(th.CONFIDENCE_INTERCEPT, abs=1e-3)
     assert report["confidence"]["slope"] == pytest.approx(th.CONFIDENCE_SLOPE, abs=1e-3)

@@ -261,6 +261,10 @@ def test_scoring_arithmetic_on_a_fixed_table():
     bins = {(b["low"], b["high"]): (b["right"], b["n"]) for b in summary["reliability"]["bins"]}
     assert bins == {(0.5, 0.6): (1, 1), (0.6, 0.7): (0, 1), (0.7, 0.8): (0, 1), (0.8, 0.9): (1, 1), (0.9, 1.0): (1, 2)}
     assert summary["reliability"]["brier"] == pytest.approx(1.905 / 6)
+    # The confidence's own event (the advised family won or tied): b's firm advice on a tie is right there.
+    stated = {(b["low"], b["high"]): (b["right"], b["n"]) for b in summary["reliability_of_confidence"]["bins"]}
+    assert stated == {(0.5, 0.6): (1, 1), (0.6, 0.7): (1, 1), (0.7, 0.8): (0, 1), (0.8, 0.9): (1, 1), (0.9, 1.0): (1, 2)}
+    assert summary["reliability_of_confidence"]["brier"] == pytest.approx(1.705 / 6)
     assert summary["plain"].startswith("The advice is no better than the constant rule “ML for tables, DL for text and images”")
     everything = score(_scored_table(), real_only=False)
     assert everything["datasets"] == 9 and everything["advisors"]["advisor"]["exact"]["hits"] == 4

@@ -248,8 +248,21 @@ def work_done(plan: FamilyPlan, spec: Any, fitted: Any) -> dict[str, Any]:
                 "stopped_by": STOPPED_COMPLETE, "cut_short": False, "starved": False}
     done, stopped_by = spec.work.done(fitted, plan.planned)
     starved = stopped_by != STOPPED_CONVERGED and done < plan.floor
-    return {"key": plan.key, "unit": plan.unit, "planned": plan.planned, "done": int(done), "full": plan.full,
-            "stopped_by": stopped_by, "cut_short": stopped_by == STOPPED_CLOCK, "starved": bool(starved)}
+    run = {"key": plan.key, "unit": plan.unit, "planned": plan.planned, "done": int(done), "full": plan.full,
+           "stopped_by": stopped_by, "cut_short": stopped_by == STOPPED_CLOCK, "starved": bool(starved)}
+    if stopped_by == STOPPED_CLOCK and _refit_cut(fitted):
+        # The search ran its units; the clock stopped the refit on every training row that follows it, so
+        # "60 of 60 epochs" would read as no cut at all: the record names the refit.
+        run["cut_in"] = "refit"
+    return run
+
+
+def _refit_cut(fitted: Any) -> bool:
+    try:
+        last = fitted[-1]  # a pipeline's model step
+    except (TypeError, IndexError, KeyError):
+        last = fitted
+    return bool(getattr(last, "refit_cut_by_clock_", False))
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -44,6 +44,8 @@ GENERIC_LABEL_WORDS: dict[str, str] = {
     "response": "statistics' word for the dependent variable (response variable)",
     "dependent": "the dependent variable of a regression",
     "truth": "the ground truth a model is scored against",
+    "status": "the event indicator of survival analysis (R's Surv(time, status)); only as the whole name",
+    "result": "the result of a test, match or trial: what is observed after the fact",
 }
 TASK_LABEL_WORDS: dict[str, str] = {
     "churn": "churn prediction, one of the article's classic-ML examples",
@@ -70,13 +72,32 @@ def _word_pattern(words: dict[str, str]) -> re.Pattern[str]:
     return re.compile(rf"(^|[_\s.-])({alternatives})$", re.IGNORECASE)
 
 
-# "y" and "class" end many feature names (``pos_y``, ``passenger_class``): they count only as the whole name.
+# "y" and "class" end many feature names (``pos_y``, ``passenger_class``), and "status" too (``marital_status``):
+# they count only as the whole name.
 _GENERIC_LABEL = re.compile(
     rf"^({'|'.join(map(re.escape, GENERIC_LABEL_WORDS))})$"
-    rf"|[_\s.-]({'|'.join(re.escape(w) for w in GENERIC_LABEL_WORDS if len(w) > 5)})$",
+    rf"|[_\s.-]({'|'.join(re.escape(w) for w in GENERIC_LABEL_WORDS if len(w) > 5 and w != 'status')})$",
     re.IGNORECASE,
 )
 _TASK_LABEL = _word_pattern(TASK_LABEL_WORDS)
+# Generic words that also name inputs when they stand in the middle of a table ("class" of a passenger or a
+# service, "status" of a marriage or a job): a label only at an edge, where tables put what is predicted.
+_EDGE_ONLY_WORDS = frozenset({"class", "status"})
+# Names of columns that are, in general usage, inputs that describe a row rather than what is predicted about it.
+# Each is matched as the whole name or its last word; a column so named is ranked after every other candidate.
+INPUT_WORDS: dict[str, str] = {
+    **dict.fromkeys(("year", "yr", "month", "mnth", "day", "date", "time", "hour", "minute", "week", "weekday",
+                     "weekend", "season", "quarter"),
+                    "a calendar part: when the row was recorded, not what is predicted about it"),
+    **dict.fromkeys(("age", "sex", "gender", "race", "ethnicity"),
+                    "a demographic covariate: the standard inputs of surveys, trials and credit scoring"),
+    **dict.fromkeys(("lat", "lon", "long", "latitude", "longitude", "northing", "easting", "site", "plot", "region",
+                     "state", "country", "county", "city", "zip", "store", "station", "district"),
+                    "where the row was measured: a location or a design variable of the study"),
+}
+_INPUT_WORD = _word_pattern(INPUT_WORDS)
+_DUMMY = re.compile(r"^(.*?[A-Za-z])[_.]?(\d+)$")
+_DERIVED = re.compile(r"^(l|ln|log|sq)[_.]?(.+)$|^(.+?)[_.]?(sq|squared|2|log)$", re.IGNORECASE)
 _ID_NAMES = re.compile(r"(^id$|_id$|^id_|uuid|guid|^index$|^key$|^row ?(id|number)?$)", re.IGNORECASE)
 
 
@@ -331,19 +352,54 @@ def _ranked_candidates(frame: pd.DataFrame, kinds: dict[Any, ColumnKind]) -> lis
         if name not in (n for n, _ in ranked):
             ranked.append((name, why))
 
+    names = [str(n) for n in frame.columns]
+    edges = {usable[0], usable[-1]} if usable else set()  # the first and last columns that could be a label
     if usable and _TASK_LABEL.search(usable[-1]):
         add(usable[-1], "the last column, and its name is a word for what is usually predicted")
     # Several generic names (``label`` and ``y``): the more specific word, in GENERIC_LABEL_WORDS' order, wins.
-    generic = [(n, _generic_rank(n)) for n in usable if _GENERIC_LABEL.search(n)]
+    generic = [(n, _generic_rank(n)) for n in usable if _GENERIC_LABEL.search(n)
+               and (n.lower() not in _EDGE_ONLY_WORDS or n in edges)]
     for name, _ in sorted(generic, key=lambda item: item[1]):
         add(name, "its name is a generic word for a label")
     for name in usable:
         if _TASK_LABEL.search(name):
             add(name, "its name is a word for what is usually predicted")
+    inputs = {name: why for name in usable if (why := _input_like(name, names))}
+    # Tables put what is predicted last (scikit-learn, UCI, Weka) or first (R's data frames and model formulas,
+    # y ~ x, and the econometrics packages): the last column, else the first, unless its name says it is an input.
+    order = [(usable[-1] if usable else None, "last"), (usable[0] if usable else None, "first")]
+    if usable and _two_valued(frame[usable[0]]) and not _two_valued(frame[usable[-1]]):
+        # A yes/no flag before a table of measurements is the response of R's layout (glm(flag ~ ., binomial)).
+        order.reverse()
+    for name, position in order:
+        if name is not None and name not in inputs:
+            add(name, f"the {position} column that could be a label (the usual layouts)")
     for name in reversed(usable):
-        add(name, "the last column that could be a label (the usual layout)" if name == usable[-1]
-            else "a column that could be a label")
+        if name not in inputs:
+            add(name, "a column that could be a label")
+    for name in reversed(usable):
+        add(name, f"a column that could be a label, though its name reads as an input ({inputs.get(name, '')})")
     return ranked
+
+
+def _two_valued(column: pd.Series) -> bool:
+    return int(column.head(_SAMPLE).nunique(dropna=True)) == 2 and int(column.nunique(dropna=True)) == 2
+
+
+def _input_like(name: str, names: list[str]) -> str | None:
+    """Why ``name`` reads as an input (a calendar part, a covariate, a dummy, a transform of another column), or None."""
+    if _INPUT_WORD.search(name):
+        return INPUT_WORDS[re.split(r"[_\s.-]", name.lower())[-1]]
+    lowered = {n.lower() for n in names if n != name}
+    dummy = _DUMMY.match(name)
+    if dummy and any(other != name.lower() and (other == dummy.group(1).lower() or
+                                                 (other.startswith(dummy.group(1).lower()) and other[-1:].isdigit()))
+                     for other in lowered):
+        return "one dummy of a group of numbered columns: an encoded input"
+    derived = _DERIVED.match(name)
+    if derived and (derived.group(2) or derived.group(3) or "").lower() in lowered:
+        return "a transform (log, square) of another column: a constructed regressor"
+    return None
 
 
 def _generic_rank(name: str) -> int:

@@ -68,6 +68,7 @@ def compare(
     advice: Advice | None = None,
     explainer: str = "fast",
     deadline: Deadline | None = None,
+    clock: str = "budget",
     **answer_overrides: Any,
 ) -> ComparisonResult:
     """Train both families on one split (or several, on small data), score them and explain both on the same rows.
@@ -85,7 +86,11 @@ def compare(
     (``deadline``, if given, else ``max_seconds`` from now) is a safety net:
     each stage may use its planned share of the time left, and a stage the
     clock stops is named in ``budget_stops`` with the work it did, and the
-    verdict is then not a fair comparison. Labelled tables over
+    verdict is then not a fair comparison. ``clock="safety"`` (the corpus run:
+    its outcome must not depend on the machine's load) lets every stage use
+    all the deadline has left, so only a run that overruns the whole deadline
+    is cut; the default ``"budget"`` keeps each stage to its share, so a
+    user's budget binds. Labelled tables over
     engine.common.limits.MAX_COMPARE_ROWS are sampled, stratified, with a note.
     ``explainer`` is ``"fast"`` (each model's fastest exact explainer) or
     ``"shared"`` (one SHAP definition for both).
@@ -118,6 +123,8 @@ def compare(
     shap_rows, shap_note = limits.clamp(shap_rows, limits.MAX_SHAP_ROWS, "the SHAP sample (rows)")
     deadline = deadline or Deadline(max_seconds)
     _check_mode(explainer)
+    if clock not in CLOCK_MODES:
+        raise DataError(f"unknown clock {clock!r}: choose {' or '.join(CLOCK_MODES)}")
     report("Profiling the data", 0.0)
     if advice is None:
         advice = timed_advise(dataset.frame, target, stages, **answer_overrides)
@@ -160,7 +167,7 @@ def compare(
         candidates = {family: dict(list(specs.items())[:1]) for family, specs in candidates.items()}
         notes.append(f"each side keeps its default family ({', '.join(s.label for side in candidates.values() for s in side.values())}): "
                      f"choosing among them by inner cross-validation needs a time budget of about {estimate_for(work)} s")
-    net = SafetyNet(deadline, work.estimated_seconds)
+    net = SafetyNet(deadline, work.estimated_seconds, whole=clock == "safety")
     # Drawn before training (the same draws the explanation used after it), so that each side can
     # explain itself as soon as it is trained.
     rng = np.random.default_rng(seed)
@@ -278,6 +285,10 @@ def estimate_run(
             "budget_for_full_work": estimate_for(work), "plan": work.to_dict()}
 
 
+#: How the clock treats a comparison: "budget" (each stage its planned share: the user's budget binds) or
+#: "safety" (a safety net over the whole run only: the planned work decides; the corpus run).
+CLOCK_MODES = ("budget", "safety")
+
 #: Budgets (seconds) :func:`estimate_run` tries for the smallest fair one: the page's slider steps and the CLI's cap.
 ESTIMATE_BUDGETS = (10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600)
 
@@ -352,7 +363,11 @@ def judge_fairness(verdict: Verdict, done: dict[str, dict[str, Any]], later: lis
         starved = [run for run in runs if run.get("starved")]
         if cut:
             run = cut[0]
-            reasons.append(f"the clock cut {side} short ({run['done']:,} of {count_units(run['planned'], run['unit'])})")
+            if run.get("cut_in") == "refit":
+                reasons.append(f"the clock cut {side}'s refit on every training row short (after its search ran "
+                               f"{count_units(run['done'], run['unit'])})")
+            else:
+                reasons.append(f"the clock cut {side} short ({run['done']:,} of {count_units(run['planned'], run['unit'])})")
         elif starved:
             run = starved[0]
             reasons.append(f"{side} was far from trained ({count_units(run['done'], run['unit'])} of the {run['full']:,} it takes)")
@@ -375,8 +390,9 @@ def _work_lines(work: WorkBudget, done: dict[str, dict[str, Any]],
         for index, run in enumerate(runs):
             if run["cut_short"]:
                 where = "" if index == 0 else f" on split {index + 1}"
-                stops.append(f"{side} training cut short by the clock{where}: {run['done']} of {run['planned']} "
-                             f"planned {run['unit']}")
+                stops.append(f"{side} training cut short by the clock{where}: " + (
+                    "its refit on every training row, after the search's " if run.get("cut_in") == "refit" else "")
+                    + f"{run['done']} of {run['planned']} planned {run['unit']}")
         first = done[family]
         if first["planned"] < first["full"]:
             notes.append(f"{side}: the time budget plans {first['planned']} of {first['full']} {first['unit']} "
@@ -653,7 +669,7 @@ def _run_sides(
         nets: dict[str, SafetyNet | None] = dict.fromkeys(FAMILIES, None)
         if net is not None and work is not None:
             planned = {family: _side_planned_seconds(work, family) for family in FAMILIES}
-            nets = {family: SafetyNet(net.deadline, net.left - planned[other])
+            nets = {family: SafetyNet(net.deadline, net.left - planned[other], whole=net.whole)
                     for family, other in (("ml", "dl"), ("dl", "ml"))}
         _settle_torch_threads()
         if sys.getswitchinterval() > _GIL_SWITCH_SECONDS:
