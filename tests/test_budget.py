@@ -162,7 +162,7 @@ def test_a_refit_the_clock_cut_is_named_as_the_refit_not_as_n_of_n():
 
 
 def test_the_track_record_compares_with_the_clock_as_a_whole_run_safety_net(monkeypatch):
-    from engine import track_record as tr
+    from engine.evidence import track_record as tr
 
     calls = []
     tr._compare_for_record(lambda *a, **kw: calls.append(kw), object(), tr._Job("x", "x.csv", "y"), 3, 1800.0, 10)
