@@ -211,7 +211,7 @@ def test_general_layout_principles(columns, expected):
 
 
 def test_input_words_come_with_their_reasons():
-    from engine.profile import INPUT_WORDS
+    from engine.profile.profile import INPUT_WORDS
 
     for word, reason in INPUT_WORDS.items():
         assert re.fullmatch(r"[a-z]+", word) and len(reason) > 10, word
