@@ -43,11 +43,13 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 #: DataFrame, and a 200 MB file of two short numbers a line could hold 50 million.
 MAX_ROWS = 5_000_000
 
-#: Columns a table may have; wider tables are refused. Profiling and the
-#: explanation cost grow with the column count (SHAP's deep explainer holds a
-#: rows x features x outputs array, the shared explainer costs 2 x features + 1
-#: model calls per row), and a 28 x 28 pixel table (784) must still fit.
-MAX_COLUMNS = 2_000
+#: Columns a table may have; wider tables are refused. 10,000 admits gene-expression,
+#: sensor and survey tables: profiling is vectorised over numeric columns, the fast
+#: explainers cost linear in the columns (the deep explainer holds a rows x features
+#: x outputs array: 2,000 rows x 10,000 x 1 output is 160 MB), and the shared
+#: explainer (2 x features + 1 model calls per row) stops at
+#: thresholds.SHAP_SHARED_MAX_COLUMNS. 300 x 10,000 is timed by benchmarks/wide.py.
+MAX_COLUMNS = 10_000
 
 #: Categories of one categorical column that get their own one-hot feature; the
 #: rest share one "infrequent" feature (engine.profile.features). Bounds the width of

@@ -193,6 +193,10 @@ def _swarm_offsets(values: np.ndarray, rng: np.random.Generator, width: float = 
     return (rng.random(len(values)) - 0.5) * 2 * width * density
 
 
+#: Most columns the agreement scatter draws (those with the largest combined share of importance).
+AGREEMENT_SCATTER_MAX_POINTS = 300
+
+
 def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agreement) -> go.Figure:
     """Each column's (or, where the agreement ranks words, each word's) share of total importance under ML (x) and DL (y)."""
     from engine.explain.explanation import compared_importance, features_that_matter
@@ -203,10 +207,13 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
     columns = [c for c in a if c in b]
     total_a = sum(a[c] for c in columns) or 1.0
     total_b = sum(b[c] for c in columns) or 1.0
-    x = [100 * a[c] / total_a for c in columns]
-    y = [100 * b[c] / total_b for c in columns]
     rank_a = {c: i + 1 for i, c in enumerate(sorted(columns, key=lambda c: -a[c]))}
     rank_b = {c: i + 1 for i, c in enumerate(sorted(columns, key=lambda c: -b[c]))}
+    every = len(columns)
+    if every > AGREEMENT_SCATTER_MAX_POINTS:  # a wide table: its top columns, not 10,000 dots in a heap at zero
+        columns = sorted(columns, key=lambda c: -(a[c] / total_a + b[c] / total_b))[:AGREEMENT_SCATTER_MAX_POINTS]
+    x = [100 * a[c] / total_a for c in columns]
+    y = [100 * b[c] / total_b for c in columns]
     labelled = {c for c in columns if rank_a[c] <= 3 or rank_b[c] <= 3}
     reach = max([*x, *y, 1.0]) * 1.1
     positions, shown = _label_positions(x, y, [shorten(c, 24) if c in labelled else "" for c in columns], reach)
@@ -214,7 +221,8 @@ def agreement_scatter(ml: ModelExplanation, dl: ModelExplanation, agreement: Agr
         f"Importance per {noun}<br><sup>Spearman "
         f"{f'n/a (too few shared {noun}s)' if agreement.spearman is None else f'{agreement.spearman:.2f}'}"
         f" · top-5 overlap {agreement.top5_overlap} of 5"
-        + (" · grey: near zero for both, not compared" if len(compared) < len(columns) else "")
+        + (" · grey: near zero for both, not compared" if len(compared) < every else "")
+        + (f"<br>the {len(columns):,} of {every:,} {noun}s with the largest combined share" if len(columns) < every else "")
         + "</sup>",
         480,
         margin=dict(l=10, r=30, t=70, b=10),

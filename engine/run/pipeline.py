@@ -143,10 +143,13 @@ def compare(
     if not features:
         ignored = ", ".join(f"{name} ({kind_name})" for name, kind_name in profile.ignored_columns.items())
         raise DataError(f"no column the models can use: {ignored or 'none besides the target'}")
+    wide_notes = _wide_table_notes(len(features), explainer) if kind.key == "tabular" else []
+    if explainer == "shared" and len(features) > th.SHAP_SHARED_MAX_COLUMNS:
+        explainer = "fast"
     for side in candidates.values():
         for spec in side.values():
             _load_explainers(spec, explainer)
-    notes: list[str] = list(dataset.notes) + kind.notes(profile) + [n for n in (budget_note, shap_note) if n]
+    notes: list[str] = list(dataset.notes) + kind.notes(profile) + [n for n in (budget_note, shap_note) if n] + wide_notes
     frame = dataset.frame
     task = profile.task
     labelled = frame[frame[profile.target].notna()]
@@ -155,7 +158,8 @@ def compare(
     sample = limits.sample_for_training(labelled, profile.target, task.is_classification, seed=seed)
     notes += [sample.note] if sample.note else []
     X, y = labelled_xy(sample.frame, profile.target, features, task)
-    unused = {name: kind_name for name, kind_name in profile.column_kinds.items() if name != profile.target and name not in features}
+    used = set(features)  # a set: ``in features`` over 10,000 columns was quadratic
+    unused = {name: kind_name for name, kind_name in profile.column_kinds.items() if name != profile.target and name not in used}
     if unused:
         notes.append("not used as features: " + ", ".join(f"{name} ({kind_name})" for name, kind_name in unused.items()))
     split = split_data(X, y, task, seed)
@@ -448,6 +452,10 @@ def explain_again(result: ComparisonResult, explainer: str, progress: Progress |
     _check_mode(explainer)
     if not result.models:
         raise DataError("this saved run has no models to explain again; train again to switch the explainer")
+    columns = len(result.advice.profile.feature_columns)
+    if explainer == "shared" and columns > th.SHAP_SHARED_MAX_COLUMNS:
+        raise DataError(f"the shared SHAP definition is limited to {th.SHAP_SHARED_MAX_COLUMNS:,} columns "
+                        f"(this table has {columns:,}): its cost grows with twice the columns per explained row")
     again = replace(result, explanations={}, stage_seconds=dict(result.stage_seconds),
                     notes=[n for n in result.notes if not n.startswith(_SHARED_NOTE)])
     _explain_both(again, explainer, progress or (lambda message, fraction: None), _StageClock(again.stage_seconds))
@@ -455,6 +463,19 @@ def explain_again(result: ComparisonResult, explainer: str, progress: Progress |
 
 
 _SHARED_NOTE = "shared SHAP definition"
+
+
+def _wide_table_notes(columns: int, explainer: str) -> list[str]:
+    """What the explanation of a wide table does: every column explained, the top ones drawn; shared mode replaced."""
+    if columns < th.WIDE_TABLE_COLUMNS:
+        return []
+    notes = [f"wide table: SHAP values are computed for all {columns:,} feature columns; the charts and the report "
+             "show the columns with the largest mean |SHAP| (the JSON holds every column)"]
+    if explainer == "shared" and columns > th.SHAP_SHARED_MAX_COLUMNS:
+        notes.append(f"the shared SHAP definition was asked for, but it is limited to {th.SHAP_SHARED_MAX_COLUMNS:,} "
+                     f"columns (its cost grows with twice the columns per explained row; {columns:,} would take hours): "
+                     "each model is explained by its fast exact explainer instead (tree SHAP, deep SHAP)")
+    return notes
 _FAMILY_WORDS = {"ml": "classic ML", "dl": "deep learning"}
 # Model specs (by kind and key) already fitted once in this process: their one-off start-up is behind them.
 _WARM: set[tuple[str, str]] = set()
