@@ -13,7 +13,10 @@ from typing import Any
 import pandas as pd
 
 from engine.profile.profile import DatasetProfile
-from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
+from engine.registry import (
+    DataKindSpec, ModelSpec, TrainingContext, boosting_raw_output, fit_network, linear_raw_output, network_raw_output,
+    register,
+)
 from engine.common.wording import count
 from engine.measure.work import boosting_work, linear_work, mlp_work
 
@@ -73,6 +76,7 @@ BOOSTING = ModelSpec(
     why="tree ensembles remain the strongest classic models on typical tabular data (Grinsztajn et al., 2022)",
     name=lambda fitted: "LightGBM gradient-boosted trees",
     work=boosting_work(200),
+    raw=boosting_raw_output,
 )
 LINEAR = ModelSpec(
     key="linear", family="ml", label="Linear model (most transparent)",
@@ -81,6 +85,7 @@ LINEAR = ModelSpec(
     why="a linear model's coefficients are the most transparent reference",
     name=lambda fitted: "Linear model",
     work=linear_work(200),
+    raw=linear_raw_output,
 )
 MLP = ModelSpec(
     key="mlp", family="dl", label="PyTorch MLP",
@@ -89,6 +94,7 @@ MLP = ModelSpec(
     why="a multilayer perceptron is the standard deep-learning baseline for tables",
     name=lambda fitted: fitted[-1].display_name,
     work=mlp_work(100),
+    raw=network_raw_output,
 )
 
 TABULAR = register(DataKindSpec(
