@@ -153,7 +153,7 @@ def test_a_refit_the_clock_cut_is_named_as_the_refit_not_as_n_of_n():
     assert run["cut_short"] and run["cut_in"] == "refit"
     classic = {"key": "b", "unit": "boosting rounds", "planned": 60, "done": 60, "full": 60, "stopped_by": "complete",
                "cut_short": False, "starved": False}
-    from engine.evaluate import Verdict
+    from engine.measure.evaluate import Verdict
 
     verdict = judge_fairness(Verdict(winner="tie", metric="accuracy", difference=0.0, interval=(-0.01, 0.01), rule=""),
                              {"ml": classic, "dl": run})
@@ -162,7 +162,7 @@ def test_a_refit_the_clock_cut_is_named_as_the_refit_not_as_n_of_n():
 
 
 def test_the_track_record_compares_with_the_clock_as_a_whole_run_safety_net(monkeypatch):
-    from engine import track_record as tr
+    from engine.evidence import track_record as tr
 
     calls = []
     tr._compare_for_record(lambda *a, **kw: calls.append(kw), object(), tr._Job("x", "x.csv", "y"), 3, 1800.0, 10)

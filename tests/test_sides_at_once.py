@@ -141,7 +141,7 @@ def test_the_progress_log_and_the_job_keep_each_sides_latest_line_once():
 def test_preload_imports_the_training_libraries_in_the_background_and_compare_waits_for_it():
     code = (
         "import sys, time\n"
-        "from engine import preload\n"
+        "from engine.measure import preload\n"
         "start = time.perf_counter(); preload.start(set_torch_threads=True); returned = time.perf_counter() - start\n"
         "import engine.advice.recommend\n"  # the main thread goes on (profiling, advice) meanwhile
         "preload.wait()\n"

@@ -211,7 +211,13 @@ def test_general_layout_principles(columns, expected):
 
 
 def test_input_words_come_with_their_reasons():
-    from engine.profile import INPUT_WORDS
+    from engine.profile.profile import INPUT_WORDS
 
     for word, reason in INPUT_WORDS.items():
         assert re.fullmatch(r"[a-z]+", word) and len(reason) > 10, word
+
+
+def test_integer_column_labels_never_make_the_guess_raise():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({0: rng.integers(0, 2, ROWS), 1: rng.normal(size=ROWS), 2: rng.normal(size=ROWS)})
+    assert guess_target_details(frame).column in {"0", "1", "2"}

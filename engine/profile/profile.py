@@ -440,7 +440,8 @@ def _ranked_candidates(frame: pd.DataFrame, kinds: dict[Any, ColumnKind]) -> lis
     # Tables put what is predicted last (scikit-learn, UCI, Weka) or first (R's data frames and model formulas,
     # y ~ x, and the econometrics packages): the last column, else the first, unless its name says it is an input.
     order = [(usable[-1] if usable else None, "last"), (usable[0] if usable else None, "first")]
-    if usable and _two_valued(frame[usable[0]]) and not _two_valued(frame[usable[-1]]):
+    original = {str(n): n for n in frame.columns}  # the frame's own labels (headerless tables have integers)
+    if usable and _two_valued(frame[original[usable[0]]]) and not _two_valued(frame[original[usable[-1]]]):
         # A yes/no flag before a table of measurements is the response of R's layout (glm(flag ~ ., binomial)).
         order.reverse()
     for name, position in order:
@@ -489,7 +490,7 @@ def _input_like(name: str, others: _OtherNames) -> str | None:
     if dummy:
         prefix = dummy.group(1).lower()
         if (prefix != name.lower() and others.has(prefix, name)) or others.numbered_with_prefix(prefix, name):
-            return "one dummy of a group of numbered columns: an encoded input"
+            return "one of a group of numbered columns (dummies, lags, repeated measures): an input"
     derived = _DERIVED.match(name)
     if derived and others.has((derived.group(2) or derived.group(3) or "").lower(), name):
         return "a transform (log, square) of another column: a constructed regressor"
