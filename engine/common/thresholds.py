@@ -267,9 +267,9 @@ LARGE_DATA_DL_LEARNING_RATE = 4e-3
 TRACK_RECORD_SHAP_ROWS = 50
 # Over the corpus (python -m engine track-record --corpus): a time budget per
 # comparison and a few SHAP rows (SHAP does not decide the winner). The budget
-# plans the work (capped at engine.limits.MAX_TRAIN_SECONDS like every
+# plans the work (capped at engine.common.limits.MAX_TRAIN_SECONDS like every
 # comparison) and is the whole comparison's safety net (not capped; see
-# engine.track_record._compare_for_record): 1,800 s, the README's documented
+# engine.evidence.track_record._compare_for_record): 1,800 s, the README's documented
 # runs, so the planned work decides and a busy machine still finishes it. It
 # was 60 s, which planned less work than the documented runs and made a run
 # without --max-seconds a different experiment.
