@@ -128,23 +128,10 @@ def server() -> Iterator[str]:
 
     tests/test_e2e_share.py overrides it with its own server (a password and a fresh store).
     """
-    import subprocess
+    from tests.test_e2e_browser import streamlit_server
 
-    from tests.test_e2e_browser import ARTIFACTS, SERVER_COMMAND, free_port, stop, wait_until_healthy
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(ARTIFACTS / "e2e-server.log", "w") as log:
-        process = subprocess.Popen(
-            [*SERVER_COMMAND, "--server.port", str(port)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        try:
-            wait_until_healthy(url, process)
-            yield url
-        finally:
-            stop(process)
+    with streamlit_server("e2e-server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

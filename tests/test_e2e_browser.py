@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page
@@ -64,6 +65,27 @@ def wait_until_healthy(url: str, process: subprocess.Popen) -> None:
             pass
         assert time.monotonic() < deadline, "streamlit did not answer /_stcore/health in time"
         time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def streamlit_server(log_name: str, env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()) -> Iterator[str]:
+    """`streamlit run dashboard.py` on a free localhost port (its output in test-artifacts/``log_name``); yields its URL.
+
+    ``env`` is added to this process's environment. The server is always stopped, whatever the test did.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(ARTIFACTS / log_name, "w") as log:
+        process = subprocess.Popen(
+            [*SERVER_COMMAND, "--server.port", str(port), *extra_args],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ | (env or {}),
+        )  # fmt: skip
+        try:
+            wait_until_healthy(url, process)
+            yield url
+        finally:
+            stop(process)
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -7,36 +7,22 @@ and in the sidebar, leave the line with Cancel, and find the slot free for its o
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.test_e2e_browser import (
-    ARTIFACTS, ROOT, SERVER_COMMAND, TRAIN_TIMEOUT_MS, assert_no_injection, free_port, metric_labels, open_page,
-    sidebar_text, start_training, stop, wait_idle, wait_until_healthy,
+    TRAIN_TIMEOUT_MS, assert_no_injection, metric_labels, open_page, sidebar_text, start_training, streamlit_server,
+    wait_idle,
 )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def one_slot_server() -> Iterator[str]:
     """`streamlit run dashboard.py` with a training cap of one; its own process, stopped at the end of the module."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = os.environ | {"ADVISOR_MAX_CONCURRENT_TRAININGS": "1"}
-    with open(ARTIFACTS / "e2e-queue-server.log", "w") as log:
-        process = subprocess.Popen(
-            [*SERVER_COMMAND, "--server.port", str(port)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
-        )  # fmt: skip
-        try:
-            wait_until_healthy(url, process)
-            yield url
-        finally:
-            stop(process)
+    with streamlit_server("e2e-queue-server.log", env={"ADVISOR_MAX_CONCURRENT_TRAININGS": "1"}) as url:
+        yield url
 
 
 def load_sample(page: Page, title: str) -> None:

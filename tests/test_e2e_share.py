@@ -6,8 +6,6 @@ opens the share link sees only the password prompt, and after the password the s
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +16,7 @@ from engine.io import samples
 from engine.share.report import report_html
 from tests.share_helpers import HOSTILE_NAME, SCRIPT_COLUMN, hostile_record
 from tests.test_e2e_browser import (
-    ARTIFACTS, ROOT, SERVER_COMMAND, TRAIN_TIMEOUT_MS, VIEWPORT, XSS_PROBE, chart_titles, free_port,
-    shot, start_training, stop, wait_idle, wait_until_healthy,
+    ARTIFACTS, TRAIN_TIMEOUT_MS, VIEWPORT, XSS_PROBE, chart_titles, shot, start_training, streamlit_server, wait_idle,
 )  # fmt: skip
 
 PASSWORD = "open sesame"
@@ -28,24 +25,12 @@ PASSWORD = "open sesame"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`streamlit run dashboard.py` with a password and a fresh SQLite store; yields its URL and its log."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = os.environ | {
+    env = {
         "ADVISOR_PASSWORD": PASSWORD,
         "ADVISOR_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('e2e-store') / 'runs.sqlite3'}",
     }
-    log_path = ARTIFACTS / "e2e-share-server.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [*SERVER_COMMAND, "--server.port", str(port), "--logger.level", "debug"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
-        )  # fmt: skip
-        try:
-            wait_until_healthy(url, process)
-            yield url, log_path
-        finally:
-            stop(process)
+    with streamlit_server("e2e-share-server.log", env=env, extra_args=("--logger.level", "debug")) as url:
+        yield url, ARTIFACTS / "e2e-share-server.log"
 
 
 def fresh_page(browser: Browser) -> tuple[Page, list[str]]:
