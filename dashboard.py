@@ -4,7 +4,7 @@ This file is the frame around every page: page config, the navigation and the
 sidebar. Navigation uses ``st.navigation`` over explicit ``st.Page`` objects
 (the pages live in ``pages/``, and only pages: their helpers are in ``views/``,
 so not even the first load, before ``st.navigation`` runs, lists a helper as a page). Each page is a short script that calls ``engine`` and
-``engine.charts``; what a user loads or trains stays in their session.
+``engine.figures``; what a user loads or trains stays in their session.
 Before the navigation: the optional password prompt and ``?run=<token>``
 share links (``views/share.py``).
 """

@@ -32,7 +32,8 @@ DASHBOARD_SCRIPT = Path(__file__).resolve().with_name("dashboard.py")
 
 def _tabular_samples() -> list[Path]:
     """The bundled samples that are tables (text and images have their own benchmarks: --text, --images)."""
-    from engine import advise, kind_for, samples
+    from engine import advise, kind_for
+    from engine.io import samples
 
     return [p for p in samples.sample_paths() if kind_for(advise(samples.load_sample(p.name)).profile).key == "tabular"]
 
@@ -97,8 +98,8 @@ def measure(path: Path, size: int | None, repeats: int, scratch: Path, reference
 
     ``dashboard``: also time the dashboard once (benchmarks/dashboard.py: upload to advice, train click to verdict).
     """
-    from engine.data import read_csv_path
-    from engine.pipeline import advise
+    from engine.io.data import read_csv_path
+    from engine.run.pipeline import advise
 
     profile = advise(read_csv_path(path)).profile
     name = path.stem if size is None else f"{size // 1000}k x {b.COLUMNS}"

@@ -43,11 +43,11 @@ REFERENCE_BACKGROUND_ROWS = 100
 CHILD_TIMEOUT_SECONDS = 600
 
 # --- large data and the time budget (issue 11; `python -m benchmarks.large`) ---------
-# compare on 1,000,000 x 20 with default options: sampled to engine.limits.MAX_COMPARE_ROWS.
+# compare on 1,000,000 x 20 with default options: sampled to engine.common.limits.MAX_COMPARE_ROWS.
 LARGE_ROWS = 1_000_000
 COMPARE_1M_SECONDS = 60.0
 COMPARE_1M_PEAK_RSS_BYTES = 2e9  # 2 GB
-# compare --max-seconds 10 on 100,000 x 20 ends within 10 s plus engine.limits.DEADLINE_OVERHEAD_SECONDS.
+# compare --max-seconds 10 on 100,000 x 20 ends within 10 s plus engine.common.limits.DEADLINE_OVERHEAD_SECONDS.
 DEADLINE_ROWS = 100_000
 DEADLINE_SECONDS = 10.0
 

@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.datasets import make_mixed_table
-from engine.capacity import TrainingQueue, max_concurrent_trainings
-from engine.dataset import Dataset
+from engine.measure.capacity import TrainingQueue, max_concurrent_trainings
+from engine.io.dataset import Dataset
 from engine.executors import Executor, JobState
 from engine.executors.jobs import ComparisonJob
 from engine.executors.local import InProcessExecutor

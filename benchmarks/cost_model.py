@@ -1,12 +1,12 @@
-"""Measure the work budget's cost constants (engine.limits.COST_*) on this machine.
+"""Measure the work budget's cost constants (engine.common.limits.COST_*) on this machine.
 
 ``python -m benchmarks.cost_model`` times each family's unit of work (a
 boosting round, a solver iteration, an epoch, an optimiser step, a SHAP row)
 on a small grid of generated sizes, one thread, and prints per constant the
-median of (seconds / counted work) with the value engine.limits holds. The
-plan (engine.budget) reads only the constants, never a timing taken during a
+median of (seconds / counted work) with the value engine.common.limits holds. The
+plan (engine.measure.budget) reads only the constants, never a timing taken during a
 run, so a busy machine plans the same work. Exit status 1 when a measured
-constant is more than 3x the one in engine.limits (the plan would then
+constant is more than 3x the one in engine.common.limits (the plan would then
 overrun its share on this machine).
 """
 
@@ -18,7 +18,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from engine import limits
+from engine.common import limits
 
 
 def _timed(action) -> float:
@@ -97,7 +97,7 @@ def convolution() -> list[float]:
 
 def text() -> dict[str, list[float]]:
     from engine.kinds.text.models import make_text_network, make_tfidf_model
-    from engine.profile import profile_dataset
+    from engine.profile.profile import profile_dataset
 
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(3_000)]
@@ -135,7 +135,7 @@ def main() -> int:
     measured["COST_TFIDF_TOKEN_ITERATION"] = texts["tfidf_iteration"]
     measured["COST_TOKEN_STEP"] = texts["token_step"]
     failed = False
-    print(f"{'constant':28} {'measured (median)':>18} {'engine.limits':>14}  values")
+    print(f"{'constant':28} {'measured (median)':>18} {'engine.common.limits':>14}  values")
     for name, values in measured.items():
         median = float(np.median(values))
         held = getattr(limits, name)

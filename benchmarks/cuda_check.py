@@ -18,7 +18,8 @@ import time
 import numpy as np
 import torch
 
-from engine import advise, compare, kind_for, load_dataset_path, samples
+from engine import advise, compare, kind_for, load_dataset_path
+from engine.io import samples
 from engine.models.dl import TorchMLPClassifier
 
 

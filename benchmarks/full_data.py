@@ -3,12 +3,12 @@
 Full-data training on a cluster against the in-process sample, side by side in one run, on this machine
 only (127.0.0.1). For each size, the same seeded mixed table (benchmarks/datasets.py, 20 columns):
 
-- **in-process**: ``compare`` in one process, the table sampled to engine.limits.MAX_COMPARE_ROWS
+- **in-process**: ``compare`` in one process, the table sampled to engine.common.limits.MAX_COMPARE_ROWS
   (100,000) as without a cluster;
 - **Ray, full data**: a two-node Ray cluster (``ray.cluster_utils.Cluster``, two raylets on this machine,
   ``--cpus-per-node`` each) runs the comparison as a job (engine.executors), every row kept
   (``ADVISOR_MAX_TRAIN_ROWS`` unset: 10,000,000 on Ray), the two families trained data-parallel on
-  ``ADVISOR_RAY_TRAIN_WORKERS`` (2) Ray Train workers (engine.executors.distributed).
+  ``ADVISOR_RAY_TRAIN_WORKERS`` (2) Ray Train workers (engine.models.distributed).
 
 Each path runs in its own child process (the table is made there, not read from a file: 5,000,000 rows
 would pass the 200 MB upload cap). Printed per path: seconds of ``compare`` (table made and cluster started
@@ -116,7 +116,7 @@ def _path(mode: str, rows: int, max_seconds: float, cpus_per_node: int) -> dict[
     import resource
 
     from benchmarks.datasets import make_mixed_table
-    from engine.dataset import Dataset
+    from engine.io.dataset import Dataset
     from engine.executors import run_to_end
     from engine.executors.jobs import ComparisonJob
 

@@ -30,9 +30,9 @@ def reference_scores(path: Path, seed: int = 0) -> dict[str, tuple[float, float]
     from sklearn.metrics import accuracy_score
     from sklearn.neural_network import MLPClassifier
 
-    from engine.dataset import load_dataset_path
-    from engine.evaluate import split_data
-    from engine.pipeline import advise
+    from engine.io.dataset import load_dataset_path
+    from engine.measure.evaluate import split_data
+    from engine.run.pipeline import advise
     from engine.registry import kind_for
 
     frame = load_dataset_path(path).frame

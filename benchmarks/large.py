@@ -8,7 +8,7 @@ from start to exit with its peak RSS (as in ``python -m benchmarks``):
   default options: within COMPARE_1M_SECONDS and COMPARE_1M_PEAK_RSS_BYTES,
   saying what it sampled;
 - 100,000 x 20 with ``--max-seconds 10``: within 10 s plus
-  engine.limits.DEADLINE_OVERHEAD_SECONDS, end to end.
+  engine.common.limits.DEADLINE_OVERHEAD_SECONDS, end to end.
 
 Exits 1 when a budget is missed. Writing the million-row table takes about half
 a minute the first time (kept in ``--data-dir`` if given).
@@ -25,7 +25,7 @@ from pathlib import Path
 from benchmarks import budgets as b
 from benchmarks.datasets import make_mixed_table
 from benchmarks.harness import PYTHON, run_child
-from engine import limits
+from engine.common import limits
 
 
 def write_table(rows: int, directory: Path) -> Path:

@@ -2,7 +2,7 @@
 
 Reads the CSV, encodes it (numbers median-filled and standardised, dates as
 days, other text one-hot), makes the same seeded split and picks the same
-explained and background rows as ``engine.pipeline.compare``, then: a
+explained and background rows as ``engine.run.pipeline.compare``, then: a
 LightGBM model with default settings, a 2-layer PyTorch MLP trained for a
 fixed number of epochs, SHAP's tree explainer and deep explainer on the same
 rows. No profile, no criteria, no scoring, no intervals, no checks.
@@ -32,9 +32,9 @@ import shap  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from engine.dates import days_since_epoch, parse_dates  # noqa: E402
-from engine.evaluate import split_data  # noqa: E402
-from engine.profile import Task  # noqa: E402
+from engine.io.dates import days_since_epoch, parse_dates  # noqa: E402
+from engine.measure.evaluate import split_data  # noqa: E402
+from engine.profile.profile import Task  # noqa: E402
 
 
 def encode(frame: pd.DataFrame) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Reference models on the product's own split: a default LightGBM and scikit-learn's default MLP.
 
-Same rows, same split (``engine.evaluate.split_data`` with the same seed) and
+Same rows, same split (``engine.measure.evaluate.split_data`` with the same seed) and
 the same encoding as each side of the product (the trees' preprocessor for
 LightGBM, the network's for the MLP), so the differences are the models'.
 """
@@ -31,10 +31,10 @@ def reference_scores(csv: Path, seed: int = 0) -> ReferenceScores:
     from sklearn.metrics import accuracy_score, r2_score
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-    from engine.data import read_csv_path
-    from engine.evaluate import labelled_xy, main_metric, split_data
-    from engine.features import make_preprocessor
-    from engine.recommend import advise
+    from engine.io.data import read_csv_path
+    from engine.measure.evaluate import labelled_xy, main_metric, split_data
+    from engine.profile.features import make_preprocessor
+    from engine.advice.recommend import advise
 
     start = time.perf_counter()
     frame = read_csv_path(csv)

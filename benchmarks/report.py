@@ -23,7 +23,7 @@ __all__ = ["DatasetRuns", "Check", "summarise", "check_budgets", "render", "tabl
 STAGES = ("load", "profile", "recommend", "train_ml", "train_dl", "explain_ml", "explain_dl", "both_sides_at_once")
 #: Every in-process stage; "other" in the table is the end-to-end time minus these.
 IN_PROCESS = ("load", "profile_and_split", "train_ml", "train_dl", "evaluate", "explain_ml", "explain_dl")
-#: With both sides at once their stages overlap: the in-process wall time is these (engine.pipeline.sides_at_once).
+#: With both sides at once their stages overlap: the in-process wall time is these (engine.run.pipeline.sides_at_once).
 IN_PROCESS_AT_ONCE = ("load", "profile_and_split", "both_sides_at_once", "repeated_splits", "explaining_both_at_once")
 #: The plain script's stages (benchmarks/reference.py), in its order.
 REFERENCE_STAGES = ("imports", "load", "encode_and_split", "train_ml", "train_dl", "explain_ml", "explain_dl")

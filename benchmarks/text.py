@@ -6,7 +6,7 @@ two reviews of the same verdict joined, seeded, so 10,000 distinct documents
 keep a real signal. Caveat: the pairs reuse the 3,000 sample reviews, so test
 documents share reviews with training documents and accuracy there is
 inflated for every model; it times the run, and the accuracy goals are read on
-``--with-sample`` (the 3,000 distinct reviews). References on the same split (engine.evaluate.split_data,
+``--with-sample`` (the 3,000 distinct reviews). References on the same split (engine.measure.evaluate.split_data,
 same seed): a plain TF-IDF (word unigrams) + logistic regression, and a plain
 PyTorch ``EmbeddingBag`` (mean of word embeddings, linear head, 10 epochs).
 """
@@ -52,8 +52,8 @@ def reference_scores(path: Path, seed: int = b.SEED) -> dict[str, float]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from engine.evaluate import split_data
-    from engine.profile import profile_dataset
+    from engine.measure.evaluate import split_data
+    from engine.profile.profile import profile_dataset
     from engine.kinds.text.tokens import tokenize
 
     frame = pd.read_csv(path)

@@ -1,10 +1,13 @@
-"""ML vs DL Advisor engine: load → profile → recommend → train → evaluate → explain.
+"""ML vs DL Advisor engine: io → profile → advice → models → measure → explain → run → figures → share.
 
-Pure Python, no Streamlit. The light entry points are importable from here;
-training and explanation live in :mod:`engine.pipeline` (which imports torch
-and shap only when a comparison runs). Pages import engine names from here.
-``engine.recommend`` is the criteria module (its vote is
-``engine.recommend.recommend``), never rebound to the function here.
+Pure Python, no Streamlit. Each stage is a sub-package (``engine/io``,
+``engine/profile``, ``engine/advice``, ...; the README's Layout lists them)
+and imports only the stages below it (``tests/test_import_graph.py``). The
+light entry points are importable from here; training and explanation live
+in :mod:`engine.run.pipeline` (which imports torch and shap only when a
+comparison runs). Pages import engine names from here. The criteria module
+is :mod:`engine.advice.recommend` (its vote is
+``engine.advice.recommend.recommend``); nothing here is named ``recommend``.
 """
 
 import os
@@ -16,10 +19,10 @@ import os
 # imports torch at start-up to fix its thread count); a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from engine.data import DataError, read_csv_bytes, read_csv_path  # noqa: E402
-from engine.dataset import Dataset, load_dataset_bytes, load_dataset_path
-from engine.profile import ColumnKind, DatasetProfile, Task, guess_target, profile_dataset
-from engine.recommend import (
+from engine.io.data import DataError, read_csv_bytes, read_csv_path  # noqa: E402
+from engine.io.dataset import Dataset, load_dataset_bytes, load_dataset_path
+from engine.profile.profile import ColumnKind, DatasetProfile, Task, guess_target, profile_dataset
+from engine.advice.recommend import (
     Advice,
     Answers,
     advise,
@@ -85,16 +88,16 @@ __all__ = [
 # Training, explanation and records import scikit-learn (and, when run, torch
 # and shap): loaded on first use, so `recommend` answers without them.
 _LAZY = {
-    "EXPLAINER_MODES": "engine.pipeline",
-    "ComparisonResult": "engine.pipeline",
-    "compare": "engine.pipeline",
-    "explain_again": "engine.pipeline",
-    "RecordError": "engine.record",
-    "RunRecord": "engine.record",
-    "RunStore": "engine.store",
-    "StoreError": "engine.store",
-    "ModelResult": "engine.evaluate",
-    "Verdict": "engine.evaluate",
+    "EXPLAINER_MODES": "engine.run.pipeline",
+    "ComparisonResult": "engine.run.pipeline",
+    "compare": "engine.run.pipeline",
+    "explain_again": "engine.run.pipeline",
+    "RecordError": "engine.run.record",
+    "RunRecord": "engine.run.record",
+    "RunStore": "engine.share.store",
+    "StoreError": "engine.share.store",
+    "ModelResult": "engine.measure.evaluate",
+    "Verdict": "engine.measure.evaluate",
 }
 
 

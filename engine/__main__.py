@@ -4,11 +4,11 @@ Success prints one JSON object on stdout and exits 0. Unusable input prints
 one ``error:`` line on stderr and exits 2; nothing is written anywhere.
 
 ``compare --report OUT.html`` also writes the self-contained HTML report
-(:mod:`engine.report`) and still prints the JSON.
+(:mod:`engine.share.report`) and still prints the JSON.
 
 ``python -m engine track-record [--json] [--datasets A.csv ...]`` runs
 recommend + compare over the sample datasets (or the given files) and prints
-how often the advice matched the measurement (see :mod:`engine.track_record`);
+how often the advice matched the measurement (see :mod:`engine.evidence.track_record`);
 ``--corpus [--split development|sealed|all] [--quick | --only NAME ...] [--jobs N]
 [--results FILE.jsonl]`` runs the benchmark corpus, appending one JSON line per
 finished dataset (resumed when rerun), and prints the scored figures.
@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any, Iterator, NoReturn
 
 
-from engine import thresholds as th
-from engine.data import DataError
+from engine.common import thresholds as th
+from engine.io.data import DataError
 from engine.executors import JobFailed
-from engine.json_safe import json_safe
+from engine.io.json_safe import json_safe
 from engine.registry import dl_model_keys, ml_model_keys
 
 EXIT_USAGE = 2
@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--max-seconds", type=_positive_float, default=th.DEFAULT_MAX_SECONDS,
         help="time budget for the whole run from start-up: loading, training both families and SHAP share it "
-        "(ends within it plus engine.limits.DEADLINE_OVERHEAD_SECONDS)",
+        "(ends within it plus engine.common.limits.DEADLINE_OVERHEAD_SECONDS)",
     )
     compare.add_argument("--shap-rows", type=_positive_int, default=th.DEFAULT_SHAP_ROWS, help="test rows to explain with SHAP")
     compare.add_argument(
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     overrides: dict[str, Any] = {}
     if getattr(args, "transparency", None):
-        from engine.recommend import Transparency
+        from engine.advice.recommend import Transparency
 
         overrides["transparency"] = Transparency(args.transparency)
     if getattr(args, "gpu", None):
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: internal error ({type(error).__name__}: {_one_line(str(error))}); set ENGINE_DEBUG=1 for details", file=sys.stderr)
         return EXIT_INTERNAL
     if args.command == "track-record" and not args.json:
-        from engine.track_record import format_table
+        from engine.evidence.track_record import format_table
 
         sys.stdout.write(format_table(payload) + "\n")
     else:
@@ -144,15 +144,15 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
     if args.command == "track-record":
         return _track_record(args)
 
-    from engine.dataset import load_dataset_path
-    from engine.recommend import advise
+    from engine.io.dataset import load_dataset_path
+    from engine.advice.recommend import advise
 
     start = time.perf_counter()
     deadline = None
     if args.command == "compare":
-        from engine import preload
-        from engine.deadline import Deadline
-        from engine.limits import MAX_TRAIN_SECONDS
+        from engine.measure import preload
+        from engine.measure.deadline import Deadline
+        from engine.common.limits import MAX_TRAIN_SECONDS
 
         preload.start(set_torch_threads=True)  # torch, shap and LightGBM import while the file is read and profiled
         deadline = Deadline(min(args.max_seconds, MAX_TRAIN_SECONDS), start=start)
@@ -174,7 +174,7 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
     result = executors.run_to_end(job, executor).result
     result.stage_seconds = {"load": load_seconds} | result.stage_seconds
     if report is not None:
-        from engine.report import report_html
+        from engine.share.report import report_html
 
         try:
             report.write_text(report_html(result), encoding="utf-8")
@@ -185,7 +185,7 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
 
 def _track_record(args: argparse.Namespace) -> dict[str, Any]:
     """``track-record``: the sample datasets (or files given), or the corpus with its results files."""
-    from engine.track_record import corpus_track_record, track_record
+    from engine.evidence.track_record import corpus_track_record, track_record
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -198,9 +198,9 @@ def _track_record(args: argparse.Namespace) -> dict[str, Any]:
                             progress=progress).to_dict()
     if args.datasets:
         raise DataError("--datasets and --corpus cannot be combined")
-    from engine.corpus import CACHE_DIR, load_manifest, select_entries
-    from engine import track_record as tr
-    from engine.track_record import format_score, results_path_for, score
+    from engine.evidence.corpus import CACHE_DIR, load_manifest, select_entries
+    from engine.evidence import track_record as tr
+    from engine.evidence.track_record import format_score, results_path_for, score
 
     if args.split == "sealed" and tr.git_state()[1] is not False:
         raise DataError("the sealed part runs only with the code frozen: commit your changes first (git status shows them), "

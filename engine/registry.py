@@ -19,8 +19,8 @@ from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-from engine.data import DataError
-from engine.profile import DatasetProfile
+from engine.io.data import DataError
+from engine.profile.profile import DatasetProfile
 
 __all__ = [
     "TrainingContext",
@@ -52,7 +52,7 @@ class TrainingContext:
     budget_stops: list[str] = field(default_factory=list)
 
 
-#: ``explain(fitted, background, rows, output_labels, seed) -> engine.explanation.ModelExplanation``
+#: ``explain(fitted, background, rows, output_labels, seed) -> engine.explain.explanation.ModelExplanation``
 ExplainFn = Callable[[Any, pd.DataFrame, pd.DataFrame, list[str], int], Any]
 
 
@@ -69,7 +69,7 @@ class ModelSpec:
     ``build(profile, seed, max_seconds)`` returns an unfitted scikit-learn
     estimator (usually a Pipeline) with ``predict`` and, for classification,
     ``predict_proba`` and ``classes_``. ``explainers`` maps each SHAP mode
-    (``engine.thresholds.EXPLAINER_MODES``) to its explainer.
+    (``engine.common.thresholds.EXPLAINER_MODES``) to its explainer.
     """
 
     key: str
@@ -80,7 +80,7 @@ class ModelSpec:
     why: str = ""  # one sentence: why this family for this kind of data
     fit: Callable[[Any, pd.DataFrame, pd.Series, TrainingContext], list[str]] = plain_fit
     name: Callable[[Any], str] | None = None  # the fitted model's display name; default: label
-    #: How its training is bounded in work (engine.budget.WorkSpec); None: one fit, not budgeted.
+    #: How its training is bounded in work (engine.measure.budget.WorkSpec); None: one fit, not budgeted.
     work: Any = None
 
     def display_name(self, fitted: Any) -> str:
@@ -107,7 +107,7 @@ class DataKindSpec:
     max_explained_rows: int | None = None  # SHAP on at most this many test rows, whatever the user asks (None: no cap)
     #: ``why(profile)``: one sentence saying why this profile is this kind (the page and the JSON show it).
     why: Callable[[DatasetProfile], str] = field(default=lambda profile: "")
-    #: What the advice's criteria score this kind as: a value of ``engine.recommend.DataKind`` and of ``ProblemType``.
+    #: What the advice's criteria score this kind as: a value of ``engine.advice.recommend.DataKind`` and of ``ProblemType``.
     advice_data_kind: str = "tabular"
     advice_problem: str = "other"
 
@@ -204,7 +204,7 @@ def fit_network(model: Any, X: Any, y: Any, context: TrainingContext) -> list[st
 
     Shared by every kind with a network (here, not in one kind, so no kind imports another's internals).
     """
-    from engine import thresholds as th
+    from engine.common import thresholds as th
 
     def on_epoch(epoch: int, max_epochs: int, loss: float) -> None:
         context.report(f"epoch {epoch} (validation loss {loss:.4f})", min(epoch / max_epochs, 1.0))
@@ -213,7 +213,7 @@ def fit_network(model: Any, X: Any, y: Any, context: TrainingContext) -> list[st
     network = model[-1]
     notes = [network.training_summary()]
     if network.stopped_by_ == "time_budget":
-        from engine.wording import count
+        from engine.common.wording import count
 
         context.budget_stops.append(f"stopped by the time budget after {count(network.n_epochs_, 'epoch')}")
     if network.batch_size_ == th.LARGE_DATA_DL_BATCH_SIZE:

@@ -3,8 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from engine import EXPLAINER_MODES, charts, explain_again, wording
-from engine.consent import ROWS_NOT_KEPT, rows_kept
+from engine import EXPLAINER_MODES, explain_again
+from engine.figures import explanations as shap_figures
+from engine.common import wording
+from engine.share.consent import ROWS_NOT_KEPT, rows_kept
 from views import image_views
 from views import state
 from views import text_views
@@ -69,7 +71,7 @@ else:
 
     # Each kind leads with the views that carry information for it: pixel maps for images, words for text;
     # per-column charts only where there are several real columns.
-    by_column = charts.column_views_informative(ml, dl)
+    by_column = shap_figures.column_views_informative(ml, dl)
     if ml.pixels is not None and dl.pixels is not None:
         image_views.draw(result, ml, dl, output)
     if ml.tokens or dl.tokens:
@@ -86,13 +88,13 @@ else:
         ml_col, dl_col = st.columns(2, gap="large")
         for column, family, explanation in ((ml_col, "ml", ml), (dl_col, "dl", dl)):
             with column:
-                st.plotly_chart(charts.importance_bars(explanation, family), key=f"importance_{family}")
+                st.plotly_chart(shap_figures.importance_bars(explanation, family), key=f"importance_{family}")
                 if rows_kept(result):
-                    st.plotly_chart(charts.beeswarm(explanation, rows, output, family), key=f"beeswarm_{family}")
+                    st.plotly_chart(shap_figures.beeswarm(explanation, rows, output, family), key=f"beeswarm_{family}")
 
     st.subheader("Do the two models agree?")
     words_col, chart_col = st.columns([1, 2], gap="large")
-    words_col.markdown(state.esc(charts.describe_agreement(result.agreement, ml, dl)))
+    words_col.markdown(state.esc(shap_figures.describe_agreement(result.agreement, ml, dl)))
     unit = "word (over all explained documents)" if result.agreement.compared_on == "tokens" else (
         "pixel" if ml.pixels is not None else "column")
     words_col.caption(
@@ -100,7 +102,7 @@ else:
         "Points on the dashed diagonal matter equally to both models."
     )
     with chart_col:
-        st.plotly_chart(charts.agreement_scatter(ml, dl, result.agreement), key="agreement")
+        st.plotly_chart(shap_figures.agreement_scatter(ml, dl, result.agreement), key="agreement")
 
     if by_column and not rows_kept(result):
         st.subheader("One row, both models")
@@ -125,7 +127,7 @@ else:
         widgets.safe_download(rows, "explained_rows.csv", "download_explained_rows", index=True)
         st.caption("Both waterfalls show the same columns in the same order on the same axis, so bars compare directly.")
         ml_col, dl_col = st.columns(2, gap="large")
-        pair = charts.waterfall_pair(ml, dl, row, output, rows.iloc[row])
+        pair = shap_figures.waterfall_pair(ml, dl, row, output, rows.iloc[row])
         for column, family, figure in ((ml_col, "ml", pair[0]), (dl_col, "dl", pair[1])):
             with column:
                 st.plotly_chart(figure, key=f"waterfall_{family}")

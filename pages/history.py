@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from engine import StoreError, wording
+from engine import StoreError
+from engine.common import wording
 from views import share
 from views import state
 

@@ -2,8 +2,11 @@
 
 import streamlit as st
 
-from engine import Answers, DataError, answers_from_profile, charts, guess_target, wording
-from engine.recommend import recommend
+from engine import Answers, DataError, answers_from_profile, guess_target
+from engine.figures import advice as advice_figures
+from engine.figures import base as figure_base
+from engine.common import wording
+from engine.advice.recommend import recommend
 from engine.kinds.images.pixels import IMAGE_SIDE
 from views import state
 from views import widgets
@@ -77,17 +80,17 @@ if data is None or advice is not None:
             )
         widgets.flip_list(recommendation, flips)
 
-    st.plotly_chart(charts.scorecard(recommendation), key="scorecard_chart")
+    st.plotly_chart(advice_figures.scorecard(recommendation), key="scorecard_chart")
     st.dataframe(
-        charts.scorecard_table(recommendation),
+        advice_figures.scorecard_table(recommendation),
         hide_index=True,
         key="scorecard_table",
         column_config={"reason": st.column_config.TextColumn(width="large")},
     )
-    widgets.safe_download(charts.scorecard_table(recommendation), "scorecard.csv", "download_scorecard")
+    widgets.safe_download(advice_figures.scorecard_table(recommendation), "scorecard.csv", "download_scorecard")
     with st.expander("Why, criterion by criterion", expanded=True):  # the table cuts long reasons; here they wrap
         st.markdown("\n".join(
-            f"- **{state.esc(charts.criterion_title(c.name))}** ({state.esc(wording.SIDES[c.favours].in_sentence)}): "
+            f"- **{state.esc(figure_base.criterion_title(c.name))}** ({state.esc(wording.SIDES[c.favours].in_sentence)}): "
             f"{state.esc(c.reason)}"
             for c in recommendation.criteria
         ))

@@ -5,10 +5,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from engine import charts
-from engine.corpus import CORPUS_DIR
-from engine.data import DataError
-from engine.track_record import (
+from engine.figures import track_record as track_record_figures
+from engine.evidence.corpus import CORPUS_DIR
+from engine.io.data import DataError
+from engine.evidence.track_record import (
     SIZE_BANDS, advisor_table, dataset_rows, git_state, load_results, read_journal, record_from_run, records_of,
     results_path_for, score,
 )
@@ -82,7 +82,7 @@ def _datasets(records, key: str) -> None:
     bands = [name for name, _, _ in SIZE_BANDS]
     chosen_bands = right.multiselect("Size", bands, default=bands, key=f"{key}_sizes")
     shown = [r for r in rows if (r["kind"] in chosen_kinds or not r["kind"]) and (r["size"] in chosen_bands or not r["size"])]
-    st.plotly_chart(charts.track_record_map(shown), key=f"{key}_map")
+    st.plotly_chart(track_record_figures.track_record_map(shown), key=f"{key}_map")
     st.caption("Each dataset by rows (log scale) and data kind, coloured by the measured outcome; ✕ where the advice "
                "did not name it (a firm choice must name the winner, “train both” names a tie).")
     st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"{key}_table")

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from engine import DataError, charts, kind_named, wording
-from engine.consent import ROWS_NOT_KEPT, rows_kept
+from engine import DataError, kind_named
+from engine.figures import metrics as metric_figures
+from engine.common import wording
+from engine.share.consent import ROWS_NOT_KEPT, rows_kept
 from engine.registry import decide_kind
-from engine.evaluate import is_skewed_target
+from engine.profile.balance import is_skewed_target
 from views import share
 from views import state
 from views import training
@@ -54,8 +56,8 @@ if data is not None or state.run() is not None:
         y_test = result.split.y_test
         widgets.stale_notice(stored, key="stale_retrain_train")
         st.subheader(f"Verdict on {state.esc(stored.target)} ({state.esc(stored.dataset_name)})")
-        verdict = charts.verdict_sentence(result)
-        (st.success if charts.verdict_is_good(result) else st.warning)(state.esc(verdict), icon=":material/gavel:")
+        verdict = metric_figures.verdict_sentence(result)
+        (st.success if metric_figures.verdict_is_good(result) else st.warning)(state.esc(verdict), icon=":material/gavel:")
         if result.verdict.metric != "accuracy" and task.is_classification:
             st.caption(
                 "The classes are skewed, so the winner is decided on balanced accuracy (the mean recall per class), "
@@ -69,10 +71,10 @@ if data is not None or state.run() is not None:
                 training.model_card(model, result.verdict.metric, (result.training or {}).get(model.family))
         st.markdown("**All metrics on the same test rows**")
         st.dataframe(
-            charts.metrics_table(result.ml, result.dl).style.format(lambda v: wording.format_number(v, keep_zeros=True)),
+            metric_figures.metrics_table(result.ml, result.dl).style.format(lambda v: wording.format_number(v, keep_zeros=True)),
             key="metrics_table",
         )
-        st.dataframe(charts.costs_table(result.ml, result.dl).style.format("{:,.2f}"), key="costs_table")
+        st.dataframe(metric_figures.costs_table(result.ml, result.dl).style.format("{:,.2f}"), key="costs_table")
 
         if not rows_kept(result):
             st.info(ROWS_NOT_KEPT, icon=":material/visibility_off:")
@@ -81,12 +83,12 @@ if data is not None or state.run() is not None:
             for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
                 with column:
                     st.plotly_chart(
-                        charts.confusion_matrix(y_test, model, result.classes), key=f"confusion_{model.family}"
+                        metric_figures.confusion_matrix(y_test, model, result.classes), key=f"confusion_{model.family}"
                     )
-            st.plotly_chart(charts.roc_comparison(y_test, result.ml, result.dl, result.classes), key="roc")
+            st.plotly_chart(metric_figures.roc_comparison(y_test, result.ml, result.dl, result.classes), key="roc")
         else:
             skewed = is_skewed_target(y_test)
-            problem = charts.log_scale_problem(y_test, result.ml, result.dl)
+            problem = metric_figures.log_scale_problem(y_test, result.ml, result.dl)
             if problem is not None:  # the toggle shows what the charts do: off and locked when a log axis cannot be drawn
                 st.session_state["regression_log"] = False
             elif "regression_log" not in st.session_state:
@@ -103,9 +105,9 @@ if data is not None or state.run() is not None:
             for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
                 with column:
                     st.plotly_chart(
-                        charts.predicted_vs_actual(y_test, model, stored.target, log=log), key=f"pred_{model.family}"
+                        metric_figures.predicted_vs_actual(y_test, model, stored.target, log=log), key=f"pred_{model.family}"
                     )
-            st.plotly_chart(charts.residuals(y_test, result.ml, result.dl, stored.target, log=log), key="residuals")
+            st.plotly_chart(metric_figures.residuals(y_test, result.ml, result.dl, stored.target, log=log), key="residuals")
 
         for note in result.notes:
             st.caption(state.esc(note))

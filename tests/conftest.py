@@ -83,7 +83,7 @@ def _one_split_verdicts(monkeypatch):
     tests/test_small_data_verdict.py turns them back on (and the CLI tests, in
     child processes, run them as users do).
     """
-    from engine import thresholds
+    from engine.common import thresholds
 
     monkeypatch.setattr(thresholds, "SMALL_DATA_ROWS", 0)
 

@@ -10,7 +10,7 @@ import functools
 import numpy as np
 import pandas as pd
 
-from engine.record import RunRecord
+from engine.run.record import RunRecord
 
 SCRIPT_COLUMN = "<script>alert(1)</script>"
 HOSTILE_NAME = "<b>q3</b> & <img src=x onerror=alert(2)>.csv"

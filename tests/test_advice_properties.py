@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import thresholds as th
-from engine.recommend import (
+from engine.common import thresholds as th
+from engine.advice.recommend import (
     Answers, DataKind, ProblemType, Transparency, VoteParams, recommend, volume_score,
 )
 

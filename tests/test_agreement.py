@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import charts
-from engine.explanation import ModelExplanation, agreement, features_that_matter
+from engine.figures import explanations as shap_figures
+from engine.explain.explanation import ModelExplanation, agreement, features_that_matter
 
 
 def _explanation(importances: list[float] | np.ndarray) -> ModelExplanation:
@@ -26,7 +26,7 @@ def test_near_zero_columns_are_left_out_of_the_rank_correlation() -> None:
     result = agreement(ml, dl)
     assert result.total_features == 86 and result.compared_features < 10
     assert result.spearman == pytest.approx(1.0)  # over all 86 the noise's own order would pull it far below
-    words = charts.describe_agreement(result, ml, dl)
+    words = shap_figures.describe_agreement(result, ml, dl)
     assert "strongly agree" in words and "near zero for both and left out" in words and "columns are near zero for both" in words
 
 
@@ -43,13 +43,13 @@ def test_a_middling_correlation_with_few_shared_top_columns_never_reads_broadly_
     dl = _explanation([12, 11, 7, 6, 5, 10, 3, 8, 2, 4, 9, 1])
     result = agreement(ml, dl)
     assert 0.5 <= result.spearman < 0.8 and result.top5_overlap == 2, result
-    words = charts.describe_agreement(result, ml, dl)
+    words = shap_figures.describe_agreement(result, ml, dl)
     assert "only partly agree" in words and "broadly" not in words
 
 
 def test_an_older_record_without_the_new_fields_still_reads() -> None:
-    from engine.explanation import Agreement
+    from engine.explain.explanation import Agreement
 
     old = Agreement(spearman=0.7, top5_overlap=3, compared_features=12)
-    words = charts.describe_agreement(old, _explanation(list(range(12, 0, -1))), _explanation(list(range(12, 0, -1))))
+    words = shap_figures.describe_agreement(old, _explanation(list(range(12, 0, -1))), _explanation(list(range(12, 0, -1))))
     assert "over 12 columns" in words and "left out" not in words

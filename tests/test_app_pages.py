@@ -137,7 +137,7 @@ def test_overriding_a_profile_answer_says_what_changed_and_can_be_reset() -> Non
     at.button(key="sample_wine.csv").click().run()
     at.selectbox(key="answer_data_kind").set_value("text").run()
     at.selectbox(key="answer_problem_type").set_value("language").run()
-    # 178 texts: TF-IDF's ground (engine/thresholds.py's text curve), though text leans to deep learning: close
+    # 178 texts: TF-IDF's ground (engine/common/thresholds.py's text curve), though text leans to deep learning: close
     assert metrics(at)["Recommendation"] == "A close call: train both"
     at.number_input(key="answer_labelled_rows").set_value(5_000_000).run()
     assert metrics(at)["Recommendation"] == "Deep learning"

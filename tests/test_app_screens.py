@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.record import RunRecord
+from engine.run.record import RunRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard.py"
@@ -114,8 +114,8 @@ def test_the_log_toggle_is_on_only_when_the_charts_are_on_a_log_scale(saved_regr
 
 
 def test_the_report_says_what_the_app_says_about_the_budget(saved_regression: RunRecord) -> None:
-    from engine.report import report_html
-    from engine.wording import budget_sentence
+    from engine.share.report import report_html
+    from engine.common.wording import budget_sentence
 
     report = report_html(saved_regression)
     assert "per family" not in report and "for the whole run" in report
@@ -129,6 +129,6 @@ def test_every_sample_is_reachable_the_sample_pills_wrap() -> None:
     at.switch_page("pages/recommend.py").run()
     pills = at.button_group(key="sample_pick").proto
     assert pills.wrap is True  # in a column, pills default to one scrolling row: 3 of 8 were cut off at 1400 px
-    from engine import samples
+    from engine.io import samples
 
     assert [o.content for o in pills.options] == [samples.sample_title(n) for n in samples.sample_names()]

@@ -146,7 +146,7 @@ def test_a_queued_comparison_shows_its_place_and_can_be_cancelled(monkeypatch) -
     """With every training slot taken, Train both waits in line, says how many are ahead, and Cancel leaves the line."""
     import threading
 
-    from engine.capacity import TrainingQueue
+    from engine.measure.capacity import TrainingQueue
     from views import state
 
     queue = TrainingQueue(capacity=1)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.consent import minimise
-from engine.store import NOT_FOUND_MESSAGE, RunStore, key_of, new_token
+from engine.share.consent import minimise
+from engine.share.store import NOT_FOUND_MESSAGE, RunStore, key_of, new_token
 from tests.conftest import finish_training
 from tests.share_helpers import HOSTILE_NAME, hostile_record
 from tests.test_app_pages import chart_titles, metrics
@@ -81,7 +81,7 @@ def test_a_share_link_opens_the_run_on_every_page_without_training(
 def test_a_results_only_link_shows_the_summaries_and_says_why_rows_are_missing(
     results_only_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engine.consent import ROWS_NOT_KEPT
+    from engine.share.consent import ROWS_NOT_KEPT
 
     _no_training(monkeypatch)
     record = hostile_record()
@@ -183,7 +183,7 @@ def test_a_finished_run_is_saved_shared_and_deleted_by_its_session(store: RunSto
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The password throttle on a clock the test moves, and a fixed client address."""
-    from engine.throttle import AttemptThrottle
+    from engine.share.throttle import AttemptThrottle
     from views import share
 
     now = [1000.0]

@@ -7,8 +7,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.pipeline import compare
-from engine.track_record import DatasetRecord, append_result, git_state, log_variant
+from engine.run.pipeline import compare
+from engine.evidence.track_record import DatasetRecord, append_result, git_state, log_variant
 from views.state import RUN, Run
 from tests.conftest import ROOT, make_signal_table
 

@@ -1,13 +1,13 @@
-"""Budgets in work (engine.budget): a pure plan fixed before training, the same on an idle and a busy machine."""
+"""Budgets in work (engine.measure.budget): a pure plan fixed before training, the same on an idle and a busy machine."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from engine import limits
-from engine import thresholds as th
-from engine.budget import DataSize, estimate_seconds, plan_work
+from engine.common import limits
+from engine.common import thresholds as th
+from engine.measure.budget import DataSize, estimate_seconds, plan_work
 from engine.kinds.tabular import BOOSTING, LINEAR, MLP
 from engine.kinds.text import TEXT_NETWORK, TFIDF_LINEAR
 
@@ -67,8 +67,8 @@ def test_the_estimate_the_page_shows_before_training():
 
 
 def test_estimate_run_before_training_names_a_fair_budget():
-    from engine.pipeline import estimate_run
-    from engine.recommend import advise
+    from engine.run.pipeline import estimate_run
+    from engine.advice.recommend import advise
     from tests.conftest import make_signal_table
 
     frame = make_signal_table(rows=3_000, seed=1)
@@ -78,3 +78,94 @@ def test_estimate_run_before_training_names_a_fair_budget():
     assert estimate["fair_budget"] is not None
     assert estimate_run(frame, profile, 60, 100) == estimate  # nothing timed: the same answer every time
     assert th.DEFAULT_MAX_SECONDS >= estimate["fair_budget"]
+
+
+def _compare_on_a_slow_machine(monkeypatch, clock: str, seconds_per_round: float):
+    """compare on 1,200 rows where every boosting round takes ``seconds_per_round`` more by the clock (a busy machine).
+
+    The clock is simulated (time.perf_counter runs ahead by the rounds' extra seconds), so the test takes no longer.
+    """
+    import time
+
+    from engine.measure.deadline import Deadline
+    from engine.models import ml as ml_models
+    from engine.run.pipeline import compare
+    from tests.conftest import make_signal_table
+
+    monkeypatch.setenv("ADVISOR_SEQUENTIAL_SIDES", "1")  # the classic side first, so its rounds alone move the clock
+    real_clock, real_callback, ahead = time.perf_counter, ml_models.time_budget_callback, [0.0]
+
+    def slow_callback(max_seconds, on_iteration=None):
+        inner = real_callback(max_seconds, on_iteration)
+
+        def callback(env):
+            ahead[0] += seconds_per_round
+            inner(env)
+
+        callback.order = inner.order
+        return callback
+
+    monkeypatch.setattr(time, "perf_counter", lambda: real_clock() + ahead[0])
+    monkeypatch.setattr(ml_models, "time_budget_callback", slow_callback)
+    result = compare(make_signal_table(rows=1_200, seed=3), "target", seed=0, max_seconds=600, shap_rows=10,
+                     ml_kind="boosting", deadline=Deadline(600), clock=clock)
+    monkeypatch.undo()
+    return result.to_dict()
+
+
+def test_a_corpus_comparison_trains_the_same_work_on_a_slow_machine_but_a_users_budget_still_binds(monkeypatch):
+    """Issue 17: the clock cut a side at its share of the budget although the whole run was far inside it."""
+    quiet = _compare_on_a_slow_machine(monkeypatch, "safety", 0.0)
+    done = quiet["budget"]["done"]["first_split"]
+    assert done["ml"]["done"] == done["ml"]["planned"] and not done["ml"]["cut_short"]
+    # Every round 1 s longer: 200 rounds take a third of the 600 s deadline, far above the classic side's share.
+    busy = _compare_on_a_slow_machine(monkeypatch, "safety", 1.0)
+    assert busy["budget"]["done"] == quiet["budget"]["done"]  # the same planned work, done in full
+    assert busy["budget"]["work"] == quiet["budget"]["work"]
+    assert (busy["winner"], busy["verdict"]) == (quiet["winner"], quiet["verdict"])
+    # The dashboard's default: the user's budget binds each stage to its share, and the verdict says so.
+    user = _compare_on_a_slow_machine(monkeypatch, "budget", 1.0)
+    cut = user["budget"]["done"]["first_split"]["ml"]
+    assert cut["cut_short"] and cut["done"] < cut["planned"]
+    assert user["winner"] == "unfair"
+    assert f"the clock cut classic ML short ({cut['done']} of {cut['planned']} boosting rounds)" in user["verdict"]["unfair_reason"]
+
+
+def test_the_whole_run_safety_net_gives_every_stage_what_is_left():
+    from engine.measure.deadline import Deadline, SafetyNet
+
+    shared, whole = SafetyNet(Deadline(100.0), 10.0), SafetyNet(Deadline(100.0), 10.0, whole=True)
+    assert shared.allow(1.0) < 20.0  # a tenth of the plan: about a tenth of the time left
+    assert whole.allow(1.0) > 99.0 and whole.allow(9.0) > 99.0
+
+
+def test_a_refit_the_clock_cut_is_named_as_the_refit_not_as_n_of_n():
+    """lfw_faces read "the clock cut deep learning short (60 of 60 epochs)": the search ran all 60; the refit was cut."""
+    from types import SimpleNamespace
+
+    from engine.measure.budget import FamilyPlan, work_done
+    from engine.kinds.tabular import MLP
+    from engine.run.pipeline import judge_fairness
+
+    network = SimpleNamespace(stopped_by_="max_epochs", n_epochs_=60, max_epochs_=60, refit_cut_by_clock_=True)
+    plan = FamilyPlan(key="mlp", unit="epochs", full=60, planned=60, floor=10, estimated_seconds=1.0)
+    run = work_done(plan, MLP, [network])
+    assert run["cut_short"] and run["cut_in"] == "refit"
+    classic = {"key": "b", "unit": "boosting rounds", "planned": 60, "done": 60, "full": 60, "stopped_by": "complete",
+               "cut_short": False, "starved": False}
+    from engine.measure.evaluate import Verdict
+
+    verdict = judge_fairness(Verdict(winner="tie", metric="accuracy", difference=0.0, interval=(-0.01, 0.01), rule=""),
+                             {"ml": classic, "dl": run})
+    assert verdict.winner == "unfair"
+    assert "refit on every training row" in verdict.unfair_reason and "60 of 60" not in verdict.unfair_reason
+
+
+def test_the_track_record_compares_with_the_clock_as_a_whole_run_safety_net(monkeypatch):
+    from engine.evidence import track_record as tr
+
+    calls = []
+    tr._compare_for_record(lambda *a, **kw: calls.append(kw), object(), tr._Job("x", "x.csv", "y"), 3, 1800.0, 10)
+    (kw,) = calls
+    assert kw["clock"] == "safety" and kw["deadline"].seconds == 1800.0  # not capped at MAX_TRAIN_SECONDS
+    assert kw["max_seconds"] == 1800.0 and kw["seed"] == 3

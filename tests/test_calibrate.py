@@ -9,7 +9,7 @@ import pytest
 from benchmarks.corpus.calibrate import (
     SealedResultsError, calibrate, development_rows, fit_confidence, read_results, regret, reliability,
 )
-from engine import thresholds as th
+from engine.common import thresholds as th
 
 
 def row(name, kind, rows, winner, margin, **extra):
@@ -111,10 +111,11 @@ def test_confidence_map_is_fitted_monotone_and_checked_for_reliability():
 
 def test_the_committed_report_matches_the_engine():
     """calibration.json is what the engine votes with: the prior stands, and its confidence map is the engine's."""
-    from engine.corpus import CORPUS_DIR
+    from engine.evidence.corpus import CORPUS_DIR
 
     report = json.loads((CORPUS_DIR / "calibration.json").read_text())
-    assert report["adopted"] == "prior" and "in-sample" in report["data"]["split"]
+    assert report["adopted"] == "prior" and report["data"]["split"].startswith("development")
+    assert report["data"]["left_out"]["sealed"] == 0
     assert report["prior"]["weights"] == th.CRITERION_WEIGHTS
     assert report["confidence"]["intercept"] == pytest.approx(th.CONFIDENCE_INTERCEPT, abs=1e-3)
     assert report["confidence"]["slope"] == pytest.approx(th.CONFIDENCE_SLOPE, abs=1e-3)

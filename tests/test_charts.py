@@ -1,4 +1,4 @@
-"""engine.charts: figures from engine results, checked against the numbers they draw."""
+"""engine.figures (base, advice, profile, metrics, explanations, track_record): figures from engine results, checked against the numbers they draw."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from engine import charts
-from engine.evaluate import ModelResult, Verdict
-from engine.profile import profile_dataset
-from engine.recommend import Answers, DataKind, Transparency, recommend
+from engine.figures import advice as advice_figures
+from engine.figures import base as figure_base
+from engine.figures import explanations as shap_figures
+from engine.figures import metrics as metric_figures
+from engine.figures import profile as profile_figures
+from engine.measure.evaluate import ModelResult, Verdict
+from engine.profile.profile import profile_dataset
+from engine.advice.recommend import Answers, DataKind, Transparency, recommend
 
 HOSTILE = "<b>bold</b><img src=x onerror=alert(1)>"
 
@@ -34,7 +38,7 @@ def _result(family: str, predictions: list, probabilities: np.ndarray | None = N
 
 
 def _explanation(columns: list[str], outputs: int = 1, rows: int = 8, seed: int = 0):
-    from engine.explain import ModelExplanation
+    from engine.explain.explain import ModelExplanation
 
     rng = np.random.default_rng(seed)
     values = rng.normal(size=(rows, len(columns), outputs)) * np.arange(len(columns), 0, -1)[None, :, None]
@@ -57,23 +61,23 @@ def _spec(figure: go.Figure) -> str:
 
 def test_scorecard_draws_each_criterion_contribution_with_its_reason() -> None:
     rec = recommend(Answers(data_kind=DataKind.TABULAR, labelled_rows=500, transparency=Transparency.HIGH))
-    figure = charts.scorecard(rec)
+    figure = advice_figures.scorecard(rec)
     bar = figure.data[0]
-    assert list(bar.y) == [charts.criterion_title(c.name) for c in rec.criteria]
+    assert list(bar.y) == [figure_base.criterion_title(c.name) for c in rec.criteria]
     assert list(bar.x) == pytest.approx([c.score * c.weight for c in rec.criteria])
     for criterion, hover in zip(rec.criteria, bar.hovertext):
         assert criterion.reason.split()[0] in hover
     # every criterion here favours classic ML except the unknown feature engineering (neutral)
     colours = dict(zip(bar.y, bar.marker.color))
-    assert colours["Data structure"] == charts.FAMILY_COLOURS["ml"]
-    assert colours["Feature engineering"] == charts.FAMILY_COLOURS["neutral"]
-    table = charts.scorecard_table(rec)
+    assert colours["Data structure"] == figure_base.FAMILY_COLOURS["ml"]
+    assert colours["Feature engineering"] == figure_base.FAMILY_COLOURS["neutral"]
+    table = advice_figures.scorecard_table(rec)
     assert len(table) == 6 and {"criterion", "value", "favours", "weight", "reason"} <= set(table.columns)
 
 
 def test_beeswarm_colour_scale_reads_numbers_booleans_and_dates_and_greys_the_rest() -> None:
     index = [10, 11, 12]  # rows keep their test-set labels; the colours are positional
-    as_number = charts._as_number
+    as_number = shap_figures._as_number
     assert list(as_number(pd.Series([3, 1, 2], index=index))) == [3.0, 1.0, 2.0]
     assert list(as_number(pd.Series([True, False, True], index=index))) == [1.0, 0.0, 1.0]
     assert list(as_number(pd.Series([True, None, False], dtype="boolean", index=index)).fillna(-1)) == [1.0, -1.0, 0.0]
@@ -84,48 +88,48 @@ def test_beeswarm_colour_scale_reads_numbers_booleans_and_dates_and_greys_the_re
 
 def test_hover_text_wraps_at_word_boundaries() -> None:
     text = "a reason long enough to need three lines of hover text, with one unbreakable " + "w" * 80 + " in it"
-    lines = charts._wrap(text, width=30).split("<br>")
+    lines = advice_figures._wrap(text, width=30).split("<br>")
     assert " ".join(lines) == text  # nothing lost, nothing split inside a word
     assert "w" * 80 in lines
     assert all(len(line) <= 30 for line in lines if "w" * 80 not in line)
     assert all(len(a) + 1 + len(b.split()[0]) > 30 for a, b in zip(lines, lines[1:]))  # each line is filled
-    assert charts._wrap("") == ""
+    assert advice_figures._wrap("") == ""
 
 
 def test_profile_table_and_class_balance(signal_table: pd.DataFrame) -> None:
     profile = profile_dataset(signal_table, "target")
-    table = charts.profile_table(profile)
+    table = profile_figures.profile_table(profile)
     assert list(table["column"]) == list(signal_table.columns)
     assert table.set_index("column").loc["target", "role"] == "target"
-    figure = charts.class_balance(profile)
+    figure = profile_figures.class_balance(profile)
     assert sum(figure.data[0].x) == pytest.approx(100.0)
 
 
 def test_confusion_matrix_counts_every_test_row() -> None:
     truth = ["a", "a", "b", "b", "b"]
-    figure = charts.confusion_matrix(truth, _result("ml", ["a", "b", "b", "b", "a"]), ["a", "b"])
+    figure = metric_figures.confusion_matrix(truth, _result("ml", ["a", "b", "b", "b", "a"]), ["a", "b"])
     counts = np.asarray(figure.data[0].text)
     assert counts.tolist() == [[1, 1], [1, 2]]
     assert counts.sum() == len(truth)
 
 
 def test_predicted_vs_actual_plots_each_row() -> None:
-    figure = charts.predicted_vs_actual([1.0, 2.0, 3.0], _result("ml", [1.1, 1.9, 3.2]), "price")
+    figure = metric_figures.predicted_vs_actual([1.0, 2.0, 3.0], _result("ml", [1.1, 1.9, 3.2]), "price")
     assert list(figure.data[1].x) == [1.0, 2.0, 3.0]
     assert list(figure.data[1].y) == pytest.approx([1.1, 1.9, 3.2])
 
 
 def test_metric_and_cost_tables_put_both_families_side_by_side() -> None:
     ml, dl = _result("ml", [1]), _result("dl", [1])
-    assert list(charts.metrics_table(ml, dl).columns) == ["Classic ML", "Deep learning"]
-    costs = charts.costs_table(ml, dl)
+    assert list(metric_figures.metrics_table(ml, dl).columns) == ["Classic ML", "Deep learning"]
+    costs = metric_figures.costs_table(ml, dl)
     assert costs.loc["model size (KiB)", "Classic ML"] == pytest.approx(2.0)
     assert costs.loc["predict time per 1,000 rows (ms)", "Deep learning"] == pytest.approx(100.0)
 
 
 def test_importance_bars_are_sorted_and_escape_user_names() -> None:
     explanation = _explanation(["first", HOSTILE, "third"])
-    figure = charts.importance_bars(explanation, "ml")
+    figure = shap_figures.importance_bars(explanation, "ml")
     importance = list(explanation.global_importance.values())
     assert list(figure.data[0].x) == pytest.approx(importance)
     spec = _spec(figure)
@@ -138,19 +142,19 @@ def test_beeswarm_has_a_point_per_row_and_column_and_colours_categories() -> Non
     explanation = _explanation(columns, outputs=2, rows=10)
     rows = pd.DataFrame({"size": np.arange(10.0), "colour": list("rgbrgbrgbr"), "weight": np.linspace(0, 1, 10)})
     rows.loc[0, "colour"] = None
-    figure = charts.beeswarm(explanation, rows, output=1, family="dl")
+    figure = shap_figures.beeswarm(explanation, rows, output=1, family="dl")
     coloured, categories, missing = figure.data
     assert len(coloured.x) == 20 and len(categories.x) == 9 and len(missing.x) == 1  # numbers, categories, missing
     assert sorted(np.round([*categories.x, *missing.x], 9)) == sorted(np.round(explanation.values[:, 1, 1], 9))
     assert len(set(categories.marker.color)) == 3  # one colour per category…
-    assert not set(categories.marker.color) & set(charts.FAMILY_COLOURS.values())  # …never a model's
+    assert not set(categories.marker.color) & set(figure_base.FAMILY_COLOURS.values())  # …never a model's
 
 
 def test_waterfall_walks_from_base_value_to_model_output() -> None:
     columns = [f"c{i}" for i in range(14)]
     explanation = _explanation(columns, outputs=3, rows=4)
     row_values = pd.Series({c: i for i, c in enumerate(columns)})
-    figure = charts.waterfall(explanation, row=2, output=1, row_values=row_values, family="ml", top=10)
+    figure = shap_figures.waterfall(explanation, row=2, output=1, row_values=row_values, family="ml", top=10)
     trace = figure.data[0]
     assert trace.base == pytest.approx(explanation.base_values[1])
     relative = [x for x, m in zip(trace.x, trace.measure) if m == "relative"]
@@ -160,41 +164,41 @@ def test_waterfall_walks_from_base_value_to_model_output() -> None:
 
 
 def test_agreement_scatter_and_its_words() -> None:
-    from engine.explain import agreement
+    from engine.explain.explain import agreement
 
     ml = _explanation(["a", "b", "c", "d", "e", "f"], seed=1)
     dl = _explanation(["a", "b", "c", "d", "e", "f"], seed=2)
     result = agreement(ml, dl)
-    figure = charts.agreement_scatter(ml, dl, result)
+    figure = shap_figures.agreement_scatter(ml, dl, result)
     assert len(figure.data[1].x) == 6
     assert sum(figure.data[1].x) == pytest.approx(100.0)
-    words = charts.describe_agreement(result, ml, dl)
+    words = shap_figures.describe_agreement(result, ml, dl)
     assert f"{result.spearman:.2f}" in words and f"{result.top5_overlap} of their top 5" in words
 
 
 def test_verdict_sentence_names_winner_margin_and_agreement() -> None:
     verdict = Verdict(winner="ml", metric="accuracy", difference=0.034, interval=(0.01, 0.06), rule="")
-    text = charts.describe_verdict(verdict, "ml", agreed=True)
+    text = metric_figures.describe_verdict(verdict, "ml", agreed=True)
     assert text.startswith("Classic ML won by 3.4 points of accuracy") and "agrees with the recommendation" in text
-    tie = charts.describe_verdict(Verdict("tie", "r2", 0.001, (-0.01, 0.02), ""), "dl", agreed=True)
+    tie = metric_figures.describe_verdict(Verdict("tie", "r2", 0.001, (-0.01, 0.02), ""), "dl", agreed=True)
     assert tie.startswith("A tie") and "deep learning" in tie
     # 0.900 against 0.886 in R²: the difference needs three decimals, never "0.0".
-    close = charts.describe_verdict(Verdict("tie", "r2", 0.014, (-0.02, 0.05), ""), "ml", agreed=True)
+    close = metric_figures.describe_verdict(Verdict("tie", "r2", 0.014, (-0.02, 0.05), ""), "ml", agreed=True)
     assert "the difference is 0.014 in R²" in close
-    flagged = charts.describe_verdict(
+    flagged = metric_figures.describe_verdict(
         Verdict("ml", "balanced_accuracy", 0.3, (0.2, 0.4), "", conclusive=False), "ml", agreed=True,
         flags={"ml": [], "dl": ["predicts one class (No) for every test row"]},
     )
     assert "points of balanced accuracy" in flagged and "Inconclusive: Deep learning predicts one class (No)" in flagged
     assert "agrees with" not in flagged
-    resampled = charts.describe_verdict(
+    resampled = metric_figures.describe_verdict(
         Verdict("dl", "r2", -0.09, (-0.15, -0.03), "", splits=8, method="corrected resampled t-test", p_value=0.012), "ml", agreed=False)
     assert "Deep learning won by 0.09 in R² (mean over 8 random 80/20 splits, corrected resampled t-test, p = 0.012" in resampled
 
 
 def test_safe_text_escapes_only_what_plotly_decodes() -> None:
-    assert charts.safe_text('<a href="x">&') == '&lt;a href="x"&gt;&amp;'  # plotly.js shows &quot; literally
-    assert charts.safe_text("x" * 100, limit=10) == "x" * 9 + "…"
+    assert figure_base.safe_text('<a href="x">&') == '&lt;a href="x"&gt;&amp;'  # plotly.js shows &quot; literally
+    assert figure_base.safe_text("x" * 100, limit=10) == "x" * 9 + "…"
 
 
 def _mlp_pair():
@@ -209,7 +213,7 @@ def _mlp_pair():
 def test_both_waterfalls_share_one_x_range_and_one_feature_order_and_keep_their_labels() -> None:
     columns, ml, dl = _mlp_pair()
     row_values = pd.Series({c: i for i, c in enumerate(columns)})
-    left, right = charts.waterfall_pair(ml, dl, row=1, output=0, row_values=row_values, top=6)
+    left, right = shap_figures.waterfall_pair(ml, dl, row=1, output=0, row_values=row_values, top=6)
     assert left.layout.xaxis.range == right.layout.xaxis.range
     assert list(left.data[0].y) == list(right.data[0].y)  # the same columns in the same rows
     for figure, explanation in ((left, ml), (right, dl)):
@@ -229,22 +233,22 @@ def test_roc_comparison_puts_both_models_on_one_chart_and_classes_never_take_mod
     truth = ["n", "y", "n", "y", "y", "n"]
     probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.55, 0.45], [0.8, 0.2]])
     ml, dl = _result("ml", truth, probabilities), _result("dl", truth, probabilities[:, ::-1])
-    binary = charts.roc_comparison(truth, ml, dl, ["n", "y"])
-    assert [t.line.color for t in binary.data[1:]] == [charts.FAMILY_COLOURS["ml"], charts.FAMILY_COLOURS["dl"]]
+    binary = metric_figures.roc_comparison(truth, ml, dl, ["n", "y"])
+    assert [t.line.color for t in binary.data[1:]] == [figure_base.FAMILY_COLOURS["ml"], figure_base.FAMILY_COLOURS["dl"]]
     assert "AUC 1.000" in binary.data[1].name and "AUC 0.000" in binary.data[2].name  # chance line first
     with pytest.raises(ValueError):
-        charts.roc_comparison(truth, _result("ml", truth), dl, ["n", "y"])  # no probabilities: regression
+        metric_figures.roc_comparison(truth, _result("ml", truth), dl, ["n", "y"])  # no probabilities: regression
     truth3 = ["a", "b", "c", "a", "b", "c"]
     p3 = np.eye(3)[[0, 1, 2, 0, 1, 2]] * 0.7 + 0.1
-    multi = charts.roc_comparison(truth3, _result("ml", truth3, p3), _result("dl", truth3, p3), ["a", "b", "c"])
+    multi = metric_figures.roc_comparison(truth3, _result("ml", truth3, p3), _result("dl", truth3, p3), ["a", "b", "c"])
     assert len(multi.data) == 1 + 2 * 3
     colours = {t.line.color for t in multi.data[1:]}
-    assert len(colours) == 3 and not colours & set(charts.FAMILY_COLOURS.values())
+    assert len(colours) == 3 and not colours & set(figure_base.FAMILY_COLOURS.values())
     assert {t.line.dash for t in multi.data[1:]} == {"solid", "dash"}  # the model is the line style
 
 
 def test_agreement_labels_do_not_overlap_even_when_points_crowd() -> None:
-    from engine.charts import _label_boxes, _label_positions
+    from engine.figures.explanations import _label_boxes, _label_positions
 
     x = [10.0, 10.5, 11.0, 10.2, 30.0]
     y = [10.0, 10.4, 10.8, 9.7, 30.0]
@@ -259,24 +263,24 @@ def test_agreement_labels_do_not_overlap_even_when_points_crowd() -> None:
 
 
 def test_skewed_regression_target_gets_a_log_scale_a_residual_view_and_a_histogram() -> None:
-    from engine.evaluate import is_skewed, is_skewed_target
+    from engine.profile.balance import is_skewed, is_skewed_target
 
     values = np.exp(np.random.default_rng(0).normal(10, 1.5, size=400))  # market values: a long right tail
     assert is_skewed_target(values) and not is_skewed_target(np.arange(400.0))
     assert is_skewed({"No": 94, "Yes": 6}) and not is_skewed({"a": 50, "b": 40})
     truth = values[:50]
     ml, dl = _result("ml", list(truth * 1.1)), _result("dl", list(truth * 0.8))
-    logged = charts.predicted_vs_actual(truth, ml, "value", log=True)
+    logged = metric_figures.predicted_vs_actual(truth, ml, "value", log=True)
     assert logged.layout.xaxis.type == "log" and logged.layout.yaxis.type == "log"
-    errors = charts.residuals(truth, ml, dl, "value")
+    errors = metric_figures.residuals(truth, ml, dl, "value")
     assert [t.name for t in errors.data] == ["Classic ML", "Deep learning"]
     assert np.asarray(errors.data[1].y) == pytest.approx(-0.2 * truth)
-    histogram = charts.target_histogram(values, "value", log=True)
+    histogram = metric_figures.target_histogram(values, "value", log=True)
     assert histogram.layout.title.text.startswith("Distribution of value") and len(histogram.data[0].x) == 400
 
 
 def test_a_score_against_its_baseline_never_reads_as_a_red_gain_or_a_green_flag() -> None:
-    from engine.wording import baseline_delta
+    from engine.common.wording import baseline_delta
 
     assert baseline_delta(0.5, 0.5, flagged=True) == ("±0.000 vs baseline", "off", "off")
     assert baseline_delta(0.5002, 0.5, flagged=False) == ("±0.000 vs baseline", "off", "off")

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine import charts
-from engine.evaluate import ModelResult
-from engine.explanation import ModelExplanation, PixelAttribution
+from engine.figures import explanations as shap_figures
+from engine.figures import metrics as metric_figures
+from engine.measure.evaluate import ModelResult
+from engine.explain.explanation import ModelExplanation, PixelAttribution
 
 
 def _millions_explanation() -> ModelExplanation:
@@ -23,7 +24,7 @@ def _millions_explanation() -> ModelExplanation:
 def test_waterfall_labels_and_axis_in_the_millions_read_M_and_stay_short() -> None:
     ml = _millions_explanation()
     row = pd.Series({f"col{i}": i * 1_000_000.5 for i in range(12)})
-    for figure in charts.waterfall_pair(ml, ml, 0, 0, row):
+    for figure in shap_figures.waterfall_pair(ml, ml, 0, 0, row):
         texts = list(figure.data[0].text)
         assert "-1.78 M" in texts and not any("e+" in t or "e-" in t for t in texts), texts
         assert all(len(t) <= 8 for t in texts)  # short labels: neighbours cannot run into each other
@@ -41,12 +42,12 @@ def test_a_log_scale_is_refused_with_a_reason_when_any_value_is_not_positive() -
     truth = [10.0, 200.0, 3_000.0, 40_000.0]
     good = _regression("ml", [12.0, 180.0, 2_900.0, 41_000.0])
     negative = _regression("dl", [-5.0, 190.0, 3_100.0, 39_000.0])
-    assert charts.log_scale_problem(truth, good, good) is None
-    why = charts.log_scale_problem(truth, good, negative)
+    assert metric_figures.log_scale_problem(truth, good, good) is None
+    why = metric_figures.log_scale_problem(truth, good, negative)
     assert why is not None and "predictions are ≤ 0" in why and "Deep learning 1" in why
-    assert "actual values include 1 value ≤ 0" in charts.log_scale_problem([0.0, *truth[1:]], good, good)
-    assert charts.predicted_vs_actual(truth, good, log=True).layout.xaxis.type == "log"
-    assert charts.predicted_vs_actual(truth, negative, log=True).layout.xaxis.type == "linear"
+    assert "actual values include 1 value ≤ 0" in metric_figures.log_scale_problem([0.0, *truth[1:]], good, good)
+    assert metric_figures.predicted_vs_actual(truth, good, log=True).layout.xaxis.type == "log"
+    assert metric_figures.predicted_vs_actual(truth, negative, log=True).layout.xaxis.type == "linear"
 
 
 def _explanation(columns: int, pixels: bool = False) -> ModelExplanation:
@@ -58,15 +59,15 @@ def _explanation(columns: int, pixels: bool = False) -> ModelExplanation:
 
 
 def test_per_column_charts_only_where_columns_carry_information() -> None:
-    assert charts.column_views_informative(_explanation(5), _explanation(5))
-    assert not charts.column_views_informative(_explanation(1), _explanation(1))  # one text column: one bar
-    assert not charts.column_views_informative(_explanation(4, pixels=True), _explanation(4, pixels=True))
+    assert shap_figures.column_views_informative(_explanation(5), _explanation(5))
+    assert not shap_figures.column_views_informative(_explanation(1), _explanation(1))  # one text column: one bar
+    assert not shap_figures.column_views_informative(_explanation(4, pixels=True), _explanation(4, pixels=True))
 
 
 def test_importance_and_beeswarm_axes_in_the_millions_read_M() -> None:
     ml = _millions_explanation()
     rows = pd.DataFrame({f"col{i}": [1.0, 2.0, 3.0] for i in range(12)})
-    for figure in (charts.importance_bars(ml, "ml"), charts.beeswarm(ml, rows, 0, "ml")):
+    for figure in (shap_figures.importance_bars(ml, "ml"), shap_figures.beeswarm(ml, rows, 0, "ml")):
         ticks = list(figure.layout.xaxis.ticktext)
         assert ticks and all(t == "0" or t.endswith(" M") for t in ticks), ticks
 
@@ -74,7 +75,7 @@ def test_importance_and_beeswarm_axes_in_the_millions_read_M() -> None:
 def test_agreement_labels_cover_no_point_and_no_other_label() -> None:
     import plotly.graph_objects as go
 
-    from engine.charts import _LABEL_POINT_SIZE, _label_boxes, _label_positions
+    from engine.figures.explanations import _LABEL_POINT_SIZE, _label_boxes, _label_positions
 
     # the crowd seen in a browser: several columns near x = 0, two far right
     x = [0.2, 0.3, 0.1, 2.0, 7.0, 31.0, 58.0]

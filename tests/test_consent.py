@@ -7,9 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from engine.consent import _summary, kept_sentence, minimise, rows_kept
-from engine.explanation import ModelExplanation, PixelAttribution, TokenAttribution
-from engine.record import RunRecord
+from engine.share.consent import _summary, kept_sentence, minimise, rows_kept
+from engine.explain.explanation import ModelExplanation, PixelAttribution, TokenAttribution
+from engine.run.record import RunRecord
 from tests.share_helpers import hostile_record
 
 

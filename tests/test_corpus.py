@@ -7,12 +7,12 @@ import pytest
 
 from benchmarks.corpus import build_entry
 from benchmarks.corpus.synthetic import FAMILIES, generate
-from engine.corpus import (
+from engine.evidence.corpus import (
     KINDS, RESERVED_DATASET_NAMES, RESERVED_PACKAGES, RESERVED_R_PACKAGES, CorpusEntry, entry_path, load_manifest, select_entries,
     split_groups, split_shares,
 )
-from engine.data import DataError
-from engine.dataset import load_dataset_path
+from engine.io.data import DataError
+from engine.io.dataset import load_dataset_path
 
 
 def test_manifest_is_valid_and_spans_the_decision_space():
@@ -85,7 +85,7 @@ def test_the_split_moves_whole_groups():
 
 
 def test_corpus_wheels_are_pinned_in_the_corpus_requirements():
-    from engine.corpus import CORPUS_DIR
+    from engine.evidence.corpus import CORPUS_DIR
 
     pins = {}
     for line in (CORPUS_DIR / "requirements.txt").read_text().splitlines():
@@ -103,7 +103,7 @@ def test_corpus_wheels_are_pinned_in_the_corpus_requirements():
 
 def test_built_entries_hold_their_target(tmp_path):
     """Every entry scikit-learn can build here, and every entry already in the cache, has its target column."""
-    from engine.corpus import CACHE_DIR
+    from engine.evidence.corpus import CACHE_DIR
 
     checked = 0
     for entry in load_manifest():
@@ -156,7 +156,7 @@ def test_bad_manifests_are_one_line(tmp_path):
 def test_calibration_vote_reproduces_the_advice_with_the_engines_numbers():
     """benchmarks.corpus.calibrate re-votes from a results row; with the engine's numbers it must say what the advisor says."""
     from benchmarks.corpus.calibrate import answers_of, prior
-    from engine.recommend import VoteParams, advise, recommend
+    from engine.advice.recommend import VoteParams, advise, recommend
     from tests.conftest import make_signal_table
 
     for rows in (300, 5_000, 150_000):
@@ -172,8 +172,8 @@ def test_calibration_vote_reproduces_the_advice_with_the_engines_numbers():
 
 
 def test_the_old_in_sample_results_stay_readable_and_labelled():
-    from engine.corpus import CORPUS_DIR
-    from engine.track_record import load_results
+    from engine.evidence.corpus import CORPUS_DIR
+    from engine.evidence.track_record import load_results
 
     results = load_results(CORPUS_DIR / "results.json")  # issue 12's run, before the corpus grew: in-sample
     entries = {e.name: e for e in load_manifest()}

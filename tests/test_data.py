@@ -1,4 +1,4 @@
-"""engine.data: robust CSV reading and one-line errors."""
+"""engine.io.data: robust CSV reading and one-line errors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import codecs
 import numpy as np
 import pytest
 
-from engine.data import DataError, clean_column_names, load_notes, read_csv_bytes, read_csv_path
+from engine.io.data import DataError, clean_column_names, load_notes, read_csv_bytes, read_csv_path
 
 
 def test_reads_comma_csv():
@@ -89,7 +89,8 @@ def test_missing_file(tmp_path):
 
 def test_every_sample_reads(sample_paths):
     """Every bundled sample (tables, text, pixel tables, image folders) loads and has a usable guessed target."""
-    from engine import load_dataset_path, profile_dataset, samples
+    from engine import load_dataset_path, profile_dataset
+    from engine.io import samples
 
     assert set(sample_paths) <= set(samples.sample_paths()) and len(samples.sample_paths()) >= 8
     for path in samples.sample_paths():
@@ -160,7 +161,7 @@ def test_thousands_separators_make_numbers():
 
 
 def test_column_limit(monkeypatch):
-    from engine import limits
+    from engine.common import limits
 
     monkeypatch.setattr(limits, "MAX_COLUMNS", 5)
     with pytest.raises(DataError, match="6 columns; the limit is 5"):

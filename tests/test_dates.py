@@ -1,4 +1,4 @@
-"""engine.dates: the one date parser that the profile, the encoders, the charts and the reference script share."""
+"""engine.io.dates: the one date parser that the profile, the encoders, the charts and the reference script share."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from engine.dates import days_since_epoch, parse_dates
+from engine.io.dates import days_since_epoch, parse_dates
 from tests.conftest import ROOT
 
 
@@ -26,10 +26,10 @@ def test_mixed_formats_parse_and_the_rest_is_missing():
 
 
 def test_dates_are_parsed_in_one_place_only():
-    """Every caller goes through engine.dates: no other module calls pd.to_datetime itself."""
+    """Every caller goes through engine.io.dates: no other module calls pd.to_datetime itself."""
     callers = []
     for path in [p for folder in ("engine", "benchmarks", "pages") for p in (ROOT / folder).rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr == "to_datetime":
                 callers.append(str(path.relative_to(ROOT)))
-    assert sorted(set(callers)) == ["engine/dates.py"]
+    assert sorted(set(callers)) == ["engine/io/dates.py"]

@@ -7,9 +7,9 @@ import time
 import pytest
 
 from benchmarks.datasets import make_mixed_table
-from engine import limits
-from engine.deadline import Deadline
-from engine.pipeline import compare
+from engine.common import limits
+from engine.measure.deadline import Deadline
+from engine.run.pipeline import compare
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +53,8 @@ def test_budgets_and_shap_rows_over_the_caps_are_capped_with_a_note(table, monke
     monkeypatch.setattr(limits, "MAX_TRAIN_SECONDS", 5.0)
     monkeypatch.setattr(limits, "MAX_SHAP_ROWS", 40)
     result = compare(table.iloc[:2_000], "target", max_seconds=1e6, shap_rows=10_000)
-    assert "the time budget (seconds) capped at 5 (engine.limits), 1e+06 was asked for" in result.notes
-    assert "the SHAP sample (rows) capped at 40 (engine.limits), 10000 was asked for" in result.notes
+    assert "the time budget (seconds) capped at 5 (engine.common.limits), 1e+06 was asked for" in result.notes
+    assert "the SHAP sample (rows) capped at 40 (engine.common.limits), 10000 was asked for" in result.notes
     assert len(result.explained_rows) <= 40
 
 
@@ -68,7 +68,7 @@ def test_large_tables_are_sampled_for_the_comparison(monkeypatch) -> None:
 
 
 def test_the_safety_net_shares_the_time_left_in_proportion_to_the_plan() -> None:
-    from engine.deadline import SafetyNet
+    from engine.measure.deadline import SafetyNet
 
     net = SafetyNet(Deadline(100.0), planned_seconds=10.0)
     first = net.allow(2.0)  # 2 of 10 planned seconds: a fifth of the 100 s left

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from engine import samples
-from engine.report import report_html
+from engine.io import samples
+from engine.share.report import report_html
 from tests.share_helpers import HOSTILE_NAME, SCRIPT_COLUMN, hostile_record
 from tests.test_e2e_browser import (
     ARTIFACTS, ROOT, SERVER_COMMAND, TRAIN_TIMEOUT_MS, VIEWPORT, XSS_PROBE, chart_titles, free_port,
@@ -112,7 +112,7 @@ def test_the_report_opens_offline_with_both_models_charts(browser: Browser, tmp_
 
 
 def test_a_results_only_report_opens_without_violations(browser: Browser, tmp_path: Path) -> None:
-    from engine.consent import ROWS_NOT_KEPT, minimise
+    from engine.share.consent import ROWS_NOT_KEPT, minimise
 
     path = tmp_path / "report.html"
     path.write_text(report_html(minimise(hostile_record())), encoding="utf-8")
@@ -160,7 +160,7 @@ def test_a_share_link_shows_the_same_run_in_a_second_context_behind_the_password
     second.locator('[data-testid="stMetric"]', has_text="Accuracy").nth(1).wait_for(timeout=60_000)
     assert accuracies(second) == shown
     # Saved as by default, results only: the summaries, and where the confusion matrices were, why they are not
-    from engine.consent import ROWS_NOT_KEPT
+    from engine.share.consent import ROWS_NOT_KEPT
 
     second.get_by_text(ROWS_NOT_KEPT).wait_for(timeout=60_000)
     assert not [t for t in chart_titles(second) if "confusion matrix" in t]

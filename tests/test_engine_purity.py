@@ -38,7 +38,7 @@ def test_importing_the_whole_engine_does_not_load_streamlit():
 
 def test_recommend_path_and_charts_do_not_import_torch_or_shap():
     code = (
-        "import sys, engine.pipeline, engine.__main__, engine.charts; "
+        "import sys, engine.run.pipeline, engine.__main__, engine.figures.metrics, engine.figures.explanations; "
         "print(sorted(m for m in ('torch', 'shap') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)

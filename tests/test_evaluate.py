@@ -1,4 +1,4 @@
-"""engine.evaluate: split, metrics, intervals, baseline, winner rule, size."""
+"""engine.measure.evaluate: split, metrics, intervals, baseline, winner rule, size."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import thresholds as th
-from engine.evaluate import ModelResult, Split, _baseline, decide_winner, model_size_bytes, score_model, split_data
+from engine.common import thresholds as th
+from engine.measure.evaluate import ModelResult, Split, _baseline, decide_winner, model_size_bytes, score_model, split_data
 from engine.models import make_ml_model
-from engine.profile import Task, profile_dataset
+from engine.profile.profile import Task, profile_dataset
 from tests.conftest import make_signal_table
 
 
@@ -107,7 +107,7 @@ def test_paired_interval_agrees_with_scipy_bootstrap(monkeypatch, task):
     """
     from scipy import stats
 
-    from engine.evaluate import _paired_difference_interval
+    from engine.measure.evaluate import _paired_difference_interval
 
     monkeypatch.setattr(th, "BOOTSTRAP_RESAMPLES", 20_000)
     rng = np.random.default_rng(3)
@@ -160,7 +160,7 @@ def test_a_skewed_balance_is_judged_on_balanced_accuracy_and_a_majority_only_mod
     from sklearn.pipeline import make_pipeline
     from sklearn.tree import DecisionTreeClassifier
 
-    from engine.evaluate import decide_winner, score_model, split_data, verdict_metric
+    from engine.measure.evaluate import decide_winner, score_model, split_data, verdict_metric
 
     rng = np.random.default_rng(0)
     n = 2_000
@@ -189,8 +189,8 @@ def test_a_skewed_balance_is_judged_on_balanced_accuracy_and_a_majority_only_mod
 
 def test_inner_cross_validation_sees_the_training_rows_only(monkeypatch):
     """compare's classic side chooses boosting or linear on its training rows: no test row reaches the selector."""
-    from engine import evaluate
-    from engine.pipeline import compare
+    from engine.measure import evaluate
+    from engine.run.pipeline import compare
 
     frame = make_signal_table(rows=400, seed=3)
     frame.index = [f"row{i}" for i in range(len(frame))]
@@ -215,7 +215,7 @@ def test_select_family_picks_the_best_mean_fold_score_and_prefers_the_default_on
     from sklearn.dummy import DummyClassifier
     from sklearn.linear_model import LogisticRegression
 
-    from engine.evaluate import select_family
+    from engine.measure.evaluate import select_family
 
     frame = make_signal_table(rows=300, seed=4)
     X, y = frame[["signal_a", "signal_b"]], frame["target"]

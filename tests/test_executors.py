@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from engine import executors
-from engine.capacity import Cancelled
-from engine.data import DataError
+from engine.measure.capacity import Cancelled
+from engine.io.data import DataError
 from engine.executors import JobFailed, JobState, Resources
 from engine.executors.local import InProcessExecutor
 
@@ -118,9 +118,9 @@ def test_run_to_end_passes_progress_on() -> None:
 
 def test_a_comparison_job_saves_its_own_record_and_says_where_it_ran(signal_table: Any, tmp_path: Any) -> None:
     """The job (not the page) saves the record, its rows only when asked, with ``ran_on`` in the record and the JSON."""
-    from engine.dataset import Dataset
+    from engine.io.dataset import Dataset
     from engine.executors.jobs import ComparisonJob
-    from engine.store import RunStore
+    from engine.share.store import RunStore
 
     url = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
     data = Dataset.from_frame(signal_table.head(300), "signal.csv")
@@ -148,7 +148,7 @@ def test_ray_task_options_come_from_the_job_unless_the_environment_sets_them() -
 
 def test_the_corpus_runner_sends_each_dataset_as_a_job(monkeypatch: pytest.MonkeyPatch) -> None:
     """On an executor (Ray in production; in-process here), each dataset is one job, kept as it ends, listed in order."""
-    from engine import track_record
+    from engine.evidence import track_record
 
     def fake_run_one(job: Any, seed: int, max_seconds: float, shap_rows: int, seeds: int) -> Any:
         if job.name == "broken.csv":

@@ -1,16 +1,16 @@
-"""engine.explain (fast explainers): additivity, original columns, agreement."""
+"""engine.explain.explain (fast explainers): additivity, original columns, agreement."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from engine.evaluate import split_data
-from engine.explanation import ModelExplanation, agreement, output_names
+from engine.measure.evaluate import split_data
+from engine.explain.explanation import ModelExplanation, agreement, output_names
 from engine.kinds.tabular import BOOSTING, LINEAR, MLP
-from engine.features import group_by_original_column
+from engine.profile.features import group_by_original_column
 from engine.models import make_dl_model, make_ml_model
-from engine.profile import profile_dataset
+from engine.profile.profile import profile_dataset
 from tests.conftest import make_signal_table
 
 

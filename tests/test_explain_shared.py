@@ -1,4 +1,4 @@
-"""engine.explain, shared-definition mode: both models, one background, one masker, one raw scale."""
+"""engine.explain.explain, shared-definition mode: both models, one background, one masker, one raw scale."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pytest
 from scipy.special import expit, softmax
 
 from engine.__main__ import main
-from engine.evaluate import split_data
-from engine.explain import output_names, permutation_shap
+from engine.measure.evaluate import split_data
+from engine.explain.explain import output_names, permutation_shap
 from engine.kinds.tabular import BOOSTING, MLP
 from engine.models import make_dl_model, make_ml_model
-from engine.pipeline import compare
-from engine.profile import profile_dataset
+from engine.run.pipeline import compare
+from engine.profile.profile import profile_dataset
 from tests.conftest import SAMPLE_DATA, make_signal_table
 
 

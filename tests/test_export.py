@@ -1,4 +1,4 @@
-"""engine.export: CSV downloads neutralise spreadsheet formulas and keep numbers."""
+"""engine.share.export: CSV downloads neutralise spreadsheet formulas and keep numbers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.export import neutralise, safe_csv_bytes
+from engine.share.export import neutralise, safe_csv_bytes
 
 FORMULAS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1", '  =HYPERLINK("http://x","y")']
 

@@ -96,22 +96,22 @@ def test_packed_ensemble_averages_its_members():
 
 
 def _run(unit: str, planned: int, done: int, full: int, stopped_by: str, floor: int = 10) -> dict:
-    from engine.budget import STOPPED_CLOCK, STOPPED_CONVERGED
+    from engine.measure.budget import STOPPED_CLOCK, STOPPED_CONVERGED
 
     return {"key": "x", "unit": unit, "planned": planned, "done": done, "full": full, "stopped_by": stopped_by,
             "cut_short": stopped_by == STOPPED_CLOCK, "starved": stopped_by != STOPPED_CONVERGED and done < floor}
 
 
 def _clear_win():
-    from engine.evaluate import Verdict
+    from engine.measure.evaluate import Verdict
 
     return Verdict(winner="ml", metric="accuracy", difference=0.109, interval=(0.08, 0.14), rule="")
 
 
 def test_a_side_cut_short_by_the_clock_gives_no_winner():
-    from engine.budget import STOPPED_CLOCK, STOPPED_COMPLETE, STOPPED_CONVERGED
-    from engine.charts import describe_verdict
-    from engine.pipeline import judge_fairness
+    from engine.measure.budget import STOPPED_CLOCK, STOPPED_COMPLETE, STOPPED_CONVERGED
+    from engine.figures.metrics import describe_verdict
+    from engine.run.pipeline import judge_fairness
 
     done = {"ml": _run("boosting rounds", 200, 200, 200, STOPPED_COMPLETE, floor=50),
             "dl": _run("epochs", 200, 1, 200, STOPPED_CLOCK)}
@@ -128,8 +128,8 @@ def test_a_side_cut_short_by_the_clock_gives_no_winner():
 
 
 def test_a_starved_side_is_unfair_but_an_early_stopped_one_is_not():
-    from engine.budget import STOPPED_COMPLETE, STOPPED_CONVERGED, STOPPED_WORK
-    from engine.pipeline import judge_fairness
+    from engine.measure.budget import STOPPED_COMPLETE, STOPPED_CONVERGED, STOPPED_WORK
+    from engine.run.pipeline import judge_fairness
 
     ml = _run("boosting rounds", 200, 200, 200, STOPPED_COMPLETE, floor=50)
     starved = judge_fairness(_clear_win(), {"ml": ml, "dl": _run("epochs", 2, 2, 200, STOPPED_WORK)})
@@ -144,8 +144,8 @@ def test_a_starved_side_is_unfair_but_an_early_stopped_one_is_not():
 def test_a_budget_starved_compare_says_not_a_fair_comparison_and_never_won():
     """30,000 rows on a 2 s budget: the plan leaves the network a few epochs, so no winner and no agreement."""
     from benchmarks.datasets import make_mixed_table
-    from engine.charts import describe_verdict
-    from engine.pipeline import compare
+    from engine.figures.metrics import describe_verdict
+    from engine.run.pipeline import compare
 
     result = compare(make_mixed_table(30_000, seed=1), "target", max_seconds=2.0, shap_rows=10, ml_kind="boosting")
     payload = result.to_dict()
@@ -161,8 +161,8 @@ def test_a_budget_starved_compare_says_not_a_fair_comparison_and_never_won():
 
 def test_an_inner_cross_validation_the_clock_cut_makes_the_fight_unfair(monkeypatch):
     """A fold fit stopped by the clock would bias the choice of family: recorded, and no winner is named."""
-    from engine import evaluate
-    from engine.pipeline import compare
+    from engine.measure import evaluate
+    from engine.run.pipeline import compare
     from tests.conftest import make_signal_table
 
     real = evaluate.select_family

@@ -1,4 +1,4 @@
-"""engine.features: one encoding for both families, names traceable to columns."""
+"""engine.profile.features: one encoding for both families, names traceable to columns."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pickle
 import numpy as np
 import pandas as pd
 
-from engine.features import DATE_PARTS, PART_SEPARATOR, date_parts, make_preprocessor, original_column
-from engine.profile import profile_dataset
+from engine.profile.features import DATE_PARTS, PART_SEPARATOR, date_parts, make_preprocessor, original_column
+from engine.profile.profile import profile_dataset
 
 
 def _frame() -> pd.DataFrame:

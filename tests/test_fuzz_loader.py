@@ -5,7 +5,7 @@
     FUZZ_EXAMPLES=10000 .venv/bin/python -m pytest tests/test_fuzz_loader.py -q
 
 (10,000 examples for each property, a few minutes on two cores). Any exception
-other than engine.data.DataError, a message that is not one line, or a frame
+other than engine.io.data.DataError, a message that is not one line, or a frame
 that breaks the loader's promises fails the run and Hypothesis prints the
 smallest input that does it.
 """
@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.api import types as ptypes
 
-from engine import limits
-from engine.data import DataError, read_csv_bytes
-from engine.profile import profile_dataset
+from engine.common import limits
+from engine.io.data import DataError, read_csv_bytes
+from engine.profile.profile import profile_dataset
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 FUZZ = settings(
@@ -120,7 +120,7 @@ def test_the_properties_can_fail() -> None:
     """The check is not vacuous: a frame with an infinity or a bare ValueError would fail it."""
     import pytest
 
-    from engine import data
+    from engine.io import data
 
     original = data.read_csv_bytes
     try:

@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from engine import limits
+from engine.common import limits
 from engine.__main__ import main
 from tests.hostile_corpus import CASES, Case, write_corpus
 from tests.conftest import assert_cli_contract, finish_training

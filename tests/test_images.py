@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from engine.kinds.images import pixels as img
-from engine.data import DataError
-from engine.dataset import Dataset, load_dataset_bytes
-from engine.profile import ColumnKind, profile_dataset
+from engine.io.data import DataError
+from engine.io.dataset import Dataset, load_dataset_bytes
+from engine.profile.profile import ColumnKind, profile_dataset
 from engine.registry import kind_for
 from tests.conftest import SAMPLE_DATA
 from tests.test_cli import assert_usage_error, run_cli
@@ -223,7 +223,7 @@ def test_the_cli_refuses_a_hostile_archive_with_one_line(tmp_path) -> None:
 @pytest.fixture(scope="module")
 def blob_run():
     """Both families trained on 8×8 blob images (fast mode), with both explained on 24 images."""
-    from engine.pipeline import compare
+    from engine.run.pipeline import compare
 
     images, labels = blob_images(400, 8, seed=3)
     frame = pd.DataFrame((images.reshape(400, -1) * 255).round(), columns=[f"pixel{i}" for i in range(64)])
@@ -280,7 +280,7 @@ def test_the_batched_deep_explainer_equals_shaps_own(blob_run) -> None:
 
 
 def test_the_shared_mode_uses_one_partition_masker_and_adds_up(blob_run) -> None:
-    from engine.pipeline import explain_again
+    from engine.run.pipeline import explain_again
 
     shared = explain_again(blob_run, "shared")
     for family in ("ml", "dl"):
@@ -296,7 +296,7 @@ def test_the_shared_mode_uses_one_partition_masker_and_adds_up(blob_run) -> None
 
 
 def test_the_linear_family_is_explained_per_pixel_too() -> None:
-    from engine.pipeline import compare
+    from engine.run.pipeline import compare
 
     images, labels = blob_images(200, 8, seed=5)
     frame = pd.DataFrame(images.reshape(200, -1), columns=[f"px_{i}" for i in range(64)])
@@ -364,7 +364,7 @@ def test_the_cnn_trains_long_enough_for_small_digit_images() -> None:
     and lost to LightGBM (0.925 against 0.967); the product's CNN, as the registry builds it, must not be under-trained."""
     from sklearn.datasets import load_digits
 
-    from engine.evaluate import split_data
+    from engine.measure.evaluate import split_data
 
     digits = load_digits()
     frame = pd.DataFrame(digits.data, columns=[f"pixel{i}" for i in range(64)])

@@ -1,10 +1,14 @@
-"""The engine's import graph (issue 18): no circle, no kind reaching into another kind, no private imports.
+"""The engine's import graph (issue 18): stages in order, no circle, no kind reaching into another kind, no private imports.
 
 Read from the source with ``ast`` (nothing is imported): every ``import`` and
 ``from … import`` of an ``engine`` module, at module level or inside a
 function (a lazy import is still a dependency), is an edge. A plug-in found
 by name (``importlib.import_module``: the registry loading the built-in
 kinds) is not, by design.
+
+The stages, lowest first (README, "Layout"): a module may import its own
+stage or a lower one, never a higher one. ``engine/__init__.py`` and
+``engine/__main__.py`` are the entry points above them all.
 """
 
 from __future__ import annotations
@@ -65,6 +69,55 @@ def engine_graph(modules: dict[str, Path] = MODULES, root: Path = ROOT) -> nx.Di
     return graph
 
 
+#: engine's sub-packages (and the one top-level module, the kind registry) from the bottom of the flow to the top.
+#: common: numbers and words every stage shares; registry: decides the data's kind from a profile (the advice
+#: asks it); run: pipeline + record (calls measure and explain); executors: where a run goes (they submit
+#: pipeline.compare and save to the store); kinds: the plug-ins, above the core they plug into.
+STAGES = ("common", "io", "profile", "registry", "advice", "models", "measure", "explain", "run", "figures", "share",
+          "executors", "evidence", "kinds")
+ENTRY_POINTS = ("engine", "engine.__main__")
+
+
+def stage_of(module: str) -> str | None:
+    """``engine.measure.budget`` -> ``measure``; None for the entry points and for anything outside ``engine``."""
+    parts = module.split(".")
+    if module in ENTRY_POINTS or parts[0] != "engine":
+        return None
+    return parts[1]
+
+
+def upward_imports(modules: dict[str, Path] = MODULES, root: Path = ROOT) -> list[str]:
+    """``a -> b`` for every import of a higher stage (or of an entry point) by a module inside a stage."""
+    found = []
+    for a, b in engine_graph(modules, root).edges:
+        mine, theirs = stage_of(a), stage_of(b)
+        if mine is None:
+            continue
+        if theirs is None or STAGES.index(theirs) > STAGES.index(mine):
+            found.append(f"{a} ({mine}) -> {b} ({theirs or 'entry point'})")
+    return found
+
+
+def test_every_engine_module_belongs_to_a_stage():
+    unplaced = sorted(m for m in MODULES if m not in ENTRY_POINTS and stage_of(m) not in STAGES)
+    assert not unplaced, f"modules outside the stages {STAGES}: {unplaced} (place them, and say so in the README)"
+
+
+def test_no_module_imports_a_higher_stage():
+    upward = upward_imports()
+    assert not upward, "upward imports: " + "; ".join(upward)
+
+
+def test_the_stage_check_finds_a_planted_upward_import(tmp_path):
+    for folder in ("io", "share"):
+        (tmp_path / "engine" / folder).mkdir(parents=True)
+        (tmp_path / "engine" / folder / "__init__.py").write_text("")
+    (tmp_path / "engine" / "io" / "data.py").write_text("def f():\n    from engine.share.store import save\n")
+    (tmp_path / "engine" / "share" / "store.py").write_text("from engine.io import data\n")
+    planted = {_module_name(p, tmp_path): p for p in (tmp_path / "engine").rglob("*.py")}
+    assert upward_imports(planted, tmp_path) == ["engine.io.data (io) -> engine.share.store (share)"]
+
+
 def _kind_of(module: str) -> str | None:
     """``engine.kinds.text`` and everything under it belong to kind ``text``."""
     parts = module.split(".")
@@ -110,13 +163,15 @@ def test_no_module_imports_shaps_internals_or_another_modules_private_names():
     assert not private, private
 
 
-def test_engine_recommend_is_the_module():
+def test_the_criteria_module_is_a_module_and_engine_binds_no_recommend():
+    """``engine.advice.recommend`` is the module (its vote is ``.recommend``); ``engine`` rebinds no name to it."""
     import engine
-    import engine.recommend as R
+    import engine.advice.recommend as R
 
     assert isinstance(R, type(sys))
-    assert engine.recommend is R
+    assert engine.advice.recommend is R
     assert callable(R.recommend)
+    assert not hasattr(engine, "recommend")
 
 
 def test_recommend_and_profile_never_import_the_training_libraries(tmp_path):
@@ -148,3 +203,70 @@ def test_the_core_never_imports_a_kind():
             if target == "engine.kinds" or _kind_of(target) is not None:
                 upward.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
     assert not upward, upward
+
+
+def _bound_modules(tree: ast.Module, modules: dict[str, Path]) -> dict[str, str]:
+    """Local name -> the module it names, for names bound to shap (or a part of it) or to an engine module."""
+    bound: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    bound[alias.asname] = alias.name
+                elif alias.name.split(".")[0] in ("shap", "engine"):
+                    bound[alias.name.split(".")[0]] = alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                target = f"{node.module}.{alias.name}"
+                if node.module.split(".")[0] == "shap" or target in modules:
+                    bound[alias.asname or alias.name] = target
+    return bound
+
+
+def private_uses(path: Path, modules: dict[str, Path] = MODULES, root: Path = ROOT) -> list[str]:
+    """Attribute chains that reach a private part of shap (``shap.explainers._deep``) or of another engine module."""
+    tree = _parsed(path) if root == ROOT else ast.parse(path.read_text(encoding="utf-8"))
+    own = _module_name(path, root)
+    bound = _bound_modules(tree, modules)
+    found = []
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}  # read each chain once, whole
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or id(node) in inner:
+            continue
+        chain, base = [], node
+        while isinstance(base, ast.Attribute):
+            chain.insert(0, base.attr)
+            base = base.value
+        if not isinstance(base, ast.Name) or base.id not in bound:
+            continue
+        module = bound[base.id]
+        # resolve ``engine.run.pipeline._x`` written out in full: the longest prefix that is an engine module
+        for cut in range(len(chain), -1, -1):
+            if ".".join([module, *chain[:cut]]) in modules or cut == 0:
+                module, rest = ".".join([module, *chain[:cut]]), chain[cut:]
+                break
+        private = [p for p in rest if p.startswith("_") and not (p.startswith("__") and p.endswith("__"))]
+        is_shap = module.split(".")[0] == "shap"
+        if (is_shap and (private or any(p.startswith("_") for p in module.split(".")))) or (
+            not is_shap and module != own and rest and private and rest[0] == private[0]
+        ):
+            found.append(f"{path.relative_to(root)}:{node.lineno} uses {module}.{'.'.join(rest)}")
+    return sorted(set(found))
+
+
+def test_no_module_reaches_into_shaps_or_another_modules_private_attributes():
+    """The import check above sees ``from shap._x import y``; this sees ``shap.explainers._deep.f`` and ``other._f``."""
+    reached = [use for path in MODULES.values() for use in private_uses(path)]
+    assert not reached, reached
+
+
+def test_the_private_attribute_check_finds_planted_uses(tmp_path):
+    (tmp_path / "engine").mkdir()
+    (tmp_path / "engine" / "a.py").write_text("def _helper():\n    return 1\n")
+    (tmp_path / "engine" / "b.py").write_text(
+        "import shap\nfrom engine import a\n\n"
+        "def f(x):\n    shap.explainers._deep.deep_pytorch.op_handler\n    shap.maskers.Image\n    return a._helper()\n"
+    )
+    planted = {"engine.a": tmp_path / "engine" / "a.py", "engine.b": tmp_path / "engine" / "b.py"}
+    uses = private_uses(tmp_path / "engine" / "b.py", planted, tmp_path)
+    assert uses == ["engine/b.py:5 uses shap.explainers._deep.deep_pytorch.op_handler", "engine/b.py:7 uses engine.a._helper"]

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 
-from engine.json_safe import json_safe
-from engine.pipeline import advise, compare
-from engine.profile import profile_dataset
+from engine.io.json_safe import json_safe
+from engine.run.pipeline import advise, compare
+from engine.profile.profile import profile_dataset
 from engine.registry import decide_kind
 from tests.conftest import assert_cli_contract
 from tests.test_images import pixel_frame

@@ -1,4 +1,4 @@
-"""engine.limits: stratified sampling of large tables; engine.deadline: one clock for a run."""
+"""engine.common.limits: stratified sampling of large tables; engine.measure.deadline: one clock for a run."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import limits
-from engine.deadline import Deadline
-from engine.limits import clamp, sample_for_training
+from engine.common import limits
+from engine.measure.deadline import Deadline
+from engine.common.limits import clamp, sample_for_training
 
 
 def _classes(counts: dict[str, int]) -> pd.DataFrame:

@@ -9,10 +9,10 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from engine.evaluate import split_data
+from engine.measure.evaluate import split_data
 from engine.models import TorchMLPClassifier, TorchMLPRegressor, make_dl_model, make_ml_model
 from engine.models.ml import time_budget_callback
-from engine.profile import profile_dataset
+from engine.profile.profile import profile_dataset
 from tests.conftest import make_signal_table
 
 
@@ -140,7 +140,8 @@ def test_skewed_classes_train_both_families_balanced():
     """Where the verdict is balanced accuracy, both families weight the classes alike; elsewhere neither does."""
     from sklearn.metrics import balanced_accuracy_score
 
-    from engine.evaluate import balanced_training, verdict_metric
+    from engine.measure.evaluate import verdict_metric
+    from engine.profile.balance import balanced_training
 
     frame = _skewed_table()
     profile = profile_dataset(frame, "target")

@@ -1,4 +1,4 @@
-"""engine.pipeline: the whole flow in-process, as the pages and benchmarks call it."""
+"""engine.run.pipeline: the whole flow in-process, as the pages and benchmarks call it."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from scipy.stats import spearmanr
 from sklearn import metrics
 
-from engine import thresholds as th
+from engine.common import thresholds as th
 
-from engine.data import DataError
-from engine.pipeline import advise, compare
-from engine.recommend import Transparency
+from engine.io.data import DataError
+from engine.run.pipeline import advise, compare
+from engine.advice.recommend import Transparency
 from tests.conftest import make_signal_table
 
 
@@ -106,8 +106,8 @@ def _assert_compare_json_values(payload: dict, result) -> None:
     assert payload["agreed_with_recommendation"] is agreed
     ml_importance = payload["explanations"]["ml"]["global_importance"]
     dl_importance = payload["explanations"]["dl"]["global_importance"]
-    # agreement ranks the columns that carry the importance (engine.explanation.features_that_matter)
-    from engine.explanation import features_that_matter
+    # agreement ranks the columns that carry the importance (engine.explain.explanation.features_that_matter)
+    from engine.explain.explanation import features_that_matter
 
     kept = features_that_matter(ml_importance, dl_importance)
     rho = spearmanr([ml_importance[c] for c in kept], [dl_importance[c] for c in kept]).statistic
@@ -124,7 +124,7 @@ def _assert_compare_json_values(payload: dict, result) -> None:
 def test_agreement_rule(choice, winner, agreed):
     from types import SimpleNamespace
 
-    from engine.record import RunRecord
+    from engine.run.record import RunRecord
 
     advice = SimpleNamespace(recommendation=SimpleNamespace(choice=choice))
     result = RunRecord(dataset=None, options=None, advice=advice, split=None, ml=None, dl=None,
@@ -141,7 +141,7 @@ def test_compare_rejects_bad_budgets(signal_table):
 
 
 def test_explain_again_reuses_models_and_rows():
-    from engine.pipeline import explain_again
+    from engine.run.pipeline import explain_again
 
     frame = make_signal_table(rows=300)
     fast = compare(frame, "target", shap_rows=30, max_seconds=20)
@@ -160,7 +160,7 @@ def test_explain_again_reuses_models_and_rows():
 
 def test_training_time_excludes_one_off_start_up_and_the_budget_says_when_it_binds(monkeypatch):
     """A warm-up fit runs before the clock (its own stage), and what the budget cut short is in the record."""
-    from engine import pipeline
+    from engine.run import pipeline
     from engine.kinds import tabular
     from engine.models.torch_base import TorchEstimator
     from engine.registry import TrainingContext

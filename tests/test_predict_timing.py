@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from lightgbm import LGBMClassifier
 
-from engine.evaluate import _seconds_per_1k_rows
+from engine.measure.evaluate import _seconds_per_1k_rows
 
 
 class _SlowFirstCall:

@@ -1,4 +1,4 @@
-"""engine.profile: column kinds, task, target guess and target validation."""
+"""engine.profile.profile: column kinds, task, target guess and target validation."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.data import DataError
-from engine.profile import ColumnKind, Task, column_kind, guess_target, guess_target_details, profile_dataset
+from engine.io.data import DataError
+from engine.profile.profile import ColumnKind, Task, column_kind, guess_target, guess_target_details, profile_dataset
 
 
 def test_column_kinds():
@@ -130,7 +130,7 @@ def test_date_target_is_refused_with_one_line():
 
 
 def test_too_many_classes_are_refused():
-    from engine import limits
+    from engine.common import limits
 
     n_classes = limits.MAX_CLASSES + 1
     frame = pd.DataFrame({"x": np.arange(4.0 * n_classes), "label": [f"c{i % n_classes}" for i in range(4 * n_classes)]})

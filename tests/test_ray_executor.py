@@ -20,11 +20,11 @@ import ray
 from streamlit.testing.v1 import AppTest
 
 from engine import executors
-from engine.capacity import Cancelled
-from engine.dataset import Dataset
+from engine.measure.capacity import Cancelled
+from engine.io.dataset import Dataset
 from engine.executors import JobFailed, JobState
 from engine.executors.jobs import ComparisonJob
-from engine.store import RunStore
+from engine.share.store import RunStore
 from tests.conftest import finish_training, make_signal_table
 
 APP = Path(__file__).resolve().parents[1] / "dashboard.py"
@@ -55,7 +55,7 @@ def store_url(tmp_path: Path) -> str:
 
 
 def _job(rows: int, max_seconds: float, store_url: str | None = None) -> ComparisonJob:
-    # Over engine.thresholds.SMALL_DATA_ROWS: one split, as conftest asks of in-process runs (a worker does not see
+    # Over engine.common.thresholds.SMALL_DATA_ROWS: one split, as conftest asks of in-process runs (a worker does not see
     # the test's monkeypatch).
     data = Dataset.from_frame(make_signal_table(rows=rows), "signal.csv")
     return ComparisonJob(data, "target", max_seconds=max_seconds, shap_rows=10, ml_kind="linear", save_to=store_url,
@@ -137,10 +137,10 @@ def test_rows_above_the_in_process_cap_train_data_parallel_on_two_workers(
 ) -> None:
     """30,000 rows, ADVISOR_MAX_TRAIN_ROWS above them and an in-process cap below: both families train on
     all 24,000 training rows on 2 Ray Train workers and score as one process does on the same rows."""
-    from engine import limits
-    from engine import thresholds as th
-    from engine.executors import distributed
-    from engine.pipeline import compare
+    from engine.common import limits
+    from engine.common import thresholds as th
+    from engine.models import distributed
+    from engine.run.pipeline import compare
     from tests.conftest import assert_cli_contract
 
     frame = make_signal_table(rows=30_000)

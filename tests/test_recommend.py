@@ -1,4 +1,4 @@
-"""engine.recommend: each criterion's direction, the vote, the what-if."""
+"""engine.advice.recommend: each criterion's direction, the vote, the what-if."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from engine import thresholds as th
-from engine.profile import profile_dataset
-from engine.recommend import (
+from engine.common import thresholds as th
+from engine.profile.profile import profile_dataset
+from engine.advice.recommend import (
     Answers, DataKind, ProblemType, Transparency, VoteParams, answers_from_profile, recommend, volume_score,
     what_would_flip,
 )
@@ -210,10 +210,10 @@ def test_confidence_rises_with_the_margin_and_the_boundary_reads_one_way(monkeyp
     """A close call never shows more confidence than a firm call; at exactly the band the call is firm."""
     import importlib
 
-    from engine import thresholds as th
-    from engine.recommend import Criterion
+    from engine.common import thresholds as th
+    from engine.advice.recommend import Criterion
 
-    module = importlib.import_module("engine.recommend")
+    module = importlib.import_module("engine.advice.recommend")
 
     def decide(score: float):
         # One criterion carrying the whole vote, so the weighted mean is ``score`` itself.

@@ -1,4 +1,4 @@
-"""engine.record, engine.explanation and engine.wording: the run record and what every view says about it."""
+"""engine.run.record, engine.explain.explanation and engine.common.wording: the run record and what every view says about it."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from engine import RecordError, RunRecord, compare, load_dataset_path, wording
-from engine.explanation import ModelExplanation, TokenAttribution, agreement
-from engine.record import SCHEMA_VERSION
+from engine import RecordError, RunRecord, compare, load_dataset_path
+from engine.common import wording
+from engine.explain.explanation import ModelExplanation, TokenAttribution, agreement
+from engine.run.record import SCHEMA_VERSION
 from tests.conftest import SAMPLE_DATA
 
 
@@ -122,7 +123,7 @@ def test_one_label_map_and_number_formats():
 
 
 def test_an_explanation_extended_by_more_rows_is_the_explanation_of_all_rows():
-    from engine.explanation import PixelAttribution
+    from engine.explain.explanation import PixelAttribution
 
     first = _explanation([1.0, 2.0], tokens=[TokenAttribution("review", [["good"]], [np.ones((1, 1))])])
     first.pixels = PixelAttribution(np.zeros((1, 2, 2, 1)))

@@ -19,7 +19,7 @@ from sklearn.preprocessing import FunctionTransformer
 from torch import nn
 
 from engine import DataError, RunRecord, compare, kind_for, profile_dataset
-from engine.explanation import ModelExplanation
+from engine.explain.explanation import ModelExplanation
 from engine.models.torch_base import TorchClassifierMixin, TorchEstimator
 from engine.registry import DataKindSpec, ModelSpec, dl_model_keys, fit_network, ml_model_keys, register, unregister
 
@@ -146,8 +146,8 @@ def test_a_toy_kind_draws_every_page_and_the_report(toy_kind):
     """Nothing outside this test knows the toy kind: every page and the report draw its run from the registry."""
     from streamlit.testing.v1 import AppTest
 
-    from engine.dataset import Dataset
-    from engine.report import report_html
+    from engine.io.dataset import Dataset
+    from engine.share.report import report_html
     from tests.conftest import ROOT
     from views.state import Run
 

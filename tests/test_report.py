@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from plotly.offline import get_plotlyjs
 
-from engine.record import RunRecord
-from engine.report import report_file_name, report_html, results_json
+from engine.run.record import RunRecord
+from engine.share.report import report_file_name, report_html, results_json
 from tests.share_helpers import HOSTILE_NAME, SCRIPT_COLUMN, hostile_record
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.explanation import ModelExplanation
-from engine.profile import profile_dataset
+from engine.explain.explanation import ModelExplanation
+from engine.profile.profile import profile_dataset
 from tests.conftest import make_signal_table
 from tests.test_images import pixel_frame
 from tests.test_text import planted_reviews
 
 
 def _tabular() -> tuple[ModelExplanation, object]:
-    from engine.explain import explain_tabular
+    from engine.explain.explain import explain_tabular
     from engine.models.ml import make_ml_model
 
     frame = make_signal_table(rows=200, task="multiclass")

@@ -1,4 +1,4 @@
-"""Both sides at once (engine.pipeline.sides_at_once): the same record as one after the other, and cancel stops both."""
+"""Both sides at once (engine.run.pipeline.sides_at_once): the same record as one after the other, and cancel stops both."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import threading
 import numpy as np
 import pytest
 
-from engine import pipeline
-from engine.capacity import Cancelled
-from engine.deadline import Deadline
-from engine.pipeline import SEQUENTIAL_ENV, compare
+from engine.run import pipeline
+from engine.measure.capacity import Cancelled
+from engine.measure.deadline import Deadline
+from engine.run.pipeline import SEQUENTIAL_ENV, compare
 from tests.conftest import make_signal_table
 
 CLASSIC, NETWORK = "Training the classic ML model", "Training the neural network"
@@ -45,7 +45,7 @@ def _assert_same_record(first, second) -> None:
 
 @pytest.mark.parametrize("rows", [1_200, 200], ids=["one split, explained by each side", "repeated splits"])
 def test_at_once_and_one_after_the_other_give_the_same_record(monkeypatch, rows):
-    from engine import thresholds
+    from engine.common import thresholds
 
     frame = make_signal_table(rows=rows, seed=3)
     options: dict = dict(shap_rows=25, max_seconds=8)
@@ -141,9 +141,9 @@ def test_the_progress_log_and_the_job_keep_each_sides_latest_line_once():
 def test_preload_imports_the_training_libraries_in_the_background_and_compare_waits_for_it():
     code = (
         "import sys, time\n"
-        "from engine import preload\n"
+        "from engine.measure import preload\n"
         "start = time.perf_counter(); preload.start(set_torch_threads=True); returned = time.perf_counter() - start\n"
-        "import engine.recommend\n"  # the main thread goes on (profiling, advice) meanwhile
+        "import engine.advice.recommend\n"  # the main thread goes on (profiling, advice) meanwhile
         "preload.wait()\n"
         "assert returned < 0.5, returned\n"
         "assert all(m in sys.modules for m in preload.MODULES), [m for m in preload.MODULES if m not in sys.modules]\n"
@@ -162,7 +162,7 @@ def test_preload_imports_the_training_libraries_in_the_background_and_compare_wa
 
 
 def test_compare_waits_for_the_background_import_before_it_trains(monkeypatch):
-    from engine import preload
+    from engine.measure import preload
 
     calls: list[str] = []
     monkeypatch.setattr(preload, "wait", lambda: calls.append("wait"))

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from engine import thresholds as th
-from engine.evaluate import Verdict, corrected_resampled_ttest, resampled_verdict
-from engine.pipeline import compare
-from engine.record import RunRecord
+from engine.common import thresholds as th
+from engine.measure.evaluate import Verdict, corrected_resampled_ttest, resampled_verdict
+from engine.run.pipeline import compare
+from engine.run.record import RunRecord
 from tests.conftest import make_signal_table
 
 REAL_SMALL_DATA_ROWS = 1_000
@@ -64,7 +64,7 @@ def test_larger_data_keeps_one_split(monkeypatch):
 
 def test_pooled_interval_p_value_and_winner_agree_on_a_fixed_table():
     """Three seeds' splits pooled into one corrected t-test: the interval, p and winner are that test's."""
-    from engine.evaluate import pooled_verdict, split_seeds
+    from engine.measure.evaluate import pooled_verdict, split_seeds
 
     first = Verdict(winner="tie", metric="accuracy", difference=0.0, interval=(0.0, 0.0), rule="")
     table = {0: [0.031, 0.012, 0.040, 0.025], 1: [0.018, 0.044, 0.009, 0.030], 2: [0.027, 0.035, 0.016, 0.022]}
@@ -88,7 +88,7 @@ def test_pooled_interval_p_value_and_winner_agree_on_a_fixed_table():
 
 
 def test_split_seeds_do_not_overlap_across_run_seeds_and_pooling_counts_a_shared_split_once():
-    from engine.evaluate import pooled_verdict, split_seeds
+    from engine.measure.evaluate import pooled_verdict, split_seeds
 
     seeds = [set(split_seeds(seed, th.SMALL_DATA_MAX_SPLITS)) for seed in range(3)]
     assert not (seeds[0] & seeds[1]) and not (seeds[1] & seeds[2]) and split_seeds(5, 3)[0] == 5
@@ -102,7 +102,7 @@ def test_split_seeds_do_not_overlap_across_run_seeds_and_pooling_counts_a_shared
 def test_pooling_an_unfair_or_flagged_run_keeps_it_out_of_a_verdict():
     from dataclasses import replace
 
-    from engine.evaluate import pooled_verdict
+    from engine.measure.evaluate import pooled_verdict
 
     first = Verdict(winner="tie", metric="r2", difference=0.0, interval=(0.0, 0.0), rule="")
     good = resampled_verdict(first, [0.1, 0.12, 0.11], 80, 20, split_seeds=[0, 1, 2])

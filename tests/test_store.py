@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engine import store as store_module
-from engine.consent import minimise
-from engine.record import KEPT_RESULTS, RunRecord
-from engine.store import NOT_FOUND_MESSAGE, RunNotFound, RunStore, StoreError, StoreLimits, key_of, new_token
-from engine.wording import outcome_key
+from engine.share import store as store_module
+from engine.share.consent import minimise
+from engine.run.record import KEPT_RESULTS, RunRecord
+from engine.share.store import NOT_FOUND_MESSAGE, RunNotFound, RunStore, StoreError, StoreLimits, key_of, new_token
+from engine.common.wording import outcome_key
 from tests.conftest import POSTGRES_ENV
 from tests.share_helpers import hostile_frame, hostile_record
 
@@ -163,7 +163,7 @@ def test_the_store_survives_an_app_restart(url: str, record: RunRecord) -> None:
     first.close()
     # a new process (the app restarted) reads the same database
     script = (
-        "import json, sys; from engine.store import RunStore; r = RunStore(sys.argv[1]).open(sys.argv[2]); "
+        "import json, sys; from engine.share.store import RunStore; r = RunStore(sys.argv[1]).open(sys.argv[2]); "
         "print(json.dumps({'metrics': r.ml.metrics, 'importance': r.explanations['dl'].global_importance}))"
     )
     # the token travels as an argument, never printed; the child prints only results

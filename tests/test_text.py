@@ -16,13 +16,13 @@ import pandas as pd
 import pytest
 from scipy.sparse import hstack as sparse_hstack
 
-from engine import thresholds as th
-from engine.data import DataError, read_csv_bytes
+from engine.common import thresholds as th
+from engine.io.data import DataError, read_csv_bytes
 from engine.kinds.text.explain import explain_text
 from engine.kinds.text import TEXT
 from engine.kinds.text.models import make_text_network, make_tfidf_model
-from engine.pipeline import advise, compare
-from engine.profile import ColumnKind, column_kind, profile_dataset
+from engine.run.pipeline import advise, compare
+from engine.profile.profile import ColumnKind, column_kind, profile_dataset
 from engine.registry import kind_for
 from engine.kinds.text.charts import highlighted_document, prediction_direction
 from engine.kinds.text.tokens import segments, tokenize, truncate
@@ -391,13 +391,13 @@ def test_skewed_text_classes_train_both_families_balanced_as_they_are_judged():
 
 
 def test_agreement_on_text_is_described_and_drawn_per_word_not_per_column(text_run):
-    from engine import charts
-    from engine.explanation import compared_importance
+    from engine.figures import explanations as shap_figures
+    from engine.explain.explanation import compared_importance
 
     ml, dl = text_run.explanations["ml"], text_run.explanations["dl"]
-    words = charts.describe_agreement(text_run.agreement, ml, dl)
+    words = shap_figures.describe_agreement(text_run.agreement, ml, dl)
     assert "which words matter" in words and "top 5 words" in words and "columns" not in words
-    figure = charts.agreement_scatter(ml, dl, text_run.agreement)
+    figure = shap_figures.agreement_scatter(ml, dl, text_run.agreement)
     assert figure.layout.title.text.startswith("Importance per word")
     a, b, compared_on = compared_importance(ml, dl)
     assert compared_on == "tokens" and len(figure.data[1].x) == len([t for t in a if t in b]) > 3

@@ -1,4 +1,4 @@
-"""engine.track_record: advice against measurement, per dataset, with the criterion that misled it."""
+"""engine.evidence.track_record: advice against measurement, per dataset, with the criterion that misled it."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from engine.__main__ import main
-from engine.recommend import Criterion
-from engine.corpus import load_manifest, select_entries
-from engine.data import DataError
-from engine.track_record import (
+from engine.advice.recommend import Criterion
+from engine.evidence.corpus import load_manifest, select_entries
+from engine.io.data import DataError
+from engine.evidence.track_record import (
     CONSTANT_ADVISORS, DatasetRecord, TrackRecord, agrees, format_table, git_state, hit, log_variant, mcnemar_exact,
     misleading_criterion, read_journal, read_results_lines, regret_points, reliability_table, sample_datasets, score, summarise,
     track_record, wilson_interval,
@@ -145,7 +145,7 @@ def test_wilson_interval_edges():
 
 def test_corpus_command_on_a_two_entry_subset(tmp_path, monkeypatch, capsys):
     from benchmarks.corpus import build_entry
-    from engine import corpus
+    from engine.evidence import corpus
 
     for entry in select_entries(load_manifest(), ["iris", "diabetes"]):
         build_entry(entry, tmp_path)
@@ -175,7 +175,7 @@ def test_corpus_command_on_a_two_entry_subset(tmp_path, monkeypatch, capsys):
 def test_an_interrupted_corpus_run_resumes_without_rerunning(tmp_path, monkeypatch):
     """Records are appended as datasets finish; a rerun skips the ones in the file, and a torn last line is ignored."""
     from benchmarks.corpus import build_entry
-    from engine import track_record as module
+    from engine.evidence import track_record as module
 
     entries = select_entries(load_manifest(), ["iris", "wine", "diabetes"])
     for entry in entries:
@@ -261,6 +261,10 @@ def test_scoring_arithmetic_on_a_fixed_table():
     bins = {(b["low"], b["high"]): (b["right"], b["n"]) for b in summary["reliability"]["bins"]}
     assert bins == {(0.5, 0.6): (1, 1), (0.6, 0.7): (0, 1), (0.7, 0.8): (0, 1), (0.8, 0.9): (1, 1), (0.9, 1.0): (1, 2)}
     assert summary["reliability"]["brier"] == pytest.approx(1.905 / 6)
+    # The confidence's own event (the advised family won or tied): b's firm advice on a tie is right there.
+    stated = {(b["low"], b["high"]): (b["right"], b["n"]) for b in summary["reliability_of_confidence"]["bins"]}
+    assert stated == {(0.5, 0.6): (1, 1), (0.6, 0.7): (1, 1), (0.7, 0.8): (0, 1), (0.8, 0.9): (1, 1), (0.9, 1.0): (1, 2)}
+    assert summary["reliability_of_confidence"]["brier"] == pytest.approx(1.705 / 6)
     assert summary["plain"].startswith("The advice is no better than the constant rule “ML for tables, DL for text and images”")
     everything = score(_scored_table(), real_only=False)
     assert everything["datasets"] == 9 and everything["advisors"]["advisor"]["exact"]["hits"] == 4
@@ -315,7 +319,7 @@ def test_git_state_names_this_commit():
 
 
 def test_the_sealed_part_refuses_a_dirty_tree(monkeypatch, capsys):
-    from engine import track_record as module
+    from engine.evidence import track_record as module
 
     monkeypatch.setattr(module, "git_state", lambda folder=None: ("a" * 40, True))
     assert main(["track-record", "--corpus", "--split", "sealed"]) == 2

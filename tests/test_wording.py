@@ -7,8 +7,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pytest
 
-from engine import charts, wording
-from engine.evaluate import ModelResult, Verdict
+from engine.figures import metrics as metric_figures
+from engine.common import wording
+from engine.measure.evaluate import ModelResult, Verdict
 
 
 @pytest.mark.parametrize(
@@ -49,26 +50,26 @@ def test_the_outcome_reads_fair_and_conclusive_before_the_winner() -> None:
 
 
 def test_a_tie_made_by_the_practical_margin_names_the_margin() -> None:
-    tie = charts.describe_verdict(Verdict("tie", "r2", -0.0027, (-0.0062, -0.0002), ""), "ml", agreed=True)
+    tie = metric_figures.describe_verdict(Verdict("tie", "r2", -0.0027, (-0.0062, -0.0002), ""), "ml", agreed=True)
     assert "within the practical-tie margin of 0.5 points (0.005 in R²)" in tie and "0.0027 in R²" in tie
-    points = charts.describe_verdict(Verdict("tie", "accuracy", 0.003, (0.001, 0.006), ""), "ml", agreed=True)
+    points = metric_figures.describe_verdict(Verdict("tie", "accuracy", 0.003, (0.001, 0.006), ""), "ml", agreed=True)
     assert "0.30 points of accuracy, within the practical-tie margin of 0.5 points" in points
     assert "+0.10 to +0.60 points" in points  # the interval in the difference's unit, never "-0.000"
-    straddles = charts.describe_verdict(Verdict("tie", "r2", 0.001, (-0.01, 0.02), ""), "ml", agreed=True)
+    straddles = metric_figures.describe_verdict(Verdict("tie", "r2", 0.001, (-0.01, 0.02), ""), "ml", agreed=True)
     assert "practical-tie margin" not in straddles  # the interval itself contains zero
 
 
 def test_an_inconclusive_or_unfair_verdict_never_agrees() -> None:
-    inconclusive = charts.describe_verdict(Verdict("dl", "r2", -0.1, (-0.2, -0.05), "", conclusive=False), "dl", True)
+    inconclusive = metric_figures.describe_verdict(Verdict("dl", "r2", -0.1, (-0.2, -0.05), "", conclusive=False), "dl", True)
     assert "Inconclusive" in inconclusive and "agrees" not in inconclusive
 
     @dataclass(frozen=True)
     class Future(Verdict):
         fair: bool = True
 
-    unfair = charts.describe_verdict(Future("dl", "r2", -0.1, (-0.2, -0.05), "", fair=False), "dl", True)
+    unfair = metric_figures.describe_verdict(Future("dl", "r2", -0.1, (-0.2, -0.05), "", fair=False), "dl", True)
     assert unfair.startswith("Not a fair comparison") and "larger time budget" in unfair and "agrees" not in unfair
-    unnamed = charts.describe_verdict(Verdict("unfair", "accuracy", 0.04, (0.01, 0.07), "", conclusive=False, fair=False,
+    unnamed = metric_figures.describe_verdict(Verdict("unfair", "accuracy", 0.04, (0.01, 0.07), "", conclusive=False, fair=False,
                                               unfair_reason="the clock cut deep learning short: retrain with a larger time budget"), "ml", False)
     assert unnamed.count("retrain") == 1 and "won" not in unnamed and "classic ML scored higher by 4.0 points of accuracy" in unnamed
 
@@ -80,10 +81,10 @@ def _model(family: str, balanced: float, auc: float) -> ModelResult:
 
 def test_roc_auc_ranking_the_other_way_is_named_beside_balanced_accuracy() -> None:
     verdict = Verdict("ml", "balanced_accuracy", 0.06, (0.02, 0.1), "")
-    other_way = charts.describe_verdict(verdict, "ml", True, models=(_model("ml", 0.80, 0.85), _model("dl", 0.74, 0.90)))
+    other_way = metric_figures.describe_verdict(verdict, "ml", True, models=(_model("ml", 0.80, 0.85), _model("dl", 0.74, 0.90)))
     assert "balanced accuracy" in other_way and "ROC AUC ranks them the other way" in other_way
     assert "0.850" in other_way and "0.900" in other_way
-    same_way = charts.describe_verdict(verdict, "ml", True, models=(_model("ml", 0.80, 0.92), _model("dl", 0.74, 0.90)))
+    same_way = metric_figures.describe_verdict(verdict, "ml", True, models=(_model("ml", 0.80, 0.92), _model("dl", 0.74, 0.90)))
     assert "ROC AUC" not in same_way
 
 
@@ -115,7 +116,7 @@ def test_units_named_in_the_plural_agree_with_their_count() -> None:
 
 
 def test_the_training_sentence_says_rows_and_workers():
-    from engine.wording import training_sentence
+    from engine.common.wording import training_sentence
 
     assert training_sentence({}) is None  # a record saved before the field existed
     assert training_sentence({"rows": 80_000, "workers": 1, "trainer": "one process", "device": None}) == \

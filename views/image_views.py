@@ -7,8 +7,8 @@ from typing import Any
 import streamlit as st
 
 from engine.kinds.images import charts as image_charts
-from engine.consent import ROWS_NOT_KEPT, rows_kept
-from engine.explanation import ModelExplanation
+from engine.share.consent import ROWS_NOT_KEPT, rows_kept
+from engine.explain.explanation import ModelExplanation
 from engine.kinds.images.pixels import pixel_layout
 from views import state
 

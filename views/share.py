@@ -1,7 +1,7 @@
 """Sharing: the run store behind share links, the report downloads, and the optional shared password.
 
-Finished comparisons are saved to the run store (:mod:`engine.store`) as JSON,
-with what the user chose to keep (results only by default, :mod:`engine.consent`);
+Finished comparisons are saved to the run store (:mod:`engine.share.store`) as JSON,
+with what the user chose to keep (results only by default, :mod:`engine.share.consent`);
 the session that saved a run keeps its owner key and may delete it. A link
 ``?run=<token>`` opens a saved run read-only in any session, without the models
 and without retraining. Tokens are shown to the user who may share them, never
@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from engine import DataError, RunRecord, RunStore, StoreError, load_dataset_bytes
-from engine.consent import kept_sentence, rows_kept
-from engine.report import report_file_name, report_html, results_json
-from engine.store import RunSummary, SavedRun, default_database_url, key_of
-from engine.throttle import AttemptThrottle
+from engine.share.consent import kept_sentence, rows_kept
+from engine.share.report import report_file_name, report_html, results_json
+from engine.share.store import RunSummary, SavedRun, default_database_url, key_of
+from engine.share.throttle import AttemptThrottle
 from views import state
 
 RETENTION_NOTE = "It is deleted {days:g} days after it was saved, or sooner by the session that saved it."

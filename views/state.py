@@ -4,7 +4,7 @@ Everything a user uploads or trains lives in ``st.session_state`` (one browser
 tab each). The only shared cache is the parse of uploaded bytes, keyed by their
 SHA-256, which is a pure function of content; it is bounded by entries, bytes
 and age. Trainings from every session share one first-come queue of at most
-``ADVISOR_MAX_CONCURRENT_TRAININGS`` running at once (:mod:`engine.capacity`).
+``ADVISOR_MAX_CONCURRENT_TRAININGS`` running at once (:mod:`engine.measure.capacity`).
 """
 
 from __future__ import annotations
@@ -33,17 +33,17 @@ from engine import (
     advise,
     guess_target,
     load_dataset_bytes,
-    samples,
     what_would_flip,
 )
+from engine.io import samples
 from engine import executors
-from engine import preload
-from engine.recommend import recommend  # engine.recommend is the module (engine/__init__.py); this is its vote
-from engine.thresholds import DEFAULT_MAX_SECONDS  # measured: see engine/thresholds.py
-from engine.capacity import PARSE_CACHE_MB_ENV, BoundedCache, Cancelled, TrainingQueue
+from engine.measure import preload
+from engine.advice.recommend import recommend  # engine.advice.recommend is the module (engine/__init__.py); this is its vote
+from engine.common.thresholds import DEFAULT_MAX_SECONDS  # measured: see engine/common/thresholds.py
+from engine.measure.capacity import PARSE_CACHE_MB_ENV, BoundedCache, Cancelled, TrainingQueue
 from engine.executors.jobs import ComparisonJob
 from engine.models.torch_base import set_process_threads
-from engine.store import default_database_url
+from engine.share.store import default_database_url
 
 # Once, when the app starts: PyTorch's thread count is process-wide, so no session's training sets it.
 set_process_threads()
@@ -86,7 +86,7 @@ class Run:
     seconds: float
     token: str | None = None  # its share token once saved to the run store (views/share.py)
     key: str | None = None  # the token's hash, the store's look-up key (known without the token on History)
-    saved_kept: str = ""  # what the store kept of it, in one sentence (engine.consent.kept_sentence)
+    saved_kept: str = ""  # what the store kept of it, in one sentence (engine.share.consent.kept_sentence)
 
     @property
     def target(self) -> str:
@@ -333,7 +333,7 @@ class Job:
     cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
     thread: threading.Thread | None = field(default=None, repr=False)
     where: dict[str, Any] = field(default_factory=dict)  # the executor's word on where it runs (executor, node)
-    saved: Any = None  # engine.store.SavedRun: the job saved its own record to the run store
+    saved: Any = None  # engine.share.store.SavedRun: the job saved its own record to the run store
     save_error: str | None = None
 
     def __hash__(self) -> int:  # the queue's ticket: the job itself

@@ -12,8 +12,8 @@ from typing import Any
 
 import streamlit as st
 
-from engine import wording
-from engine.consent import ROWS_NOT_KEPT, rows_kept
+from engine.common import wording
+from engine.share.consent import ROWS_NOT_KEPT, rows_kept
 from engine.kinds.text.charts import attribution_for, highlighted_document, prediction_direction, token_bars
 from views import state
 

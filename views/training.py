@@ -6,9 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from engine import EXPLAINER_MODES, DataError, DataKindSpec, ModelResult, RunRecord, wording
-from engine.pipeline import estimate_run
-from engine.consent import kept_sentence
+from engine import EXPLAINER_MODES, DataError, DataKindSpec, ModelResult, RunRecord
+from engine.common import wording
+from engine.run.pipeline import estimate_run
+from engine.share.consent import kept_sentence
 from views import share
 from views import state
 

@@ -20,15 +20,16 @@ from engine import (
     ProblemType,
     Recommendation,
     Transparency,
-    charts,
-    samples,
-    wording,
 )
-from engine.data import load_notes
-from engine.evaluate import is_skewed, is_skewed_target
-from engine.export import safe_csv_bytes
+from engine.common import wording
+from engine.figures import metrics as metric_figures
+from engine.figures import profile as profile_figures
+from engine.io import samples
+from engine.io.data import load_notes
+from engine.profile.balance import is_skewed, is_skewed_target
+from engine.share.export import safe_csv_bytes
 from engine.registry import decide_kind
-from engine.recommend import CONFIDENCE_MEANING
+from engine.advice.recommend import CONFIDENCE_MEANING
 from views import state
 FIELD_TITLES = {
     "data_kind": "kind of data",
@@ -101,7 +102,7 @@ def _pick_sample() -> None:
 
 
 def safe_download(frame: Any, file_name: str, key: str, *, index: bool = False) -> None:
-    """A CSV download of a table of user values with spreadsheet formulas neutralised (engine.export).
+    """A CSV download of a table of user values with spreadsheet formulas neutralised (engine.share.export).
 
     The table toolbar's own download writes cells as they are, so a column
     named ``=HYPERLINK(...)`` would be a live formula in the user's export.
@@ -297,15 +298,15 @@ def profile_summary(
     st.markdown(f"Kind of data: **{state.esc(decision.label)}** ({state.esc(decision.why)}).")
     table_col, target_col = st.columns([3, 2])
     with table_col:
-        table = charts.profile_table(profile)
+        table = profile_figures.profile_table(profile)
         st.dataframe(table, hide_index=True, key="profile_table")
         safe_download(table, "profile.csv", "download_profile")
     with target_col:
         if profile.class_balance:
-            st.plotly_chart(charts.class_balance(profile), key="class_balance")
+            st.plotly_chart(profile_figures.class_balance(profile), key="class_balance")
         elif target_values is not None:
             skewed = is_skewed_target(target_values)
-            st.plotly_chart(charts.target_histogram(target_values, profile.target, log=skewed), key="target_histogram")
+            st.plotly_chart(metric_figures.target_histogram(target_values, profile.target, log=skewed), key="target_histogram")
             if skewed:
                 st.caption("The target is skewed (a long tail), so the histogram uses a log scale; the results offer one too.")
     if is_skewed(profile.class_balance):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.corpus import CACHE_DIR, CorpusEntry, load_manifest, select_entries
+from engine.evidence.corpus import CACHE_DIR, CorpusEntry, load_manifest, select_entries
 
 __all__ = ["build_entry", "build", "fetch_wheel"]
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from benchmarks.corpus import build
-from engine.corpus import CACHE_DIR
+from engine.evidence.corpus import CACHE_DIR
 
 parser = argparse.ArgumentParser(prog="python -m benchmarks.corpus", description="Build the track-record corpus into its cache.")
 parser.add_argument("command", nargs="?", default="build", choices=["build"], help="build (the default)")

@@ -12,13 +12,13 @@ What it does, in order:
    *in-sample*. Generated datasets, errors and inconclusive measurements are
    left out (generated data never steer the advice).
 2. Turns each dataset into the answers its data alone suggest
-   (``engine.recommend.default_answers``: kind and labelled rows, the other
+   (``engine.advice.recommend.default_answers``: kind and labelled rows, the other
    answers at their defaults) and scores a variant of the vote by its mean
    **regret**: the metric points lost by following the advice instead of the
    measured winner (0 when the measurement is a tie), and for "train both"
    the compute it costs (``TRAIN_BOTH_COST``).
 3. Tries the published prior and ``--variants`` random variants inside the
-   bounds of ``engine/thresholds.py`` (weights, volume-curve midpoints and
+   bounds of ``engine/common/thresholds.py`` (weights, volume-curve midpoints and
    widths, the close-call band). A variant that breaks an expert constraint
    (structure weighs less than another criterion; an ``EXPERT_CASES`` advice
    an expert would reject) is logged and never chosen. Every variant, with
@@ -26,7 +26,7 @@ What it does, in order:
 4. Judges the search honestly: leave-one-dataset-out, the best variant on the
    other datasets advises the held-out one. Only if that beats the prior's
    regret is the fit proposed; otherwise the prior stands, and the report
-   says so. It never edits ``engine/thresholds.py``.
+   says so. It never edits ``engine/common/thresholds.py``.
 5. Fits the confidence map P(right) = sigmoid(a + b |score|) (b >= 0, shrunk
    toward the prior a = 0, b = 2) on the development advice, and writes a
    reliability table and a Brier score with it.
@@ -48,11 +48,11 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
-from engine import thresholds as th
-from engine.corpus import CORPUS_DIR
-from engine.data import DataError
-from engine.recommend import Answers, DataKind, VoteParams, default_answers, recommend
-from engine.track_record import agrees, load_results
+from engine.common import thresholds as th
+from engine.evidence.corpus import CORPUS_DIR
+from engine.io.data import DataError
+from engine.advice.recommend import Answers, DataKind, VoteParams, default_answers, recommend
+from engine.evidence.track_record import agrees, load_results
 
 JOURNAL = CORPUS_DIR / "calibration_journal.jsonl"
 REPORT = CORPUS_DIR / "calibration.json"
@@ -156,7 +156,7 @@ def regret(choice: str, row: dict[str, Any]) -> float:
 
 
 def prior() -> VoteParams:
-    """The published/expert numbers (engine/thresholds.py's PUBLISHED weights and source-read curves)."""
+    """The published/expert numbers (engine/common/thresholds.py's PUBLISHED weights and source-read curves)."""
     return VoteParams(weights=dict(th.PUBLISHED_CRITERION_WEIGHTS), volume_curves=dict(th.VOLUME_CURVES),
                       close_call_band=th.CLOSE_CALL_BAND)
 
@@ -176,7 +176,7 @@ def constraint_failures(params: VoteParams) -> list[str]:
         if weight > structure:
             failures.append(f"{name} weighs {weight:.2f} > structure {structure:.2f}")
     for kind, rows, transparency, gpu, problem, allowed in th.EXPERT_CASES:
-        from engine.recommend import ProblemType, Transparency
+        from engine.advice.recommend import ProblemType, Transparency
 
         answers = Answers(data_kind=DataKind(kind), labelled_rows=rows, transparency=Transparency(transparency),
                           gpu=gpu, problem_type=ProblemType(problem))
@@ -280,7 +280,7 @@ def calibrate(results: dict[str, Any], variants: int = 300, seed: int = 0,
                            "mean_regret": round(float(mean[best]), 6), "hits": lines[best]["hits"]},
         "leave_one_dataset_out_regret": round(loo, 6),
         "adopted": chosen_name,
-        "decision": (f"the fit ({chosen_name}) beats the prior out of sample: copy its numbers to engine/thresholds.py"
+        "decision": (f"the fit ({chosen_name}) beats the prior out of sample: copy its numbers to engine/common/thresholds.py"
                      if adopt else "no fit beats the published prior out of sample: the prior stands"),
         "confidence": {"intercept": round(a, 4), "slope": round(b, 4), "prior": list(CONFIDENCE_PRIOR),
                        "right_means": "the advice agreed with the measured winner (a close call only with a tie)",

@@ -4,11 +4,11 @@
 
 For each corpus entry whose committed results (``results.json``) record a
 winner — or every tabular and image entry with ``--all`` — this
-runs the product's comparison (:func:`engine.pipeline.compare`, the same
+runs the product's comparison (:func:`engine.run.pipeline.compare`, the same
 split, metric and models as the track record) and then trains fair upgrades of
 the network on that comparison's training rows and scores them on its test
 rows, in its verdict metric, with the product's own verdict rule
-(:func:`engine.evaluate.decide_winner` against the product's classic model):
+(:func:`engine.measure.evaluate.decide_winner` against the product's classic model):
 
 * tables: ``longer_wider`` — the product's MLP wider (256-128), with 30 epochs of
   patience and up to 400 epochs (the under-training check); ``tabm_packed`` — an
@@ -44,9 +44,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from engine import thresholds as th
-from engine.corpus import CORPUS_DIR, entry_path, load_manifest, select_entries
-from engine.data import DataError
+from engine.common import thresholds as th
+from engine.evidence.corpus import CORPUS_DIR, entry_path, load_manifest, select_entries
+from engine.io.data import DataError
 
 __all__ = ["fight_verdict", "format_table", "losing_entries", "fight_entry", "merge_results", "main",
            "UPGRADE_MAX_SECONDS", "OUTPUT"]
@@ -159,8 +159,8 @@ def _classic_upgrades(kind: str, profile: Any, seed: int) -> list[Upgrade]:
 def _tabular_upgrades(profile: Any, seed: int) -> list[Upgrade]:
     from sklearn.pipeline import Pipeline
 
-    from engine.evaluate import balanced_training
-    from engine.features import make_preprocessor
+    from engine.profile.balance import balanced_training
+    from engine.profile.features import make_preprocessor
     from engine.models.dl import make_dl_model
 
     def packed() -> Any:
@@ -215,9 +215,9 @@ def _fit(model: Any, X: Any, y: Any) -> dict[str, Any]:
 def fight_entry(name: str, *, seed: int = 0, max_seconds: float = th.CORPUS_MAX_SECONDS,
                 recorded: dict[str, Any] | None = None, say: Callable[[str], None] = print) -> dict[str, Any]:
     """The product's comparison of one corpus entry, then each upgrade on its split (see the module docstring)."""
-    from engine.dataset import load_dataset_path
-    from engine.evaluate import decide_winner, score_model
-    from engine.pipeline import compare
+    from engine.io.dataset import load_dataset_path
+    from engine.measure.evaluate import decide_winner, score_model
+    from engine.run.pipeline import compare
 
     entry = select_entries(load_manifest(), [name])[0]
     dataset = load_dataset_path(entry_path(entry))
@@ -225,9 +225,9 @@ def fight_entry(name: str, *, seed: int = 0, max_seconds: float = th.CORPUS_MAX_
     result = compare(dataset, entry.target, seed=seed, max_seconds=max_seconds, shap_rows=1)
     split, task, metric = result.data_split, result.advice.profile.task, result.verdict.metric
     stages = result.stage_seconds
-    from engine import limits
+    from engine.common import limits
 
-    # The training room the product's work budget plans for both sides together (engine.budget).
+    # The training room the product's work budget plans for both sides together (engine.measure.budget).
     dl_budget = max_seconds * limits.WORK_PLAN_SHARE * limits.WORK_TRAIN_SHARE
     say(f"{name}: product ML {result.ml.metrics[metric]:.4f}, DL {result.dl.metrics[metric]:.4f} {metric} "
         f"(winner {result.verdict.winner}, DL trained {result.dl.train_seconds:.1f} s of a {dl_budget:.0f} s budget)")
@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     merged = merge_results(previous, rows)
     payload = {"datasets": merged, "upgrade_max_seconds": UPGRADE_MAX_SECONDS, "budget_seconds": th.CORPUS_MAX_SECONDS,
                "rule": "each upgrade is judged against the product's classic model with the product's verdict rule "
-                       "(engine.evaluate.decide_winner) on the product's split"}
+                       "(engine.measure.evaluate.decide_winner) on the product's split"}
     args.output.write_text(json.dumps(payload, indent=1, default=float) + "\n", encoding="utf-8")
     print(format_table(merged))
     return 1 if failed else 0

@@ -3,11 +3,11 @@
 ``python -m benchmarks.corpus.target_guess [--split development|sealed|all] [--cache DIR]``
 
 Reads the manifest and the built cache (``python -m benchmarks.corpus build``),
-runs ``engine.profile.guess_target_details`` on each real table and text set
+runs ``engine.profile.profile.guess_target_details`` on each real table and text set
 as a user who uploads it would, and prints the hit rate with its Wilson
 interval and every miss. Images are left out (a ZIP of class folders has no
 target to guess), and so are generated sets. The label words are fixed in
-``engine/profile.py`` from general usage; this script measures them and
+``engine/profile/profile.py`` from general usage; this script measures them and
 never changes them. Run the sealed part once per release, like the corpus.
 """
 
@@ -18,11 +18,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from engine.corpus import CACHE_DIR, MANIFEST
-from engine.data import DataError
-from engine.dataset import load_dataset_path
-from engine.profile import guess_target_details
-from engine.track_record import wilson_interval
+from engine.evidence.corpus import CACHE_DIR, MANIFEST
+from engine.io.data import DataError
+from engine.io.dataset import load_dataset_path
+from engine.profile.profile import guess_target_details
+from engine.evidence.track_record import wilson_interval
 
 
 def entries(manifest: Path, split: str) -> list[dict[str, Any]]:

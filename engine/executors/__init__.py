@@ -12,7 +12,7 @@ training, the corpus runner) uses, so none of them knows where the work runs:
   requirement (``requirements-ray.txt``), imported only then.
 
 An unreachable cluster is refused with one message (:class:`ExecutorUnavailable`,
-a :class:`engine.data.DataError`, so the CLI exits 2 and the page shows one
+a :class:`engine.io.data.DataError`, so the CLI exits 2 and the page shows one
 line): falling back to training in the web server would bring back the very
 overload a cluster is there to take away, silently.
 """

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
-from engine.data import DataError
+from engine.io.data import DataError
 
 __all__ = [
     "Executor", "ExecutorUnavailable", "Handle", "Job", "JobFailed", "JobState", "JobStatus", "Progress",
@@ -39,7 +39,7 @@ class JobState(str, Enum):
 class Resources:
     """What one job asks of a worker. Ray schedules by it; in-process it is informative only."""
 
-    cpus: float = 2.0  # one PyTorch and one LightGBM thread (engine.capacity: two cores per training)
+    cpus: float = 2.0  # one PyTorch and one LightGBM thread (engine.measure.capacity: two cores per training)
     memory_bytes: int | None = None
     gpus: float = 0.0
 
@@ -117,8 +117,8 @@ class Executor(abc.ABC):
     def result(self, handle: Handle, timeout: float | None = None) -> Any:
         """Wait for the job and return its result, then forget it.
 
-        Raises :class:`engine.capacity.Cancelled` when it was cancelled,
-        :class:`engine.data.DataError` for unusable input, :class:`JobFailed`
+        Raises :class:`engine.measure.capacity.Cancelled` when it was cancelled,
+        :class:`engine.io.data.DataError` for unusable input, :class:`JobFailed`
         when it ended otherwise without a result, and ``TimeoutError`` when
         ``timeout`` passes first (the job is then kept).
         """

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.dataset import Dataset
+from engine.io.dataset import Dataset
 from engine.executors.base import Progress, Resources
 
 __all__ = ["CallJob", "ComparisonJob", "ComparisonOutcome", "device_name"]
@@ -22,21 +22,21 @@ __all__ = ["CallJob", "ComparisonJob", "ComparisonOutcome", "device_name"]
 class ComparisonOutcome:
     """A finished comparison: the result (with its models), and where the job saved it, or why it could not."""
 
-    result: Any  # engine.pipeline.ComparisonResult
-    saved: Any = None  # engine.store.SavedRun (token and owner key), when the job saved it
+    result: Any  # engine.run.pipeline.ComparisonResult
+    saved: Any = None  # engine.share.store.SavedRun (token and owner key), when the job saved it
     save_error: str | None = None
 
 
 @dataclass
 class ComparisonJob:
-    """:func:`engine.pipeline.compare` with its arguments, and where to save the record.
+    """:func:`engine.run.pipeline.compare` with its arguments, and where to save the record.
 
     ``clock_seconds`` is the budget's clock in seconds, started when the job
     starts on its worker (the CLI passes what is left of its own clock, so
     loading the file counts); None: ``max_seconds`` from the start.
     ``save_to`` is a run store URL: the job saves its record there with what
     the user consented to keep (row-level results when ``keep_rows``, the
-    uploaded data when ``keep_upload``; :meth:`engine.store.RunStore.save`), in
+    uploaded data when ``keep_upload``; :meth:`engine.share.store.RunStore.save`), in
     one transaction, so a job that dies never leaves half a run.
     """
 
@@ -57,8 +57,8 @@ class ComparisonJob:
     resources: Resources = field(default_factory=Resources)
 
     def run(self, progress: Progress, placement: dict[str, Any]) -> ComparisonOutcome:
-        from engine.deadline import Deadline
-        from engine.pipeline import compare
+        from engine.measure.deadline import Deadline
+        from engine.run.pipeline import compare
 
         deadline = Deadline(max(self.clock_seconds, 1e-3)) if self.clock_seconds is not None else None
         result = compare(
@@ -69,7 +69,7 @@ class ComparisonJob:
         result.ran_on = dict(placement) | {"device": device_name()}
         outcome = ComparisonOutcome(result=result)
         if self.save_to is not None:
-            from engine.store import StoreError
+            from engine.share.store import StoreError
 
             frame = getattr(self.data, "frame", None)
             upload = frame.to_csv(index=False) if self.keep_upload and frame is not None else None
@@ -108,7 +108,7 @@ _stores_lock = threading.Lock()
 
 def _store(url: str) -> Any:
     """One run store (a connection pool) per URL per process, shared by the jobs it runs."""
-    from engine.store import RunStore
+    from engine.share.store import RunStore
 
     with _stores_lock:
         if url not in _stores:

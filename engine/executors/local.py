@@ -7,8 +7,8 @@ import secrets
 import threading
 from typing import Any
 
-from engine.capacity import Cancelled
-from engine.data import DataError
+from engine.measure.capacity import Cancelled
+from engine.io.data import DataError
 from engine.executors.base import Executor, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog
 
 __all__ = ["InProcessExecutor"]

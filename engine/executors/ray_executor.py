@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from engine.capacity import Cancelled
-from engine.data import DataError
+from engine.measure.capacity import Cancelled
+from engine.io.data import DataError
 from engine.executors.base import (
     Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog, Resources,
 )

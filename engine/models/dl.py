@@ -13,9 +13,9 @@ from typing import Any
 from sklearn.pipeline import Pipeline
 from torch import nn
 
-from engine.features import make_preprocessor
+from engine.profile.features import make_preprocessor
 from engine.models.torch_base import EpochCallback, LoopParameters, TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
-from engine.profile import DatasetProfile
+from engine.profile.profile import DatasetProfile
 
 __all__ = ["TorchMLPClassifier", "TorchMLPRegressor", "make_dl_model", "build_mlp", "EpochCallback"]
 
@@ -48,9 +48,9 @@ def make_dl_model(
     """An unfitted pipeline: imputed, standardised, one-hot features into the MLP.
 
     A classifier on skewed classes trains with balanced class weights
-    (:func:`engine.evaluate.balanced_training`), as the classic model does.
+    (:func:`engine.profile.balance.balanced_training`), as the classic model does.
     """
-    from engine.evaluate import balanced_training
+    from engine.profile.balance import balanced_training
 
     cls = TorchMLPClassifier if profile.task.is_classification else TorchMLPRegressor
     if cls is TorchMLPClassifier:

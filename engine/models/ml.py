@@ -9,8 +9,8 @@ import lightgbm
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 
-from engine.features import make_preprocessor
-from engine.profile import DatasetProfile
+from engine.profile.features import make_preprocessor
+from engine.profile.profile import DatasetProfile
 
 __all__ = ["make_ml_model", "time_budget_callback", "ML_KINDS"]
 
@@ -25,14 +25,14 @@ def make_ml_model(profile: DatasetProfile, *, kind: str = "boosting", seed: int 
     imputed, standardised features, the most transparent reference.
 
     A classifier on skewed classes weights them "balanced"
-    (:func:`engine.evaluate.balanced_training`), as the network does: both are
+    (:func:`engine.profile.balance.balanced_training`), as the network does: both are
     judged on balanced accuracy there.
 
     ``n_jobs`` defaults to one thread: with another process on this 2-core
     machine, two OpenMP threads made a 20k-row fit 4-12x slower (2.1 s vs
     8.6-25.7 s), and a hosted dashboard always shares its cores.
     """
-    from engine.evaluate import balanced_training
+    from engine.profile.balance import balanced_training
 
     class_weight = "balanced" if balanced_training(profile) else None
     if kind == "boosting":

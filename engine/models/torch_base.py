@@ -35,8 +35,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from engine import thresholds as th
-from engine.wording import count
+from engine.common import thresholds as th
+from engine.common.wording import count
 
 __all__ = [
     "TorchEstimator", "TorchClassifierMixin", "TorchRegressorMixin", "EpochCallback", "LoopParameters",
@@ -188,7 +188,7 @@ class TorchEstimator(BaseEstimator):
         # server process would otherwise draw from (and reseed) each other's random streams.
         generator = torch.Generator().manual_seed(self.random_state)
         module = seed_module(self._build_module(X, n_outputs), generator).to(device)
-        # Data-parallel training (engine.executors.distributed): this process holds one shard; gradients,
+        # Data-parallel training (engine.models.distributed): this process holds one shard; gradients,
         # the validation loss and the clock's stop are agreed with the other workers, so all stop together.
         parallel = getattr(self, "_data_parallel", None)
         if parallel is not None:
@@ -239,7 +239,7 @@ class TorchEstimator(BaseEstimator):
         module.load_state_dict(best_state)
         if parallel is not None:
             module = parallel.unwrap(module)
-        # Work done, for the run record's budget (engine.budget): optimiser steps of the search.
+        # Work done, for the run record's budget (engine.measure.budget): optimiser steps of the search.
         self.steps_done_ = self.n_epochs_ * -(-len(train_idx) // self.batch_size_)
         self.refit_cut_by_clock_ = False
         if parallel is None and self._refits(len(X)) and self.stopped_by_ != "time_budget" and self.best_epoch_ >= 1:
@@ -479,7 +479,7 @@ def auto_batch_size(n_rows: int) -> int:
 
 
 def auto_learning_rate(n_rows: int) -> float:
-    """A larger step goes with the large-data batch size (see engine.thresholds)."""
+    """A larger step goes with the large-data batch size (see engine.common.thresholds)."""
     return th.LARGE_DATA_DL_LEARNING_RATE if n_rows >= th.LARGE_DATA_TRAIN_ROWS else th.DL_LEARNING_RATE
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from engine.dataset import register_loader
+from engine.io.dataset import register_loader
 from engine.kinds.images.pixels import PixelLayout, pixel_column_names, pixel_layout, read_gzip_csv, read_image_zip
-from engine.work import boosting_work, cnn_work, linear_work
-from engine.profile import ColumnKind, DatasetProfile, register_group_detector
+from engine.measure.work import boosting_work, cnn_work, linear_work
+from engine.profile.profile import ColumnKind, DatasetProfile, register_group_detector
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
 
 __all__ = ["IMAGES", "PIXEL_BOOSTING", "PIXEL_LINEAR", "CNN", "layout_of"]

@@ -1,6 +1,6 @@
 """Plotly figures for image explanations: original / ML map / DL map, one row per image.
 
-Pure functions of results (no Streamlit), like :mod:`engine.charts`. Each
+Pure functions of results (no Streamlit), like :mod:`engine.figures.charts`. Each
 row's two SHAP maps share one symmetric colour scale (red raises the
 output, blue lowers it), so their strengths compare within the row.
 """
@@ -13,8 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.charts import FAMILY_NAMES, safe_text
-from engine.explanation import ModelExplanation
+from engine.figures.base import FAMILY_NAMES, safe_text
+from engine.explain.explanation import ModelExplanation
 from engine.kinds.images.pixels import PixelLayout
 
 __all__ = ["pixel_map_rows", "mean_maps"]

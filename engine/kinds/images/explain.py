@@ -16,7 +16,7 @@ Each image model family names its explainer per mode in the registry
 
 Every method explains raw outputs (log-odds or logits, or predictions for
 regression), returns one value per pixel column (rows × columns × outputs,
-columns in the frame's order) plus a :class:`engine.explanation.PixelAttribution`
+columns in the frame's order) plus a :class:`engine.explain.explanation.PixelAttribution`
 map, and measures additivity rather than assuming it.
 """
 
@@ -33,8 +33,8 @@ import torch
 from torch import nn
 from sklearn.pipeline import Pipeline
 
-from engine.explain import TABULAR_METHODS
-from engine.explanation import ModelExplanation, PixelAttribution, additivity_error
+from engine.explain.explain import TABULAR_METHODS
+from engine.explain.explanation import ModelExplanation, PixelAttribution, additivity_error
 from engine.kinds.images.pixels import PixelLayout, pixel_layout
 
 __all__ = ["IMAGE_METHODS", "explain_images", "raw_output_function", "DEEP_BACKGROUND_IMAGES", "PARTITION_MAX_EVALS"]

@@ -34,8 +34,8 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from engine.data import DataError, read_csv_bytes
-from engine.dataset import Dataset
+from engine.io.data import DataError, read_csv_bytes
+from engine.io.dataset import Dataset
 
 __all__ = [
     "PixelLayout",

@@ -12,17 +12,17 @@ from typing import Any
 
 import pandas as pd
 
-from engine.profile import DatasetProfile
+from engine.profile.profile import DatasetProfile
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
-from engine.wording import count
-from engine.work import boosting_work, linear_work, mlp_work
+from engine.common.wording import count
+from engine.measure.work import boosting_work, linear_work, mlp_work
 
 __all__ = ["TABULAR", "BOOSTING", "LINEAR", "MLP"]
 
 
 def _explainer(method: str) -> Any:
     def explain(fitted: Any, background: pd.DataFrame, rows: pd.DataFrame, labels: list[str], seed: int) -> Any:
-        from engine.explain import explain_tabular
+        from engine.explain.explain import explain_tabular
 
         return explain_tabular(fitted, background, rows, labels, seed, method=method)
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from engine import thresholds as th
-from engine.work import tfidf_work, token_network_work
-from engine.profile import ColumnKind, DatasetProfile
+from engine.common import thresholds as th
+from engine.measure.work import tfidf_work, token_network_work
+from engine.profile.profile import ColumnKind, DatasetProfile
 from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
 
 __all__ = ["TEXT", "MIXED", "TFIDF_LINEAR", "TEXT_NETWORK", "is_mostly_text"]

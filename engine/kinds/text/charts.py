@@ -1,6 +1,6 @@
 """Views of token SHAP: each model's most influential words, and one document highlighted word by word.
 
-Pure functions (no Streamlit), like :mod:`engine.charts`. Every token and
+Pure functions (no Streamlit), like :mod:`engine.figures.charts`. Every token and
 separator is HTML-escaped before it is placed in markup: a document can hold
 ``<script>`` and must show as text.
 """
@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from engine.charts import FAMILY_NAMES, base_figure, safe_text
-from engine.explanation import ModelExplanation, TokenAttribution
+from engine.figures.base import FAMILY_NAMES, base_figure, safe_text
+from engine.explain.explanation import ModelExplanation, TokenAttribution
 from engine.kinds.text.tokens import segments, truncate
 
 __all__ = ["token_bars", "prediction_direction", "highlighted_document", "attribution_for", "TOWARD", "AWAY"]

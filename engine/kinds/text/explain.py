@@ -7,7 +7,7 @@ with only these tokens shown": a hidden token is removed from the text, so a
 fully hidden document is the empty document, and the base value is the
 model's output on it. :func:`explain_documents` estimates the values with
 antithetic permutation walks, the same estimator as the tabular
-:func:`engine.explain.permutation_shap`: each document adds its tokens in a
+:func:`engine.explain.explain.permutation_shap`: each document adds its tokens in a
 random order, then removes them in that order, crediting each token with the
 change in output. The walk telescopes, so base value + token values = output
 exactly (float rounding aside), and one antithetic pair is exact for a model
@@ -41,9 +41,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 
-from engine import thresholds as th
-from engine.explain import permutation_shap
-from engine.explanation import ModelExplanation, TokenAttribution, additivity_error
+from engine.common import thresholds as th
+from engine.explain.explain import permutation_shap
+from engine.explain.explanation import ModelExplanation, TokenAttribution, additivity_error
 from engine.kinds.text.models import pipeline_text_columns
 from engine.kinds.text.tokens import character_ngrams, segments, tokenize, truncate
 

@@ -21,11 +21,11 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from engine import thresholds as th
-from engine.evaluate import balanced_training
-from engine.features import make_preprocessor
+from engine.common import thresholds as th
+from engine.profile.balance import balanced_training
+from engine.profile.features import make_preprocessor
 from engine.models.torch_base import LoopParameters, TorchClassifierMixin, TorchEstimator, TorchRegressorMixin
-from engine.profile import ColumnKind, DatasetProfile
+from engine.profile.profile import ColumnKind, DatasetProfile
 from engine.kinds.text.tokens import as_text, character_ngrams, tokenize
 
 __all__ = [
@@ -279,7 +279,7 @@ def make_text_network(profile: DatasetProfile, *, seed: int = 0, max_seconds: fl
 
 def check_has_words(X: Any, pipeline: Pipeline) -> None:
     """DataError when no document in any text column holds a single token (only punctuation, emoji or nothing)."""
-    from engine.data import DataError
+    from engine.io.data import DataError
 
     for column in pipeline_text_columns(pipeline):
         if not any(tokenize(v, max_tokens=1) for v in X[column]):

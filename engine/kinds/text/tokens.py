@@ -15,7 +15,7 @@ import math
 import re
 from typing import Any
 
-from engine import thresholds as th
+from engine.common import thresholds as th
 
 __all__ = [
     "TOKEN_PATTERN", "SEPARATOR_PATTERN", "as_text", "tokenize", "character_ngrams", "truncate", "segments",

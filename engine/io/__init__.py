@@ -1,0 +1,8 @@
+"""Stage 1, data in and out: reading a user's file into a :class:`engine.io.dataset.Dataset`.
+
+CSV and other uploads are parsed with their limits and repairs noted
+(``data``), wrapped with their kind's loaders (``dataset``: the kinds
+register loaders by name, so this stage never imports them), dates read one
+way (``dates``), the bundled samples listed (``samples``) and values made
+strict JSON (``json_safe``). It imports only :mod:`engine.common`.
+"""

@@ -1,0 +1,567 @@
+"""What a dataset is: column kinds, task, target guess, balance, missing values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from engine.common import limits
+from engine.common import thresholds as th
+from engine.io.data import DataError
+from engine.io.dates import parse_dates
+
+__all__ = [
+    "ColumnKind",
+    "ColumnProfile",
+    "DatasetProfile",
+    "Task",
+    "profile_dataset",
+    "guess_target",
+    "guess_target_details",
+    "TargetGuess",
+    "GENERIC_LABEL_WORDS",
+    "TASK_LABEL_WORDS",
+    "prepare_target",
+]
+
+_SAMPLE = 2_000
+# Words that name the column a model predicts, from general usage (never from a
+# corpus target's name). Each is matched as the whole name or its last word
+# (``credit_risk``, ``Churn``), case-insensitively.
+GENERIC_LABEL_WORDS: dict[str, str] = {
+    "target": "scikit-learn's name for what is predicted (Bunch.target, as_frame)",
+    "label": "the machine-learning word for the answer a supervised model learns",
+    "labels": "the same, plural",
+    "class": "the label's name in UCI and Weka ARFF files",
+    "y": "the textbook symbol for the response (y = f(X))",
+    "outcome": "statistics' word for what is predicted (outcome variable)",
+    "response": "statistics' word for the dependent variable (response variable)",
+    "dependent": "the dependent variable of a regression",
+    "truth": "the ground truth a model is scored against",
+    "status": "the event indicator of survival analysis (R's Surv(time, status)); only as the whole name",
+    "result": "the result of a test, match or trial: what is observed after the fact",
+}
+TASK_LABEL_WORDS: dict[str, str] = {
+    "churn": "churn prediction, one of the article's classic-ML examples",
+    "churned": "the same, as a yes/no flag",
+    "attrition": "employee or customer attrition: churn's other name",
+    "fraud": "fraud detection, one of the article's examples",
+    "fraudulent": "the same, as an adjective",
+    "default": "credit default, the article's credit-check example",
+    "defaulted": "the same, as a yes/no flag",
+    "risk": "credit risk, the credit-check example's usual answer",
+    "failure": "predictive maintenance (the article's example) predicts failure",
+    "failed": "the same, as a yes/no flag",
+    "sentiment": "sentiment analysis, the article's language example",
+    "spam": "spam filtering, the textbook text-classification task",
+    "diagnosis": "the answer of a clinical prediction model",
+    "price": "price is the standard regression answer (hedonic pricing, valuation)",
+    "conversion": "conversion prediction in marketing",
+    "converted": "the same, as a yes/no flag",
+}
+
+
+def _word_pattern(words: dict[str, str]) -> re.Pattern[str]:
+    alternatives = "|".join(map(re.escape, words))
+    return re.compile(rf"(^|[_\s.-])({alternatives})$", re.IGNORECASE)
+
+
+# "y" and "class" end many feature names (``pos_y``, ``passenger_class``), and "status" too (``marital_status``):
+# they count only as the whole name.
+_GENERIC_LABEL = re.compile(
+    rf"^({'|'.join(map(re.escape, GENERIC_LABEL_WORDS))})$"
+    rf"|[_\s.-]({'|'.join(re.escape(w) for w in GENERIC_LABEL_WORDS if len(w) > 5 and w != 'status')})$",
+    re.IGNORECASE,
+)
+_TASK_LABEL = _word_pattern(TASK_LABEL_WORDS)
+# Generic words that also name inputs when they stand in the middle of a table ("class" of a passenger or a
+# service, "status" of a marriage or a job): a label only at an edge, where tables put what is predicted.
+_EDGE_ONLY_WORDS = frozenset({"class", "status"})
+# Names of columns that are, in general usage, inputs that describe a row rather than what is predicted about it.
+# Each is matched as the whole name or its last word; a column so named is ranked after every other candidate.
+INPUT_WORDS: dict[str, str] = {
+    **dict.fromkeys(("year", "yr", "month", "mnth", "day", "date", "time", "hour", "minute", "week", "weekday",
+                     "weekend", "season", "quarter"),
+                    "a calendar part: when the row was recorded, not what is predicted about it"),
+    **dict.fromkeys(("age", "sex", "gender", "race", "ethnicity"),
+                    "a demographic covariate: the standard inputs of surveys, trials and credit scoring"),
+    **dict.fromkeys(("lat", "lon", "long", "latitude", "longitude", "northing", "easting", "site", "plot", "region",
+                     "state", "country", "county", "city", "zip", "store", "station", "district"),
+                    "where the row was measured: a location or a design variable of the study"),
+}
+_INPUT_WORD = _word_pattern(INPUT_WORDS)
+_DUMMY = re.compile(r"^(.*?[A-Za-z])[_.]?(\d+)$")
+_DERIVED = re.compile(r"^(l|ln|log|sq)[_.]?(.+)$|^(.+?)[_.]?(sq|squared|2|log)$", re.IGNORECASE)
+_ID_NAMES = re.compile(r"(^id$|_id$|^id_|uuid|guid|^index$|^key$|^row ?(id|number)?$)", re.IGNORECASE)
+
+
+class ColumnKind(str, Enum):
+    """How a column is used; FEATURE_KINDS are fed to the tabular models."""
+
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+    DATETIME = "datetime"
+    TEXT = "text"  # free text (reviews, tickets, messages): read by the text models (engine.kinds.text)
+    IMAGE_PIXEL = "image_pixel"  # one pixel of an image (engine.kinds.images.pixels.detect_pixel_columns)
+    IDENTIFIER = "identifier"
+    CONSTANT = "constant"
+
+
+FEATURE_KINDS = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.DATETIME)
+
+
+class Task(str, Enum):
+    BINARY = "binary"
+    MULTICLASS = "multiclass"
+    REGRESSION = "regression"
+
+    @property
+    def is_classification(self) -> bool:
+        return self is not Task.REGRESSION
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    name: str
+    kind: ColumnKind
+    missing_share: float
+    unique_values: int
+
+
+@dataclass(frozen=True)
+class DatasetProfile:
+    """A summary of a table with a chosen target; the input to the recommender."""
+
+    rows: int
+    columns: list[ColumnProfile]
+    target: str
+    task: Task
+    class_balance: dict[str, float] = field(default_factory=dict)
+    missing_share: float = 0.0
+    target_guess: "TargetGuess | None" = None  # how the target was guessed; None when the user named it
+
+    @property
+    def column_kinds(self) -> dict[str, str]:
+        return {c.name: c.kind.value for c in self.columns}
+
+    @property
+    def feature_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.name != self.target and c.kind in FEATURE_KINDS]
+
+    @property
+    def ignored_columns(self) -> dict[str, str]:
+        """Columns the tabular models do not use, with the kind that excluded them."""
+        return {
+            c.name: c.kind.value
+            for c in self.columns
+            if c.name != self.target and c.kind not in FEATURE_KINDS
+        }
+
+    def kind_count(self, kind: ColumnKind) -> int:
+        return sum(1 for c in self.columns if c.name != self.target and c.kind is kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "columns": len(self.columns),
+            "target": self.target,
+            "task": self.task.value,
+            "column_kinds": self.column_kinds,
+            "class_balance": self.class_balance,
+            "missing_share": round(self.missing_share, 6),
+            "missing_by_column": {c.name: round(c.missing_share, 6) for c in self.columns},
+            "feature_columns": self.feature_columns,
+            "ignored_columns": self.ignored_columns,
+        }
+
+
+@dataclass(frozen=True)
+class TargetGuess:
+    """The guessed target, why, the other usable candidates, and the better-ranked ones that could not be used."""
+
+    column: str
+    why: str
+    alternatives: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (column, why it cannot be the target)
+    usable: bool = True  # False: no column could be the target; ``column`` is the best-ranked, for its error
+
+    @property
+    def note(self) -> str | None:
+        """One sentence for the user when the best-ranked candidate was passed over; None otherwise."""
+        if not self.skipped or not self.usable:
+            return None
+        first, reason = self.skipped[0]
+        more = f" ({len(self.skipped) - 1} more candidate(s) could not be used either)" if len(self.skipped) > 1 else ""
+        return (f"The best-ranked target, '{first}', cannot be used ({reason}){more}; "
+                f"the advice uses '{self.column}' instead: {self.why}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "column": self.column,
+            "why": self.why,
+            "usable": self.usable,
+            "note": self.note,
+            "alternatives": list(self.alternatives),
+            "skipped": [{"column": c, "why": w} for c, w in self.skipped],
+        }
+
+
+def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetProfile:
+    """Profile ``frame``; ``target`` defaults to :func:`guess_target`.
+
+    Raises DataError if the target is unusable (see :func:`prepare_target`).
+    """
+    kinds = column_kinds(frame, exclude=target)
+    guess = None
+    if target is None:
+        guess = guess_target_details(frame, kinds)
+        target = guess.column
+    y, task = prepare_target(frame, target, kinds.get(target))
+    missing_by_column = frame.isna().mean().to_numpy() if len(frame) else np.zeros(frame.shape[1])
+    distinct = distinct_counts(frame)
+    columns = [
+        ColumnProfile(name=str(name), kind=kinds[name], missing_share=float(missing), unique_values=int(count))
+        for name, missing, count in zip(frame.columns, missing_by_column, distinct)
+    ]
+    balance: dict[str, float] = {}
+    if task.is_classification:
+        balance = {str(k): float(v) for k, v in y.value_counts(normalize=True).items()}
+    missing = float(frame.isna().to_numpy().mean()) if frame.size else 0.0
+    return DatasetProfile(
+        rows=len(frame), columns=columns, target=target, task=task,
+        class_balance=balance, missing_share=missing, target_guess=guess,
+    )
+
+
+#: (frame, column to leave out) -> the names of the columns that together are one kind (an image's pixels).
+GroupDetector = Callable[[pd.DataFrame, "str | None"], "set[object]"]
+_GROUP_DETECTORS: dict[ColumnKind, GroupDetector] = {}
+
+
+def register_group_detector(kind: ColumnKind, detector: GroupDetector) -> None:
+    """A data kind that recognises columns only together (pixels by name, range and neighbourhood) registers here."""
+    _GROUP_DETECTORS[kind] = detector
+
+
+def column_kinds(frame: pd.DataFrame, exclude: str | None = None) -> dict[Any, ColumnKind]:
+    """Every column's kind: first the groups the data kinds detect (never ``exclude``), then one column at a time."""
+    import importlib
+
+    importlib.import_module("engine.kinds")  # the kinds register their detectors (found by name: they sit above this module)
+    grouped: dict[Any, ColumnKind] = {}
+    for kind, detector in _GROUP_DETECTORS.items():
+        for name in detector(frame, exclude):
+            grouped.setdefault(name, kind)
+    numeric = _plain_numeric_positions(frame, skip=set(grouped))
+    fast: dict[Any, ColumnKind] = {}
+    for chunk in _column_chunks(numeric, len(frame)):
+        fast.update(zip(frame.columns[chunk], _numeric_kinds(frame.iloc[:, chunk])))
+    return {name: grouped.get(name) or fast.get(name) or column_kind(frame[name]) for name in frame.columns}
+
+
+def _plain_numeric_positions(frame: pd.DataFrame, skip: set[object] = frozenset()) -> list[int]:  # type: ignore[assignment]
+    """Positions of the columns held as plain numpy integers or floats (not bool, not nullable), names unique."""
+    if not frame.columns.is_unique:
+        return []
+    return [i for i, (name, dtype) in enumerate(frame.dtypes.items())
+            if name not in skip and isinstance(dtype, np.dtype) and dtype.kind in "fiu"]
+
+
+#: Cells one vectorised pass over numeric columns holds at once (float64: 32 MB a copy), so a
+#: long table is still profiled a few columns at a time, within memory.
+_CELLS_PER_PASS = 4_000_000
+
+
+def _column_chunks(positions: list[int], rows: int) -> list[list[int]]:
+    width = max(1, _CELLS_PER_PASS // max(rows, 1))
+    return [positions[start:start + width] for start in range(0, len(positions), width)]
+
+
+def _sorted_block(block: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each column sorted (missing last), its count of present values and of distinct present values."""
+    ordered = np.sort(block.to_numpy(dtype=float), axis=0)
+    present = (~np.isnan(ordered)).sum(axis=0)
+    rows = np.arange(ordered.shape[0])[:, None]
+    steps = (np.diff(ordered, axis=0) != 0) & (rows[1:] < present[None, :])
+    distinct = np.where(present > 0, 1 + steps.sum(axis=0), 0)
+    return ordered, present, distinct
+
+
+def distinct_counts(frame: pd.DataFrame) -> np.ndarray:
+    """Distinct non-missing values per column, in column order: plain numeric columns all at once.
+
+    Column by column, ``nunique`` cost seconds on a 10,000-column table; one
+    sort of the numeric block does the same for all of them.
+    """
+    counts = np.zeros(frame.shape[1], dtype=int)
+    numeric = _plain_numeric_positions(frame)
+    for chunk in _column_chunks(numeric, len(frame)):
+        counts[chunk] = _sorted_block(frame.iloc[:, chunk])[2]
+    for i in sorted(set(range(frame.shape[1])) - set(numeric)):
+        counts[i] = int(frame.iloc[:, i].nunique(dropna=True))
+    return counts
+
+
+def _numeric_kinds(block: pd.DataFrame) -> list[ColumnKind]:
+    """:func:`column_kind` for many plain numeric columns at once (the same rules, vectorised)."""
+    values = block.to_numpy(dtype=float)
+    ordered, present, distinct = _sorted_block(block)
+    with np.errstate(invalid="ignore"):
+        integer = np.all(np.isnan(values) | (np.mod(values, 1) == 0), axis=0)
+        rows = np.arange(ordered.shape[0])[:, None]
+        gaps = np.diff(ordered, axis=0)
+        consecutive = np.all((gaps == 1) | (rows[1:] >= present[None, :]), axis=0)
+    share = distinct / np.maximum(present, 1)
+    kinds = []
+    for i, name in enumerate(block.columns):
+        if distinct[i] <= 1:
+            kinds.append(ColumnKind.CONSTANT)
+        elif integer[i] and _ID_NAMES.search(str(name)) and share[i] >= th.IDENTIFIER_UNIQUE_SHARE:
+            kinds.append(ColumnKind.IDENTIFIER)
+        elif integer[i] and share[i] == 1.0 and present[i] > 50 and consecutive[i]:
+            kinds.append(ColumnKind.IDENTIFIER)
+        else:
+            kinds.append(ColumnKind.NUMERIC)
+    return kinds
+
+
+def column_kind(series: pd.Series) -> ColumnKind:
+    """Classify one column from its dtype and a sample of its values."""
+    values = series.dropna()
+    if values.nunique() <= 1:
+        return ColumnKind.CONSTANT
+    if ptypes.is_bool_dtype(series):
+        return ColumnKind.NUMERIC
+    if ptypes.is_datetime64_any_dtype(series):
+        return ColumnKind.DATETIME
+    share = unique_share(values)
+    if ptypes.is_numeric_dtype(series):
+        is_integer = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
+        if is_integer and (_ID_NAMES.search(str(series.name)) and share >= th.IDENTIFIER_UNIQUE_SHARE):
+            return ColumnKind.IDENTIFIER
+        if is_integer and share == 1.0 and len(values) > 50 and _is_consecutive(values):
+            return ColumnKind.IDENTIFIER
+        return ColumnKind.NUMERIC
+    text = values.astype(str)
+    sample = text.sample(min(_SAMPLE, len(text)), random_state=0) if len(text) > _SAMPLE else text
+    if _parses_as_datetime(sample):
+        return ColumnKind.DATETIME
+    if _is_free_text(sample, share):
+        return ColumnKind.TEXT
+    if share >= th.IDENTIFIER_UNIQUE_SHARE and len(values) > 20:
+        return ColumnKind.IDENTIFIER
+    return ColumnKind.CATEGORICAL
+
+
+def guess_target(frame: pd.DataFrame, kinds: dict[Any, ColumnKind] | None = None) -> str:
+    """The guessed target's name (see :func:`guess_target_details`); never raises."""
+    return guess_target_details(frame, kinds).column
+
+
+_MAX_ALTERNATIVES = 5
+
+
+def guess_target_details(frame: pd.DataFrame, kinds: dict[Any, ColumnKind] | None = None) -> TargetGuess:
+    """The best-ranked column that can be a target, why, and what else could be.
+
+    Ranking, from general usage (the words above, each with its reason):
+    the last column when its name means a label (the usual layout and the
+    name agree), then generic label names anywhere (``target``, ``label``…),
+    then task words (``churn``, ``is_fraud``, ``price``…), then the last
+    column, then the others from right to left. Identifiers, free text,
+    dates and pixels are never candidates. A candidate that
+    :func:`prepare_target` refuses (one value, all missing, too many classes,
+    an identifier, a class with one row…) is skipped with its reason and the
+    next one taken, so the guess never blocks the advice. Only when no column
+    can be the target is the best-ranked one returned (``usable=False``), so
+    that its error is the one reported. Never raises.
+    """
+    kinds = kinds if kinds is not None else column_kinds(frame)
+    ranked = _ranked_candidates(frame, kinds)
+    if not ranked:
+        last = str(frame.columns[-1]) if len(frame.columns) else ""
+        return TargetGuess(column=last, why="the last column; no column looks like a label", usable=False)
+    skipped: list[tuple[str, str]] = []
+    chosen: tuple[str, str] | None = None
+    alternatives: list[str] = []
+    for name, why in ranked:
+        if chosen is not None and len(alternatives) >= _MAX_ALTERNATIVES:
+            break
+        try:
+            prepare_target(frame, name, kinds.get(name))
+        except DataError as error:
+            if chosen is None:
+                skipped.append((name, _reason(error, name)))
+            continue
+        if chosen is None:
+            chosen = (name, why)
+        else:
+            alternatives.append(name)
+    if chosen is None:
+        name, why = ranked[0]
+        return TargetGuess(column=name, why=why, skipped=skipped, usable=False)
+    return TargetGuess(column=chosen[0], why=chosen[1], alternatives=alternatives, skipped=skipped)
+
+
+def _ranked_candidates(frame: pd.DataFrame, kinds: dict[Any, ColumnKind]) -> list[tuple[str, str]]:
+    """Columns that could be a label, best first, each with why it ranks there."""
+    could_be_label = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.CONSTANT)
+    usable = [str(n) for n in frame.columns if kinds.get(n) in could_be_label]
+    ranked: list[tuple[str, str]] = []
+    seen: set[str] = set()  # a set: scanning ``ranked`` for each of 10,000 columns was quadratic
+
+    def add(name: str, why: str) -> None:
+        if name not in seen:
+            seen.add(name)
+            ranked.append((name, why))
+
+    names = [str(n) for n in frame.columns]
+    edges = {usable[0], usable[-1]} if usable else set()  # the first and last columns that could be a label
+    if usable and _TASK_LABEL.search(usable[-1]):
+        add(usable[-1], "the last column, and its name is a word for what is usually predicted")
+    # Several generic names (``label`` and ``y``): the more specific word, in GENERIC_LABEL_WORDS' order, wins.
+    generic = [(n, _generic_rank(n)) for n in usable if _GENERIC_LABEL.search(n)
+               and (n.lower() not in _EDGE_ONLY_WORDS or n in edges)]
+    for name, _ in sorted(generic, key=lambda item: item[1]):
+        add(name, "its name is a generic word for a label")
+    for name in usable:
+        if _TASK_LABEL.search(name):
+            add(name, "its name is a word for what is usually predicted")
+    inputs = {name: why for name in usable if (why := _input_like(name, names))}
+    # Tables put what is predicted last (scikit-learn, UCI, Weka) or first (R's data frames and model formulas,
+    # y ~ x, and the econometrics packages): the last column, else the first, unless its name says it is an input.
+    order = [(usable[-1] if usable else None, "last"), (usable[0] if usable else None, "first")]
+    if usable and _two_valued(frame[usable[0]]) and not _two_valued(frame[usable[-1]]):
+        # A yes/no flag before a table of measurements is the response of R's layout (glm(flag ~ ., binomial)).
+        order.reverse()
+    for name, position in order:
+        if name is not None and name not in inputs:
+            add(name, f"the {position} column that could be a label (the usual layouts)")
+    for name in reversed(usable):
+        if name not in inputs:
+            add(name, "a column that could be a label")
+    for name in reversed(usable):
+        add(name, f"a column that could be a label, though its name reads as an input ({inputs.get(name, '')})")
+    return ranked
+
+
+def _two_valued(column: pd.Series) -> bool:
+    return int(column.head(_SAMPLE).nunique(dropna=True)) == 2 and int(column.nunique(dropna=True)) == 2
+
+
+def _input_like(name: str, names: list[str]) -> str | None:
+    """Why ``name`` reads as an input (a calendar part, a covariate, a dummy, a transform of another column), or None."""
+    if _INPUT_WORD.search(name):
+        return INPUT_WORDS[re.split(r"[_\s.-]", name.lower())[-1]]
+    lowered = {n.lower() for n in names if n != name}
+    dummy = _DUMMY.match(name)
+    if dummy and any(other != name.lower() and (other == dummy.group(1).lower() or
+                                                 (other.startswith(dummy.group(1).lower()) and other[-1:].isdigit()))
+                     for other in lowered):
+        return "one dummy of a group of numbered columns: an encoded input"
+    derived = _DERIVED.match(name)
+    if derived and (derived.group(2) or derived.group(3) or "").lower() in lowered:
+        return "a transform (log, square) of another column: a constructed regressor"
+    return None
+
+
+def _generic_rank(name: str) -> int:
+    word = re.split(r"[_\s.-]", name.lower())[-1]
+    return list(GENERIC_LABEL_WORDS).index(word) if word in GENERIC_LABEL_WORDS else len(GENERIC_LABEL_WORDS)
+
+
+def _reason(error: DataError, name: str) -> str:
+    """prepare_target's message without the column's name, which the note already says."""
+    text = str(error)
+    for prefix in (f"target column '{name}' ", f"of target '{name}' "):
+        text = text.replace(prefix, "")
+    return re.sub(r"\s*\(choose another target[^)]*\)", "", text)
+
+
+def prepare_target(
+    frame: pd.DataFrame, target: str, kind: ColumnKind | None = None
+) -> tuple[pd.Series, Task]:
+    """Validate the target column and infer the task; returns the non-missing target."""
+    if target not in frame.columns:
+        shown = ", ".join(map(str, list(frame.columns)[:10]))
+        raise DataError(f"target column '{target}' not found; columns are: {shown}")
+    if frame.shape[1] < 2:
+        raise DataError("the table needs at least one feature column besides the target")
+    y = frame[target].dropna()
+    if y.empty:
+        raise DataError(f"target column '{target}' has no values (all missing)")
+    if y.nunique() < 2:
+        raise DataError(f"target column '{target}' has only one value; there is nothing to predict")
+    kind = kind or column_kind(frame[target])
+    if kind is ColumnKind.IDENTIFIER:
+        raise DataError(f"target column '{target}' looks like an identifier (a different value in every row)")
+    if kind is ColumnKind.TEXT:
+        raise DataError(f"target column '{target}' holds free text; choose a label or numeric column")
+    if kind is ColumnKind.DATETIME:
+        raise DataError(f"target column '{target}' holds dates; choose a label or numeric column")
+    task = _infer_task(y)
+    if len(y) < th.MIN_ROWS:
+        raise DataError(f"only {len(y)} rows have a target value; at least {th.MIN_ROWS} are needed")
+    if task.is_classification:
+        counts = y.astype(str).value_counts()
+        rare = counts[counts < th.MIN_ROWS_PER_CLASS]
+        if len(rare):
+            raise DataError(
+                f"class '{rare.index[0]}' of target '{target}' has {int(rare.iloc[0])} row; "
+                f"each class needs at least {th.MIN_ROWS_PER_CLASS} to split into train and test"
+            )
+        if len(counts) > limits.MAX_CLASSES:
+            raise DataError(
+                f"target column '{target}' has {len(counts):,} classes; the limit is {limits.MAX_CLASSES} "
+                "(choose another target or group rare classes)"
+            )
+        if unique_share(y) >= th.IDENTIFIER_UNIQUE_SHARE and len(y) > 20:
+            raise DataError(f"target column '{target}' looks like an identifier (a different value in every row)")
+    return y, task
+
+
+def unique_share(series: pd.Series) -> float:
+    return series.nunique() / max(len(series), 1)
+
+
+def _infer_task(y: pd.Series) -> Task:
+    if ptypes.is_numeric_dtype(y) and not ptypes.is_bool_dtype(y):
+        values = y.to_numpy(dtype=float)
+        integer = bool(np.all(np.mod(values, 1) == 0))
+        if not integer or y.nunique() > th.MAX_CLASSES_FOR_NUMERIC_TARGET:
+            return Task.REGRESSION
+    return Task.BINARY if y.nunique() == 2 else Task.MULTICLASS
+
+
+_URL = re.compile(r"^\s*(https?://|www\.)\S*\s*$", re.IGNORECASE)
+
+
+def _is_free_text(sample: pd.Series, unique_share_: float) -> bool:
+    """Several words per value on average, mostly distinct values, not URLs.
+
+    Look-alikes that are not text: names and short codes (few words), a long
+    category repeated across rows (few distinct values), links (one "word").
+    """
+    mean_words = float(sample.str.split().str.len().mean())
+    if mean_words < th.FREE_TEXT_MIN_MEAN_WORDS or unique_share_ < th.FREE_TEXT_MIN_UNIQUE_SHARE:
+        return False
+    return float(sample.str.match(_URL).mean()) < 0.5
+
+
+def _is_consecutive(values: pd.Series) -> bool:
+    ordered = np.sort(values.to_numpy(dtype=float))
+    return bool(np.all(np.diff(ordered) == 1))
+
+
+def _parses_as_datetime(sample: pd.Series) -> bool:
+    # Plain numbers ("3", "2.5") would parse as dates; require a date separator.
+    if not sample.str.contains(r"\d{1,4}[-/.:]\d{1,2}", regex=True).mean() >= th.DATETIME_PARSE_SHARE:
+        return False
+    return float(parse_dates(sample).notna().mean()) >= th.DATETIME_PARSE_SHARE
+
