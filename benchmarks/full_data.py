@@ -6,7 +6,8 @@ only (127.0.0.1). For each size, the same seeded mixed table (benchmarks/dataset
 - **in-process**: ``compare`` in one process, the table sampled to engine.common.limits.MAX_COMPARE_ROWS
   (100,000) as without a cluster;
 - **Ray, full data**: a two-node Ray cluster (``ray.cluster_utils.Cluster``, two raylets on this machine,
-  ``--cpus-per-node`` each) runs the comparison as a job (engine.executors), every row kept
+  ``--cpus-per-node`` each, 1 GB of object store each); ``compare`` runs in the child process, connected
+  to the cluster as its driver (``--in-job``: as a Ray task through engine.executors instead), every row kept
   (``ADVISOR_MAX_TRAIN_ROWS`` unset: 10,000,000 on Ray), the two families trained data-parallel on
   ``ADVISOR_RAY_TRAIN_WORKERS`` (2) Ray Train workers (engine.models.distributed).
 
@@ -111,7 +112,7 @@ class _PeakWatcher:
         return roles
 
 
-def _path(mode: str, rows: int, max_seconds: float, cpus_per_node: int) -> dict[str, Any]:
+def _path(mode: str, rows: int, max_seconds: float, cpus_per_node: int, in_job: bool = False) -> dict[str, Any]:
     """One path, in this (child) process: the table, then ``compare`` in-process or as a job on a 2-node cluster."""
     import resource
 
@@ -140,7 +141,7 @@ def _path(mode: str, rows: int, max_seconds: float, cpus_per_node: int) -> dict[
 
         from engine.executors.ray_executor import RayExecutor
 
-        loopback = {"node_ip_address": "127.0.0.1", "num_cpus": cpus_per_node}
+        loopback = {"node_ip_address": "127.0.0.1", "num_cpus": cpus_per_node, "object_store_memory": 10**9}
         started = time.perf_counter()
         cluster = Cluster(initialize_head=True, head_node_args=loopback)
         cluster.add_node(**loopback)
@@ -150,7 +151,10 @@ def _path(mode: str, rows: int, max_seconds: float, cpus_per_node: int) -> dict[
             out["cluster_start_seconds"] = time.perf_counter() - started
             with _PeakWatcher() as watcher:
                 started = time.perf_counter()
-                outcome = run_to_end(job, executor)
+                if in_job:
+                    outcome = run_to_end(job, executor)
+                else:
+                    outcome = job.run(lambda message, fraction: None, {"executor": "ray", "node": "driver"})
                 out["seconds"] = time.perf_counter() - started
             out["peaks_gb"] = watcher.by_role()
         finally:
@@ -169,7 +173,7 @@ def _run_path(mode: str, rows: int, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json") as sink:
         command = [sys.executable, "-m", "benchmarks.full_data", "--one", mode, "--rows", str(rows),
                    "--max-seconds", str(args.max_seconds), "--cpus-per-node", str(args.cpus_per_node),
-                   "--sink", sink.name]
+                   "--sink", sink.name] + (["--in-job"] if args.in_job else [])
         try:
             child = subprocess.run(command, capture_output=True, text=True, timeout=PATH_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
@@ -185,12 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000])
     parser.add_argument("--max-seconds", type=float, default=300.0)
     parser.add_argument("--cpus-per-node", type=int, default=1, help="CPUs each of the two Ray nodes declares")
+    parser.add_argument("--in-job", action="store_true", help="on Ray, compare as a Ray task (the app's path)")
     parser.add_argument("--one", choices=("in-process", "ray"), help=argparse.SUPPRESS)
     parser.add_argument("--sink", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        Path(args.sink).write_text(json.dumps(_path(args.one, args.rows[0], args.max_seconds, args.cpus_per_node),
-                                              default=str))
+        Path(args.sink).write_text(json.dumps(_path(args.one, args.rows[0], args.max_seconds, args.cpus_per_node,
+                                                    args.in_job), default=str))
         return 0
 
     failures, results = [], []
