@@ -4,7 +4,7 @@ One ``python -m engine compare TABLE.csv --max-seconds 60 --shap-rows 20 --repor
 child process on 300 rows x 10,000 numeric columns (gene-expression shaped: a yes/no target
 driven by three of them), timed from start to exit with its peak RSS, and each stage's seconds
 as the run records them. Budgets: the run ends within its 60 s plus
-engine.limits.DEADLINE_OVERHEAD_SECONDS and the report-writing allowance below, and its peak
+engine.common.limits.DEADLINE_OVERHEAD_SECONDS and the report-writing allowance below, and its peak
 memory stays within WIDE_PEAK_RSS_BYTES (the issue's 2 GB). Exits 1 when a budget is missed.
 """
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from engine.io.data import DataError
@@ -27,6 +28,11 @@ __all__ = [
     "ModelSpec",
     "DataKindSpec",
     "ExplainFn",
+    "RawOutputFn",
+    "boosting_raw_output",
+    "network_raw_output",
+    "linear_raw_output",
+    "predicted_raw_output",
     "register",
     "unregister",
     "registered_kinds",
@@ -56,6 +62,32 @@ class TrainingContext:
 ExplainFn = Callable[[Any, pd.DataFrame, pd.DataFrame, list[str], int], Any]
 
 
+#: ``raw(model, X) -> array``: a fitted final estimator's raw output on rows its pipeline's preprocessing encoded.
+RawOutputFn = Callable[[Any, Any], Any]
+
+
+def boosting_raw_output(model: Any, X: Any) -> Any:
+    """Gradient-boosted trees (LightGBM): the raw score, log-odds per class (or the prediction for a regression)."""
+    return model.predict(X, raw_score=True)
+
+
+def network_raw_output(model: Any, X: Any) -> Any:
+    """A network of :mod:`engine.models.torch_base`: its logits (or its prediction for a regression)."""
+    return model.raw_output(X)
+
+
+def linear_raw_output(model: Any, X: Any) -> Any:
+    """A linear model: the decision function (log-odds) of a classifier, the prediction of a regressor."""
+    from sklearn.base import is_classifier
+
+    return model.decision_function(X) if is_classifier(model) else model.predict(X)
+
+
+def predicted_raw_output(model: Any, X: Any) -> Any:
+    """Any other estimator: its prediction (what a family without a finer raw output is explained on)."""
+    return model.predict(X)
+
+
 def plain_fit(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
     """Fit with no progress beyond start and end; no notes."""
     model.fit(X, y)
@@ -70,6 +102,10 @@ class ModelSpec:
     estimator (usually a Pipeline) with ``predict`` and, for classification,
     ``predict_proba`` and ``classes_``. ``explainers`` maps each SHAP mode
     (``engine.common.thresholds.EXPLAINER_MODES``) to its explainer.
+    ``raw`` says how its fitted final estimator gives the raw output SHAP
+    explains (log-odds, logits or predictions): one of the readers above, or
+    the kind's own; explainers call :meth:`raw_output`, never guess from the
+    model's methods.
     """
 
     key: str
@@ -82,9 +118,15 @@ class ModelSpec:
     name: Callable[[Any], str] | None = None  # the fitted model's display name; default: label
     #: How its training is bounded in work (engine.measure.budget.WorkSpec); None: one fit, not budgeted.
     work: Any = None
+    raw: RawOutputFn = predicted_raw_output
 
     def display_name(self, fitted: Any) -> str:
         return self.name(fitted) if self.name is not None else self.label
+
+    def raw_output(self, model: Any, X: Any) -> np.ndarray:
+        """The fitted final estimator's raw output on encoded rows ``X``, as float64 (rows, outputs)."""
+        out = np.asarray(self.raw(model, X), dtype=np.float64)
+        return out.reshape(out.shape[0], -1)
 
 
 @dataclass(frozen=True)

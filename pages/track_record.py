@@ -52,9 +52,13 @@ def _figures(summary: dict, key: str) -> None:
     columns[2].metric("Regret of the advice (points)", f"{regret['total']:.1f}",
                       help="metric points lost by following the advice instead of the measured winner, summed; R² × 100 alike")
     columns[2].caption(f"median {regret['median']:.2f} per dataset" if regret["median"] is not None else "")
-    brier = summary["reliability"]["brier"]
+    # The confidence shown claims "the advised family wins or ties" (following it loses nothing): it is judged on
+    # that event; the stricter exact hit (a firm advice on a tie counted wrong) is printed beside it.
+    stated = summary.get("reliability_of_confidence") or summary["reliability"]
+    brier = stated["brier"]
     columns[3].metric("Brier score of its confidence", "n/a" if brier is None else f"{brier:.3f}",
-                      help="mean squared gap between the confidence shown and being right (0 is perfect; 0.25 is a coin)")
+                      help="mean squared gap between the confidence shown and the advised family winning or tying "
+                           "(0 is perfect; 0.25 is a coin)")
     if best is not None:
         test = summary["mcnemar"]
         (st.success if summary["plain"].startswith("The advice named") else st.warning)(summary["plain"])
@@ -65,13 +69,18 @@ def _figures(summary: dict, key: str) -> None:
                f"Inconclusive (listed, not judged: a model no better than its baseline, or an unfair fight): "
                f"{state.esc(', '.join(summary['inconclusive_datasets'])) or 'none'}. "
                f"Could not be compared: {state.esc(', '.join(summary['error_datasets'])) or 'none'}.")
-    bins = [b for b in summary["reliability"]["bins"] if b["n"]]
+    bins = [b for b in stated["bins"] if b["n"]]
     if bins:
-        st.markdown("**Reliability of the confidence shown**: of the advice given with confidence in each band, how much was right.")
+        st.markdown("**Reliability of the confidence shown**: of the advice given with confidence in each band, how often "
+                    "following it lost nothing (the advised family won, or the two tied within the practical margin).")
         st.dataframe(pd.DataFrame([{"confidence": f"{100 * b['low']:.0f}–{100 * b['high']:.0f}%", "datasets": b["n"],
                                     "right": b["right"], "share right": b["share_right"],
                                     "mean confidence": b["mean_confidence"]} for b in bins]),
                      hide_index=True, key=f"{key}_reliability")
+        exact = summary["reliability"]
+        st.caption("Against an exact hit instead (a firm advice on a tie counted wrong): " + "; ".join(
+            f"{100 * b['low']:.0f}–{100 * b['high']:.0f}%: {b['right']} of {b['n']}" for b in exact["bins"] if b["n"])
+            + ("" if exact["brier"] is None else f"; Brier {exact['brier']:.3f}."))
 
 
 def _datasets(records, key: str) -> None:

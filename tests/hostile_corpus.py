@@ -26,7 +26,7 @@ import pandas as pd
 
 from engine.common import limits
 
-__all__ = ["Case", "CASES", "write_corpus", "markdown_table"]
+__all__ = ["Case", "CASES", "write_corpus", "plain_table_csv", "markdown_table"]
 
 ROWS = 120
 
@@ -58,6 +58,11 @@ def _table(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
 
 def _csv(frame: pd.DataFrame, **options: object) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n", **options).encode(str(options.get("encoding", "utf-8")))
+
+
+def plain_table_csv() -> bytes:
+    """The ordinary table most hostile files are made from, as a plain comma-separated UTF-8 file."""
+    return _csv(_table())
 
 
 def _with(**columns: object) -> Callable[[], bytes]:

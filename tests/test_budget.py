@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
+
 from engine.common import limits
 from engine.common import thresholds as th
 from engine.measure.budget import DataSize, estimate_seconds, plan_work
@@ -98,12 +101,18 @@ def _compare_on_a_slow_machine(monkeypatch, clock: str, seconds_per_round: float
     def slow_callback(max_seconds, on_iteration=None):
         inner = real_callback(max_seconds, on_iteration)
 
-        def callback(env):
-            ahead[0] += seconds_per_round
-            inner(env)
+        class Callback:  # the real callback, each round taking longer; it still says whether the clock stopped it
+            order = inner.order
 
-        callback.order = inner.order
-        return callback
+            def __call__(self, env):
+                ahead[0] += seconds_per_round
+                inner(env)
+
+            @property
+            def stopped_by_clock(self):
+                return inner.stopped_by_clock
+
+        return Callback()
 
     monkeypatch.setattr(time, "perf_counter", lambda: real_clock() + ahead[0])
     monkeypatch.setattr(ml_models, "time_budget_callback", slow_callback)
@@ -169,3 +178,27 @@ def test_the_track_record_compares_with_the_clock_as_a_whole_run_safety_net(monk
     (kw,) = calls
     assert kw["clock"] == "safety" and kw["deadline"].seconds == 1800.0  # not capped at MAX_TRAIN_SECONDS
     assert kw["max_seconds"] == 1800.0 and kw["seed"] == 3
+
+
+def test_boosting_that_runs_out_of_splits_converged_and_only_the_clock_cuts():
+    """kyphosis (81 rows) read "the clock cut classic ML's inner cross-validation short" on a 1,800 s deadline:
+    LightGBM had stopped by itself after 1 round (no leaf could be split on a 50-row fold)."""
+    from engine.kinds.tabular import BOOSTING
+    from engine.measure.budget import FamilyPlan, work_done
+    from engine.models.ml import fit_boosting_with_clock, make_ml_model
+    from engine.profile.profile import profile_dataset
+
+    rng = np.random.default_rng(0)
+    tiny = pd.DataFrame({"a": rng.normal(size=30), "b": rng.normal(size=30), "y": rng.integers(0, 2, 30)})
+    profile = profile_dataset(tiny, "y")
+    plan = FamilyPlan(key="boosting", unit="boosting rounds", full=200, planned=200, floor=10, estimated_seconds=1.0)
+
+    model = make_ml_model(profile, seed=0, kind="boosting")
+    assert not fit_boosting_with_clock(model, tiny[["a", "b"]], tiny["y"], max_seconds=600.0)
+    run = work_done(plan, BOOSTING, model)
+    assert run["done"] < 200 and run["stopped_by"] == "converged" and not run["cut_short"]
+
+    clocked = make_ml_model(profile, seed=0, kind="boosting")
+    assert fit_boosting_with_clock(clocked, tiny[["a", "b"]], tiny["y"], max_seconds=-1.0)  # spent before round 1 ends
+    run = work_done(plan, BOOSTING, clocked)
+    assert run["done"] == 1 and run["stopped_by"] == "clock" and run["cut_short"]

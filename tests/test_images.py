@@ -247,9 +247,11 @@ def test_pixel_maps_have_the_image_shape_and_add_up(blob_run, family: str) -> No
     np.testing.assert_allclose(explanation.pixels.values.reshape(24, 64, 1), explanation.values)
     np.testing.assert_allclose(explanation.base_values + explanation.values.sum(axis=1), explanation.outputs, atol=1e-4)
     # the outputs are the models' own raw outputs on those rows
+    from engine.kinds.images import CNN, PIXEL_BOOSTING
     from engine.kinds.images.explain import raw_output_function
 
-    raw = raw_output_function(blob_run.models[family])(blob_run.explained_rows.to_numpy(float))
+    spec = {"ml": PIXEL_BOOSTING, "dl": CNN}[family]  # the defaults compare trained (the explainer names above)
+    raw = raw_output_function(blob_run.models[family], spec.raw_output)(blob_run.explained_rows.to_numpy(float))
     np.testing.assert_allclose(raw, explanation.outputs, rtol=1e-5, atol=1e-5)
     payload = explanation.to_dict()
     assert payload["pixels"]["side"] == 8 and len(payload["pixels"]["mean_abs"]) == 1

@@ -174,3 +174,88 @@ def test_a_toy_kind_draws_every_page_and_the_report(toy_kind):
             assert "toy" in shown  # the kind decision, named on the page
         if page == "pages/train.py":
             assert "Toy logistic regression" in shown
+
+
+# --- a family's raw output: one method of its spec ------------------------------------------------------------
+
+
+def _probabilities_from_raw(raw: np.ndarray) -> np.ndarray:
+    """Class probabilities from raw outputs: the logistic of one log-odds column, else the softmax of logits."""
+    if raw.shape[1] == 1:
+        positive = 1.0 / (1.0 + np.exp(-raw[:, 0]))
+        return np.column_stack([1.0 - positive, positive])
+    shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _families(kind: str) -> list[ModelSpec]:
+    from engine.registry import kind_named
+
+    spec = kind_named(kind)
+    return [*spec.ml_models, *spec.dl_models]
+
+
+@pytest.mark.parametrize("kind", ["tabular", "text"])
+def test_each_familys_raw_output_is_what_its_probabilities_come_from(kind: str):
+    """``ModelSpec.raw_output`` reads log-odds or logits: the model's own probabilities follow from them exactly."""
+    if kind == "tabular":
+        rng = np.random.default_rng(0)
+        frame = pd.DataFrame({"a": rng.normal(size=240), "b": rng.normal(size=240)})
+        frame["label"] = np.where(frame.a + 0.5 * rng.normal(size=240) > 0, "yes", "no")
+    else:
+        from tests.test_text import planted_reviews
+
+        frame = planted_reviews(160)
+    from engine.registry import kind_named
+
+    profile = profile_dataset(frame, "label")
+    X, y = frame[kind_named(kind).feature_columns(profile)], frame["label"]
+    checked = []
+    for spec in _families(kind):
+        fitted = spec.build(profile, 0, 10.0)
+        if hasattr(fitted[-1], "max_epochs"):
+            fitted[-1].set_params(max_epochs=5)
+        fitted.fit(X, y)
+        raw = spec.raw_output(fitted[-1], fitted[:-1].transform(X[:12]))
+        assert raw.dtype == np.float64 and raw.shape[0] == 12
+        np.testing.assert_allclose(_probabilities_from_raw(raw), fitted.predict_proba(X[:12]), atol=1e-4,
+                                   err_msg=f"{kind} {spec.key}")
+        checked.append(spec.key)
+    assert len(checked) == len(_families(kind)) >= 2
+
+
+def test_a_linear_regressions_raw_output_is_its_prediction():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120)})
+    frame["y"] = 3.0 * frame.a - frame.b + rng.normal(scale=0.1, size=120)
+    profile = profile_dataset(frame, "y")
+    linear = next(spec for spec in _families("tabular") if spec.key == "linear")
+    fitted = linear.build(profile, 0, 10.0).fit(frame[["a", "b"]], frame["y"])
+    raw = linear.raw_output(fitted[-1], fitted[:-1].transform(frame[["a", "b"]][:7]))
+    np.testing.assert_allclose(raw[:, 0], fitted.predict(frame[["a", "b"]][:7]))
+
+
+def test_a_family_without_its_own_reader_is_explained_on_its_prediction():
+    spec = ModelSpec(key="toy", family="ml", label="toy", build=lambda *a: None, explainers={})
+    model = Pipeline([("model", FunctionTransformer(lambda X: X))])
+    model.predict = lambda X: np.asarray(X)[:, 0] * 2.0  # a stand-in with a prediction only
+    np.testing.assert_array_equal(spec.raw_output(model, np.array([[1.0], [3.0]])), [[2.0], [6.0]])
+
+
+#: Methods whose presence was once used to guess how to read a model's raw output; the spec says it now.
+_RAW_OUTPUT_METHODS = {"decision_function", "raw_output", "raw_output_float64", "explain_module", "booster_", "forward"}
+
+
+def test_no_engine_module_guesses_a_models_raw_output_from_its_methods():
+    import ast
+
+    from tests.test_import_graph import MODULES
+
+    guesses = []
+    for path in MODULES.values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("hasattr", "getattr")
+                    and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+                    and node.args[1].value in _RAW_OUTPUT_METHODS):
+                guesses.append(f"{path.name}:{node.lineno} {node.func.id}(…, {node.args[1].value!r})")
+    assert not guesses, guesses

@@ -25,6 +25,7 @@ def _tabular() -> tuple[ModelExplanation, object]:
 
 
 def _text() -> tuple[ModelExplanation, object]:
+    from engine.kinds.text import TFIDF_LINEAR
     from engine.kinds.text.explain import explain_text
     from engine.kinds.text.models import make_tfidf_model
 
@@ -32,7 +33,7 @@ def _text() -> tuple[ModelExplanation, object]:
     profile = profile_dataset(frame, "label")
     X, y = frame.drop(columns="label"), frame["label"]
     model = make_tfidf_model(profile).fit(X, y)
-    return explain_text(model, X[:30], X[:4], ["good"], 0, raw="linear"), X[:4]
+    return explain_text(model, X[:30], X[:4], ["good"], 0, raw_output=TFIDF_LINEAR.raw_output), X[:4]
 
 
 def _images() -> tuple[ModelExplanation, object]:
@@ -43,7 +44,8 @@ def _images() -> tuple[ModelExplanation, object]:
     profile = profile_dataset(frame)
     X, y = frame.drop(columns=profile.target), frame[profile.target]
     model = PIXEL_LINEAR.build(profile, 0, 10.0).fit(X, y)
-    return explain_images(model, X[:20], X[:3], [str(model.classes_[1])], 0, method="linear"), X[:3]
+    return explain_images(model, X[:20], X[:3], [str(model.classes_[1])], 0, method="linear",
+                          raw_output=PIXEL_LINEAR.raw_output), X[:3]
 
 
 @pytest.mark.parametrize("make", [_tabular, _text, _images], ids=["tabular", "text", "images"])

@@ -12,6 +12,7 @@ import pytest
 from engine.common import limits
 from engine.profile.profile import GENERIC_LABEL_WORDS, TASK_LABEL_WORDS, guess_target, guess_target_details, profile_dataset
 from engine.advice.recommend import advise
+from tests.test_cli import run_cli  # noqa: F401  (a fixture: the CLI in this process)
 
 ROWS = 200
 
@@ -78,9 +79,7 @@ def test_a_users_own_target_is_never_replaced():
     assert "target_guess" not in advise(frame, "segment").to_dict()
 
 
-def test_cli_recommend_without_target_gives_advice_and_the_note(tmp_path):
-    from tests.test_cli import run_cli
-
+def test_cli_recommend_without_target_gives_advice_and_the_note(tmp_path, run_cli):
     path = tmp_path / "posts.csv"
     unusable_first("too many classes").to_csv(path, index=False)
     result = run_cli("recommend", str(path), "--json")
@@ -215,3 +214,9 @@ def test_input_words_come_with_their_reasons():
 
     for word, reason in INPUT_WORDS.items():
         assert re.fullmatch(r"[a-z]+", word) and len(reason) > 10, word
+
+
+def test_integer_column_labels_never_make_the_guess_raise():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({0: rng.integers(0, 2, ROWS), 1: rng.normal(size=ROWS), 2: rng.normal(size=ROWS)})
+    assert guess_target_details(frame).column in {"0", "1", "2"}

@@ -165,9 +165,11 @@ def test_multiclass_text_explains_one_output_per_class():
                               np.where(frame.review.str.contains("awful"), "awful", "other"))
     profile = profile_dataset(frame, "label")
     X, y = frame[["review"]], frame["label"]
-    for model, raw in ((make_tfidf_model(profile), "linear"), (make_text_network(profile, max_epochs=5), "network")):
+    from engine.kinds.text import TEXT_NETWORK, TFIDF_LINEAR
+
+    for model, spec in ((make_tfidf_model(profile), TFIDF_LINEAR), (make_text_network(profile, max_epochs=5), TEXT_NETWORK)):
         model.fit(X, y)
-        explanation = explain_text(model, X[:20], X[:3], ["a", "b", "c"], raw=raw)
+        explanation = explain_text(model, X[:20], X[:3], ["a", "b", "c"], raw_output=spec.raw_output)
         assert explanation.values.shape == (3, 1, 3)
         assert explanation.tokens[0].values[0].shape == (len(segments(X.review.iloc[0])), 3) == (10, 3)
         np.testing.assert_allclose(explanation.base_values + explanation.values.sum(axis=1), explanation.outputs, atol=1e-9)
@@ -261,7 +263,9 @@ def test_tfidf_counts_of_masked_documents_match_the_fitted_vectorizers_on_the_wr
     union = text_step.named_steps["tfidf"]
     fast = sparse_hstack([tfidf_of_states(v, batch) for _, v in union.transformer_list])
     np.testing.assert_allclose(fast.toarray(), written.toarray(), atol=1e-12)
-    on_states = document_function(model, "linear", frame[["review"]].iloc[:6], "review")(batch)
+    from engine.kinds.text import TFIDF_LINEAR
+
+    on_states = document_function(model, TFIDF_LINEAR.raw_output, frame[["review"]].iloc[:6], "review")(batch)
     np.testing.assert_allclose(on_states[:, 0], model.decision_function(pd.DataFrame({"review": batch.texts()})), atol=1e-12)
 
 

@@ -802,7 +802,7 @@ def score(records: list[DatasetRecord], *, real_only: bool = True) -> dict[str, 
         "advisors": advisors,
         "best_constant": best,
         "reliability": reliability_table([float(r.confidence or 0.0) for r in judged], right),
-        # The confidence states P(following the advice loses at most the practical tie margin) (engine.recommend.
+        # The confidence states P(following the advice loses at most the practical tie margin) (engine.advice.recommend.
         # calibrated_confidence): a firm advice on a tie loses nothing, so this table checks the event it states;
         # "reliability" above checks it against the exact hit, a stricter event than the one it claims.
         "reliability_of_confidence": reliability_table(

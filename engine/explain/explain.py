@@ -38,6 +38,7 @@ from sklearn.pipeline import Pipeline
 from engine.common import thresholds as th
 from engine.explain.explanation import Agreement, ModelExplanation, additivity_error, agreement, output_names
 from engine.profile.features import group_by_original_column
+from engine.registry import boosting_raw_output, linear_raw_output
 
 __all__ = [
     "TABULAR_METHODS",
@@ -102,7 +103,7 @@ def _dense(matrix: Any) -> np.ndarray:
 def _tree(model: Any, X_background: np.ndarray, X_rows: np.ndarray, seed: int, permutations: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
     explainer = shap.TreeExplainer(model, model_output="raw")
     values = explainer.shap_values(X_rows, check_additivity=False)
-    return "tree", np.asarray(values), explainer.expected_value, model.predict(X_rows, raw_score=True)
+    return "tree", np.asarray(values), explainer.expected_value, boosting_raw_output(model, X_rows)
 
 
 def _deep(model: Any, X_background: np.ndarray, X_rows: np.ndarray, seed: int, permutations: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
@@ -129,14 +130,14 @@ def _tree_interventional(model: Any, X_background: np.ndarray, X_rows: np.ndarra
     masker = _masker(X_background)
     explainer = shap.TreeExplainer(model, data=masker, feature_perturbation="interventional", model_output="raw")
     values = explainer.shap_values(X_rows, check_additivity=False)
-    outputs = model.predict(X_rows, raw_score=True)
+    outputs = boosting_raw_output(model, X_rows)
     if _additive(_as_3d(np.asarray(values)), explainer.expected_value, outputs):
         return "tree-interventional", np.asarray(values), explainer.expected_value, outputs
     # SHAP's interventional tree algorithm is not additive on some LightGBM
     # models (measured: errors of 0.06 log-odds on wine and 8 units on
     # diabetes; shap issues #1071, #3267). The permutation walk plays the
     # same game over the same background and is additive by construction.
-    raw_tree = lambda X: model.predict(X, raw_score=True)  # noqa: E731
+    raw_tree = lambda X: boosting_raw_output(model, X)  # noqa: E731
     values, base = permutation_shap(raw_tree, X_rows, masker.data, permutations=permutations, seed=seed)
     return "permutation", values, base, outputs
 
@@ -155,7 +156,7 @@ def _explain_linear(model: Any, background: Any, X_rows: np.ndarray) -> tuple[np
     """SHAP's linear explainer against ``background`` (rows or a masker), on the raw output."""
     explainer = shap.LinearExplainer(model, background)
     values = explainer.shap_values(X_rows)
-    raw = model.decision_function(X_rows) if hasattr(model, "decision_function") else model.predict(X_rows)
+    raw = linear_raw_output(model, X_rows)
     return np.asarray(values), explainer.expected_value, raw
 
 

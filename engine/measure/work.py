@@ -42,7 +42,11 @@ def boosting_work(full_rounds: int, *, colsample: float = 0.8, leaves: int = 31)
 
     def done(fitted: Any, planned: int) -> tuple[int, str]:
         rounds = int(fitted[-1].booster_.current_iteration())
-        return rounds, (STOPPED_CLOCK if rounds < planned else STOPPED_COMPLETE)
+        if rounds >= planned:
+            return rounds, STOPPED_COMPLETE
+        # Fewer rounds than planned: the clock, or LightGBM itself when no leaf could be split any more (a few
+        # dozen rows), which is convergence. A booster fitted without the flag (by other code) counts as the clock.
+        return rounds, (STOPPED_CLOCK if getattr(fitted[-1], "stopped_by_clock_", True) else STOPPED_CONVERGED)
 
     def shap(size: DataSize) -> float:
         return limits.COST_SHAP_TREE_LEAF * full_rounds * _trees_per_round(size) * leaves

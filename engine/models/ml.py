@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import lightgbm
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 from engine.profile.features import make_preprocessor
 from engine.profile.profile import DatasetProfile
 
-__all__ = ["make_ml_model", "time_budget_callback", "ML_KINDS"]
+__all__ = ["make_ml_model", "time_budget_callback", "fit_boosting_with_clock", "ML_KINDS"]
 
 ML_KINDS = ("boosting", "linear")
 
@@ -54,14 +54,33 @@ def make_ml_model(profile: DatasetProfile, *, kind: str = "boosting", seed: int 
 
 
 def time_budget_callback(max_seconds: float, on_iteration: Callable[[int, int], None] | None = None) -> Callable:
-    """A LightGBM callback that stops boosting once ``max_seconds`` have passed."""
+    """A LightGBM callback that stops boosting once ``max_seconds`` have passed.
+
+    The callback's ``stopped_by_clock`` says whether it was the clock that stopped: LightGBM also ends early by
+    itself when no leaf can be split any more (a few dozen rows), and that is convergence, not a cut.
+    """
     start = time.perf_counter()
 
     def _callback(env: lightgbm.callback.CallbackEnv) -> None:
         if on_iteration is not None:
             on_iteration(env.iteration + 1, env.end_iteration)
         if time.perf_counter() - start > max_seconds:
+            _callback.stopped_by_clock = True  # type: ignore[attr-defined]
             raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
 
     _callback.order = 30  # type: ignore[attr-defined]
+    _callback.stopped_by_clock = False  # type: ignore[attr-defined]
     return _callback
+
+
+def fit_boosting_with_clock(model: Any, X: Any, y: Any, max_seconds: float,
+                            on_iteration: Callable[[int, int], None] | None = None) -> bool:
+    """Fit a boosting pipeline (last step ``model``) under the clock; True when the clock stopped it.
+
+    The fitted booster carries the answer as ``stopped_by_clock_``, which the work accounting reads
+    (:func:`engine.measure.work.boosting_work`).
+    """
+    callback = time_budget_callback(max_seconds, on_iteration)
+    model.fit(X, y, model__callbacks=[callback])
+    model[-1].stopped_by_clock_ = bool(callback.stopped_by_clock)  # type: ignore[attr-defined]
+    return model[-1].stopped_by_clock_

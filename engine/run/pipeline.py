@@ -540,6 +540,7 @@ _FAMILY_WORDS = {"ml": "classic ML", "dl": "deep learning"}
 # Model specs (by kind and key) already fitted once in this process: their one-off start-up is behind them.
 _WARM: set[tuple[str, str]] = set()
 _WARM_UP_ROWS = 256
+_WARM_UP_COLUMNS = 64
 _WARM_UP_SECONDS = 0.05
 # Rows SHAP explains first to measure its cost per row when a deadline bounds the run.
 _SHAP_PROBE_ROWS = 10
@@ -573,12 +574,31 @@ def _warm_up(spec: ModelSpec, profile: Any, X: pd.DataFrame, y: pd.Series, seed:
     key = (profile.task.value, spec.key)
     if key in _WARM:
         return
+    profile, X = _narrow_for_warm_up(profile, X)
     context = TrainingContext(profile=profile, seed=seed, max_seconds=_WARM_UP_SECONDS, report=lambda *_: None)
     try:
         spec.fit(spec.build(profile, seed, _WARM_UP_SECONDS), X.iloc[:_WARM_UP_ROWS], y.iloc[:_WARM_UP_ROWS], context)
     except Exception:  # noqa: BLE001  best effort: a few rows may not fit (one class only); the real fit reports errors
         return
     _WARM.add(key)
+
+
+def _narrow_for_warm_up(profile: DatasetProfile, X: pd.DataFrame) -> tuple[DatasetProfile, pd.DataFrame]:
+    """A wide plain table's first _WARM_UP_COLUMNS feature columns, for the warm-up fit.
+
+    What the warm-up is for (torch's thread pools and kernels, LightGBM's start)
+    does not grow with the columns; fitting all 10,000 of them paid the
+    per-column work (binning, medians) twice. Tables whose features include text
+    or pixel columns keep their shape (their models need every column).
+    """
+    from engine.profile.profile import FEATURE_KINDS
+
+    features = profile.feature_columns
+    if len(features) <= _WARM_UP_COLUMNS or list(X.columns) != features:
+        return profile, X
+    keep = set(features[:_WARM_UP_COLUMNS])
+    columns = [c for c in profile.columns if c.name == profile.target or c.name in keep or c.kind not in FEATURE_KINDS]
+    return replace(profile, columns=columns), X[features[:_WARM_UP_COLUMNS]]
 
 
 class _StageClock:

@@ -18,7 +18,10 @@ from engine.io.dataset import register_loader
 from engine.kinds.images.pixels import PixelLayout, pixel_column_names, pixel_layout, read_gzip_csv, read_image_zip
 from engine.measure.work import boosting_work, cnn_work, linear_work
 from engine.profile.profile import ColumnKind, DatasetProfile, register_group_detector
-from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
+from engine.registry import (
+    DataKindSpec, ModelSpec, TrainingContext, boosting_raw_output, fit_network, linear_raw_output, network_raw_output,
+    register,
+)
 
 __all__ = ["IMAGES", "PIXEL_BOOSTING", "PIXEL_LINEAR", "CNN", "layout_of"]
 
@@ -44,11 +47,14 @@ def _layout(profile: DatasetProfile) -> PixelLayout:
     return layout
 
 
-def _explainer(method: str) -> Any:
+def _explainer(method: str, family: str) -> Any:
+    """``method`` for the family keyed ``family``: model-agnostic methods read that family's raw output."""
+
     def explain(fitted: Any, background: pd.DataFrame, rows: pd.DataFrame, labels: list[str], seed: int) -> Any:
         from engine.kinds.images.explain import explain_images
 
-        return explain_images(fitted, background, rows, labels, seed, method=method)
+        spec = _FAMILIES[family]  # looked up when called: the specs are defined below, with these explainers
+        return explain_images(fitted, background, rows, labels, seed, method=method, raw_output=spec.raw_output)
 
     explain.__name__ = f"explain_pixels_{method}"
     return explain
@@ -97,13 +103,13 @@ def _build_cnn(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
 
 def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
     """LightGBM with a wall-clock budget, reporting every 10 rounds."""
-    from engine.models.ml import time_budget_callback
+    from engine.models.ml import fit_boosting_with_clock
 
     def on_iteration(done: int, total: int) -> None:
         if done % 10 == 0:
             context.report(f"round {done} of {total}", done / max(total, 1))
 
-    model.fit(X, y, model__callbacks=[time_budget_callback(context.max_seconds, on_iteration)])
+    fit_boosting_with_clock(model, X, y, context.max_seconds, on_iteration)
     return []
 
 
@@ -123,7 +129,8 @@ def _notes(profile: DatasetProfile) -> list[str]:
 PIXEL_BOOSTING = ModelSpec(
     key="boosting", family="ml", label="Gradient-boosted trees on pixels (LightGBM)",
     build=_build_boosting, fit=_fit_boosting,
-    explainers={"fast": _explainer("tree"), "shared": _explainer("partition")},
+    explainers={"fast": _explainer("tree", "boosting"), "shared": _explainer("partition", "boosting")},
+    raw=boosting_raw_output,
     why="boosted trees are the strongest classic model, but each split reads one pixel at a fixed place",
     name=lambda fitted: "LightGBM gradient-boosted trees on pixels",
     work=boosting_work(60, colsample=0.3, leaves=15),
@@ -131,7 +138,8 @@ PIXEL_BOOSTING = ModelSpec(
 PIXEL_LINEAR = ModelSpec(
     key="linear", family="ml", label="Linear model on pixels (most transparent)",
     build=_build_linear,
-    explainers={"fast": _explainer("linear"), "shared": _explainer("partition")},
+    explainers={"fast": _explainer("linear", "linear"), "shared": _explainer("partition", "linear")},
+    raw=linear_raw_output,
     why="a linear model's weights form a readable template per class",
     name=lambda fitted: "Linear model on pixels",
     work=linear_work(200),
@@ -139,11 +147,13 @@ PIXEL_LINEAR = ModelSpec(
 CNN = ModelSpec(
     key="cnn", family="dl", label="PyTorch CNN",
     build=_build_cnn, fit=_fit_cnn,
-    explainers={"fast": _explainer("deep"), "shared": _explainer("partition")},
+    explainers={"fast": _explainer("deep", "cnn"), "shared": _explainer("partition", "cnn")},
+    raw=network_raw_output,
     why="convolutions share weights across positions, so a pattern is recognised wherever it appears",
     name=lambda fitted: fitted[-1].display_name,
     work=cnn_work(60),
 )
+_FAMILIES = {spec.key: spec for spec in (PIXEL_BOOSTING, PIXEL_LINEAR, CNN)}
 
 IMAGES = register(DataKindSpec(
     key="images", label="image",

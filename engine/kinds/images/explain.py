@@ -36,6 +36,7 @@ from sklearn.pipeline import Pipeline
 from engine.explain.explain import TABULAR_METHODS
 from engine.explain.explanation import ModelExplanation, PixelAttribution, additivity_error
 from engine.kinds.images.pixels import PixelLayout, pixel_layout
+from engine.registry import RawOutputFn
 
 __all__ = ["IMAGE_METHODS", "explain_images", "raw_output_function", "DEEP_BACKGROUND_IMAGES", "PARTITION_MAX_EVALS"]
 
@@ -46,8 +47,9 @@ PARTITION_MAX_EVALS = 500
 #: (image, background image) pairs per forward/backward pass of the deep explainer: bounded memory.
 _DEEP_PAIRS_PER_PASS = 2_048
 
-#: (fitted pipeline, layout, background images, explained images, seed) -> (explainer name, values, base, raw outputs)
-ImageMethod = Callable[[Pipeline, PixelLayout, np.ndarray, np.ndarray, int], tuple[str, np.ndarray, Any, np.ndarray]]
+#: (fitted pipeline, layout, background images, explained images, seed, the family's raw output) -> (explainer name,
+#: values, base, raw outputs); the raw output is :meth:`engine.registry.ModelSpec.raw_output` of the explained family.
+ImageMethod = Callable[[Pipeline, PixelLayout, np.ndarray, np.ndarray, int, RawOutputFn], tuple[str, np.ndarray, Any, np.ndarray]]
 
 
 def explain_images(
@@ -58,15 +60,21 @@ def explain_images(
     seed: int = 0,
     *,
     method: str,
+    raw_output: RawOutputFn,
 ) -> ModelExplanation:
-    """Explain ``pipeline`` on the images in ``rows`` (pixel columns in layout order) with ``method``."""
+    """Explain ``pipeline`` on the images in ``rows`` (pixel columns in layout order) with ``method``.
+
+    ``raw_output(model, X)`` is the family's raw output on encoded rows (its
+    :meth:`engine.registry.ModelSpec.raw_output`): what a model-agnostic method explains.
+    """
     start = time.perf_counter()
     layout = pixel_layout(rows.columns)
     if layout is None or list(layout.columns) != [str(c) for c in rows.columns]:
         raise ValueError("the explained rows are not pixel columns in layout order")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # shap's notices about output formats
-        name, values, base, outputs = IMAGE_METHODS[method](pipeline, layout, layout.images(background), layout.images(rows), seed)
+        name, values, base, outputs = IMAGE_METHODS[method](
+            pipeline, layout, layout.images(background), layout.images(rows), seed, raw_output)
     n = len(rows)
     values = np.asarray(values, dtype=float).reshape(n, len(layout.columns), -1)
     outputs = np.asarray(outputs, dtype=float).reshape(n, -1)
@@ -82,21 +90,12 @@ def explain_images(
     )
 
 
-def raw_output_function(pipeline: Pipeline) -> Callable[[np.ndarray], np.ndarray]:
-    """The pipeline's raw outputs (rows, outputs) as a function of flat pixel rows: log-odds, logits or predictions."""
+def raw_output_function(pipeline: Pipeline, raw_output: RawOutputFn) -> Callable[[np.ndarray], np.ndarray]:
+    """The pipeline's raw outputs (rows, outputs) as a function of flat pixel rows, read by the family's ``raw_output``."""
     prep, model = pipeline[:-1], pipeline[-1]
 
     def raw(X: np.ndarray) -> np.ndarray:
-        prepared = prep.transform(np.asarray(X, dtype=np.float64))
-        if hasattr(model, "explain_module"):
-            out = model.raw_output(prepared)
-        elif hasattr(model, "booster_"):
-            out = model.predict(prepared, raw_score=True)
-        elif hasattr(model, "decision_function"):
-            out = model.decision_function(prepared)
-        else:
-            out = model.predict(prepared)
-        out = np.asarray(out, dtype=np.float64)
+        out = np.asarray(raw_output(model, prep.transform(np.asarray(X, dtype=np.float64))), dtype=np.float64)
         return out.reshape(len(out), -1)
 
     return raw
@@ -109,7 +108,8 @@ def _flat(images: np.ndarray) -> np.ndarray:
 def _tabular(method: str) -> ImageMethod:
     """A tabular explainer on the pixel matrix (the pipeline's own preprocessing applied)."""
 
-    def explain(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows: np.ndarray, seed: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+    def explain(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows: np.ndarray, seed: int,
+                raw_output: RawOutputFn) -> tuple[str, np.ndarray, Any, np.ndarray]:
         prep = pipeline[:-1]
         X_background = np.asarray(prep.transform(_flat(background)), dtype=np.float64)
         X_rows = np.asarray(prep.transform(_flat(rows)), dtype=np.float64)
@@ -118,7 +118,8 @@ def _tabular(method: str) -> ImageMethod:
     return explain
 
 
-def _deep(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows: np.ndarray, seed: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+def _deep(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows: np.ndarray, seed: int,
+          raw_output: RawOutputFn) -> tuple[str, np.ndarray, Any, np.ndarray]:
     """SHAP's deep explainer on the CNN's module, all (image, background image) pairs in a few batches.
 
     ``shap.DeepExplainer`` runs one forward/backward pass per image and output
@@ -224,9 +225,10 @@ class DeepLiftRules:
         return (rescaled.repeat(twice),) + tuple(grad_input[1:])
 
 
-def _partition(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows: np.ndarray, seed: int) -> tuple[str, np.ndarray, Any, np.ndarray]:
+def _partition(pipeline: Pipeline, layout: PixelLayout, background: np.ndarray, rows: np.ndarray, seed: int,
+               raw_output: RawOutputFn) -> tuple[str, np.ndarray, Any, np.ndarray]:
     """SHAP's Partition explainer over an Image masker filled with the background images' mean."""
-    raw = raw_output_function(pipeline)
+    raw = raw_output_function(pipeline, raw_output)
     fill = background.mean(axis=0) if len(background) else np.zeros(rows.shape[1:])
     masker = shap.maskers.Image(fill, rows.shape[1:])
 

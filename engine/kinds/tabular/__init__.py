@@ -13,7 +13,10 @@ from typing import Any
 import pandas as pd
 
 from engine.profile.profile import DatasetProfile
-from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
+from engine.registry import (
+    DataKindSpec, ModelSpec, TrainingContext, boosting_raw_output, fit_network, linear_raw_output, network_raw_output,
+    register,
+)
 from engine.common.wording import count
 from engine.measure.work import boosting_work, linear_work, mlp_work
 
@@ -50,7 +53,7 @@ def _build_mlp(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
 
 def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingContext) -> list[str]:
     """LightGBM with a wall-clock budget, reporting every 20 trees."""
-    from engine.models.ml import time_budget_callback
+    from engine.models.ml import fit_boosting_with_clock
 
     rounds = {"done": 0, "total": 0}
 
@@ -59,8 +62,7 @@ def _fit_boosting(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingCo
         if done % 20 == 0:
             context.report(f"tree {done} of {total}", done / max(total, 1))
 
-    model.fit(X, y, model__callbacks=[time_budget_callback(context.max_seconds, on_iteration)])
-    if rounds["done"] < rounds["total"]:
+    if fit_boosting_with_clock(model, X, y, context.max_seconds, on_iteration):
         note = f"stopped by the time budget after {rounds['done']:,} of {count(rounds['total'], 'boosting round')}"
         context.budget_stops.append(note)
         return [note]
@@ -74,6 +76,7 @@ BOOSTING = ModelSpec(
     why="tree ensembles remain the strongest classic models on typical tabular data (Grinsztajn et al., 2022)",
     name=lambda fitted: "LightGBM gradient-boosted trees",
     work=boosting_work(200),
+    raw=boosting_raw_output,
 )
 LINEAR = ModelSpec(
     key="linear", family="ml", label="Linear model (most transparent)",
@@ -82,6 +85,7 @@ LINEAR = ModelSpec(
     why="a linear model's coefficients are the most transparent reference",
     name=lambda fitted: "Linear model",
     work=linear_work(200),
+    raw=linear_raw_output,
 )
 MLP = ModelSpec(
     key="mlp", family="dl", label="PyTorch MLP",
@@ -90,6 +94,7 @@ MLP = ModelSpec(
     why="a multilayer perceptron is the standard deep-learning baseline for tables",
     name=lambda fitted: fitted[-1].display_name,
     work=mlp_work(100),
+    raw=network_raw_output,
 )
 
 TABULAR = register(DataKindSpec(

@@ -21,7 +21,7 @@ import pandas as pd
 from engine.common import thresholds as th
 from engine.measure.work import tfidf_work, token_network_work
 from engine.profile.profile import ColumnKind, DatasetProfile
-from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, register
+from engine.registry import DataKindSpec, ModelSpec, TrainingContext, fit_network, linear_raw_output, register
 
 __all__ = ["TEXT", "MIXED", "TFIDF_LINEAR", "TEXT_NETWORK", "is_mostly_text"]
 
@@ -68,14 +68,29 @@ def _notes(profile: DatasetProfile) -> list[str]:
     return notes
 
 
-def _explainer(raw: str) -> Any:
+def _explainer(family: str) -> Any:
+    """Token SHAP for the family keyed ``family``, on that family's raw output."""
+
     def explain(fitted: Any, background: pd.DataFrame, rows: pd.DataFrame, labels: list[str], seed: int) -> Any:
         from engine.kinds.text.explain import explain_text
 
-        return explain_text(fitted, background, rows, labels, seed, raw=raw)
+        spec = _FAMILIES[family]  # looked up when called: the specs are defined below, with these explainers
+        return explain_text(fitted, background, rows, labels, seed, raw_output=spec.raw_output)
 
-    explain.__name__ = f"explain_text_{raw}"
+    explain.__name__ = f"explain_text_{family}"
     return explain
+
+
+def token_network_raw_output(model: Any, X: Any) -> Any:
+    """The token network's logits computed in float64: token SHAP's sums then reproduce them to ~1e-12."""
+    return model.raw_output_float64(X)
+
+
+def _linear_name(fitted: Any) -> str:
+    from sklearn.base import is_classifier
+
+    return "TF-IDF (word 1-2-grams, char 2-5-grams) + " + (
+        "logistic regression" if is_classifier(fitted[-1]) else "ridge regression")
 
 
 def _build_tfidf(profile: DatasetProfile, seed: int, max_seconds: float) -> Any:
@@ -108,20 +123,22 @@ def _fit_network(model: Any, X: pd.DataFrame, y: pd.Series, context: TrainingCon
 TFIDF_LINEAR = ModelSpec(
     key="tfidf-linear", family="ml", label="TF-IDF + linear model",
     build=_build_tfidf, fit=_fit_tfidf,
-    explainers={"fast": _explainer("linear"), "shared": _explainer("linear")},
+    explainers={"fast": _explainer("tfidf-linear"), "shared": _explainer("tfidf-linear")},
+    raw=linear_raw_output,
     why="TF-IDF word and character n-grams into a linear model are the standard, transparent classic baseline for text",
-    name=lambda fitted: "TF-IDF (word 1-2-grams, char 2-5-grams) + "
-    + ("logistic regression" if hasattr(fitted[-1], "predict_proba") else "ridge regression"),
+    name=_linear_name,
     work=tfidf_work(200),
 )
 TEXT_NETWORK = ModelSpec(
     key="text-net", family="dl", label="PyTorch token network",
     build=_build_network, fit=_fit_network,
-    explainers={"fast": _explainer("network"), "shared": _explainer("network")},
+    explainers={"fast": _explainer("text-net"), "shared": _explainer("text-net")},
+    raw=token_network_raw_output,
     why="a network trained from scratch learns word embeddings from the raw tokens",
     name=lambda fitted: fitted[-1].display_name,
     work=token_network_work(th.TEXT_NET_MAX_STEPS),
 )
+_FAMILIES = {spec.key: spec for spec in (TFIDF_LINEAR, TEXT_NETWORK)}
 
 TEXT = register(DataKindSpec(
     key="text", label="text",

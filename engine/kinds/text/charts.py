@@ -1,6 +1,6 @@
 """Views of token SHAP: each model's most influential words, and one document highlighted word by word.
 
-Pure functions (no Streamlit), like :mod:`engine.figures.charts`. Every token and
+Pure functions (no Streamlit), like :mod:`engine.figures`. Every token and
 separator is HTML-escaped before it is placed in markup: a document can hold
 ``<script>`` and must show as text.
 """

@@ -46,6 +46,7 @@ from engine.explain.explain import permutation_shap
 from engine.explain.explanation import ModelExplanation, TokenAttribution, additivity_error
 from engine.kinds.text.models import pipeline_text_columns
 from engine.kinds.text.tokens import character_ngrams, segments, tokenize, truncate
+from engine.registry import RawOutputFn
 
 __all__ = [
     "explain_text", "raw_function", "document_function", "explain_documents", "token_groups", "walks_for",
@@ -73,22 +74,17 @@ class MaskedDocuments:
 StateFunction = Callable[[MaskedDocuments], np.ndarray]
 
 
-def raw_function(fitted: Any, raw: str) -> RawFunction:
-    """The fitted pipeline's raw output on a frame: ``"linear"`` (decision function) or ``"network"`` (float64 module)."""
+def raw_function(fitted: Any, raw_output: RawOutputFn) -> RawFunction:
+    """The fitted pipeline's raw output on a frame, read by the family's ``raw_output`` (its ``ModelSpec.raw_output``)."""
     prep, model = fitted[:-1], fitted[-1]
 
-    def linear(frame: pd.DataFrame) -> np.ndarray:
-        encoded = prep.transform(frame)
-        out = model.decision_function(encoded) if hasattr(model, "decision_function") else model.predict(encoded)
-        return np.asarray(out, dtype=np.float64).reshape(len(frame), -1)
+    def raw(frame: pd.DataFrame) -> np.ndarray:
+        return np.asarray(raw_output(model, prep.transform(frame)), dtype=np.float64).reshape(len(frame), -1)
 
-    def network(frame: pd.DataFrame) -> np.ndarray:
-        return np.asarray(model.raw_output_float64(prep.transform(frame)), dtype=np.float64).reshape(len(frame), -1)
-
-    return {"linear": linear, "network": network}[raw]
+    return raw
 
 
-def document_function(fitted: Any, raw: str, context: pd.DataFrame, column: str) -> StateFunction:
+def document_function(fitted: Any, raw_output: RawOutputFn, context: pd.DataFrame, column: str) -> StateFunction:
     """Raw outputs of ``fitted`` on masked documents put into ``column`` of their row of ``context`` (other cells fixed).
 
     Explained document ``d`` belongs to row ``d`` of ``context``. The context is
@@ -120,18 +116,10 @@ def document_function(fitted: Any, raw: str, context: pd.DataFrame, column: str)
         picked = whole[batch.owners]
         return sparse.hstack([picked[:, :block.start], part, picked[:, block.stop:]], format="csr")
 
-    if raw == "network":
-        def network(batch: MaskedDocuments) -> np.ndarray:
-            return np.asarray(model.raw_output_float64(matrix(batch)), dtype=np.float64).reshape(len(batch.owners), -1)
+    def on_states(batch: MaskedDocuments) -> np.ndarray:
+        return np.asarray(raw_output(model, matrix(batch)), dtype=np.float64).reshape(len(batch.owners), -1)
 
-        return network
-
-    def linear(batch: MaskedDocuments) -> np.ndarray:
-        X = matrix(batch)
-        out = model.decision_function(X) if hasattr(model, "decision_function") else model.predict(X)
-        return np.asarray(out, dtype=np.float64).reshape(len(batch.owners), -1)
-
-    return linear
+    return on_states
 
 
 def _additive_vectorizers(transformer: Any) -> list[TfidfVectorizer] | None:
@@ -286,11 +274,15 @@ def explain_documents(
 
 
 def explain_text(
-    fitted: Any, background: pd.DataFrame, rows: pd.DataFrame, output_labels: list[str], seed: int = 0, *, raw: str
+    fitted: Any, background: pd.DataFrame, rows: pd.DataFrame, output_labels: list[str], seed: int = 0, *,
+    raw_output: RawOutputFn,
 ) -> ModelExplanation:
-    """Token SHAP per text column and column-level values (see the module docstring) for one fitted text pipeline."""
+    """Token SHAP per text column and column-level values (see the module docstring) for one fitted text pipeline.
+
+    ``raw_output(model, X)`` is the family's raw output on encoded rows (its ``ModelSpec.raw_output``).
+    """
     start = time.perf_counter()
-    f = raw_function(fitted, raw)
+    f = raw_function(fitted, raw_output)
     text_cols = pipeline_text_columns(fitted)
     rows = rows.copy()
     for column in text_cols:
@@ -310,7 +302,7 @@ def explain_text(
         base = f(state.iloc[:1])[0]
     attributions = []
     for column in text_cols:
-        on_documents = document_function(fitted, raw, state, column)
+        on_documents = document_function(fitted, raw_output, state, column)
         column_tokens, column_values, _ = explain_documents(on_documents, list(rows[column]), seed=seed)
         for r, token_values in enumerate(column_values):
             values[r, list(rows.columns).index(column)] = token_values.sum(axis=0)
