@@ -186,6 +186,7 @@ def _boosting_worker(config: dict[str, Any]) -> None:
     estimator.set_params(tree_learner="data", pre_partition=True, n_jobs=1, **get_network_params())
     estimator.fit(X, y)
     if rank == 0:
+        estimator.stopped_by_clock_ = False  # no clock here: fewer rounds than planned is LightGBM's own stop
         # The network parameters name this run's machines and ports: gone from the model that is kept.
         estimator.set_params(tree_learner="serial", pre_partition=False, num_machines=1, machines=None,
                              local_listen_port=12400)
