@@ -19,7 +19,7 @@ from engine.io.dataset import Dataset, load_dataset_bytes
 from engine.profile.profile import ColumnKind, profile_dataset
 from engine.registry import kind_for
 from tests.conftest import SAMPLE_DATA
-from tests.test_cli import assert_usage_error, run_cli
+from tests.test_cli import assert_usage_error, run_cli  # noqa: F401  (a fixture: the CLI in this process)
 
 
 # --- synthetic images: a bright square whose place decides the label ---------------------------
@@ -211,10 +211,10 @@ def _zip_of(entries: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def test_the_cli_refuses_a_hostile_archive_with_one_line(tmp_path) -> None:
+def test_the_cli_refuses_a_hostile_archive_with_one_line(tmp_path, run_cli) -> None:
     path = tmp_path / "huge.zip"
     path.write_bytes(image_zip({"dark/huge.png": huge_png(20_000, 20_000)}))
-    assert_usage_error(run_cli("compare", str(path), "--json", timeout=120))
+    assert_usage_error(run_cli("compare", str(path), "--json"))
 
 
 # --- both families and their pixel maps -----------------------------------------------------------
@@ -337,8 +337,8 @@ def test_augmentation_shifts_images_without_changing_them_otherwise() -> None:
 
 
 @pytest.mark.parametrize("sample", ["mnist_digits.csv.gz", "digit_images.zip"])
-def test_recommend_on_each_image_sample_says_images_and_favours_deep_learning(sample: str) -> None:
-    result = run_cli("recommend", str(SAMPLE_DATA / sample), "--json", timeout=120)
+def test_recommend_on_each_image_sample_says_images_and_favours_deep_learning(sample: str, run_cli) -> None:
+    result = run_cli("recommend", str(SAMPLE_DATA / sample), "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     structure = next(c for c in payload["criteria"] if c["name"] == "data_structure")
@@ -346,9 +346,8 @@ def test_recommend_on_each_image_sample_says_images_and_favours_deep_learning(sa
     assert "image_pixel" in payload["profile"]["column_kinds"].values()
 
 
-def test_compare_on_the_zip_sample_prints_both_pixel_maps() -> None:
-    result = run_cli("compare", str(SAMPLE_DATA / "digit_images.zip"), "--max-seconds", "4", "--shap-rows", "8",
-                     "--json", timeout=300)
+def test_compare_on_the_zip_sample_prints_both_pixel_maps(run_cli) -> None:
+    result = run_cli("compare", str(SAMPLE_DATA / "digit_images.zip"), "--max-seconds", "4", "--shap-rows", "8", "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["recommendation"]["profile"]["task"] == "multiclass"
