@@ -68,7 +68,7 @@ if data is not None or state.run() is not None:
         ml_col, dl_col = st.columns(2, gap="large")
         for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
             with column:
-                training.model_card(model, result.verdict.metric)
+                training.model_card(model, result.verdict.metric, (result.training or {}).get(model.family))
         st.markdown("**All metrics on the same test rows**")
         st.dataframe(
             metric_figures.metrics_table(result.ml, result.dl).style.format(lambda v: wording.format_number(v, keep_zeros=True)),

@@ -257,6 +257,8 @@ def test_train_page_shows_both_models_side_by_side(trained: AppTest) -> None:
     assert run.options["max_seconds"] == 2 and run.options["shap_rows"] == 20
     captions = " ".join(c.value for c in at.caption)
     assert "The time budget of 2 s for the whole run" in captions  # binding or not, the page says which
+    rows = run.result.split.train_rows
+    assert captions.count(f"Trained on {rows:,} training rows in one process") == 2  # under each model's card
     assert "one-off start-up" in " ".join(m.help or "" for m in at.metric if m.label == "Train time")
     assert not any("These results are for" in w.value for w in at.warning)  # current data: no stale notice
 

@@ -130,3 +130,46 @@ def test_a_killed_worker_fails_cleanly_and_a_cancel_stops_the_task(ray_executor:
     with pytest.raises(Cancelled):
         ray_executor.result(handle)
     assert RunStore(store_url).summaries() == []
+
+
+def test_rows_above_the_in_process_cap_train_data_parallel_on_two_workers(
+    ray_executor: executors.Executor, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """30,000 rows, ADVISOR_MAX_TRAIN_ROWS above them and an in-process cap below: both families train on
+    all 24,000 training rows on 2 Ray Train workers and score as one process does on the same rows."""
+    from engine.common import limits
+    from engine.common import thresholds as th
+    from engine.models import distributed
+    from engine.run.pipeline import compare
+    from tests.conftest import assert_cli_contract
+
+    frame = make_signal_table(rows=30_000)
+    monkeypatch.setenv(limits.MAX_TRAIN_ROWS_ENV, "50000")
+    monkeypatch.setenv(distributed.TRAIN_WORKERS_ENV, "2")
+    # A budget that plans every family its full work and that the clock never cuts on a busy machine: both
+    # runs do the same work, so only the data-parallel training differs.
+    options = dict(seed=0, max_seconds=600, shap_rows=10, ml_kind="boosting")
+    monkeypatch.setattr(limits, "MAX_COMPARE_ROWS", 40_000)  # within one process's cap: the single-process reference
+    one = compare(frame, "target", **options)
+    monkeypatch.setattr(limits, "MAX_COMPARE_ROWS", 10_000)
+    spread = compare(frame, "target", **options)
+
+    assert one.training["ml"] == one.training["dl"] == {"rows": 24_000, "workers": 1, "trainer": "one process",
+                                                         "device": None}
+    assert spread.training["ml"] == {"rows": 24_000, "workers": 2, "trainer": distributed.TRAINERS["boosting"],
+                                     "device": "cpu"}
+    assert spread.training["dl"] == {"rows": 24_000, "workers": 2, "trainer": distributed.TRAINERS["mlp"],
+                                     "device": "cpu"}
+    assert spread.split.train_rows == one.split.train_rows == 24_000  # nothing sampled away
+    assert not any("sample of" in note and "rows, stratified" in note for note in spread.notes)
+    assert any("data-parallel on 2 Ray workers" in note for note in spread.ml.notes)
+    assert any("data-parallel on 2 Ray workers" in note for note in spread.dl.notes)
+    for family in ("ml", "dl"):
+        metric = "accuracy"
+        gap = abs(getattr(spread, family).metrics[metric] - getattr(one, family).metrics[metric])
+        assert gap <= th.PRACTICAL_TIE_MARGIN, (family, gap)
+    # The data-parallel models are ordinary fitted pipelines: SHAP explained its sample of test rows.
+    assert len(spread.explained_rows) == 10 and spread.agreement is not None
+    cli = spread.to_dict()
+    assert cli["training"] == spread.training
+    assert_cli_contract(cli)

@@ -113,3 +113,13 @@ def test_units_named_in_the_plural_agree_with_their_count() -> None:
     assert wording.count_units(1, "boosting rounds") == "1 boosting round"
     assert wording.count_units(1, "epochs") == "1 epoch" and wording.count_units(100, "epochs") == "100 epochs"
     assert wording.count_units(1_000, "optimiser steps") == "1,000 optimiser steps"
+
+
+def test_the_training_sentence_says_rows_and_workers():
+    from engine.common.wording import training_sentence
+
+    assert training_sentence({}) is None  # a record saved before the field existed
+    assert training_sentence({"rows": 80_000, "workers": 1, "trainer": "one process", "device": None}) == \
+        "Trained on 80,000 training rows in one process."
+    spread = training_sentence({"rows": 800_000, "workers": 2, "trainer": "TorchTrainer (PyTorch DDP)", "device": "cpu"})
+    assert spread == "Trained on all 800,000 training rows, data-parallel on 2 Ray workers (CPU, TorchTrainer (PyTorch DDP))."

@@ -223,10 +223,13 @@ def budget_note(result: RunRecord) -> str:
     return wording.budget_sentence(result)
 
 
-def model_card(model: ModelResult, metric: str) -> None:
-    """One family's headline numbers: main metric with interval and baseline, and its costs."""
+def model_card(model: ModelResult, metric: str, trained_on: dict[str, Any] | None = None) -> None:
+    """One family's headline numbers: main metric with interval and baseline, its costs, and the rows (and workers) it trained on."""
     st.markdown(f"#### {wording.side_name(model.family)}")
     st.caption(model.name)
+    sentence = wording.training_sentence(trained_on)
+    if sentence:
+        st.caption(state.esc(sentence))
     value = model.metrics[metric]
     low, high = model.interval
     delta, delta_color, delta_arrow = wording.baseline_delta(value, model.baseline, bool(model.flags))

@@ -11,6 +11,8 @@ the question (columns, classes), the data is refused with one sentence.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +26,9 @@ __all__ = [
     "MAX_CLASSES",
     "MAX_ABS_NUMBER",
     "MAX_COMPARE_ROWS",
+    "MAX_TRAIN_ROWS_ENV",
+    "CLUSTER_MAX_TRAIN_ROWS",
+    "max_train_rows",
     "MAX_TRAIN_SECONDS",
     "MAX_SHAP_ROWS",
     "DEADLINE_OVERHEAD_SECONDS",
@@ -73,6 +78,29 @@ MAX_ABS_NUMBER = 1e38
 #: upload compares within 60 s after loading (benchmarks/large.py).
 MAX_COMPARE_ROWS = 100_000
 
+#: Environment variable: the most labelled rows one comparison trains and tests on
+#: (a positive whole number). Unset: MAX_COMPARE_ROWS in-process, CLUSTER_MAX_TRAIN_ROWS
+#: on a Ray cluster, where the rows above MAX_COMPARE_ROWS train data-parallel on
+#: several workers (engine.models.distributed) instead of being sampled away.
+MAX_TRAIN_ROWS_ENV = "ADVISOR_MAX_TRAIN_ROWS"
+#: The cap on a Ray cluster when ADVISOR_MAX_TRAIN_ROWS is unset. Above MAX_ROWS, so in
+#: practice every row a file may hold trains there.
+CLUSTER_MAX_TRAIN_ROWS = 10_000_000
+
+
+def max_train_rows(on_cluster: bool, environ: Mapping[str, str] = os.environ) -> int:
+    """The labelled rows a comparison may train and test on: ADVISOR_MAX_TRAIN_ROWS, else the default for where it runs.
+
+    Raises ValueError (one sentence) when the variable is not a positive whole number.
+    """
+    text = environ.get(MAX_TRAIN_ROWS_ENV, "").strip().replace("_", "").replace(",", "")
+    if not text:
+        return CLUSTER_MAX_TRAIN_ROWS if on_cluster else MAX_COMPARE_ROWS
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{MAX_TRAIN_ROWS_ENV} must be a positive whole number of rows, not {environ[MAX_TRAIN_ROWS_ENV]!r}")
+    return int(text)
+
+
 #: Largest time budget, in seconds, a comparison may ask for. The page's slider
 #: stops at 120; the command line may ask for more, up to ten minutes, so one
 #: request cannot hold a hosted worker indefinitely.
@@ -109,6 +137,7 @@ def sample_for_training(
     *,
     max_rows: int | None = None,
     seed: int = 0,
+    limit_name: str = "engine.common.limits.MAX_COMPARE_ROWS",
 ) -> Sample:
     """At most ``max_rows`` rows of ``frame``, stratified on ``target``: a pure function of its arguments.
 
@@ -146,7 +175,7 @@ def sample_for_training(
     rows = np.sort(np.concatenate(chosen))
     note = (
         f"{n:,} labelled rows: both models train and test on a sample of {len(rows):,} rows, {how} "
-        f"(limit engine.common.limits.MAX_COMPARE_ROWS = {max_rows:,}); the advice uses all rows"
+        f"(limit {limit_name} = {max_rows:,}); the advice uses all rows"
     )
     return Sample(frame.iloc[rows], note)
 

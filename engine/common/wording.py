@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 __all__ = [
     "SIDES", "choice_label", "side_name", "format_difference", "baseline_delta", "format_number", "format_signed",
     "format_duration", "format_size", "count", "outcome_key", "outcome_label", "outcome_phrase", "stage_table",
-    "STAGE_LABELS", "TIE_MARGIN_WORDS", "budget_sentence", "count_units",
+    "STAGE_LABELS", "TIE_MARGIN_WORDS", "budget_sentence", "count_units", "training_sentence",
 ]
 
 
@@ -134,6 +135,18 @@ def format_duration(seconds: float) -> str:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s"
+
+
+def training_sentence(training: dict[str, Any] | None) -> str | None:
+    """What a side's final model trained on (the record's ``training[side]``), or None for an older record."""
+    if not training:
+        return None
+    rows = f"{int(training['rows']):,} training rows"
+    workers = int(training.get("workers", 1))
+    if workers <= 1:
+        return f"Trained on {rows} in one process."
+    device = str(training.get("device") or "cpu").upper()
+    return f"Trained on all {rows}, data-parallel on {workers} Ray workers ({device}, {training['trainer']})."
 
 
 def format_size(size_bytes: int) -> str:

@@ -188,6 +188,11 @@ class TorchEstimator(BaseEstimator):
         # server process would otherwise draw from (and reseed) each other's random streams.
         generator = torch.Generator().manual_seed(self.random_state)
         module = seed_module(self._build_module(X, n_outputs), generator).to(device)
+        # Data-parallel training (engine.models.distributed): this process holds one shard; gradients,
+        # the validation loss and the clock's stop are agreed with the other workers, so all stop together.
+        parallel = getattr(self, "_data_parallel", None)
+        if parallel is not None:
+            module = parallel.wrap(module)
 
         stratify = self._stratify(y)
         self.validation_note_ = ""
@@ -212,6 +217,8 @@ class TorchEstimator(BaseEstimator):
         for epoch in range(1, max_epochs + 1):
             self._train_epoch(module, optimiser, X, target, train_idx, loss_fn, device, generator)
             val_loss = self._validation_loss(module, X, target, val_idx, loss_fn, device)
+            if parallel is not None:
+                val_loss = parallel.mean(val_loss)
             self.n_epochs_ = epoch
             if on_epoch is not None:
                 on_epoch(epoch, max_epochs, val_loss)
@@ -223,14 +230,19 @@ class TorchEstimator(BaseEstimator):
             if since_best >= self.patience:
                 self.stopped_by_ = "early_stopping"
                 break
-            if self.max_seconds is not None and time.perf_counter() - start > self.max_seconds:
+            timed_out = self.max_seconds is not None and time.perf_counter() - start > self.max_seconds
+            if parallel is not None:
+                timed_out = parallel.any(timed_out)
+            if timed_out:
                 self.stopped_by_ = "time_budget"
                 break
         module.load_state_dict(best_state)
+        if parallel is not None:
+            module = parallel.unwrap(module)
         # Work done, for the run record's budget (engine.measure.budget): optimiser steps of the search.
         self.steps_done_ = self.n_epochs_ * -(-len(train_idx) // self.batch_size_)
         self.refit_cut_by_clock_ = False
-        if self._refits(len(X)) and self.stopped_by_ != "time_budget" and self.best_epoch_ >= 1:
+        if parallel is None and self._refits(len(X)) and self.stopped_by_ != "time_budget" and self.best_epoch_ >= 1:
             module = self._refit(module, X, target, n_outputs, loss_fn, device, generator, start, len(train_idx))
         self.module_ = self._finish(_plain_dropout(module.to("cpu").eval()))
         self.best_validation_loss_ = best_loss
@@ -434,8 +446,9 @@ class TorchRegressorMixin(RegressorMixin):
         y = y.astype(np.float64)
         if not np.isfinite(y).all():
             raise ValueError("the target holds NaN or infinite values")
-        self.target_mean_ = float(y.mean())
-        self.target_scale_ = float(y.std()) or 1.0
+        # Data-parallel workers scale by the whole training target's statistics, not their shard's.
+        stats = getattr(getattr(self, "_data_parallel", None), "target_stats", None)
+        self.target_mean_, self.target_scale_ = stats if stats is not None else (float(y.mean()), float(y.std()) or 1.0)
         return torch.from_numpy(((y - self.target_mean_) / self.target_scale_).astype(np.float32)).unsqueeze(1), 1
 
     def _loss(self) -> nn.Module:

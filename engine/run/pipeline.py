@@ -155,7 +155,13 @@ def compare(
     labelled = frame[frame[profile.target].notna()]
     if len(labelled) < len(frame):
         notes.append(f"{len(frame) - len(labelled)} rows without a target value were left out")
-    sample = limits.sample_for_training(labelled, profile.target, task.is_classification, seed=seed)
+    scale_out = _scales_out(candidates)
+    try:
+        cap = limits.max_train_rows(scale_out)
+    except ValueError as error:
+        raise DataError(str(error)) from None
+    sample = limits.sample_for_training(labelled, profile.target, task.is_classification, max_rows=cap, seed=seed,
+                                        limit_name=_cap_name(scale_out))
     notes += [sample.note] if sample.note else []
     X, y = labelled_xy(sample.frame, profile.target, features, task)
     used = set(features)  # a set: ``in features`` over 10,000 columns was quadratic
@@ -163,8 +169,11 @@ def compare(
     if unused:
         notes.append("not used as features: " + ", ".join(f"{name} ({kind_name})" for name, kind_name in unused.items()))
     split = split_data(X, y, task, seed)
+    parallel = _data_parallel_scale(scale_out, len(split.X_train))
     explained_cap = kind.max_explained_rows or shap_rows
-    work = plan_work(candidates["ml"], candidates["dl"], data_size(profile, X, features, len(split.X_train)),
+    # Data-parallel, each worker's share of the rows is what one process trains on: the plan costs that.
+    planned_rows = -(-len(split.X_train) // parallel.workers) if parallel else len(split.X_train)
+    work = plan_work(candidates["ml"], candidates["dl"], data_size(profile, X, features, planned_rows),
                      max_seconds, min(shap_rows, explained_cap), small_data=len(y) < th.SMALL_DATA_ROWS,
                      select_ml=len(candidates["ml"]) > 1, select_dl=len(candidates["dl"]) > 1)
     if work.selection_skipped:
@@ -188,7 +197,7 @@ def compare(
         if work.splits == 1 else None
     sides = _run_sides(
         lambda family, side_report, side_net: _train_side(family, candidates[family], work, profile, split, seed,
-                                                          side_net, side_report, shap_job),
+                                                          side_net, side_report, shap_job, parallel),
         report, 0.02, 0.95 if shap_job else 0.7, net=net, work=work, stages=stages)
     lap.reset()
     trained = {family: (side.model, side.train_seconds, side.model_notes) for family, side in sides.items()}
@@ -243,7 +252,7 @@ def compare(
         explained_rows=explained, stage_seconds=stages, notes=notes, budget_stops=budget_stops,
         software=software_versions(), created_at=now_iso(),
         work_budget=work.to_dict(), work_done={"first_split": done, "later_splits": split_done},
-        selection=selections,
+        selection=selections, training=_training_summary(chosen, len(split.X_train), parallel),
         models={"ml": ml_model, "dl": trained["dl"][0]}, data_split=split, background_rows=background,
     )
     if shap_job is None:
@@ -312,15 +321,66 @@ def estimate_for(work: WorkBudget) -> int:
     return int(np.ceil(needed))
 
 
+def _scales_out(candidates: dict[str, dict[str, ModelSpec]]) -> bool:
+    """On a Ray cluster, whether every family either side may use can train above the in-process row cap."""
+    from engine.models import distributed
+
+    return distributed.on_cluster() and all(distributed.trains_all_rows(list(side)) for side in candidates.values())
+
+
+def _cap_name(scale_out: bool) -> str:
+    """The name of the row cap that applies, for the sampling note."""
+    if os.environ.get(limits.MAX_TRAIN_ROWS_ENV, "").strip():
+        return limits.MAX_TRAIN_ROWS_ENV
+    return "engine.common.limits.CLUSTER_MAX_TRAIN_ROWS" if scale_out else "engine.common.limits.MAX_COMPARE_ROWS"
+
+
+def _data_parallel_scale(scale_out: bool, train_rows: int) -> Any:
+    """The workers that train the families with a data-parallel trainer, or None (training rows within one process's cap)."""
+    if not scale_out or train_rows <= limits.MAX_COMPARE_ROWS:
+        return None
+    from engine.models import distributed
+
+    try:
+        return distributed.scale_for()
+    except ValueError as error:
+        raise DataError(str(error)) from None
+
+
+def _training_summary(chosen: dict[str, ModelSpec], train_rows: int, parallel: Any) -> dict[str, Any]:
+    """Per side: the rows its final model trained on, on how many workers, and by what."""
+    from engine.models import distributed
+
+    summary: dict[str, Any] = {}
+    for family, spec in chosen.items():
+        spread = parallel is not None and spec.key in distributed.TRAINERS
+        summary[family] = {
+            "rows": int(train_rows), "workers": parallel.workers if spread else 1,
+            "trainer": distributed.TRAINERS[spec.key] if spread else "one process",
+            "device": ("gpu" if parallel.use_gpu else "cpu") if spread else None,
+        }
+    return summary
+
+
 def _fit_planned(
     spec: ModelSpec, plan: FamilyPlan, profile: DatasetProfile, seed: int, X: pd.DataFrame, y: pd.Series,
-    net: "SafetyNet", report: Callable[[str, float], None],
+    net: "SafetyNet", report: Callable[[str, float], None], parallel: Any = None,
 ) -> tuple[Any, list[str]]:
-    """Build ``spec``, bound it to its planned work, and fit it with the clock's safety net for its share."""
+    """Build ``spec``, bound it to its planned work, and fit it with the clock's safety net for its share.
+
+    With ``parallel`` (an engine.models.distributed.Scale) and a family that has a data-parallel
+    trainer, the fit runs on that many Ray Train workers.
+    """
     allowed = net.allow(plan.estimated_seconds)
     model = spec.build(profile, seed, allowed)
     if spec.work is not None:
         spec.work.apply(model, plan.planned)
+    if parallel is not None:
+        from engine.models import distributed
+
+        if spec.key in distributed.TRAINERS:
+            report(f"training on all {len(X):,} rows on {parallel.workers} Ray workers", 0.0)
+            return distributed.fit_data_parallel(spec.key, model, X, y, parallel, seed, allowed)
     context = TrainingContext(profile=profile, seed=seed, max_seconds=allowed, report=report)
     return model, spec.fit(model, X, y, context)
 
@@ -766,7 +826,7 @@ def _settle_torch_threads() -> None:
 
 def _train_side(
     family: str, specs: dict[str, ModelSpec], work: WorkBudget, profile: DatasetProfile, split: Split, seed: int,
-    net: SafetyNet | None, report: Progress, shap_job: _ShapJob | None,
+    net: SafetyNet | None, report: Progress, shap_job: _ShapJob | None, parallel: Any = None,
 ) -> _Side:
     """One side, start to end: warm up, choose its family, train with its planned work, score it, explain it."""
     from engine.measure.evaluate import score_model
@@ -784,7 +844,7 @@ def _train_side(
     spec, selection = _choose(specs, work, family, split.X_train, split.y_train, profile, seed, side_net, step)
     plan = work.for_family(family, spec.key)
     started = time.perf_counter()
-    model, model_notes = _fit_planned(spec, plan, profile, seed, split.X_train, split.y_train, side_net, step)
+    model, model_notes = _fit_planned(spec, plan, profile, seed, split.X_train, split.y_train, side_net, step, parallel)
     side = _Side(spec=spec, model=model, train_seconds=time.perf_counter() - started, model_notes=model_notes,
                  done=work_done(plan, spec, model), selection=selection, stages=stages)
     stages[f"train_{family}"] = time.perf_counter() - clock

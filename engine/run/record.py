@@ -115,6 +115,9 @@ class RunRecord:
     summarised_rows: int = 0  # with kept == KEPT_RESULTS: how many explained rows the SHAP summaries cover
     #: Where it ran (engine.executors): {"executor": "in-process" | "ray", "node": ..., "device": "cpu" | "cuda"}.
     ran_on: dict[str, Any] = field(default_factory=dict)
+    #: Per side, what its final model trained on: {"ml"|"dl": {"rows", "workers", "trainer", "device"}}
+    #: (engine.pipeline; workers > 1: data-parallel on a Ray cluster). Empty in older records.
+    training: dict[str, Any] = field(default_factory=dict)
 
     @property
     def task(self) -> Task:
@@ -190,6 +193,7 @@ class RunRecord:
             "software": self.software,
             "kept": self.kept,
             "ran_on": self.ran_on,
+            "training": self.training,
         }
 
     @property
