@@ -224,7 +224,6 @@ def fight_entry(name: str, *, seed: int = 0, max_seconds: float = th.CORPUS_MAX_
     started = time.perf_counter()
     result = compare(dataset, entry.target, seed=seed, max_seconds=max_seconds, shap_rows=1)
     split, task, metric = result.data_split, result.advice.profile.task, result.verdict.metric
-    stages = result.stage_seconds
     from engine.common import limits
 
     # The training room the product's work budget plans for both sides together (engine.measure.budget).

@@ -7,7 +7,6 @@ when called, so registering this kind costs nothing.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import pandas as pd
