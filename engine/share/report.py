@@ -287,8 +287,8 @@ def _blocks(blocks: Sequence[Block]) -> list[str]:
             parts.append(f'<div class="pair"{style}>{columns}</div>')
         elif isinstance(block, Choice) and block.options:
             if len(block.options) > 1:
-                parts.append(f'<p class="note">{e(block.label)}: {e(block.options[block.default])} '
-                             f"(the app lets you choose among {len(block.options):,})</p>")
+                among = "" if block.style == "number" else f" (the app lets you choose among {len(block.options):,})"
+                parts.append(f'<p class="note">{e(block.label)}: {e(block.options[block.default])}{among}</p>')
             parts += _blocks(block.render(block.default))
         elif not isinstance(block, Choice):
             raise TypeError(f"not a section block: {type(block).__name__}")
