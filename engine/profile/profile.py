@@ -439,8 +439,9 @@ def _ranked_candidates(frame: pd.DataFrame, kinds: dict[Any, ColumnKind]) -> lis
     inputs = {name: why for name in usable if (why := _input_like(name, others))}
     # Tables put what is predicted last (scikit-learn, UCI, Weka) or first (R's data frames and model formulas,
     # y ~ x, and the econometrics packages): the last column, else the first, unless its name says it is an input.
-    # Constructed columns (dummies, transforms, variants of another column) are appended by whoever built them
-    # after the table they were built from: the edges are read past them, at the table's original columns.
+    # Variants of another column (a later copy, a recoding) are appended by whoever built them after the table
+    # they were built from: the last edge is read past them, at the table's original last column. (Dummy groups
+    # are not skipped: trailing dummies belong to regression tables whose response R puts first.)
     original_columns = [n for n in usable if not inputs.get(n, "").startswith(_VARIANT_WHY)] or usable
     # A leading column that cannot be the target at all (a name with hundreds of classes, one value) does not make
     # the first edge: tables start with the unit's name or label (R's row names, a country, a firm), and the
