@@ -464,10 +464,13 @@ def _ranked_candidates(frame: pd.DataFrame, kinds: dict[Any, ColumnKind]) -> lis
     return ranked
 
 
+_LEADING_LABELS = 3  # a table starts with at most a few label columns (a name, a code, a group)
+
+
 def _first_target(frame: pd.DataFrame, names: list[str], kinds: dict[Any, ColumnKind]) -> str | None:
-    """The first of ``names`` that :func:`prepare_target` accepts, else the first of them (None when empty)."""
+    """The first of the leading ``names`` that :func:`prepare_target` accepts, else the first (None when empty)."""
     original = {str(n): n for n in frame.columns}
-    for name in names:
+    for name in names[:_LEADING_LABELS]:
         try:
             prepare_target(frame, original[name], kinds.get(original[name]))
         except DataError:
@@ -502,8 +505,9 @@ class _OtherNames:
         """
         lowered = name.lower()
         for size in range(len(lowered) - 2, 2, -1):  # the longest other name first; each side, so 2n lookups
-            for part, at in ((lowered[:size], size), (lowered[-size:], len(name) - size)):
-                if self.has(part, name) and (size >= 4 or _word_break(name, at)):
+            for part, at, rest in ((lowered[:size], size, lowered[size:]), (lowered[-size:], len(name) - size, lowered[:-size])):
+                # A rest of digits only (col_12 after col_1, wt71 after wt) numbers a series: not a variant.
+                if any(c.isalpha() for c in rest) and self.has(part, name) and (size >= 4 or _word_break(name, at)):
                     return part
         return None
 
