@@ -376,8 +376,11 @@ def guess_target_details(frame: pd.DataFrame, kinds: dict[Any, ColumnKind] | Non
     the last column when its name means a label (the usual layout and the
     name agree), then generic label names anywhere (``target``, ``label``…),
     then task words (``churn``, ``is_fraud``, ``price``…), then the last
-    column, then the others from right to left. Identifiers, free text,
-    dates and pixels are never candidates. A candidate that
+    column, then the others from right to left. The edges are the table's
+    own: variants appended after it (``NewLeague`` of ``League``) and a
+    leading row label that cannot be a target (a firm's name) do not count;
+    a column named as an input, or built from another column, ranks after
+    the others. Identifiers, free text, dates and pixels are never candidates. A candidate that
     :func:`prepare_target` refuses (one value, all missing, too many classes,
     an identifier, a class with one row…) is skipped with its reason and the
     next one taken, so the guess never blocks the advice. Only when no column
