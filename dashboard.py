@@ -36,6 +36,7 @@ page = st.navigation(
     ]
 )
 
+state.follow_linked_job()  # ?job=<id> with Ray: follow a comparison started in another session (any replica)
 training.collect()  # a comparison that finished in the background since the last run becomes the session's run
 
 # The sidebar is drawn before the page (so it is there while a page works) and

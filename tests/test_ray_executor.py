@@ -1,8 +1,10 @@
 """The Ray path of the execution seam, on a small local Ray that the module starts and stops.
 
-Two tests, kept short: a comparison end to end (the CLI and a dashboard session)
-with the same record as in-process; and the ways a job ends badly: its worker
-killed by its process id (failed, nothing saved) and a cancel.
+Kept short: a comparison end to end (the CLI and a dashboard session) with the
+same record as in-process; the ways a job ends badly: its worker killed by its
+process id (failed, nothing saved) and a cancel; a job followed by id from a
+second process (another replica) and from a dashboard session opened with
+``?job=<id>``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +26,7 @@ from streamlit.testing.v1 import AppTest
 from engine import executors
 from engine.measure.capacity import Cancelled
 from engine.io.dataset import Dataset
-from engine.executors import JobFailed, JobState
+from engine.executors import JobFailed, JobState, UnknownJob
 from engine.executors.jobs import ComparisonJob
 from engine.share.store import RunStore
 from tests.conftest import finish_training, make_signal_table
@@ -102,7 +106,17 @@ def test_a_comparison_on_ray_gives_the_same_record_and_the_job_saves_it(
     at.switch_page("pages/train.py").run()
     at.slider(key="train_max_seconds").set_value(4).run()  # a short budget plans one split on these 178 rows
     at.button(key="train_start").click().run()
+    from views.state import _JOBS
+
+    work = _JOBS[at.session_state["training_job"]]
+    end = time.monotonic() + 60
+    while work.job_id is None and not work.done and time.monotonic() < end:
+        time.sleep(0.1)
+    if not work.done:  # the running job's id goes into the URL, for a session on another replica (?job=)
+        at.run()
+        assert at.query_params.get("job") == work.job_id, at.query_params
     finish_training(at)
+    assert "job" not in at.query_params  # collected: the link is spent
     assert not at.error, [e.value for e in at.error]
     run = at.session_state["run"]
     assert run.result.ran_on["executor"] == "ray" and run.token is not None
@@ -173,3 +187,90 @@ def test_rows_above_the_in_process_cap_train_data_parallel_on_two_workers(
     cli = spread.to_dict()
     assert cli["training"] == spread.training
     assert_cli_contract(cli)
+
+
+_OTHER_REPLICA = """
+import json, sys, time
+from engine import executors
+executor = executors.current()  # ADVISOR_RAY_ADDRESS: the test's Ray, by its address
+unknown = []
+for wrong in ("A" * 22, "../../etc/passwd"):
+    try:
+        executor.attach(wrong)
+    except executors.UnknownJob as error:
+        unknown.append(str(error))
+handle = executor.attach(sys.argv[1])
+lines = []
+while not (status := executor.status(handle)).done:
+    if status.message and status.message not in lines:
+        lines.append(status.message)
+    time.sleep(0.1)
+outcome = executor.result(handle)
+record = outcome.result.to_dict()
+print(json.dumps({"about": handle.about, "state": status.state.value, "lines": lines, "unknown": unknown,
+                  "record": record, "token": outcome.saved.token}, default=str))
+"""
+
+
+def test_a_second_process_attaches_to_a_job_by_id_and_follows_it_to_its_end(
+    ray_executor: executors.Executor, store_url: str,
+) -> None:
+    """Another replica: a child process connected to this Ray by its address, knowing only the job's id."""
+    handle = ray_executor.submit(_job(1_200, 10, store_url))
+    address = ray.get_runtime_context().gcs_address
+    child = subprocess.run(
+        [sys.executable, "-c", _OTHER_REPLICA, handle.id], cwd=Path(__file__).resolve().parents[1],
+        env=os.environ | {executors.RAY_ADDRESS_ENV: address}, capture_output=True, text=True, timeout=300,
+    )
+    assert child.returncode == 0, child.stderr[-3000:]
+    seen = json.loads(child.stdout.strip().splitlines()[-1])
+    assert len(seen["unknown"]) == 2 and all("\n" not in line for line in seen["unknown"])
+    assert seen["about"]["dataset"] == "signal.csv" and seen["about"]["target"] == "target"
+    assert seen["state"] == "done" and seen["lines"], seen["lines"]  # it saw progress lines while it waited
+
+    here = ray_executor.result(handle).result.to_dict()  # the submitting process collects the same outcome
+    there = seen["record"]
+    assert there.keys() == here.keys()
+    assert there["ran_on"] == json.loads(json.dumps(here["ran_on"], default=str))
+    assert there["verdict"] == json.loads(json.dumps(here["verdict"], default=str))
+    assert there["models"] == json.loads(json.dumps(here["models"], default=str))
+    assert RunStore(store_url).open(seen["token"]).verdict.winner == here["winner"]  # the job saved it
+
+    # Once collected, a late attach finds the job's ending, and its record in the run store the job saved it to.
+    late = ray_executor.attach(handle.id)
+    assert ray_executor.status(late).state is JobState.DONE
+    reopened = ray_executor.result(late)
+    assert reopened.saved.token == seen["token"] and reopened.result.verdict.winner == here["winner"]
+    with pytest.raises(UnknownJob):
+        ray_executor.attach("B" * 22)
+
+
+def test_a_session_opened_with_the_job_id_follows_a_running_ray_job(
+    ray_executor: executors.Executor, store_url: str,
+) -> None:
+    from views.state import _JOBS
+
+    hostile = AppTest.from_file(str(APP), default_timeout=60)
+    hostile.query_params["job"] = "<img src=x onerror=alert(1)>"
+    hostile.run()
+    assert not hostile.exception
+    assert [e.value.replace("\\", "") for e in hostile.error] == [
+        "The comparison in this link cannot be followed: that is not a comparison id"
+    ]  # one line, and the id is not echoed
+    assert "job" not in hostile.query_params
+
+    handle = ray_executor.submit(_job(1_200, 10, store_url))  # started elsewhere: not by this session
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["job"] = handle.id
+    at.run()
+    at.switch_page("pages/train.py").run()
+    work = _JOBS[at.session_state["training_job"]]
+    assert work.job_id == handle.id and work.dataset_name == "signal.csv" and work.target == "target"
+    assert at.button(key="train_cancel")  # the page shows its progress with a Cancel button
+    finish_training(at)
+    assert not at.error, [e.value for e in at.error]
+    run = at.session_state["run"]
+    assert run.result.ran_on["executor"] == "ray" and run.token is not None
+    assert any("Verdict on target (signal.csv)" in h.value.replace("\\", "") for h in at.subheader)
+    assert "job" not in at.query_params
+    assert ray_executor.result(handle).saved.token == run.token  # the same job, saved once

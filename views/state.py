@@ -59,6 +59,9 @@ LOADED_UPLOAD = "loaded_upload_id"
 JOB = "training_job"
 TRAIN_ERROR = "train_error"
 OPTIONS = "train_options"
+FOLLOWED = "followed_job_ids"  # ids from ?job= this session has followed (a spent link is not followed again)
+#: The URL parameter that names the Ray job a session trains, so a session on any replica can follow it.
+JOB_PARAM = "job"
 
 #: Train options that change what is trained; the explainer is not one (Explanations explains again without retraining).
 TRAINING_OPTIONS = ("max_seconds", "shap_rows", "ml_kind", "seed")
@@ -317,7 +320,7 @@ class Job:
     run of the session reads it, and :func:`collect_job` stores the result.
     """
 
-    data: Dataset = field(repr=False)
+    data: Dataset | None = field(repr=False)  # None: followed by its id, started by another session
     dataset_name: str
     target: str
     options: dict[str, Any]
@@ -335,6 +338,7 @@ class Job:
     where: dict[str, Any] = field(default_factory=dict)  # the executor's word on where it runs (executor, node)
     saved: Any = None  # engine.share.store.SavedRun: the job saved its own record to the run store
     save_error: str | None = None
+    job_id: str | None = None  # the Ray job's id, put in the URL (?job=) so a session on any replica can follow it
 
     def __hash__(self) -> int:  # the queue's ticket: the job itself
         return id(self)
@@ -425,30 +429,84 @@ def start_training(options: dict[str, Any]) -> Job | None:
         keep_rows=bool(options.get("keep_rows")), keep_upload=bool(options.get("save_rows")),
     )
 
-    def train() -> None:
+    def train() -> Any:
+        TRAINING_QUEUE.wait_turn(work, work.cancel_requested)
         try:
-            TRAINING_QUEUE.wait_turn(work, work.cancel_requested)
-            try:
-                work.started = time.perf_counter()  # the budget and the elapsed time count from here
-                work.progress("Loading the training libraries (PyTorch, SHAP)", 0.0)
-                executor = executors.current()  # in this process, or on the Ray cluster ADVISOR_RAY_ADDRESS names
-                outcome = _follow(executor, executor.submit(job_spec), work)
-                work.saved, work.save_error = outcome.saved, outcome.save_error
-                work.result = outcome.result
-            finally:
-                TRAINING_QUEUE.release(work)
-        except Cancelled:
-            work.cancelled = True
-        except (DataError, executors.JobFailed) as error:
-            work.error = str(error)
-        except Exception as error:  # noqa: BLE001  the thread must always finish its job, or the page waits forever
-            logging.getLogger(__name__).exception("training failed")
-            work.error = f"training failed unexpectedly ({type(error).__name__}); the details are in the server log"
+            work.started = time.perf_counter()  # the budget and the elapsed time count from here
+            work.progress("Loading the training libraries (PyTorch, SHAP)", 0.0)
+            executor = executors.current()  # in this process, or on the Ray cluster ADVISOR_RAY_ADDRESS names
+            handle = executor.submit(job_spec)
+            if executor.name != "in-process":  # only a cluster's job can be followed from another process
+                work.job_id = handle.id
+            return _follow(executor, handle, work)
+        finally:
+            TRAINING_QUEUE.release(work)
 
-    work.thread = threading.Thread(target=train, name="train-comparison", daemon=True)
+    work.thread = threading.Thread(target=_finish, args=(work, train), name="train-comparison", daemon=True)
     st.session_state[JOB] = _keep_job(work)
     work.thread.start()
     return work
+
+
+def _finish(work: Job, outcome_of: Any) -> None:
+    """Run ``outcome_of()`` (follows a job to its end) and put its outcome, or why there is none, into ``work``."""
+    try:
+        outcome = outcome_of()
+        work.saved, work.save_error = outcome.saved, outcome.save_error
+        work.result = outcome.result
+    except Cancelled:
+        work.cancelled = True
+    except (DataError, executors.JobFailed) as error:
+        work.error = str(error)
+    except Exception as error:  # noqa: BLE001  the thread must always finish its job, or the page waits forever
+        logging.getLogger(__name__).exception("training failed")
+        work.error = f"training failed unexpectedly ({type(error).__name__}); the details are in the server log"
+
+
+def follow_linked_job() -> None:
+    """``?job=<id>`` while comparisons run on Ray: this session follows that job (started on any replica).
+
+    The id comes from a URL, so it is checked (its shape, then the cluster's
+    job list) and never echoed. In-process, the parameter is ignored: a thread
+    of another server cannot be followed.
+    """
+    job_id = st.query_params.get(JOB_PARAM)
+    if job_id is None or executors.configured_address() is None or job() is not None:
+        return  # nothing linked, nothing to follow it on, or this session is training (its own id is the link)
+    followed = st.session_state.setdefault(FOLLOWED, [])
+    if job_id in followed:  # followed here to its end already: the link is spent
+        drop_job_link(job_id)
+        return
+    followed.append(job_id)
+    try:
+        if not re.fullmatch(executors.JOB_ID_PATTERN, job_id):
+            raise executors.UnknownJob("that is not a comparison id")
+        executor = executors.current()
+        handle = executor.attach(job_id)
+    except DataError as error:  # UnknownJob, or ExecutorUnavailable
+        show_error(f"The comparison in this link cannot be followed: {error}")  # on whichever page the link opened
+        drop_job_link(job_id)
+        return
+    about = handle.about
+    work = Job(data=None, dataset_name=str(about.get("dataset") or "a dataset"), target=str(about.get("target") or "?"),
+               options=dict(DEFAULT_OPTIONS) | dict(about.get("options") or {}),
+               message="Following a comparison started in another session", job_id=job_id)
+    work.thread = threading.Thread(target=_finish, args=(work, lambda: _follow(executor, handle, work)),
+                                   name="follow-comparison", daemon=True)
+    st.session_state[JOB] = _keep_job(work)
+    work.thread.start()
+
+
+def link_job(work: Job) -> None:
+    """Put a running Ray job's id in the URL (``?job=``), so a reload or a session on another replica follows it."""
+    if work.job_id is not None and not work.done and st.query_params.get(JOB_PARAM) != work.job_id:
+        st.query_params[JOB_PARAM] = work.job_id
+
+
+def drop_job_link(job_id: str | None) -> None:
+    """Remove ``?job=`` once its job is collected (or cannot be followed)."""
+    if job_id is not None and st.query_params.get(JOB_PARAM) == job_id:
+        del st.query_params[JOB_PARAM]
 
 
 def _follow(executor: executors.Executor, handle: executors.Handle, work: Job) -> Any:
@@ -477,6 +535,10 @@ def collect_job() -> Job | None:
         return None
     with _JOBS_LOCK:
         _JOBS.pop(st.session_state.pop(JOB), None)
+    if work.job_id is not None:
+        if work.job_id not in (followed := st.session_state.setdefault(FOLLOWED, [])):
+            followed.append(work.job_id)  # its own job's link, left in the URL, is not followed again after a reload
+        drop_job_link(work.job_id)
     if work.cancelled:
         st.session_state.pop(TRAIN_ERROR, None)
     elif work.result is None:

@@ -168,7 +168,8 @@ def collect() -> None:
 
 def progress_panel() -> None:
     """The comparison training now: steps and a progress bar, polled while the user may read or leave the page."""
-    if state.job() is not None:
+    if (work := state.job()) is not None:
+        state.link_job(work)
         _progress_fragment()
 
 
@@ -180,6 +181,7 @@ def _progress_fragment() -> None:
     if work.done:
         collect()  # here, not only at the top of the app: a fragment's rerun runs only the fragment
         st.rerun()  # the whole app, which draws the finished run everywhere
+    state.link_job(work)  # its id is known once the job is submitted, a poll or two after the click
     ahead = work.ahead()
     if ahead is not None:
         st.info(queue_text(ahead), icon=":material/hourglass_top:")

@@ -25,12 +25,13 @@ import time
 from typing import Any
 
 from engine.executors.base import (
-    Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, Progress, ProgressLog, Resources,
+    JOB_ID_PATTERN, Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, Progress, ProgressLog,
+    Resources, UnknownJob,
 )
 
 __all__ = [
     "RAY_ADDRESS_ENV", "Executor", "ExecutorUnavailable", "Handle", "Job", "JobFailed", "JobState", "JobStatus",
-    "ProgressLog", "Resources", "configured_address", "current", "reset", "run_to_end",
+    "ProgressLog", "Resources", "UnknownJob", "JOB_ID_PATTERN", "configured_address", "current", "reset", "run_to_end",
 ]
 
 RAY_ADDRESS_ENV = "ADVISOR_RAY_ADDRESS"

@@ -12,8 +12,11 @@ from engine.io.data import DataError
 
 __all__ = [
     "Executor", "ExecutorUnavailable", "Handle", "Job", "JobFailed", "JobState", "JobStatus", "Progress",
-    "ProgressLog", "Resources",
+    "ProgressLog", "Resources", "UnknownJob", "JOB_ID_PATTERN",
 ]
+
+#: The shape of every job id an executor makes (``secrets.token_urlsafe(16)``): ids from outside are checked against it.
+JOB_ID_PATTERN = r"[A-Za-z0-9_-]{22}"
 
 #: Progress callback a job reports through: (message, overall fraction done in 0..1).
 Progress = Callable[[str, float], None]
@@ -21,6 +24,10 @@ Progress = Callable[[str, float], None]
 
 class ExecutorUnavailable(DataError):
     """The configured executor cannot take work (e.g. the Ray cluster is unreachable): one line for the user."""
+
+
+class UnknownJob(DataError):
+    """No job by that id on this executor (a mistyped link, a finished job already forgotten): one line."""
 
 
 class JobFailed(RuntimeError):
@@ -50,6 +57,8 @@ class Handle:
 
     id: str
     executor: str
+    #: What the job is (dataset name, target, options), for a process that attached to it without submitting it.
+    about: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass
@@ -112,6 +121,13 @@ class Executor(abc.ABC):
     @abc.abstractmethod
     def cancel(self, handle: Handle) -> None:
         """Ask the job to stop: a queued job never starts, a running one stops at its next step."""
+
+    def attach(self, job_id: str) -> Handle:
+        """A handle on a job this executor did not necessarily submit (another replica's); raises :class:`UnknownJob`.
+
+        An executor that keeps its jobs in its own process knows only those it submitted.
+        """
+        raise UnknownJob("no comparison with that id is running here")
 
     @abc.abstractmethod
     def result(self, handle: Handle, timeout: float | None = None) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from engine.io.dataset import Dataset
 from engine.executors.base import Progress, Resources
 
-__all__ = ["CallJob", "ComparisonJob", "ComparisonOutcome", "device_name"]
+__all__ = ["CallJob", "ComparisonJob", "ComparisonOutcome", "device_name", "reopen"]
 
 
 @dataclass
@@ -56,6 +56,16 @@ class ComparisonJob:
     keep_upload: bool = False
     resources: Resources = field(default_factory=Resources)
 
+    def about(self) -> dict[str, Any]:
+        """What a session that follows this job by its id (on another replica) shows and keeps: names and options."""
+        return {
+            "dataset": str(getattr(self.data, "name", "")), "target": self.target,
+            "options": {"max_seconds": self.max_seconds, "shap_rows": self.shap_rows, "ml_kind": self.ml_kind,
+                        "seed": self.seed, "explainer": self.explainer, "keep_rows": self.keep_rows,
+                        "save_rows": self.keep_upload},
+            "store": self.save_to,
+        }
+
     def run(self, progress: Progress, placement: dict[str, Any]) -> ComparisonOutcome:
         from engine.measure.deadline import Deadline
         from engine.run.pipeline import compare
@@ -90,6 +100,11 @@ class CallJob:
 
     def run(self, progress: Progress, placement: dict[str, Any]) -> Any:
         return self.function(*self.args)
+
+
+def reopen(store_url: str, saved: Any) -> ComparisonOutcome:
+    """A finished comparison read back from the run store its job saved it to (no models: the record only)."""
+    return ComparisonOutcome(result=_store(store_url).open(saved.token), saved=saved)
 
 
 def device_name() -> str:

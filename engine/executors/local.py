@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.measure.capacity import Cancelled
 from engine.io.data import DataError
-from engine.executors.base import Executor, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog
+from engine.executors.base import Executor, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog, UnknownJob
 
 __all__ = ["InProcessExecutor"]
 
@@ -74,6 +74,13 @@ class InProcessExecutor(Executor):
         if running is None:
             raise KeyError("unknown or already collected job")
         return running
+
+    def attach(self, job_id: str) -> Handle:
+        """Only this process's own jobs: a thread of another process cannot be followed from here."""
+        with self._lock:
+            if job_id in self._jobs:
+                return Handle(job_id, self.name)
+        raise UnknownJob("no comparison with that id is running on this server")
 
     def status(self, handle: Handle) -> JobStatus:
         running = self._get(handle)

@@ -7,11 +7,20 @@ worker dies ends "failed" (the user may train again), and because a job saves
 its record in one transaction at its very end, a dead job leaves no half-written
 run. Cancelling interrupts the task (``ray.cancel``), then kills its worker if
 it has not stopped within :data:`FORCE_CANCEL_AFTER_SECONDS`.
+
+Every replica of the app connected to the same cluster sees every job: the
+progress board (a named actor in :data:`NAMESPACE`) keeps each job's ObjectRef
+while it runs, so :meth:`RayExecutor.attach` follows, cancels and collects a job
+another process submitted; once collected, the board keeps its ending (and where
+the job saved its record) for :data:`FINISHED_KEPT` more jobs. Ray ties a task to
+the process that submitted it: if that replica stops, its running jobs stop too
+(they end "failed"), and a finished job's record is still read from the run store.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import threading
 import time
@@ -22,7 +31,8 @@ from typing import Any
 from engine.measure.capacity import Cancelled
 from engine.io.data import DataError
 from engine.executors.base import (
-    Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog, Resources,
+    JOB_ID_PATTERN, Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog, Resources,
+    UnknownJob,
 )
 
 __all__ = ["RayExecutor", "NAMESPACE", "BOARD_NAME", "FORCE_CANCEL_AFTER_SECONDS", "CPUS_ENV", "GPUS_ENV",
@@ -34,6 +44,10 @@ BOARD_NAME = "advisor-progress-board"
 FORCE_CANCEL_AFTER_SECONDS = 10.0
 #: Seconds to wait for the progress board before a status says "no news" rather than hang a page.
 BOARD_TIMEOUT_SECONDS = 5.0
+#: Collected jobs whose ending the board keeps, newest first, for a replica that attaches after another collected it.
+FINISHED_KEPT = 1_000
+#: Seconds the executor waits, once when it connects, for the progress board to answer.
+BOARD_START_SECONDS = 60.0
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 #: CPUs and GPUs each comparison asks of the cluster, when set (else the job's own Resources: 2 CPUs, no GPU).
 #: Ray hides the GPUs from a task that asks for none, so a network trains on a GPU only when GPUs are asked for.
@@ -66,6 +80,26 @@ class _Board:
     def __init__(self) -> None:
         self._logs: dict[str, ProgressLog] = {}
         self._where: dict[str, dict[str, Any]] = {}
+        # A job's ObjectRef travels in a one-item list: Ray would otherwise resolve it, waiting for the result.
+        self._refs: dict[str, list[Any]] = {}
+        self._about: dict[str, dict[str, Any]] = {}
+        self._saved: dict[str, Any] = {}
+        self._finished: dict[str, dict[str, Any]] = {}
+
+    def track(self, job_id: str, ref: list[Any], about: dict[str, Any]) -> None:
+        self._refs[job_id] = ref
+        self._about[job_id] = about
+
+    def saved(self, job_id: str, saved: Any) -> None:
+        self._saved[job_id] = saved
+
+    def lookup(self, job_id: str) -> dict[str, Any] | None:
+        """What a replica needs to attach to ``job_id``: its ref while uncollected, else its ending; None: unknown."""
+        if job_id in self._refs:
+            return {"ref": self._refs[job_id], "about": self._about.get(job_id, {}), "saved": self._saved.get(job_id)}
+        if job_id in self._finished:
+            return {"ref": None} | self._finished[job_id]
+        return None
 
     def started(self, job_id: str, where: dict[str, Any]) -> None:
         self._logs.setdefault(job_id, ProgressLog())
@@ -81,9 +115,20 @@ class _Board:
         return {"message": log.message, "fraction": log.fraction, "steps": list(log.steps),
                 "where": self._where.get(job_id, {}), "lines": dict(log.lines)}
 
-    def forget(self, job_id: str) -> None:
-        self._logs.pop(job_id, None)
-        self._where.pop(job_id, None)
+    def forget(self, job_id: str, ending: dict[str, Any] | None = None) -> None:
+        """Drop a collected job's ref and lines (its result is freed), keeping its ending for other replicas."""
+        if job_id in self._finished and job_id not in self._refs:
+            return  # collected by another replica first: its ending is kept already
+        log = self._logs.pop(job_id, None)
+        where = self._where.pop(job_id, {})
+        self._refs.pop(job_id, None)
+        about, saved = self._about.pop(job_id, {}), self._saved.pop(job_id, None)
+        if ending is None:
+            return
+        self._finished[job_id] = {"ending": ending, "about": about, "saved": saved, "where": where,
+                                  "steps": list(log.steps) if log else [], "message": log.message if log else ""}
+        while len(self._finished) > FINISHED_KEPT:
+            self._finished.pop(next(iter(self._finished)))
 
 
 def _run_job(job: Job, job_id: str, board: Any) -> Any:
@@ -97,14 +142,22 @@ def _run_job(job: Job, job_id: str, board: Any) -> Any:
     def progress(message: str, fraction: float) -> None:
         board.report.remote(job_id, message, fraction)  # fire and forget: training never waits for the board
 
-    return job.run(progress, {"executor": "ray", "node": where["node"]})
+    value = job.run(progress, {"executor": "ray", "node": where["node"]})
+    if (saved := getattr(value, "saved", None)) is not None:
+        try:  # where the record went, for a replica that attaches once the submitting one has collected it
+            ray.get(board.saved.remote(job_id, saved), timeout=BOARD_TIMEOUT_SECONDS)
+        except Exception:  # noqa: BLE001  the record is saved either way; only a late attach would miss it
+            pass
+    return value
 
 
 class _Tracked:
-    def __init__(self, ref: Any) -> None:
-        self.ref = ref
+    def __init__(self, ref: Any, about: dict[str, Any] | None = None) -> None:
+        self.ref = ref  # None: attached after another replica collected it (its ending is all there is)
+        self.about = about or {}
         self.cancelled_at: float | None = None
         self.final: JobStatus | None = None
+        self.saved: Any = None
 
 
 class RayExecutor(Executor):
@@ -125,6 +178,10 @@ class RayExecutor(Executor):
         ).remote()
         self._jobs: dict[str, _Tracked] = {}
         self._lock = threading.Lock()
+        try:  # once: a new board's process can take longer to start than a page waits for news (BOARD_TIMEOUT_SECONDS)
+            ray.get(self._board.lookup.remote(""), timeout=BOARD_START_SECONDS)
+        except Exception:  # noqa: BLE001  a board that never answers only costs progress lines and other replicas' view
+            pass
 
     def _connect(self) -> None:
         try:
@@ -155,15 +212,46 @@ class RayExecutor(Executor):
     def submit(self, job: Job) -> Handle:
         job_id = secrets.token_urlsafe(16)
         ref = self._task.options(**task_options(job.resources)).remote(job, job_id, self._board)
+        about = job.about() if callable(getattr(job, "about", None)) else {}
         with self._lock:
-            self._jobs[job_id] = _Tracked(ref)
-        return Handle(job_id, self.name)
+            self._jobs[job_id] = _Tracked(ref, about)
+        try:  # waited for, so another replica can attach as soon as this returns
+            self._ray.get(self._board.track.remote(job_id, [ref], about), timeout=BOARD_TIMEOUT_SECONDS)
+        except Exception:  # noqa: BLE001  the job runs either way; only other replicas would not find it
+            pass
+        return Handle(job_id, self.name, about)
+
+    def attach(self, job_id: str) -> Handle:
+        """Follow a job any process connected to this cluster submitted (raises :class:`UnknownJob`)."""
+        return Handle(job_id, self.name, self._attach(job_id).about)
+
+    def _attach(self, job_id: object) -> _Tracked:
+        if not isinstance(job_id, str) or not re.fullmatch(JOB_ID_PATTERN, job_id):
+            raise UnknownJob("that is not a comparison id (22 letters, digits, - or _)")
+        with self._lock:
+            tracked = self._jobs.get(job_id)
+        if tracked is not None:
+            return tracked
+        try:
+            found = self._ray.get(self._board.lookup.remote(job_id), timeout=BOARD_TIMEOUT_SECONDS)
+        except Exception:  # noqa: BLE001
+            raise UnknownJob("the Ray cluster's job list cannot be read now; try again in a moment") from None
+        if found is None:
+            raise UnknownJob("no comparison with that id is running or recently finished on the Ray cluster")
+        tracked = _Tracked(found["ref"][0] if found["ref"] else None, found.get("about"))
+        tracked.saved = found.get("saved")
+        if tracked.ref is None:
+            ending = found["ending"]
+            tracked.final = JobStatus(JobState(ending["state"]), found.get("message", ""), 1.0, found.get("steps", []),
+                                      ending.get("error"), {"executor": self.name} | found.get("where", {}))
+        with self._lock:
+            return self._jobs.setdefault(job_id, tracked)
 
     def _get(self, handle: Handle) -> _Tracked:
         with self._lock:
             tracked = self._jobs.get(handle.id)
-        if tracked is None:
-            raise KeyError("unknown or already collected job")
+        if tracked is None:  # collected here already by another follower, or submitted elsewhere: ask the board
+            tracked = self._attach(handle.id)
         return tracked
 
     def status(self, handle: Handle) -> JobStatus:
@@ -185,24 +273,58 @@ class RayExecutor(Executor):
 
     def cancel(self, handle: Handle) -> None:
         tracked = self._get(handle)
-        if tracked.cancelled_at is None:
+        if tracked.cancelled_at is None and tracked.ref is not None:
             tracked.cancelled_at = time.monotonic()
+            # Ray passes a cancel of a ref this process borrowed (another replica's job) on to its owner.
             self._ray.cancel(tracked.ref)  # a queued task never starts; a running one gets KeyboardInterrupt
 
     def result(self, handle: Handle, timeout: float | None = None) -> Any:
         tracked = self._get(handle)
+        if tracked.ref is None:  # collected by another replica: its ending, and the record from the run store
+            with self._lock:
+                self._jobs.pop(handle.id, None)
+            return self._recorded(tracked)
         ready, _ = self._ray.wait([tracked.ref], timeout=timeout)
         if not ready:
             raise TimeoutError("the job is still running")
         with self._lock:
             self._jobs.pop(handle.id, None)
-        self._board.forget.remote(handle.id)
         try:
-            return self._ray.get(tracked.ref)
+            value = self._ray.get(tracked.ref)
         except BaseException as error:  # noqa: BLE001  every way a task ends, mapped to the interface's three
-            raise self._translate(error, tracked) from None
+            ending = self._translate(error, tracked)
+            state = JobState.CANCELLED if isinstance(ending, Cancelled) else JobState.FAILED
+            self._board.forget.remote(handle.id, {"state": state.value, "error": str(ending) or None})
+            saved = self._saved_by_job(handle.id) if state is JobState.FAILED else None
+            if saved is not None and tracked.about.get("store"):  # the submitting replica stopped after the save
+                from engine.executors.jobs import reopen
+
+                return reopen(tracked.about["store"], saved)
+            raise ending from None
+        self._board.forget.remote(handle.id, {"state": JobState.DONE.value, "error": None})
+        return value
 
     # -- helpers ---------------------------------------------------------------------------
+    def _recorded(self, tracked: _Tracked) -> Any:
+        final = tracked.final
+        assert final is not None
+        if final.state is JobState.CANCELLED:
+            raise Cancelled()
+        if final.state is not JobState.DONE:
+            raise JobFailed(final.error or "the comparison failed")
+        if tracked.saved is None or not tracked.about.get("store"):
+            raise JobFailed("the comparison finished on another replica, which kept its result without saving it")
+        from engine.executors.jobs import reopen
+
+        return reopen(tracked.about["store"], tracked.saved)
+
+    def _saved_by_job(self, job_id: str) -> Any:
+        try:
+            found = self._ray.get(self._board.lookup.remote(job_id), timeout=BOARD_TIMEOUT_SECONDS)
+        except Exception:  # noqa: BLE001
+            return None
+        return (found or {}).get("saved")
+
     def _news(self, job_id: str) -> dict[str, Any] | None:
         try:
             return self._ray.get(self._board.get.remote(job_id), timeout=BOARD_TIMEOUT_SECONDS)
