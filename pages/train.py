@@ -25,6 +25,8 @@ data = state.dataset()
 if data is None and state.run() is None and state.job() is None:
     st.info("No dataset yet. Upload a CSV or pick a sample on the Recommend page.", icon=":material/upload_file:")
     st.page_link(state.PAGES["recommend"], label="Go to Recommend", icon=":material/arrow_forward:")
+elif data is None and state.run() is None:  # following a comparison by its ?job= link
+    st.caption("A comparison started in another session: its progress, then its verdict, show here.")
 elif data is None:
     st.caption("A saved run: load its dataset on Recommend to train again.")
 else:

@@ -269,6 +269,7 @@ def test_a_session_opened_with_the_job_id_follows_a_running_ray_job(
     work = _JOBS[at.session_state["training_job"]]
     assert work.job_id == handle.id and work.dataset_name == "signal.csv" and work.target == "target"
     assert at.button(key="train_cancel")  # the page shows its progress with a Cancel button
+    assert any("started in another session" in c.value for c in at.caption)
     finish_training(at)
     assert not at.error, [e.value for e in at.error]
     run = at.session_state["run"]
