@@ -10,6 +10,7 @@ is :mod:`engine.advice.recommend` (its vote is
 ``engine.advice.recommend.recommend``); nothing here is named ``recommend``.
 """
 
+import gc
 import os
 
 # LightGBM, scikit-learn and torch each run an OpenMP thread pool whose idle threads spin by default; on a
@@ -19,31 +20,41 @@ import os
 # imports torch at start-up to fix its thread count); a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from engine.io.data import DataError, read_csv_bytes, read_csv_path  # noqa: E402
-from engine.io.dataset import Dataset, load_dataset_bytes, load_dataset_path
-from engine.profile.profile import ColumnKind, DatasetProfile, Task, guess_target, profile_dataset
-from engine.advice.recommend import (
-    Advice,
-    Answers,
-    advise,
-    DataKind,
-    Flip,
-    ProblemType,
-    Recommendation,
-    Transparency,
-    answers_from_profile,
-    what_would_flip,
-)
-from engine.registry import (
-    DataKindSpec,
-    KindDecision,
-    ModelSpec,
-    decide_kind,
-    kind_for,
-    kind_named,
-    register,
-    registered_kinds,
-)
+# Importing pandas and numpy makes a few hundred thousand long-lived objects, and the cyclic collector walks them
+# again and again as they are made (a fifth of the import, which is most of `recommend`'s start-up); an import
+# leaves next to no cyclic garbage, so collecting waits until these imports are done. The setting is put back.
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    from engine.io.data import DataError, read_csv_bytes, read_csv_path  # noqa: E402
+    from engine.io.dataset import Dataset, load_dataset_bytes, load_dataset_path
+    from engine.profile.profile import ColumnKind, DatasetProfile, Task, guess_target, profile_dataset
+    from engine.advice.recommend import (
+        Advice,
+        Answers,
+        advise,
+        DataKind,
+        Flip,
+        ProblemType,
+        Recommendation,
+        Transparency,
+        answers_from_profile,
+        what_would_flip,
+    )
+    from engine.registry import (
+        DataKindSpec,
+        KindDecision,
+        ModelSpec,
+        decide_kind,
+        kind_for,
+        kind_named,
+        register,
+        registered_kinds,
+    )
+finally:
+    if _collecting:
+        gc.enable()
+
 
 __all__ = [
     "DataError",

@@ -285,4 +285,11 @@ def _positive_int(text: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    exit_code = main()
+    # The output is written and every file closed. At exit Python collects every object once more: with pandas
+    # loaded that walk took 0.2 s of a 2 s `recommend`. Frozen objects are skipped by it and their memory is
+    # the operating system's to reclaim a moment later; objects not in a cycle are still freed as before.
+    import gc
+
+    gc.freeze()
+    raise SystemExit(exit_code)

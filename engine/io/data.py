@@ -343,7 +343,10 @@ def _parse(text: str, delimiter: str, names: list[str], skip: int, widest: int) 
         warnings.simplefilter("always")
         try:
             frame = pd.read_csv(
-                io.StringIO(text),
+                # The text again as UTF-8 bytes, not a StringIO: pandas re-encodes a text stream piece by piece in
+                # Python, which took 0.42 s of a 100,000-row file that parses in 0.25 s from bytes (encoding: 0.01 s).
+                io.BytesIO(text.encode("utf-8")),
+                encoding="utf-8",
                 sep=delimiter,
                 header=None,
                 names=list(range(max(widest, len(names)))),
