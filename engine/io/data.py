@@ -449,8 +449,9 @@ def _all_match(column: pd.Series, pattern: re.Pattern[str]) -> pd.Series | None:
     values = column.dropna()
     if values.empty:
         return None
-    text = values.astype(str).str.strip()
-    head = text.iloc[:1_000]  # most text columns fail here, cheaply
+    # Most text columns fail on their first values, cheaply: before the whole column is stripped.
+    head = values.iloc[:1_000].astype(str).str.strip()
     if not head.str.contains(",", regex=False).any() or not head.str.fullmatch(pattern).all():
         return None
+    text = values.astype(str).str.strip()
     return text if text.str.fullmatch(pattern).all() else None
