@@ -12,6 +12,7 @@ is :mod:`engine.advice.recommend` (its vote is
 
 import gc
 import os
+import sys
 
 # LightGBM, scikit-learn and torch each run an OpenMP thread pool whose idle threads spin by default; on a
 # small shared machine spinning pools starve each other (a 1-second LightGBM fit took 150 s in our benchmark,
@@ -20,9 +21,18 @@ import os
 # imports torch at start-up to fix its thread count); a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+
+def _run_as_the_command_line() -> bool:
+    """Whether this process is ``python [options] -m engine ...``: then engine/__main__.py finishes the GC set-up."""
+    argv = list(getattr(sys, "orig_argv", []))
+    return "-m" in argv and argv[argv.index("-m") + 1:argv.index("-m") + 2] == ["engine"]
+
+
 # Importing pandas and numpy makes a few hundred thousand long-lived objects, and the cyclic collector walks them
 # again and again as they are made (a fifth of the import, which is most of `recommend`'s start-up); an import
-# leaves next to no cyclic garbage, so collecting waits until these imports are done. The setting is put back.
+# leaves next to no cyclic garbage, so collecting waits until these imports are done. Then it is switched back
+# on, except in the command line, which first freezes what the imports made (a first collection of it alone took
+# 0.08 s) and then switches it on itself.
 _collecting = gc.isenabled()
 gc.disable()
 try:
@@ -52,7 +62,7 @@ try:
         registered_kinds,
     )
 finally:
-    if _collecting:
+    if _collecting and not _run_as_the_command_line():
         gc.enable()
 
 

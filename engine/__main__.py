@@ -289,7 +289,10 @@ if __name__ == "__main__":
 
     # What the imports made (pandas, numpy, the engine: a few hundred thousand objects) lives until exit, yet every
     # older-generation collection walks it again: 0.1 s of `recommend` on 100,000 rows. Frozen, collections skip it.
+    # engine/__init__.py left collecting off for this moment (it does so only for `python -m engine`); a new
+    # interpreter always starts with it on, so it is switched on again here.
     gc.freeze()
+    gc.enable()
     exit_code = main()
     # The output is written and every file closed. At exit Python collects every object once more: with pandas
     # loaded that walk took 0.2 s of a 2 s `recommend`. Frozen objects are skipped by it and their memory is
