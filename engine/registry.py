@@ -15,11 +15,12 @@ they need when called.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from engine.common.sections import Section
 from engine.io.data import DataError
 from engine.profile.profile import DatasetProfile
 
@@ -40,6 +41,9 @@ __all__ = [
     "decide_kind",
     "kind_for",
     "kind_named",
+    "kind_of_run",
+    "explanation_sections",
+    "upload_help",
     "fit_network",
     "ml_model_keys",
     "dl_model_keys",
@@ -131,11 +135,13 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class DataKindSpec:
-    """A kind of data: how it is recognised, which columns its models use, and its model families.
+    """A kind of data: how it is recognised, which columns its models use, its model families, and its views.
 
     ``matches(profile)`` decides whether a profiled table is this kind; among
     matching kinds the highest ``priority`` wins (tabular, the fallback, is 0).
     The first entry of ``ml_models`` and ``dl_models`` is the default.
+    ``explanation_sections`` and the wording fields below are what the pages
+    and the report show for this kind: they ask here, never for a kind by name.
     """
 
     key: str
@@ -152,6 +158,16 @@ class DataKindSpec:
     #: What the advice's criteria score this kind as: a value of ``engine.advice.recommend.DataKind`` and of ``ProblemType``.
     advice_data_kind: str = "tabular"
     advice_problem: str = "other"
+    #: ``explanation_sections(result, output)``: the kind's own sections (:mod:`engine.common.sections`) of the
+    #: Explanations page and the report for a run of this kind (live or saved), for output ``output``; none when
+    #: the run lacks the detail they draw.
+    explanation_sections: Callable[[Any, int], Sequence[Section]] = field(default=lambda result, output: ())
+    #: What one explained feature is (the agreement chart's points) when the explanations are per column.
+    feature_unit: str = "column"
+    #: Why the per-column charts are left out for this kind when they are (after "No per-column charts: ").
+    no_column_charts: str = ""
+    #: Sentences for the Recommend page's upload help: what of this kind a user can upload, and how it is read.
+    upload_help: str = ""
 
     def ml_model(self, key: str | None = None) -> ModelSpec:
         """The ML family named ``key`` (None: the default); DataError names the choices otherwise."""
@@ -213,6 +229,37 @@ def kind_named(key: str) -> DataKindSpec:
         return _KINDS[key]
     except KeyError:
         raise DataError(f"unknown data kind {key!r}") from None
+
+
+def kind_of_run(result: Any) -> DataKindSpec | None:
+    """The registered kind a run (live or a saved record) was made as; None when no such kind is registered here."""
+    _load_builtin_kinds()
+    return _KINDS.get(getattr(getattr(result, "dataset", None), "kind", None) or "")
+
+
+def explanation_sections(result: Any, output: int = 0) -> list[Section]:
+    """The sections the run's kind adds to the Explanations page and the report, for output ``output``.
+
+    A saved run of a kind not registered in this process is drawn by the
+    first registered kind that finds its detail in the run (or by none).
+    """
+    kind = kind_of_run(result)
+    if kind is not None:
+        return list(kind.explanation_sections(result, output))
+    for candidate in registered_kinds():
+        sections = list(candidate.explanation_sections(result, output))
+        if sections:
+            return sections
+    return []
+
+
+def upload_help() -> str:
+    """What every registered kind says a user can upload, in one paragraph (each sentence once)."""
+    sentences: list[str] = []
+    for kind in registered_kinds():
+        if kind.upload_help and kind.upload_help not in sentences:
+            sentences.append(kind.upload_help)
+    return " ".join(sentences)
 
 
 def ml_model_keys() -> list[str]:

@@ -4,12 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from engine import EXPLAINER_MODES, explain_again
+from engine.registry import explanation_sections, kind_of_run
 from engine.figures import explanations as shap_figures
 from engine.common import wording
 from engine.share.consent import ROWS_NOT_KEPT, rows_kept
-from views import image_views
+from views import sections
 from views import state
-from views import text_views
 from views import training
 from views import widgets
 from views.training import EXPLAINER_HELP, EXPLAINER_LABELS
@@ -69,19 +69,14 @@ else:
             key="explain_output",
         )
 
-    # Each kind leads with the views that carry information for it: pixel maps for images, words for text;
-    # per-column charts only where there are several real columns.
+    # The run's kind leads with the views that carry information for it (the registry knows which: pixel maps,
+    # words, …); per-column charts only where there are several real columns.
+    kind = kind_of_run(result)
     by_column = shap_figures.column_views_informative(ml, dl)
-    if ml.pixels is not None and dl.pixels is not None:
-        image_views.draw(result, ml, dl, output)
-    if ml.tokens or dl.tokens:
-        text_views.draw(result, output)
+    sections.draw(explanation_sections(result, output))
     if not by_column:
-        st.caption(
-            "No per-column charts: "
-            + ("the columns are pixels, so the maps above show where each model looks."
-               if ml.pixels is not None else "there is one text column, so the words above show what each model reads.")
-        )
+        st.caption("No per-column charts: " + (
+            kind.no_column_charts if kind is not None and kind.no_column_charts else "the models read one column."))
 
     if by_column:
         st.subheader("Which columns matter")
@@ -96,7 +91,7 @@ else:
     words_col, chart_col = st.columns([1, 2], gap="large")
     words_col.markdown(state.esc(shap_figures.describe_agreement(result.agreement, ml, dl)))
     unit = "word (over all explained documents)" if result.agreement.compared_on == "tokens" else (
-        "pixel" if ml.pixels is not None else "column")
+        kind.feature_unit if kind is not None else "column")
     words_col.caption(
         f"Each point is one {unit}: its share of each model's total mean |SHAP|. "
         "Points on the dashed diagonal matter equally to both models."

@@ -7,7 +7,7 @@ from engine.figures import advice as advice_figures
 from engine.figures import base as figure_base
 from engine.common import wording
 from engine.advice.recommend import recommend
-from engine.kinds.images.pixels import IMAGE_SIDE
+from engine.registry import upload_help
 from views import state
 from views import widgets
 
@@ -25,8 +25,7 @@ with upload_col:
         type=["csv", "tsv", "txt", "gz", "zip"],
         key="uploader",
         help=(f"Up to {state.max_upload_bytes() // (1024 * 1024)} MB. Comma, semicolon, tab or pipe separated "
-              f"(.csv.gz too). A ZIP holds one folder per class (cat/001.png); its images are read in memory, "
-              f"converted to grayscale or RGB and resized to at most {IMAGE_SIDE}×{IMAGE_SIDE} pixels."),
+              f"(.csv.gz too). {upload_help()}"),
     )
     state.take_upload(uploaded)
 with sample_col:

@@ -41,3 +41,15 @@ def test_the_explanations_page_shows_pixel_maps_for_image_data() -> None:
     subtitles = [a["text"] for a in figure["layout"]["annotations"]]
     assert any("actual &lt;img src=x&gt;" in t for t in subtitles)  # a class name is text, not markup
     assert not any("<img" in t for t in subtitles)
+    # The report draws the same section from the registry: the first images' rows and the mean maps, escaped.
+    from plotly.offline import get_plotlyjs
+
+    from engine.run.record import RunRecord
+    from engine.share.report import report_html
+
+    report = report_html(RunRecord.from_json(live.to_json())).replace(get_plotlyjs(), "")
+    assert "<h3>Where each model looks, pixel by pixel</h3>" in report
+    assert "Where each model looks: SHAP per pixel" in report and "Mean |SHAP| per pixel" in report
+    assert "No per-column charts: the columns are pixels" in report
+    assert "actual &lt;img src=x&gt;" in report  # a class name, in the figure and the caption, as text
+    assert "<img" not in report

@@ -42,3 +42,21 @@ def test_text_explanations_show_word_bars_and_a_hostile_document_as_text() -> No
     for body in documents:
         assert "<img" not in body and "<script" not in body
         assert "&lt;" in body and ">onerror</span>" in body and ">superb</span>" in body
+    # The report draws the same section from the registry: the words per model, and the first document highlighted.
+    report = _report_of(result)
+    assert "<h3>Which words matter</h3>" in report and "<h3>One document, both models</h3>" in report
+    for family in ("Classic ML", "Deep learning"):
+        assert f"{family}: most influential words in review (mean |SHAP|)" in report
+        assert f"<b>{family}</b> predicts" in report
+    assert report.count('<span title="SHAP') >= 2 and "Document: row " in report
+    assert "<img" not in report and "<script>alert" not in report
+
+
+def _report_of(result) -> str:
+    """The HTML report of ``result`` read back as a saved run, without Plotly's bundle."""
+    from plotly.offline import get_plotlyjs
+
+    from engine.run.record import RunRecord
+    from engine.share.report import report_html
+
+    return report_html(RunRecord.from_json(result.to_json())).replace(get_plotlyjs(), "")

@@ -142,8 +142,33 @@ def test_a_family_without_the_requested_explainer_fails_before_training(toy_kind
     assert built == []  # nothing was trained
 
 
+TOY_HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def _toy_sections(result, output: int) -> list:
+    """The toy kind's own section: a caption, and per chosen model a chart of its SHAP per row and an HTML line."""
+    import html as html_module
+
+    import plotly.graph_objects as go
+
+    from engine.common.sections import Caption, Chart, Choice, Html, Section
+
+    def per_model(i: int) -> list:
+        family = ("ml", "dl")[i]
+        values = result.explanations[family].values[:, 0, output]
+        figure = go.Figure(go.Bar(y=values), layout={"title": {"text": f"Toy {family}: SHAP of toy_signal per row"}})
+        return [Chart(figure, key="toy_chart"), Html(f"<p>toy html {html_module.escape(TOY_HOSTILE)}</p>")]
+
+    return [Section("Toy view of the signal", (
+        Caption(f"toy caption {TOY_HOSTILE}"),
+        Choice("Toy model", ("classic ML", "deep learning"), per_model, key="toy_model"),
+    ))]
+
+
 def test_a_toy_kind_draws_every_page_and_the_report(toy_kind):
-    """Nothing outside this test knows the toy kind: every page and the report draw its run from the registry."""
+    """Nothing outside this test knows the toy kind: every page and the report draw its run, and its own section, from the registry."""
+    import dataclasses
+
     from streamlit.testing.v1 import AppTest
 
     from engine.io.dataset import Dataset
@@ -151,11 +176,19 @@ def test_a_toy_kind_draws_every_page_and_the_report(toy_kind):
     from tests.conftest import ROOT
     from views.state import Run
 
+    register(dataclasses.replace(TOY, explanation_sections=_toy_sections, feature_unit="toy signal",
+                                 no_column_charts="the toy reads one signal."))  # the fixture takes it out again
     frame = _toy_frame(200)
     result = compare(frame, "target", shap_rows=10, max_seconds=30)
     record = RunRecord.from_json(result.to_json())  # drawn from the record alone, as a saved run is
     html = report_html(record)
     assert "Toy logistic regression" in html and "Toy one-layer network" in html and "toy_signal" in html
+    # The toy's section, drawn statically: its title, its chart at the choice's default, its text escaped.
+    assert "<h3>Toy view of the signal</h3>" in html
+    assert "Toy ml: SHAP of toy_signal per row" in html and "Toy dl: SHAP" not in html
+    assert "Toy model: classic ML" in html
+    assert "toy caption &lt;img src=x" in html and "toy html &lt;img src=x" in html and "<img src=x" not in html
+    assert "No per-column charts: the toy reads one signal." in html
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.session_state["dataset"] = Dataset.from_frame(frame, "toy.csv")
@@ -174,6 +207,28 @@ def test_a_toy_kind_draws_every_page_and_the_report(toy_kind):
             assert "toy" in shown  # the kind decision, named on the page
         if page == "pages/train.py":
             assert "Toy logistic regression" in shown
+        if page == "pages/explanations.py":
+            _assert_the_toy_section_is_on_the_page(at)
+
+
+def _chart_titles(at) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def _assert_the_toy_section_is_on_the_page(at) -> None:
+    assert "Toy view of the signal" in [h.value for h in at.subheader]
+    assert "Toy ml: SHAP of toy_signal per row" in _chart_titles(at)
+    captions = [c.value for c in at.caption]
+    toy_caption = next(c for c in captions if c.startswith("toy caption"))
+    assert "\\<img" in toy_caption and "<" not in toy_caption.replace("\\<", "")  # every < escaped for Markdown
+    assert "No per-column charts: the toy reads one signal." in captions
+    assert any(c.startswith("Each point is one toy signal") for c in captions)
+    bodies = [element.proto.body for element in at.get("html")]
+    assert any("toy html &lt;img" in body for body in bodies) and not any("<img" in body for body in bodies)
+    at.selectbox(key="toy_model").set_value(1).run()  # the reader's choice redraws the section for it
+    assert not at.exception, at.exception
+    titles = _chart_titles(at)
+    assert "Toy dl: SHAP of toy_signal per row" in titles and "Toy ml: SHAP of toy_signal per row" not in titles
 
 
 # --- a family's raw output: one method of its spec ------------------------------------------------------------

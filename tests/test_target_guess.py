@@ -123,6 +123,8 @@ def _layout(columns: dict[str, str]) -> pd.DataFrame:
             made[name] = rng.choice(["a", "b", "c", "d"], ROWS)
         elif kind == "int":
             made[name] = rng.integers(0, 8, ROWS)
+        elif kind == "name":  # a unit's name that repeats (a firm, a country): far too many classes to predict
+            made[name] = [f"unit {i % (limits.MAX_CLASSES + 40)}" for i in range(ROWS)]
         elif kind == "id":
             made[name] = [f"{i:04d}-XYZ" for i in range(ROWS)]
         elif kind == "text":
@@ -204,6 +206,14 @@ def test_the_layout_hit_rate():
     ({"gender": "binary", "class": "class", "fare": "num", "stayed": "binary"}, "stayed"),
     ({"age": "num", "marital_status": "class", "hours": "num", "earns_over_50k": "binary"}, "earns_over_50k"),
     ({"status": "class", "trt": "binary01", "bili": "num", "stage": "int"}, "status"),
+    # A column built from another (a later copy NewLeague of League, a recoding qob_minus_kw of qob) is an input,
+    # and, appended after the table, it does not hide the table's own last column.
+    ({"Hits": "int", "League": "binary", "Salary": "num", "NewLeague": "binary"}, "Salary"),
+    ({"qob": "int", "vet": "binary01", "owns_home": "binary01", "qob_minus_kw": "num"}, "owns_home"),
+    # ...but a name that merely ends in another's letters inside a word is not built on it (ln_wage, age).
+    ({"age": "num", "grade": "int", "hours": "num", "ln_wage": "num"}, "ln_wage"),
+    # A leading name with far too many classes is the row's label: the response right after it is the first edge.
+    ({"business": "name", "score": "int", "locations": "num", "weekend": "binary01"}, "score"),
 ])
 def test_general_layout_principles(columns, expected):
     assert guess_target_details(_layout(columns)).column == expected
@@ -220,3 +230,23 @@ def test_integer_column_labels_never_make_the_guess_raise():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({0: rng.integers(0, 2, ROWS), 1: rng.normal(size=ROWS), 2: rng.normal(size=ROWS)})
     assert guess_target_details(frame).column in {"0", "1", "2"}
+
+
+def test_the_outside_check_uses_no_corpus_data_and_no_reserved_package():
+    """The outside tables (benchmarks/corpus/target_guess.py --split outside) are from no corpus entry, R package
+    or development group, and from no reserved package, each with a target and why."""
+    from benchmarks.corpus.target_guess import OUTSIDE
+    from engine.evidence.corpus import RESERVED_PACKAGES, RESERVED_R_PACKAGES, load_manifest
+
+    manifest = load_manifest()
+    corpus_r_packages = {e.r_package for e in manifest if e.r_package}
+    corpus_members = {e.build.get("member") for e in manifest}
+    development_groups = {e.group for e in manifest if e.split == "development"}
+    assert len(OUTSIDE) >= 30 and len({spec["name"] for spec in OUTSIDE}) == len(OUTSIDE)
+    for spec in OUTSIDE:
+        assert spec["target"] and len(spec["why"]) > 10, spec["name"]
+        if "r" in spec:
+            assert spec["r"][0] not in corpus_r_packages | RESERVED_R_PACKAGES, spec["name"]
+        else:
+            assert f"statsmodels/datasets/{spec['file']}" not in corpus_members, spec["name"]
+            assert "statsmodels" not in development_groups | RESERVED_PACKAGES

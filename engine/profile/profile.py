@@ -421,8 +421,11 @@ def guess_target_details(frame: pd.DataFrame, kinds: dict[Any, ColumnKind] | Non
     the last column when its name means a label (the usual layout and the
     name agree), then generic label names anywhere (``target``, ``label``…),
     then task words (``churn``, ``is_fraud``, ``price``…), then the last
-    column, then the others from right to left. Identifiers, free text,
-    dates and pixels are never candidates. A candidate that
+    column, then the others from right to left. The edges are the table's
+    own: variants appended after it (``NewLeague`` of ``League``) and a
+    leading row label that cannot be a target (a firm's name) do not count;
+    a column named as an input, or built from another column, ranks after
+    the others. Identifiers, free text, dates and pixels are never candidates. A candidate that
     :func:`prepare_target` refuses (one value, all missing, too many classes,
     an identifier, a class with one row…) is skipped with its reason and the
     next one taken, so the guess never blocks the advice. Only when no column
@@ -484,9 +487,18 @@ def _ranked_candidates(frame: pd.DataFrame, kinds: dict[Any, ColumnKind]) -> lis
     inputs = {name: why for name in usable if (why := _input_like(name, others))}
     # Tables put what is predicted last (scikit-learn, UCI, Weka) or first (R's data frames and model formulas,
     # y ~ x, and the econometrics packages): the last column, else the first, unless its name says it is an input.
-    order = [(usable[-1] if usable else None, "last"), (usable[0] if usable else None, "first")]
+    # Variants of another column (a later copy, a recoding) are appended by whoever built them after the table
+    # they were built from: the last edge is read past them, at the table's original last column. (Dummy groups
+    # are not skipped: trailing dummies belong to regression tables whose response R puts first.)
+    original_columns = [n for n in usable if not inputs.get(n, "").startswith(_VARIANT_WHY)] or usable
+    # A leading column that cannot be the target at all (a name with hundreds of classes, one value) does not make
+    # the first edge: tables start with the unit's name or label (R's row names, a country, a firm), and the
+    # response then follows it.
+    first = _first_target(frame, original_columns, kinds)
+    last = original_columns[-1] if original_columns else None
+    order = [(last, "last"), (first, "first")]
     original = {str(n): n for n in frame.columns}  # the frame's own labels (headerless tables have integers)
-    if usable and _two_valued(frame[original[usable[0]]]) and not _two_valued(frame[original[usable[-1]]]):
+    if usable and _two_valued(frame[original[first]]) and not _two_valued(frame[original[last]]):
         # A yes/no flag before a table of measurements is the response of R's layout (glm(flag ~ ., binomial)).
         order.reverse()
     for name, position in order:
@@ -498,6 +510,21 @@ def _ranked_candidates(frame: pd.DataFrame, kinds: dict[Any, ColumnKind]) -> lis
     for name in reversed(usable):
         add(name, f"a column that could be a label, though its name reads as an input ({inputs.get(name, '')})")
     return ranked
+
+
+_LEADING_LABELS = 3  # a table starts with at most a few label columns (a name, a code, a group)
+
+
+def _first_target(frame: pd.DataFrame, names: list[str], kinds: dict[Any, ColumnKind]) -> str | None:
+    """The first of the leading ``names`` that :func:`prepare_target` accepts, else the first (None when empty)."""
+    original = {str(n): n for n in frame.columns}
+    for name in names[:_LEADING_LABELS]:
+        try:
+            prepare_target(frame, original[name], kinds.get(original[name]))
+        except DataError:
+            continue
+        return name
+    return names[0] if names else None
 
 
 def _two_valued(column: pd.Series) -> bool:
@@ -518,6 +545,20 @@ class _OtherNames:
         """Whether a column other than ``name`` is called ``lowered`` (case-insensitively)."""
         return self.counts.get(lowered, 0) - (lowered == name.lower()) > 0
 
+    def built_on(self, name: str) -> str | None:
+        """Another column's name that ``name`` starts or ends with (``NewLeague`` on ``League``), or None.
+
+        The other name must meet the rest at a word break (``_``, ``.``, a space, a lower-to-upper case change)
+        or be four letters or more: ``ln_wage`` is not built on ``age``, nor ``y.net`` on ``y``.
+        """
+        lowered = name.lower()
+        for size in range(len(lowered) - 2, 2, -1):  # the longest other name first; each side, so 2n lookups
+            for part, at, rest in ((lowered[:size], size, lowered[size:]), (lowered[-size:], len(name) - size, lowered[:-size])):
+                # A rest of digits only (col_12 after col_1, wt71 after wt) numbers a series: not a variant.
+                if any(c.isalpha() for c in rest) and self.has(part, name) and (size >= 4 or _word_break(name, at)):
+                    return part
+        return None
+
     def numbered_with_prefix(self, prefix: str, name: str) -> bool:
         """Whether a column other than ``name`` starts with ``prefix`` and ends with a digit (lower-cased)."""
         start = bisect.bisect_left(self.numbered, prefix)
@@ -525,6 +566,15 @@ class _OtherNames:
             if other.startswith(prefix) and other != name.lower():
                 return True
         return False
+
+
+_VARIANT_WHY = "a variant built from another column (its name is that column's name and more): an input"
+
+
+def _word_break(name: str, at: int) -> bool:
+    """Whether ``name[:at]`` and ``name[at:]`` are separate words (a separator, or a lower-to-upper case change)."""
+    before, after = name[at - 1], name[at]
+    return not before.isalnum() or not after.isalnum() or (before.islower() and after.isupper())
 
 
 def _input_like(name: str, others: _OtherNames) -> str | None:
@@ -539,6 +589,11 @@ def _input_like(name: str, others: _OtherNames) -> str | None:
     derived = _DERIVED.match(name)
     if derived and others.has((derived.group(2) or derived.group(3) or "").lower(), name):
         return "a transform (log, square) of another column: a constructed regressor"
+    if others.built_on(name):
+        # A name made of another column's name and more (NewLeague and League, qob_minus_kw and qob, blackfemale
+        # and black, INCOMESQ and INCOME) is a variant built from that column: a recoding, an interaction or a
+        # later copy, which analysts add as regressors; what is predicted is recorded as itself.
+        return _VARIANT_WHY
     return None
 
 

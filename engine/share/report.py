@@ -22,13 +22,14 @@ import html
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from engine.common.sections import Block, Caption, Chart, Choice, Columns, Heading, Html, Line, Note, Section
 from engine.figures import advice as advice_figures
 from engine.figures import base as figure_base
 from engine.figures import explanations as shap_figures
@@ -38,6 +39,7 @@ from engine.share.consent import ROWS_NOT_KEPT, rows_kept
 from engine.io.json_safe import json_safe
 from engine.run.record import RunRecord
 from engine.advice.recommend import CONFIDENCE_MEANING
+from engine.registry import explanation_sections, kind_of_run
 
 __all__ = ["report_html", "results_json", "report_file_name", "content_security_policy"]
 
@@ -211,15 +213,16 @@ def _explanations(record: RunRecord) -> str:
         "Values are in the models' raw output units: log-odds or logits for classifiers, the predicted value for "
         "regression.</p>",
     ]
+    parts += _kind_sections(explanation_sections(record, 0))  # the run's kind's own views, as on the page
     if by_column:
         parts += [
             _pair(shap_figures.importance_bars(ml, "ml"), shap_figures.importance_bars(dl, "dl")),
             *([_pair(shap_figures.beeswarm(ml, rows, 0, "ml"), shap_figures.beeswarm(dl, rows, 0, "dl"))] if rows_kept(record) else []),
         ]
-    else:  # one bar for a text column, or a beeswarm over pixel147, says nothing: the app shows words or pixel maps
-        parts.append('<p class="note">No per-column charts: '
-                     + ("the columns are pixels (the app shows each model's pixel maps)." if ml.pixels is not None
-                        else "there is one text column (the app shows which words each model reads).") + "</p>")
+    else:  # one bar for a text column, or a beeswarm over pixel147, says nothing: the kind's views above say more
+        kind = kind_of_run(record)
+        reason = kind.no_column_charts if kind is not None and kind.no_column_charts else "the models read one column."
+        parts.append(f'<p class="note">No per-column charts: {e(reason)}</p>')
     parts += [
         f"<p>{e(shap_figures.describe_agreement(record.agreement, ml, dl))}</p>",
         _figure(shap_figures.agreement_scatter(ml, dl, record.agreement)),
@@ -254,6 +257,42 @@ def _notes(record: RunRecord) -> str:
 
 
 # --- pieces -------------------------------------------------------------------------
+
+
+def _kind_sections(sections: list[Section]) -> list[str]:
+    """A kind's sections as static HTML: each choice shown at its default, with what was chosen said."""
+    parts: list[str] = []
+    for section in sections:
+        parts += [f"<h3>{html.escape(section.title)}</h3>", *_blocks(section.blocks)]
+    return parts
+
+
+def _blocks(blocks: Sequence[Block]) -> list[str]:
+    e = html.escape
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            parts.append(f"<h3>{e(block.text)}</h3>")
+        elif isinstance(block, (Caption, Note)):
+            parts.append(f'<p class="note">{e(block.text)}</p>')
+        elif isinstance(block, Line):
+            parts.append(f"<p>{f'<b>{e(block.strong)}</b> ' if block.strong else ''}{e(block.text)}</p>")
+        elif isinstance(block, Chart):
+            parts.append(_figure(block.figure))
+        elif isinstance(block, Html):
+            parts.append(block.html)  # escaped piece by piece by its builder (engine.common.sections)
+        elif isinstance(block, Columns):
+            columns = "".join(f"<div>{''.join(_blocks(column))}</div>" for column in block.columns)
+            style = "" if len(block.columns) == 2 else f' style="grid-template-columns: repeat({len(block.columns)}, 1fr)"'
+            parts.append(f'<div class="pair"{style}>{columns}</div>')
+        elif isinstance(block, Choice) and block.options:
+            if len(block.options) > 1:
+                among = "" if block.style == "number" else f" (the app lets you choose among {len(block.options):,})"
+                parts.append(f'<p class="note">{e(block.label)}: {e(block.options[block.default])}{among}</p>')
+            parts += _blocks(block.render(block.default))
+        elif not isinstance(block, Choice):
+            raise TypeError(f"not a section block: {type(block).__name__}")
+    return parts
 
 
 def _figure(figure: go.Figure) -> str:

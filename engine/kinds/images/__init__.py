@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from engine.io.dataset import register_loader
-from engine.kinds.images.pixels import PixelLayout, pixel_column_names, pixel_layout, read_gzip_csv, read_image_zip
+from engine.kinds.images.pixels import IMAGE_SIDE, PixelLayout, pixel_column_names, pixel_layout, read_gzip_csv, read_image_zip
 from engine.measure.work import boosting_work, cnn_work, linear_work
 from engine.profile.profile import ColumnKind, DatasetProfile, register_group_detector
 from engine.registry import (
@@ -126,6 +126,18 @@ def _notes(profile: DatasetProfile) -> list[str]:
     return [f"images: {layout.describe()}; both models read the same pixels"] if layout else []
 
 
+def _explanation_sections(result: Any, output: int) -> Any:
+    from engine.kinds.images.sections import explanation_sections
+
+    return explanation_sections(result, output)
+
+
+_UPLOAD_HELP = (
+    "A ZIP holds one folder per class (cat/001.png); its images are read in memory, converted to grayscale or RGB "
+    f"and resized to at most {IMAGE_SIDE}×{IMAGE_SIDE} pixels."
+)
+
+
 PIXEL_BOOSTING = ModelSpec(
     key="boosting", family="ml", label="Gradient-boosted trees on pixels (LightGBM)",
     build=_build_boosting, fit=_fit_boosting,
@@ -167,4 +179,8 @@ IMAGES = register(DataKindSpec(
     why=lambda profile: f"{_layout(profile).describe()}: pixel columns on a full square grid",
     advice_data_kind="images",
     advice_problem="vision",
+    explanation_sections=_explanation_sections,
+    feature_unit="pixel",
+    no_column_charts="the columns are pixels, so the maps above show where each model looks.",
+    upload_help=_UPLOAD_HELP,
 ))

@@ -81,6 +81,17 @@ def _explainer(family: str) -> Any:
     return explain
 
 
+def _explanation_sections(result: Any, output: int) -> Any:
+    from engine.kinds.text.sections import explanation_sections
+
+    return explanation_sections(result, output)
+
+
+#: Why a single text column gets no per-column charts (one bar for ``review`` says nothing).
+_NO_COLUMN_CHARTS = "there is one text column, so the words above show what each model reads."
+_UPLOAD_HELP = "Columns of free text (reviews, tickets, notes) are read as text by both models."
+
+
 def token_network_raw_output(model: Any, X: Any) -> Any:
     """The token network's logits computed in float64: token SHAP's sums then reproduce them to ~1e-12."""
     return model.raw_output_float64(X)
@@ -151,6 +162,9 @@ TEXT = register(DataKindSpec(
     why=_why_text,
     advice_data_kind="text",
     advice_problem="language",
+    explanation_sections=_explanation_sections,
+    no_column_charts=_NO_COLUMN_CHARTS,
+    upload_help=_UPLOAD_HELP,
 ))
 MIXED = register(DataKindSpec(
     key="mixed", label="table with text",
@@ -162,4 +176,7 @@ MIXED = register(DataKindSpec(
     notes=_notes,
     why=_why_mixed,
     advice_data_kind="mixed",
+    explanation_sections=_explanation_sections,
+    no_column_charts=_NO_COLUMN_CHARTS,
+    upload_help=_UPLOAD_HELP,
 ))
