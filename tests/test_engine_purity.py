@@ -55,3 +55,10 @@ def test_running_recommend_imports_no_training_library():
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "pandas" in imported  # the import log was read
     assert sorted(m for m in ("torch", "shap", "lightgbm") if m in imported) == []
+
+
+def test_importing_the_engine_leaves_garbage_collection_on():
+    """The engine pauses the collector during its own imports (engine/__init__.py); only `python -m engine` defers it."""
+    code = "import gc, engine; print(gc.isenabled(), gc.get_freeze_count() == 0)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["True", "True"], result.stderr
