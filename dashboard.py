@@ -46,6 +46,7 @@ with st.sidebar:
 with sidebar.container():
     widgets.sidebar_status()
 page.run()
+state.preload_when_data_shown()  # after the page is drawn, so the import never delays it
 with sidebar.container():
     widgets.sidebar_status()
 with st.sidebar:

@@ -129,7 +129,8 @@ def measure(path: Path, size: int | None, repeats: int, scratch: Path, reference
         if size is not None and size >= 100_000:
             recommend = run_child([PYTHON, "-m", "engine", "recommend", str(path), "--json"], b.CHILD_TIMEOUT_SECONDS)
             if _record(runs, "recommend", recommend):
-                runs.recommend.append({"seconds": recommend.seconds, "rss": recommend.peak_rss_bytes, "stages": {}})
+                runs.recommend.append({"seconds": recommend.seconds, "rss": recommend.peak_rss_bytes,
+                                       "stages": recommend.json().get("stage_seconds", {})})
     if dashboard:
         app = run_child([PYTHON, str(DASHBOARD_SCRIPT), str(path)], b.CHILD_TIMEOUT_SECONDS)
         if _record(runs, "dashboard (AppTest)", app):

@@ -10,7 +10,9 @@ is :mod:`engine.advice.recommend` (its vote is
 ``engine.advice.recommend.recommend``); nothing here is named ``recommend``.
 """
 
+import gc
 import os
+import sys
 
 # LightGBM, scikit-learn and torch each run an OpenMP thread pool whose idle threads spin by default; on a
 # small shared machine spinning pools starve each other (a 1-second LightGBM fit took 150 s in our benchmark,
@@ -19,31 +21,50 @@ import os
 # imports torch at start-up to fix its thread count); a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from engine.io.data import DataError, read_csv_bytes, read_csv_path  # noqa: E402
-from engine.io.dataset import Dataset, load_dataset_bytes, load_dataset_path
-from engine.profile.profile import ColumnKind, DatasetProfile, Task, guess_target, profile_dataset
-from engine.advice.recommend import (
-    Advice,
-    Answers,
-    advise,
-    DataKind,
-    Flip,
-    ProblemType,
-    Recommendation,
-    Transparency,
-    answers_from_profile,
-    what_would_flip,
-)
-from engine.registry import (
-    DataKindSpec,
-    KindDecision,
-    ModelSpec,
-    decide_kind,
-    kind_for,
-    kind_named,
-    register,
-    registered_kinds,
-)
+
+def _run_as_the_command_line() -> bool:
+    """Whether this process is ``python [options] -m engine ...``: then engine/__main__.py finishes the GC set-up."""
+    argv = list(getattr(sys, "orig_argv", []))
+    return "-m" in argv and argv[argv.index("-m") + 1:argv.index("-m") + 2] == ["engine"]
+
+
+# Importing pandas and numpy makes a few hundred thousand long-lived objects, and the cyclic collector walks them
+# again and again as they are made (a fifth of the import, which is most of `recommend`'s start-up); an import
+# leaves next to no cyclic garbage, so collecting waits until these imports are done. Then it is switched back
+# on, except in the command line, which first freezes what the imports made (a first collection of it alone took
+# 0.08 s) and then switches it on itself.
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    from engine.io.data import DataError, read_csv_bytes, read_csv_path  # noqa: E402
+    from engine.io.dataset import Dataset, load_dataset_bytes, load_dataset_path
+    from engine.profile.profile import ColumnKind, DatasetProfile, Task, guess_target, profile_dataset
+    from engine.advice.recommend import (
+        Advice,
+        Answers,
+        advise,
+        DataKind,
+        Flip,
+        ProblemType,
+        Recommendation,
+        Transparency,
+        answers_from_profile,
+        what_would_flip,
+    )
+    from engine.registry import (
+        DataKindSpec,
+        KindDecision,
+        ModelSpec,
+        decide_kind,
+        kind_for,
+        kind_named,
+        register,
+        registered_kinds,
+    )
+finally:
+    if _collecting and not _run_as_the_command_line():
+        gc.enable()
+
 
 __all__ = [
     "DataError",

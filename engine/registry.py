@@ -162,6 +162,9 @@ class DataKindSpec:
     #: Explanations page and the report for a run of this kind (live or saved), for output ``output``; none when
     #: the run lacks the detail they draw.
     explanation_sections: Callable[[Any, int], Sequence[Section]] = field(default=lambda result, output: ())
+    #: Whether per-column charts (importance bars, beeswarms) mean something for this kind: not where the columns
+    #: are pixels, whose maps (the kind's own sections) say where a model looks.
+    column_charts: bool = True
     #: What one explained feature is (the agreement chart's points) when the explanations are per column.
     feature_unit: str = "column"
     #: Why the per-column charts are left out for this kind when they are (after "No per-column charts: ").

@@ -72,7 +72,7 @@ else:
     # The run's kind leads with the views that carry information for it (the registry knows which: pixel maps,
     # words, …); per-column charts only where there are several real columns.
     kind = kind_of_run(result)
-    by_column = shap_figures.column_views_informative(ml, dl)
+    by_column = shap_figures.column_views_informative(ml, dl, kind is None or kind.column_charts)
     sections.draw(explanation_sections(result, output))
     if not by_column:
         st.caption("No per-column charts: " + (

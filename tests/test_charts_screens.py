@@ -9,7 +9,7 @@ import pandas as pd
 from engine.figures import explanations as shap_figures
 from engine.figures import metrics as metric_figures
 from engine.measure.evaluate import ModelResult
-from engine.explain.explanation import ModelExplanation, PixelAttribution
+from engine.explain.explanation import ModelExplanation
 
 
 def _millions_explanation() -> ModelExplanation:
@@ -50,18 +50,18 @@ def test_a_log_scale_is_refused_with_a_reason_when_any_value_is_not_positive() -
     assert metric_figures.predicted_vs_actual(truth, negative, log=True).layout.xaxis.type == "linear"
 
 
-def _explanation(columns: int, pixels: bool = False) -> ModelExplanation:
+def _explanation(columns: int) -> ModelExplanation:
     values = np.ones((2, columns, 1))
-    return ModelExplanation(
-        "x", [f"pixel{i}" if pixels else f"c{i}" for i in range(columns)], ["out"], values, np.zeros(1),
-        np.zeros((2, 1)), 0.0, 0.0, pixels=PixelAttribution(np.ones((2, 2, 2, 1))) if pixels else None,
-    )
+    return ModelExplanation("x", [f"c{i}" for i in range(columns)], ["out"], values, np.zeros(1), np.zeros((2, 1)), 0.0, 0.0)
 
 
 def test_per_column_charts_only_where_columns_carry_information() -> None:
+    from engine.registry import kind_named
+
     assert shap_figures.column_views_informative(_explanation(5), _explanation(5))
     assert not shap_figures.column_views_informative(_explanation(1), _explanation(1))  # one text column: one bar
-    assert not shap_figures.column_views_informative(_explanation(4, pixels=True), _explanation(4, pixels=True))
+    assert not shap_figures.column_views_informative(_explanation(4), _explanation(4), column_charts=False)
+    assert not kind_named("images").column_charts and kind_named("tabular").column_charts  # pixels: maps, not bars
 
 
 def test_importance_and_beeswarm_axes_in_the_millions_read_M() -> None:

@@ -43,3 +43,22 @@ def test_recommend_path_and_charts_do_not_import_torch_or_shap():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_running_recommend_imports_no_training_library():
+    """What `recommend` runs, not only what its modules import at the top: the data kinds, the profile, the advice."""
+    from tests.conftest import SAMPLE_DATA
+
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "engine", "recommend", str(SAMPLE_DATA / "wine.csv"),
+                             "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "pandas" in imported  # the import log was read
+    assert sorted(m for m in ("torch", "shap", "lightgbm") if m in imported) == []
+
+
+def test_importing_the_engine_leaves_garbage_collection_on():
+    """The engine pauses the collector during its own imports (engine/__init__.py); only `python -m engine` defers it."""
+    code = "import gc, engine; print(gc.isenabled(), gc.get_freeze_count() == 0)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["True", "True"], result.stderr

@@ -25,16 +25,15 @@ if TYPE_CHECKING:
 # --- explanations ----------------------------------------------------------------------
 
 
-def column_views_informative(ml: ModelExplanation, dl: ModelExplanation) -> bool:
+def column_views_informative(ml: ModelExplanation, dl: ModelExplanation, column_charts: bool = True) -> bool:
     """Whether per-column charts (importance bars, beeswarms, waterfalls) carry information for this run.
 
-    Not for images (the columns are pixels: the pixel maps say where a model
+    Not where the run's kind says its columns are not read one by one
+    (``column_charts``, from the registry: pixels, whose maps say where a model
     looks) nor for a single column (one bar for ``tweet``: the token views say
     which words matter).
     """
-    if ml.pixels is not None or dl.pixels is not None:
-        return False
-    return min(len(ml.columns), len(dl.columns)) >= 2
+    return column_charts and min(len(ml.columns), len(dl.columns)) >= 2
 
 
 def importance_bars(explanation: ModelExplanation, family: str, top: int = 15) -> go.Figure:

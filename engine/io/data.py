@@ -343,7 +343,10 @@ def _parse(text: str, delimiter: str, names: list[str], skip: int, widest: int) 
         warnings.simplefilter("always")
         try:
             frame = pd.read_csv(
-                io.StringIO(text),
+                # The text again as UTF-8 bytes, not a StringIO: pandas re-encodes a text stream piece by piece in
+                # Python, which took 0.42 s of a 100,000-row file that parses in 0.25 s from bytes (encoding: 0.01 s).
+                io.BytesIO(text.encode("utf-8")),
+                encoding="utf-8",
                 sep=delimiter,
                 header=None,
                 names=list(range(max(widest, len(names)))),
@@ -446,8 +449,9 @@ def _all_match(column: pd.Series, pattern: re.Pattern[str]) -> pd.Series | None:
     values = column.dropna()
     if values.empty:
         return None
-    text = values.astype(str).str.strip()
-    head = text.iloc[:1_000]  # most text columns fail here, cheaply
+    # Most text columns fail on their first values, cheaply: before the whole column is stripped.
+    head = values.iloc[:1_000].astype(str).str.strip()
     if not head.str.contains(",", regex=False).any() or not head.str.fullmatch(pattern).all():
         return None
+    text = values.astype(str).str.strip()
     return text if text.str.fullmatch(pattern).all() else None

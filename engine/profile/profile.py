@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -219,14 +220,15 @@ def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetPr
 
     Raises DataError if the target is unusable (see :func:`prepare_target`).
     """
-    kinds = column_kinds(frame, exclude=target)
+    kinds, known_distinct = _scan_columns(frame, exclude=target)
     guess = None
     if target is None:
         guess = guess_target_details(frame, kinds)
         target = guess.column
     y, task = prepare_target(frame, target, kinds.get(target))
-    missing_by_column = frame.isna().mean().to_numpy() if len(frame) else np.zeros(frame.shape[1])
-    distinct = distinct_counts(frame)
+    missing_cells = frame.isna()
+    missing_by_column = missing_cells.mean().to_numpy() if len(frame) else np.zeros(frame.shape[1])
+    distinct = distinct_counts(frame, known_distinct)
     columns = [
         ColumnProfile(name=str(name), kind=kinds[name], missing_share=float(missing), unique_values=int(count))
         for name, missing, count in zip(frame.columns, missing_by_column, distinct)
@@ -234,7 +236,7 @@ def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetPr
     balance: dict[str, float] = {}
     if task.is_classification:
         balance = {str(k): float(v) for k, v in y.value_counts(normalize=True).items()}
-    missing = float(frame.isna().to_numpy().mean()) if frame.size else 0.0
+    missing = float(missing_cells.to_numpy().mean()) if frame.size else 0.0
     return DatasetProfile(
         rows=len(frame), columns=columns, target=target, task=task,
         class_balance=balance, missing_share=missing, target_guess=guess,
@@ -253,6 +255,15 @@ def register_group_detector(kind: ColumnKind, detector: GroupDetector) -> None:
 
 def column_kinds(frame: pd.DataFrame, exclude: str | None = None) -> dict[Any, ColumnKind]:
     """Every column's kind: first the groups the data kinds detect (never ``exclude``), then one column at a time."""
+    return _scan_columns(frame, exclude)[0]
+
+
+def _scan_columns(frame: pd.DataFrame, exclude: str | None = None) -> tuple[dict[Any, ColumnKind], dict[int, int]]:
+    """:func:`column_kinds`, and the distinct counts found on the way (by column position) for :func:`distinct_counts`.
+
+    Deciding a kind already sorts the numeric columns and counts each other column's values; profiling
+    counted them all again (a tenth of ``recommend`` on 100,000 rows).
+    """
     import importlib
 
     importlib.import_module("engine.kinds")  # the kinds register their detectors (found by name: they sit above this module)
@@ -262,9 +273,21 @@ def column_kinds(frame: pd.DataFrame, exclude: str | None = None) -> dict[Any, C
             grouped.setdefault(name, kind)
     numeric = _plain_numeric_positions(frame, skip=set(grouped))
     fast: dict[Any, ColumnKind] = {}
+    distinct: dict[int, int] = {}
     for chunk in _column_chunks(numeric, len(frame)):
-        fast.update(zip(frame.columns[chunk], _numeric_kinds(frame.iloc[:, chunk])))
-    return {name: grouped.get(name) or fast.get(name) or column_kind(frame[name]) for name in frame.columns}
+        chunk_kinds, chunk_distinct = _numeric_kinds_and_distinct(frame.iloc[:, chunk])
+        fast.update(zip(frame.columns[chunk], chunk_kinds))
+        distinct.update(zip(chunk, map(int, chunk_distinct)))
+    kinds: dict[Any, ColumnKind] = {}
+    unique_names = frame.columns.is_unique  # with repeated names a position's column cannot be told from its name
+    for position, name in enumerate(frame.columns):
+        kind = grouped.get(name) or fast.get(name)
+        if kind is None:
+            kind, count = _column_kind_and_distinct(frame[name])
+            if unique_names:
+                distinct[position] = count
+        kinds[name] = kind
+    return kinds, distinct
 
 
 def _plain_numeric_positions(frame: pd.DataFrame, skip: set[object] = frozenset()) -> list[int]:  # type: ignore[assignment]
@@ -295,23 +318,28 @@ def _sorted_block(block: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return ordered, present, distinct
 
 
-def distinct_counts(frame: pd.DataFrame) -> np.ndarray:
+def distinct_counts(frame: pd.DataFrame, known: dict[int, int] | None = None) -> np.ndarray:
     """Distinct non-missing values per column, in column order: plain numeric columns all at once.
 
     Column by column, ``nunique`` cost seconds on a 10,000-column table; one
-    sort of the numeric block does the same for all of them.
+    sort of the numeric block does the same for all of them. ``known``: counts
+    already taken, by column position (from :func:`_scan_columns` on this frame).
     """
+    known = known or {}
     counts = np.zeros(frame.shape[1], dtype=int)
-    numeric = _plain_numeric_positions(frame)
+    numeric = [i for i in _plain_numeric_positions(frame) if i not in known]
     for chunk in _column_chunks(numeric, len(frame)):
         counts[chunk] = _sorted_block(frame.iloc[:, chunk])[2]
-    for i in sorted(set(range(frame.shape[1])) - set(numeric)):
+    for i, count in known.items():
+        counts[i] = count
+    for i in sorted(set(range(frame.shape[1])) - set(numeric) - set(known)):
         counts[i] = int(frame.iloc[:, i].nunique(dropna=True))
     return counts
 
 
-def _numeric_kinds(block: pd.DataFrame) -> list[ColumnKind]:
-    """:func:`column_kind` for many plain numeric columns at once (the same rules, vectorised)."""
+def _numeric_kinds_and_distinct(block: pd.DataFrame) -> tuple[list[ColumnKind], np.ndarray]:
+    """:func:`column_kind` for many plain numeric columns at once (the same rules, vectorised), and each column's
+    count of distinct present values."""
     values = block.to_numpy(dtype=float)
     ordered, present, distinct = _sorted_block(block)
     with np.errstate(invalid="ignore"):
@@ -330,35 +358,52 @@ def _numeric_kinds(block: pd.DataFrame) -> list[ColumnKind]:
             kinds.append(ColumnKind.IDENTIFIER)
         else:
             kinds.append(ColumnKind.NUMERIC)
-    return kinds
+    return kinds, distinct
 
 
 def column_kind(series: pd.Series) -> ColumnKind:
     """Classify one column from its dtype and a sample of its values."""
+    return _column_kind_and_distinct(series)[0]
+
+
+def _column_kind_and_distinct(series: pd.Series) -> tuple[ColumnKind, int]:
+    """:func:`column_kind`, and the column's count of distinct present values (counted once, used twice)."""
     values = series.dropna()
-    if values.nunique() <= 1:
-        return ColumnKind.CONSTANT
+    distinct = int(values.nunique())
+    if distinct <= 1:
+        return ColumnKind.CONSTANT, distinct
     if ptypes.is_bool_dtype(series):
-        return ColumnKind.NUMERIC
+        return ColumnKind.NUMERIC, distinct
     if ptypes.is_datetime64_any_dtype(series):
-        return ColumnKind.DATETIME
-    share = unique_share(values)
+        return ColumnKind.DATETIME, distinct
+    share = distinct / max(len(values), 1)  # unique_share(values), without counting again
     if ptypes.is_numeric_dtype(series):
         is_integer = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
         if is_integer and (_ID_NAMES.search(str(series.name)) and share >= th.IDENTIFIER_UNIQUE_SHARE):
-            return ColumnKind.IDENTIFIER
+            return ColumnKind.IDENTIFIER, distinct
         if is_integer and share == 1.0 and len(values) > 50 and _is_consecutive(values):
-            return ColumnKind.IDENTIFIER
-        return ColumnKind.NUMERIC
+            return ColumnKind.IDENTIFIER, distinct
+        return ColumnKind.NUMERIC, distinct
     text = values.astype(str)
-    sample = text.sample(min(_SAMPLE, len(text)), random_state=0) if len(text) > _SAMPLE else text
+    sample = text.iloc[_sample_positions(len(text))] if len(text) > _SAMPLE else text
     if _parses_as_datetime(sample):
-        return ColumnKind.DATETIME
+        return ColumnKind.DATETIME, distinct
     if _is_free_text(sample, share):
-        return ColumnKind.TEXT
+        return ColumnKind.TEXT, distinct
     if share >= th.IDENTIFIER_UNIQUE_SHARE and len(values) > 20:
-        return ColumnKind.IDENTIFIER
-    return ColumnKind.CATEGORICAL
+        return ColumnKind.IDENTIFIER, distinct
+    return ColumnKind.CATEGORICAL, distinct
+
+
+@functools.lru_cache(maxsize=8)
+def _sample_positions(rows: int) -> np.ndarray:
+    """The positions ``Series.sample(_SAMPLE, random_state=0)`` takes from ``rows`` values: the same for every column.
+
+    pandas draws them by permuting all ``rows`` positions, once per call; the columns of one table share them.
+    """
+    positions = pd.RangeIndex(rows).to_series().sample(_SAMPLE, random_state=0).to_numpy()
+    positions.flags.writeable = False
+    return positions
 
 
 def guess_target(frame: pd.DataFrame, kinds: dict[Any, ColumnKind] | None = None) -> str:
@@ -577,7 +622,8 @@ def prepare_target(
     y = frame[target].dropna()
     if y.empty:
         raise DataError(f"target column '{target}' has no values (all missing)")
-    if y.nunique() < 2:
+    distinct = int(y.nunique())  # counted once: the task, the classes and the identifier check all use it
+    if distinct < 2:
         raise DataError(f"target column '{target}' has only one value; there is nothing to predict")
     kind = kind or column_kind(frame[target])
     if kind is ColumnKind.IDENTIFIER:
@@ -586,7 +632,7 @@ def prepare_target(
         raise DataError(f"target column '{target}' holds free text; choose a label or numeric column")
     if kind is ColumnKind.DATETIME:
         raise DataError(f"target column '{target}' holds dates; choose a label or numeric column")
-    task = _infer_task(y)
+    task = _infer_task(y, distinct)
     if len(y) < th.MIN_ROWS:
         raise DataError(f"only {len(y)} rows have a target value; at least {th.MIN_ROWS} are needed")
     if task.is_classification:
@@ -602,7 +648,7 @@ def prepare_target(
                 f"target column '{target}' has {len(counts):,} classes; the limit is {limits.MAX_CLASSES} "
                 "(choose another target or group rare classes)"
             )
-        if unique_share(y) >= th.IDENTIFIER_UNIQUE_SHARE and len(y) > 20:
+        if distinct / max(len(y), 1) >= th.IDENTIFIER_UNIQUE_SHARE and len(y) > 20:  # unique_share(y)
             raise DataError(f"target column '{target}' looks like an identifier (a different value in every row)")
     return y, task
 
@@ -611,13 +657,15 @@ def unique_share(series: pd.Series) -> float:
     return series.nunique() / max(len(series), 1)
 
 
-def _infer_task(y: pd.Series) -> Task:
+def _infer_task(y: pd.Series, distinct: int | None = None) -> Task:
+    """``distinct``: ``y.nunique()`` when the caller has counted it already."""
+    distinct = int(y.nunique()) if distinct is None else distinct
     if ptypes.is_numeric_dtype(y) and not ptypes.is_bool_dtype(y):
         values = y.to_numpy(dtype=float)
         integer = bool(np.all(np.mod(values, 1) == 0))
-        if not integer or y.nunique() > th.MAX_CLASSES_FOR_NUMERIC_TARGET:
+        if not integer or distinct > th.MAX_CLASSES_FOR_NUMERIC_TARGET:
             return Task.REGRESSION
-    return Task.BINARY if y.nunique() == 2 else Task.MULTICLASS
+    return Task.BINARY if distinct == 2 else Task.MULTICLASS
 
 
 _URL = re.compile(r"^\s*(https?://|www\.)\S*\s*$", re.IGNORECASE)

@@ -205,7 +205,8 @@ def _explanations(record: RunRecord) -> str:
     e = html.escape
     ml, dl = record.explanations["ml"], record.explanations["dl"]
     rows = record.explained_rows
-    by_column = shap_figures.column_views_informative(ml, dl)
+    kind = kind_of_run(record)
+    by_column = shap_figures.column_views_informative(ml, dl, kind is None or kind.column_charts)
     parts = [
         "<h2>Explanations</h2>",
         f'<p class="note">SHAP values of both models on the same {wording.count(record.rows_explained, "test row")}, '
@@ -220,7 +221,6 @@ def _explanations(record: RunRecord) -> str:
             *([_pair(shap_figures.beeswarm(ml, rows, 0, "ml"), shap_figures.beeswarm(dl, rows, 0, "dl"))] if rows_kept(record) else []),
         ]
     else:  # one bar for a text column, or a beeswarm over pixel147, says nothing: the kind's views above say more
-        kind = kind_of_run(record)
         reason = kind.no_column_charts if kind is not None and kind.no_column_charts else "the models read one column."
         parts.append(f'<p class="note">No per-column charts: {e(reason)}</p>')
     parts += [

@@ -181,6 +181,7 @@ IMAGES = register(DataKindSpec(
     advice_problem="vision",
     explanation_sections=_explanation_sections,
     feature_unit="pixel",
+    column_charts=False,
     no_column_charts="the columns are pixels, so the maps above show where each model looks.",
     upload_help=_UPLOAD_HELP,
 ))
