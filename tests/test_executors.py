@@ -57,6 +57,24 @@ def test_in_process_reports_progress_steps_and_where_it_ran() -> None:
         executor.status(handle)
 
 
+@pytest.mark.parametrize("job_id", ["<img src=x onerror=alert(1)>", "short", "A" * 23, "A" * 21 + "/", None, 22])
+def test_a_job_id_of_the_wrong_shape_is_refused_without_being_echoed(job_id: object) -> None:
+    with pytest.raises(executors.UnknownJob) as refused:
+        InProcessExecutor().attach(job_id)  # type: ignore[arg-type]
+    assert str(refused.value) == "that is not a comparison id (22 letters, digits, - or _)"
+
+
+def test_in_process_attaches_to_its_own_jobs_only() -> None:
+    executor = InProcessExecutor()
+    job = _Steps()
+    handle = executor.submit(job)
+    assert executor.attach(handle.id).id == handle.id
+    with pytest.raises(executors.UnknownJob, match="no comparison with that id is running on this server"):
+        executor.attach("B" * 22)
+    job.gate.set()
+    _wait_for(lambda: executor.status(handle).done)
+
+
 def test_in_process_cancel_stops_at_the_next_step() -> None:
     executor = InProcessExecutor()
     job = _Steps()

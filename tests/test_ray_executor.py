@@ -257,7 +257,7 @@ def test_a_session_opened_with_the_job_id_follows_a_running_ray_job(
     hostile.run()
     assert not hostile.exception
     assert [e.value.replace("\\", "") for e in hostile.error] == [
-        "The comparison in this link cannot be followed: that is not a comparison id"
+        "The comparison in this link cannot be followed: that is not a comparison id (22 letters, digits, - or _)"
     ]  # one line, and the id is not echoed
     assert "job" not in hostile.query_params
 

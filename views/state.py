@@ -488,10 +488,8 @@ def follow_linked_job() -> None:
         return
     followed.append(job_id)
     try:
-        if not re.fullmatch(executors.JOB_ID_PATTERN, job_id):
-            raise executors.UnknownJob("that is not a comparison id")
         executor = executors.current()
-        handle = executor.attach(job_id)
+        handle = executor.attach(executors.check_job_id(job_id))
     except DataError as error:  # UnknownJob, or ExecutorUnavailable
         show_error(f"The comparison in this link cannot be followed: {error}")  # on whichever page the link opened
         drop_job_link(job_id)

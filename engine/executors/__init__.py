@@ -26,12 +26,13 @@ from typing import Any
 
 from engine.executors.base import (
     JOB_ID_PATTERN, Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, Progress, ProgressLog,
-    Resources, UnknownJob,
+    Resources, UnknownJob, check_job_id,
 )
 
 __all__ = [
     "RAY_ADDRESS_ENV", "Executor", "ExecutorUnavailable", "Handle", "Job", "JobFailed", "JobState", "JobStatus",
-    "ProgressLog", "Resources", "UnknownJob", "JOB_ID_PATTERN", "configured_address", "current", "reset", "run_to_end",
+    "ProgressLog", "Resources", "UnknownJob", "JOB_ID_PATTERN", "check_job_id", "configured_address", "current", "reset",
+    "run_to_end",
 ]
 
 RAY_ADDRESS_ENV = "ADVISOR_RAY_ADDRESS"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -12,7 +13,7 @@ from engine.io.data import DataError
 
 __all__ = [
     "Executor", "ExecutorUnavailable", "Handle", "Job", "JobFailed", "JobState", "JobStatus", "Progress",
-    "ProgressLog", "Resources", "UnknownJob", "JOB_ID_PATTERN",
+    "ProgressLog", "Resources", "UnknownJob", "JOB_ID_PATTERN", "check_job_id",
 ]
 
 #: The shape of every job id an executor makes (``secrets.token_urlsafe(16)``): ids from outside are checked against it.
@@ -28,6 +29,16 @@ class ExecutorUnavailable(DataError):
 
 class UnknownJob(DataError):
     """No job by that id on this executor (a mistyped link, a finished job already forgotten): one line."""
+
+
+def check_job_id(job_id: object) -> str:
+    """``job_id`` if it has the shape of an id an executor makes; else :class:`UnknownJob`, without echoing it.
+
+    Ids come from links and other replicas, so they are untrusted: one check, before any lookup, for every caller.
+    """
+    if not isinstance(job_id, str) or not re.fullmatch(JOB_ID_PATTERN, job_id):
+        raise UnknownJob("that is not a comparison id (22 letters, digits, - or _)")
+    return job_id
 
 
 class JobFailed(RuntimeError):

@@ -9,7 +9,9 @@ from typing import Any
 
 from engine.measure.capacity import Cancelled
 from engine.io.data import DataError
-from engine.executors.base import Executor, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog, UnknownJob
+from engine.executors.base import (
+    Executor, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog, UnknownJob, check_job_id,
+)
 
 __all__ = ["InProcessExecutor"]
 
@@ -77,6 +79,7 @@ class InProcessExecutor(Executor):
 
     def attach(self, job_id: str) -> Handle:
         """Only this process's own jobs: a thread of another process cannot be followed from here."""
+        job_id = check_job_id(job_id)
         with self._lock:
             if job_id in self._jobs:
                 return Handle(job_id, self.name)

@@ -20,7 +20,6 @@ the process that submitted it: if that replica stops, its running jobs stop too
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import threading
 import time
@@ -31,8 +30,8 @@ from typing import Any
 from engine.measure.capacity import Cancelled
 from engine.io.data import DataError
 from engine.executors.base import (
-    JOB_ID_PATTERN, Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog, Resources,
-    UnknownJob,
+    Executor, ExecutorUnavailable, Handle, Job, JobFailed, JobState, JobStatus, ProgressLog, Resources,
+    UnknownJob, check_job_id,
 )
 
 __all__ = ["RayExecutor", "NAMESPACE", "BOARD_NAME", "FORCE_CANCEL_AFTER_SECONDS", "CPUS_ENV", "GPUS_ENV",
@@ -226,8 +225,7 @@ class RayExecutor(Executor):
         return Handle(job_id, self.name, self._attach(job_id).about)
 
     def _attach(self, job_id: object) -> _Tracked:
-        if not isinstance(job_id, str) or not re.fullmatch(JOB_ID_PATTERN, job_id):
-            raise UnknownJob("that is not a comparison id (22 letters, digits, - or _)")
+        job_id = check_job_id(job_id)
         with self._lock:
             tracked = self._jobs.get(job_id)
         if tracked is not None:
