@@ -1,10 +1,13 @@
-"""``python -m benchmarks.cluster [--users N] [--rows R] [--max-seconds S] [--cpus-per-node C]``
+"""``python -m benchmarks.cluster [--users N] [--replicas K] [--rows R] [--max-seconds S] [--cpus-per-node C]``
 
 Load and faults on Ray, side by side with one in-process server, through the
 engine's execution seam (engine.executors), on this machine only (127.0.0.1):
 
 1. a two-node Ray cluster (``ray.cluster_utils.Cluster``, two raylets on this
-   machine) takes N users' comparisons, each on a different seeded table;
+   machine) takes N users' comparisons, each on a different seeded table,
+   submitted from K app replicas: K processes, each its own Ray driver with
+   its own :class:`RayExecutor` (as K Streamlit servers would be), the users
+   dealt between them;
 2. the same N comparisons on the in-process executor behind one server's
    training queue (``ADVISOR_MAX_CONCURRENT_TRAININGS``, as the dashboard);
 3. a fault: two comparisons on the cluster, and the worker node is removed
@@ -15,8 +18,9 @@ this process's peak RSS, and how each faulted run ended. Exits 1 when a run
 of 1 or 2 did not complete, or when a faulted run did not end (failed or
 done) within :data:`FAULT_END_SECONDS`: a hung run is the failure that matters.
 
-Not measured here (issue 22, left): two Streamlit replicas on one PostgreSQL,
-headless browser users, and full-data training above the 100,000-row sample.
+Elsewhere: two real Streamlit servers on one store in a browser
+(tests/test_e2e_replicas.py), full-data training above the 100,000-row
+sample (benchmarks/full_data.py).
 """
 
 from __future__ import annotations
@@ -44,10 +48,40 @@ from engine.executors.local import InProcessExecutor
 FAULT_END_SECONDS = 120.0
 
 
-def _jobs(users: int, rows: int, max_seconds: float, store_url: str) -> list[ComparisonJob]:
+def _jobs(users: range | list[int], rows: int, max_seconds: float, store_url: str) -> list[ComparisonJob]:
     return [ComparisonJob(Dataset.from_frame(make_mixed_table(rows, seed=100 + user), f"user-{user}.csv"), "target",
                           seed=user, max_seconds=max_seconds, shap_rows=20, save_to=store_url)
-            for user in range(users)]
+            for user in users]
+
+
+def _replica(address: str, users: list[int], rows: int, max_seconds: float, store_url: str, start: Any,
+             out: Any) -> None:
+    """One app replica: its own process and Ray driver, submitting its users' comparisons once ``start`` is set."""
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    from engine.executors.ray_executor import RayExecutor
+
+    executor = RayExecutor(address)
+    jobs = _jobs(users, rows, max_seconds, store_url)
+    start.wait()  # every replica connected and its tables made: the users arrive together
+    out.put(_drive(executor, jobs))
+
+
+def _drive_replicas(address: str, replicas: int, users: int, rows: int, max_seconds: float,
+                    store_url: str) -> list[dict[str, Any]]:
+    """The users dealt round-robin to ``replicas`` processes, each connected to the cluster on its own."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter per replica, as a separate server is
+    start, out = context.Event(), context.Queue()
+    processes = [context.Process(target=_replica, args=(address, list(range(r, users, replicas)), rows, max_seconds,
+                                                       store_url, start, out)) for r in range(replicas)]
+    for process in processes:
+        process.start()
+    start.set()
+    runs = [run for _ in processes for run in out.get(timeout=3_600)]
+    for process in processes:
+        process.join(timeout=60)
+    return runs
 
 
 def _drive(executor: Executor, jobs: list[ComparisonJob], queue: TrainingQueue | None = None) -> list[dict[str, Any]]:
@@ -105,6 +139,7 @@ def _peak_rss_mb() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.cluster", description=__doc__.split("\n\n")[1])
     parser.add_argument("--users", type=int, default=4)
+    parser.add_argument("--replicas", type=int, default=1, help="app replicas (driver processes) the users are dealt to")
     parser.add_argument("--rows", type=int, default=5_000)
     parser.add_argument("--max-seconds", type=float, default=10.0)
     parser.add_argument("--cpus-per-node", type=int, default=2, help="CPUs each Ray node declares (a comparison asks for 2)")
@@ -129,13 +164,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             executor = RayExecutor(cluster.address)
             lines.append(f"two-node Ray cluster at {cluster.address} up in {time.perf_counter() - started:.1f} s")
-            on_ray = _drive(executor, _jobs(args.users, args.rows, args.max_seconds, store_url))
+            if args.replicas > 1:
+                on_ray = _drive_replicas(cluster.address, args.replicas, args.users, args.rows, args.max_seconds,
+                                         store_url)
+            else:
+                on_ray = _drive(executor, _jobs(range(args.users), args.rows, args.max_seconds, store_url))
             rss_ray = _peak_rss_mb()
-            here = _drive(InProcessExecutor(), _jobs(args.users, args.rows, args.max_seconds, store_url),
+            here = _drive(InProcessExecutor(), _jobs(range(args.users), args.rows, args.max_seconds, store_url),
                           TrainingQueue(max_concurrent_trainings()))
             rss_here = _peak_rss_mb()
 
-            fault_jobs = _jobs(2, args.rows, max(args.max_seconds, 30.0), store_url)
+            fault_jobs = _jobs(range(2), args.rows, max(args.max_seconds, 30.0), store_url)
             handles = [executor.submit(job) for job in fault_jobs]
             end = time.perf_counter() + FAULT_END_SECONDS
             while time.perf_counter() < end and not all(executor.status(h).state is not JobState.QUEUED for h in handles):
@@ -161,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
           f"in-process queue capacity {max_concurrent_trainings()}")
     print("\n".join(lines))
     print(f"{'executor':<28} {'done':>7} {'p50 s':>8} {'p95 s':>8} {'wait50':>8} {'wait95':>8} {'nodes':>6}")
-    print(_row("ray (2 nodes)", on_ray))
+    print(_row(f"ray (2 nodes, {args.replicas} replica{'s' if args.replicas > 1 else ''})", on_ray))
     print(_row("in-process (one server)", here))
     print(f"peak RSS of this process: {rss_ray:.0f} MB after the Ray runs, {rss_here:.0f} MB after the in-process runs")
     print("worker node removed mid-run: " + "; ".join(endings))

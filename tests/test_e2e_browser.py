@@ -185,8 +185,11 @@ def metric_labels(page: Page) -> list[str]:
     return page.locator('[data-testid="stMetricLabel"]').all_text_contents()
 
 
+SIDEBAR = '[data-testid="stSidebarUserContent"]'
+
+
 def sidebar_text(page: Page) -> str:
-    return page.locator('[data-testid="stSidebarUserContent"]').inner_text()
+    return page.locator(SIDEBAR).inner_text()
 
 
 def shot(page: Page, name: str, height: int = VIEWPORT["height"]) -> None:
