@@ -135,7 +135,8 @@ def test_a_killed_worker_fails_cleanly_and_a_cancel_stops_the_task(ray_executor:
         ray_executor.result(handle)
     assert RunStore(store_url).summaries() == []  # no half-written run
 
-    handle = ray_executor.submit(_job(3_000, 60, store_url))
+    # Work that cannot end before the cancel reaches it (3,000 rows once finished first on a quiet machine).
+    handle = ray_executor.submit(_job(20_000, 300, store_url))
     _wait_for(ray_executor, handle, lambda s: s.state is JobState.RUNNING and s.message)
     asked = time.monotonic()
     ray_executor.cancel(handle)
