@@ -27,8 +27,14 @@ browser:
 run: $(VENV)/.runtime-installed
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
 
+# Two parts: the tests that may share the machine on TEST_WORKERS processes (one module per worker), then the
+# ones that start servers, a browser or a cluster, or judge work against the clock, one at a time (tests/conftest.py
+# SERIAL_MODULES). `.venv/bin/python -m pytest` alone still runs everything in one process.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.test-installed browser audit
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -m serial
 
 # Known vulnerabilities in the pinned requirements (pip-audit): fails on one. When its database is unreachable it
 # prints "NOT AUDITED: <why>" (exit 3) and the tests go on; AUDIT_FLAGS=--require-database makes that a failure.

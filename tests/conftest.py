@@ -88,6 +88,25 @@ def _one_split_verdicts(monkeypatch):
     monkeypatch.setattr(thresholds, "SMALL_DATA_ROWS", 0)
 
 
+# --- which tests run alone -------------------------------------------------------------------------
+
+#: Modules whose tests `make test` runs after the others, one at a time: they start servers, a browser or a Ray
+#: cluster, run sessions at once, or judge work against the clock, so a second test beside them on a 2-core machine
+#: would change what they measure. Everything else runs first on two workers (pytest-xdist, one module per worker).
+SERIAL_MODULES = frozenset({
+    "test_e2e_browser.py", "test_e2e_images.py", "test_e2e_queue.py", "test_e2e_share.py", "test_e2e_text.py",
+    "test_e2e_replicas.py", "test_ray_executor.py", "test_concurrency.py", "test_sides_at_once.py",
+    "test_deadline.py", "test_budget.py", "test_fair_fight.py", "test_predict_timing.py",
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of :data:`SERIAL_MODULES` ``serial`` (the Makefile selects on it)."""
+    for item in items:
+        if item.path.name in SERIAL_MODULES:
+            item.add_marker(pytest.mark.serial)
+
+
 # --- the run store during tests ---------------------------------------------------------------
 
 POSTGRES_ENV = "TEST_DATABASE_URL"
