@@ -63,12 +63,16 @@ def _replica(address: str, users: list[int], rows: int, max_seconds: float, stor
     executor = RayExecutor(address)
     jobs = _jobs(users, rows, max_seconds, store_url)
     start.wait()  # every replica connected and its tables made: the users arrive together
-    out.put(_drive(executor, jobs))
+    runs = _drive(executor, jobs)
+    out.put((runs, _peak_rss_mb()))
 
 
 def _drive_replicas(address: str, replicas: int, users: int, rows: int, max_seconds: float,
-                    store_url: str) -> list[dict[str, Any]]:
-    """The users dealt round-robin to ``replicas`` processes, each connected to the cluster on its own."""
+                    store_url: str) -> tuple[list[dict[str, Any]], list[float]]:
+    """The users dealt round-robin to ``replicas`` processes, each connected to the cluster on its own.
+
+    Returns every user's run and each replica's peak RSS in MB.
+    """
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")  # a fresh interpreter per replica, as a separate server is
@@ -78,10 +82,10 @@ def _drive_replicas(address: str, replicas: int, users: int, rows: int, max_seco
     for process in processes:
         process.start()
     start.set()
-    runs = [run for _ in processes for run in out.get(timeout=3_600)]
+    answers = [out.get(timeout=3_600) for _ in processes]
     for process in processes:
         process.join(timeout=60)
-    return runs
+    return [run for runs, _ in answers for run in runs], [peak for _, peak in answers]
 
 
 def _drive(executor: Executor, jobs: list[ComparisonJob], queue: TrainingQueue | None = None) -> list[dict[str, Any]]:
@@ -164,8 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             executor = RayExecutor(cluster.address)
             lines.append(f"two-node Ray cluster at {cluster.address} up in {time.perf_counter() - started:.1f} s")
+            replica_peaks: list[float] = []
             if args.replicas > 1:
-                on_ray = _drive_replicas(cluster.address, args.replicas, args.users, args.rows, args.max_seconds,
+                on_ray, replica_peaks = _drive_replicas(cluster.address, args.replicas, args.users, args.rows, args.max_seconds,
                                          store_url)
             else:
                 on_ray = _drive(executor, _jobs(range(args.users), args.rows, args.max_seconds, store_url))
@@ -203,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     print(_row(f"ray (2 nodes, {args.replicas} replica{'s' if args.replicas > 1 else ''})", on_ray))
     print(_row("in-process (one server)", here))
     print(f"peak RSS of this process: {rss_ray:.0f} MB after the Ray runs, {rss_here:.0f} MB after the in-process runs")
+    if replica_peaks:
+        print("peak RSS of each replica process: " + ", ".join(f"{peak:.0f} MB" for peak in replica_peaks))
     print("worker node removed mid-run: " + "; ".join(endings))
     for failure in failures:
         print(f"MISSED: {failure}")
