@@ -200,3 +200,17 @@ def test_an_unreachable_cluster_is_refused_with_one_line(root: Any, tmp_path: An
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert errors == [errors[0]] and "the Ray cluster at ray://127.0.0.1:1 cannot be reached" in errors[0]
     assert "Traceback" not in done.stderr
+
+
+def test_the_progress_board_tells_a_job_it_was_cancelled_at_its_next_step() -> None:
+    """Ray's own interrupt (a SIGINT) can be swallowed inside Ray's calls; the board's answer to a report cannot."""
+    from engine.executors.ray_executor import _Board
+
+    board = _Board()
+    board.started("job", {"executor": "ray"})
+    assert board.report("job", "Training", 0.1) is False
+    board.ask_cancel("job")
+    assert board.report("job", "Training", 0.2) is True
+    assert board.report("other", "Training", 0.2) is False  # only the job asked about
+    board.forget("job", {"state": "cancelled", "error": None})
+    assert board.report("job", "Training", 0.3) is False  # a forgotten job's flag goes with it

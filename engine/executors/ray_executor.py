@@ -5,8 +5,11 @@ joined), ``ray://host:10001`` (Ray Client), or ``local`` (start a Ray instance
 on this machine, bound to 127.0.0.1). Tasks are not retried: a comparison whose
 worker dies ends "failed" (the user may train again), and because a job saves
 its record in one transaction at its very end, a dead job leaves no half-written
-run. Cancelling interrupts the task (``ray.cancel``), then kills its worker if
-it has not stopped within :data:`FORCE_CANCEL_AFTER_SECONDS`.
+run. Cancelling tells the job through the progress board (its next progress step
+raises :class:`Cancelled`, as in-process), interrupts the task (``ray.cancel``),
+and kills its worker if it has not stopped within :data:`FORCE_CANCEL_AFTER_SECONDS`.
+The board is the part that always works: Ray's interrupt is a SIGINT, which a
+worker busy inside Ray's own calls (a progress report) can swallow.
 
 Every replica of the app connected to the same cluster sees every job: the
 progress board (a named actor in :data:`NAMESPACE`) keeps each job's ObjectRef
@@ -43,6 +46,8 @@ BOARD_NAME = "advisor-progress-board"
 FORCE_CANCEL_AFTER_SECONDS = 10.0
 #: Seconds to wait for the progress board before a status says "no news" rather than hang a page.
 BOARD_TIMEOUT_SECONDS = 5.0
+#: A running job asks the board whether it was cancelled at most this often (each ask is one round trip).
+CANCEL_CHECK_SECONDS = 0.5
 #: Collected jobs whose ending the board keeps, newest first, for a replica that attaches after another collected it.
 FINISHED_KEPT = 1_000
 #: Seconds the executor waits, once when it connects, for the progress board to answer.
@@ -84,6 +89,7 @@ class _Board:
         self._about: dict[str, dict[str, Any]] = {}
         self._saved: dict[str, Any] = {}
         self._finished: dict[str, dict[str, Any]] = {}
+        self._cancel_asked: set[str] = set()
 
     def track(self, job_id: str, ref: list[Any], about: dict[str, Any]) -> None:
         self._refs[job_id] = ref
@@ -104,8 +110,13 @@ class _Board:
         self._logs.setdefault(job_id, ProgressLog())
         self._where[job_id] = where
 
-    def report(self, job_id: str, message: str, fraction: float) -> None:
+    def report(self, job_id: str, message: str, fraction: float) -> bool:
+        """Add a progress line; True when someone asked to cancel the job (it stops at this step)."""
         self._logs.setdefault(job_id, ProgressLog()).add(message, fraction)
+        return job_id in self._cancel_asked
+
+    def ask_cancel(self, job_id: str) -> None:
+        self._cancel_asked.add(job_id)
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         log = self._logs.get(job_id)
@@ -120,6 +131,7 @@ class _Board:
             return  # collected by another replica first: its ending is kept already
         log = self._logs.pop(job_id, None)
         where = self._where.pop(job_id, {})
+        self._cancel_asked.discard(job_id)
         self._refs.pop(job_id, None)
         about, saved = self._about.pop(job_id, {}), self._saved.pop(job_id, None)
         if ending is None:
@@ -138,8 +150,19 @@ def _run_job(job: Job, job_id: str, board: Any) -> Any:
     where = {"executor": "ray", "node": context.get_node_id(), "worker_pid": os.getpid()}
     board.started.remote(job_id, where)
 
+    last_asked = [0.0]
+
     def progress(message: str, fraction: float) -> None:
-        board.report.remote(job_id, message, fraction)  # fire and forget: training never waits for the board
+        cancelled = board.report.remote(job_id, message, fraction)  # mostly fire and forget: training rarely waits
+        if time.monotonic() - last_asked[0] < CANCEL_CHECK_SECONDS:
+            return
+        last_asked[0] = time.monotonic()
+        try:
+            asked = ray.get(cancelled, timeout=BOARD_TIMEOUT_SECONDS)
+        except Exception:  # noqa: BLE001  a board that does not answer cancels nothing; ray.cancel still may
+            asked = False
+        if asked:
+            raise Cancelled()
 
     value = job.run(progress, {"executor": "ray", "node": where["node"]})
     if (saved := getattr(value, "saved", None)) is not None:
@@ -273,6 +296,7 @@ class RayExecutor(Executor):
         tracked = self._get(handle)
         if tracked.cancelled_at is None and tracked.ref is not None:
             tracked.cancelled_at = time.monotonic()
+            self._board.ask_cancel.remote(handle.id)  # the job stops at its next progress step
             # Ray passes a cancel of a ref this process borrowed (another replica's job) on to its owner.
             self._ray.cancel(tracked.ref)  # a queued task never starts; a running one gets KeyboardInterrupt
 
