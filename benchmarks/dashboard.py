@@ -28,7 +28,7 @@ def measure(path: Path) -> dict[str, float]:
     start = time.perf_counter()
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT_SECONDS)
     at.run()
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("app_pages/recommend.py").run()
     app_start = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -36,7 +36,7 @@ def measure(path: Path) -> dict[str, float]:
     upload_to_advice = time.perf_counter() - start
     _check(at, "the advice", "dataset" in at.session_state and not at.error)
 
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     start = time.perf_counter()
     at.button(key="train_start").click().run()
     job = _JOBS[at.session_state[JOB]]

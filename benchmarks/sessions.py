@@ -65,7 +65,7 @@ class Session:
         self.app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT_SECONDS)
         self.app.run()
         self.app.button(key=f"sample_{table}").click().run()
-        self.app.switch_page("pages/train.py").run()
+        self.app.switch_page("app_pages/train.py").run()
         self.app.slider(key="train_max_seconds").set_value(seconds).run()
         self.app.number_input(key="train_shap_rows").set_value(10).run()
         self.clicked = self.finished = 0.0

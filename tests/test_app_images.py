@@ -20,7 +20,7 @@ def test_the_explanations_page_shows_pixel_maps_for_image_data() -> None:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.session_state["run"] = Run(result=live, options={}, seconds=1.0)
     at.run()
-    at.switch_page("pages/explanations.py").run()
+    at.switch_page("app_pages/explanations.py").run()
     assert not at.exception and not at.error
     titles = chart_titles(at)
     assert any(t.startswith("Where each model looks") for t in titles)

@@ -49,17 +49,18 @@ def upload(at: AppTest, name: str, content: bytes) -> None:
     assert not at.exception, at.exception
 
 
-def test_pages_holds_only_pages_so_the_menu_lists_only_pages() -> None:
-    """Helpers live in views/: before st.navigation runs, Streamlit would list any pages/*.py as a page."""
+def test_app_pages_holds_only_pages_and_there_is_no_pages_folder() -> None:
+    """Helpers live in views/; no pages/ folder, which Streamlit would serve as pages before dashboard.py runs."""
     from views.state import PAGES
 
-    pages = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py")
+    pages = sorted(p.name for p in (ROOT / "app_pages").glob("*.py") if p.name != "__init__.py")
     assert pages == sorted(Path(path).name for path in PAGES.values())
+    assert not (ROOT / "pages").exists()
 
 
 def test_every_public_page_helper_is_used() -> None:
     """No dead view code: each public function or class of views/*.py is referenced outside its definition."""
-    sources = [*ROOT.glob("pages/*.py"), *ROOT.glob("views/*.py"), APP]
+    sources = [*ROOT.glob("app_pages/*.py"), *ROOT.glob("views/*.py"), APP]
     referenced: list[str] = []
     for path in sources:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -92,7 +93,7 @@ def test_home_says_what_the_app_does_and_loads_a_sample_in_one_click() -> None:
 
 
 def test_upload_gives_recommendation_scorecard_and_profile() -> None:
-    at = open_app("pages/recommend.py")
+    at = open_app("app_pages/recommend.py")
     upload(at, "breast_cancer.csv", (SAMPLES / "breast_cancer.csv").read_bytes())
     shown = metrics(at)
     assert shown["Recommendation"] == "Classic machine learning"
@@ -117,7 +118,7 @@ def test_upload_gives_recommendation_scorecard_and_profile() -> None:
 
 
 def test_questionnaire_alone_and_the_what_if_updates_the_advice_live() -> None:
-    at = open_app("pages/recommend.py")
+    at = open_app("app_pages/recommend.py")
     assert metrics(at)["Recommendation"] == "Classic machine learning"  # tabular, 1,000 rows, CPU
     at.selectbox(key="answer_data_kind").set_value("images").run()
     at.selectbox(key="answer_problem_type").set_value("vision").run()
@@ -143,8 +144,8 @@ def test_overriding_a_profile_answer_says_what_changed_and_can_be_reset() -> Non
     assert metrics(at)["Recommendation"] == "Deep learning"
     assert any("From the profile alone the advice is **Classic machine learning**" in i.value for i in at.info)
     # the answers survive a trip to another page
-    at.switch_page("pages/train.py").run()
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("app_pages/train.py").run()
+    at.switch_page("app_pages/recommend.py").run()
     assert metrics(at)["Recommendation"] == "Deep learning"
     at.button(key="reset_answers").click().run()
     assert metrics(at)["Recommendation"] == "Classic machine learning"
@@ -167,7 +168,7 @@ def test_answers_about_the_user_survive_an_upload_and_answers_about_the_data_fol
 
 
 def test_target_override_reprofiles_the_data() -> None:
-    at = open_app("pages/recommend.py")
+    at = open_app("app_pages/recommend.py")
     upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
     assert at.selectbox(key="target_choice").value == "Origin"
     assert metrics(at)["Task"] == "multiclass"
@@ -187,7 +188,7 @@ def test_target_override_reprofiles_the_data() -> None:
     ],
 )
 def test_unusable_uploads_show_one_error_line_and_no_traceback(name: str, content: bytes, expected: str) -> None:
-    at = open_app("pages/recommend.py")
+    at = open_app("app_pages/recommend.py")
     upload(at, name, content)
     assert len(at.error) == 1
     assert expected in at.error[0].value.replace("\\", "")
@@ -195,7 +196,7 @@ def test_unusable_uploads_show_one_error_line_and_no_traceback(name: str, conten
 
 
 def test_an_unusable_target_says_what_to_fix() -> None:
-    at = open_app("pages/recommend.py")
+    at = open_app("app_pages/recommend.py")
     upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
     at.selectbox(key="target_choice").set_value("Name").run()
     assert not at.exception
@@ -207,8 +208,8 @@ def test_an_unusable_target_says_what_to_fix() -> None:
 @pytest.mark.parametrize(
     ("page", "message", "link_page", "link_label"),
     [
-        ("pages/train.py", "No dataset yet", "recommend", "Go to Recommend"),
-        ("pages/explanations.py", "Nothing to explain yet", "train", "Go to Train & compare"),
+        ("app_pages/train.py", "No dataset yet", "recommend", "Go to Recommend"),
+        ("app_pages/explanations.py", "Nothing to explain yet", "train", "Go to Train & compare"),
     ],
 )
 def test_pages_without_data_say_where_to_start(page: str, message: str, link_page: str, link_label: str) -> None:
@@ -226,7 +227,7 @@ def trained() -> AppTest:
     """Wine loaded by its sample button, both families trained from the form (short budget, 20 SHAP rows)."""
     at = open_app()
     at.button(key="sample_wine.csv").click().run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     at.slider(key="train_max_seconds").set_value(2)
     at.number_input(key="train_shap_rows").set_value(20)
     at.button(key="train_start").click().run()
@@ -238,7 +239,7 @@ def trained() -> AppTest:
 
 def test_train_page_shows_both_models_side_by_side(trained: AppTest) -> None:
     at = trained
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception and not at.error
     labels = [m.label for m in at.metric]
     assert labels.count("Accuracy") == 2 and labels.count("Train time") == 2
@@ -266,7 +267,7 @@ def test_train_page_shows_both_models_side_by_side(trained: AppTest) -> None:
 def test_switching_pages_never_retrains(trained: AppTest) -> None:
     at = trained
     before = at.session_state["run"].result
-    for page in ("pages/recommend.py", "pages/explanations.py", "pages/home.py", "pages/train.py"):
+    for page in ("app_pages/recommend.py", "app_pages/explanations.py", "app_pages/home.py", "app_pages/train.py"):
         at.switch_page(page).run()
         assert not at.exception
     assert at.session_state["run"].result is before
@@ -275,7 +276,7 @@ def test_switching_pages_never_retrains(trained: AppTest) -> None:
 
 def test_explanations_page_holds_charts_for_both_models(trained: AppTest) -> None:
     at = trained
-    at.switch_page("pages/explanations.py").run()
+    at.switch_page("app_pages/explanations.py").run()
     assert not at.exception and not at.error
     titles = chart_titles(at)
     for family in ("Classic ML", "Deep learning"):
@@ -302,7 +303,7 @@ def test_explanations_page_holds_charts_for_both_models(trained: AppTest) -> Non
 
 def test_explanations_page_switches_shap_definition_without_retraining(trained: AppTest) -> None:
     at = trained
-    at.switch_page("pages/explanations.py").run()
+    at.switch_page("app_pages/explanations.py").run()
     models_before = at.session_state["run"].result.models
     at.radio(key="explain_mode").set_value("shared").run()
     assert not at.exception and not at.error
@@ -315,10 +316,10 @@ def test_explanations_page_switches_shap_definition_without_retraining(trained: 
     assert at.session_state["run"].result is result
     checks = frame_with(at, "check")
     assert [c.split(" ")[0] for c in checks["check"]] == ["passes", "passes"], list(checks["check"])
-    at.switch_page("pages/train.py").run()  # one explainer choice for the session: the next training uses it
+    at.switch_page("app_pages/train.py").run()  # one explainer choice for the session: the next training uses it
     assert at.radio(key="train_explainer").value == "shared"
     at.radio(key="train_explainer").set_value("fast").run()  # and the other way round
-    at.switch_page("pages/explanations.py").run()
+    at.switch_page("app_pages/explanations.py").run()
     assert at.radio(key="explain_mode").value == "fast" and at.session_state["run"].result.explainer_mode == "fast"
 
 
@@ -334,7 +335,7 @@ def test_a_run_read_back_from_json_draws_every_page_without_models(sample: str, 
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.session_state["run"] = Run(result=record, options={}, seconds=1.0)
     at.run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception and not at.error
     assert "dataset" not in at.session_state  # nothing but the record
     shown = [m.value for m in at.metric if m.label == metric]
@@ -347,7 +348,7 @@ def test_a_run_read_back_from_json_draws_every_page_without_models(sample: str, 
         assert "Errors of both models against actual progression" in titles
     else:
         assert "Classic ML: confusion matrix" in titles and "Deep learning: confusion matrix" in titles
-    at.switch_page("pages/explanations.py").run()
+    at.switch_page("app_pages/explanations.py").run()
     assert not at.exception and not at.error
     assert sum("SHAP beeswarm" in t for t in chart_titles(at)) == 2
     assert at.radio[0].disabled  # no models: the definition cannot be switched
@@ -356,9 +357,9 @@ def test_a_run_read_back_from_json_draws_every_page_without_models(sample: str, 
 
 
 def test_training_on_an_unusable_target_shows_one_error_and_keeps_the_page() -> None:
-    at = open_app("pages/recommend.py")
+    at = open_app("app_pages/recommend.py")
     upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     at.selectbox(key="train_target").set_value("Name")
     at.button(key="train_start").click().run()
     assert not at.exception
@@ -414,12 +415,12 @@ def stale_notices(at: AppTest) -> list[str]:
 
 def test_a_changed_target_shows_the_stale_results_notice_on_every_page_and_retrains(wine_run) -> None:
     at = seeded_with(wine_run)
-    for page in ("pages/train.py", "pages/explanations.py"):
+    for page in ("app_pages/train.py", "app_pages/explanations.py"):
         at.switch_page(page).run()
         assert not stale_notices(at), page  # made on the current data and target
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("app_pages/recommend.py").run()
     at.selectbox(key="target_choice").set_value("alcohol").run()
-    for page, button in (("pages/train.py", "stale_retrain_train"), ("pages/explanations.py", "stale_retrain_explain")):
+    for page, button in (("app_pages/train.py", "stale_retrain_train"), ("app_pages/explanations.py", "stale_retrain_explain")):
         at.switch_page(page).run()
         assert not at.exception
         notices = stale_notices(at)
@@ -438,9 +439,9 @@ def test_a_changed_target_shows_the_stale_results_notice_on_every_page_and_retra
 
 def test_another_file_shows_which_file_the_results_are_for(wine_run) -> None:
     at = seeded_with(wine_run)
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("app_pages/recommend.py").run()
     upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     notices = stale_notices(at)
     assert len(notices) == 1 and "the current dataset is cars.csv" in notices[0] and "**wine.csv**" in notices[0]
     assert [s.value for s in at.subheader][0].replace("\\", "") == "Verdict on cultivar (wine.csv)"
@@ -450,17 +451,17 @@ def test_another_file_shows_which_file_the_results_are_for(wine_run) -> None:
 
 def test_a_number_field_never_starts_training_and_training_survives_leaving_the_page(wine_run) -> None:
     at = seeded_with(wine_run)
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     at.number_input(key="train_shap_rows").set_value(30).run()  # what Enter in the field does
     assert "training_job" not in at.session_state and at.session_state["run"].options["shap_rows"] == 10
     assert at.session_state["train_options"]["shap_rows"] == 30
     notices = stale_notices(at)
     assert len(notices) == 1 and "the options are now SHAP rows 30" in notices[0]
     at.button(key="train_start").click().run()
-    at.switch_page("pages/home.py").run()  # leave while it trains: the run goes on
+    at.switch_page("app_pages/home.py").run()  # leave while it trains: the run goes on
     finish_training(at)
     # AppTest reruns only the page script, so come back to a page that polls (served, the frame collects it anywhere)
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert at.session_state["run"].options["shap_rows"] == 30 and at.session_state["run"].result.options.shap_rows == 30
     assert any("done in" in c for c in sidebar_of(at)[1])
 
@@ -470,7 +471,7 @@ def test_recommend_warns_when_the_classes_are_skewed() -> None:
     rows = 400
     answer = np.where(rng.random(rows) < 0.06, "Yes", "No")
     frame = pd.DataFrame({"age": rng.integers(18, 90, rows), "income": rng.normal(3e4, 8e3, rows).round(), "default": answer})
-    at = open_app("pages/recommend.py")
+    at = open_app("app_pages/recommend.py")
     upload(at, "loans.csv", frame.to_csv(index=False).encode())
     warnings = [w.value.replace("\\", "") for w in at.warning if "skewed" in w.value]
     assert len(warnings) == 1 and "**No** is 9" in warnings[0] and "balanced accuracy" in warnings[0]

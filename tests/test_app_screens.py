@@ -32,7 +32,7 @@ def saved_regression() -> RunRecord:
     return RunRecord.from_json(live.to_json())
 
 
-def opened(record: RunRecord, page: str = "pages/train.py") -> AppTest:
+def opened(record: RunRecord, page: str = "app_pages/train.py") -> AppTest:
     """The app with ``record`` as the session's run (as History opens one), on ``page``."""
     from views.state import Run
 
@@ -82,7 +82,7 @@ def test_an_unfair_fight_reads_not_a_fair_comparison_everywhere(saved_regression
     at = opened(record)
     verdicts = [w.value.replace("\\", "") for w in at.warning if "Not a fair comparison" in w.value]
     assert verdicts and "won" not in verdicts[0] and "agrees" not in verdicts[0]
-    at.switch_page("pages/explanations.py").run()
+    at.switch_page("app_pages/explanations.py").run()
     assert any("not a fair fight" in w.value for w in at.warning)  # the explanations of starved models say so too
 
 
@@ -126,7 +126,7 @@ def test_the_report_says_what_the_app_says_about_the_budget(saved_regression: Ru
 def test_every_sample_is_reachable_the_sample_pills_wrap() -> None:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("app_pages/recommend.py").run()
     pills = at.button_group(key="sample_pick").proto
     assert pills.wrap is True  # in a column, pills default to one scrolling row: 3 of 8 were cut off at 1400 px
     from engine.io import samples

@@ -83,14 +83,14 @@ def assert_inert(at: AppTest, shown: str = "&lt;u&gt;label&lt;/u&gt;") -> None:
 
 def test_hostile_names_render_as_text_on_every_page() -> None:
     at = AppTest.from_file(str(APP), default_timeout=120).run()
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("app_pages/recommend.py").run()
     at.file_uploader(key="uploader").upload(HOSTILE_FILE, hostile_csv(), "text/csv").run()
     assert not at.error, [e.value for e in at.error]
     assert at.session_state["dataset"].name == HOSTILE_FILE
     assert at.selectbox(key="target_choice").value == HOSTILE_TARGET
     assert_inert(at)
     assert HOSTILE_FILE in sidebar_texts(at)  # the sidebar shows the name as plain text
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     at.slider(key="train_max_seconds").set_value(2)
     at.number_input(key="train_shap_rows").set_value(10)
     at.button(key="train_start").click().run()
@@ -98,7 +98,7 @@ def test_hostile_names_render_as_text_on_every_page() -> None:
     assert not at.error, [e.value for e in at.error]
     assert [m.label for m in at.metric].count("Accuracy") == 2
     assert_inert(at, shown="&lt;i&gt;yes&lt;/i&gt;")  # the class names in the confusion matrices
-    at.switch_page("pages/explanations.py").run()
+    at.switch_page("app_pages/explanations.py").run()
     assert_inert(at, shown="&lt;script&gt;window.__xss = 1&lt;/script&gt;")
     assert HOSTILE_TARGET in sidebar_texts(at)
     specs = " ".join(plotly_specs(at))
@@ -119,14 +119,14 @@ def test_two_sessions_see_only_their_own_data() -> None:
     first = AppTest.from_file(str(APP), default_timeout=120).run()
     second = AppTest.from_file(str(APP), default_timeout=120).run()
     for at in (first, second):
-        at.switch_page("pages/recommend.py").run()
+        at.switch_page("app_pages/recommend.py").run()
     first.file_uploader(key="uploader").upload("wine.csv", (SAMPLES / "wine.csv").read_bytes(), "text/csv")
     second.file_uploader(key="uploader").upload(HOSTILE_FILE, hostile_csv(), "text/csv")
     first.run()
     second.run()
     # the same file again in another session comes from the shared parse cache, as a private copy
     third = AppTest.from_file(str(APP), default_timeout=120).run()
-    third.switch_page("pages/recommend.py").run()
+    third.switch_page("app_pages/recommend.py").run()
     third.file_uploader(key="uploader").upload("wine copy.csv", (SAMPLES / "wine.csv").read_bytes(), "text/csv").run()
     third.session_state["dataset"].frame.drop(columns=["alcohol"], inplace=True)
     for at, name, mine, theirs in (
@@ -154,7 +154,7 @@ def test_a_queued_comparison_shows_its_place_and_can_be_cancelled(monkeypatch) -
     queue.wait_turn("another session", threading.Event())  # the one slot is taken
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     at.button(key="sample_wine.csv").click().run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     at.button(key="train_start").click().run()
     assert not at.exception, at.exception
     job = state._JOBS[at.session_state["training_job"]]
@@ -191,11 +191,11 @@ def test_a_markdown_link_column_name_is_text_in_every_widget_label() -> None:
     frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
     frame[MARKDOWN_LINK] = np.where(frame["a"] > 0, "yes", "no")
     at = AppTest.from_file(str(APP), default_timeout=120).run()
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("app_pages/recommend.py").run()
     at.file_uploader(key="uploader").upload("links.csv", frame.to_csv(index=False).encode(), "text/csv").run()
     at.session_state["target"] = MARKDOWN_LINK
     at.session_state["run"] = state.Run(result=hostile_record(), options={}, seconds=1.0)  # results for other data
-    for page in ("pages/train.py", "pages/explanations.py", "pages/recommend.py"):
+    for page in ("app_pages/train.py", "app_pages/explanations.py", "app_pages/recommend.py"):
         at.switch_page(page).run()
         assert not at.exception, at.exception
         labels = widget_labels(at)
@@ -203,6 +203,6 @@ def test_a_markdown_link_column_name_is_text_in_every_widget_label() -> None:
             unescaped = re.sub(r"\\.", "", label)
             assert "](" not in unescaped and "**" not in unescaped and "://" not in label.replace("\\", ""), label
         assert_plain(at)
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     retrain = [b.label for b in at.button if b.label.startswith("Train again on")]
     assert retrain == [f"Train again on {state.esc(MARKDOWN_LINK)}"]

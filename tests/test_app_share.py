@@ -68,11 +68,11 @@ def test_a_share_link_opens_the_run_on_every_page_without_training(
     assert not at.get("form")  # nothing to train from
     assert_inert(at, shown="&lt;u&gt;yes&lt;/u&gt;")  # the class label, escaped, in the confusion matrices
     sidebar_texts(at)  # the frame around the page stays inert too (it asserts as it reads)
-    at.switch_page("pages/explanations.py").run()
+    at.switch_page("app_pages/explanations.py").run()
     assert not at.exception and not at.error
     assert sum("SHAP beeswarm" in t for t in chart_titles(at)) == 2
     assert_inert(at, shown="&lt;script&gt;alert(1)&lt;/script&gt;")
-    at.switch_page("pages/history.py").run()
+    at.switch_page("app_pages/history.py").run()
     assert not at.exception and not at.error
     assert any("This run is open" in s.value for s in at.success)
     assert not [b for b in at.button if b.key.startswith("delete_")]  # not this session's run: no delete
@@ -94,7 +94,7 @@ def test_a_results_only_link_shows_the_summaries_and_says_why_rows_are_missing(
     assert not [t for t in chart_titles(at) if "onfusion" in t or "ROC" in t]
     assert any("Saved with this run: results" in c.value.replace("\\", "") for c in at.caption)
     assert "dataset" not in at.session_state
-    at.switch_page("pages/explanations.py").run()
+    at.switch_page("app_pages/explanations.py").run()
     assert not at.exception and not at.error
     titles = chart_titles(at)
     assert sum("beeswarm" in t for t in titles) == 0 and not [c for c in titles if "aterfall" in c]
@@ -127,13 +127,13 @@ def test_bad_links_show_one_clear_message(store: RunStore, bad: str) -> None:
 
 def test_history_lists_only_this_sessions_runs_by_default(store: RunStore, token: str) -> None:
     at = app()
-    at.switch_page("pages/history.py").run()
+    at.switch_page("app_pages/history.py").run()
     assert not at.exception and not at.error
     assert not at.dataframe  # another session's run: its token is not handed to this visitor
     assert any("No saved runs in this session" in i.value for i in at.info)
     assert token not in str([m.value for m in at.markdown] + [c.value for c in at.caption])
     at = app({"run": token})  # whoever has the link sees that run listed, and only that one
-    at.switch_page("pages/history.py").run()
+    at.switch_page("app_pages/history.py").run()
     assert list(at.dataframe[0].value["dataset"]) == [HOSTILE_NAME]
 
 
@@ -141,7 +141,7 @@ def test_history_lists_saved_runs_and_reopens_one(store: RunStore, token: str, m
     _no_training(monkeypatch)
     monkeypatch.setenv("ADVISOR_HISTORY", "instance")
     at = app()
-    at.switch_page("pages/history.py").run()
+    at.switch_page("app_pages/history.py").run()
     table = at.dataframe[0].value
     assert list(table.columns)[:6] == ["dataset", "saved (UTC)", "rows", "target", "recommendation", "verdict"]
     assert HOSTILE_NAME in set(table["dataset"])
@@ -155,7 +155,7 @@ def test_a_finished_run_is_saved_shared_and_deleted_by_its_session(store: RunSto
     before = {s.key for s in store.summaries()}
     at = app()
     at.button(key="sample_wine.csv").click().run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     at.slider(key="train_max_seconds").set_value(2)
     at.number_input(key="train_shap_rows").set_value(10)
     at.button(key="train_start").click().run()

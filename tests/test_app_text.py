@@ -23,7 +23,7 @@ def test_text_explanations_show_word_bars_and_a_hostile_document_as_text() -> No
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state["run"] = Run(result=result, options={}, seconds=1.0)
     at.run()
-    at.switch_page("pages/explanations.py").run()
+    at.switch_page("app_pages/explanations.py").run()
     assert not at.exception and not at.error
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     for family in ("Classic ML", "Deep learning"):

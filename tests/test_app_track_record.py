@@ -13,7 +13,7 @@ from views.state import RUN, Run
 from tests.conftest import ROOT, make_signal_table
 
 APP = ROOT / "dashboard.py"
-PAGE = "pages/track_record.py"
+PAGE = "app_pages/track_record.py"
 SEALED_KEY, DEVELOPMENT_KEY, IN_SAMPLE_KEY, JOURNAL_KEY = (
     "track_record_results_path", "track_record_development_path", "track_record_in_sample_path", "track_record_journal_path")
 

@@ -28,7 +28,7 @@ def test_mixed_formats_parse_and_the_rest_is_missing():
 def test_dates_are_parsed_in_one_place_only():
     """Every caller goes through engine.io.dates: no other module calls pd.to_datetime itself."""
     callers = []
-    for path in [p for folder in ("engine", "benchmarks", "pages") for p in (ROOT / folder).rglob("*.py")]:
+    for path in [p for folder in ("engine", "benchmarks", "app_pages") for p in (ROOT / folder).rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr == "to_datetime":
                 callers.append(str(path.relative_to(ROOT)))

@@ -110,6 +110,26 @@ def test_a_results_only_report_opens_without_violations(browser: Browser, tmp_pa
     assert page.evaluate("window.__csp") == [] and page.evaluate("window.__xss") == 0 and dialogs == []
 
 
+def test_a_page_url_as_a_fresh_servers_first_request_still_asks_the_password(
+    server: tuple[str, Path], browser: Browser
+) -> None:
+    """The module's first visit to its server: a deep link to History must not run the page without dashboard.py.
+
+    With a ``pages/`` folder Streamlit served such a first request as a page of its own, password prompt skipped
+    and saved runs listed; the pages live in ``app_pages/`` since.
+    """
+    url, _ = server
+    page, dialogs = fresh_page(browser)
+    page.goto(f"{url}/history")
+    page.get_by_label("Password", exact=True).wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+    assert "Every finished comparison is saved" not in page.inner_text("body")
+    enter_password(page)
+    page.get_by_text("Every finished comparison is saved").wait_for(timeout=60_000)  # the page it asked for
+    assert page.evaluate("window.__xss") == 0 and dialogs == []
+
+
 def test_a_share_link_shows_the_same_run_in_a_second_context_behind_the_password(
     server: tuple[str, Path], browser: Browser
 ) -> None:

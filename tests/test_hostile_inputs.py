@@ -141,7 +141,7 @@ def unescape(text: str) -> str:
 
 def upload(content: bytes, name: str) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120).run()
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("app_pages/recommend.py").run()
     at.file_uploader(key="uploader").upload(name, content, "text/csv").run()
     assert not at.exception, at.exception
     return at
@@ -193,7 +193,7 @@ def test_the_issue_files_train_on_the_train_page(corpus: dict[str, Path]) -> Non
         at = upload(corpus[name].read_bytes(), name)
         if target:
             at.selectbox(key="target_choice").set_value(target).run()
-        at.switch_page("pages/train.py").run()
+        at.switch_page("app_pages/train.py").run()
         at.slider(key="train_max_seconds").set_value(3)
         at.number_input(key="train_shap_rows").set_value(10)
         at.button(key="train_start").click().run()

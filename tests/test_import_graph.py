@@ -291,7 +291,7 @@ def test_every_engine_import_in_the_project_resolves():
     """A moved module breaks a function-level import or a subprocess's script only when that line runs: find it here."""
     import importlib
 
-    folders = ("engine", "pages", "views", "tests", "benchmarks", "tools")
+    folders = ("engine", "app_pages", "views", "tests", "benchmarks", "tools")
     paths = [p for folder in folders for p in (ROOT / folder).rglob("*.py")] + [ROOT / "dashboard.py"]
     broken = []
     for path in paths:

@@ -103,7 +103,7 @@ def test_a_comparison_on_ray_gives_the_same_record_and_the_job_saves_it(
     # A dashboard session trains through the same seam: the page does not know where it ran, the job saved it.
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     at.button(key="sample_wine.csv").click().run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     at.slider(key="train_max_seconds").set_value(4).run()  # a short budget plans one split on these 178 rows
     at.button(key="train_start").click().run()
     from views.state import _JOBS
@@ -266,7 +266,7 @@ def test_a_session_opened_with_the_job_id_follows_a_running_ray_job(
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.query_params["job"] = handle.id
     at.run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     work = _JOBS[at.session_state["training_job"]]
     assert work.job_id == handle.id and work.dataset_name == "signal.csv" and work.target == "target"
     assert at.button(key="train_cancel")  # the page shows its progress with a Cancel button

@@ -198,16 +198,16 @@ def test_a_toy_kind_draws_every_page_and_the_report(toy_kind):
     at.session_state["run"] = Run(result=record, options=options, seconds=1.0)
     at.run()
     assert not at.exception, at.exception
-    for page in ("pages/recommend.py", "pages/train.py", "pages/explanations.py", "pages/history.py",
-                 "pages/track_record.py", "pages/home.py"):
+    for page in ("app_pages/recommend.py", "app_pages/train.py", "app_pages/explanations.py", "app_pages/history.py",
+                 "app_pages/track_record.py", "app_pages/home.py"):
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
         shown = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.selectbox] if hasattr(e, "value"))
-        if page == "pages/recommend.py":
+        if page == "app_pages/recommend.py":
             assert "toy" in shown  # the kind decision, named on the page
-        if page == "pages/train.py":
+        if page == "app_pages/train.py":
             assert "Toy logistic regression" in shown
-        if page == "pages/explanations.py":
+        if page == "app_pages/explanations.py":
             _assert_the_toy_section_is_on_the_page(at)
 
 

@@ -95,7 +95,7 @@ def test_cli_recommend_without_target_gives_advice_and_the_note(tmp_path, run_cl
 def test_the_recommend_page_shows_advice_and_the_note():
     from tests.test_app_pages import metrics, open_app, upload
 
-    at = open_app("pages/recommend.py")
+    at = open_app("app_pages/recommend.py")
     upload(at, "posts.csv", unusable_first("one value").to_csv(index=False).encode())
     assert not at.error
     assert metrics(at)["Recommendation"] in ("Classic machine learning", "Deep learning", "A close call: train both")

@@ -140,7 +140,7 @@ def test_the_explanations_page_draws_a_wide_run(wide_run) -> None:
     at = AppTest.from_file(str(APP), default_timeout=max(TIMEOUT, 300))
     at.session_state["run"] = Run(result=wide_run[1], options={}, seconds=1.0)
     at.run()
-    at.switch_page("pages/explanations.py").run()
+    at.switch_page("app_pages/explanations.py").run()
     assert not at.exception and not at.error
     figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     assert figures

@@ -36,6 +36,7 @@ AUTHENTICATED = "authenticated"
 OWNED = "owned_runs"  # token -> owner key, for the runs this session saved
 OPENED_LINK = "opened_link"  # the ?run= value this session has already handled
 LINK_ERROR = "link_error"
+ASKED_PAGE = "page_asked_for_before_password"  # the url path the browser opened while the prompt showed
 
 
 # --- the store ---------------------------------------------------------------------------
@@ -276,6 +277,28 @@ def _attempt_keys() -> list[tuple[str, str]]:
     return keys
 
 
+def asked_url_path() -> str:
+    """The page part of the address the browser opened: ``history`` for ``/history?x=1``, ``""`` for the root."""
+    try:
+        url = st.context.url or ""
+    except Exception:  # noqa: BLE001  no browser behind this session (AppTest)
+        return ""
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def open_page_asked_for(current: st.Page, pages: list[st.Page]) -> None:
+    """Once the password is in, open the page the address named (the prompt ran before the navigation knew it).
+
+    Without this, ``/history`` or ``/train?job=…`` behind the password showed Home under that address.
+    """
+    asked = st.session_state.pop(ASKED_PAGE, None)
+    if not asked or asked == current.url_path:
+        return
+    for page in pages:
+        if page.url_path == asked:
+            st.switch_page(page, query_params=st.query_params.to_dict())
+
+
 def require_password() -> None:
     """With a password set, show only the prompt until this session enters it.
 
@@ -286,6 +309,7 @@ def require_password() -> None:
     password = configured_password()
     if password is None or st.session_state.get(AUTHENTICATED):
         return
+    st.session_state.setdefault(ASKED_PAGE, asked_url_path())
     st.title("ML vs DL Advisor")
     with st.form("password_form"):
         entered = st.text_input("Password", type="password", key="password_entered")

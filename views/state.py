@@ -71,12 +71,12 @@ DEFAULT_OPTIONS: dict[str, Any] = {
 }
 
 PAGES = {
-    "home": "pages/home.py",
-    "recommend": "pages/recommend.py",
-    "train": "pages/train.py",
-    "explain": "pages/explanations.py",
-    "history": "pages/history.py",
-    "track_record": "pages/track_record.py",
+    "home": "app_pages/home.py",
+    "recommend": "app_pages/recommend.py",
+    "train": "app_pages/train.py",
+    "explain": "app_pages/explanations.py",
+    "history": "app_pages/history.py",
+    "track_record": "app_pages/track_record.py",
 }
 
 
