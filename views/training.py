@@ -149,12 +149,25 @@ def queue_text(ahead: int) -> str:
     )
 
 
-def collect() -> None:
-    """A background comparison that has finished becomes the session's run, saved for History and share links."""
+#: session_state key: a cancelled comparison was collected and its toast is still to be shown.
+CANCELLED_NOTICE = "cancelled_notice"
+
+
+def collect(announce: bool = True) -> None:
+    """A background comparison that has finished becomes the session's run, saved for History and share links.
+
+    A fragment collects with ``announce=False`` and then reruns the whole app, whose own collect shows the toast: a
+    toast sent from the fragment's run went with that rerun, and where the rerun is short (a session that only
+    followed the job by ``?job=``, its page empty once it ends) it was gone before it was seen
+    (tests/test_e2e_replicas.py).
+    """
     work = state.collect_job()
     stored = state.run()
     if work is not None and work.cancelled:
+        st.session_state[CANCELLED_NOTICE] = True
+    if announce and st.session_state.pop(CANCELLED_NOTICE, False):
         st.toast("The comparison was cancelled.", icon=":material/cancel:")
+    if work is not None and work.cancelled:
         return
     if work is not None and work.result is not None and stored is not None:
         keep_rows, keep_upload = bool(work.options.get("keep_rows")), bool(work.options.get("save_rows"))
@@ -179,8 +192,8 @@ def _progress_fragment() -> None:
     if work is None:  # collected by another poll's rerun
         return
     if work.done:
-        collect()  # here, not only at the top of the app: a fragment's rerun runs only the fragment
-        st.rerun()  # the whole app, which draws the finished run everywhere
+        collect(announce=False)  # here, not only at the top of the app: a fragment's rerun runs only the fragment
+        st.rerun()  # the whole app, which draws the finished run everywhere and whose collect() shows any toast
     state.link_job(work)  # its id is known once the job is submitted, a poll or two after the click
     ahead = work.ahead()
     if ahead is not None:
@@ -211,7 +224,7 @@ def _sidebar_fragment() -> None:
     if work is None:
         return
     if work.done:
-        collect()
+        collect(announce=False)
         st.rerun()
     ahead = work.ahead()
     if ahead is not None:

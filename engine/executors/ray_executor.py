@@ -220,8 +220,11 @@ class RayExecutor(Executor):
             runtime_env = {"env_vars": {"PYTHONPATH": _PROJECT_ROOT}}
             try:
                 if self.address == "local":
-                    ray.init(num_cpus=os.cpu_count() or 2, namespace=NAMESPACE, include_dashboard=False,
-                             log_to_driver=False, runtime_env=runtime_env, _node_ip_address="127.0.0.1")
+                    # address="local": always a new instance of its own. Without an address ray.init joins a Ray
+                    # already running on this machine (a `ray start` head, another test's cluster) instead.
+                    ray.init(address="local", num_cpus=os.cpu_count() or 2, namespace=NAMESPACE,
+                             include_dashboard=False, log_to_driver=False, runtime_env=runtime_env,
+                             _node_ip_address="127.0.0.1")
                 else:
                     ray.init(address=self.address, namespace=NAMESPACE, log_to_driver=False, runtime_env=runtime_env)
             except Exception as error:  # noqa: BLE001  Ray raises ConnectionError, RuntimeError, ValueError, …
