@@ -34,7 +34,7 @@ from tests.test_e2e_browser import (
 
 RAY = Path(sys.executable).with_name("ray")  # the virtualenv's own, the same Ray as the servers import
 RAY_START_SECONDS = 90
-#: The Train page's caption while a session follows a job it did not start (pages/train.py).
+#: The Train page's caption while a session follows a job it did not start (app_pages/train.py).
 FOLLOWING = "A comparison started in another session: its progress, then its verdict, show here."
 
 
@@ -126,12 +126,6 @@ def replicas(browser: Browser) -> Iterator[dict[str, str]]:
                 servers.append(url)
         for future in starting:
             future.result()  # raises the first server's failure, if any
-        for url in servers:  # Playwright's sync API stays on this thread
-            # Work-around (app bug being fixed separately, by renaming pages/): on a fresh server whose very first
-            # request is a page address such as /train?job=…, Streamlit runs that page without dashboard.py, so
-            # ?job= is not followed. One throwaway visit of / first makes later page addresses go through it.
-            page, _ = open_page(browser, url)
-            page.context.close()
         yield {"a": servers[0], "b": servers[1], "store": store}
 
 
