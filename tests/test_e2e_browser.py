@@ -101,14 +101,20 @@ def stop(process: subprocess.Popen) -> None:
         pass
 
 
-def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
-    """A fresh browser context (its own Streamlit session) with an XSS probe and a dialog log."""
+def open_at(browser: Browser, url: str) -> tuple[Page, list[str]]:
+    """A fresh browser context (its own Streamlit session) on any address, with an XSS probe and a dialog log."""
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(XSS_PROBE)
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(url)
+    return page, dialogs
+
+
+def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
+    """:func:`open_at` the home page, once it shows."""
+    page, dialogs = open_at(browser, url)
     page.get_by_text("Start with a sample dataset").wait_for(timeout=60_000)
     return page, dialogs
 

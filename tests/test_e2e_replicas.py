@@ -28,8 +28,8 @@ from playwright.sync_api import Browser, Page
 from engine.share.store import RunStore, key_of
 from tests.conftest import POSTGRES_ENV
 from tests.test_e2e_browser import (
-    ARTIFACTS, SIDEBAR, TRAIN_TIMEOUT_MS, VIEWPORT, XSS_PROBE, assert_no_injection, free_port, metric_labels, open_page,
-    stop, start_training, streamlit_server, wait_idle,
+    ARTIFACTS, SIDEBAR, TRAIN_TIMEOUT_MS, assert_no_injection, free_port, metric_labels, open_at, open_page, stop,
+    start_training, streamlit_server, wait_idle,
 )  # fmt: skip
 
 RAY = Path(sys.executable).with_name("ray")  # the virtualenv's own, the same Ray as the servers import
@@ -130,17 +130,6 @@ def replicas(browser: Browser) -> Iterator[dict[str, str]]:
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def open_at(browser: Browser, url: str) -> tuple[Page, list[str]]:
-    """A fresh context (its own session) on any address of the app, with the XSS probe and a dialog log."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.add_init_script(XSS_PROBE)
-    page = context.new_page()
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(url)
-    return page, dialogs
 
 
 def load_sample(page: Page, title: str) -> None:
