@@ -152,10 +152,15 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
     if args.command == "compare":
         from engine.measure import preload
         from engine.measure.deadline import Deadline
-        from engine.common.limits import MAX_TRAIN_SECONDS
+        from engine.common.limits import max_train_seconds
+        from engine.executors import configured_address
 
+        try:  # an hour on a Ray cluster, ten minutes here, unless ADVISOR_MAX_TRAIN_SECONDS says otherwise
+            cap = max_train_seconds(on_cluster=configured_address() is not None)
+        except ValueError as error:
+            raise DataError(str(error)) from None
         preload.start(set_torch_threads=True)  # torch, shap and LightGBM import while the file is read and profiled
-        deadline = Deadline(min(args.max_seconds, MAX_TRAIN_SECONDS), start=start)
+        deadline = Deadline(min(args.max_seconds, cap), start=start)
     dataset = load_dataset_path(args.data)
     load_seconds = time.perf_counter() - start
     if args.command == "recommend":

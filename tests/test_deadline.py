@@ -56,6 +56,18 @@ def test_budgets_and_shap_rows_over_the_caps_are_capped_with_a_note(table, monke
     assert "the time budget (seconds) capped at 5 (engine.common.limits), 1e+06 was asked for" in result.notes
     assert "the SHAP sample (rows) capped at 40 (engine.common.limits), 10000 was asked for" in result.notes
     assert len(result.explained_rows) <= 40
+    # The plan's "a budget of N s plans them all" names a budget the cap forbids: the note says so and how to lift it
+    assert any("plans them all, more than the 5 s this installation allows: ADVISOR_MAX_TRAIN_SECONDS raises it" in n
+               for n in result.notes), result.notes
+
+
+def test_on_a_ray_cluster_the_budget_cap_is_an_hour(table, monkeypatch) -> None:
+    from engine.models import distributed
+
+    monkeypatch.setattr(distributed, "on_cluster", lambda: True)  # as inside a Ray task; 2,000 rows stay in one process
+    result = compare(table.iloc[:2_000], "target", max_seconds=1_200, shap_rows=10)
+    assert not any("time budget (seconds) capped" in n for n in result.notes), result.notes
+    assert result.options.max_seconds == 1_200
 
 
 def test_large_tables_are_sampled_for_the_comparison(monkeypatch) -> None:

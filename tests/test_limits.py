@@ -77,3 +77,23 @@ def test_deadline_counts_down():
     assert deadline.expired() and deadline.remaining() == 0.0
     with pytest.raises(ValueError):
         Deadline(0)
+
+
+def test_the_time_budget_cap_is_ten_minutes_here_an_hour_on_a_cluster_or_what_the_variable_says():
+    assert limits.max_train_seconds(on_cluster=False, environ={}) == limits.MAX_TRAIN_SECONDS == 600.0
+    assert limits.max_train_seconds(on_cluster=True, environ={}) == limits.CLUSTER_MAX_TRAIN_SECONDS == 3_600.0
+    assert limits.max_train_seconds(on_cluster=False, environ={limits.MAX_TRAIN_SECONDS_ENV: " 1800 "}) == 1_800.0
+    for bad in ("abc", "0", "-5", "nan", "inf"):
+        with pytest.raises(ValueError, match="ADVISOR_MAX_TRAIN_SECONDS must be a positive number of seconds"):
+            limits.max_train_seconds(on_cluster=True, environ={limits.MAX_TRAIN_SECONDS_ENV: bad})
+
+
+def test_a_bad_budget_cap_variable_is_one_error_line_from_compare(monkeypatch, capsys):
+    from engine.__main__ import main
+    from tests.conftest import SAMPLE_DATA
+
+    monkeypatch.setenv(limits.MAX_TRAIN_SECONDS_ENV, "ten minutes")
+    code = main(["compare", str(SAMPLE_DATA / "wine.csv"), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.strip().splitlines() == [
+        "error: ADVISOR_MAX_TRAIN_SECONDS must be a positive number of seconds, not 'ten minutes'"]

@@ -60,7 +60,7 @@ def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
     budget_col.slider(
         "Time budget (seconds)",
         min_value=2,
-        max_value=600,  # the digit images need 180 s for a fair fight and about 700 s for every family's full work
+        max_value=_budget_slider_max(),
         key="train_max_seconds",
         on_change=_keep,
         args=("max_seconds",),
@@ -102,6 +102,17 @@ def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
         "then load it.",
     )  # fmt: skip
     st.caption(state.esc(kept_sentence(bool(options.get("keep_rows")), bool(options.get("save_rows")))))
+
+
+def _budget_slider_max() -> int:
+    """The slider's top: the largest budget this installation allows (an hour on Ray, ten minutes in-process)."""
+    from engine.common import limits
+    from engine.executors import configured_address
+
+    try:
+        return int(limits.max_train_seconds(on_cluster=configured_address() is not None))
+    except ValueError:  # a bad ADVISOR_MAX_TRAIN_SECONDS: Train both says so in one line; the slider keeps its default top
+        return int(limits.MAX_TRAIN_SECONDS)
 
 
 def _budget_estimate(target: str, options: dict[str, Any]) -> str | None:

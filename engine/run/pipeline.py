@@ -119,7 +119,7 @@ def compare(
         raise DataError("the time budget must be a positive number of seconds")
     if shap_rows < 1:
         raise DataError("the SHAP sample must hold at least one row")
-    max_seconds, budget_note = limits.clamp(max_seconds, limits.MAX_TRAIN_SECONDS, "the time budget (seconds)")
+    max_seconds, budget_note = limits.clamp(max_seconds, _budget_cap(), "the time budget (seconds)")
     shap_rows, shap_note = limits.clamp(shap_rows, limits.MAX_SHAP_ROWS, "the SHAP sample (rows)")
     deadline = deadline or Deadline(max_seconds)
     _check_mode(explainer)
@@ -321,6 +321,16 @@ def estimate_for(work: WorkBudget) -> int:
     return int(np.ceil(needed))
 
 
+def _budget_cap() -> float:
+    """The largest time budget here: ADVISOR_MAX_TRAIN_SECONDS, else ten minutes in-process and an hour on Ray."""
+    from engine.models import distributed
+
+    try:
+        return limits.max_train_seconds(distributed.on_cluster())
+    except ValueError as error:
+        raise DataError(str(error)) from None
+
+
 def _scales_out(candidates: dict[str, dict[str, ModelSpec]]) -> bool:
     """On a Ray cluster, whether every family either side may use can train above the in-process row cap."""
     from engine.models import distributed
@@ -459,8 +469,11 @@ def _work_lines(work: WorkBudget, done: dict[str, dict[str, Any]],
                     + f"{run['done']} of {run['planned']} planned {run['unit']}")
         first = done[family]
         if first["planned"] < first["full"]:
+            needed, cap = estimate_for(work), _budget_cap()
+            beyond = "" if needed <= cap else (
+                f", more than the {cap:g} s this installation allows: {limits.MAX_TRAIN_SECONDS_ENV} raises it")
             notes.append(f"{side}: the time budget plans {first['planned']} of {first['full']} {first['unit']} "
-                         f"(engine.measure.budget; a budget of {estimate_for(work)} s plans them all)")
+                         f"(engine.measure.budget; a budget of {needed} s plans them all{beyond})")
     return stops, notes
 
 
