@@ -83,6 +83,27 @@ def test_estimate_run_before_training_names_a_fair_budget():
     assert th.DEFAULT_MAX_SECONDS >= estimate["fair_budget"]
 
 
+def test_estimate_run_on_a_ray_cluster_plans_each_workers_share_of_every_row(monkeypatch):
+    """On Ray the page's estimate costs what compare will train: every row (not the sample), split over the workers."""
+    from engine.common import limits
+    from engine.run.pipeline import estimate_run
+    from engine.advice.recommend import advise
+    from tests.conftest import make_signal_table
+
+    monkeypatch.setattr(limits, "MAX_COMPARE_ROWS", 3_000)  # in-process: a 3,000-row sample of the 12,000 rows
+    monkeypatch.setenv("ADVISOR_RAY_TRAIN_WORKERS", "2")
+    frame = make_signal_table(rows=12_000, seed=1)
+    profile = advise(frame, "target").profile
+    here = estimate_run(frame, profile, 60, 100, on_cluster=False)
+    ray = estimate_run(frame, profile, 60, 100, on_cluster=True)
+    # 4,800 training rows a worker against 2,400 in one process: more to train, so a larger budget for the full work
+    assert ray["budget_for_full_work"] > here["budget_for_full_work"]
+    monkeypatch.setenv("ADVISOR_RAY_TRAIN_WORKERS", "4")  # 2,400 a worker: the in-process plan again
+    assert estimate_run(frame, profile, 60, 100, on_cluster=True)["budget_for_full_work"] == here["budget_for_full_work"]
+    monkeypatch.setenv(limits.MAX_TRAIN_SECONDS_ENV, "5")  # no budget in the list fits under this cap
+    assert estimate_run(frame, profile, 60, 100, on_cluster=True)["fair_budget"] is None
+
+
 def _compare_on_a_slow_machine(monkeypatch, clock: str, seconds_per_round: float):
     """compare on 1,200 rows where every boosting round takes ``seconds_per_round`` more by the clock (a busy machine).
 

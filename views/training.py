@@ -104,13 +104,19 @@ def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
     st.caption(state.esc(kept_sentence(bool(options.get("keep_rows")), bool(options.get("save_rows")))))
 
 
+def _on_ray() -> bool:
+    """Whether comparisons here go to a Ray cluster (ADVISOR_RAY_ADDRESS set), connected yet or not."""
+    from engine.executors import configured_address
+
+    return configured_address() is not None
+
+
 def _budget_slider_max() -> int:
     """The slider's top: the largest budget this installation allows (an hour on Ray, ten minutes in-process)."""
     from engine.common import limits
-    from engine.executors import configured_address
 
     try:
-        return int(limits.max_train_seconds(on_cluster=configured_address() is not None))
+        return int(limits.max_train_seconds(on_cluster=_on_ray()))
     except ValueError:  # a bad ADVISOR_MAX_TRAIN_SECONDS: Train both says so in one line; the slider keeps its default top
         return int(limits.MAX_TRAIN_SECONDS)
 
@@ -125,7 +131,7 @@ def _budget_estimate(target: str, options: dict[str, Any]) -> str | None:
         if profile.target != target:
             return None
         plan = estimate_run(data.frame, profile, float(options["max_seconds"]), int(options["shap_rows"]),
-                            ml_kind=options.get("ml_kind"))
+                            ml_kind=options.get("ml_kind"), on_cluster=_on_ray())
     except DataError:
         return None
     fair = plan["fair_budget"]

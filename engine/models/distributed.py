@@ -72,14 +72,19 @@ def trains_all_rows(spec_keys: list[str]) -> bool:
     return all(key in TRAINERS or key in ONE_PROCESS for key in spec_keys)
 
 
+def train_workers(environ: Any = os.environ) -> int:
+    """Workers from ADVISOR_RAY_TRAIN_WORKERS (default 2); no cluster asked (raises ValueError)."""
+    text = environ.get(TRAIN_WORKERS_ENV, "").strip()
+    if text and (not text.isdigit() or int(text) < 1):
+        raise ValueError(f"{TRAIN_WORKERS_ENV} must be a positive whole number of workers, not {text!r}")
+    return int(text) if text else DEFAULT_TRAIN_WORKERS
+
+
 def scale_for(environ: Any = os.environ) -> Scale:
     """Workers from ADVISOR_RAY_TRAIN_WORKERS (default 2), GPUs when the cluster has any (raises ValueError)."""
     import ray
 
-    text = environ.get(TRAIN_WORKERS_ENV, "").strip()
-    if text and (not text.isdigit() or int(text) < 1):
-        raise ValueError(f"{TRAIN_WORKERS_ENV} must be a positive whole number of workers, not {text!r}")
-    workers = int(text) if text else DEFAULT_TRAIN_WORKERS
+    workers = train_workers(environ)
     return Scale(workers=workers, use_gpu=ray.cluster_resources().get("GPU", 0) >= workers)
 
 

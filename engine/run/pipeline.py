@@ -267,7 +267,7 @@ def compare(
 
 def estimate_run(
     frame: pd.DataFrame, profile: DatasetProfile, max_seconds: float, shap_rows: int = th.DEFAULT_SHAP_ROWS,
-    ml_kind: str | None = None, dl_kind: str | None = None,
+    ml_kind: str | None = None, dl_kind: str | None = None, on_cluster: bool | None = None,
 ) -> dict[str, Any]:
     """What the page can show before training: seconds expected, and the budgets at which the fight is fair and full.
 
@@ -276,15 +276,28 @@ def estimate_run(
     on the reference machine. ``fair_budget``: the smallest of
     ``ESTIMATE_BUDGETS`` whose plan starves no family (no verdict is named
     below it). ``budget_for_full_work``: the budget that gives every family its
-    full work and, on small data, every repeated split.
+    full work and, on small data, every repeated split. ``on_cluster``: plan as
+    on Ray (the row and time caps there, each data-parallel worker's share of
+    the rows); None: whether this process is connected to Ray.
     """
+    from engine.models import distributed
+
     kind = kind_for(profile)
     candidates = {"ml": _candidates(kind.ml_models, kind.ml_model, ml_kind),
                   "dl": _candidates(kind.dl_models, kind.dl_model, dl_kind)}
     features = kind.feature_columns(profile)
     labelled = int(frame[profile.target].notna().sum()) if profile.target in frame else len(frame)
-    rows = min(labelled, limits.MAX_COMPARE_ROWS)
-    size = data_size(profile, frame, features, int(rows * (1 - th.TEST_FRACTION)))
+    on_cluster = distributed.on_cluster() if on_cluster is None else on_cluster
+    scale_out = _scales_out(candidates, on_cluster)
+    try:
+        rows = min(labelled, limits.max_train_rows(scale_out))
+        most_seconds = limits.max_train_seconds(on_cluster)
+        train_rows = int(rows * (1 - th.TEST_FRACTION))
+        # As compare plans it: data-parallel, each worker's share of the rows is what one process trains on
+        workers = distributed.train_workers() if scale_out and train_rows > limits.MAX_COMPARE_ROWS else 1
+    except ValueError as error:
+        raise DataError(str(error)) from None
+    size = data_size(profile, frame, features, -(-train_rows // workers))
     cap = min(shap_rows, kind.max_explained_rows or shap_rows)
 
     def plan(seconds: float) -> WorkBudget:
@@ -292,8 +305,8 @@ def estimate_run(
                          select_ml=len(candidates["ml"]) > 1, select_dl=len(candidates["dl"]) > 1)
 
     work = plan(max_seconds)
-    fair = next((b for b in ESTIMATE_BUDGETS
-                 if not any(p.starved for p in (*plan(b).ml.values(), *plan(b).dl.values()))), None)
+    fair = next((b for b in ESTIMATE_BUDGETS if b <= most_seconds
+                 and not any(p.starved for p in (*plan(b).ml.values(), *plan(b).dl.values()))), None)
     return {"expected": round(work.estimated_seconds, 1), "fair_budget": fair,
             "budget_for_full_work": estimate_for(work), "plan": work.to_dict()}
 
@@ -303,7 +316,8 @@ def estimate_run(
 CLOCK_MODES = ("budget", "safety")
 
 #: Budgets (seconds) :func:`estimate_run` tries for the smallest fair one: the page's slider steps and the CLI's cap.
-ESTIMATE_BUDGETS = (10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600)
+#: Those above 600 s are asked for only on a Ray cluster (engine.common.limits.max_train_seconds).
+ESTIMATE_BUDGETS = (10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1_200, 1_800, 2_400, 3_600)
 
 
 def _candidates(models: tuple[ModelSpec, ...], named: Callable[[str | None], ModelSpec], key: str | None) -> dict[str, ModelSpec]:
@@ -331,11 +345,12 @@ def _budget_cap() -> float:
         raise DataError(str(error)) from None
 
 
-def _scales_out(candidates: dict[str, dict[str, ModelSpec]]) -> bool:
-    """On a Ray cluster, whether every family either side may use can train above the in-process row cap."""
+def _scales_out(candidates: dict[str, dict[str, ModelSpec]], on_cluster: bool | None = None) -> bool:
+    """On a Ray cluster (None: this process is connected to one), whether every family can train above the row cap."""
     from engine.models import distributed
 
-    return distributed.on_cluster() and all(distributed.trains_all_rows(list(side)) for side in candidates.values())
+    on_cluster = distributed.on_cluster() if on_cluster is None else on_cluster
+    return on_cluster and all(distributed.trains_all_rows(list(side)) for side in candidates.values())
 
 
 def _cap_name(scale_out: bool) -> str:
