@@ -477,3 +477,15 @@ def test_recommend_warns_when_the_classes_are_skewed() -> None:
     assert len(warnings) == 1 and "**No** is 9" in warnings[0] and "balanced accuracy" in warnings[0]
     upload(at, "wine.csv", (SAMPLES / "wine.csv").read_bytes())  # a balanced table: no warning
     assert not [w for w in at.warning if "skewed" in w.value]
+
+
+@pytest.mark.parametrize(("address", "top"), [(None, 600), ("ray://127.0.0.1:1", 3_600)])
+def test_the_budget_slider_stops_at_this_installations_cap(monkeypatch, address, top) -> None:
+    """Ten minutes in-process, an hour where comparisons go to Ray; drawing the page never connects to the cluster."""
+    if address:
+        monkeypatch.setenv("ADVISOR_RAY_ADDRESS", address)  # nothing listens there: a connection would be an error
+    at = open_app()
+    at.button(key="sample_wine.csv").click().run()
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.slider(key="train_max_seconds").max == top
