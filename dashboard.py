@@ -5,7 +5,8 @@ sidebar. Navigation uses ``st.navigation`` over explicit ``st.Page`` objects
 (the pages live in ``app_pages/``, and only pages: their helpers are in ``views/``).
 The folder is not called ``pages/`` on purpose: with a ``pages/`` folder Streamlit
 runs a page URL (``/history``, ``/train?job=…``) that is a fresh server's first
-request as a page of its own, without this file, so without the password prompt. Each page is a short script that calls ``engine`` and
+request as a page of its own, without this file, so without the password prompt.
+Each page is a short script that calls ``engine`` and
 ``engine.figures``; what a user loads or trains stays in their session.
 Before the navigation: the optional password prompt and ``?run=<token>``
 share links (``views/share.py``).
