@@ -180,11 +180,12 @@ def collect(announce: bool = True) -> None:
     """
     work = state.collect_job()
     stored = state.run()
-    if work is not None and work.cancelled:
+    cancelled = work is not None and work.cancelled
+    if cancelled:
         st.session_state[CANCELLED_NOTICE] = True
     if announce and st.session_state.pop(CANCELLED_NOTICE, False):
         st.toast("The comparison was cancelled.", icon=":material/cancel:")
-    if work is not None and work.cancelled:
+    if cancelled:
         return
     if work is not None and work.result is not None and stored is not None:
         keep_rows, keep_upload = bool(work.options.get("keep_rows")), bool(work.options.get("save_rows"))
