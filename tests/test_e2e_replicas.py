@@ -109,7 +109,7 @@ def _server(name: str, env: dict[str, str]) -> tuple[contextlib.AbstractContextM
 
 
 @pytest.fixture(scope="module")
-def replicas(browser: Browser) -> Iterator[dict[str, str]]:
+def replicas() -> Iterator[dict[str, str]]:
     """Ray, the store and two servers, A and B (started at once: each takes a while to come up)."""
     with contextlib.ExitStack() as stack:
         auth = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
