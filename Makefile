@@ -8,13 +8,14 @@ PORT ?= 8501
 
 .PHONY: run test benchmark clean browser audit
 
-$(VENV)/.runtime-installed: requirements.txt
+# tools/install_requirements.py installs with uv (seconds instead of pip's minutes), falling back to pip.
+$(VENV)/.runtime-installed: requirements.txt tools/install_requirements.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) tools/install_requirements.py requirements.txt
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.runtime-installed requirements-test.txt requirements-ray.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	$(PY) tools/install_requirements.py requirements-test.txt
 	touch $@
 
 # Headless Chromium for the end-to-end test (Debian packages; Playwright drives /usr/bin/chromium).

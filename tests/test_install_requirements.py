@@ -1,0 +1,64 @@
+"""The installer the Makefile runs (tools/install_requirements.py): pip's settings reach uv, and pip is the fallback."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+TOOL = Path(__file__).resolve().parents[1] / "tools" / "install_requirements.py"
+spec = importlib.util.spec_from_file_location("install_requirements", TOOL)
+assert spec is not None and spec.loader is not None
+install_requirements = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(install_requirements)
+
+PIP_CONFIG_LIST = """\
+:env:.find-links='/opt/env-wheels'
+global.cert='/etc/ssl/certs/ca-certificates.crt'
+global.constraint='/etc/xdg/pip/constraints.txt'
+global.extra-index-url='file:///opt/pypi/simple file:///opt/pypi-more/simple'
+global.find-links='/opt/wheels /opt/more-wheels'
+global.timeout='60'
+"""
+
+
+def test_pip_settings_are_read_and_an_environment_variable_wins_over_a_file() -> None:
+    settings = install_requirements.parse_pip_config(PIP_CONFIG_LIST)
+    assert settings == {
+        "find-links": "/opt/env-wheels",
+        "cert": "/etc/ssl/certs/ca-certificates.crt",
+        "constraint": "/etc/xdg/pip/constraints.txt",
+        "extra-index-url": "file:///opt/pypi/simple file:///opt/pypi-more/simple",
+    }
+
+
+def test_uv_is_pointed_where_pip_looks_and_searches_every_index_like_pip() -> None:
+    settings = {"find-links": "/opt/wheels /opt/more-wheels", "extra-index-url": "file:///a file:///b"}
+    environment = install_requirements.uv_environment(settings, {"PATH": "/usr/bin"})
+    assert environment["UV_FIND_LINKS"] == "/opt/wheels,/opt/more-wheels"
+    assert environment["UV_EXTRA_INDEX_URL"] == "file:///a file:///b"
+    assert environment["UV_INDEX_STRATEGY"] == "unsafe-best-match"
+    assert environment["PATH"] == "/usr/bin"
+    assert "UV_INDEX_URL" not in environment
+
+
+def test_when_uv_fails_pip_installs_the_same_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("example==1.0\n")
+    calls: list[list[str]] = []
+    monkeypatch.setattr(install_requirements, "install_with_uv", lambda python, files: False)
+
+    def fake_pip(python: str, files: list[str]) -> int:
+        calls.append(files)
+        return 0
+
+    monkeypatch.setattr(install_requirements, "install_with_pip", fake_pip)
+    assert install_requirements.main([str(requirements)]) == 0
+    assert calls == [[str(requirements)]]
+
+
+def test_a_missing_requirements_file_is_one_usage_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert install_requirements.main(["no-such-requirements.txt"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
