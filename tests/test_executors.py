@@ -214,3 +214,24 @@ def test_the_progress_board_tells_a_job_it_was_cancelled_at_its_next_step() -> N
     assert board.report("other", "Training", 0.2) is False  # only the job asked about
     board.forget("job", {"state": "cancelled", "error": None})
     assert board.report("job", "Training", 0.3) is False  # a forgotten job's flag goes with it
+
+
+@pytest.mark.parametrize("spec_key", ["boosting", "mlp"])
+def test_each_ray_trainer_keeps_rays_callbacks_but_stops_the_placement_group_cleaner_within_a_second(
+    spec_key: str, tmp_path: Any,
+) -> None:
+    """Ray Train's own cleaner waited 12 s after every data-parallel run (engine.models.distributed._prompt_cleanup)."""
+    from ray.train.v2._internal.callbacks.placement_group_callback import PlacementGroupCleanerCallback
+
+    from engine.models import distributed
+
+    trainer = distributed._trainer(spec_key, {}, distributed.Scale(workers=2, use_gpu=False), str(tmp_path))
+    base = type(trainer).__mro__[1]
+    assert type(trainer).__name__ == base.__name__ == distributed.TRAINERS[spec_key].split()[0]
+    ours = trainer._create_default_callbacks()
+    rays = base._create_default_callbacks(trainer)
+    assert [type(callback) for callback in ours] == [type(callback) for callback in rays]
+    cleaners = [callback for callback in ours if isinstance(callback, PlacementGroupCleanerCallback)]
+    assert [cleaner._stop_timeout for cleaner in cleaners] == [distributed.CLEANER_STOP_SECONDS]
+    assert all(cleaner._stop_timeout > distributed.CLEANER_STOP_SECONDS
+               for cleaner in rays if isinstance(cleaner, PlacementGroupCleanerCallback))

@@ -164,12 +164,41 @@ def _trainer(spec_key: str, config: dict[str, Any], scale: Scale, storage: str) 
     if spec_key == "boosting":
         from ray.train.lightgbm import LightGBMTrainer
 
-        return LightGBMTrainer(_boosting_worker, train_loop_config=config, scaling_config=scaling, run_config=run)
+        return _prompt_cleanup(LightGBMTrainer)(_boosting_worker, train_loop_config=config, scaling_config=scaling,
+                                                run_config=run)
     if spec_key == "mlp":
         from ray.train.torch import TorchTrainer
 
-        return TorchTrainer(_network_worker, train_loop_config=config, scaling_config=scaling, run_config=run)
+        return _prompt_cleanup(TorchTrainer)(_network_worker, train_loop_config=config, scaling_config=scaling,
+                                             run_config=run)
     raise ValueError(f"no data-parallel trainer for {spec_key!r}")
+
+
+#: How long a finished run waits for Ray Train's placement-group cleaner to stop (Ray's own default: 12 s).
+CLEANER_STOP_SECONDS = 1.0
+
+
+def _prompt_cleanup(trainer_class: type) -> type:
+    """``trainer_class`` (a Ray Train trainer) whose placement-group cleaner is given a second to stop.
+
+    Ray Train 2.60 waits up to 12 s after every run for its PlacementGroupCleaner
+    actor to stop. Without Ray's dashboard (``ray[train]`` does not install it)
+    the cleaner's liveness check of the controller hangs for about 40 s, so every
+    run paid the whole 12 s: measured here, a LightGBMTrainer run of an empty
+    training loop took 22-25 s instead of 9-12 s. The cleaner matters only while
+    a run is alive (it removes the placement group if the controller dies);
+    after a graceful end it has nothing left to do, and it still exits itself.
+    """
+    from ray.train.v2._internal.callbacks.placement_group_callback import PlacementGroupCleanerCallback
+
+    class PromptCleanupTrainer(trainer_class):  # type: ignore[misc, valid-type]
+        def _create_default_callbacks(self) -> list[Any]:
+            return [PlacementGroupCleanerCallback(stop_timeout=CLEANER_STOP_SECONDS)
+                    if isinstance(callback, PlacementGroupCleanerCallback) else callback
+                    for callback in super()._create_default_callbacks()]
+
+    PromptCleanupTrainer.__name__ = PromptCleanupTrainer.__qualname__ = trainer_class.__name__
+    return PromptCleanupTrainer
 
 
 def _shard(config: dict[str, Any]) -> tuple[int, np.ndarray, np.ndarray]:
