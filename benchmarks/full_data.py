@@ -16,9 +16,15 @@ would pass the 200 MB upload cap). Printed per path: seconds of ``compare`` (tab
 excluded; the cluster's start is printed apart), the peak memory (the kernel's VmHWM) of each process
 role (the driver; on Ray also the job's worker, the largest Ray Train worker and Ray's own processes),
 the rows and workers each family trained on, and each family's test accuracy. The in-process figures
-are on its own 20,000-row test sample, the Ray ones on the full data's 20 % test rows.
+are on its own 20,000-row test sample, the Ray ones on the full data's 20 % test rows: different rows, so
+their gap mixes the models' difference with the test samples' noise. Each path therefore also scores its
+two models on every row of the table, and the last table compares the two paths **paired**, on the same
+rows: those that neither path trained on (for 1,000,000 rows about 184,000: Ray's 200,000 test rows less
+the in-process sample's training rows among them), against the practical tie margin
+(engine.common.thresholds.PRACTICAL_TIE_MARGIN).
 
-Exits 1 when a path fails, or when the full-data run trained either family on fewer rows than it holds.
+Exits 1 when a path fails, when the full-data run trained either family on fewer rows than it holds, or
+when a family's paired accuracy differs between the paths by more than the tie margin.
 """
 
 from __future__ import annotations
@@ -112,8 +118,17 @@ class _PeakWatcher:
         return roles
 
 
-def _path(mode: str, rows: int, max_seconds: float, cpus_per_node: int, in_job: bool = False) -> dict[str, Any]:
-    """One path, in this (child) process: the table, then ``compare`` in-process or as a job on a 2-node cluster."""
+#: Rows per prediction call when each path scores its models on every row (bounded memory at 5,000,000 rows).
+PREDICT_CHUNK_ROWS = 500_000
+
+
+def _path(mode: str, rows: int, max_seconds: float, cpus_per_node: int, in_job: bool = False,
+          scores: str | None = None) -> dict[str, Any]:
+    """One path, in this (child) process: the table, then ``compare`` in-process or as a job on a 2-node cluster.
+
+    With ``scores`` (a .npz path) and the fitted models at hand, also writes which rows the path trained on and
+    whether each family's prediction is right on every row of the table (for the paired comparison).
+    """
     import resource
 
     from benchmarks.datasets import make_mixed_table
@@ -166,14 +181,46 @@ def _path(mode: str, rows: int, max_seconds: float, cpus_per_node: int, in_job: 
             "accuracy": {f: getattr(result, f).metrics["accuracy"] for f in ("ml", "dl")},
             "winner": result.verdict.winner, "stage_seconds": result.stage_seconds,
             "notes": result.notes + result.ml.notes + result.dl.notes}
+    if scores and getattr(result, "models", None) and getattr(result, "data_split", None) is not None:
+        _write_scores(scores, rows, result)
+        out["scores"] = scores
     return out
 
 
-def _run_path(mode: str, rows: int, args: argparse.Namespace) -> dict[str, Any]:
+def _write_scores(path: str, rows: int, result: Any) -> None:
+    """Rows the path trained on, and per family whether its prediction is right on every row (one .npz)."""
+    import numpy as np
+
+    from benchmarks.datasets import make_mixed_table
+
+    frame = make_mixed_table(rows)  # the same seeded table the path was given
+    truth = frame.pop("target").to_numpy()
+    right = {family: np.zeros(rows, dtype=bool) for family in ("ml", "dl")}
+    for start in range(0, rows, PREDICT_CHUNK_ROWS):
+        chunk = frame.iloc[start:start + PREDICT_CHUNK_ROWS]
+        for family in right:
+            right[family][start:start + len(chunk)] = (
+                np.asarray(result.models[family].predict(chunk)) == truth[start:start + len(chunk)])
+    trained = np.zeros(rows, dtype=bool)
+    trained[result.data_split.X_train.index.to_numpy()] = True
+    np.savez(path, trained=trained, **right)
+
+
+def paired_accuracy(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """Each path's accuracy per family on the rows neither trained on (arrays as :func:`_write_scores` writes them)."""
+    import numpy as np
+
+    unseen = ~first["trained"] & ~second["trained"]
+    return {"rows": int(unseen.sum()),
+            "accuracy": [{family: float(np.mean(scores[family][unseen])) for family in ("ml", "dl")}
+                         for scores in (first, second)]}
+
+
+def _run_path(mode: str, rows: int, args: argparse.Namespace, scores: str) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json") as sink:
         command = [sys.executable, "-m", "benchmarks.full_data", "--one", mode, "--rows", str(rows),
                    "--max-seconds", str(args.max_seconds), "--cpus-per-node", str(args.cpus_per_node),
-                   "--sink", sink.name] + (["--in-job"] if args.in_job else [])
+                   "--sink", sink.name, "--scores", scores] + (["--in-job"] if args.in_job else [])
         try:
             child = subprocess.run(command, capture_output=True, text=True, timeout=PATH_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
@@ -192,16 +239,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-job", action="store_true", help="on Ray, compare as a Ray task (the app's path)")
     parser.add_argument("--one", choices=("in-process", "ray"), help=argparse.SUPPRESS)
     parser.add_argument("--sink", help=argparse.SUPPRESS)
+    parser.add_argument("--scores", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         Path(args.sink).write_text(json.dumps(_path(args.one, args.rows[0], args.max_seconds, args.cpus_per_node,
-                                                    args.in_job), default=str))
+                                                    args.in_job, args.scores), default=str))
         return 0
 
-    failures, results = [], []
+    import numpy as np
+
+    from engine.common.thresholds import PRACTICAL_TIE_MARGIN
+
+    failures, results, paired = [], [], {}
+    scratch = tempfile.TemporaryDirectory(prefix="full-data-scores-")
     for rows in args.rows:
         for mode in ("in-process", "ray"):
-            outcome = _run_path(mode, rows, args)
+            outcome = _run_path(mode, rows, args, str(Path(scratch.name) / f"{mode}-{rows}.npz"))
             results.append(outcome)
             print(json.dumps(outcome, default=str), file=sys.stderr, flush=True)
             if "error" in outcome:
@@ -209,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
             elif mode == "ray" and any(side["rows"] != outcome["train_rows"] or side["workers"] < 2
                                        for side in outcome["training"].values()):
                 failures.append(f"{rows:,} rows on Ray: a family did not train on every training row data-parallel")
+        saved = [Path(scratch.name) / f"{mode}-{rows}.npz" for mode in ("in-process", "ray")]
+        if all(path.is_file() for path in saved):
+            with np.load(saved[0]) as first, np.load(saved[1]) as second:
+                paired[rows] = paired_accuracy(dict(first), dict(second))
+    scratch.cleanup()
     print(f"budget {args.max_seconds:g} s; Ray: 2 nodes x {args.cpus_per_node} CPU on 127.0.0.1, "
           "both families data-parallel on 2 Ray Train workers")
     print(f"{'rows':>10} {'path':<11} {'trained on':>22} {'seconds':>8} {'driver':>7} {'job':>6} {'worker':>7} "
@@ -228,6 +286,23 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['accuracy']['ml']:>7.4f} {r['accuracy']['dl']:>7.4f}")
         if "cluster_start_seconds" in r:
             print(f"{'':>10} {'':<11} cluster start {r['cluster_start_seconds']:.1f} s (not counted)")
+    if paired:
+        print(f"\npaired: both paths' models on the same rows, those neither trained on; "
+              f"practical tie margin {PRACTICAL_TIE_MARGIN * 100:g} points")
+        print(f"{'rows':>10} {'scored on':>10} {'ML in-proc':>10} {'ML Ray':>7} {'gap':>6} "
+              f"{'DL in-proc':>10} {'DL Ray':>7} {'gap':>6}  (gap: Ray - in-process, points)")
+        for rows, entry in paired.items():
+            here, ray_ = entry["accuracy"]
+            cells = []
+            for family in ("ml", "dl"):
+                gap = (ray_[family] - here[family]) * 100
+                within = "" if abs(gap) <= PRACTICAL_TIE_MARGIN * 100 else "*"
+                if within:
+                    failures.append(f"{rows:,} rows: {family.upper()} on Ray differs from in-process by {gap:+.2f} "
+                                    f"points on the same rows (tie margin {PRACTICAL_TIE_MARGIN * 100:g})")
+                cells.append(f"{here[family]:>10.4f} {ray_[family]:>7.4f} {gap:>+5.2f}{within or ' '}")
+            print(f"{rows:>10,} {entry['rows']:>10,} {' '.join(cells)}")
+        print("(* outside the tie margin)")
     for failure in failures:
         print(f"MISSED: {failure}")
     return 1 if failures else 0

@@ -127,3 +127,24 @@ def test_reference_script_runs_on_the_engine_split(tmp_path):
     result = child.json()
     assert result["rows_explained"] == 10
     assert {"encode_and_split", "train_ml", "train_dl", "explain_ml", "explain_dl"} <= set(result["stages"])
+
+
+def test_full_data_scores_every_row_and_the_paired_accuracy_on_unseen_rows_is_the_test_accuracy(tmp_path) -> None:
+    """benchmarks.full_data's paired comparison: a small in-process path scores every row of its table; on the rows
+    it did not train on (here, below the sampling cap, exactly its test rows) that is the accuracy it reported."""
+    import numpy as np
+
+    from benchmarks import full_data
+
+    scores = tmp_path / "in-process.npz"
+    out = full_data._path("in-process", 3_000, max_seconds=5, cpus_per_node=1, scores=str(scores))
+    with np.load(scores) as saved:
+        arrays = dict(saved)
+    assert arrays["trained"].sum() == out["train_rows"] and len(arrays["trained"]) == 3_000
+    paired = full_data.paired_accuracy(arrays, arrays)
+    assert paired["rows"] == out["test_rows"]
+    for family in ("ml", "dl"):
+        assert paired["accuracy"][0][family] == pytest.approx(out["accuracy"][family])
+    # rows the other path trained on are left out of both scores
+    other = dict(arrays, trained=np.roll(arrays["trained"], 1))
+    assert full_data.paired_accuracy(arrays, other)["rows"] < paired["rows"]
