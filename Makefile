@@ -8,6 +8,10 @@ PORT ?= 8501
 
 .PHONY: run test benchmark clean browser audit
 
+# uv installs without compiling bytecode (tools/install_requirements.py says why), so Python must be free to write
+# the .pyc files of what it imports: with PYTHONDONTWRITEBYTECODE set, every process would recompile them.
+unexport PYTHONDONTWRITEBYTECODE
+
 # tools/install_requirements.py installs with uv (seconds instead of pip's minutes), falling back to pip.
 $(VENV)/.runtime-installed: requirements.txt tools/install_requirements.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
