@@ -12,14 +12,19 @@ PORT ?= 8501
 # the .pyc files of what it imports: with PYTHONDONTWRITEBYTECODE set, every process would recompile them.
 unexport PYTHONDONTWRITEBYTECODE
 
-# tools/install_requirements.py installs with uv (seconds instead of pip's minutes), falling back to pip.
+# tools/install_requirements.py installs with uv (seconds instead of pip's minutes), falling back to pip; --warm
+# imports the heaviest libraries once, so their bytecode is written before many processes need it at once.
+WARM_RUNTIME := torch sklearn.ensemble sklearn.linear_model lightgbm shap plotly.graph_objects pandas scipy.stats \
+	sqlalchemy streamlit
+WARM_TEST := streamlit.testing.v1 ray.train.torch ray.train.lightgbm playwright.sync_api hypothesis jsonschema
+
 $(VENV)/.runtime-installed: requirements.txt tools/install_requirements.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) tools/install_requirements.py requirements.txt
+	$(PY) tools/install_requirements.py requirements.txt --warm $(WARM_RUNTIME)
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.runtime-installed requirements-test.txt requirements-ray.txt
-	$(PY) tools/install_requirements.py requirements-test.txt
+	$(PY) tools/install_requirements.py requirements-test.txt --warm $(WARM_TEST)
 	touch $@
 
 # Headless Chromium for the end-to-end test (Debian packages; Playwright drives /usr/bin/chromium).

@@ -62,3 +62,32 @@ def test_when_uv_fails_pip_installs_the_same_files(monkeypatch: pytest.MonkeyPat
 def test_a_missing_requirements_file_is_one_usage_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert install_requirements.main(["no-such-requirements.txt"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_warm_imports_the_modules_in_a_child_allowed_to_write_bytecode(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    package = tmp_path / "warm_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("VALUE = 1\n")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    assert install_requirements.warm_bytecode(sys.executable, ["warm_probe"])
+    assert list((package / "__pycache__").glob("__init__.*.pyc"))
+
+
+def test_a_module_that_does_not_import_is_one_line_and_not_fatal(capsys: pytest.CaptureFixture[str]) -> None:
+    assert not install_requirements.warm_bytecode(sys.executable, ["no_such_module_anywhere"])
+    assert "bytecode not warmed" in capsys.readouterr().err
+
+
+def test_files_before_warm_are_installed_and_the_modules_after_it_warmed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("example==1.0\n")
+    seen: dict[str, list[str]] = {}
+    monkeypatch.setattr(install_requirements, "install_with_uv", lambda python, files: seen.update(files=files) or True)
+    monkeypatch.setattr(install_requirements, "warm_bytecode", lambda python, modules: seen.update(modules=modules) or True)
+    assert install_requirements.main([str(requirements), "--warm", "torch", "shap"]) == 0
+    assert seen == {"files": [str(requirements)], "modules": ["torch", "shap"]}
