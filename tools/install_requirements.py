@@ -26,6 +26,7 @@ a line says so; the result is the same set of packages, only slower.
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -78,22 +79,24 @@ def uv_environment(settings: dict[str, str], base: dict[str, str]) -> dict[str, 
 def install_with_uv(python: str, requirements: list[str]) -> bool:
     """Install with uv (itself pip-installed into the virtualenv); False when either step fails."""
     # -qq: pip warns that the local indexes hold no "uv" folder; only an error is worth a line here.
-    quiet_pip = [python, "-m", "pip", "install", "-qq", "--disable-pip-version-check"]
-    if subprocess.run([*quiet_pip, UV_REQUIREMENT], check=False).returncode != 0:
+    if subprocess.run([*_pip_install(python, "-qq"), UV_REQUIREMENT], check=False).returncode != 0:
         return False
     environment = uv_environment(pip_settings(python), dict(os.environ))
-    command = [python, "-m", "uv", "pip", "install", "--quiet", "--python", python]
-    for requirement in requirements:
-        command += ["-r", requirement]
+    command = [python, "-m", "uv", "pip", "install", "--quiet", "--python", python, *_from_files(requirements)]
     return subprocess.run(command, env=environment, check=False).returncode == 0
 
 
 def install_with_pip(python: str, requirements: list[str]) -> int:
     """Install with pip alone; its exit status."""
-    command = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    for requirement in requirements:
-        command += ["-r", requirement]
-    return subprocess.run(command, check=False).returncode
+    return subprocess.run([*_pip_install(python, "--quiet"), *_from_files(requirements)], check=False).returncode
+
+
+def _pip_install(python: str, quiet: str) -> list[str]:
+    return [python, "-m", "pip", "install", quiet, "--disable-pip-version-check"]
+
+
+def _from_files(requirements: list[str]) -> list[str]:
+    return [flag for requirement in requirements for flag in ("-r", requirement)]
 
 
 def warm_bytecode(python: str, modules: list[str]) -> bool:
@@ -110,20 +113,23 @@ def warm_bytecode(python: str, modules: list[str]) -> bool:
 
 def main(arguments: list[str]) -> int:
     """Install every requirements file named on the command line into the running interpreter's environment."""
-    cut = arguments.index("--warm") if "--warm" in arguments else len(arguments)
-    files, modules = arguments[:cut], arguments[cut + 1:]
-    if not files or any(not Path(name).is_file() for name in files):
-        print("usage: install_requirements.py REQUIREMENTS_FILE... [--warm MODULE...] (each file must exist)",
-              file=sys.stderr)
+    parser = argparse.ArgumentParser(prog="install_requirements.py")
+    parser.add_argument("files", nargs="+", metavar="REQUIREMENTS_FILE")
+    parser.add_argument("--warm", nargs="*", default=[], metavar="MODULE",
+                        help="import these once after installing, to write their bytecode")
+    args = parser.parse_args(arguments)
+    missing = [name for name in args.files if not Path(name).is_file()]
+    if missing:
+        print(f"install_requirements.py: no such requirements file: {', '.join(missing)}", file=sys.stderr)
         return 2
     python = sys.executable
-    if not install_with_uv(python, files):
+    if not install_with_uv(python, args.files):
         print("install_requirements: uv could not install them; installing with pip (slower)", file=sys.stderr)
-        status = install_with_pip(python, files)
+        status = install_with_pip(python, args.files)
         if status != 0:
             return status
-    if modules:
-        warm_bytecode(python, modules)  # only a cache: a failed import is said, never fatal here
+    if args.warm:
+        warm_bytecode(python, args.warm)  # only a cache: a failed import is said, never fatal here
     return 0
 
 
