@@ -251,22 +251,21 @@ def main(argv: list[str] | None = None) -> int:
     from engine.common.thresholds import PRACTICAL_TIE_MARGIN
 
     failures, results, paired = [], [], {}
-    scratch = tempfile.TemporaryDirectory(prefix="full-data-scores-")
-    for rows in args.rows:
-        for mode in ("in-process", "ray"):
-            outcome = _run_path(mode, rows, args, str(Path(scratch.name) / f"{mode}-{rows}.npz"))
-            results.append(outcome)
-            print(json.dumps(outcome, default=str), file=sys.stderr, flush=True)
-            if "error" in outcome:
-                failures.append(f"{rows:,} rows, {mode}: {outcome['error']}")
-            elif mode == "ray" and any(side["rows"] != outcome["train_rows"] or side["workers"] < 2
-                                       for side in outcome["training"].values()):
-                failures.append(f"{rows:,} rows on Ray: a family did not train on every training row data-parallel")
-        saved = [Path(scratch.name) / f"{mode}-{rows}.npz" for mode in ("in-process", "ray")]
-        if all(path.is_file() for path in saved):
-            with np.load(saved[0]) as first, np.load(saved[1]) as second:
-                paired[rows] = paired_accuracy(dict(first), dict(second))
-    scratch.cleanup()
+    with tempfile.TemporaryDirectory(prefix="full-data-scores-") as scratch:
+        for rows in args.rows:
+            saved = {mode: Path(scratch) / f"{mode}-{rows}.npz" for mode in ("in-process", "ray")}
+            for mode, scores in saved.items():
+                outcome = _run_path(mode, rows, args, str(scores))
+                results.append(outcome)
+                print(json.dumps(outcome, default=str), file=sys.stderr, flush=True)
+                if "error" in outcome:
+                    failures.append(f"{rows:,} rows, {mode}: {outcome['error']}")
+                elif mode == "ray" and any(side["rows"] != outcome["train_rows"] or side["workers"] < 2
+                                           for side in outcome["training"].values()):
+                    failures.append(f"{rows:,} rows on Ray: a family did not train on every training row data-parallel")
+            if all(path.is_file() for path in saved.values()):
+                with np.load(saved["in-process"]) as first, np.load(saved["ray"]) as second:
+                    paired[rows] = paired_accuracy(dict(first), dict(second))
     print(f"budget {args.max_seconds:g} s; Ray: 2 nodes x {args.cpus_per_node} CPU on 127.0.0.1, "
           "both families data-parallel on 2 Ray Train workers")
     print(f"{'rows':>10} {'path':<11} {'trained on':>22} {'seconds':>8} {'driver':>7} {'job':>6} {'worker':>7} "
