@@ -159,8 +159,8 @@ def server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for every browser test (each test opens its own context and page)."""
+def _chromium() -> Iterator[Any]:
+    """One headless Chromium for every browser test."""
     from playwright.sync_api import sync_playwright
 
     from tests.test_e2e_browser import CHROMIUM, CHROMIUM_ARGS
@@ -171,3 +171,16 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture()
+def browser(_chromium: Any) -> Iterator[Any]:
+    """The shared Chromium; each test opens its own contexts (sessions), and they are closed when it ends.
+
+    An open Streamlit page keeps working after its test: the sidebar polls, the app reruns on the server and
+    the browser draws every frame. Left open, the pages of earlier tests kept a whole core busy through the later
+    ones, half the CPU of the browser tests.
+    """
+    yield _chromium
+    for context in _chromium.contexts:
+        context.close()

@@ -198,10 +198,21 @@ def sidebar_text(page: Page) -> str:
     return page.locator(SIDEBAR).inner_text()
 
 
+# Resolves after the browser has painted two more frames: by then it has laid out and drawn what the page changed.
+TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
+
+
 def shot(page: Page, name: str, height: int = VIEWPORT["height"]) -> None:
-    """A screenshot in a tall viewport (Streamlit scrolls inside an inner container, so full_page would not help)."""
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
-    page.wait_for_timeout(800)  # let Plotly finish drawing (and redraw at the new size)
+    """A screenshot in a tall viewport (Streamlit scrolls inside an inner container, so full_page would not help).
+
+    It waits for what it shows (every chart drawn, two frames painted) instead of sleeping a fixed time: eleven
+    800 ms sleeps made up a tenth of this module's run.
+    """
+    if page.viewport_size != {"width": VIEWPORT["width"], "height": height}:
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+        page.evaluate(TWO_FRAMES)  # a resize can make Plotly redraw: let it start before checking the charts
+    page.wait_for_function(ALL_CHARTS_DRAWN, polling=100, timeout=60_000)
+    page.evaluate(TWO_FRAMES)
     page.screenshot(path=str(ARTIFACTS / name))
 
 
