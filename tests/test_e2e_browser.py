@@ -205,7 +205,8 @@ def sidebar_text(page: Page) -> str:
 TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
 
 
-SCROLL_TO_TOP = """() => document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]')
+# The app scrolls inside its own containers, a report (a plain document) scrolls the window: both to the top.
+SCROLL_TO_TOP = """() => [window, ...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]')]
     .forEach((scroller) => scroller.scrollTo(0, 0))"""
 
 
