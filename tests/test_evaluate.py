@@ -226,3 +226,45 @@ def test_select_family_picks_the_best_mean_fold_score_and_prefers_the_default_on
     same = select_family(["dummy", "dummy2"], lambda key, Xf, yf: DummyClassifier().fit(Xf, yf), X, y, Task.BINARY,
                          folds=3, seed=0, max_rows=10_000)
     assert same.chosen == "dummy"
+
+
+def test_a_perfect_score_on_few_rows_gets_an_interval_not_a_point():
+    """36 of 36 test rows right read "95% interval 1.000 to 1.000" under the percentile bootstrap, as if certain."""
+    from scipy.stats import norm
+
+    from engine.measure.evaluate import metric_interval
+
+    y = np.array(["a"] * 24 + ["b"] * 12)
+    z = norm.ppf(0.975)
+    low, high = metric_interval("accuracy", y, y.copy(), seed=0)
+    assert high == 1.0 and low == pytest.approx(36 / (36 + z**2))  # Wilson's lower bound at x = n: n / (n + z²)
+    low, high = metric_interval("balanced_accuracy", y, y.copy(), seed=0)
+    # The smaller class has 12 rows: a recall of 12 of 12 leaves real doubt (its own Wilson bound is 0.76).
+    assert high == 1.0 and 0.8 < low < 0.97
+
+
+def test_metric_intervals_hold_the_measured_value_and_narrow_with_more_rows():
+    from scipy.stats import binomtest
+
+    from engine.measure.evaluate import metric_interval
+
+    rng = np.random.default_rng(0)
+    widths = {}
+    for rows in (60, 2_000):
+        y = rng.choice(["a", "a", "a", "b"], size=rows)
+        predicted = np.where(rng.random(rows) < 0.85, y, np.where(y == "a", "b", "a"))
+        for metric, value in (("accuracy", np.mean(y == predicted)), ("balanced_accuracy", balanced_accuracy(y, predicted))):
+            low, high = metric_interval(metric, y, predicted, seed=0)
+            assert low < value < high, (metric, rows, low, value, high)
+            widths[metric, rows] = high - low
+        k = int(np.sum(y == predicted))
+        wilson = binomtest(k, rows).proportion_ci(0.95, method="wilson")
+        assert metric_interval("accuracy", y, predicted, seed=1) == pytest.approx((wilson.low, wilson.high))
+    for metric in ("accuracy", "balanced_accuracy"):
+        assert widths[metric, 2_000] < widths[metric, 60] / 4
+
+
+def balanced_accuracy(y: np.ndarray, predicted: np.ndarray) -> float:
+    from sklearn.metrics import balanced_accuracy_score
+
+    return float(balanced_accuracy_score(y, predicted))

@@ -19,6 +19,10 @@ EXPLAINER_HELP = (
     "(same background rows and masker), slower but strictly comparable. The same choice as on Explanations."
 )
 _METRIC_LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "r2": "R²"}
+# How engine.measure.evaluate.metric_interval bounds each metric (said in the metric's help).
+_INTERVAL_METHODS = {"accuracy": "the Wilson score interval of the test rows it got right",
+                     "balanced_accuracy": "the posterior of the mean recall per class (Brodersen et al. 2010)",
+                     "r2": "bootstrap over the test rows"}
 #: How often a page polls a comparison training in the background (seconds).
 POLL_SECONDS = 0.5
 
@@ -270,7 +274,8 @@ def model_card(model: ModelResult, metric: str, trained_on: dict[str, Any] | Non
         _METRIC_LABELS.get(metric, metric),
         f"{value:.3f}",
         delta=delta, delta_color=delta_color, delta_arrow=delta_arrow,
-        help="Bootstrap 95% interval over the test rows; the baseline predicts the majority class (or the mean).",
+        help=f"95% interval: {_INTERVAL_METHODS.get(metric, 'bootstrap over the test rows')}; the baseline predicts "
+        "the majority class (or the mean).",
     )
     st.caption(f"95% interval {low:.3f} to {high:.3f} · baseline {model.baseline:.3f}")
     for flag in model.flags:
