@@ -8,6 +8,7 @@ import streamlit as st
 
 from engine import EXPLAINER_MODES, DataError, DataKindSpec, ModelResult, RunRecord
 from engine.common import wording
+from engine.measure.evaluate import INTERVAL_METHODS
 from engine.run.pipeline import estimate_run
 from engine.share.consent import kept_sentence
 from views import share
@@ -19,10 +20,6 @@ EXPLAINER_HELP = (
     "(same background rows and masker), slower but strictly comparable. The same choice as on Explanations."
 )
 _METRIC_LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "r2": "R²"}
-# How engine.measure.evaluate.metric_interval bounds each metric (said in the metric's help).
-_INTERVAL_METHODS = {"accuracy": "the Wilson score interval of the test rows it got right",
-                     "balanced_accuracy": "the posterior of the mean recall per class (Brodersen et al. 2010)",
-                     "r2": "bootstrap over the test rows"}
 #: How often a page polls a comparison training in the background (seconds).
 POLL_SECONDS = 0.5
 
@@ -274,7 +271,7 @@ def model_card(model: ModelResult, metric: str, trained_on: dict[str, Any] | Non
         _METRIC_LABELS.get(metric, metric),
         f"{value:.3f}",
         delta=delta, delta_color=delta_color, delta_arrow=delta_arrow,
-        help=f"95% interval: {_INTERVAL_METHODS.get(metric, 'bootstrap over the test rows')}; the baseline predicts "
+        help=f"95% interval: {INTERVAL_METHODS.get(metric, 'bootstrap over the test rows')}; the baseline predicts "
         "the majority class (or the mean).",
     )
     st.caption(f"95% interval {low:.3f} to {high:.3f} · baseline {model.baseline:.3f}")

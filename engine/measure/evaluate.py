@@ -19,7 +19,7 @@ from engine.common import thresholds as th
 from engine.profile.balance import is_skewed
 from engine.profile.profile import Task
 
-__all__ = ["UNFAIR", "SPLIT_SEED_STRIDE", "split_seeds", "pooled_verdict", "Selection", "select_family", "corrected_resampled_ttest", "resampled_verdict", "verdict_score", "verdict_metric", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "metric_interval", "decide_winner", "main_metric", "model_size_bytes"]
+__all__ = ["UNFAIR", "SPLIT_SEED_STRIDE", "split_seeds", "pooled_verdict", "Selection", "select_family", "corrected_resampled_ttest", "resampled_verdict", "verdict_score", "verdict_metric", "labelled_xy", "Split", "ModelResult", "Verdict", "split_data", "score_model", "metric_interval", "INTERVAL_METHODS", "decide_winner", "main_metric", "model_size_bytes"]
 
 
 @dataclass
@@ -448,8 +448,13 @@ def _resampled_metric(metric: str, y_true: np.ndarray, predictions: np.ndarray, 
         return np.where(total > 0, 1.0 - residual / total, 0.0)
 
 
-#: Draws of the balanced accuracy's posterior (:func:`metric_interval`): its percentiles move by under 0.005.
+#: Draws of the balanced accuracy's posterior (:func:`metric_interval`). Measured over 20 seeds, the bounds moved by
+#: at most 0.006 on 36 test rows and 0.001 on 600; 20,000 rows of 40 classes take 51 ms (the bootstrap took 1.1 s).
 POSTERIOR_DRAWS = 20_000
+#: How :func:`metric_interval` bounds each verdict metric, in words for the pages.
+INTERVAL_METHODS = {"accuracy": "the Wilson score interval of the test rows it got right",
+                    "balanced_accuracy": "the posterior of the mean recall per class (Brodersen et al. 2010)",
+                    "r2": "bootstrap over the test rows"}
 
 
 def metric_interval(metric: str, y_true: np.ndarray, predictions: np.ndarray, seed: int) -> tuple[float, float]:
@@ -467,22 +472,22 @@ def metric_interval(metric: str, y_true: np.ndarray, predictions: np.ndarray, se
     and DasGupta 2001 note for the Jeffreys interval at x = n). R²: the
     percentile bootstrap.
     """
+    if metric not in ("accuracy", "balanced_accuracy"):
+        return _percentiles(_resampled_metric(metric, y_true, predictions, _resample_indices(len(y_true), seed)))
     from scipy.stats import binomtest
 
     correct = np.asarray(y_true == predictions)
     if metric == "accuracy":
         bounds = binomtest(int(correct.sum()), len(correct)).proportion_ci(th.CONFIDENCE_LEVEL, method="wilson")
         return float(bounds.low), float(bounds.high)
-    if metric == "balanced_accuracy":
-        labels = np.unique(y_true)
-        right = np.array([correct[y_true == label].sum() for label in labels])
-        rows = np.array([(y_true == label).sum() for label in labels])
-        draws = np.random.default_rng(seed).beta(right[:, None] + 1.0, (rows - right)[:, None] + 1.0,
-                                                 size=(len(labels), POSTERIOR_DRAWS)).mean(axis=0)
-        low, high = _percentiles(draws)
-        measured = float(np.mean(right / rows))
-        return min(low, measured), max(high, measured)
-    return _percentiles(_resampled_metric(metric, y_true, predictions, _resample_indices(len(y_true), seed)))
+    labels = np.unique(y_true)
+    right = np.array([correct[y_true == label].sum() for label in labels])
+    rows = np.array([(y_true == label).sum() for label in labels])
+    draws = np.random.default_rng(seed).beta(right[:, None] + 1.0, (rows - right)[:, None] + 1.0,
+                                             size=(len(labels), POSTERIOR_DRAWS)).mean(axis=0)
+    low, high = _percentiles(draws)
+    measured = float(np.mean(right / rows))
+    return min(low, measured), max(high, measured)
 
 
 def _paired_difference_interval(metric: str, y_true: np.ndarray, first: np.ndarray, second: np.ndarray, seed: int) -> tuple[float, float]:
