@@ -480,11 +480,11 @@ def metric_interval(metric: str, y_true: np.ndarray, predictions: np.ndarray, se
     if metric == "accuracy":
         bounds = binomtest(int(correct.sum()), len(correct)).proportion_ci(th.CONFIDENCE_LEVEL, method="wilson")
         return float(bounds.low), float(bounds.high)
-    labels = np.unique(y_true)
-    right = np.array([correct[y_true == label].sum() for label in labels])
-    rows = np.array([(y_true == label).sum() for label in labels])
+    _, codes = np.unique(y_true, return_inverse=True)
+    rows = np.bincount(codes)
+    right = np.bincount(codes, weights=correct)
     draws = np.random.default_rng(seed).beta(right[:, None] + 1.0, (rows - right)[:, None] + 1.0,
-                                             size=(len(labels), POSTERIOR_DRAWS)).mean(axis=0)
+                                             size=(len(rows), POSTERIOR_DRAWS)).mean(axis=0)
     low, high = _percentiles(draws)
     measured = float(np.mean(right / rows))
     return min(low, measured), max(high, measured)
