@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.test_e2e_browser import (
-    SIDEBAR, TRAIN_TIMEOUT_MS, assert_no_injection, metric_labels, open_page, sidebar_text, start_training,
-    streamlit_server, wait_idle,
+    LONGEST_BUDGET, SIDEBAR, TRAIN_TIMEOUT_MS, assert_no_injection, metric_labels, open_page, set_up_training,
+    sidebar_text, start_training, streamlit_server, wait_idle,
 )  # fmt: skip
 
 
@@ -37,9 +37,14 @@ def test_a_second_session_waits_in_line_sees_its_place_and_can_leave(one_slot_se
     load_sample(first, "mnist digits")
     load_sample(second, "wine")
 
-    start_training(first, shap_rows=10)  # the one slot is taken
+    # Both set up before either trains: the first run must still hold the slot when the second has queued, left
+    # the line and the first is cancelled. With 30 s, MNIST trained about 5 s and one run here ended before the
+    # first Cancel was pressed; at the budget's top it trains about 37 s, cut short by that Cancel.
+    set_up_training(first, shap_rows=10, seconds=LONGEST_BUDGET)
+    set_up_training(second, shap_rows=10)
+    first.get_by_role("button", name="Train both").click()  # the one slot is taken
     first.get_by_role("button", name="Cancel").first.wait_for(timeout=60_000)
-    start_training(second, shap_rows=10)
+    second.get_by_role("button", name="Train both").click()
 
     waiting = "1 comparison ahead of yours (this server trains at most 1 at once)"
     second.get_by_text(waiting).wait_for(timeout=30_000)

@@ -28,8 +28,8 @@ from playwright.sync_api import Browser, Page
 from engine.share.store import RunStore, key_of
 from tests.conftest import POSTGRES_ENV
 from tests.test_e2e_browser import (
-    ARTIFACTS, SIDEBAR, TRAIN_TIMEOUT_MS, assert_no_injection, free_port, metric_labels, open_at, open_page, stop,
-    start_training, streamlit_server, wait_idle,
+    ARTIFACTS, LONGEST_BUDGET, SIDEBAR, TRAIN_TIMEOUT_MS, assert_no_injection, free_port, metric_labels, open_at,
+    open_page, stop, start_training, streamlit_server, wait_idle,
 )  # fmt: skip
 
 RAY = Path(sys.executable).with_name("ray")  # the virtualenv's own, the same Ray as the servers import
@@ -244,8 +244,8 @@ def test_a_job_trained_on_one_replica_is_followed_to_the_same_verdict_on_the_oth
 def test_cancel_pressed_on_the_other_replica_stops_the_job(replicas: dict[str, str], browser: Browser) -> None:
     a, a_dialogs = open_page(browser, replicas["a"])
     record_toasts(a)
-    load_sample(a, "mnist digits")  # the slowest sample: still training when the cancel reaches it
-    start_training(a, shap_rows=10)
+    load_sample(a, "mnist digits")  # the slowest sample, at the longest budget: still training when the cancel comes
+    start_training(a, shap_rows=10, seconds=LONGEST_BUDGET)
     job_id = job_id_in_url(a)
 
     b, b_dialogs = open_at(browser, f"{replicas['b']}/train?job={job_id}")
