@@ -258,6 +258,13 @@ def test_train_page_shows_both_models_side_by_side(trained: AppTest) -> None:
     assert run.options["max_seconds"] == 2 and run.options["shap_rows"] == 20
     captions = " ".join(c.value for c in at.caption)
     assert "The time budget of 2 s for the whole run" in captions  # binding or not, the page says which
+    # Before training, the budget that gives every family its full work: the planner's figure, named as a budget
+    from engine.run.pipeline import estimate_run
+
+    data = at.session_state["dataset"]
+    plan = estimate_run(data.frame, run.result.advice.profile, 2.0, 20, ml_kind=run.options.get("ml_kind"),
+                        on_cluster=False)
+    assert f"a budget of about {plan['budget_for_full_work']} s gives every family its full work" in captions
     rows = run.result.split.train_rows
     assert captions.count(f"Trained on {rows:,} training rows in one process") == 2  # under each model's card
     assert "one-off start-up" in " ".join(m.help or "" for m in at.metric if m.label == "Train time")
