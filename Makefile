@@ -37,9 +37,10 @@ browser:
 run: $(VENV)/.runtime-installed
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
 
-# Two parts: the tests that may share the machine on TEST_WORKERS processes (one module per worker), then the
-# ones that start servers, a browser or a cluster, or judge work against the clock, one at a time (tests/conftest.py
-# SERIAL_MODULES). `.venv/bin/python -m pytest` alone still runs everything in one process.
+# Two parts: the tests that may share the machine on TEST_WORKERS processes (one module per worker; the servers,
+# browser and Ray modules among them, filling the CPU they leave idle while they wait), then the ones that run
+# sessions at once or judge work against the clock, one at a time (tests/conftest.py SERIAL_MODULES).
+# `.venv/bin/python -m pytest` alone still runs everything in one process.
 TEST_WORKERS ?= 2
 
 test: $(VENV)/.test-installed browser audit

@@ -95,14 +95,17 @@ def _one_split_verdicts(monkeypatch):
 
 # --- which tests run alone -------------------------------------------------------------------------
 
-#: Modules whose tests `make test` runs after the others, one at a time: they start servers, a browser or a Ray
-#: cluster, run sessions at once, or judge work against the clock, so a second test beside them on a 2-core machine
-#: would change what they measure. Everything else runs first on two workers (pytest-xdist, one module per worker).
+#: Modules whose tests `make test` runs after the others, one at a time with nothing beside them: they run
+#: sessions at once or judge work against the clock, so a second test beside them on a 2-core machine would
+#: change what they measure. Everything else, the servers, browser and Ray modules too, runs first on two workers
+#: (pytest-xdist, one module per worker; :data:`ONE_CLUSTER_AT_A_TIME` on one worker).
 SERIAL_MODULES = frozenset({
-    "test_e2e_browser.py", "test_e2e_images.py", "test_e2e_queue.py", "test_e2e_share.py", "test_e2e_text.py",
-    "test_e2e_replicas.py", "test_ray_executor.py", "test_concurrency.py", "test_sides_at_once.py",
-    "test_deadline.py", "test_budget.py", "test_fair_fight.py", "test_predict_timing.py",
+    "test_concurrency.py", "test_sides_at_once.py", "test_deadline.py", "test_budget.py", "test_fair_fight.py",
+    "test_predict_timing.py",
 })
+#: The modules that each start a Ray cluster: one after the other, so that two clusters never share the machine's
+#: two CPUs (each is told it has both) or Ray's ports.
+ONE_CLUSTER_AT_A_TIME = frozenset({"test_e2e_replicas.py", "test_ray_executor.py"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -110,6 +113,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name in SERIAL_MODULES:
             item.add_marker(pytest.mark.serial)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile``, with the :data:`ONE_CLUSTER_AT_A_TIME` modules as one unit of work (one worker).
+
+    pytest-xdist's own grouping (``--dist loadgroup`` and ``xdist_group`` marks) groups nothing under pytest 9.2:
+    it renames ``item._nodeid``, which pytest 9 no longer reads (tried here: a marked module's tests went to both
+    workers).
+    """
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ClustersOneAfterTheOther(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "one Ray cluster at a time" if Path(module).name in ONE_CLUSTER_AT_A_TIME else module
+
+    return ClustersOneAfterTheOther(config, log)
 
 
 # --- the run store during tests ---------------------------------------------------------------
