@@ -20,6 +20,8 @@ DEVELOPMENT_PATH_KEY = "track_record_development_path"
 IN_SAMPLE_PATH_KEY = "track_record_in_sample_path"
 JOURNAL_PATH_KEY = "track_record_journal_path"
 SEALED_COMMAND = "python -m engine track-record --corpus --split sealed --jobs 1 --max-seconds 1800"
+#: The reliability table's shares as percentages, like the bands beside them ("96%" beside the band "90–100%", not 0.96).
+SHARES_AS_PERCENT = {name: st.column_config.NumberColumn(format="percent") for name in ("share right", "mean confidence")}
 
 
 def _load(path: Path):
@@ -76,7 +78,7 @@ def _figures(summary: dict, key: str) -> None:
         st.dataframe(pd.DataFrame([{"confidence": f"{100 * b['low']:.0f}–{100 * b['high']:.0f}%", "datasets": b["n"],
                                     "right": b["right"], "share right": b["share_right"],
                                     "mean confidence": b["mean_confidence"]} for b in bins]),
-                     hide_index=True, key=f"{key}_reliability")
+                     hide_index=True, key=f"{key}_reliability", column_config=SHARES_AS_PERCENT)
         exact = summary["reliability"]
         st.caption("Against an exact hit instead (a firm advice on a tie counted wrong): " + "; ".join(
             f"{100 * b['low']:.0f}–{100 * b['high']:.0f}%: {b['right']} of {b['n']}" for b in exact["bins"] if b["n"])

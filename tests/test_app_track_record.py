@@ -94,6 +94,9 @@ def test_sealed_figures_come_first_with_the_constants_and_the_plain_verdict(tmp_
     reliability = at.dataframe[1].value
     # judged on the confidence's own event (won or tied): reviews (ML advised, a tie) lost nothing
     assert list(reliability["confidence"]) == ["60–70%", "70–80%", "80–90%", "90–100%"] and list(reliability["right"]) == [0, 1, 1, 1]
+    shown_as = {name: config["type_config"]["format"] for name, config in json.loads(at.dataframe[1].proto.columns).items()
+                if "type_config" in config}
+    assert shown_as == {"share right": "percent", "mean confidence": "percent"}  # fractions as percentages
     assert any(c.value.startswith("Against an exact hit instead") and "70–80%: 0 of 1" in c.value for c in at.caption)
     table = at.dataframe[2].value
     assert list(table["dataset"]) == ["loans", "survey", "reviews", "faces", "flagged"]
