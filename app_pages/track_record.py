@@ -22,6 +22,12 @@ JOURNAL_PATH_KEY = "track_record_journal_path"
 SEALED_COMMAND = "python -m engine track-record --corpus --split sealed --jobs 1 --max-seconds 1800"
 #: The reliability table's shares as percentages, like the bands beside them ("96%" beside the band "90–100%", not 0.96).
 SHARES_AS_PERCENT = {name: st.column_config.NumberColumn(format="percent") for name in ("share right", "mean confidence")}
+#: The per-dataset table: the confidence as the advice shows it (92%), points and seconds to one decimal (not 5.1923).
+DATASET_COLUMNS = {
+    "confidence": st.column_config.NumberColumn(format="percent"),
+    **{name: st.column_config.NumberColumn(format="%.1f") for name in (
+        "ML − DL (points)", "interval low", "interval high", "regret (points)", "train seconds ML + DL", "run seconds")},
+}
 
 
 def _load(path: Path):
@@ -96,7 +102,7 @@ def _datasets(records, key: str) -> None:
     st.plotly_chart(track_record_figures.track_record_map(shown), key=f"{key}_map")
     st.caption("Each dataset by rows (log scale) and data kind, coloured by the measured outcome; ✕ where the advice "
                "did not name it (a firm choice must name the winner, “train both” names a tie).")
-    st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"{key}_table")
+    st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"{key}_table", column_config=DATASET_COLUMNS)
 
 
 st.title("Track record")

@@ -101,6 +101,10 @@ def test_sealed_figures_come_first_with_the_constants_and_the_plain_verdict(tmp_
     table = at.dataframe[2].value
     assert list(table["dataset"]) == ["loans", "survey", "reviews", "faces", "flagged"]
     assert table.loc[4, "status"].startswith("inconclusive") and table.loc[0, "regret (points)"] == pytest.approx(2.0)
+    formats = {name: config["type_config"]["format"] for name, config in json.loads(at.dataframe[2].proto.columns).items()
+               if "type_config" in config}
+    assert formats["confidence"] == "percent" and formats["regret (points)"] == formats["ML − DL (points)"] == "%.1f"
+    assert set(formats) <= set(table.columns)  # every formatted column is one the table has (a renamed one would not be)
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert chart["layout"]["xaxis"]["type"] == "log"
     assert any("flagged" in c.value for c in at.caption)  # the inconclusive dataset is named
