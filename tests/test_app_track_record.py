@@ -69,6 +69,12 @@ def _open(tmp_path, sealed=True, commit=None, run=None, not_yet_run=()) -> AppTe
     return at
 
 
+def column_formats(table) -> dict[str, str]:
+    """The number format each column of a drawn ``st.dataframe`` was given (its column_config), by column name."""
+    return {name: config["type_config"]["format"] for name, config in json.loads(table.proto.columns).items()
+            if "type_config" in config}
+
+
 @pytest.fixture(scope="module")
 def session_run() -> Run:
     return Run(result=compare(make_signal_table(rows=120, seed=2), "target", max_seconds=8, shap_rows=5), options={}, seconds=1.0)
@@ -94,15 +100,12 @@ def test_sealed_figures_come_first_with_the_constants_and_the_plain_verdict(tmp_
     reliability = at.dataframe[1].value
     # judged on the confidence's own event (won or tied): reviews (ML advised, a tie) lost nothing
     assert list(reliability["confidence"]) == ["60–70%", "70–80%", "80–90%", "90–100%"] and list(reliability["right"]) == [0, 1, 1, 1]
-    shown_as = {name: config["type_config"]["format"] for name, config in json.loads(at.dataframe[1].proto.columns).items()
-                if "type_config" in config}
-    assert shown_as == {"share right": "percent", "mean confidence": "percent"}  # fractions as percentages
+    assert column_formats(at.dataframe[1]) == {"share right": "percent", "mean confidence": "percent"}  # not fractions
     assert any(c.value.startswith("Against an exact hit instead") and "70–80%: 0 of 1" in c.value for c in at.caption)
     table = at.dataframe[2].value
     assert list(table["dataset"]) == ["loans", "survey", "reviews", "faces", "flagged"]
     assert table.loc[4, "status"].startswith("inconclusive") and table.loc[0, "regret (points)"] == pytest.approx(2.0)
-    formats = {name: config["type_config"]["format"] for name, config in json.loads(at.dataframe[2].proto.columns).items()
-               if "type_config" in config}
+    formats = column_formats(at.dataframe[2])
     assert formats["confidence"] == "percent" and formats["regret (points)"] == formats["ML − DL (points)"] == "%.1f"
     assert set(formats) <= set(table.columns)  # every formatted column is one the table has (a renamed one would not be)
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
