@@ -1,5 +1,6 @@
 """Track record: was the advice right on data it has never seen? The sealed part first; in-sample figures apart, labelled."""
 
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -7,10 +8,11 @@ import streamlit as st
 
 from engine.figures import track_record as track_record_figures
 from engine.evidence.corpus import CORPUS_DIR
+from engine.common.wording import count
 from engine.io.data import DataError
 from engine.evidence.track_record import (
-    SIZE_BANDS, advisor_table, dataset_rows, git_state, load_results, read_journal, record_from_run, records_of,
-    results_path_for, score,
+    MEASURED_CODE, SIZE_BANDS, advisor_table, dataset_rows, git_state, journal_rows, load_results, measured_code_changed,
+    read_journal, record_from_run, records_of, results_path_for, score,
 )
 from views import state
 
@@ -19,15 +21,25 @@ RESULTS_PATH_KEY = "track_record_results_path"  # the sealed part's results
 DEVELOPMENT_PATH_KEY = "track_record_development_path"
 IN_SAMPLE_PATH_KEY = "track_record_in_sample_path"
 JOURNAL_PATH_KEY = "track_record_journal_path"
+REPOSITORY_KEY = "track_record_repository"  # the git work tree whose code the figures are checked against
+#: How the caption names each part a journal entry was scored on.
+PART_NAMES = {"sealed": "sealed part", "outside": "outside check (packages in no corpus group)"}
 SEALED_COMMAND = "python -m engine track-record --corpus --split sealed --jobs 1 --max-seconds 1800"
-#: The reliability table's shares as percentages, like the bands beside them ("96%" beside the band "90–100%", not 0.96).
-SHARES_AS_PERCENT = {name: st.column_config.NumberColumn(format="percent") for name in ("share right", "mean confidence")}
-#: The per-dataset table: the confidence as the advice shows it (92%), points and seconds to one decimal (not 5.1923).
+#: Shares and confidences as whole percentages, as the advice and the metrics above show them (92%, not 0.9186 or
+#: 91.86%); the columns hold percentage points (``as_percent_points``) so the table still sorts by number.
+WHOLE_PERCENT = st.column_config.NumberColumn(format="%.0f%%")
+RELIABILITY_PERCENT_COLUMNS = ("share right", "mean confidence")
+#: The per-dataset table: the confidence as a whole percentage, points and seconds to one decimal (not 5.1923).
 DATASET_COLUMNS = {
-    "confidence": st.column_config.NumberColumn(format="percent"),
+    "confidence": WHOLE_PERCENT,
     **{name: st.column_config.NumberColumn(format="%.1f") for name in (
         "ML − DL (points)", "interval low", "interval high", "regret (points)", "train seconds ML + DL", "run seconds")},
 }
+
+
+def as_percent_points(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """The frame with ``columns`` (fractions, 0.9186) as percentage points (91.86), for ``WHOLE_PERCENT``."""
+    return frame.assign(**{name: 100 * pd.to_numeric(frame[name]) for name in columns if name in frame})
 
 
 def _load(path: Path):
@@ -81,10 +93,11 @@ def _figures(summary: dict, key: str) -> None:
     if bins:
         st.markdown("**Reliability of the confidence shown**: of the advice given with confidence in each band, how often "
                     "following it lost nothing (the advised family won, or the two tied within the practical margin).")
-        st.dataframe(pd.DataFrame([{"confidence": f"{100 * b['low']:.0f}–{100 * b['high']:.0f}%", "datasets": b["n"],
-                                    "right": b["right"], "share right": b["share_right"],
-                                    "mean confidence": b["mean_confidence"]} for b in bins]),
-                     hide_index=True, key=f"{key}_reliability", column_config=SHARES_AS_PERCENT)
+        table = pd.DataFrame([{"confidence": f"{100 * b['low']:.0f}–{100 * b['high']:.0f}%", "datasets": b["n"],
+                               "right": b["right"], "share right": b["share_right"],
+                               "mean confidence": b["mean_confidence"]} for b in bins])
+        st.dataframe(as_percent_points(table, RELIABILITY_PERCENT_COLUMNS), hide_index=True, key=f"{key}_reliability",
+                     column_config=dict.fromkeys(RELIABILITY_PERCENT_COLUMNS, WHOLE_PERCENT))
         exact = summary["reliability"]
         st.caption("Against an exact hit instead (a firm advice on a tie counted wrong): " + "; ".join(
             f"{100 * b['low']:.0f}–{100 * b['high']:.0f}%: {b['right']} of {b['n']}" for b in exact["bins"] if b["n"])
@@ -102,7 +115,8 @@ def _datasets(records, key: str) -> None:
     st.plotly_chart(track_record_figures.track_record_map(shown), key=f"{key}_map")
     st.caption("Each dataset by rows (log scale) and data kind, coloured by the measured outcome; ✕ where the advice "
                "did not name it (a firm choice must name the winner, “train both” names a tie).")
-    st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"{key}_table", column_config=DATASET_COLUMNS)
+    st.dataframe(as_percent_points(pd.DataFrame(shown, columns=list(rows[0]) if rows else None), ["confidence"]),
+                 hide_index=True, key=f"{key}_table", column_config=DATASET_COLUMNS)
 
 
 st.title("Track record")
@@ -124,13 +138,22 @@ if sealed is None:
                "the figures below are development (in-sample) figures only.")
 else:
     summary = score(sealed)
-    commit, dirty = git_state()
+    repository = st.session_state.get(REPOSITORY_KEY)
+    commit, dirty = git_state(repository)
     if not summary["code_frozen"]:
         st.warning("This sealed run was not made with the code frozen (uncommitted changes, or several commits): its figures "
                    "are not a release's track record.")
-    elif commit is not None and summary["commits"] != [commit]:
-        st.warning(f"The sealed part has not been run for this code: these figures are of commit "
-                   f"{state.esc(summary['commits'][0][:10])}, and this is {state.esc(commit[:10])}.")
+    elif commit is not None:
+        measured_at = summary["commits"][0]
+        changed = measured_code_changed(measured_at, repository)  # [] also when only pages, tests or docs changed
+        if changed or (changed is None and measured_at != commit):
+            this = f", and this is {state.esc(commit[:10])}" if measured_at != commit else ""
+            since = "." if changed is None else f", with {count(len(changed), 'file')} changed in {', '.join(MEASURED_CODE)} since."
+            st.warning(f"The sealed part has not been run for this code: these figures are of commit "
+                       f"{state.esc(measured_at[:10])}{this}{since}")
+        elif measured_at != commit:
+            st.caption(f"Measured at commit {state.esc(measured_at[:10])}; the code that advises and measures "
+                       f"({', '.join(MEASURED_CODE)}) has not changed since, so these are the figures of this code too.")
     planned = len(payload["run"].get("entries", [])) or len(sealed)
     if len(sealed) < planned:
         st.warning(f"The sealed run is not finished: {len(sealed)} of {planned} sealed datasets have results, and the figures "
@@ -161,13 +184,13 @@ else:
 
 journal = read_journal(st.session_state.get(JOURNAL_PATH_KEY))
 if journal:
-    st.subheader("Calibration journal (development part)")
-    st.caption(f"{len(journal)} variants tried, every one on the development part (benchmarks/corpus/calibration_journal.jsonl).")
-    st.dataframe(pd.DataFrame([{"at": j.get("at") or j.get("date"), "variant": j.get("variant"),
-                                "what changed": j.get("description") or str(j.get("params", "")),
-                                "score": j.get("score"), "right": j.get("hits"), "of": j.get("n"),
-                                "figures": str(j.get("figures", ""))} for j in journal]),
-                 hide_index=True, key="journal_table")
+    st.subheader("Calibration journal")
+    by_split = Counter(entry.get("split") or "development" for entry in journal)
+    measured = [f"{by_split[part]} on the {PART_NAMES.get(part, part)}" for part in by_split if part != "development"]
+    st.caption(f"benchmarks/corpus/calibration_journal.jsonl: {len(journal)} variants tried, {by_split['development']} "
+               f"of them scored on the development part, the only part tuned on"
+               + (f"; measured once each, never tuned on: {', '.join(measured)}." if measured else "."))
+    st.dataframe(pd.DataFrame(journal_rows(journal)), hide_index=True, key="journal_table")
 
 payload, old = _load(in_sample_path)
 if old is not None:

@@ -11,11 +11,13 @@ from engine.run.pipeline import compare
 from engine.evidence.track_record import DatasetRecord, append_result, git_state, log_variant
 from views.state import RUN, Run
 from tests.conftest import ROOT, make_signal_table
+from tests.test_track_record import git_repository
 
 APP = ROOT / "dashboard.py"
 PAGE = "app_pages/track_record.py"
-SEALED_KEY, DEVELOPMENT_KEY, IN_SAMPLE_KEY, JOURNAL_KEY = (
-    "track_record_results_path", "track_record_development_path", "track_record_in_sample_path", "track_record_journal_path")
+SEALED_KEY, DEVELOPMENT_KEY, IN_SAMPLE_KEY, JOURNAL_KEY, REPOSITORY_KEY = (
+    "track_record_results_path", "track_record_development_path", "track_record_in_sample_path", "track_record_journal_path",
+    "track_record_repository")
 
 
 def _results(path, records, commit, dirty=False, planned=()):
@@ -44,8 +46,10 @@ def _sealed_records():
     ]
 
 
-def _open(tmp_path, sealed=True, commit=None, run=None, not_yet_run=()) -> AppTest:
+def _open(tmp_path, sealed=True, commit=None, run=None, not_yet_run=(), repository=None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
+    if repository is not None:
+        at.session_state[REPOSITORY_KEY] = str(repository)
     if sealed:
         _results(tmp_path / "results-sealed.jsonl", _sealed_records(), commit or git_state()[0], planned=not_yet_run)
     at.session_state[SEALED_KEY] = str(tmp_path / "results-sealed.jsonl")
@@ -60,6 +64,8 @@ def _open(tmp_path, sealed=True, commit=None, run=None, not_yet_run=()) -> AppTe
     with journal.open("a") as handle:  # a line as benchmarks/corpus/calibrate.py writes it
         handle.write(json.dumps({"variant": "prior", "params": {"close_call_band": 0.15}, "split": "development",
                                  "score": -0.4, "hits": 19, "n": 22, "date": "2026-12-02T11:17:51+00:00"}) + "\n")
+        handle.write(json.dumps({"variant": "target-guess", "what": "the kept guess, measured once", "split": "sealed",
+                                 "score": 0.57, "score_is": "target guess hit rate", "hits": 21, "n": 37}) + "\n")
     at.session_state[JOURNAL_KEY] = str(journal)
     if run is not None:
         at.session_state[RUN] = run
@@ -100,13 +106,17 @@ def test_sealed_figures_come_first_with_the_constants_and_the_plain_verdict(tmp_
     reliability = at.dataframe[1].value
     # judged on the confidence's own event (won or tied): reviews (ML advised, a tie) lost nothing
     assert list(reliability["confidence"]) == ["60–70%", "70–80%", "80–90%", "90–100%"] and list(reliability["right"]) == [0, 1, 1, 1]
-    assert column_formats(at.dataframe[1]) == {"share right": "percent", "mean confidence": "percent"}  # not fractions
+    # whole percentages, as the advice shows its confidence: held as points (70.0), printed "70%", never 0.7 or "70.00%"
+    assert column_formats(at.dataframe[1]) == {"share right": "%.0f%%", "mean confidence": "%.0f%%"}
+    assert list(reliability["mean confidence"]) == pytest.approx([60.0, 70.0, 80.0, 90.0])
+    assert list(reliability["share right"]) == pytest.approx([0.0, 100.0, 100.0, 100.0])
     assert any(c.value.startswith("Against an exact hit instead") and "70–80%: 0 of 1" in c.value for c in at.caption)
     table = at.dataframe[2].value
     assert list(table["dataset"]) == ["loans", "survey", "reviews", "faces", "flagged"]
     assert table.loc[4, "status"].startswith("inconclusive") and table.loc[0, "regret (points)"] == pytest.approx(2.0)
     formats = column_formats(at.dataframe[2])
-    assert formats["confidence"] == "percent" and formats["regret (points)"] == formats["ML − DL (points)"] == "%.1f"
+    assert formats["confidence"] == "%.0f%%" and formats["regret (points)"] == formats["ML − DL (points)"] == "%.1f"
+    assert list(table["confidence"])[:4] == pytest.approx([60.0, 80.0, 70.0, 90.0])
     assert set(formats) <= set(table.columns)  # every formatted column is one the table has (a renamed one would not be)
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert chart["layout"]["xaxis"]["type"] == "log"
@@ -114,7 +124,12 @@ def test_sealed_figures_come_first_with_the_constants_and_the_plain_verdict(tmp_
     assert any("It is not part of any figure above" in c.value for c in at.caption)
     assert any("not a track record" in h for h in headers) and any("Every decision" in i.value for i in at.info)
     journal = at.dataframe[-1].value
-    assert list(journal["variant"]) == ["smooth-volume", "prior"] and list(journal["right"])[1] == 19
+    assert list(journal["variant"]) == ["smooth-volume", "prior", "target-guess"] and list(journal["right"])[1] == 19
+    assert list(journal["split"]) == ["development", "development", "sealed"]
+    assert list(journal["what changed"]) == ["volume as a logistic curve of log rows", "close_call_band 0.15",
+                                             "the kept guess, measured once"]
+    assert any(c.value.endswith("3 variants tried, 2 of them scored on the development part, the only part tuned on; "
+                                "measured once each, never tuned on: 1 on the sealed part.") for c in at.caption)
 
 
 def test_filters_by_kind_and_size(tmp_path):
@@ -141,6 +156,27 @@ def test_an_unfinished_sealed_run_says_how_much_of_the_part_its_figures_cover(tm
     finished = _open(tmp_path / "done")
     assert not [w.value for w in finished.warning if w.value.startswith("The sealed run is not finished")]
 
+
+
+def test_the_sealed_figures_hold_for_later_commits_until_the_measured_code_changes(tmp_path):
+    """Committing the results (or a page, or docs) makes a new commit; only a change the records depend on voids them."""
+    repository = tmp_path / "repository"
+    repository.mkdir()
+    commit = git_repository(repository)
+    measured = commit("engine/advice.py", "WEIGHT = 3\n")
+    commit("README.md", "the sealed figures\n")
+    (tmp_path / "docs").mkdir()
+    at = _open(tmp_path / "docs", commit=measured, repository=repository)
+    assert not [w.value for w in at.warning if "has not been run for this code" in w.value]
+    assert any(c.value.startswith(f"Measured at commit {measured[:10]}; the code that advises and measures (engine, "
+                                  "benchmarks/corpus/manifest.toml, requirements.txt) has not changed since") for c in at.caption)
+    later = commit("engine/advice.py", "WEIGHT = 4\n")
+    (tmp_path / "engine").mkdir()
+    at = _open(tmp_path / "engine", commit=measured, repository=repository)
+    assert [w.value for w in at.warning if "has not been run for this code" in w.value] == [
+        f"The sealed part has not been run for this code: these figures are of commit {measured[:10]}, and this is "
+        f"{later[:10]}, with 1 file changed in engine, benchmarks/corpus/manifest.toml, requirements.txt since."]
+    assert not [c.value for c in at.caption if c.value.startswith("Measured at commit")]
 
 def test_a_malformed_results_file_is_one_error_line(tmp_path):
     bad = tmp_path / "results-sealed.jsonl"

@@ -12,9 +12,9 @@ from engine.advice.recommend import Criterion
 from engine.evidence.corpus import load_manifest, select_entries
 from engine.io.data import DataError
 from engine.evidence.track_record import (
-    CONSTANT_ADVISORS, DatasetRecord, TrackRecord, agrees, format_table, git_state, hit, log_variant, mcnemar_exact,
-    misleading_criterion, read_journal, read_results_lines, regret_points, reliability_table, sample_datasets, score, summarise,
-    track_record, wilson_interval,
+    CONSTANT_ADVISORS, DatasetRecord, TrackRecord, agrees, describe_params, format_table, git_state, hit, journal_rows,
+    log_variant, mcnemar_exact, measured_code_changed, misleading_criterion, read_journal, read_results_lines, regret_points, reliability_table,
+    sample_datasets, score, summarise, track_record, wilson_interval,
 )
 from tests.conftest import SAMPLE_DATA
 
@@ -311,6 +311,68 @@ def test_calibration_journal_appends_and_refuses_the_sealed_part(tmp_path):
         log_variant("peek", "scored on the sealed part", {}, split="sealed", path=journal)
     assert len(read_journal(journal)) == 2 and read_journal(tmp_path / "none.jsonl") == []
 
+
+
+def test_journal_rows_read_every_writers_lines_and_say_what_each_score_measures(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    log_variant("volume-smooth", "volume score as a logistic curve in log rows", {"exact": 0.61}, path=journal)
+    with journal.open("a") as handle:  # as benchmarks/corpus/calibrate.py and target_guess.py write them
+        handle.write(json.dumps({"variant": "random-0-1", "params": {"weights": {"data_structure": 3.9656, "compute": 1.0},
+                                 "volume_curves": {"text": [5.7218, 2.8695]}, "close_call_band": 0.2513},
+                                 "split": "development", "score": -0.004003, "score_is": "minus mean regret (metric points)",
+                                 "hits": 19, "n": 22, "constraint_failures": ["data_volume weighs 2.62 > structure 2.55",
+                                                                              "19,000 text rows: dl"],
+                                 "date": "2026-12-02T11:17:51+00:00"}) + "\n")
+        handle.write(json.dumps({"variant": "target-guess-v6c", "what": "the kept variant, measured once", "split": "sealed",
+                                 "score": 0.5676, "score_is": "target guess hit rate on the sealed part", "hits": 21,
+                                 "n": 37, "decision": "measured once; no tuning after it"}) + "\n")
+    rows = journal_rows(read_journal(journal))
+    assert [r["split"] for r in rows] == ["development", "development", "sealed"]
+    assert rows[0]["what changed"] == "volume score as a logistic curve in log rows"
+    assert json.loads(rows[0]["figures"]) == {"exact": 0.61} and rows[0]["at"] is not None
+    assert rows[1]["what changed"] == ("weights: data_structure 3.97, compute 1; volume_curves: text 5.72/2.87; "
+                                       "close_call_band 0.251")
+    assert rows[1]["decision"] == ("breaks the expert constraints: data_volume weighs 2.62 > structure 2.55; "
+                                   "19,000 text rows: dl")
+    assert rows[1]["at"] == "2026-12-02T11:17:51+00:00" and (rows[1]["right"], rows[1]["of"]) == (19, 22)
+    assert rows[2]["what changed"] == "the kept variant, measured once" and rows[2]["decision"].startswith("measured once")
+    assert [r["score is"] for r in rows][1:] == ["minus mean regret (metric points)", "target guess hit rate on the sealed part"]
+    assert describe_params({}) == ""
+
+
+def git_repository(folder: Path):
+    """A fresh git work tree in ``folder``; returns ``commit(path, text) -> commit id``."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=folder,
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    def commit(path: str, text: str) -> str:
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(text)
+        git("add", path)
+        git("commit", "-q", "-m", path)
+        return git("rev-parse", "HEAD")
+
+    git("init", "-q")
+    return commit
+
+
+def test_measured_code_changed_ignores_pages_and_names_engine_files(tmp_path):
+    commit = git_repository(tmp_path)
+    measured = commit("engine/advice.py", "WEIGHT = 3\n")
+    commit("app_pages/track_record.py", "# a page\n")
+    (tmp_path / "README.md").write_text("untracked docs\n")
+    assert measured_code_changed(measured, tmp_path) == []  # a page commit and untracked docs: nothing measured changed
+    (tmp_path / "engine" / "advice.py").write_text("WEIGHT = 4\n")
+    assert measured_code_changed(measured, tmp_path) == ["engine/advice.py"]  # an uncommitted engine change counts
+    remeasured = commit("engine/advice.py", "WEIGHT = 4\n")
+    commit("benchmarks/corpus/manifest.toml", "[[dataset]]\n")
+    assert measured_code_changed(measured, tmp_path) == ["benchmarks/corpus/manifest.toml", "engine/advice.py"]
+    assert measured_code_changed(remeasured, tmp_path) == ["benchmarks/corpus/manifest.toml"]
+    assert measured_code_changed("0" * 40, tmp_path) is None  # a commit this clone does not have
+    assert measured_code_changed(measured, Path("/")) is None  # not a git work tree
 
 def test_git_state_names_this_commit():
     commit, dirty = git_state()

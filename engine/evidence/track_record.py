@@ -47,9 +47,11 @@ from engine.common.wording import count
 __all__ = ["DatasetRecord", "TrackRecord", "track_record", "corpus_track_record", "misleading_criterion", "sample_datasets",
            "format_table", "summarise", "wilson_interval", "agrees", "write_results", "progress_line", "NAIVE_ADVISORS",
            "load_results", "record_from_run", "CONSTANT_ADVISORS", "score", "regret_points", "hit", "mcnemar_exact",
-           "reliability_table", "git_state", "read_results_lines", "append_result", "results_path_for", "log_variant",
+           "reliability_table", "git_state", "measured_code_changed", "MEASURED_CODE", "read_results_lines", "append_result",
+           "results_path_for", "log_variant",
            "read_journal", "JOURNAL_PATH", "format_score", "records_of", "constant_choice", "plain_verdict", "compute_seconds",
-           "dataset_rows", "advisor_table", "size_band", "SIZE_BANDS", "OUTCOME_NAMES", "RESULTS_FILES"]
+           "journal_rows", "describe_params", "dataset_rows", "advisor_table", "size_band", "SIZE_BANDS", "OUTCOME_NAMES",
+           "RESULTS_FILES"]
 
 
 @dataclass
@@ -609,6 +611,29 @@ def git_state(folder: Path | None = None) -> tuple[str | None, bool | None]:
     return commit or None, bool(status.strip())
 
 
+
+#: What a corpus run's records depend on: the advice, the models and the measurement (``engine/``), which datasets
+#: and targets (the manifest) and the libraries' versions. A commit that changes none of them (pages, tests, docs,
+#: the results files themselves) leaves a sealed run's figures valid for the code it checks out.
+MEASURED_CODE = ("engine", "benchmarks/corpus/manifest.toml", "requirements.txt")
+
+
+def measured_code_changed(since: str, folder: Path | None = None) -> list[str] | None:
+    """The files of :data:`MEASURED_CODE` that differ between commit ``since`` and the work tree, sorted.
+
+    ``[]`` when the figures measured at ``since`` still describe this code; None when git cannot tell
+    (outside a work tree, or a commit this clone does not have).
+    """
+    import subprocess
+
+    where = str(folder or Path(__file__).resolve().parents[2])
+    try:
+        changed = subprocess.run(["git", "diff", "--name-only", since, "--", *MEASURED_CODE], cwd=where,
+                                 capture_output=True, text=True, check=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return sorted(line for line in changed.splitlines() if line.strip())
+
 def _write_header(path: Path, run_info: dict[str, Any]) -> None:
     import json
 
@@ -920,6 +945,48 @@ def read_journal(path: Path | str | None = None) -> list[dict[str, Any]]:
             except ValueError:
                 raise DataError(f"line {number} of the calibration journal {target} is not JSON") from None
     return entries
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, (list, tuple)):
+        return "/".join(_short(item) for item in value)
+    return str(value)
+
+
+def describe_params(params: dict[str, Any]) -> str:
+    """A variant's settings as one readable line: ``weights: data_structure 3.69, …; close_call_band 0.277``."""
+    parts = []
+    for key, value in params.items():
+        if isinstance(value, dict):
+            parts.append(f"{key}: " + ", ".join(f"{name} {_short(inner)}" for name, inner in value.items()))
+        else:
+            parts.append(f"{key} {_short(value)}")
+    return "; ".join(parts)
+
+
+def journal_rows(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One plain row per journal entry, whichever tool wrote it (``log_variant``, the calibration, the target guess).
+
+    The three writers name things differently (``description``/``what``/``params``, ``at``/``date``); the row
+    says on which part each variant was scored and what its score measures, so a hit rate and a regret are
+    never read as the same number.
+    """
+    import json
+
+    rows = []
+    for entry in entries:
+        failures = entry.get("constraint_failures") or []
+        rows.append({
+            "at": entry.get("at") or entry.get("date"), "split": entry.get("split"), "variant": entry.get("variant"),
+            "what changed": entry.get("description") or entry.get("what") or describe_params(entry.get("params") or {}),
+            "score": entry.get("score"), "score is": entry.get("score_is"), "right": entry.get("hits"), "of": entry.get("n"),
+            "decision": entry.get("decision") or ("breaks the expert constraints: " + "; ".join(map(str, failures))
+                                                  if failures else ""),
+            "figures": json.dumps(entry["figures"], ensure_ascii=False) if entry.get("figures") else "",
+        })
+    return rows
 
 
 # --- what the Track record page and the CLI show per dataset ---------------------------------------------------------
