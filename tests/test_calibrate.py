@@ -109,6 +109,24 @@ def test_confidence_map_is_fitted_monotone_and_checked_for_reliability():
     assert table["brier"] == pytest.approx(((0.45 ** 2) + (0.58 ** 2) + (0.25 ** 2) + (0.05 ** 2)) / 4, abs=1e-4)
 
 
+
+def test_a_close_call_has_its_own_confidence_the_tie_share_of_the_close_calls():
+    """A close call claims a tie; a firm choice claims its family wins or ties. Fitted together, the close calls'
+    misses dragged the firm map down and the firm hits lifted the close calls (0.71-0.77 shown, 4 of 8 ties)."""
+    texts = [row("c1", "text", 5_000, "tie", 0.001), row("c2", "text", 8_000, "ml", 0.1),
+             row("c3", "text", 12_000, "ml", 0.2), row("c4", "text", 19_000, "ml", 0.05)]
+    tables = [row(f"t{i}", "tabular", 2_000 + 100 * i, "ml" if i % 3 else "tie", 0.02) for i in range(12)]
+    report = calibrate({"run": {"split": "development"}, "datasets": texts + tables}, variants=0, journal=None)
+    advice = {d["dataset"]: d["advice"] for d in report["per_dataset"]}
+    assert [advice[name] for name in ("c1", "c2", "c3", "c4")] == ["either"] * 4 and advice["t1"] == "ml"
+    close = report["confidence"]["close_call"]
+    assert close == {"confidence": pytest.approx((1 + 1) / (4 + 2), abs=1e-4), "close_calls": 4, "ended_in_a_tie": 1,
+                     "prior_datasets": 2.0}
+    assert report["confidence"]["fitted_on"].startswith("the 12 firm choices")
+    shown = {d["dataset"]: d["confidence"] for d in report["per_dataset"]}
+    assert shown["c1"] == shown["c4"] == pytest.approx(close["confidence"], abs=1e-4)  # not the firm map's
+    assert min(shown[f"t{i}"] for i in range(12)) > close["confidence"]
+
 def test_the_committed_report_matches_the_engine():
     """calibration.json is what the engine votes with: the prior stands, and its confidence map is the engine's."""
     from engine.evidence.corpus import CORPUS_DIR
@@ -119,6 +137,7 @@ def test_the_committed_report_matches_the_engine():
     assert report["prior"]["weights"] == th.CRITERION_WEIGHTS
     assert report["confidence"]["intercept"] == pytest.approx(th.CONFIDENCE_INTERCEPT, abs=1e-3)
     assert report["confidence"]["slope"] == pytest.approx(th.CONFIDENCE_SLOPE, abs=1e-3)
+    assert report["confidence"]["close_call"]["confidence"] == pytest.approx(th.CLOSE_CALL_CONFIDENCE, abs=1e-3)
     journal = (CORPUS_DIR / "calibration_journal.jsonl").read_text().splitlines()
     assert len(journal) >= report["method"]["variants_tried"]
 

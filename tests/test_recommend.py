@@ -104,9 +104,11 @@ def test_vote_outcomes_and_confidence():
     close = recommend(Answers(data_kind=DataKind.TEXT, labelled_rows=19_000, problem_type=ProblemType.LANGUAGE))
     assert close.choice == "either"
     assert 0.5 <= close.confidence < min(tabular.confidence, images.confidence)
+    assert close.confidence == th.CLOSE_CALL_CONFIDENCE  # a close call's own fitted share of ties, not the firm map
     for rec in (tabular, images, close):
         weighted = sum(c.contribution for c in rec.criteria) / sum(c.weight for c in rec.criteria)
         assert rec.score == pytest.approx(weighted)
+    for rec in (tabular, images):
         assert rec.confidence == pytest.approx(1 / (1 + math.exp(-(th.CONFIDENCE_INTERCEPT + th.CONFIDENCE_SLOPE * abs(rec.score)))))
 
 
@@ -197,6 +199,9 @@ def test_to_dict_contract(answers):
     side = "ml" if score <= -th.CLOSE_CALL_BAND else "dl" if score >= th.CLOSE_CALL_BAND else "either"
     assert payload["recommendation"] == side
     expected = 1 / (1 + math.exp(-(th.CONFIDENCE_INTERCEPT + th.CONFIDENCE_SLOPE * abs(payload["score"]))))
+    if side == "either":  # its own share of ties, kept below the firm map at the band's edge
+        expected = min(th.CLOSE_CALL_CONFIDENCE,
+                       1 / (1 + math.exp(-(th.CONFIDENCE_INTERCEPT + th.CONFIDENCE_SLOPE * th.CLOSE_CALL_BAND))))
     assert payload["confidence"] == pytest.approx(expected, abs=1e-3)
     for c in criteria:
         expected = "ml" if c["score"] <= -th.NEUTRAL_SCORE else "dl" if c["score"] >= th.NEUTRAL_SCORE else "neutral"

@@ -28,8 +28,10 @@ What it does, in order:
    regret is the fit proposed; otherwise the prior stands, and the report
    says so. It never edits ``engine/common/thresholds.py``.
 5. Fits the confidence map P(right) = sigmoid(a + b |score|) (b >= 0, shrunk
-   toward the prior a = 0, b = 2) on the development advice, and writes a
-   reliability table and a Brier score with it.
+   toward the prior a = 0, b = 2) on the development part's firm advice, and a
+   close call's confidence apart: the share of its close calls that ended in a
+   tie (the event a close call claims), shrunk toward 0.5. Writes a
+   reliability table and a Brier score with them.
 
 Writes ``benchmarks/corpus/calibration.json`` and prints a summary.
 """
@@ -66,6 +68,8 @@ MIN_IMPROVEMENT = 1e-4
 # The confidence map's prior (a, b) and the weight of the pull toward it (an L2 penalty in log-loss units).
 CONFIDENCE_PRIOR = (0.0, 2.0)
 CONFIDENCE_PRIOR_STRENGTH = 1.0
+#: A close call's confidence is its tie share shrunk toward 0.5 by this many pseudo-datasets.
+CLOSE_CALL_PRIOR_DATASETS = 2.0
 RELIABILITY_BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
 
 
@@ -265,8 +269,11 @@ def calibrate(results: dict[str, Any], variants: int = 300, seed: int = 0,
     recommendations = [recommend(a, chosen) for a in answers]
     right = [agrees(r.choice, row["winner"]) for r, row in zip(recommendations, rows)]
     scores = [r.score for r in recommendations]
-    a, b = fit_confidence(scores, right)
-    fitted_params = replace(chosen, confidence_intercept=a, confidence_slope=b)
+    firm = [i for i, r in enumerate(recommendations) if r.choice != "either"]
+    a, b = fit_confidence([scores[i] for i in firm], [right[i] for i in firm])
+    close = [right[i] for i, r in enumerate(recommendations) if r.choice == "either"]
+    close_share = (sum(close) + 0.5 * CLOSE_CALL_PRIOR_DATASETS) / (len(close) + CLOSE_CALL_PRIOR_DATASETS)
+    fitted_params = replace(chosen, confidence_intercept=a, confidence_slope=b, close_call_confidence=close_share)
     confidences = [recommend(x, fitted_params).confidence for x in answers]
     naive = [min(0.5 + abs(s) / 2, 1.0) for s in scores]
     return {
@@ -283,6 +290,9 @@ def calibrate(results: dict[str, Any], variants: int = 300, seed: int = 0,
         "decision": (f"the fit ({chosen_name}) beats the prior out of sample: copy its numbers to engine/common/thresholds.py"
                      if adopt else "no fit beats the published prior out of sample: the prior stands"),
         "confidence": {"intercept": round(a, 4), "slope": round(b, 4), "prior": list(CONFIDENCE_PRIOR),
+                       "fitted_on": f"the {len(firm)} firm choices (a close call has its own confidence)",
+                       "close_call": {"confidence": round(close_share, 4), "close_calls": len(close),
+                                      "ended_in_a_tie": int(sum(close)), "prior_datasets": CLOSE_CALL_PRIOR_DATASETS},
                        "right_means": "the advice agreed with the measured winner (a close call only with a tie)",
                        "reliability": reliability(confidences, right),
                        "reliability_of_half_plus_half_score": reliability(naive, right)},
@@ -315,6 +325,9 @@ def main() -> None:
     conf = report["confidence"]
     print(f"confidence: sigmoid({conf['intercept']:.3f} + {conf['slope']:.3f} |score|); "
           f"Brier {conf['reliability']['brier']} (0.5 + |score|/2: {conf['reliability_of_half_plus_half_score']['brier']})")
+    close = conf["close_call"]
+    print(f"close call: confidence {close['confidence']:.3f} ({close['ended_in_a_tie']} of {close['close_calls']} close "
+          f"calls ended in a tie, shrunk toward 0.5 by {close['prior_datasets']:g})")
     for row in conf["reliability"]["table"]:
         print(f"  confidence {row['bin'][0]:.1f}-{row['bin'][1]:.1f}: n={row['n']}, "
               f"mean {row['mean_confidence']:.2f}, right {row['right']:.2f}")

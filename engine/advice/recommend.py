@@ -94,6 +94,7 @@ class VoteParams:
     close_call_band: float = th.CLOSE_CALL_BAND
     confidence_intercept: float = th.CONFIDENCE_INTERCEPT
     confidence_slope: float = th.CONFIDENCE_SLOPE
+    close_call_confidence: float = th.CLOSE_CALL_CONFIDENCE
 
 
 _DEFAULT_PARAMS = VoteParams()
@@ -109,9 +110,9 @@ def volume_score(kind: Any, rows: int, params: VoteParams | None = None) -> floa
 
 
 CONFIDENCE_MEANING = (
-    "Confidence: how often advice with a vote this decisive agreed with the measured winner on the development "
-    "datasets (a logistic fit, in-sample; benchmarks/corpus/calibration.json), so it grows with the margin and a "
-    "close call is always below a firm call."
+    "Confidence: for a firm choice, how often advice with a vote this decisive lost nothing against the measured "
+    "winner on the development datasets (a logistic fit, in-sample; benchmarks/corpus/calibration.json), so it grows "
+    "with the margin; for a close call, how often a close call there ended in a tie, always below a firm call."
 )
 
 
@@ -269,10 +270,13 @@ def recommend(answers: Answers, params: VoteParams | None = None) -> Recommendat
     score = sum(c.contribution for c in criteria) / total_weight
     band = chosen.close_call_band
     choice = "ml" if score <= -band else "dl" if score >= band else "either"
-    # Confidence grows with the margin of the vote, whatever the choice, so a
-    # close call never shows more confidence than a firm call.
-    return Recommendation(choice=choice, confidence=calibrated_confidence(score, chosen), score=score,
-                          criteria=criteria, answers=answers)
+    # A close call claims a tie, which the development data bore out less often than a firm call's "this family
+    # wins or ties": its own fitted share, capped below the firm map at the band's edge so confidence never falls
+    # as the margin grows.
+    confidence = calibrated_confidence(score, chosen)
+    if choice == "either":
+        confidence = min(chosen.close_call_confidence, calibrated_confidence(band, chosen))
+    return Recommendation(choice=choice, confidence=confidence, score=score, criteria=criteria, answers=answers)
 
 
 def _weighted(criterion: Criterion, params: VoteParams) -> Criterion:
