@@ -92,7 +92,8 @@ def _figures(summary: dict, key: str) -> None:
     bins = [b for b in stated["bins"] if b["n"]]
     if bins:
         st.markdown("**Reliability of the confidence shown**: of the advice given with confidence in each band, how often "
-                    "following it lost nothing (the advised family won, or the two tied within the practical margin).")
+                    "what it claims came true: for a firm choice, that its family won or the two tied within the practical "
+                    "margin; for a close call (“train both”), that they tied.")
         table = pd.DataFrame([{"confidence": f"{100 * b['low']:.0f}–{100 * b['high']:.0f}%", "datasets": b["n"],
                                "right": b["right"], "share right": b["share_right"],
                                "mean confidence": b["mean_confidence"]} for b in bins])
