@@ -827,12 +827,13 @@ def score(records: list[DatasetRecord], *, real_only: bool = True) -> dict[str, 
         "advisors": advisors,
         "best_constant": best,
         "reliability": reliability_table([float(r.confidence or 0.0) for r in judged], right),
-        # The confidence states P(following the advice loses at most the practical tie margin) (engine.advice.recommend.
-        # calibrated_confidence): a firm advice on a tie loses nothing, so this table checks the event it states;
-        # "reliability" above checks it against the exact hit, a stricter event than the one it claims.
+        # The confidence states the event each advice claims (engine.advice.recommend): a firm choice that its family
+        # won or tied (on a tie it loses nothing), a close call that the two tied; this table checks that event, and
+        # "reliability" above checks the exact hit, stricter than a firm choice's claim.
         "reliability_of_confidence": reliability_table(
             [float(r.confidence or 0.0) for r in judged], [agrees(r.recommendation or "", r.winner or "") for r in judged])
-        | {"right_means": "following the advice lost at most the practical tie margin (the advised family won or tied)"},
+        | {"right_means": "what the advice claims came true: a firm choice's family won or the two tied within the "
+                          "practical margin; a close call's two tied"},
         "real_only": real_only,
     }
     if best is not None:
@@ -895,7 +896,7 @@ def format_score(summary: dict[str, Any], title: str) -> str:
             + f"; Brier {rel['brier']:.3f}")
     stated = summary.get("reliability_of_confidence")
     if stated and stated["n"]:
-        lines.append("reliability of the confidence's own event (the advised family won or tied): " + "; ".join(
+        lines.append("reliability of the confidence's own event (a firm choice's family won or tied; a close call tied): " + "; ".join(
             f"{100 * b['low']:.0f}-{100 * b['high']:.0f}%: {b['right']}/{b['n']}" for b in stated["bins"] if b["n"])
             + f"; Brier {stated['brier']:.3f}")
     lines.append(summary["plain"])
