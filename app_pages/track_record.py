@@ -149,7 +149,8 @@ else:
         changed = measured_code_changed(measured_at, repository)  # [] also when only pages, tests or docs changed
         if changed or (changed is None and measured_at != commit):
             this = f", and this is {state.esc(commit[:10])}" if measured_at != commit else ""
-            since = "." if changed is None else f", with {count(len(changed), 'file')} changed in {', '.join(MEASURED_CODE)} since."
+            since = ("." if changed is None
+                     else f", with {count(len(changed), 'file')} changed in {', '.join(MEASURED_CODE)} since.")
             st.warning(f"The sealed part has not been run for this code: these figures are of commit "
                        f"{state.esc(measured_at[:10])}{this}{since}")
         elif measured_at != commit:

@@ -157,7 +157,6 @@ def test_an_unfinished_sealed_run_says_how_much_of_the_part_its_figures_cover(tm
     assert not [w.value for w in finished.warning if w.value.startswith("The sealed run is not finished")]
 
 
-
 def test_the_sealed_figures_hold_for_later_commits_until_the_measured_code_changes(tmp_path):
     """Committing the results (or a page, or docs) makes a new commit; only a change the records depend on voids them."""
     repository = tmp_path / "repository"
@@ -177,6 +176,7 @@ def test_the_sealed_figures_hold_for_later_commits_until_the_measured_code_chang
         f"The sealed part has not been run for this code: these figures are of commit {measured[:10]}, and this is "
         f"{later[:10]}, with 1 file changed in engine, benchmarks/corpus/manifest.toml, requirements.txt since."]
     assert not [c.value for c in at.caption if c.value.startswith("Measured at commit")]
+
 
 def test_a_malformed_results_file_is_one_error_line(tmp_path):
     bad = tmp_path / "results-sealed.jsonl"

@@ -109,7 +109,6 @@ def test_confidence_map_is_fitted_monotone_and_checked_for_reliability():
     assert table["brier"] == pytest.approx(((0.45 ** 2) + (0.58 ** 2) + (0.25 ** 2) + (0.05 ** 2)) / 4, abs=1e-4)
 
 
-
 def test_a_close_call_has_its_own_confidence_the_tie_share_of_the_close_calls():
     """A close call claims a tie; a firm choice claims its family wins or ties. Fitted together, the close calls'
     misses dragged the firm map down and the firm hits lifted the close calls (0.71-0.77 shown, 4 of 8 ties)."""
@@ -126,6 +125,7 @@ def test_a_close_call_has_its_own_confidence_the_tie_share_of_the_close_calls():
     shown = {d["dataset"]: d["confidence"] for d in report["per_dataset"]}
     assert shown["c1"] == shown["c4"] == pytest.approx(close["confidence"], abs=1e-4)  # not the firm map's
     assert min(shown[f"t{i}"] for i in range(12)) > close["confidence"]
+
 
 def test_the_committed_report_matches_the_engine():
     """calibration.json is what the engine votes with: the prior stands, and its confidence map is the engine's."""

@@ -12,9 +12,10 @@ from engine.advice.recommend import Criterion
 from engine.evidence.corpus import load_manifest, select_entries
 from engine.io.data import DataError
 from engine.evidence.track_record import (
-    CONSTANT_ADVISORS, DatasetRecord, TrackRecord, agrees, describe_params, format_table, git_state, hit, journal_rows,
-    log_variant, mcnemar_exact, measured_code_changed, misleading_criterion, read_journal, read_results_lines, regret_points, reliability_table,
-    sample_datasets, score, summarise, track_record, wilson_interval,
+    CONSTANT_ADVISORS, DatasetRecord, TrackRecord, agrees, describe_params, format_score, format_table, git_state, hit,
+    journal_rows, log_variant, mcnemar_exact, measured_code_changed, misleading_criterion, read_journal,
+    read_results_lines, regret_points, reliability_table, sample_datasets, score, summarise, track_record,
+    wilson_interval,
 )
 from tests.conftest import SAMPLE_DATA
 
@@ -265,6 +266,10 @@ def test_scoring_arithmetic_on_a_fixed_table():
     stated = {(b["low"], b["high"]): (b["right"], b["n"]) for b in summary["reliability_of_confidence"]["bins"]}
     assert stated == {(0.5, 0.6): (1, 1), (0.6, 0.7): (1, 1), (0.7, 0.8): (0, 1), (0.8, 0.9): (1, 1), (0.9, 1.0): (1, 2)}
     assert summary["reliability_of_confidence"]["brier"] == pytest.approx(1.705 / 6)
+    printed = [line for line in format_score(summary, "t").splitlines() if "own event" in line]
+    assert printed == ["reliability of the confidence's own event (a firm choice's family won or tied; a close call "
+                       "tied): 50-60%: 1/1; 60-70%: 1/1; 70-80%: 0/1; 80-90%: 1/1; 90-100%: 1/2; Brier "
+                       f"{1.705 / 6:.3f}"]
     assert summary["plain"].startswith("The advice is no better than the constant rule “ML for tables, DL for text and images”")
     everything = score(_scored_table(), real_only=False)
     assert everything["datasets"] == 9 and everything["advisors"]["advisor"]["exact"]["hits"] == 4
@@ -373,6 +378,7 @@ def test_measured_code_changed_ignores_pages_and_names_engine_files(tmp_path):
     assert measured_code_changed(remeasured, tmp_path) == ["benchmarks/corpus/manifest.toml"]
     assert measured_code_changed("0" * 40, tmp_path) is None  # a commit this clone does not have
     assert measured_code_changed(measured, Path("/")) is None  # not a git work tree
+
 
 def test_git_state_names_this_commit():
     commit, dirty = git_state()

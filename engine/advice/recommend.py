@@ -273,9 +273,8 @@ def recommend(answers: Answers, params: VoteParams | None = None) -> Recommendat
     # A close call claims a tie, which the development data bore out less often than a firm call's "this family
     # wins or ties": its own fitted share, capped below the firm map at the band's edge so confidence never falls
     # as the margin grows.
-    confidence = calibrated_confidence(score, chosen)
-    if choice == "either":
-        confidence = min(chosen.close_call_confidence, calibrated_confidence(band, chosen))
+    confidence = (min(chosen.close_call_confidence, calibrated_confidence(band, chosen)) if choice == "either"
+                  else calibrated_confidence(score, chosen))
     return Recommendation(choice=choice, confidence=confidence, score=score, criteria=criteria, answers=answers)
 
 

@@ -596,20 +596,24 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def git_state(folder: Path | None = None) -> tuple[str | None, bool | None]:
-    """The checked-out commit and whether tracked files differ from it (None, None outside a git work tree)."""
+def _git(folder: Path | str | None, *args: str) -> str | None:
+    """The output of ``git args`` in ``folder`` (this checkout by default); None when git cannot answer there."""
     import subprocess
 
     where = str(folder or Path(__file__).resolve().parents[2])
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, check=True,
-                                timeout=20).stdout.strip()
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where, capture_output=True,
-                                text=True, check=True, timeout=20).stdout
+        return subprocess.run(["git", *args], cwd=where, capture_output=True, text=True, check=True, timeout=20).stdout
     except (OSError, subprocess.SubprocessError):
-        return None, None
-    return commit or None, bool(status.strip())
+        return None
 
+
+def git_state(folder: Path | None = None) -> tuple[str | None, bool | None]:
+    """The checked-out commit and whether tracked files differ from it (None, None outside a git work tree)."""
+    commit = _git(folder, "rev-parse", "HEAD")
+    status = _git(folder, "status", "--porcelain", "--untracked-files=no") if commit is not None else None
+    if commit is None or status is None:
+        return None, None
+    return commit.strip() or None, bool(status.strip())
 
 
 #: What a corpus run's records depend on: the advice, the models and the measurement (``engine/``), which datasets
@@ -624,15 +628,9 @@ def measured_code_changed(since: str, folder: Path | None = None) -> list[str] |
     ``[]`` when the figures measured at ``since`` still describe this code; None when git cannot tell
     (outside a work tree, or a commit this clone does not have).
     """
-    import subprocess
+    changed = _git(folder, "diff", "--name-only", since, "--", *MEASURED_CODE)
+    return None if changed is None else sorted(line for line in changed.splitlines() if line.strip())
 
-    where = str(folder or Path(__file__).resolve().parents[2])
-    try:
-        changed = subprocess.run(["git", "diff", "--name-only", since, "--", *MEASURED_CODE], cwd=where,
-                                 capture_output=True, text=True, check=True, timeout=20).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return sorted(line for line in changed.splitlines() if line.strip())
 
 def _write_header(path: Path, run_info: dict[str, Any]) -> None:
     import json
@@ -896,9 +894,10 @@ def format_score(summary: dict[str, Any], title: str) -> str:
             + f"; Brier {rel['brier']:.3f}")
     stated = summary.get("reliability_of_confidence")
     if stated and stated["n"]:
-        lines.append("reliability of the confidence's own event (a firm choice's family won or tied; a close call tied): " + "; ".join(
-            f"{100 * b['low']:.0f}-{100 * b['high']:.0f}%: {b['right']}/{b['n']}" for b in stated["bins"] if b["n"])
-            + f"; Brier {stated['brier']:.3f}")
+        bands = "; ".join(f"{100 * b['low']:.0f}-{100 * b['high']:.0f}%: {b['right']}/{b['n']}"
+                          for b in stated["bins"] if b["n"])
+        lines.append("reliability of the confidence's own event (a firm choice's family won or tied; a close call tied): "
+                     f"{bands}; Brier {stated['brier']:.3f}")
     lines.append(summary["plain"])
     return "\n".join(lines)
 
