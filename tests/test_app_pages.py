@@ -264,7 +264,7 @@ def test_train_page_shows_both_models_side_by_side(trained: AppTest) -> None:
     data = at.session_state["dataset"]
     plan = estimate_run(data.frame, run.result.advice.profile, 2.0, 20, ml_kind=run.options.get("ml_kind"),
                         on_cluster=False)
-    assert f"a budget of about {plan['budget_for_full_work']} s gives every family its full work" in captions
+    assert f"a budget of about {plan['budget_for_full_work']:,} s gives every family its full work" in captions
     rows = run.result.split.train_rows
     assert captions.count(f"Trained on {rows:,} training rows in one process") == 2  # under each model's card
     assert "one-off start-up" in " ".join(m.help or "" for m in at.metric if m.label == "Train time")

@@ -224,3 +224,23 @@ def test_the_same_run_under_cpu_load_and_alone_gives_the_same_record():
     assert not alone.budget_stops and not loaded.budget_stops  # the clock's safety net never fired
     assert _without_timings(loaded.to_dict()) == _without_timings(alone.to_dict())
     assert loaded.stage_seconds != alone.stage_seconds  # the timings are real measurements, not copies
+
+
+def test_a_work_note_writes_budgets_of_thousands_of_seconds_with_separators(monkeypatch):
+    # "a budget of 1216 s" beside "1,000 rows" on the same screen read as a different kind of number.
+    from engine.common import limits
+    from engine.measure.budget import FamilyPlan, WorkBudget
+    from engine.run import pipeline
+
+    monkeypatch.setenv(limits.MAX_TRAIN_SECONDS_ENV, "1000")
+    tfidf = FamilyPlan(key="tfidf-linear", unit="solver iterations", full=200, planned=59, floor=50, estimated_seconds=150.0)
+    net = FamilyPlan(key="text-net", unit="epochs", full=640, planned=640, floor=120, estimated_seconds=25.0)
+    work = WorkBudget(ml={"tfidf-linear": tfidf}, dl={"text-net": net}, shap_rows=50, shap_rows_asked=50, splits=1,
+                      selection_folds=0, estimated_seconds=194.0, full_seconds=700.0, max_seconds=600.0)
+    done = {family: {"planned": plan.planned, "full": plan.full, "unit": plan.unit, "done": plan.planned,
+                     "cut_short": False} for family, plan in (("ml", tfidf), ("dl", net))}
+    needed = pipeline.estimate_for(work)
+    assert needed >= 1_000
+    stops, notes = pipeline._work_lines(work, done, [])
+    assert stops == [] and len(notes) == 1
+    assert f"a budget of {needed:,} s plans them all, more than the 1,000 s this installation allows" in notes[0]

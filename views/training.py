@@ -136,12 +136,12 @@ def _budget_estimate(target: str, options: dict[str, Any]) -> str | None:
     except DataError:
         return None
     fair = plan["fair_budget"]
-    verdict = (f"below {fair} s one side would be too far from trained for a fair comparison"
+    verdict = (f"below {fair:,} s one side would be too far from trained for a fair comparison"
                if fair is not None else "no budget up to the largest gives both sides enough work here")
     # The plan counts every planned epoch and round; early stopping often ends sooner (the 569-row breast cancer
     # table: 9.7 s planned at 30 s, done in 1 s). The full-work figure is a budget to set, not a duration.
     return (f"Plans at most about {wording.format_number(plan['expected'])} s of work on a 2-core machine (early "
-            f"stopping often ends it sooner); {verdict}; a budget of about {plan['budget_for_full_work']} s gives "
+            f"stopping often ends it sooner); {verdict}; a budget of about {plan['budget_for_full_work']:,} s gives "
             "every family its full work.")
 
 

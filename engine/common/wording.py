@@ -212,7 +212,7 @@ def budget_sentence(record: object) -> str:
     """
     options = getattr(record, "options")
     stops = list(getattr(record, "budget_stops", []) or [])
-    seconds = f"{options.max_seconds:g} s"
+    seconds = f"{options.max_seconds:,g} s"
     verdict = getattr(record, "verdict", None)
     if not stops and verdict is not None and getattr(verdict, "fair", True) is False:
         # planned work too small for a fair fight: nothing was cut, but "all finished within it" would contradict the verdict

@@ -215,8 +215,8 @@ def compare(
         lap("repeated_splits")
     elif len(y) < th.SMALL_DATA_ROWS:
         notes.append(f"{len(y)} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}, but the time budget of "
-                     f"{max_seconds:g} s plans one split only: the winner is decided on one split; a budget of "
-                     f"{estimate_for(work)} s repeats it on {th.SMALL_DATA_MAX_SPLITS} splits")
+                     f"{max_seconds:,g} s plans one split only: the winner is decided on one split; a budget of "
+                     f"{estimate_for(work):,} s repeats it on {th.SMALL_DATA_MAX_SPLITS} splits")
     budget_stops, work_notes = _work_lines(work, done, split_done)
     notes += work_notes
     verdict = judge_fairness(verdict, done, split_done)
@@ -233,7 +233,7 @@ def compare(
         notes.append(f"SHAP on {kind.label} data is capped at {explained_cap} rows (asked for {shap_rows})")
     if work.shap_rows < min(shap_rows, explained_cap):
         notes.append(f"SHAP explains {work.shap_rows} of the {min(shap_rows, explained_cap)} rows asked for: "
-                     f"the work a time budget of {max_seconds:g} s plans (engine.measure.budget)")
+                     f"the work a time budget of {max_seconds:,g} s plans (engine.measure.budget)")
     if len(explained) < len(split.X_test):
         notes.append(f"SHAP explains a sample of {len(explained)} of {len(split.X_test)} test rows")
     ml_model = trained["ml"][0]
@@ -486,9 +486,9 @@ def _work_lines(work: WorkBudget, done: dict[str, dict[str, Any]],
         if first["planned"] < first["full"]:
             needed, cap = estimate_for(work), _budget_cap()
             beyond = "" if needed <= cap else (
-                f", more than the {cap:g} s this installation allows: {limits.MAX_TRAIN_SECONDS_ENV} raises it")
+                f", more than the {cap:,g} s this installation allows: {limits.MAX_TRAIN_SECONDS_ENV} raises it")
             notes.append(f"{side}: the time budget plans {first['planned']} of {first['full']} {first['unit']} "
-                         f"(engine.measure.budget; a budget of {needed} s plans them all{beyond})")
+                         f"(engine.measure.budget; a budget of {needed:,} s plans them all{beyond})")
     return stops, notes
 
 
@@ -933,7 +933,7 @@ def _explained_by_sides(result: ComparisonResult, sides: dict[str, _Side], expla
         # The user's budget, not the clock the job was handed (the CLI passes what is left after loading).
         result.notes.append(
             f"SHAP explains {keep} of the {wanted} rows asked for: "
-            f"the time budget of {result.options.max_seconds:g} s left room for no more"
+            f"the time budget of {result.options.max_seconds:,g} s left room for no more"
         )
         result.budget_stops.append(f"SHAP explained {keep} of the {wanted} rows asked for")
     result.explanations = explanations

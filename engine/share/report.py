@@ -122,10 +122,10 @@ def _meta(record: RunRecord) -> str:
     d, o = record.dataset, record.options
     created = record.created_at.replace("T", " ").replace("+00:00", " UTC") if record.created_at else "unknown date"
     return (
-        f'<p class="meta">{e(d.name)} · {d.rows:,} rows × {d.columns} columns ({e(d.kind)}) · '
+        f'<p class="meta">{e(d.name)} · {d.rows:,} rows × {d.columns:,} columns ({e(d.kind)}) · '
         f"target <b>{e(record.target)}</b> ({e(record.task.value)}) · made {e(created)}<br>"
         f"split {record.split.train_rows:,} train / {record.split.test_rows:,} test rows, seed {o.seed} · "
-        f"time budget {o.max_seconds:g} s for the whole run (both models and SHAP) · "
+        f"time budget {o.max_seconds:,g} s for the whole run (both models and SHAP) · "
         f"{wording.count(record.rows_explained, 'row')} explained "
         f"({e(record.explainer_mode)} SHAP)</p>"
     )
