@@ -271,7 +271,7 @@ SELECTION_FOLDS = 3
 SELECTION_MAX_ROWS = 20_000
 #: Features a date column expands to (engine.profile.features.date_parts), for the cost model.
 COST_DATE_WIDTH = 6
-#: Rows read to estimate the mean words of a text column (deterministic: the first rows).
+#: Rows read to estimate the mean words of a text column (deterministic: spread evenly over the column).
 COST_TOKEN_SAMPLE_ROWS = 2_000
 
 # Per-unit cost constants, seconds, one thread (the CNN: two). Measured on the

@@ -23,6 +23,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
+
 from engine.common import limits
 from engine.common import thresholds as th
 
@@ -139,12 +141,18 @@ def data_size(profile: Any, X: Any, features: list[str], train_rows: int) -> Dat
         elif column.kind is ColumnKind.DATETIME:
             width += limits.COST_DATE_WIDTH
         elif column.kind is ColumnKind.TEXT:
-            sample = X[name].iloc[: limits.COST_TOKEN_SAMPLE_ROWS].astype("string").fillna("")
+            sample = X[name].iloc[_spread_positions(len(X), limits.COST_TOKEN_SAMPLE_ROWS)].astype("string").fillna("")
             # Words ~ characters / 6 with spaces: counted, not tokenised, so planning costs nothing.
             tokens += min(float(sample.str.len().mean() or 0.0) / 6.0, float(th.TEXT_MAX_TOKENS))
     outputs = len(profile.class_balance) if profile.task.is_classification and len(profile.class_balance) > 2 else 1
     return DataSize(rows=int(train_rows), width=max(width, 1), outputs=outputs, tokens=tokens,
                     classification=profile.task.is_classification)
+
+
+def _spread_positions(rows: int, count: int) -> np.ndarray:
+    """``count`` row positions spread evenly over ``rows`` (all of them when fewer): deterministic, and fair to a file
+    sorted by class, where the first rows are one class's texts (20 Newsgroups: 204 words a text, against 249 over all)."""
+    return np.unique(np.linspace(0, max(rows - 1, 0), num=min(rows, count)).astype(int))
 
 
 def _scaled(spec: WorkSpec, size: DataSize, scale: float) -> int:
