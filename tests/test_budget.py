@@ -65,9 +65,9 @@ def test_many_classes_of_long_documents_get_a_fair_fight_a_little_above_the_cap(
     """20 Newsgroups as compare sees it (9,034 training posts, 249 tokens on average, 20 classes).
     Measured here: 64 solver iterations converge in 95 s; the cost per token x class planned 18 s an iteration and so
     8 iterations, far from trained at every budget up to the 600 s cap. The classes' square root plans 45 at the cap
-    (the model prices this set 1.4x what it takes), just under the floor of 50: a budget of 650 s is fair, one the
-    page names and ADVISOR_MAX_TRAIN_SECONDS allows. (The planner once read 204 tokens from the file's first rows,
-    the shortest newsgroup's, and so planned 59 at the cap.)"""
+    (the model prices this set 1.4x what it takes on a quiet machine), just under the floor of 50, and a fair fight
+    from 650 s, which ADVISOR_MAX_TRAIN_SECONDS allows. (The planner once read 204 tokens from the file's first
+    rows, the first few newsgroups' posts, and so planned 59 at the cap.)"""
     size = DataSize(rows=9_034, width=1, outputs=20, tokens=249.0)
 
     def plan(seconds: float):
