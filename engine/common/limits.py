@@ -254,8 +254,9 @@ def clamp(value: float, upper: float, what: str) -> tuple[float, str | None]:
 #: up to 1 / 0.4 = 2.5x slower (another busy process on each core) still ends
 #: every planned unit before the deadline's safety net.
 WORK_PLAN_SHARE = 0.4
-#: Share of the plan for training (all splits, the inner cross-validation
-#: included); the rest explains rows with SHAP.
+#: Least share of the plan for training (all splits, the inner cross-validation
+#: included): training gets the plan less what the asked SHAP rows cost, and
+#: no less than this when many rows are asked; SHAP explains in the rest.
 WORK_TRAIN_SHARE = 0.75
 #: Share of the training time the classic side may take when the two do not
 #: both fit at full work (more when the network needs less than the rest).

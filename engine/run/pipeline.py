@@ -22,7 +22,7 @@ import pandas as pd
 from engine.common import limits
 from engine.common import thresholds as th
 from engine.io.data import DataError
-from engine.measure.budget import FamilyPlan, WorkBudget, data_size, plan_work, work_done
+from engine.measure.budget import FamilyPlan, WorkBudget, budget_for_full_work, data_size, plan_work, work_done
 from engine.measure.deadline import Deadline, SafetyNet
 from engine.io.dataset import Dataset
 from engine.measure.evaluate import UNFAIR, Split, Verdict
@@ -330,9 +330,7 @@ def _candidates(models: tuple[ModelSpec, ...], named: Callable[[str | None], Mod
 
 def estimate_for(work: WorkBudget) -> int:
     """The time budget (seconds) whose plan gives every family its full work and the most splits."""
-    needed = (work.full_seconds - limits.WORK_FIXED_SECONDS) / (limits.WORK_PLAN_SHARE * limits.WORK_TRAIN_SHARE) \
-        + limits.WORK_FIXED_SECONDS / limits.WORK_PLAN_SHARE
-    return int(np.ceil(needed))
+    return budget_for_full_work(work)
 
 
 def _budget_cap() -> float:
