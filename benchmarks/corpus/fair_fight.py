@@ -224,12 +224,10 @@ def fight_entry(name: str, *, seed: int = 0, max_seconds: float = th.CORPUS_MAX_
     started = time.perf_counter()
     result = compare(dataset, entry.target, seed=seed, max_seconds=max_seconds, shap_rows=1)
     split, task, metric = result.data_split, result.advice.profile.task, result.verdict.metric
-    from engine.common import limits
-
-    # The training room the product's work budget plans for both sides together (engine.measure.budget).
-    dl_budget = max_seconds * limits.WORK_PLAN_SHARE * limits.WORK_TRAIN_SHARE
+    # What the product's work budget planned for its network (engine.measure.budget), on the reference machine.
+    dl_planned = sum(plan["estimated_seconds"] for plan in result.work_budget["dl"].values())
     say(f"{name}: product ML {result.ml.metrics[metric]:.4f}, DL {result.dl.metrics[metric]:.4f} {metric} "
-        f"(winner {result.verdict.winner}, DL trained {result.dl.train_seconds:.1f} s of a {dl_budget:.0f} s budget)")
+        f"(winner {result.verdict.winner}, DL trained {result.dl.train_seconds:.1f} s, planned {dl_planned:.0f} s)")
     upgrades = _image_upgrades if result.dataset.kind == "images" else _tabular_upgrades
     rows = []
     for upgrade in upgrades(result.advice.profile, seed) + _classic_upgrades(result.dataset.kind, result.advice.profile, seed):
