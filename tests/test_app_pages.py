@@ -496,3 +496,19 @@ def test_the_budget_slider_stops_at_this_installations_cap(monkeypatch, address,
     at.switch_page("app_pages/train.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.slider(key="train_max_seconds").max == top
+
+
+def test_a_cap_below_the_default_and_every_fair_budget_draws_the_page_and_says_how_to_raise_it(monkeypatch) -> None:
+    """A cap under the default budget (120 s) drew a traceback (the slider's value above its top); where no budget
+    up to the cap gives a fair fight, the estimate says which cap and what lifts it."""
+    from engine.common import limits
+
+    monkeypatch.setenv(limits.MAX_TRAIN_SECONDS_ENV, "5")  # wine needs 10 s for a fair fight
+    at = open_app()
+    at.button(key="sample_wine.csv").click().run()
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.slider(key="train_max_seconds").value == 5 == at.session_state["train_options"]["max_seconds"]
+    captions = " ".join(c.value for c in at.caption)
+    assert ("no budget up to this installation's largest (5 s) gives both sides enough work here: "
+            "ADVISOR_MAX_TRAIN_SECONDS raises it") in captions

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from engine import EXPLAINER_MODES, DataError, DataKindSpec, ModelResult, RunRecord
-from engine.common import wording
+from engine.common import limits, wording
 from engine.measure.evaluate import INTERVAL_METHODS
 from engine.run.pipeline import estimate_run
 from engine.share.consent import kept_sentence
@@ -53,6 +53,10 @@ def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
     ml_labels = {spec.key: spec.label for spec in kind.ml_models}
     if options.get("ml_kind") not in ml_labels:
         options["ml_kind"] = kind.ml_models[0].key
+    top = _budget_slider_max()
+    # A cap set below the default budget (ADVISOR_MAX_TRAIN_SECONDS=60 against 120 s) made the slider raise instead
+    # of drawing: the budget kept is the nearest this installation allows.
+    options["max_seconds"] = min(max(int(options["max_seconds"]), 2), top)
     seeds = {f"train_{k}": v for k, v in options.items()} | {"train_target": target if target in columns else columns[-1]}
     for key, value in seeds.items():
         st.session_state[key] = value
@@ -61,7 +65,7 @@ def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
     budget_col.slider(
         "Time budget (seconds)",
         min_value=2,
-        max_value=_budget_slider_max(),
+        max_value=top,
         key="train_max_seconds",
         on_change=_keep,
         args=("max_seconds",),
@@ -114,8 +118,6 @@ def _on_ray() -> bool:
 
 def _budget_slider_max() -> int:
     """The slider's top: the largest budget this installation allows (an hour on Ray, ten minutes in-process)."""
-    from engine.common import limits
-
     try:
         return int(limits.max_train_seconds(on_cluster=_on_ray()))
     except ValueError:  # a bad ADVISOR_MAX_TRAIN_SECONDS: Train both says so in one line; the slider keeps its default top
@@ -136,8 +138,9 @@ def _budget_estimate(target: str, options: dict[str, Any]) -> str | None:
     except DataError:
         return None
     fair = plan["fair_budget"]
-    verdict = (f"below {fair:,} s one side would be too far from trained for a fair comparison"
-               if fair is not None else "no budget up to the largest gives both sides enough work here")
+    verdict = (f"below {fair:,} s one side would be too far from trained for a fair comparison" if fair is not None
+               else f"no budget up to this installation's largest ({_budget_slider_max():,} s) gives both sides enough "
+                    f"work here: {limits.MAX_TRAIN_SECONDS_ENV} raises it")
     # The plan counts every planned epoch and round; early stopping often ends sooner (the 569-row breast cancer
     # table: 9.7 s planned at 30 s, done in 1 s). The full-work figure is a budget to set, not a duration.
     return (f"Plans at most about {wording.format_number(plan['expected'])} s of work on a 2-core machine (early "
