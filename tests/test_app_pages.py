@@ -512,3 +512,18 @@ def test_a_cap_below_the_default_and_every_fair_budget_draws_the_page_and_says_h
     captions = " ".join(c.value for c in at.caption)
     assert ("no budget up to this installation's largest (5 s) gives both sides enough work here: "
             "ADVISOR_MAX_TRAIN_SECONDS raises it") in captions
+
+
+@pytest.mark.parametrize("cap", ["2", "0.5"])
+def test_a_cap_at_or_under_the_sliders_lowest_budget_shows_the_budget_instead_of_a_slider(monkeypatch, cap) -> None:
+    """A slider from 2 s to 2 s (or to 0 s) cannot be drawn: the page states the one budget it allows."""
+    from engine.common import limits
+
+    monkeypatch.setenv(limits.MAX_TRAIN_SECONDS_ENV, cap)
+    at = open_app()
+    at.button(key="sample_wine.csv").click().run()
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not [s for s in at.slider if s.key == "train_max_seconds"]
+    assert any(f"**Time budget:** {cap} s, the most this installation allows" in m.value for m in at.markdown)
+    assert at.session_state["train_options"]["max_seconds"] == float(cap)

@@ -53,25 +53,31 @@ def options_panel(columns: list[str], target: str, kind: DataKindSpec) -> None:
     ml_labels = {spec.key: spec.label for spec in kind.ml_models}
     if options.get("ml_kind") not in ml_labels:
         options["ml_kind"] = kind.ml_models[0].key
-    top = _budget_slider_max()
+    cap = _budget_cap()
+    top = int(cap)
     # A cap set below the default budget (ADVISOR_MAX_TRAIN_SECONDS=60 against 120 s) made the slider raise instead
-    # of drawing: the budget kept is the nearest this installation allows.
-    options["max_seconds"] = min(max(int(options["max_seconds"]), 2), top)
+    # of drawing: the budget kept is the nearest this installation allows (the cap itself when no slider fits).
+    sliding = top > _BUDGET_SLIDER_MIN
+    options["max_seconds"] = min(max(int(options["max_seconds"]), _BUDGET_SLIDER_MIN), top) if sliding else cap
     seeds = {f"train_{k}": v for k, v in options.items()} | {"train_target": target if target in columns else columns[-1]}
     for key, value in seeds.items():
         st.session_state[key] = value
     st.selectbox("Target column", columns, key="train_target", on_change=_keep_target)
     budget_col, shap_col, model_col = st.columns(3)
-    budget_col.slider(
-        "Time budget (seconds)",
-        min_value=2,
-        max_value=top,
-        key="train_max_seconds",
-        on_change=_keep,
-        args=("max_seconds",),
-        help="For the whole comparison: training both models and SHAP share it, and the run ends within it "
-        "plus a few seconds, with the best models so far. The results say whether it cut anything short.",
-    )
+    if sliding:
+        budget_col.slider(
+            "Time budget (seconds)",
+            min_value=_BUDGET_SLIDER_MIN,
+            max_value=top,
+            key="train_max_seconds",
+            on_change=_keep,
+            args=("max_seconds",),
+            help="For the whole comparison: training both models and SHAP share it, and the run ends within it "
+            "plus a few seconds, with the best models so far. The results say whether it cut anything short.",
+        )
+    else:
+        budget_col.markdown(f"**Time budget:** {cap:g} s, the most this installation allows "
+                            f"({limits.MAX_TRAIN_SECONDS_ENV})")
     if (estimate := _budget_estimate(target, options)) is not None:
         budget_col.caption(estimate)
     shap_col.number_input(
@@ -116,12 +122,16 @@ def _on_ray() -> bool:
     return configured_address() is not None
 
 
-def _budget_slider_max() -> int:
-    """The slider's top: the largest budget this installation allows (an hour on Ray, ten minutes in-process)."""
+#: The budget slider's lowest value (seconds); a cap at or under it gets no slider, only the cap.
+_BUDGET_SLIDER_MIN = 2
+
+
+def _budget_cap() -> float:
+    """The largest budget this installation allows (an hour on Ray, ten minutes in-process): the slider's top."""
     try:
-        return int(limits.max_train_seconds(on_cluster=_on_ray()))
+        return float(limits.max_train_seconds(on_cluster=_on_ray()))
     except ValueError:  # a bad ADVISOR_MAX_TRAIN_SECONDS: Train both says so in one line; the slider keeps its default top
-        return int(limits.MAX_TRAIN_SECONDS)
+        return float(limits.MAX_TRAIN_SECONDS)
 
 
 def _budget_estimate(target: str, options: dict[str, Any]) -> str | None:
@@ -139,7 +149,7 @@ def _budget_estimate(target: str, options: dict[str, Any]) -> str | None:
         return None
     fair = plan["fair_budget"]
     verdict = (f"below {fair:,} s one side would be too far from trained for a fair comparison" if fair is not None
-               else f"no budget up to this installation's largest ({_budget_slider_max():,} s) gives both sides enough "
+               else f"no budget up to this installation's largest ({_budget_cap():,g} s) gives both sides enough "
                     f"work here: {limits.MAX_TRAIN_SECONDS_ENV} raises it")
     # The plan counts every planned epoch and round; early stopping often ends sooner (the 569-row breast cancer
     # table: 9.7 s planned at 30 s, done in 1 s). The full-work figure is a budget to set, not a duration.
