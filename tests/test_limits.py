@@ -1,4 +1,5 @@
-"""engine.common.limits: stratified sampling of large tables; engine.measure.deadline: one clock for a run."""
+"""engine.common.limits: stratified sampling of large tables; engine.measure.deadline: one clock for a run; the
+server settings read from the environment when the dashboard starts."""
 
 from __future__ import annotations
 
@@ -97,3 +98,26 @@ def test_a_bad_budget_cap_variable_is_one_error_line_from_compare(monkeypatch, c
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and err.strip().splitlines() == [
         "error: ADVISOR_MAX_TRAIN_SECONDS must be a positive number of seconds, not 'ten minutes'"]
+
+
+
+@pytest.mark.parametrize(("value", "megabytes"), [("", 512), ("64", 64), ("0", 0), ("abc", 512), ("-1", 512), ("nan", 512)])
+def test_the_parse_cache_size_reads_the_environment_and_a_bad_value_keeps_the_default(monkeypatch, value, megabytes) -> None:
+    from engine.measure.capacity import PARSE_CACHE_MB_ENV, parse_cache_bytes
+
+    monkeypatch.setenv(PARSE_CACHE_MB_ENV, value)
+    assert parse_cache_bytes() == megabytes * 2**20
+
+
+@pytest.mark.parametrize(("value", "threads"), [("", 1), ("3", 3), ("abc", 1), ("-1", 1), ("0", 1)])
+def test_the_torch_threads_setting_reads_the_environment_and_a_bad_value_keeps_one(monkeypatch, value, threads) -> None:
+    import torch
+
+    from engine.models import torch_base
+
+    monkeypatch.setenv(torch_base.THREADS_ENV, value)
+    before = torch.get_num_threads()
+    try:
+        assert torch_base.set_process_threads() == threads == torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)

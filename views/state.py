@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import os
 import re
 import secrets
 import threading
@@ -40,7 +39,7 @@ from engine import executors
 from engine.measure import preload
 from engine.advice.recommend import recommend  # engine.advice.recommend is the module (engine/__init__.py); this is its vote
 from engine.common.thresholds import DEFAULT_MAX_SECONDS  # measured: see engine/common/thresholds.py
-from engine.measure.capacity import PARSE_CACHE_MB_ENV, BoundedCache, Cancelled, TrainingQueue
+from engine.measure.capacity import BoundedCache, Cancelled, TrainingQueue, parse_cache_bytes
 from engine.executors.jobs import ComparisonJob
 from engine.models.torch_base import set_process_threads
 from engine.share.store import default_database_url
@@ -137,7 +136,7 @@ def dataset_bytes(data: object) -> int:
 
 #: Parses shared between sessions: 16 at most, within ADVISOR_PARSE_CACHE_MB (default 512) together, for an hour each.
 PARSE_CACHE = BoundedCache[tuple, Dataset](
-    max_entries=16, max_bytes=int(float(os.environ.get(PARSE_CACHE_MB_ENV, "") or 512) * 2**20),
+    max_entries=16, max_bytes=parse_cache_bytes(),
     ttl_seconds=3600.0, size_of=dataset_bytes,
 )
 

@@ -24,6 +24,7 @@ __all__ = [
     "TrainingQueue",
     "BoundedCache",
     "max_concurrent_trainings",
+    "parse_cache_bytes",
 ]
 
 MAX_TRAININGS_ENV = "ADVISOR_MAX_CONCURRENT_TRAININGS"
@@ -54,6 +55,22 @@ def max_concurrent_trainings() -> int:
         except ValueError:
             pass
     return max(1, (os.cpu_count() or 1) // 2)
+
+
+def parse_cache_bytes(default_mb: float = 512.0) -> int:
+    """``ADVISOR_PARSE_CACHE_MB`` in bytes (0 turns the shared parse cache off), else ``default_mb``'s.
+
+    Read when the dashboard starts: a value that is not a number, or below
+    zero, falls back to the default instead of stopping every page.
+    """
+    configured = os.environ.get(PARSE_CACHE_MB_ENV, "").strip()
+    try:
+        megabytes = float(configured) if configured else default_mb
+    except ValueError:
+        megabytes = default_mb
+    if not megabytes >= 0:  # negative or NaN
+        megabytes = default_mb
+    return int(min(megabytes, 2.0**40) * 2**20)
 
 
 class TrainingQueue:

@@ -560,11 +560,20 @@ def set_process_threads(n_threads: int | None = None) -> int:
     several sessions at once, each in its own thread.
     """
     global _threads_set
-    count = n_threads or int(os.environ.get(THREADS_ENV, "0") or 0) or 1
+    count = n_threads or _configured_threads() or 1
     if not _threads_set or torch.get_num_threads() != count:
         torch.set_num_threads(count)
     _threads_set = True
     return count
+
+
+def _configured_threads() -> int:
+    """``ADVISOR_TORCH_THREADS`` as a count of one or more, else 0 (the default): read when the dashboard starts, a
+    value that is not a whole number above zero must not stop every page."""
+    try:
+        return max(int(os.environ.get(THREADS_ENV, "").strip() or 0), 0)
+    except ValueError:
+        return 0
 
 
 @contextlib.contextmanager
