@@ -137,6 +137,16 @@ def test_history_lists_only_this_sessions_runs_by_default(store: RunStore, token
     assert list(at.dataframe[0].value["dataset"]) == [HOSTILE_NAME]
 
 
+def test_history_says_when_the_run_store_cannot_be_opened(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mistyped ADVISOR_DATABASE_URL read "no saved runs yet" on History; only a finished training said otherwise."""
+    monkeypatch.setenv("ADVISOR_DATABASE_URL", "not a url")
+    at = app()
+    at.switch_page("app_pages/history.py").run()
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == ["ADVISOR_DATABASE_URL is not a database URL"]
+    assert not any("No saved runs" in i.value for i in at.info)
+
+
 def test_history_lists_saved_runs_and_reopens_one(store: RunStore, token: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _no_training(monkeypatch)
     monkeypatch.setenv("ADVISOR_HISTORY", "instance")

@@ -111,6 +111,11 @@ def history_runs() -> list[RunSummary]:
     if history_scope() == "instance":
         known = {key_of(t): t for t in tokens}
         return [dataclasses.replace(s, token=s.token or known.get(s.key)) for s in store().summaries()]
+    if not tokens:
+        # Nothing to look up, but a store that cannot be opened (a mistyped ADVISOR_DATABASE_URL) says so here,
+        # before a training run is lost to it, instead of "no saved runs yet".
+        store().version()
+        return []
     return store().summaries(tokens=tokens)
 
 
