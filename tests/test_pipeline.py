@@ -239,7 +239,7 @@ def test_a_work_note_writes_budgets_of_thousands_of_seconds_with_separators(monk
                       selection_folds=0, estimated_seconds=194.0, full_seconds=700.0, max_seconds=600.0)
     done = {family: {"planned": plan.planned, "full": plan.full, "unit": plan.unit, "done": plan.planned,
                      "cut_short": False} for family, plan in (("ml", tfidf), ("dl", net))}
-    needed = pipeline.estimate_for(work)
+    needed = pipeline.budget_for_full_work(work)
     assert needed >= 1_000
     stops, notes = pipeline._work_lines(work, done, [])
     assert stops == [] and len(notes) == 1

@@ -151,7 +151,7 @@ def data_size(profile: Any, X: Any, features: list[str], train_rows: int) -> Dat
 
 def _spread_positions(rows: int, count: int) -> np.ndarray:
     """``count`` row positions spread evenly over ``rows`` (all of them when fewer): deterministic, and fair to a file
-    sorted by class, where the first rows are one class's texts (20 Newsgroups: 204 words a text, against 249 over all)."""
+    sorted by class, where the first rows are the first classes' texts (20 Newsgroups: 204 words a post, 249 over all)."""
     return np.unique(np.linspace(0, max(rows - 1, 0), num=min(rows, count)).astype(int))
 
 

@@ -33,7 +33,7 @@ from engine.registry import DataKindSpec, ModelSpec, TrainingContext, kind_for, 
 from engine.common.wording import count_units
 
 __all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again",
-           "judge_fairness", "estimate_for", "estimate_run"]
+           "judge_fairness", "estimate_run"]
 EXPLAINER_MODES = th.EXPLAINER_MODES
 
 # OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep) is set in engine/__init__.py, before any runtime loads.
@@ -179,7 +179,7 @@ def compare(
     if work.selection_skipped:
         candidates = {family: dict(list(specs.items())[:1]) for family, specs in candidates.items()}
         notes.append(f"each side keeps its default family ({', '.join(s.label for side in candidates.values() for s in side.values())}): "
-                     f"choosing among them by inner cross-validation needs a time budget of about {estimate_for(work)} s")
+                     f"choosing among them by inner cross-validation needs a time budget of about {budget_for_full_work(work):,} s")
     net = SafetyNet(deadline, work.estimated_seconds, whole=clock == "safety")
     # Drawn before training (the same draws the explanation used after it), so that each side can
     # explain itself as soon as it is trained.
@@ -216,7 +216,7 @@ def compare(
     elif len(y) < th.SMALL_DATA_ROWS:
         notes.append(f"{len(y)} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}, but the time budget of "
                      f"{max_seconds:,g} s plans one split only: the winner is decided on one split; a budget of "
-                     f"{estimate_for(work):,} s repeats it on {th.SMALL_DATA_MAX_SPLITS} splits")
+                     f"{budget_for_full_work(work):,} s repeats it on {th.SMALL_DATA_MAX_SPLITS} splits")
     budget_stops, work_notes = _work_lines(work, done, split_done)
     notes += work_notes
     verdict = judge_fairness(verdict, done, split_done)
@@ -308,7 +308,7 @@ def estimate_run(
     fair = next((b for b in ESTIMATE_BUDGETS if b <= most_seconds
                  and not any(p.starved for p in (*plan(b).ml.values(), *plan(b).dl.values()))), None)
     return {"expected": round(work.estimated_seconds, 1), "fair_budget": fair,
-            "budget_for_full_work": estimate_for(work), "plan": work.to_dict()}
+            "budget_for_full_work": budget_for_full_work(work), "plan": work.to_dict()}
 
 
 #: How the clock treats a comparison: "budget" (each stage its planned share: the user's budget binds) or
@@ -326,11 +326,6 @@ def _candidates(models: tuple[ModelSpec, ...], named: Callable[[str | None], Mod
         return {spec.key: spec for spec in models}
     spec = named(key)
     return {spec.key: spec}
-
-
-def estimate_for(work: WorkBudget) -> int:
-    """The time budget (seconds) whose plan gives every family its full work and the most splits."""
-    return budget_for_full_work(work)
 
 
 def _budget_cap() -> float:
@@ -482,7 +477,7 @@ def _work_lines(work: WorkBudget, done: dict[str, dict[str, Any]],
                     + f"{run['done']} of {run['planned']} planned {run['unit']}")
         first = done[family]
         if first["planned"] < first["full"]:
-            needed, cap = estimate_for(work), _budget_cap()
+            needed, cap = budget_for_full_work(work), _budget_cap()
             beyond = "" if needed <= cap else (
                 f", more than the {cap:,g} s this installation allows: {limits.MAX_TRAIN_SECONDS_ENV} raises it")
             notes.append(f"{side}: the time budget plans {first['planned']} of {first['full']} {first['unit']} "
