@@ -121,3 +121,10 @@ def test_the_torch_threads_setting_reads_the_environment_and_a_bad_value_keeps_o
         assert torch_base.set_process_threads() == threads == torch.get_num_threads()
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", 7.0), ("2.5", 2.5), ("abc", 7.0), ("0", 7.0), ("-3", 7.0),
+                                                 ("inf", 7.0), ("nan", 7.0), (" 4 ", 4.0)])
+def test_a_setting_read_at_start_up_keeps_its_default_unless_it_is_a_finite_number_it_accepts(value, expected) -> None:
+    assert limits.env_number("ADVISOR_EXAMPLE", 7.0, environ={"ADVISOR_EXAMPLE": value}) == expected
+    assert limits.env_number("ADVISOR_EXAMPLE", 7.0, lambda v: v >= 0, environ={"ADVISOR_EXAMPLE": "0"}) == 0.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +34,7 @@ __all__ = [
     "MAX_TRAIN_SECONDS_ENV",
     "CLUSTER_MAX_TRAIN_SECONDS",
     "max_train_seconds",
+    "env_number",
     "MAX_SHAP_ROWS",
     "DEADLINE_OVERHEAD_SECONDS",
     "Sample",
@@ -132,6 +133,19 @@ def max_train_seconds(on_cluster: bool, environ: Mapping[str, str] = os.environ)
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{MAX_TRAIN_SECONDS_ENV} must be a positive number of seconds, not {environ[MAX_TRAIN_SECONDS_ENV]!r}")
     return value
+
+def env_number(name: str, default: float, valid: Callable[[float], bool] = lambda value: value > 0,
+               environ: Mapping[str, str] = os.environ) -> float:
+    """The environment variable ``name`` as a finite number that ``valid`` accepts (by default, above zero), else
+    ``default``: unset, blank, not a number or refused. For settings read when the app starts, where a typo must not
+    stop every page."""
+    text = environ.get(name, "").strip()
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        return default
+    return value if math.isfinite(value) and valid(value) else default
+
 
 #: Most test rows SHAP explains for each model (the page's input stops here too).
 #: The deep explainer's memory grows with rows x features x outputs.

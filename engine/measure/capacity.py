@@ -17,6 +17,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+from engine.common.limits import env_number
+
 __all__ = [
     "MAX_TRAININGS_ENV",
     "PARSE_CACHE_MB_ENV",
@@ -60,17 +62,10 @@ def max_concurrent_trainings() -> int:
 def parse_cache_bytes(default_mb: float = 512.0) -> int:
     """``ADVISOR_PARSE_CACHE_MB`` in bytes (0 turns the shared parse cache off), else ``default_mb``'s.
 
-    Read when the dashboard starts: a value that is not a number, or below
-    zero, falls back to the default instead of stopping every page.
+    Read when the dashboard starts: a value that is not a finite number, or is
+    below zero, falls back to the default instead of stopping every page.
     """
-    configured = os.environ.get(PARSE_CACHE_MB_ENV, "").strip()
-    try:
-        megabytes = float(configured) if configured else default_mb
-    except ValueError:
-        megabytes = default_mb
-    if not megabytes >= 0:  # negative or NaN
-        megabytes = default_mb
-    return int(min(megabytes, 2.0**40) * 2**20)
+    return int(env_number(PARSE_CACHE_MB_ENV, default_mb, lambda megabytes: megabytes >= 0) * 2**20)
 
 
 class TrainingQueue:

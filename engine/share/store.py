@@ -46,6 +46,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from engine.share.consent import minimise
 from engine.run.record import KEPT_EVERYTHING, KEPT_RESULTS, RecordError, RunRecord
+from engine.common.limits import env_number
 from engine.common.wording import outcome_key
 
 __all__ = [
@@ -117,17 +118,10 @@ class StoreLimits:
 
     @classmethod
     def from_environment(cls) -> "StoreLimits":
-        def number(name: str, default: float) -> float:
-            try:
-                value = float(os.environ.get(name, "").strip() or default)
-            except ValueError:
-                return default
-            return value if value > 0 else default
-
         return cls(
-            retention_days=number(RETENTION_DAYS_ENV, cls.retention_days),
-            max_run_bytes=int(number(MAX_RUN_MB_ENV, cls.max_run_bytes / 2**20) * 2**20),
-            max_store_bytes=int(number(MAX_STORE_MB_ENV, cls.max_store_bytes / 2**20) * 2**20),
+            retention_days=env_number(RETENTION_DAYS_ENV, cls.retention_days),
+            max_run_bytes=int(env_number(MAX_RUN_MB_ENV, cls.max_run_bytes / 2**20) * 2**20),
+            max_store_bytes=int(env_number(MAX_STORE_MB_ENV, cls.max_store_bytes / 2**20) * 2**20),
         )
 
 
