@@ -13,18 +13,19 @@ PORT ?= 8501
 unexport PYTHONDONTWRITEBYTECODE
 
 # tools/install_requirements.py installs with uv (seconds instead of pip's minutes), falling back to pip; --warm
-# imports the heaviest libraries once, so their bytecode is written before many processes need it at once.
-WARM_RUNTIME := torch sklearn.ensemble sklearn.linear_model lightgbm shap plotly.graph_objects pandas scipy.stats \
-	sqlalchemy streamlit
-WARM_TEST := streamlit.testing.v1 ray.train.torch ray.train.lightgbm playwright.sync_api hypothesis jsonschema
+# imports the heaviest libraries once, so their bytecode is written before many processes need it at once. Each
+# --warm group is one process, the groups at once (one per core here): groups that share the fewest imports.
+WARM_RUNTIME := --warm torch streamlit sqlalchemy plotly.graph_objects \
+	--warm sklearn.ensemble sklearn.linear_model lightgbm shap pandas scipy.stats
+WARM_TEST := --warm ray.train.torch ray.train.lightgbm --warm streamlit.testing.v1 playwright.sync_api hypothesis jsonschema
 
 $(VENV)/.runtime-installed: requirements.txt tools/install_requirements.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) tools/install_requirements.py requirements.txt --warm $(WARM_RUNTIME)
+	$(PY) tools/install_requirements.py requirements.txt $(WARM_RUNTIME)
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.runtime-installed requirements-test.txt requirements-ray.txt
-	$(PY) tools/install_requirements.py requirements-test.txt --warm $(WARM_TEST)
+	$(PY) tools/install_requirements.py requirements-test.txt $(WARM_TEST)
 	touch $@
 
 # Headless Chromium for the end-to-end test (Debian packages; Playwright drives /usr/bin/chromium).

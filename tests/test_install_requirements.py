@@ -72,13 +72,17 @@ def test_warm_imports_the_modules_in_a_child_allowed_to_write_bytecode(
     (package / "__init__.py").write_text("VALUE = 1\n")
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    assert install_requirements.warm_bytecode(sys.executable, ["warm_probe"])
+    other = tmp_path / "other_probe.py"
+    other.write_text("VALUE = 2\n")
+    assert install_requirements.warm_bytecode(sys.executable, [["warm_probe"], ["other_probe"]])
     assert list((package / "__pycache__").glob("__init__.*.pyc"))
+    assert list((tmp_path / "__pycache__").glob("other_probe.*.pyc"))
 
 
 def test_a_module_that_does_not_import_is_one_line_and_not_fatal(capsys: pytest.CaptureFixture[str]) -> None:
-    assert not install_requirements.warm_bytecode(sys.executable, ["no_such_module_anywhere"])
-    assert "bytecode not warmed" in capsys.readouterr().err
+    assert not install_requirements.warm_bytecode(sys.executable, [["json"], ["no_such_module_anywhere"]])
+    errors = capsys.readouterr().err
+    assert errors.count("bytecode not warmed") == 1 and "no_such_module_anywhere" in errors
 
 
 def test_files_before_warm_are_installed_and_the_modules_after_it_warmed(
@@ -89,5 +93,5 @@ def test_files_before_warm_are_installed_and_the_modules_after_it_warmed(
     seen: dict[str, list[str]] = {}
     monkeypatch.setattr(install_requirements, "install_with_uv", lambda python, files: seen.update(files=files) or True)
     monkeypatch.setattr(install_requirements, "warm_bytecode", lambda python, modules: seen.update(modules=modules) or True)
-    assert install_requirements.main([str(requirements), "--warm", "torch", "shap"]) == 0
-    assert seen == {"files": [str(requirements)], "modules": ["torch", "shap"]}
+    assert install_requirements.main([str(requirements), "--warm", "torch", "shap", "--warm", "pandas"]) == 0
+    assert seen == {"files": [str(requirements)], "modules": [["torch", "shap"], ["pandas"]]}
