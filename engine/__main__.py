@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "benchmarks/corpus/results-<split>.jsonl for a whole part, benchmarks/corpus/.cache/results-subset.jsonl "
                        "for --quick, --only or --split all)")
     track.add_argument("--jobs", type=_positive_int, default=1, help="datasets run in parallel worker processes")
-    track.add_argument("--seeds", type=_positive_int, default=1, help="seeds per dataset (the winner: the most common verdict)")
+    track.add_argument("--seeds", type=_positive_int, default=1, help="seeds per dataset (their splits pooled into one test: one winner, interval and p-value)")
     track.add_argument("--seed", type=int, default=0, help="random seed for each comparison")
     track.add_argument("--max-seconds", type=_positive_float, default=None,
                        help=f"time budget per comparison (default {th.DEFAULT_MAX_SECONDS:g}; {th.CORPUS_MAX_SECONDS:g} with --corpus)")

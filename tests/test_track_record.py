@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from engine.__main__ import main
 from engine.advice.recommend import Criterion
+from engine.common import thresholds as th
 from engine.evidence.corpus import load_manifest, select_entries
 from engine.io.data import DataError
 from engine.evidence.track_record import (
@@ -85,15 +87,22 @@ def test_track_record_on_a_small_subset(tmp_path):
     assert "wine.csv" in table and "empty.csv" in table and "agreement: " in table
 
 
-def test_several_seeds_report_the_mean_margin_inside_the_mean_interval():
-    (record,) = track_record([SAMPLE_DATA / "wine.csv"], shap_rows=5, max_seconds=5, seeds=2).records
-    assert record.seeds == 2 and len(record.seed_winners) == len(record.seed_margins) == 2
-    assert record.margin == pytest.approx(sum(record.seed_margins) / 2)
-    assert record.interval_low <= record.margin <= record.interval_high
-    counts = {w: record.seed_winners.count(w) for w in ("unfair", "tie", "ml", "dl")}
-    most = max(counts.values())
-    cautious = [w for w in ("unfair", "tie") if counts[w] == most]  # on equal counts the most cautious verdict
-    assert record.winner == (cautious[0] if cautious else max(counts, key=counts.get))
+def test_several_seeds_are_pooled_into_one_test_whose_winner_interval_and_p_value_agree():
+    """Issue 17: never a vote of per-seed winners beside averaged bounds and a median p-value."""
+    from engine.measure.evaluate import corrected_resampled_ttest
+
+    (record,) = track_record([SAMPLE_DATA / "wine.csv"], shap_rows=5, max_seconds=5, seeds=3).records
+    assert record.seeds == 3 and len(record.seed_winners) == len(record.seed_margins) == 3
+    assert record.method == "corrected resampled t-test" and record.splits == 3  # one split per seed here
+    assert sorted(record.split_differences) == pytest.approx(sorted(record.seed_margins))
+    mean, (low, high), p_value = corrected_resampled_ttest(np.asarray(record.split_differences), 142, 36)
+    assert (record.margin, record.interval_low, record.interval_high) == pytest.approx((mean, low, high))
+    assert record.p_value == pytest.approx(p_value)
+    if record.fair:
+        tied = low <= 0 <= high or abs(mean) < th.PRACTICAL_TIE_MARGIN
+        assert record.winner == ("tie" if tied else "ml" if mean > 0 else "dl")
+    else:
+        assert record.winner == "unfair"
 
 
 def test_track_record_command(capsys):

@@ -67,7 +67,7 @@ class DatasetRecord:
     metric: str | None = None
     ml_score: float | None = None
     dl_score: float | None = None
-    margin: float | None = None  # ML minus DL in the verdict metric (mean over splits/seeds when several)
+    margin: float | None = None  # ML minus DL in the verdict metric (the mean over the pooled splits when several)
     agreed: bool | None = None
     misled_by: str | None = None
     misled_by_contribution: float | None = None
@@ -80,11 +80,11 @@ class DatasetRecord:
     target: str | None = None
     target_guess: str | None = None
     target_guessed: bool | None = None
-    interval_low: float | None = None  # with several seeds: the mean of their intervals' bounds, around the mean margin
+    interval_low: float | None = None  # with several seeds: of the one test over all their splits
     interval_high: float | None = None
     splits: int | None = None
     method: str | None = None
-    p_value: float | None = None  # with several seeds: their median
+    p_value: float | None = None  # with several seeds: of the one test over all their splits
     conclusive: bool | None = None
     seeds: int = 1
     seed_winners: list[str] = field(default_factory=list)
@@ -377,7 +377,8 @@ def _compare_for_record(compare: Callable[..., Any], dataset: Any, job: _Job, se
 
 
 def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: int) -> DatasetRecord:
-    """Recommend and compare one dataset over ``seeds`` seeds (the winner: the most common; margins averaged)."""
+    """Recommend and compare one dataset over ``seeds`` seeds (several: their splits pooled into one verdict)."""
+    from engine.measure.evaluate import pooled_verdict
     from engine.run.pipeline import compare
     from engine.profile.profile import guess_target
     from engine.registry import registered_kinds
@@ -405,8 +406,10 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
         first = comparisons[0]
         recommendation = first.advice.recommendation
         winners = [c.verdict.winner for c in comparisons]
-        # The most common; on equal counts the most cautious ("unfair" before "tie" before a family).
-        winner = max(("unfair", "tie", "ml", "dl"), key=lambda w: (winners.count(w), w in ("unfair", "tie")))
+        # Several seeds: their splits pooled into one test, whose winner, interval and p-value agree (issue 17),
+        # never a vote of per-seed winners with averaged bounds and a median p-value.
+        verdict = first.verdict if seeds == 1 else pooled_verdict([c.verdict for c in comparisons])
+        winner = verdict.winner
         record.rows = first.advice.profile.rows
         record.task = first.advice.profile.task.value
         record.kind = first.dataset.kind
@@ -419,19 +422,15 @@ def _run_one(job: _Job, seed: int, max_seconds: float, shap_rows: int, seeds: in
         record.ml_score = float(sum(c.ml.metrics[c.verdict.metric] for c in comparisons) / seeds)
         record.dl_score = float(sum(c.dl.metrics[c.verdict.metric] for c in comparisons) / seeds)
         record.seed_margins = [float(c.verdict.difference) for c in comparisons]
-        record.margin = float(np.mean(record.seed_margins))
-        # The mean of the seeds' bounds holds the mean margin (each margin lies in its own interval); one seed's
-        # interval next to the mean of all margins could leave the margin outside its interval.
-        record.interval_low = float(np.mean([c.verdict.interval[0] for c in comparisons]))
-        record.interval_high = float(np.mean([c.verdict.interval[1] for c in comparisons]))
-        record.splits = first.verdict.splits
-        record.method = first.verdict.method
-        p_values = [c.verdict.p_value for c in comparisons]
-        record.p_value = None if any(p is None for p in p_values) else float(np.median(p_values))
-        record.conclusive = all(c.verdict.conclusive for c in comparisons)
-        record.fair = all(getattr(c.verdict, "fair", True) for c in comparisons)
-        record.unfair_reason = next((c.verdict.unfair_reason for c in comparisons if getattr(c.verdict, "unfair_reason", "")), None)
-        record.split_differences = [float(d) for c in comparisons for d in getattr(c.verdict, "split_differences", ())]
+        record.margin = float(verdict.difference)
+        record.interval_low, record.interval_high = (float(bound) for bound in verdict.interval)
+        record.splits = verdict.splits
+        record.method = verdict.method
+        record.p_value = None if verdict.p_value is None else float(verdict.p_value)
+        record.conclusive = verdict.conclusive
+        record.fair = verdict.fair
+        record.unfair_reason = verdict.unfair_reason or None
+        record.split_differences = [float(d) for d in verdict.split_differences]
         record.ml_seconds = float(sum(c.ml.train_seconds for c in comparisons))
         record.dl_seconds = float(sum(c.dl.train_seconds for c in comparisons))
         record.ml_model, record.dl_model = first.ml.name, first.dl.name
@@ -516,8 +515,8 @@ def format_table(payload: dict[str, Any]) -> str:
     text.append(f"agreement: {payload['agreed']} of {payload['compared']} datasets ({shown_rate}); {payload['rule']}")
     seeds = max((r.get("seeds") or 1 for r in payload["datasets"]), default=1)
     if seeds > 1:
-        text.append(f"{seeds} seeds per dataset: the winner is the most common verdict; margins, intervals and "
-                    "scores are means over the seeds")
+        text.append(f"{seeds} seeds per dataset: their splits pooled into one test per dataset (the winner, interval "
+                    "and p-value come from it); the scores are means over the seeds")
     summary = payload.get("summary")
     if summary:
         text.append(f"judged {summary['judged']} ({summary['decisive']} decisive, {summary['ties']} ties); "
