@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(recommend)
     compare = commands.add_parser("compare", help="train both families on one split and compare them")
     common(compare)
-    compare.add_argument("--seed", type=int, default=0, help="random seed for the split and both models")
+    compare.add_argument("--seed", type=_seed, default=0, help="random seed for the split and both models (0 to 2**31 - 1)")
     compare.add_argument(
         "--max-seconds", type=_positive_float, default=th.DEFAULT_MAX_SECONDS,
         help="time budget for the whole run from start-up: loading, training both families and SHAP share it "
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "for --quick, --only or --split all)")
     track.add_argument("--jobs", type=_positive_int, default=1, help="datasets run in parallel worker processes")
     track.add_argument("--seeds", type=_positive_int, default=1, help="seeds per dataset (their splits pooled into one test: one winner, interval and p-value)")
-    track.add_argument("--seed", type=int, default=0, help="random seed for each comparison")
+    track.add_argument("--seed", type=_seed, default=0, help="random seed for each comparison (0 to 2**31 - 1)")
     track.add_argument("--max-seconds", type=_positive_float, default=None,
                        help=f"time budget per comparison (default {th.DEFAULT_MAX_SECONDS:g}; {th.CORPUS_MAX_SECONDS:g} with --corpus)")
     track.add_argument("--shap-rows", type=_positive_int, default=None,
@@ -280,6 +280,15 @@ def _positive_float(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
     return value
+
+
+def _seed(text: str) -> int:
+    from engine.common import limits
+
+    try:
+        return limits.check_seed(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 0 to {limits.MAX_SEED:,}") from None
 
 
 def _positive_int(text: str) -> int:

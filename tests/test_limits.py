@@ -128,3 +128,16 @@ def test_the_torch_threads_setting_reads_the_environment_and_a_bad_value_keeps_o
 def test_a_setting_read_at_start_up_keeps_its_default_unless_it_is_a_finite_number_it_accepts(value, expected) -> None:
     assert limits.env_number("ADVISOR_EXAMPLE", 7.0, environ={"ADVISOR_EXAMPLE": value}) == expected
     assert limits.env_number("ADVISOR_EXAMPLE", 7.0, lambda v: v >= 0, environ={"ADVISOR_EXAMPLE": "0"}) == 0.0
+
+
+def test_a_seed_is_a_whole_number_every_derived_seed_keeps_in_range():
+    from engine.common import thresholds as th
+    from engine.measure.evaluate import SPLIT_SEED_STRIDE
+
+    assert limits.check_seed(0) == 0 and limits.check_seed(np.int64(7)) == 7
+    assert limits.check_seed(limits.MAX_SEED) == limits.MAX_SEED
+    for bad in (-1, limits.MAX_SEED + 1, True, 1.0, "3"):
+        with pytest.raises(ValueError, match="whole number from 0 to"):
+            limits.check_seed(bad)  # type: ignore[arg-type]
+    # the largest split seed a run derives is still a seed scikit-learn takes (0 to 2**32 - 1)
+    assert limits.MAX_SEED + (th.SMALL_DATA_MAX_SPLITS - 1) * SPLIT_SEED_STRIDE < 2**32

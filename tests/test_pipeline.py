@@ -138,6 +138,9 @@ def test_compare_rejects_bad_budgets(signal_table):
         compare(signal_table, max_seconds=0)
     with pytest.raises(DataError, match="SHAP sample"):
         compare(signal_table, shap_rows=0)
+    for seed in (-1, 2**31, True):  # scikit-learn refused -1 deep inside training, as an internal error
+        with pytest.raises(DataError, match="the seed must be a whole number from 0 to 2,147,483,647"):
+            compare(signal_table, seed=seed)
 
 
 def test_explain_again_reuses_models_and_rows():

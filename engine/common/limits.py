@@ -147,6 +147,20 @@ def env_number(name: str, default: float, valid: Callable[[float], bool] = lambd
     return value if math.isfinite(value) and valid(value) else default
 
 
+#: The largest seed a comparison takes. scikit-learn's ``random_state`` takes 0 to 2**32 - 1 (a seed of -1 failed
+#: inside training as an internal error), and a run derives more seeds from its own: split ``j`` uses
+#: ``seed + j * SPLIT_SEED_STRIDE`` (engine.measure.evaluate), the track record's seed ``k`` uses ``seed + k``;
+#: 2**31 - 1 leaves them room.
+MAX_SEED = 2**31 - 1
+
+
+def check_seed(seed: int) -> int:
+    """``seed`` if a comparison can use it (a whole number from 0 to :data:`MAX_SEED`), else ValueError in one line."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"the seed must be a whole number from 0 to {MAX_SEED:,} (got {seed!r})")
+    return int(seed)
+
+
 #: Most test rows SHAP explains for each model (the page's input stops here too).
 #: The deep explainer's memory grows with rows x features x outputs.
 MAX_SHAP_ROWS = 2_000

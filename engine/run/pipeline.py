@@ -117,6 +117,10 @@ def compare(
 
     if max_seconds <= 0:
         raise DataError("the time budget must be a positive number of seconds")
+    try:
+        seed = limits.check_seed(seed)
+    except ValueError as error:
+        raise DataError(str(error)) from None
     if shap_rows < 1:
         raise DataError("the SHAP sample must hold at least one row")
     max_seconds, budget_note = limits.clamp(max_seconds, _budget_cap(), "the time budget (seconds)")
