@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import math
 import os
 import sys
@@ -116,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         overrides["transparency"] = Transparency(args.transparency)
     if getattr(args, "gpu", None):
         overrides["gpu"] = True
+    if not os.environ.get("ENGINE_DEBUG"):
+        # An in-process job logs an unexpected failure with its traceback (for a server's log); without a handler
+        # Python printed it to stderr above the one error line. As for every internal error: ENGINE_DEBUG=1 shows it.
+        logging.getLogger("engine.executors.local").addHandler(logging.NullHandler())
     try:
         with _stdout_to_stderr():
             payload = _run(args, overrides)
@@ -123,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except JobFailed as error:  # its worker died, say: not the input's fault, and not a traceback either
-        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        hint = "; set ENGINE_DEBUG=1 to see its traceback" if error.logged else ""
+        print(f"error: {_one_line(str(error))}{hint}", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as error:  # noqa: BLE001 - a CLI must not show tracebacks
         if os.environ.get("ENGINE_DEBUG"):

@@ -285,6 +285,25 @@ def test_an_estimate_above_the_budget_says_the_clock_stops_the_run_at_the_budget
         assert ("the clock stops it at the 2 s budget if not" in estimate) == (budget == 2), estimate
 
 
+def test_an_unexpected_training_failure_is_one_line_that_says_where_its_details_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import engine.run.pipeline as pipeline
+
+    def compare(*args, **kwargs):
+        raise RuntimeError("a bug deep inside training")
+
+    monkeypatch.setattr(pipeline, "compare", compare)  # what the in-process job calls
+    at = open_app()
+    at.button(key="sample_wine.csv").click().run()
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="train_start").click().run()
+    finish_training(at)
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert errors == ["training failed unexpectedly (RuntimeError); the details are in the server log"], errors
+    assert not at.button(key="train_start").disabled  # the page is free to train again
+
+
 def test_switching_pages_never_retrains(trained: AppTest) -> None:
     at = trained
     before = at.session_state["run"].result

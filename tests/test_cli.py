@@ -10,6 +10,7 @@ processes).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -142,6 +143,33 @@ def test_awkward_but_valid_input_works(tmp_path, name, run_cli):
 )
 def test_bad_command_lines(args, run_cli):
     assert_usage_error(run_cli(*args))
+
+
+_FAILING_TRAINING = """
+import sys
+import engine.run.pipeline as pipeline
+
+def compare(*args, **kwargs):
+    raise RuntimeError("a bug deep inside training")
+
+pipeline.compare = compare  # what the in-process job calls
+from engine.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unexpected_training_failure_is_one_line_and_its_traceback_only_with_engine_debug(debug):
+    """The job logs the traceback for a server's log; a command line printed it above a line naming a server log."""
+    environment = {k: v for k, v in os.environ.items() if k != "ENGINE_DEBUG"} | ({"ENGINE_DEBUG": "1"} if debug else {})
+    child = subprocess.run([sys.executable, "-c", _FAILING_TRAINING, "compare", str(SAMPLE_DATA / "wine.csv"), "--json"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300, env=environment)
+    last = "error: training failed unexpectedly (RuntimeError); set ENGINE_DEBUG=1 to see its traceback"
+    assert child.returncode == 1 and child.stdout == ""
+    assert child.stderr.strip().splitlines()[-1] == last and "server log" not in child.stderr
+    assert ("Traceback" in child.stderr and "a bug deep inside training" in child.stderr) is debug
+    if not debug:
+        assert child.stderr.strip() == last
 
 
 def test_recommend_json_contract():

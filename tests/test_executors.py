@@ -101,8 +101,10 @@ def test_in_process_failures_are_one_line(error: BaseException, expected: type, 
     _wait_for(lambda: executor.status(handle).done)
     status = executor.status(handle)
     assert status.state is JobState.FAILED and status.error is not None and message in status.error
-    with pytest.raises(expected, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(expected, match=message.replace("(", r"\(").replace(")", r"\)")) as raised:
         executor.result(handle)
+    # an unexpected error was logged with its traceback here: the front end says where that went
+    assert getattr(raised.value, "logged", False) is (expected is JobFailed)
 
 
 def test_result_waits_no_longer_than_asked() -> None:

@@ -456,6 +456,10 @@ def start_training(options: dict[str, Any]) -> Job | None:
     return work
 
 
+#: Where an unexpected failure's traceback went (logged by this server process).
+SERVER_LOG_HINT = "; the details are in the server log"
+
+
 def _finish(work: Job, outcome_of: Any) -> None:
     """Run ``outcome_of()`` (follows a job to its end) and put its outcome, or why there is none, into ``work``."""
     try:
@@ -465,10 +469,10 @@ def _finish(work: Job, outcome_of: Any) -> None:
     except Cancelled:
         work.cancelled = True
     except (DataError, executors.JobFailed) as error:
-        work.error = str(error)
+        work.error = str(error) + (SERVER_LOG_HINT if getattr(error, "logged", False) else "")
     except Exception as error:  # noqa: BLE001  the thread must always finish its job, or the page waits forever
         logging.getLogger(__name__).exception("training failed")
-        work.error = f"training failed unexpectedly ({type(error).__name__}); the details are in the server log"
+        work.error = f"training failed unexpectedly ({type(error).__name__}){SERVER_LOG_HINT}"
 
 
 def follow_linked_job() -> None:

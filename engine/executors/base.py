@@ -42,7 +42,15 @@ def check_job_id(job_id: object) -> str:
 
 
 class JobFailed(RuntimeError):
-    """A job ended without a result for a reason that is not the user's input (its worker died, say): one line."""
+    """A job ended without a result for a reason that is not the user's input (its worker died, say): one line.
+
+    ``logged``: an unexpected error whose traceback this process logged; each front end says where that goes
+    (the server's log for the dashboard; the command line shows it with ENGINE_DEBUG=1).
+    """
+
+    def __init__(self, message: str, *, logged: bool = False) -> None:
+        super().__init__(message)
+        self.logged = logged
 
 
 class JobState(str, Enum):

@@ -49,7 +49,7 @@ class _Running:
             self.error, self.state = error, JobState.FAILED
         except Exception as error:  # noqa: BLE001  the job must always end, or its caller waits forever
             _log.exception("a job failed")
-            self.error = JobFailed(f"training failed unexpectedly ({type(error).__name__}); the details are in the server log")
+            self.error = JobFailed(f"training failed unexpectedly ({type(error).__name__})", logged=True)
             self.state = JobState.FAILED
 
 
