@@ -91,8 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "and write its results (JSON + CSV)")
     track.add_argument("--quick", action="store_true", help="with --corpus: only the entries marked quick")
     track.add_argument("--only", nargs="+", metavar="NAME", help="with --corpus: only these entries")
-    track.add_argument("--split", choices=["development", "sealed", "all"], default="all",
-                       help="with --corpus: the part of the sealed split to run (the sealed part: once per release, code frozen)")
+    track.add_argument("--split", choices=["development", "sealed", "all"], default=None,
+                       help="with --corpus: the part of the sealed split to run (the sealed part: once per release, code "
+                            "frozen; default all)")
     track.add_argument("--results", metavar="FILE",
                        help="with --corpus: the JSON-lines results file, appended per dataset and resumed (default "
                        "benchmarks/corpus/results-<split>.jsonl for a whole part, benchmarks/corpus/.cache/results-subset.jsonl "
@@ -205,8 +206,8 @@ def _track_record(args: argparse.Namespace) -> dict[str, Any]:
         print(line, file=sys.stderr, flush=True)
 
     if not args.corpus:
-        if args.quick or args.only or args.results:
-            raise DataError("--quick, --only and --results go with --corpus")
+        if args.quick or args.only or args.results or args.split:  # --split sealed ran the sample datasets, silently
+            raise DataError("--quick, --only, --split and --results go with --corpus")
         return track_record(args.datasets, seed=args.seed, max_seconds=args.max_seconds or th.DEFAULT_MAX_SECONDS,
                             shap_rows=args.shap_rows or th.TRACK_RECORD_SHAP_ROWS, seeds=args.seeds, jobs=args.jobs,
                             progress=progress).to_dict()
@@ -216,6 +217,7 @@ def _track_record(args: argparse.Namespace) -> dict[str, Any]:
     from engine.evidence import track_record as tr
     from engine.evidence.track_record import format_score, results_path_for, score
 
+    args.split = args.split or "all"
     if args.split == "sealed" and tr.git_state()[1] is not False:
         raise DataError("the sealed part runs only with the code frozen: commit your changes first (git status shows them), "
                         "so its results name the commit they measure")

@@ -407,4 +407,6 @@ def test_the_sealed_part_refuses_a_dirty_tree(monkeypatch, capsys):
 
 def test_corpus_flags_need_the_corpus(capsys):
     assert main(["track-record", "--quick"]) == 2
-    assert capsys.readouterr().err.strip() == "error: --quick, --only and --results go with --corpus"
+    assert capsys.readouterr().err.strip() == "error: --quick, --only, --split and --results go with --corpus"
+    assert main(["track-record", "--split", "sealed", "--datasets", "no-such.csv"]) == 2  # it ran the files given
+    assert capsys.readouterr().err.strip() == "error: --quick, --only, --split and --results go with --corpus"
