@@ -172,6 +172,15 @@ def test_an_unexpected_training_failure_is_one_line_and_its_traceback_only_with_
         assert child.stderr.strip() == last
 
 
+def test_a_folder_or_a_device_is_named_for_what_it_is(run_cli):
+    """Both were "file not found", of a path that is there."""
+    assert run_cli("recommend", str(SAMPLE_DATA), "--json").stderr.strip() == (
+        f"error: {SAMPLE_DATA} is a folder, not a file: give the data as one file")
+    assert run_cli("compare", "/dev/null", "--json").stderr.strip() == (
+        "error: /dev/null is not a regular file (a device or a pipe): give the data as one file")
+    assert run_cli("recommend", "/no/such/file.csv", "--json").stderr.strip() == "error: file not found: /no/such/file.csv"
+
+
 def test_recommend_json_contract():
     result = run_child("recommend", str(SAMPLE_DATA / "breast_cancer.csv"), "--transparency", "high", "--gpu", "--json")
     assert result.returncode == 0, result.stderr

@@ -85,6 +85,10 @@ def read_file_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byt
     """A file's bytes, refused before reading when it is missing or over ``max_bytes``."""
     path = Path(path)
     if not path.is_file():
+        if path.is_dir():  # said "file not found" of a folder that is there
+            raise DataError(f"{path} is a folder, not a file: give the data as one file")
+        if path.exists():
+            raise DataError(f"{path} is not a regular file (a device or a pipe): give the data as one file")
         raise DataError(f"file not found: {path}")
     size = path.stat().st_size
     if size > max_bytes:
