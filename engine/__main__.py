@@ -253,6 +253,8 @@ def _report_path(path: str | None) -> Path | None:
     """The report's path, checked before training: its folder must exist."""
     if path is None:
         return None
+    if not path.strip():  # Path("") is the current folder: "cannot write the report : it is a folder"
+        raise DataError("--report needs a file name, e.g. --report report.html")
     report = Path(path)
     if not report.parent.is_dir():
         raise DataError(f"cannot write the report {path}: folder {report.parent} does not exist")

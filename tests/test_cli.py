@@ -133,6 +133,7 @@ def test_awkward_but_valid_input_works(tmp_path, name, run_cli):
         ["recommend", str(SAMPLE_DATA / "wine.csv"), "--transparency", "extreme", "--json"],
         ["compare", str(SAMPLE_DATA / "wine.csv"), "--max-seconds", "-3", "--json"],
         ["compare", str(SAMPLE_DATA / "wine.csv"), "--seed", "abc", "--json"],
+        ["compare", str(SAMPLE_DATA / "wine.csv"), "--report", " ", "--json"],
         # scikit-learn takes seeds from 0 to 2**32 - 1: these failed inside training as an internal error (exit 1)
         ["compare", str(SAMPLE_DATA / "wine.csv"), "--seed", "-1", "--json"],
         ["compare", str(SAMPLE_DATA / "wine.csv"), "--seed", "99999999999999999999", "--json"],
