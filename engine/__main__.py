@@ -118,10 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         overrides["transparency"] = Transparency(args.transparency)
     if getattr(args, "gpu", None):
         overrides["gpu"] = True
-    if not os.environ.get("ENGINE_DEBUG"):
+    job_log = logging.getLogger("engine.executors.local")
+    if not os.environ.get("ENGINE_DEBUG") and not any(isinstance(h, logging.NullHandler) for h in job_log.handlers):
         # An in-process job logs an unexpected failure with its traceback (for a server's log); without a handler
         # Python printed it to stderr above the one error line. As for every internal error: ENGINE_DEBUG=1 shows it.
-        logging.getLogger("engine.executors.local").addHandler(logging.NullHandler())
+        job_log.addHandler(logging.NullHandler())
     try:
         with _stdout_to_stderr():
             payload = _run(args, overrides)

@@ -182,6 +182,16 @@ def test_a_folder_or_a_device_is_named_for_what_it_is(run_cli):
     assert run_cli("recommend", "/no/such/file.csv", "--json").stderr.strip() == "error: file not found: /no/such/file.csv"
 
 
+def test_the_quiet_job_log_is_set_up_once_however_often_main_runs(run_cli, monkeypatch):
+    import logging
+
+    monkeypatch.delenv("ENGINE_DEBUG", raising=False)
+    for _ in range(3):
+        assert run_cli("recommend", "/no/such/file.csv", "--json").returncode == 2
+    handlers = logging.getLogger("engine.executors.local").handlers
+    assert sum(isinstance(h, logging.NullHandler) for h in handlers) == 1
+
+
 def test_recommend_json_contract():
     result = run_child("recommend", str(SAMPLE_DATA / "breast_cancer.csv"), "--transparency", "high", "--gpu", "--json")
     assert result.returncode == 0, result.stderr
