@@ -15,7 +15,7 @@ from engine.common import thresholds as th
 from engine.io.data import DataError
 from engine.run.pipeline import advise, compare
 from engine.advice.recommend import Transparency
-from tests.conftest import make_signal_table
+from tests.conftest import SAMPLE_DATA, make_signal_table
 
 
 def test_advise_with_overrides(signal_table):
@@ -141,6 +141,21 @@ def test_compare_rejects_bad_budgets(signal_table):
     for seed in (-1, 2**31, True):  # scikit-learn refused -1 deep inside training, as an internal error
         with pytest.raises(DataError, match="the seed must be a whole number from 0 to 2,147,483,647"):
             compare(signal_table, seed=seed)
+
+
+def test_shap_rows_asked_beyond_the_test_set_plan_as_the_test_set_does():
+    """Wine has 36 test rows: 100 or 2,000 asked took training time from the plan and inflated the full-work budget."""
+    from engine.profile.profile import profile_dataset
+    from engine.run.pipeline import estimate_run
+
+    wine = pd.read_csv(SAMPLE_DATA / "wine.csv")
+    profile = profile_dataset(wine)
+    at_test_rows = estimate_run(wine, profile, 60, 36, ml_kind="boosting")
+    for asked in (100, 2_000):
+        assert estimate_run(wine, profile, 60, asked, ml_kind="boosting") == at_test_rows
+    assert estimate_run(wine, profile, 60, 10, ml_kind="boosting")["budget_for_full_work"] < at_test_rows["budget_for_full_work"]
+    planned = [compare(wine, shap_rows=asked, max_seconds=3, ml_kind="boosting").work_budget for asked in (36, 2_000)]
+    assert planned[0] == planned[1]
 
 
 def test_explain_again_reuses_models_and_rows():
