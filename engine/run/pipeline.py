@@ -176,7 +176,8 @@ def compare(
     parallel = _data_parallel_scale(scale_out, len(split.X_train))
     # No more rows than the test set holds: planning SHAP for 100 asked rows of wine's 36 test rows took training
     # time from the plan and named a budget for full work of 108 s instead of 84 s (819 s for 2,000 rows asked).
-    explained_cap = min(kind.max_explained_rows or shap_rows, len(split.X_test))
+    kind_cap = kind.max_explained_rows or shap_rows
+    explained_cap = min(kind_cap, len(split.X_test))
     # Data-parallel, each worker's share of the rows is what one process trains on: the plan costs that.
     planned_rows = -(-len(split.X_train) // parallel.workers) if parallel else len(split.X_train)
     work = plan_work(candidates["ml"], candidates["dl"], data_size(profile, X, features, planned_rows),
@@ -235,10 +236,14 @@ def compare(
                               unfair_reason="; ".join(r for r in (verdict.unfair_reason.removesuffix(
                                   ": retrain with a larger time budget"), reason) if r) + ": retrain with a larger time budget")
 
-    if explained_cap < shap_rows:
-        notes.append(f"SHAP on {kind.label} data is capped at {explained_cap} rows (asked for {shap_rows})")
-    if work.shap_rows < min(shap_rows, explained_cap):
-        notes.append(f"SHAP explains {work.shap_rows} of the {min(shap_rows, explained_cap)} rows asked for: "
+    if kind_cap < shap_rows:
+        notes.append(f"SHAP on {kind.label} data is capped at {kind_cap} rows (asked for {shap_rows})")
+    if len(split.X_test) < min(shap_rows, kind_cap):  # not the kind's cap: "tabular data is capped at 36 rows"
+        notes.append(f"SHAP can explain at most the {len(split.X_test)} test rows (asked for {shap_rows})")
+    possible = min(shap_rows, explained_cap)
+    if work.shap_rows < possible:
+        of = "rows asked for" if possible == shap_rows else "rows it could"
+        notes.append(f"SHAP explains {work.shap_rows} of the {possible} {of}: "
                      f"the work a time budget of {max_seconds:,g} s plans (engine.measure.budget)")
     if len(explained) < len(split.X_test):
         notes.append(f"SHAP explains a sample of {len(explained)} of {len(split.X_test)} test rows")
