@@ -177,11 +177,11 @@ def compare(
     # No more rows than the test set holds: planning SHAP for 100 asked rows of wine's 36 test rows took training
     # time from the plan and named a budget for full work of 108 s instead of 84 s (819 s for 2,000 rows asked).
     kind_cap = kind.max_explained_rows or shap_rows
-    explained_cap = min(kind_cap, len(split.X_test))
+    possible = min(shap_rows, kind_cap, len(split.X_test))  # the rows SHAP could explain
     # Data-parallel, each worker's share of the rows is what one process trains on: the plan costs that.
     planned_rows = -(-len(split.X_train) // parallel.workers) if parallel else len(split.X_train)
     work = plan_work(candidates["ml"], candidates["dl"], data_size(profile, X, features, planned_rows),
-                     max_seconds, min(shap_rows, explained_cap), small_data=len(y) < th.SMALL_DATA_ROWS,
+                     max_seconds, possible, small_data=len(y) < th.SMALL_DATA_ROWS,
                      select_ml=len(candidates["ml"]) > 1, select_dl=len(candidates["dl"]) > 1)
     if work.selection_skipped:
         candidates = {family: dict(list(specs.items())[:1]) for family, specs in candidates.items()}
@@ -191,8 +191,7 @@ def compare(
     # Drawn before training (the same draws the explanation used after it), so that each side can
     # explain itself as soon as it is trained.
     rng = np.random.default_rng(seed)
-    explained_rows = min(work.shap_rows, explained_cap)
-    positions = np.sort(rng.choice(len(split.X_test), size=min(explained_rows, len(split.X_test)), replace=False))
+    positions = np.sort(rng.choice(len(split.X_test), size=min(work.shap_rows, possible), replace=False))
     explained = split.X_test.iloc[positions]
     background = split.X_train.iloc[np.sort(rng.choice(len(split.X_train), size=min(th.SHAP_BACKGROUND_ROWS, len(split.X_train)), replace=False))]
     labels = _output_names([str(c) for c in np.unique(split.y_train)] if task.is_classification else None, profile.target)
@@ -240,7 +239,6 @@ def compare(
         notes.append(f"SHAP on {kind.label} data is capped at {kind_cap} rows (asked for {shap_rows})")
     if len(split.X_test) < min(shap_rows, kind_cap):  # not the kind's cap: "tabular data is capped at 36 rows"
         notes.append(f"SHAP can explain at most the {len(split.X_test)} test rows (asked for {shap_rows})")
-    possible = min(shap_rows, explained_cap)
     if work.shap_rows < possible:
         of = "rows asked for" if possible == shap_rows else "rows it could"
         notes.append(f"SHAP explains {work.shap_rows} of the {possible} {of}: "
