@@ -65,20 +65,24 @@ def signal_table() -> pd.DataFrame:
     return make_signal_table()
 
 
-def finish_training(at: Any) -> None:
+def finish_training(at: Any) -> list[str]:
     """Wait for the session's background comparison, then run the app once so it is collected.
 
-    A small comparison may end, and be collected by the sidebar's poll, within the run that started it: then
-    there is no job left to wait for (the caller checks the collected run).
+    A small comparison may end, and be collected by the progress poll, within the run that started it: then
+    there is no job left to wait for (the caller checks the collected run), and an error it ended with was
+    shown in that run, not in this one. Returns the error lines of both runs (the one before the call and the
+    one it makes), so a test sees the error whichever run collected it.
     """
     from views.state import _JOBS
 
+    shown = [e.value.replace("\\", "") for e in at.error]
     if "training_job" in at.session_state:
         job = _JOBS[at.session_state["training_job"]]
         job.thread.join(timeout=240)
         assert job.done, "training did not finish in time"
     at.run()
     assert not at.exception, at.exception
+    return shown + [e.value.replace("\\", "") for e in at.error]
 
 
 @pytest.fixture(autouse=True)

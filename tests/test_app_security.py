@@ -94,8 +94,8 @@ def test_hostile_names_render_as_text_on_every_page() -> None:
     at.slider(key="train_max_seconds").set_value(2)
     at.number_input(key="train_shap_rows").set_value(10)
     at.button(key="train_start").click().run()
-    finish_training(at)
-    assert not at.error, [e.value for e in at.error]
+    errors = finish_training(at)
+    assert not errors, errors
     assert [m.label for m in at.metric].count("Accuracy") == 2
     assert_inert(at, shown="&lt;i&gt;yes&lt;/i&gt;")  # the class names in the confusion matrices
     at.switch_page("app_pages/explanations.py").run()
