@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.common import thresholds as th
 from engine.measure.evaluate import ModelResult, Split, _baseline, decide_winner, model_size_bytes, score_model, split_data
@@ -34,6 +36,39 @@ def test_split_keeps_every_class_in_test_when_many_classes():
     y = pd.Series([f"c{i % 30}" for i in range(90)])
     split = split_data(pd.DataFrame({"x": range(90)}), y, Task.MULTICLASS, seed=0)
     assert split.y_test.nunique() == 30
+
+
+def test_a_class_too_rare_for_a_stratified_test_row_still_gets_one():
+    # 2 rows in 60: stratified rounding gives it 0.4 of the 12 test rows, so none; every metric then judged the
+    # models without it (a majority model scored a balanced accuracy of 1.0).
+    y = pd.Series(["common"] * 58 + ["rare"] * 2, index=range(100, 160))
+    X = pd.DataFrame({"x": range(60)}, index=y.index)
+    from sklearn.model_selection import train_test_split
+
+    assert "rare" not in set(train_test_split(y, test_size=0.2, random_state=0, stratify=y)[1])  # the rounding
+    split = split_data(X, y, Task.BINARY, seed=0)
+    assert split.y_test.value_counts().to_dict() == {"common": 11, "rare": 1}
+    assert split.y_train.value_counts().to_dict() == {"common": 47, "rare": 1}
+    assert split.X_test.index.equals(split.y_test.index) and split.X_train.index.equals(split.y_train.index)
+    assert split.to_dict() == {"train_rows": 48, "test_rows": 12, "seed": 0}
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts=st.lists(st.integers(2, 40), min_size=2, max_size=8), seed=st.integers(0, 2**31 - 1))
+def test_every_class_of_two_rows_or_more_is_on_both_sides_and_the_sizes_stay_stratified(counts, seed):
+    from sklearn.model_selection import train_test_split
+
+    y = pd.Series([f"c{i}" for i, n in enumerate(counts) for _ in range(n)])
+    X = pd.DataFrame({"x": range(len(y))})
+    task = Task.BINARY if len(counts) == 2 else Task.MULTICLASS
+    split = split_data(X, y, task, seed)
+    assert set(split.y_test) == set(split.y_train) == set(y)
+    assert sorted(split.X_train.index.tolist() + split.X_test.index.tolist()) == list(range(len(y)))
+    _, plain_test = train_test_split(y, test_size=max(th.TEST_FRACTION, len(counts) / len(y)), random_state=seed,
+                                     stratify=y)
+    assert len(split.y_test) == len(plain_test)
+    if set(plain_test) == set(y):  # nothing to trade: exactly the stratified split
+        assert split.y_test.index.tolist() == plain_test.index.tolist()
 
 
 def test_score_model_metrics_and_costs(signal_table):
