@@ -177,6 +177,23 @@ def test_paired_interval_agrees_with_scipy_bootstrap(monkeypatch, task):
     )
 
 
+def test_balanced_accuracy_is_resampled_within_each_class_so_no_resample_loses_one():
+    """One test row of a rare class: an unstratified resample misses it about a third of the time, and its
+    "balanced accuracy" is then the common class's recall alone. Two models that both score 0.500 (one says
+    "rare" to every row, the other "common") got a difference interval of -100 to 0 points."""
+    from engine.measure.evaluate import _paired_difference_interval, _resample_indices
+
+    y = np.array(["common"] * 11 + ["rare"])
+    always_rare, always_common = np.full(12, "rare"), np.full(12, "common")
+    assert _paired_difference_interval("balanced_accuracy", y, always_rare, always_common, seed=0) == (0.0, 0.0)
+    # accuracy, a share of rows, is still resampled over all rows: its difference does vary
+    low, high = _paired_difference_interval("accuracy", y, always_rare, always_common, seed=0)
+    assert low < high
+    idx = _resample_indices(12, 0, y)
+    assert idx.shape == (th.BOOTSTRAP_RESAMPLES, 12) and (idx[:, -1] == 11).all()  # the rare row in every resample
+    assert (y[idx] == "common").sum(axis=1).tolist() == [11] * th.BOOTSTRAP_RESAMPLES
+
+
 def test_baselines_are_the_training_majority_and_mean():
     X_train, X_test = pd.DataFrame({"x": ["p", None, "q", "r"]}), pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
     classes = Split(X_train, X_test, pd.Series(["b", "a", "b", "c"]), pd.Series(["a", "b", "c", "c"]), seed=0)

@@ -221,6 +221,7 @@ def decide_winner(task: Task, y_true: np.ndarray, ml: ModelResult, dl: ModelResu
         winner = "ml" if difference > 0 else "dl"
     rule = (
         f"tie when the {int(th.CONFIDENCE_LEVEL * 100)}% paired-bootstrap interval of the {metric} difference "
+        f"{'(resampled within each class) ' if metric == 'balanced_accuracy' else ''}"
         f"contains 0 or |difference| < {th.PRACTICAL_TIE_MARGIN}"
     )
     conclusive = not (ml.flags or dl.flags)
@@ -454,8 +455,23 @@ def _baseline(task: Task, split: Split, metric: str) -> float:
 _SCORERS = {"accuracy": metrics.accuracy_score, "balanced_accuracy": metrics.balanced_accuracy_score, "r2": metrics.r2_score}
 
 
-def _resample_indices(n: int, seed: int) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, n, size=(th.BOOTSTRAP_RESAMPLES, n))
+def _resample_indices(n: int, seed: int, classes: np.ndarray | None = None) -> np.ndarray:
+    """Bootstrap resamples of ``n`` rows, one per row of the result; with ``classes``, each class within itself.
+
+    A stratified resample keeps every class at its test count, as the
+    stratified split drew them: a mean of per-class recalls then never loses a
+    class. Unstratified, a class of one test row is missing from about a third
+    of the resamples, whose "balanced accuracy" is then the other classes'
+    recall alone: two models tied at 0.500 got a difference interval of −100
+    to 0 points.
+    """
+    rng = np.random.default_rng(seed)
+    if classes is None:
+        return rng.integers(0, n, size=(th.BOOTSTRAP_RESAMPLES, n))
+    _, codes = np.unique(classes, return_inverse=True)
+    parts = [rows[rng.integers(0, len(rows), size=(th.BOOTSTRAP_RESAMPLES, len(rows)))]
+             for rows in (np.flatnonzero(codes == code) for code in range(int(codes.max()) + 1))]
+    return np.hstack(parts)
 
 
 def _resampled_metric(metric: str, y_true: np.ndarray, predictions: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -522,12 +538,12 @@ def metric_interval(metric: str, y_true: np.ndarray, predictions: np.ndarray, se
 
 
 def _paired_difference_interval(metric: str, y_true: np.ndarray, first: np.ndarray, second: np.ndarray, seed: int) -> tuple[float, float]:
-    """Percentile interval of (first - second) over the same resampled rows.
+    """Percentile interval of (first - second) over the same resampled rows (within each class for balanced accuracy).
 
     Equals ``scipy.stats.bootstrap(..., paired=True, method="percentile")`` within
     Monte Carlo error (tests/test_evaluate.py) and is about 3x faster on 20k rows.
     """
-    idx = _resample_indices(len(y_true), seed)
+    idx = _resample_indices(len(y_true), seed, y_true if metric == "balanced_accuracy" else None)
     return _percentiles(_resampled_metric(metric, y_true, first, idx) - _resampled_metric(metric, y_true, second, idx))
 
 
