@@ -270,3 +270,20 @@ def test_boosting_that_runs_out_of_splits_converged_and_only_the_clock_cuts():
     assert fit_boosting_with_clock(clocked, tiny[["a", "b"]], tiny["y"], max_seconds=-1.0)  # spent before round 1 ends
     run = work_done(plan, BOOSTING, clocked)
     assert run["done"] == 1 and run["stopped_by"] == "clock" and run["cut_short"]
+
+
+def test_the_plan_says_it_was_reduced_exactly_below_the_budget_that_plans_the_full_work():
+    """Fewer splits, a family below its full work, no inner cross-validation or fewer SHAP rows: each makes the
+    budget binding, though the clock cuts nothing (the page said "not binding: all finished within it")."""
+    from engine.measure.budget import budget_for_full_work
+
+    for rows, small in ((400, True), (5_000, False), (80_000, False)):
+        needed = budget_for_full_work(_plan(rows, 1, small=small))
+        for seconds in sorted({1, 2, 5, 10, 30, 60, 120, 600, needed - 1, needed}):
+            plan = _plan(rows, seconds, small=small)
+            assert plan.reduced is (seconds < needed), (rows, seconds, needed, plan.to_dict())
+            assert plan.to_dict()["reduced"] is plan.reduced
+    only_splits = next(p for p in (_plan(400, s, small=True) for s in range(1, 400))
+                       if 1 < p.splits < th.SMALL_DATA_MAX_SPLITS)
+    assert only_splits.reduced and not only_splits.selection_skipped
+    assert all(plan.planned == plan.full for plan in (*only_splits.ml.values(), *only_splits.dl.values()))

@@ -201,7 +201,7 @@ def test_training_time_excludes_one_off_start_up_and_the_budget_says_when_it_bin
     assert {k: payload["budget"][k] for k in ("seconds", "cut_short", "run_cut_short")} == {
         "seconds": 60.0, "cut_short": [], "run_cut_short": False}  # the clock's safety net never fired
     # binding: the plan gave some family less than its full work (the notes say which), never the clock here
-    assert payload["budget"]["binding"] is bool(result.work_reduced)
+    assert payload["budget"]["binding"] is (bool(result.work_reduced) or payload["budget"]["work"]["reduced"])
     assert all(f"the time budget plans {payload['budget']['done']['first_split'][f]['planned']} of" in " ".join(result.notes)
                for f in result.work_reduced)
     assert payload["budget"]["work"]["ml"] and payload["budget"]["done"]["first_split"]["dl"]["cut_short"] is False
@@ -266,3 +266,22 @@ def test_a_work_note_writes_budgets_of_thousands_of_seconds_with_separators(monk
     stops, notes = pipeline._work_lines(work, done, [])
     assert stops == [] and len(notes) == 1
     assert f"a budget of {needed:,} s plans them all, more than the 1,000 s this installation allows" in notes[0]
+
+
+def test_a_plan_of_one_split_where_small_data_gets_ten_is_a_binding_budget(monkeypatch) -> None:
+    """The clock cut nothing, but the budget planned one split (and fewer rounds): the record, the JSON and the
+    sentence on the Train page and in the report say the budget was binding, never "all finished within it"."""
+    from engine.common import thresholds as th
+    from engine.common.wording import budget_sentence
+
+    monkeypatch.setattr(th, "SMALL_DATA_ROWS", 1_000)  # as users get it (conftest turns it off)
+    frame = make_signal_table(rows=200)
+    for seconds, splits, note in ((15, 1, "plans one split only"), (40, 6, "plans 6 of 10 repeated splits")):
+        result = compare(frame, "target", shap_rows=10, max_seconds=seconds, ml_kind="boosting")
+        payload = result.to_dict()
+        assert payload["budget"]["work"]["splits"] == splits and payload["budget"]["work"]["reduced"] is True
+        assert payload["budget"]["binding"] is True and result.verdict.fair
+        assert any(note in n for n in result.notes), result.notes
+        if not result.cut_short:  # the clock's safety net did not fire (it may on a very busy machine)
+            sentence = budget_sentence(result)
+            assert "was binding: it planned less than the full work" in sentence and "not binding" not in sentence

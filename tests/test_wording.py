@@ -108,6 +108,14 @@ def test_the_report_says_the_budget_covers_the_whole_run() -> None:
     starved = wording.budget_sentence(Starved(Options(), []))  # nothing cut by the clock, but too little work planned
     assert "all finished within it" not in starved and "too little work for a fair comparison" in starved
 
+    @dataclass
+    class Planned(Record):
+        plan_reduced: bool = True  # e.g. one split where small data gets ten, 52 of 200 boosting rounds
+
+    planned = wording.budget_sentence(Planned(Options(), []))  # the clock cut nothing; the plan was less than full
+    assert "all finished within it" not in planned and "was binding: it planned less than the full work" in planned
+    assert "not binding" in wording.budget_sentence(Planned(Options(), [], plan_reduced=False))
+
 
 def test_units_named_in_the_plural_agree_with_their_count() -> None:
     assert wording.count_units(1, "boosting rounds") == "1 boosting round"

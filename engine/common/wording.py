@@ -225,6 +225,13 @@ def budget_sentence(record: object) -> str:
             f"The time budget of {seconds} for the whole run (both models and SHAP) was binding: {'; '.join(stops)}. "
             "A larger budget may change these results."
         )
+    if getattr(record, "plan_reduced", False):
+        # the clock cut nothing, but the plan made before training was less than the full work: not "all finished"
+        return (
+            f"The time budget of {seconds} for the whole run (both models and SHAP) was binding: it planned less than "
+            "the full work (the notes say what, and what budget plans it all); the clock cut nothing short. "
+            "A larger budget may change these results."
+        )
     return f"The time budget of {seconds} for the whole run (both models and SHAP) was not binding: all finished within it."
 
 

@@ -109,6 +109,9 @@ class WorkBudget:
     max_seconds: float
     plan_share: float = field(default=limits.WORK_PLAN_SHARE)
     selection_skipped: bool = False  # a side had several families, but the budget planned no inner cross-validation
+    #: The budget planned less than the full work: a family below its full work, fewer repeated splits than small
+    #: data gets, no inner cross-validation, or fewer SHAP rows than asked (each named in the run's notes).
+    reduced: bool = False
 
     def for_family(self, family: str, key: str) -> FamilyPlan:
         """The plan of the ``family`` ("ml" or "dl") candidate named ``key``."""
@@ -120,6 +123,7 @@ class WorkBudget:
             "dl": {key: plan.to_dict() for key, plan in self.dl.items()},
             "shap_rows": self.shap_rows, "shap_rows_asked": self.shap_rows_asked, "splits": self.splits,
             "selection_folds": self.selection_folds, "selection_skipped": self.selection_skipped,
+            "reduced": self.reduced,
             "estimated_seconds": round(self.estimated_seconds, 2), "full_seconds": round(self.full_seconds, 2),
             "plan_share": self.plan_share,
             "cost_model": limits.COST_MODEL_PROVENANCE,
@@ -225,12 +229,16 @@ def plan_work(
     room = max(plan_seconds - spent, 0.0)
     fits = int(room / per_row) if per_row > 0 else shap_rows
     explained = min(shap_rows, max(fits, limits.SHAP_MIN_ROWS))
+    below_full = any(plan.planned < plan.full for plan in (*ml.values(), *dl.values()))
     return WorkBudget(
         ml=ml, dl=dl, shap_rows=explained, shap_rows_asked=shap_rows, splits=splits,
         selection_folds=folds if (select_ml or select_dl) else 0, selection_skipped=selection_skipped,
         estimated_seconds=limits.WORK_FIXED_SECONDS + spent + explained * per_row,
-        full_seconds=limits.WORK_FIXED_SECONDS + full_seconds + shap_rows * per_row,
+        # the full work's SHAP rows as costed before a skipped selection dropped candidates: the same full work
+        # whatever the budget, so the budget named for it does not depend on the budget asked
+        full_seconds=limits.WORK_FIXED_SECONDS + full_seconds + asked_shap_seconds,
         max_seconds=float(max_seconds),
+        reduced=below_full or splits < max_splits or selection_skipped or explained < shap_rows,
     )
 
 

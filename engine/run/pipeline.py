@@ -218,6 +218,10 @@ def compare(
         verdict, resample_note, split_done = _repeated_splits_verdict(
             verdict, X, y, profile, seed, candidates, work, net, report, selections)
         notes.append(resample_note)
+        if work.splits < th.SMALL_DATA_MAX_SPLITS:  # the budget, not the data, set how many
+            notes.append(f"the time budget of {max_seconds:,g} s plans {work.splits} of {th.SMALL_DATA_MAX_SPLITS} "
+                         f"repeated splits; a budget of {budget_for_full_work(work):,} s plans all "
+                         f"{th.SMALL_DATA_MAX_SPLITS}")
         lap("repeated_splits")
     elif len(y) < th.SMALL_DATA_ROWS:
         notes.append(f"{len(y)} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}, but the time budget of "

@@ -101,7 +101,7 @@ class RunRecord:
     explainer_mode: str = "fast"
     stage_seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    budget_stops: list[str] = field(default_factory=list)  # what the time budget cut short; empty: it was not binding
+    budget_stops: list[str] = field(default_factory=list)  # what the clock cut short (the plan may still be reduced)
     software: dict[str, str] = field(default_factory=dict)
     created_at: str = ""
     schema_version: int = SCHEMA_VERSION
@@ -133,8 +133,14 @@ class RunRecord:
 
     @property
     def budget_binding(self) -> bool:
-        """Whether the time budget limited anything: the clock cut a stage short, or the plan gave a family less than its full work."""
-        return bool(self.budget_stops) or bool(self.work_reduced)
+        """Whether the time budget limited anything: the clock cut a stage short, or the plan was less than the full work."""
+        return bool(self.budget_stops) or self.plan_reduced
+
+    @property
+    def plan_reduced(self) -> bool:
+        """The work plan was less than the full work: a family below it, fewer repeated splits, no inner
+        cross-validation or fewer SHAP rows than asked (older records: a family below its full work)."""
+        return bool(self.work_reduced) or bool((self.work_budget or {}).get("reduced"))
 
     @property
     def work_reduced(self) -> list[str]:
