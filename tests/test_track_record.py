@@ -304,6 +304,14 @@ def test_mcnemar_exact_is_the_sign_test_on_discordant_pairs():
     beaten = score(mixed)
     assert beaten["advisors"]["advisor"]["exact"]["hits"] == 24 and beaten["mcnemar"]["p_value"] < 0.05
     assert beaten["plain"].startswith("The advice named the outcome more often than the best constant rule")
+    firm_on_ties = [DatasetRecord(f"t{i}", recommendation="ml", winner="tie", margin=0.0, confidence=0.9, kind="tabular",
+                                  agreed=True, conclusive=True) for i in range(12)]
+    worse = score(firm_on_ties)
+    assert worse["best_constant"] == "always_train_both" and worse["mcnemar"]["p_value"] < 0.05
+    assert worse["plain"] == ("The advice is worse than the constant rule “always train both”: 0 against 12 of 12 right, "
+                              "more than chance explains (exact McNemar p = 0.000).")
+    near = score(firm_on_ties[:3])  # 0 against 3: p = 0.25, no evidence either way
+    assert near["plain"].startswith("The advice is no better than the constant rule “always train both”: 0 against 3")
 
 
 def test_reliability_table_edges():

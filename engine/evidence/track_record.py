@@ -864,6 +864,9 @@ def plain_verdict(summary: dict[str, Any]) -> str:
         return (f"The advice is no better than the constant rule “{name}” on this evidence: {advisor['hits']} against "
                 f"{constant['hits']} of {advisor['n']} right, a difference chance explains (exact McNemar p = "
                 f"{test['p_value']:.2f}).")
+    if advisor["hits"] < constant["hits"] and test["p_value"] < 0.05:  # said as plainly as a win would be
+        return (f"The advice is worse than the constant rule “{name}”: {advisor['hits']} against {constant['hits']} of "
+                f"{advisor['n']} right, more than chance explains (exact McNemar p = {test['p_value']:.3f}).")
     return (f"The advice is no better than the constant rule “{name}”: {advisor['hits']} against {constant['hits']} of "
             f"{advisor['n']} right (exact McNemar p = {test['p_value']:.2f}).")
 
