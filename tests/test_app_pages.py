@@ -168,6 +168,21 @@ def test_answers_about_the_user_survive_an_upload_and_answers_about_the_data_fol
     assert at.number_input(key="answer_labelled_rows").value == 406
 
 
+def test_a_csv_zipped_alone_uploads_as_that_csv_and_says_so() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("cars.csv", (SAMPLES / "cars.csv").read_bytes())
+    at = open_app("app_pages/recommend.py")
+    upload(at, "cars.zip", buffer.getvalue())
+    assert not at.error, [e.value for e in at.error]
+    assert metrics(at)["Rows"] == "406" and at.selectbox(key="target_choice").value == "Origin"
+    shown = " ".join(element.value for element in (*at.caption, *at.info, *at.warning, *at.markdown))
+    assert "read cars.csv, the one file in the ZIP archive" in shown.replace("\\", "")
+
+
 def test_target_override_reprofiles_the_data() -> None:
     at = open_app("app_pages/recommend.py")
     upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())

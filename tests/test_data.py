@@ -166,3 +166,61 @@ def test_column_limit(monkeypatch):
     monkeypatch.setattr(limits, "MAX_COLUMNS", 5)
     with pytest.raises(DataError, match="6 columns; the limit is 5"):
         read_csv_bytes(b"a,b,c,d,e,f\n1,2,3,4,5,6\n")
+
+
+# --- a table zipped alone (engine.io.zipped) ------------------------------------------------------
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+WINE_LIKE = b"alcohol;ash;cultivar\n" + b"".join(b"%d,5;%d;c%d\n" % (12 + i % 3, i, i % 2) for i in range(40))
+
+
+def test_a_csv_zipped_alone_is_read_as_that_csv_with_a_note():
+    from engine.io.dataset import load_dataset_bytes
+
+    raw = _zip({"exports/wine.csv": WINE_LIKE, "__MACOSX/exports/._wine.csv": b"\x00\x05", ".DS_Store": b"\x00"})
+    zipped = load_dataset_bytes("wine.zip", raw)
+    plain = load_dataset_bytes("wine.csv", WINE_LIKE)
+    assert zipped.frame.equals(plain.frame) and list(zipped.frame.columns) == ["alcohol", "ash", "cultivar"]
+    assert zipped.notes[0] == "read wine.csv, the one file in the ZIP archive"
+    assert zipped.notes[1:] == plain.notes  # the CSV's own repairs (decimal commas) are still said
+    assert zipped.name == "wine.zip"
+
+
+def test_a_zip_of_several_tables_asks_for_one_and_an_oversized_one_is_refused():
+    from engine.io.dataset import load_dataset_bytes
+
+    several = _zip({f"part{i}.csv": WINE_LIKE for i in range(5)})
+    with pytest.raises(DataError, match=r"holds 5 tables \(part0\.csv, part1\.csv, part2\.csv and 2 more\); upload the one"):
+        load_dataset_bytes("parts.zip", several)
+    with pytest.raises(DataError, match="the file in the ZIP archive is .* MB; the limit is"):
+        load_dataset_bytes("wine.zip", _zip({"wine.csv": WINE_LIKE * 50}), max_bytes=len(WINE_LIKE) * 10)
+
+
+def test_a_zip_with_anything_but_tables_is_left_to_the_kinds_loaders():
+    from engine.io.zipped import read_zipped_table
+
+    assert read_zipped_table(_zip({"cat/1.png": b"\x89PNG", "labels.csv": WINE_LIKE}), 10**6) is None
+    assert read_zipped_table(WINE_LIKE, 10**6) is None  # not a ZIP at all
+    frame, note = read_zipped_table(_zip({"wine.tsv": WINE_LIKE.replace(b";", b"\t")}), 10**6)
+    assert list(frame.columns) == ["alcohol", "ash", "cultivar"] and "wine.tsv" in note
+
+
+def test_a_gzipped_csv_keeps_the_csv_readers_notes():
+    import gzip
+
+    from engine.io.dataset import load_dataset_bytes
+
+    plain = load_dataset_bytes("wine.csv", WINE_LIKE)
+    assert plain.notes  # the decimal commas were read as numbers, and said so
+    assert load_dataset_bytes("wine.csv.gz", gzip.compress(WINE_LIKE)).notes == plain.notes  # were dropped before

@@ -25,7 +25,6 @@ from engine.common import wording
 from engine.figures import metrics as metric_figures
 from engine.figures import profile as profile_figures
 from engine.io import samples
-from engine.io.data import load_notes
 from engine.profile.balance import is_skewed, is_skewed_target
 from engine.share.export import safe_csv_bytes
 from engine.registry import decide_kind
@@ -129,7 +128,7 @@ def dataset_banner(data: Dataset) -> None:
         on_click=state.forget_dataset,
         help="Drop this dataset and its results, and answer the questions yourself.",
     )
-    for note in load_notes(data.frame):
+    for note in data.notes:  # the loader's own (a ZIP's images, a zipped CSV) and the CSV reader's repairs
         st.caption(f"While reading the file: {state.esc(note)}")
 
 

@@ -15,6 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from engine.io.data import DEFAULT_MAX_BYTES, DataError, too_big, load_notes, read_csv_bytes, read_file_bytes
+from engine.io.zipped import read_zipped_table
 
 __all__ = ["Dataset", "Loader", "register_loader", "load_dataset_bytes", "load_dataset_path"]
 
@@ -61,6 +62,10 @@ def load_dataset_bytes(name: str, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES
     if len(raw) > max_bytes:
         raise DataError(too_big(len(raw), max_bytes))
     digest = hashlib.sha256(raw).hexdigest()
+    zipped = read_zipped_table(raw, max_bytes)  # a CSV zipped alone is a table, before any kind's ZIP loader
+    if zipped is not None:
+        frame, note = zipped
+        return Dataset(frame=frame, name=name, sha256=digest, notes=(note, *load_notes(frame)))
     for loader in _LOADERS:
         dataset = loader(name, raw, max_bytes)
         if dataset is not None:

@@ -34,7 +34,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from engine.io.data import DataError, read_csv_bytes
+from engine.io.data import DataError, load_notes, read_csv_bytes
 from engine.io.dataset import Dataset
 
 __all__ = [
@@ -218,7 +218,8 @@ def read_gzip_csv(name: str, raw: bytes, max_bytes: int) -> Dataset | None:
         raise DataError(f"the gzip file could not be decompressed ({error})") from None
     if len(text) > max_bytes:
         raise DataError(f"the gzip file decompresses to more than {max_bytes / 1e6:.0f} MB, the limit")
-    return Dataset(frame=read_csv_bytes(text, max_bytes=max_bytes), name=name)
+    frame = read_csv_bytes(text, max_bytes=max_bytes)
+    return Dataset(frame=frame, name=name, notes=tuple(load_notes(frame)))  # the CSV reader's repairs, as for a CSV
 
 
 # --- image folders in a ZIP -------------------------------------------------------------------
