@@ -271,6 +271,7 @@ def test_a_work_note_writes_budgets_of_thousands_of_seconds_with_separators(monk
 def test_a_plan_of_one_split_where_small_data_gets_ten_is_a_binding_budget(monkeypatch) -> None:
     """The clock cut nothing, but the budget planned one split (and fewer rounds): the record, the JSON and the
     sentence on the Train page and in the report say the budget was binding, never "all finished within it"."""
+    from engine.common import limits
     from engine.common import thresholds as th
     from engine.common.wording import budget_sentence
 
@@ -285,3 +286,7 @@ def test_a_plan_of_one_split_where_small_data_gets_ten_is_a_binding_budget(monke
         if not result.cut_short:  # the clock's safety net did not fire (it may on a very busy machine)
             sentence = budget_sentence(result)
             assert "was binding: it planned less than the full work" in sentence and "not binding" not in sentence
+    # A budget for all ten splits above this installation's cap is named as such, as the families' notes do.
+    monkeypatch.setenv(limits.MAX_TRAIN_SECONDS_ENV, "20")
+    capped = compare(frame, "target", shap_rows=10, max_seconds=15, ml_kind="boosting")
+    assert any("repeats it on 10 splits, more than the 20 s this installation allows" in n for n in capped.notes), capped.notes

@@ -185,8 +185,9 @@ def compare(
                      select_ml=len(candidates["ml"]) > 1, select_dl=len(candidates["dl"]) > 1)
     if work.selection_skipped:
         candidates = {family: dict(list(specs.items())[:1]) for family, specs in candidates.items()}
+        budget, beyond = _full_budget(work)
         notes.append(f"each side keeps its default family ({', '.join(s.label for side in candidates.values() for s in side.values())}): "
-                     f"choosing among them by inner cross-validation needs a time budget of about {budget_for_full_work(work):,} s")
+                     f"choosing among them by inner cross-validation needs {budget}{beyond}")
     net = SafetyNet(deadline, work.estimated_seconds, whole=clock == "safety")
     # Drawn before training (the same draws the explanation used after it), so that each side can
     # explain itself as soon as it is trained.
@@ -219,14 +220,15 @@ def compare(
             verdict, X, y, profile, seed, candidates, work, net, report, selections)
         notes.append(resample_note)
         if work.splits < th.SMALL_DATA_MAX_SPLITS:  # the budget, not the data, set how many
+            budget, beyond = _full_budget(work)
             notes.append(f"the time budget of {max_seconds:,g} s plans {work.splits} of {th.SMALL_DATA_MAX_SPLITS} "
-                         f"repeated splits; a budget of {budget_for_full_work(work):,} s plans all "
-                         f"{th.SMALL_DATA_MAX_SPLITS}")
+                         f"repeated splits; {budget} plans all {th.SMALL_DATA_MAX_SPLITS}{beyond}")
         lap("repeated_splits")
     elif len(y) < th.SMALL_DATA_ROWS:
+        budget, beyond = _full_budget(work)
         notes.append(f"{len(y)} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}, but the time budget of "
-                     f"{max_seconds:,g} s plans one split only: the winner is decided on one split; a budget of "
-                     f"{budget_for_full_work(work):,} s repeats it on {th.SMALL_DATA_MAX_SPLITS} splits")
+                     f"{max_seconds:,g} s plans one split only: the winner is decided on one split; "
+                     f"{budget} repeats it on {th.SMALL_DATA_MAX_SPLITS} splits{beyond}")
     budget_stops, work_notes = _work_lines(work, done, split_done)
     notes += work_notes
     verdict = judge_fairness(verdict, done, split_done)
@@ -475,6 +477,14 @@ def judge_fairness(verdict: Verdict, done: dict[str, dict[str, Any]], later: lis
                    unfair_reason="; ".join(reasons) + ": retrain with a larger time budget")
 
 
+def _full_budget(work: WorkBudget) -> tuple[str, str]:
+    """("a budget of N s", and ", more than the cap …" when N is above this installation's cap): every note that
+    names the budget for the full work says both."""
+    needed, cap = budget_for_full_work(work), _budget_cap()
+    beyond = "" if needed <= cap else f", more than the {cap:,g} s this installation allows: {limits.MAX_TRAIN_SECONDS_ENV} raises it"
+    return f"a budget of {needed:,} s", beyond
+
+
 def _work_lines(work: WorkBudget, done: dict[str, dict[str, Any]],
                 later: list[dict[str, dict[str, Any]]]) -> tuple[list[str], list[str]]:
     """The clock's cuts (``budget_stops``) and the notes on planned work below each family's full work."""
@@ -490,11 +500,9 @@ def _work_lines(work: WorkBudget, done: dict[str, dict[str, Any]],
                     + f"{run['done']} of {run['planned']} planned {run['unit']}")
         first = done[family]
         if first["planned"] < first["full"]:
-            needed, cap = budget_for_full_work(work), _budget_cap()
-            beyond = "" if needed <= cap else (
-                f", more than the {cap:,g} s this installation allows: {limits.MAX_TRAIN_SECONDS_ENV} raises it")
+            budget, beyond = _full_budget(work)
             notes.append(f"{side}: the time budget plans {first['planned']} of {first['full']} {first['unit']} "
-                         f"(engine.measure.budget; a budget of {needed:,} s plans them all{beyond})")
+                         f"(engine.measure.budget; {budget} plans them all{beyond})")
     return stops, notes
 
 
