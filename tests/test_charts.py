@@ -287,3 +287,20 @@ def test_a_score_against_its_baseline_never_reads_as_a_red_gain_or_a_green_flag(
     assert baseline_delta(0.62, 0.5, flagged=False) == ("+0.120 vs baseline", "normal", "auto")
     assert baseline_delta(0.52, 0.5, flagged=True) == ("+0.020 vs baseline", "off", "auto")
     assert baseline_delta(0.4, 0.5, flagged=True) == ("-0.100 vs baseline", "normal", "auto")
+
+
+def test_the_corpus_map_legend_shows_colours_as_circles_and_the_miss_as_its_own_entry() -> None:
+    """A trace's legend takes its first point's symbol: "deep learning won" showed a ✕ because the first
+    dataset deep learning won was one the advice missed."""
+    from engine.figures import track_record as track_record_figures
+
+    rows = [dict(dataset="a", rows=500, kind="tabular", winner="dl", agreed=False),
+            dict(dataset="b", rows=5_000, kind="tabular", winner="dl", agreed=True),
+            dict(dataset="c", rows=80, kind="text", winner="ml", agreed=True)]
+    figure = track_record_figures.track_record_map(rows)
+    legend = {trace.name: trace.marker.symbol for trace in figure.data if trace.showlegend is not False}
+    assert legend == {"deep learning won": "circle", "classic ML won": "circle", track_record_figures.MISSED_NAME: "x"}
+    points = {trace.name: list(trace.marker.symbol) for trace in figure.data if trace.showlegend is False}
+    assert points == {"deep learning won": ["x", "circle"], "classic ML won": ["circle"]}  # the points keep their ✕
+    no_miss = track_record_figures.track_record_map([r | {"agreed": True} for r in rows])
+    assert track_record_figures.MISSED_NAME not in {trace.name for trace in no_miss.data}
