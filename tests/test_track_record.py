@@ -418,3 +418,15 @@ def test_corpus_flags_need_the_corpus(capsys):
     assert capsys.readouterr().err.strip() == "error: --quick, --only, --split and --results go with --corpus"
     assert main(["track-record", "--split", "sealed", "--datasets", "no-such.csv"]) == 2  # it ran the files given
     assert capsys.readouterr().err.strip() == "error: --quick, --only, --split and --results go with --corpus"
+
+
+def test_the_progress_line_of_an_inconclusive_dataset_says_it_is_not_judged():
+    """The table said "no (inconclusive)" where the line printed as each dataset ended said "missed"."""
+    from engine.evidence.track_record import progress_line
+
+    unfair = DatasetRecord("iris", recommendation="ml", confidence=0.94, winner="unfair", margin=0.033, metric="accuracy",
+                           splits=1, agreed=False, conclusive=False, seconds=3.0)
+    assert progress_line(unfair, 1, 4).endswith("missed (inconclusive: not judged), 3 s")
+    judged = DatasetRecord("wine", recommendation="ml", confidence=0.94, winner="ml", margin=0.05, metric="accuracy",
+                           splits=3, agreed=True, conclusive=True, seconds=2.0)
+    assert progress_line(judged, 2, 4).endswith("3 splits), agreed, 2 s")

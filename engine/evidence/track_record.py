@@ -452,7 +452,7 @@ def progress_line(record: DatasetRecord, number: int, total: int) -> str:
         return f"{head}: pending ({record.pending})"
     if record.error:
         return f"{head}: error: {record.error}"
-    agreed = "agreed" if record.agreed else "missed"
+    agreed = ("agreed" if record.agreed else "missed") + (" (inconclusive: not judged)" if record.conclusive is False else "")
     return (f"{head}: advice {record.recommendation} ({100 * (record.confidence or 0):.0f}%), winner {record.winner} "
             f"(ML - DL {record.margin:+.3f} {record.metric}, {count(record.splits, 'split')}), {agreed}, {record.seconds:.0f} s")
 
