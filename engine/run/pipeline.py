@@ -187,7 +187,7 @@ def compare(
         candidates = {family: dict(list(specs.items())[:1]) for family, specs in candidates.items()}
         budget, beyond = _full_budget(work)
         notes.append(f"each side keeps its default family ({', '.join(s.label for side in candidates.values() for s in side.values())}): "
-                     f"choosing among them by inner cross-validation needs {budget}{beyond}")
+                     f"choosing among them by inner cross-validation needs a time budget of about {budget}{beyond}")
     net = SafetyNet(deadline, work.estimated_seconds, whole=clock == "safety")
     # Drawn before training (the same draws the explanation used after it), so that each side can
     # explain itself as soon as it is trained.
@@ -222,13 +222,13 @@ def compare(
         if work.splits < th.SMALL_DATA_MAX_SPLITS:  # the budget, not the data, set how many
             budget, beyond = _full_budget(work)
             notes.append(f"the time budget of {max_seconds:,g} s plans {work.splits} of {th.SMALL_DATA_MAX_SPLITS} "
-                         f"repeated splits; {budget} plans all {th.SMALL_DATA_MAX_SPLITS}{beyond}")
+                         f"repeated splits; a budget of {budget} plans all {th.SMALL_DATA_MAX_SPLITS}{beyond}")
         lap("repeated_splits")
     elif len(y) < th.SMALL_DATA_ROWS:
         budget, beyond = _full_budget(work)
         notes.append(f"{len(y)} labelled rows are fewer than {th.SMALL_DATA_ROWS:,}, but the time budget of "
                      f"{max_seconds:,g} s plans one split only: the winner is decided on one split; "
-                     f"{budget} repeats it on {th.SMALL_DATA_MAX_SPLITS} splits{beyond}")
+                     f"a budget of {budget} repeats it on {th.SMALL_DATA_MAX_SPLITS} splits{beyond}")
     budget_stops, work_notes = _work_lines(work, done, split_done)
     notes += work_notes
     verdict = judge_fairness(verdict, done, split_done)
@@ -478,11 +478,11 @@ def judge_fairness(verdict: Verdict, done: dict[str, dict[str, Any]], later: lis
 
 
 def _full_budget(work: WorkBudget) -> tuple[str, str]:
-    """("a budget of N s", and ", more than the cap …" when N is above this installation's cap): every note that
-    names the budget for the full work says both."""
+    """("N s", the budget for the full work; ", more than the cap …" when N is above this installation's cap):
+    every note that names that budget says both."""
     needed, cap = budget_for_full_work(work), _budget_cap()
     beyond = "" if needed <= cap else f", more than the {cap:,g} s this installation allows: {limits.MAX_TRAIN_SECONDS_ENV} raises it"
-    return f"a budget of {needed:,} s", beyond
+    return f"{needed:,} s", beyond
 
 
 def _work_lines(work: WorkBudget, done: dict[str, dict[str, Any]],
@@ -502,7 +502,7 @@ def _work_lines(work: WorkBudget, done: dict[str, dict[str, Any]],
         if first["planned"] < first["full"]:
             budget, beyond = _full_budget(work)
             notes.append(f"{side}: the time budget plans {first['planned']} of {first['full']} {first['unit']} "
-                         f"(engine.measure.budget; {budget} plans them all{beyond})")
+                         f"(engine.measure.budget; a budget of {budget} plans them all{beyond})")
     return stops, notes
 
 
