@@ -161,3 +161,15 @@ def test_target_guess_prefers_names_that_mean_a_label(columns, expected):
     frame = pd.DataFrame({name: rng.integers(0, 2, size=60) if i % 2 == 0 else rng.normal(size=60)
                           for i, name in enumerate(columns)})
     assert guess_target(frame) == expected
+
+
+def test_a_target_not_found_names_the_column_it_likely_meant_and_counts_the_rest():
+    from engine.profile.profile import prepare_target
+
+    frame = pd.DataFrame({f"col{i}": range(30) for i in range(12)} | {"Outcome": [0, 1] * 15})
+    for typed in ("outcome", " Outcome ", "Outcme"):
+        with pytest.raises(DataError, match=rf"target column '{typed}' not found; did you mean 'Outcome'\? Columns are: "
+                                            r"col0, col1, .*col9 and 3 more$"):
+            prepare_target(frame, typed)
+    with pytest.raises(DataError, match=r"target column 'price' not found; columns are: col0, .* and 3 more$"):
+        prepare_target(frame, "price")

@@ -610,13 +610,26 @@ def _reason(error: DataError, name: str) -> str:
     return re.sub(r"\s*\(choose another target[^)]*\)", "", text)
 
 
+_COLUMNS_NAMED = 10
+
+
+def _target_not_found(target: str, names: list[str]) -> str:
+    """One line: the name is not a column; the column it most likely meant (other case, spaces, a typo); some columns."""
+    import difflib
+
+    by_case = [n for n in names if n.strip().casefold() == str(target).strip().casefold()]
+    close = by_case or difflib.get_close_matches(str(target), names, n=1, cutoff=0.75)
+    meant = f"; did you mean '{close[0]}'? Columns are: " if close else "; columns are: "
+    more = f" and {len(names) - _COLUMNS_NAMED:,} more" if len(names) > _COLUMNS_NAMED else ""
+    return f"target column '{target}' not found{meant}{', '.join(names[:_COLUMNS_NAMED])}{more}"
+
+
 def prepare_target(
     frame: pd.DataFrame, target: str, kind: ColumnKind | None = None
 ) -> tuple[pd.Series, Task]:
     """Validate the target column and infer the task; returns the non-missing target."""
     if target not in frame.columns:
-        shown = ", ".join(map(str, list(frame.columns)[:10]))
-        raise DataError(f"target column '{target}' not found; columns are: {shown}")
+        raise DataError(_target_not_found(target, [str(c) for c in frame.columns]))
     if frame.shape[1] < 2:
         raise DataError("the table needs at least one feature column besides the target")
     y = frame[target].dropna()
