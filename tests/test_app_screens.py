@@ -64,14 +64,14 @@ def sidebar_captions(record: RunRecord) -> list[str]:
 def test_the_sidebar_and_the_verdict_read_an_inconclusive_verdict(saved_regression: RunRecord) -> None:
     record = with_verdict(saved_regression, winner="dl", difference=-0.1, interval=(-0.2, -0.05), conclusive=False)
     captions = sidebar_captions(record)
-    assert any(c.startswith("done in 8 s:") and "inconclusive" in c for c in captions), captions
+    assert any(c.startswith("done in 8.0 s:") and "inconclusive" in c for c in captions), captions
     assert not any("won" in c for c in captions)
     at = opened(record)
     verdicts = [w.value for w in at.warning if "Inconclusive" in w.value]
     assert verdicts and "agrees with" not in verdicts[0]
     assert not [s.value for s in at.success if "won" in s.value]  # never in success colours
     decided = with_verdict(saved_regression, winner="dl", difference=-0.1, interval=(-0.2, -0.05), conclusive=True)
-    assert any(c == "done in 8 s: deep learning won" for c in sidebar_captions(decided))
+    assert any(c == "done in 8.0 s: deep learning won" for c in sidebar_captions(decided))
 
 
 def test_an_unfair_fight_reads_not_a_fair_comparison_everywhere(saved_regression: RunRecord) -> None:

@@ -246,3 +246,22 @@ def test_the_password_can_come_from_the_environment(monkeypatch: pytest.MonkeyPa
     assert len(at.text_input) == 1 and not [b for b in at.button if (b.key or "").startswith("sample_")]
     monkeypatch.delenv("ADVISOR_PASSWORD")
     assert not app().text_input  # off by default
+
+
+def test_an_opened_run_says_how_long_it_took_from_its_record_not_from_its_stages(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stages nest ("profile" inside "profile, advice and split") and overlap (both sides at once): their sum,
+    which the sidebar showed for an opened run, is not how long the run took. A record from before run_seconds
+    says only "done"."""
+    import dataclasses
+
+    _no_training(monkeypatch)
+    stages = {"profile_and_split": 2.0, "profile": 1.5, "train_ml": 3.0, "train_dl": 4.0, "both_sides_at_once": 4.2}
+    timed = store.save(dataclasses.replace(hostile_record(), stage_seconds=stages, run_seconds=6.54)).token
+    untimed = store.save(dataclasses.replace(hostile_record(), stage_seconds=stages, run_seconds=0.0)).token
+    for token, took in ((timed, "done in 6.5 s: "), (untimed, "done: ")):
+        at = app({"run": token})
+        assert not at.exception and not at.error
+        captions = [c for c in sidebar_texts(at) if c.startswith("done")]
+        assert len(captions) == 1 and captions[0].startswith(took), captions

@@ -145,7 +145,7 @@ def _open(record: RunRecord, rows: str | None, token: str | None, key: str) -> s
         except DataError:
             pass  # the run still opens; only training again needs the rows
     return state.replace_run(
-        state.Run(result=record, options={}, seconds=sum(record.stage_seconds.values()), token=token, key=key,
+        state.Run(result=record, options={}, seconds=record.run_seconds or None, token=token, key=key,
                   saved_kept=kept_sentence(rows_kept(record), rows is not None))
     )
 

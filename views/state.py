@@ -85,7 +85,7 @@ class Run:
 
     result: RunRecord
     options: dict[str, Any]
-    seconds: float
+    seconds: float | None  # how long the comparison took (None: a saved run from before records kept it)
     token: str | None = None  # its share token once saved to the run store (views/share.py)
     key: str | None = None  # the token's hash, the store's look-up key (known without the token on History)
     saved_kept: str = ""  # what the store kept of it, in one sentence (engine.share.consent.kept_sentence)

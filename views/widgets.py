@@ -342,7 +342,8 @@ def sidebar_status() -> None:
     # the verdict's state, not only its winner: "deep learning won" never stands beside an inconclusive verdict
     outcome = wording.outcome_phrase(stored.result.verdict)
     caution = wording.outcome_key(stored.result.verdict) in ("unfair", "inconclusive")
-    st.caption(f"done in {stored.seconds:.0f} s: " + (f":orange[{outcome}]" if caution else outcome))
+    took = "done" if stored.seconds is None else f"done in {wording.format_duration(stored.seconds)}"
+    st.caption(f"{took}: " + (f":orange[{outcome}]" if caution else outcome))
     st.text(f"made on {stored.dataset_name}\ntarget {stored.target}")
     if state.staleness(stored):
         st.caption(":orange[:material/warning: not the current data: train again for it]")

@@ -110,6 +110,7 @@ def compare(
     """
     from engine.measure.evaluate import decide_winner, labelled_xy, split_data
 
+    began = time.perf_counter()
     dataset = _as_dataset(data)
     report = progress or (lambda message, fraction: None)
     stages: dict[str, float] = {}
@@ -276,6 +277,7 @@ def compare(
         _explained_by_sides(result, sides, explainer, deadline)
     if any("SHAP explained" in stop for stop in result.budget_stops):
         result.verdict = judge_fairness(result.verdict, done, split_done, shap_cut=True)
+    result.run_seconds = time.perf_counter() - began  # the stages overlap and nest: their sum is not the run's
     report("Done", 1.0)
     return result
 

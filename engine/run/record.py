@@ -100,6 +100,8 @@ class RunRecord:
     explained_rows: pd.DataFrame = field(repr=False)
     explainer_mode: str = "fast"
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    #: Wall-clock seconds of the whole comparison (0 in older records): stage_seconds nest and overlap.
+    run_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     budget_stops: list[str] = field(default_factory=list)  # what the clock cut short (the plan may still be reduced)
     software: dict[str, str] = field(default_factory=dict)
