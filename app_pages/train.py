@@ -115,5 +115,9 @@ if data is not None or state.run() is not None:
             st.caption(state.esc(note))
         with st.expander("Where the time went"):
             st.dataframe(wording.stage_table(result.stage_seconds), key="stage_table")
+            if result.run_seconds:  # older records do not keep it
+                st.caption(f"The whole comparison took {wording.format_duration(result.run_seconds)} (wall clock); the "
+                           "indented stages are inside the one above them and the two families' stages overlap, so "
+                           "the rows do not add up to it.")
         share.share_panel(stored, key="train")
         st.page_link(state.PAGES["explain"], label="Next: explanations side by side", icon=":material/arrow_forward:")

@@ -256,12 +256,16 @@ def test_an_opened_run_says_how_long_it_took_from_its_record_not_from_its_stages
     says only "done"."""
     import dataclasses
 
-    _no_training(monkeypatch)
     stages = {"profile_and_split": 2.0, "profile": 1.5, "train_ml": 3.0, "train_dl": 4.0, "both_sides_at_once": 4.2}
     timed = store.save(dataclasses.replace(hostile_record(), stage_seconds=stages, run_seconds=6.54)).token
     untimed = store.save(dataclasses.replace(hostile_record(), stage_seconds=stages, run_seconds=0.0)).token
+    _no_training(monkeypatch)  # opening them trains nothing
     for token, took in ((timed, "done in 6.5 s: "), (untimed, "done: ")):
         at = app({"run": token})
         assert not at.exception and not at.error
         captions = [c for c in sidebar_texts(at) if c.startswith("done")]
         assert len(captions) == 1 and captions[0].startswith(took), captions
+        whole = [c.value for c in at.caption if c.value.startswith("The whole comparison took")]
+        assert whole == (["The whole comparison took 6.5 s (wall clock); the indented stages are inside the one above "
+                          "them and the two families' stages overlap, so the rows do not add up to it."]
+                         if token == timed else [])
