@@ -281,7 +281,8 @@ def test_a_plan_of_one_split_where_small_data_gets_ten_is_a_binding_budget(monke
         result = compare(frame, "target", shap_rows=10, max_seconds=seconds, ml_kind="boosting")
         payload = result.to_dict()
         assert payload["budget"]["work"]["splits"] == splits and payload["budget"]["work"]["reduced"] is True
-        assert payload["budget"]["binding"] is True and result.verdict.fair
+        assert payload["budget"]["binding"] is True
+        assert result.verdict.fair or result.cut_short  # planned work for a fair fight; only the clock may cut it
         assert any(note in n for n in result.notes), result.notes
         if not result.cut_short:  # the clock's safety net did not fire (it may on a very busy machine)
             sentence = budget_sentence(result)
