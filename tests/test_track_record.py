@@ -309,7 +309,7 @@ def test_mcnemar_exact_is_the_sign_test_on_discordant_pairs():
     worse = score(firm_on_ties)
     assert worse["best_constant"] == "always_train_both" and worse["mcnemar"]["p_value"] < 0.05
     assert worse["plain"] == ("The advice is worse than the constant rule “always train both”: 0 against 12 of 12 right, "
-                              "more than chance explains (exact McNemar p = 0.000).")
+                              "more than chance explains (exact McNemar p < 0.001).")
     near = score(firm_on_ties[:3])  # 0 against 3: p = 0.25, no evidence either way
     assert near["plain"].startswith("The advice is no better than the constant rule “always train both”: 0 against 3")
 

@@ -859,16 +859,21 @@ def plain_verdict(summary: dict[str, Any]) -> str:
     name = CONSTANT_ADVISORS[best]
     if advisor["hits"] > constant["hits"] and test["p_value"] < 0.05:
         return (f"The advice named the outcome more often than the best constant rule ({name}): {advisor['hits']} against "
-                f"{constant['hits']} of {advisor['n']}, exact McNemar p = {test['p_value']:.3f}.")
+                f"{constant['hits']} of {advisor['n']}, exact McNemar {_p(test['p_value'])}.")
     if advisor["hits"] > constant["hits"]:
         return (f"The advice is no better than the constant rule “{name}” on this evidence: {advisor['hits']} against "
                 f"{constant['hits']} of {advisor['n']} right, a difference chance explains (exact McNemar p = "
                 f"{test['p_value']:.2f}).")
     if advisor["hits"] < constant["hits"] and test["p_value"] < 0.05:  # said as plainly as a win would be
         return (f"The advice is worse than the constant rule “{name}”: {advisor['hits']} against {constant['hits']} of "
-                f"{advisor['n']} right, more than chance explains (exact McNemar p = {test['p_value']:.3f}).")
+                f"{advisor['n']} right, more than chance explains (exact McNemar {_p(test['p_value'])}).")
     return (f"The advice is no better than the constant rule “{name}”: {advisor['hits']} against {constant['hits']} of "
             f"{advisor['n']} right (exact McNemar p = {test['p_value']:.2f}).")
+
+
+def _p(value: float) -> str:
+    """A p-value as printed: three decimals, and "p < 0.001" below that (not "p = 0.000")."""
+    return "p < 0.001" if value < 0.0005 else f"p = {value:.3f}"
 
 
 def format_score(summary: dict[str, Any], title: str) -> str:
@@ -888,7 +893,7 @@ def format_score(summary: dict[str, Any], title: str) -> str:
     if "mcnemar" in summary:
         m = summary["mcnemar"]
         lines.append(f"exact McNemar against {CONSTANT_ADVISORS[m['against']]}: advisor alone right {m['only_advisor']}, "
-                     f"constant alone right {m['only_constant']}, p = {m['p_value']:.3f}")
+                     f"constant alone right {m['only_constant']}, {_p(m['p_value'])}")
     rel = summary["reliability"]
     if rel["n"]:
         lines.append("reliability: " + "; ".join(
