@@ -32,7 +32,7 @@ from engine.common import thresholds as th
 from engine.io.data import DataError
 from engine.executors import JobFailed
 from engine.io.json_safe import json_safe
-from engine.registry import dl_model_keys, ml_model_keys
+from engine.registry import dl_model_keys, ml_model_keys, no_usable_feature
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 1
@@ -176,7 +176,10 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
         advice = timed_advise(dataset.frame, args.target, stages, **overrides)
         # Additions to DESIGN.md §4: "notes", what the loader repaired, one sentence each; "stage_seconds", where
         # the time went (load, profile, recommend), as compare reports it.
-        return advice.to_dict() | {"notes": list(dataset.notes), "stage_seconds": stages}
+        notes = list(dataset.notes)
+        if (unusable := no_usable_feature(advice.profile)) is not None:  # the criteria still answer; training cannot
+            notes.append(f"{unusable}: compare would refuse this table, so the advice has nothing to be measured on")
+        return advice.to_dict() | {"notes": notes, "stage_seconds": stages}
     from engine import executors
     from engine.executors.jobs import ComparisonJob
 

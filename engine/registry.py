@@ -41,6 +41,7 @@ __all__ = [
     "decide_kind",
     "kind_for",
     "kind_named",
+    "no_usable_feature",
     "kind_of_run",
     "explanation_sections",
     "upload_help",
@@ -224,6 +225,18 @@ def kind_for(profile: DatasetProfile) -> DataKindSpec:
         if kind.matches(profile):
             return kind
     raise DataError("no model family can use this data")
+
+
+def no_usable_feature(profile: DatasetProfile) -> str | None:
+    """Why no model could train on ``profile`` (no column its kind can use as a feature), or None when one can.
+
+    ``compare`` refuses with it; the advice, which the criteria still give,
+    says it beside them (an identifier and a label alone got "classic ML, 94 %").
+    """
+    if kind_for(profile).feature_columns(profile):
+        return None
+    ignored = ", ".join(f"{name} ({why})" for name, why in profile.ignored_columns.items())
+    return f"no column the models can use: {ignored or 'none besides the target'}"
 
 
 def kind_named(key: str) -> DataKindSpec:

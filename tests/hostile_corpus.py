@@ -272,7 +272,8 @@ CASES: list[Case] = [
          target="label"),
     Case("forty_classes_three_rows.csv", "40 classes of 3 rows each (an internal error before)", "works", "",
          _forty_classes, target="label", compare=("note", "validation slice was drawn without stratifying")),
-    Case("no_usable_feature.csv", "every feature is an identifier or a constant", "works", "",
+    Case("no_usable_feature.csv", "every feature is an identifier or a constant", "note",
+         "column the models can use: row_id (identifier), note (constant)",
          lambda: _csv(pd.DataFrame({
              "row_id": np.arange(ROWS), "note": ["the same comment on every row"] * ROWS,
              "label": np.where(np.arange(ROWS) % 2, "a", "b")})),

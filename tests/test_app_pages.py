@@ -183,6 +183,17 @@ def test_a_csv_zipped_alone_uploads_as_that_csv_and_says_so() -> None:
     assert "read cars.csv, the one file in the ZIP archive" in shown.replace("\\", "")
 
 
+def test_advice_on_a_table_no_model_can_train_on_warns_beside_it() -> None:
+    at = open_app("app_pages/recommend.py")
+    upload(at, "ids.csv", ("customer_id,churned\n" + "".join(f"C{i:05d},{i % 2}\n" for i in range(60))).encode())
+    assert metrics(at)["Recommendation"] == "Classic machine learning"  # the criteria still answer
+    warned = [w.value.replace("\\", "") for w in at.warning if "Train & compare would refuse" in w.value]
+    assert warned and warned[0].startswith("No column the models can use: customer_id (identifier).")
+    at.switch_page("app_pages/recommend.py").run()
+    upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
+    assert not [w for w in at.warning if "Train & compare would refuse" in w.value]
+
+
 def test_target_override_reprofiles_the_data() -> None:
     at = open_app("app_pages/recommend.py")
     upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())

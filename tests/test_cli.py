@@ -272,3 +272,17 @@ def test_the_schema_refuses_a_renamed_or_dropped_field(run_cli):
         with pytest.raises(AssertionError):
             assert_cli_contract(broken)
     jsonschema.Draft202012Validator.check_schema(json.loads((ROOT / "engine/schemas/cli_output.schema.json").read_text()))
+
+
+def test_advice_on_a_table_no_model_can_train_on_says_so_beside_it(tmp_path, run_cli):
+    """An identifier and a label alone: the criteria still advise, but "classic ML, 94 %" stood alone, while
+    compare refused the table."""
+    rows = "".join(f"C{i:05d},{i % 2}\n" for i in range(60))
+    path = write(tmp_path, "ids.csv", ("customer_id,churned\n" + rows).encode())
+    result = run_cli("recommend", path, "--json")
+    assert result.returncode == 0, result.stderr
+    notes = json.loads(result.stdout)["notes"]
+    assert notes == ["no column the models can use: customer_id (identifier): compare would refuse this table, so the "
+                     "advice has nothing to be measured on"]
+    assert_usage_error(run_cli("compare", path, "--json"))
+    assert json.loads(run_cli("recommend", str(SAMPLE_DATA / "wine.csv"), "--json").stdout)["notes"] == []

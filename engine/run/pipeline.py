@@ -29,7 +29,7 @@ from engine.measure.evaluate import UNFAIR, Split, Verdict
 from engine.profile.profile import DatasetProfile
 from engine.run.record import DatasetInfo, RunOptions, RunRecord, SplitSummary, now_iso, software_versions
 from engine.advice.recommend import Advice, advise, timed_advise
-from engine.registry import DataKindSpec, ModelSpec, TrainingContext, kind_for, kind_named
+from engine.registry import DataKindSpec, ModelSpec, TrainingContext, kind_for, kind_named, no_usable_feature
 from engine.common.wording import count_units
 
 __all__ = ["Advice", "ComparisonResult", "Progress", "EXPLAINER_MODES", "advise", "compare", "explain_again",
@@ -146,8 +146,7 @@ def compare(
                   "dl": _candidates(kind.dl_models, kind.dl_model, dl_kind)}
     features = kind.feature_columns(profile)
     if not features:
-        ignored = ", ".join(f"{name} ({kind_name})" for name, kind_name in profile.ignored_columns.items())
-        raise DataError(f"no column the models can use: {ignored or 'none besides the target'}")
+        raise DataError(no_usable_feature(profile) or "no column the models can use")
     wide_notes = _wide_table_notes(len(features), explainer) if kind.key == "tabular" else []
     if explainer == "shared" and len(features) > th.SHAP_SHARED_MAX_COLUMNS:
         explainer = "fast"
