@@ -15,7 +15,7 @@ import pandas as pd
 
 from engine.io.data import DataError, read_csv_bytes, too_big
 
-__all__ = ["TABLE_SUFFIXES", "read_zipped_table"]
+__all__ = ["TABLE_SUFFIXES", "is_system_file", "read_zipped_table"]
 
 #: Files read as a table when they are all an archive holds.
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -35,7 +35,7 @@ def read_zipped_table(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, str] | 
         return None
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            files = [info for info in archive.infolist() if not info.is_dir() and not _metadata(info.filename)]
+            files = [info for info in archive.infolist() if not info.is_dir() and not is_system_file(info.filename)]
             if not files or any(PurePosixPath(info.filename).suffix.lower() not in TABLE_SUFFIXES for info in files):
                 return None
             if len(files) > 1:
@@ -58,6 +58,7 @@ def read_zipped_table(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, str] | 
     return read_csv_bytes(content, max_bytes=max_bytes), f"read {name}, the one file in the ZIP archive"
 
 
-def _metadata(filename: str) -> bool:
+def is_system_file(filename: str) -> bool:
+    """An archive entry the operating system added, not the user's file: under ``__MACOSX``, or a dot file."""
     parts = PurePosixPath(filename.replace("\\", "/")).parts
     return bool(parts) and (parts[0] == "__MACOSX" or parts[-1].startswith("."))

@@ -36,6 +36,7 @@ import pandas as pd
 
 from engine.io.data import DataError, load_notes, read_csv_bytes
 from engine.io.dataset import Dataset
+from engine.io.zipped import is_system_file
 
 __all__ = [
     "PixelLayout",
@@ -281,7 +282,7 @@ def _read_archive(name: str, archive: zipfile.ZipFile, entries: list[zipfile.Zip
         parts = _safe_parts(info.filename)
         if parts is None:
             skipped.unsafe_paths += 1
-        elif parts[0] == "__MACOSX" or parts[-1].startswith("."):
+        elif is_system_file(info.filename):
             continue  # operating-system metadata, not the user's files
         elif PurePosixPath(parts[-1]).suffix.lower() not in _IMAGE_SUFFIXES:
             skipped.not_images += 1
