@@ -227,13 +227,14 @@ def kind_for(profile: DatasetProfile) -> DataKindSpec:
     raise DataError("no model family can use this data")
 
 
-def no_usable_feature(profile: DatasetProfile) -> str | None:
+def no_usable_feature(profile: DatasetProfile, kind: DataKindSpec | None = None) -> str | None:
     """Why no model could train on ``profile`` (no column its kind can use as a feature), or None when one can.
 
     ``compare`` refuses with it; the advice, which the criteria still give,
     says it beside them (an identifier and a label alone got "classic ML, 94 %").
+    ``kind``: the profile's kind when the caller has it (default :func:`kind_for`).
     """
-    if kind_for(profile).feature_columns(profile):
+    if (kind or kind_for(profile)).feature_columns(profile):
         return None
     ignored = ", ".join(f"{name} ({why})" for name, why in profile.ignored_columns.items())
     return f"no column the models can use: {ignored or 'none besides the target'}"

@@ -144,9 +144,9 @@ def compare(
     kind = kind_for(profile)
     candidates = {"ml": _candidates(kind.ml_models, kind.ml_model, ml_kind),
                   "dl": _candidates(kind.dl_models, kind.dl_model, dl_kind)}
+    if (unusable := no_usable_feature(profile, kind)) is not None:
+        raise DataError(unusable)
     features = kind.feature_columns(profile)
-    if not features:
-        raise DataError(no_usable_feature(profile) or "no column the models can use")
     wide_notes = _wide_table_notes(len(features), explainer) if kind.key == "tabular" else []
     if explainer == "shared" and len(features) > th.SHAP_SHARED_MAX_COLUMNS:
         explainer = "fast"
