@@ -160,6 +160,30 @@ def test_thousands_separators_make_numbers():
     assert mixed["b"].tolist() == ["1,000", "n/a, sorry"]  # not every value is a number: left as text
 
 
+def test_currency_and_percent_signs_make_numbers():
+    frame = read_csv_bytes('income,spent,share,rate\n"$44,480",-€3,12%,x\n"$13,488.5",€ 7,0 %,y\n$9,+€1,100%,z\n'.encode())
+    assert frame["income"].tolist() == [44_480.0, 13_488.5, 9.0]
+    assert frame["spent"].tolist() == [-3.0, 7.0, 1.0]
+    assert frame["share"].tolist() == [12.0, 0.0, 100.0]  # the number as written: 12% is 12
+    notes = load_notes(frame)
+    assert "column 'income': amounts written with '$' were read as numbers, without the '$'" in notes
+    assert "column 'share': percentages written with '%' were read as numbers, without the '%'" in notes
+    european = read_csv_bytes("preis;rabatt\n1.234,50 €;5%\n99 €;10,5%\n".encode())
+    assert european["preis"].tolist() == [1_234.5, 99.0] and european["rabatt"].tolist() == [5.0, 10.5]
+
+
+@pytest.mark.parametrize("values", [
+    ["$5", "€6"],  # two currencies are not one quantity
+    ["$5", "about $6"],  # a value that is not a number
+    ["5%", "$6"],
+    ["$5%", "$6%"],  # two signs on one value
+    ["-$-5", "$6"],
+])
+def test_values_that_are_not_one_quantity_stay_text(values):
+    frame = read_csv_bytes(("a,b\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode())
+    assert frame["a"].tolist() == values and load_notes(frame) == []
+
+
 def test_column_limit(monkeypatch):
     from engine.common import limits
 

@@ -74,6 +74,9 @@ _MAX_RAGGED_SHARE = 0.2
 _SEP_HINT = re.compile(r"^\s*sep=(.)\s*$")  # Excel's first-line delimiter hint
 _THOUSANDS = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")  # 100,000.5
 _DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?")  # 1.234,5 (files not separated by commas)
+# One currency symbol before or after the number, or a percent sign after it: "$1,200.50", "-€3,5", "12 %".
+_UNIT_SYMBOLS = "$€£¥%"
+_WITH_UNIT = re.compile(r"(?P<sign>[+-]?)\s*(?P<before>[$€£¥]?)\s*(?P<sign_after>[+-]?)(?P<number>\d[\d.,]*)\s*(?P<after>[$€£¥%]?)")
 _NOTES = "notes"
 
 
@@ -404,6 +407,12 @@ def _clean_numbers(frame: pd.DataFrame, decimal_comma: bool) -> list[str]:
         if ptypes.is_numeric_dtype(dtype) or ptypes.is_bool_dtype(dtype):
             continue
         column = frame[name]
+        with_unit = _unit_to_numbers(column, decimal_comma)
+        if with_unit is not None:
+            frame[name], unit = with_unit
+            written = "percentages written with '%'" if unit == "%" else f"amounts written with '{unit}'"
+            notes.append(f"column '{name}': {written} were read as numbers, without the '{unit}'")
+            continue
         converted = _decimal_comma_to_numbers(column) if decimal_comma else None
         if converted is not None:
             frame[name] = converted
@@ -446,6 +455,36 @@ def _decimal_comma_to_numbers(column: pd.Series) -> pd.Series | None:
         return None
     plain = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     return pd.to_numeric(plain, errors="coerce").reindex(column.index).astype(float)
+
+
+def _unit_to_numbers(column: pd.Series, decimal_comma: bool) -> tuple[pd.Series, str] | None:
+    """``column`` as floats and its one unit if every value is a number and some carry that currency or percent sign.
+
+    Amounts in two currencies are not one quantity, so a column mixing them (or
+    holding any value that is not a number) stays text. The number keeps its
+    scale: "12%" is 12.
+    """
+    values = column.dropna()
+    if values.empty:
+        return None
+    head = values.iloc[:1_000].astype(str)
+    if not head.str.contains(f"[{re.escape(_UNIT_SYMBOLS)}]", regex=True).any():
+        return None  # most text columns: no sign among their first values
+    parts = values.astype(str).str.strip().str.extract(f"^{_WITH_UNIT.pattern}$")
+    if parts["number"].isna().any() or ((parts["sign"] != "") & (parts["sign_after"] != "")).any():
+        return None
+    units = set(parts["before"]) | set(parts["after"])
+    units.discard("")
+    both = (parts["before"] != "") & (parts["after"] != "")
+    if len(units) != 1 or both.any():
+        return None
+    written = parts["sign"] + parts["sign_after"] + parts["number"]
+    numbers = pd.to_numeric(written, errors="coerce")
+    if numbers.isna().any():  # separators: read as the file's other numbers are
+        numbers = _decimal_comma_to_numbers(written) if decimal_comma else _thousands_to_numbers(written)
+        if numbers is None:
+            return None
+    return numbers.reindex(column.index).astype(float), units.pop()
 
 
 def _all_match(column: pd.Series, pattern: re.Pattern[str]) -> pd.Series | None:
