@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from engine.io.data import DataError, clean_column_names, load_notes, read_csv_bytes, read_csv_path
@@ -182,6 +183,20 @@ def test_currency_and_percent_signs_make_numbers():
 def test_values_that_are_not_one_quantity_stay_text(values):
     frame = read_csv_bytes(("a,b\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode())
     assert frame["a"].tolist() == values and load_notes(frame) == []
+
+
+def test_numbers_with_missing_value_placeholders_become_numbers_with_missing_cells():
+    frame = read_csv_bytes(b"age,bp,pay,kind\n41,?,#DIV/0!,a\n?,120.5,\"$1,200\",b\n37,-,$900,?\n52,118,$80,c\n")
+    assert frame["age"].tolist()[::2] == [41.0, 37.0] and frame["age"].isna().tolist() == [False, True, False, False]
+    assert frame["bp"].isna().sum() == 2 and frame["bp"].iloc[1] == 120.5
+    assert frame["pay"].tolist()[1:] == [1_200.0, 900.0, 80.0] and pd.isna(frame["pay"].iloc[0])
+    assert frame["kind"].tolist() == ["a", "b", "?", "c"]  # a text column keeps its "?" as a value
+    notes = load_notes(frame)
+    assert "column 'age': 1 value written '?' read as missing (the other values are numbers)" in notes
+    assert "column 'bp': 2 values written '?' or '-' read as missing (the other values are numbers)" in notes
+    assert "column 'pay': amounts written with '$' were read as numbers, without the '$'" in notes
+    only_placeholders = read_csv_bytes(b"a,b\n?,1\n-,2\n")
+    assert only_placeholders["a"].tolist() == ["?", "-"]  # nothing but placeholders: no number to read
 
 
 def test_column_limit(monkeypatch):

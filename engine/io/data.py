@@ -24,6 +24,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from engine.common import limits
+from engine.common import wording
 
 __all__ = [
     "DataError",
@@ -399,7 +400,9 @@ def _clean_numbers(frame: pd.DataFrame, decimal_comma: bool) -> list[str]:
 
     Text columns whose every value is a number with thousands separators
     (``100,000.5``), or, in files not separated by commas, a decimal comma
-    (``1.234,5``), are converted.
+    (``1.234,5``), or with one currency or percent sign, are converted; so are
+    columns of numbers with placeholders for missing values (``?``, ``-``,
+    Excel's ``#DIV/0!``), the placeholders read as missing.
     """
     notes: list[str] = []
     # Names from the dtypes, not frame[name] for every column: on 10,000 columns that took seconds.
@@ -407,21 +410,19 @@ def _clean_numbers(frame: pd.DataFrame, decimal_comma: bool) -> list[str]:
         if ptypes.is_numeric_dtype(dtype) or ptypes.is_bool_dtype(dtype):
             continue
         column = frame[name]
-        with_unit = _unit_to_numbers(column, decimal_comma)
-        if with_unit is not None:
-            frame[name], unit = with_unit
-            written = "percentages written with '%'" if unit == "%" else f"amounts written with '{unit}'"
-            notes.append(f"column '{name}': {written} were read as numbers, without the '{unit}'")
+        read = _text_to_numbers(column, decimal_comma)
+        placeholders = None
+        if read is None and (placeholders := _missing_placeholders(column)) is not None:
+            read = _text_to_numbers(column.mask(placeholders), decimal_comma, plain=True)
+        if read is None:
             continue
-        converted = _decimal_comma_to_numbers(column) if decimal_comma else None
-        if converted is not None:
-            frame[name] = converted
-            notes.append(f"column '{name}': numbers written with decimal commas were read as numbers")
-            continue
-        converted = _thousands_to_numbers(column)
-        if converted is not None:
-            frame[name] = converted
-            notes.append(f"column '{name}': numbers written with thousands separators were read as numbers")
+        frame[name], how = read
+        if how:
+            notes.append(f"column '{name}': {how}")
+        if placeholders is not None:
+            written = column[placeholders].astype(str).str.strip().value_counts().index[:3]
+            notes.append(f"column '{name}': {wording.count(int(placeholders.sum()), 'value')} written "
+                         f"{' or '.join(repr(w) for w in written)} read as missing (the other values are numbers)")
     numeric = [n for n, dtype in frame.dtypes.items() if ptypes.is_float_dtype(dtype)]
     if numeric:
         values = frame[numeric].to_numpy(dtype=float, copy=False)
@@ -455,6 +456,56 @@ def _decimal_comma_to_numbers(column: pd.Series) -> pd.Series | None:
         return None
     plain = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     return pd.to_numeric(plain, errors="coerce").reindex(column.index).astype(float)
+
+
+#: Cells that stand for a missing number in general usage: the UCI repository's "?", a dash, SAS and Stata's ".",
+#: written-out words, and Excel's error values (a formula that could not be computed). pandas already reads "NA",
+#: "N/A", "null", "NaN", "None" and empty cells as missing.
+MISSING_PLACEHOLDERS = frozenset({
+    "?", "-", "--", ".", "n.a.", "missing", "unknown", "not available",
+    "#div/0!", "#value!", "#ref!", "#num!", "#name?",
+})
+
+
+def _missing_placeholders(column: pd.Series) -> pd.Series | None:
+    """Where ``column`` holds a missing-value placeholder, if every other value is a number (else None)."""
+    values = column.dropna()
+    if values.empty:
+        return None
+    # Most text columns fail on their first values, cheaply: before the whole column is lowered.
+    head = values.iloc[:1_000].astype(str).str.strip()
+    others = head[~head.str.lower().isin(MISSING_PLACEHOLDERS)]
+    if not others.str.fullmatch(_WITH_UNIT).all():
+        return None
+    marked = values.astype(str).str.strip().str.lower().isin(MISSING_PLACEHOLDERS)
+    if not marked.any() or marked.all():
+        return None
+    return marked.reindex(column.index, fill_value=False)
+
+
+def _text_to_numbers(column: pd.Series, decimal_comma: bool, plain: bool = False) -> tuple[pd.Series, str] | None:
+    """``column`` as floats and how they were written, if every value is a number (else None).
+
+    ``plain``: numbers pandas would have read by itself count too (with no
+    words on how they were written), for a column that was text only because
+    of its placeholders.
+    """
+    with_unit = _unit_to_numbers(column, decimal_comma)
+    if with_unit is not None:
+        numbers, unit = with_unit
+        written = "percentages written with '%'" if unit == "%" else f"amounts written with '{unit}'"
+        return numbers, f"{written} were read as numbers, without the '{unit}'"
+    converted = _decimal_comma_to_numbers(column) if decimal_comma else None
+    if converted is not None:
+        return converted, "numbers written with decimal commas were read as numbers"
+    converted = _thousands_to_numbers(column)
+    if converted is not None:
+        return converted, "numbers written with thousands separators were read as numbers"
+    if plain:
+        numbers = pd.to_numeric(column, errors="coerce")
+        if numbers.notna().sum() == column.notna().sum():
+            return numbers.astype(float), ""
+    return None
 
 
 def _unit_to_numbers(column: pd.Series, decimal_comma: bool) -> tuple[pd.Series, str] | None:
