@@ -189,8 +189,9 @@ def test_verdict_sentence_names_winner_margin_and_agreement() -> None:
         Verdict("ml", "balanced_accuracy", 0.3, (0.2, 0.4), "", conclusive=False), "ml", agreed=True,
         flags={"ml": [], "dl": ["predicts one class (No) for every test row"]},
     )
-    assert "points of balanced accuracy" in flagged and "Inconclusive: Deep learning predicts one class (No)" in flagged
-    assert "agrees with" not in flagged
+    assert flagged.startswith("Inconclusive: Deep learning predicts one class (No) for every test row, so no winner is named")
+    assert "As measured, classic ML scored higher by 30.0 points of balanced accuracy" in flagged
+    assert "agrees with" not in flagged and "won" not in flagged
     resampled = metric_figures.describe_verdict(
         Verdict("dl", "r2", -0.09, (-0.15, -0.03), "", splits=8, method="corrected resampled t-test", p_value=0.012), "ml", agreed=False)
     assert "Deep learning won by 0.09 in R² (mean over 8 random 80/20 splits, corrected resampled t-test, p = 0.012" in resampled

@@ -61,7 +61,9 @@ def test_a_tie_made_by_the_practical_margin_names_the_margin() -> None:
 
 def test_an_inconclusive_or_unfair_verdict_never_agrees() -> None:
     inconclusive = metric_figures.describe_verdict(Verdict("dl", "r2", -0.1, (-0.2, -0.05), "", conclusive=False), "dl", True)
-    assert "Inconclusive" in inconclusive and "agrees" not in inconclusive
+    assert inconclusive.startswith("Inconclusive (a model scored no better than its baseline), so no winner is named")
+    assert "agrees" not in inconclusive and "won" not in inconclusive
+    assert "As measured, deep learning scored higher by 0.10 in R²" in inconclusive
 
     @dataclass(frozen=True)
     class Future(Verdict):
@@ -69,6 +71,7 @@ def test_an_inconclusive_or_unfair_verdict_never_agrees() -> None:
 
     unfair = metric_figures.describe_verdict(Future("dl", "r2", -0.1, (-0.2, -0.05), "", fair=False), "dl", True)
     assert unfair.startswith("Not a fair comparison") and "larger time budget" in unfair and "agrees" not in unfair
+    assert "won" not in unfair  # a record that named a winner before fights were judged fair says what was measured
     unnamed = metric_figures.describe_verdict(Verdict("unfair", "accuracy", 0.04, (0.01, 0.07), "", conclusive=False, fair=False,
                                               unfair_reason="the clock cut deep learning short: retrain with a larger time budget"), "ml", False)
     assert unnamed.count("retrain") == 1 and "won" not in unnamed and "classic ML scored higher by 4.0 points of accuracy" in unnamed

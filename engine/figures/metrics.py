@@ -247,29 +247,32 @@ def describe_verdict(
     if verdict.splits > 1:
         interval = (f"mean over {verdict.splits} random 80/20 splits, corrected resampled t-test, "
                     f"p = {verdict.p_value:.2g}; {interval}")
+    fair = getattr(verdict, "fair", True) is not False
+    problems = [f"{SIDES[family].short} {flag}" for family, found in (flags or {}).items() for flag in found]
+    inconclusive = bool(problems) or not verdict.conclusive
     if verdict.winner == "tie" and not (low <= 0.0 <= high):
         margin = TIE_MARGIN_WORDS + ("" if scale != 1.0 else f" ({PRACTICAL_TIE_MARGIN:g} {unit})")
         result = (f"A tie: the difference is {shown} {unit}, within the practical-tie margin of {margin}, "
                   f"so not decisive ({interval}).")
     elif verdict.winner == "tie":
         result = f"A tie: the difference is {shown} {unit} and not decisive ({interval})."
-    elif verdict.winner in ("ml", "dl"):
-        result = f"{FAMILY_NAMES[verdict.winner]} won by {shown} {unit} ({interval})."
-    else:  # no winner is named (an unfair fight): only what was measured
+    elif verdict.winner in ("ml", "dl") and fair and not inconclusive:
+        result = f"{FAMILY_NAMES[verdict.winner]} won by {shown} {unit} ({interval})." + _other_ranking(verdict, models)
+    else:  # no winner is named (an unfair fight, or a model no better than its baseline): only what was measured
         ahead = "classic ML" if verdict.difference > 0 else "deep learning"
         result = f"As measured, {ahead} scored higher by {shown} {unit} ({interval})."
-    if verdict.winner in ("ml", "dl"):
-        result += _other_ranking(verdict, models)
     advised = SIDES[recommendation_choice].in_sentence
-    if getattr(verdict, "fair", True) is False:
+    if not fair:
         why = (getattr(verdict, "unfair_reason", "") or "one side was cut short and the other was not").rstrip(". ")
         retrain = "" if "retrain" in why.lower() else ": retrain with a larger time budget"
         return (f"Not a fair comparison: {why}{retrain}. No winner is named and this does not test the "
                 f"recommendation ({advised}). {result}")
-    problems = [f"{SIDES[family].short} {flag}" for family, found in (flags or {}).items() for flag in found]
-    if problems or not verdict.conclusive:
-        why = f": {'; '.join(problems)}," if problems else " (a model scored no better than its baseline),"
-        return f"{result} Inconclusive{why} so this does not test the recommendation ({advised})."
+    if inconclusive:
+        why = f": {'; '.join(problems)}" if problems else " (a model scored no better than its baseline)"
+        if verdict.winner == "tie":
+            return f"{result} Inconclusive{why}, so this does not test the recommendation ({advised})."
+        # "Deep learning won" before "Inconclusive" read as a win: why first, then only what was measured.
+        return f"Inconclusive{why}, so no winner is named and this does not test the recommendation ({advised}). {result}"
     agreement = "agrees with" if agreed else "does not agree with"
     return f"{result} That {agreement} the recommendation ({advised})."
 
