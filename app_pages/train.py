@@ -89,7 +89,12 @@ if data is not None or state.run() is not None:
                     )
             st.plotly_chart(metric_figures.roc_comparison(y_test, result.ml, result.dl, result.classes), key="roc")
         else:
-            skewed = is_skewed_target(y_test)
+            # Skewness from the whole target where the session still holds the data this run was made on, as the
+            # Recommend page decides it: the test rows alone (57 of a normal blood-pressure column here) let one high
+            # value call a symmetric target "skewed" on this page and not on that one.
+            data = state.dataset()
+            whole = data is not None and not state.staleness(stored) and stored.target in data.frame.columns
+            skewed = is_skewed_target(data.frame[stored.target] if whole else y_test)
             problem = metric_figures.log_scale_problem(y_test, result.ml, result.dl)
             if problem is not None:  # the toggle shows what the charts do: off and locked when a log axis cannot be drawn
                 st.session_state["regression_log"] = False
@@ -102,7 +107,8 @@ if data is not None or state.run() is not None:
             if problem is not None:
                 st.caption(f"Log scale off: {state.esc(problem)}.")
             elif skewed and log:
-                st.caption(f"{state.esc(stored.target)} is skewed: most rows crowd at one end, so the log scale is on.")
+                rows = "most rows" if whole else "most test rows"
+                st.caption(f"{state.esc(stored.target)} is skewed: {rows} crowd at one end, so the log scale is on.")
             ml_col, dl_col = st.columns(2, gap="large")
             for column, model in ((ml_col, result.ml), (dl_col, result.dl)):
                 with column:

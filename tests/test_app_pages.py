@@ -585,3 +585,26 @@ def test_a_cap_at_or_under_the_sliders_lowest_budget_shows_the_budget_instead_of
     assert not [s for s in at.slider if s.key == "train_max_seconds"]
     assert any(f"**Time budget:** {cap} s, the most this installation allows" in m.value for m in at.markdown)
     assert at.session_state["train_options"]["max_seconds"] == float(cap)
+
+
+def test_a_symmetric_target_is_not_called_skewed_because_of_its_test_rows() -> None:
+    """Train & compare decides skewness on the whole target, as Recommend does, while the session holds the data."""
+    from engine.profile.balance import is_skewed_target
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"age": rng.integers(20, 80, 300), "chol": rng.normal(200, 30, 300).round(0),
+                          "bp": rng.normal(120, 15, 300).round(1)})
+    frame.loc[7, "bp"] = 235.0  # one high reading, which the seeded split puts among the test rows
+    at = open_app("app_pages/recommend.py")
+    upload(at, "blood_pressure.csv", frame.to_csv(index=False).encode())
+    at.selectbox(key="target_choice").set_value("bp").run()
+    at.switch_page("app_pages/train.py").run()
+    at.slider(key="train_max_seconds").set_value(5)
+    at.number_input(key="train_shap_rows").set_value(10)
+    at.button(key="train_start").click().run()
+    assert finish_training(at) == []
+    y_test = at.session_state["run"].result.split.y_test
+    assert is_skewed_target(y_test) and not is_skewed_target(frame["bp"])  # the case this test is about
+    captions = [c.value for c in at.caption]
+    assert not [c for c in captions if "is skewed" in c], captions
+    assert at.toggle(key="regression_log").value is False

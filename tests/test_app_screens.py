@@ -132,3 +132,12 @@ def test_every_sample_is_reachable_the_sample_pills_wrap() -> None:
     from engine.io import samples
 
     assert [o.content for o in pills.options] == [samples.sample_title(n) for n in samples.sample_names()]
+
+
+def test_a_saved_run_without_its_data_judges_skewness_on_its_test_rows(saved_regression: RunRecord) -> None:
+    """Opened without the data it was made on, the page has only the test rows, and says so."""
+    skewed_rows = np.exp(np.asarray(saved_regression.split.y_test, dtype=float) / 50.0)  # a long right tail
+    record = dataclasses.replace(saved_regression, split=dataclasses.replace(saved_regression.split, y_test=skewed_rows))
+    captions = [c.value for c in opened(record).caption]
+    target = saved_regression.target
+    assert f"{target} is skewed: most test rows crowd at one end, so the log scale is on." in captions, captions
