@@ -89,11 +89,12 @@ if data is not None or state.run() is not None:
                     )
             st.plotly_chart(metric_figures.roc_comparison(y_test, result.ml, result.dl, result.classes), key="roc")
         else:
-            # Skewness from the whole target where the session still holds the data this run was made on, as the
-            # Recommend page decides it: the test rows alone (57 of a normal blood-pressure column here) let one high
-            # value call a symmetric target "skewed" on this page and not on that one.
+            # Skewness from the whole target where the session still holds the data this run was made on (another
+            # target or new options chosen since do not change that column), as the Recommend page decides it: the
+            # test rows alone (57 of a normal blood-pressure column here) let one high value call a symmetric target
+            # "skewed" on this page and not on that one.
             data = state.dataset()
-            whole = data is not None and not state.staleness(stored) and stored.target in data.frame.columns
+            whole = data is not None and data.sha256 == result.dataset.sha256 and stored.target in data.frame.columns
             skewed = is_skewed_target(data.frame[stored.target] if whole else y_test)
             problem = metric_figures.log_scale_problem(y_test, result.ml, result.dl)
             if problem is not None:  # the toggle shows what the charts do: off and locked when a log axis cannot be drawn

@@ -608,3 +608,8 @@ def test_a_symmetric_target_is_not_called_skewed_because_of_its_test_rows() -> N
     captions = [c.value for c in at.caption]
     assert not [c for c in captions if "is skewed" in c], captions
     assert at.toggle(key="regression_log").value is False
+    at.slider(key="train_max_seconds").set_value(6).run()  # new options make the run stale, not its data
+    at.switch_page("app_pages/recommend.py").run()
+    at.switch_page("app_pages/train.py").run()  # the toggle's state went with the page: decided afresh
+    assert not [c.value for c in at.caption if "is skewed" in c.value]
+    assert at.toggle(key="regression_log").value is False
