@@ -171,6 +171,8 @@ def test_currency_and_percent_signs_make_numbers():
     assert "column 'share': percentages written with '%' were read as numbers, without the '%'" in notes
     european = read_csv_bytes("preis;rabatt\n1.234,50 €;5%\n99 €;10,5%\n".encode())
     assert european["preis"].tolist() == [1_234.5, 99.0] and european["rabatt"].tolist() == [5.0, 10.5]
+    french = read_csv_bytes("taux;prix\n12\u00a0%;3,5\u202f€\n7\u202f%;10\u00a0€\n".encode())  # no-break spaces
+    assert french["taux"].tolist() == [12.0, 7.0] and french["prix"].tolist() == [3.5, 10.0]
 
 
 @pytest.mark.parametrize("values", [
