@@ -148,3 +148,18 @@ def test_full_data_scores_every_row_and_the_paired_accuracy_on_unseen_rows_is_th
     # rows the other path trained on are left out of both scores
     other = dict(arrays, trained=np.roll(arrays["trained"], 1))
     assert full_data.paired_accuracy(arrays, other)["rows"] < paired["rows"]
+
+
+def test_loading_benchmark_reads_every_case_repaired_and_judges_its_budget():
+    from benchmarks import loading
+
+    cases = loading.make_cases(scale=0.01)
+    assert [case.name for case in cases] == list(loading.LOADING_BUDGETS)
+    results = [loading.measure(case, repeats=1) for case in cases]
+    assert all(result["repaired"] for result in results)  # each file is shaped so that its repair happens
+    assert sum(len(case.becomes_numbers) for case in cases) == 5
+    amounts = results[2]
+    assert loading.passed(amounts)
+    assert not loading.passed(amounts | {"seconds": amounts["budget_seconds"] + 0.01})
+    unrepaired = loading.Case("numbers, wide", (2, 2), b"a,b\nx,1\ny,2\n", ",", ("a",))
+    assert not loading.passed(loading.measure(unrepaired, repeats=1))  # a column left as text misses, however fast
