@@ -93,7 +93,8 @@ def make_cases(scale: float = 1.0, seed: int = SEED) -> list[Case]:
         ("price",), delimiter=";")
 
     rows, columns = _rows(300, scale), _rows(10_000, scale)
-    genes = pd.DataFrame(rng.normal(size=(rows, columns - 1)).round(4), columns=[f"gene_{i}" for i in range(columns - 1)])
+    names = [f"gene_{i}" for i in range(columns - 1)]
+    genes = pd.DataFrame(rng.normal(size=(rows, columns - 1)).round(4), columns=names)
     genes["target"] = np.where(genes["gene_0"] > 0, "yes", "no")
     add("numbers, wide", genes, ())
     return cases

@@ -181,10 +181,42 @@ def test_currency_and_percent_signs_make_numbers():
     ["5%", "$6"],
     ["$5%", "$6%"],  # two signs on one value
     ["-$-5", "$6"],
+    ["(-5)", "3"],  # a negative in parentheses and with a minus sign
+    ["(5", "3"],  # a parenthesis that does not close
+    ["((5))", "3"],
 ])
 def test_values_that_are_not_one_quantity_stay_text(values):
     frame = read_csv_bytes(("a,b\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode())
     assert frame["a"].tolist() == values and load_notes(frame) == []
+
+
+def test_thousands_grouped_by_spaces_make_numbers_and_other_spaced_digits_stay_text():
+    # As Excel exports French, Nordic or Czech numbers: a no-break (or narrow no-break) space between thousands.
+    frame = read_csv_bytes("montant;prix;code postal;téléphone\n"
+                           "1\u00a0234\u00a0567,5;1\u202f234,50 €;123 45;06 12 34 56 78\n"
+                           "999,25;12,00 €;750 01;01 23 45 67 89\n"
+                           "-2 000;-3 €;130 00;09 87 65 43 21\n".encode())
+    assert frame["montant"].tolist() == [1_234_567.5, 999.25, -2_000.0]
+    assert frame["prix"].tolist() == [1_234.5, 12.0, -3.0]
+    assert frame.iloc[:, 2].tolist() == ["123 45", "750 01", "130 00"]  # groups of 2 digits: not thousands
+    assert frame.iloc[0, 3] == "06 12 34 56 78"
+    assert load_notes(frame) == [
+        "column 'montant': numbers written with spaces between the thousands were read as numbers",
+        "column 'prix': amounts written with '€' were read as numbers, without the '€'",
+    ]
+    both_marks = read_csv_bytes("a;b\n1 234,5;x\n4 567.5;y\n".encode())  # which one is the decimal mark?
+    assert both_marks["a"].tolist() == ["1 234,5", "4 567.5"]
+
+
+def test_accounting_negatives_in_parentheses_become_negative_numbers():
+    frame = read_csv_bytes(b'profit,loss,y\n"(1,200.00)",(5),a\n"$3,400.50",2,b\n"($7)",(0.5),c\n"$(8)",1,d\n')
+    assert frame["profit"].tolist() == [-1_200.0, 3_400.5, -7.0, -8.0]
+    assert frame["loss"].tolist() == [-5.0, 2.0, -0.5, 1.0]
+    assert load_notes(frame) == [
+        "column 'profit': amounts written with '$' were read as numbers, without the '$'; "
+        "values in parentheses (accounting negatives) were read as negative numbers",
+        "column 'loss': values in parentheses (accounting negatives) were read as negative numbers",
+    ]
 
 
 def test_numbers_with_missing_value_placeholders_become_numbers_with_missing_cells():

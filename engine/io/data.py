@@ -82,12 +82,17 @@ _UNIT_SYMBOLS = _CURRENCIES + "%"
 # them differently); spelled out, the whole column is matched in Arrow. The no-break spaces are French "12 %".
 _SPACES = " \t\u00a0\u202f"
 _SPACE = f"[{_SPACES}]"
-_WITH_UNIT = re.compile(
-    rf"(?P<sign>[+-]?){_SPACE}*(?P<before>[{_CURRENCIES}]?){_SPACE}*(?P<sign_after>[+-]?)(?P<number>[0-9][0-9.,]*)"
-    rf"{_SPACE}*(?P<after>[{_UNIT_SYMBOLS}]?)"
+# A number as spreadsheets export one: a sign, one currency sign before or after it or a percent sign after it,
+# parentheses for a negative amount (accounting format: around the amount or after its currency), thousands
+# grouped by commas, dots or spaces. Permissive: _written_numbers and _bare_to_numbers decide whether the whole
+# column is one quantity written one way.
+_NUMBER_AS_WRITTEN = re.compile(
+    rf"\(?{_SPACE}*[+-]?{_SPACE}*[{_CURRENCIES}]?{_SPACE}*\(?[+-]?[0-9](?:[0-9.,]|{_SPACE}[0-9])*{_SPACE}*"
+    rf"[{_UNIT_SYMBOLS}]?{_SPACE}*\)?"
 )
-_ANY_UNIT = f"[{re.escape(_UNIT_SYMBOLS)}]"
-_ANY_UNIT_OR_SPACE = f"[{_SPACES}{re.escape(_UNIT_SYMBOLS)}]"
+# Groups of exactly three digits, so that postcodes ("123 45") and phone numbers are not read as numbers.
+_SPACE_GROUPED = f"[+-]?[0-9]{{1,3}}(?:{_SPACE}[0-9]{{3}})*(?:[.,][0-9]+)?"
+_UNIT_OR_PARENTHESIS = f"[{re.escape(_UNIT_SYMBOLS)}()]"
 _NOTES = "notes"
 
 
@@ -409,10 +414,11 @@ def _clean_numbers(frame: pd.DataFrame, decimal_comma: bool) -> list[str]:
     """In place: infinite and float32-overflowing numbers become missing; numbers written as text become numbers.
 
     Text columns whose every value is a number with thousands separators
-    (``100,000.5``), or, in files not separated by commas, a decimal comma
-    (``1.234,5``), or with one currency or percent sign, are converted; so are
-    columns of numbers with placeholders for missing values (``?``, ``-``,
-    Excel's ``#DIV/0!``), the placeholders read as missing.
+    (``100,000.5``, ``1 234 567,5``), or, in files not separated by commas, a
+    decimal comma (``1.234,5``), or with one currency or percent sign, or
+    negative in parentheses (``(1,200)``), are converted; so are columns of
+    numbers with placeholders for missing values (``?``, ``-``, Excel's
+    ``#DIV/0!``), the placeholders read as missing.
     """
     notes: list[str] = []
     # Names from the dtypes, not frame[name] for every column: on 10,000 columns that took seconds.
@@ -487,7 +493,7 @@ def _could_be_numbers(column: pd.Series) -> bool:
     text columns those passes took seconds.
     """
     leading = column.iloc[:200].dropna().iloc[:20]
-    return all(_WITH_UNIT.fullmatch(text := str(value).strip()) or text.lower() in MISSING_PLACEHOLDERS
+    return all(_NUMBER_AS_WRITTEN.fullmatch(text := str(value).strip()) or text.lower() in MISSING_PLACEHOLDERS
                for value in leading)
 
 
@@ -499,7 +505,7 @@ def _missing_placeholders(column: pd.Series) -> pd.Series | None:
     # Most text columns fail on their first values, cheaply: before the whole column is lowered.
     head = values.iloc[:1_000].astype(str).str.strip()
     others = head[~head.str.lower().isin(MISSING_PLACEHOLDERS)]
-    if not others.str.fullmatch(_WITH_UNIT).all():
+    if not others.str.fullmatch(_NUMBER_AS_WRITTEN).all():
         return None
     marked = values.astype(str).str.strip().str.lower().isin(MISSING_PLACEHOLDERS)
     if not marked.any() or marked.all():
@@ -514,56 +520,82 @@ def _text_to_numbers(column: pd.Series, decimal_comma: bool, plain: bool = False
     words on how they were written), for a column that was text only because
     of its placeholders.
     """
-    with_unit = _unit_to_numbers(column, decimal_comma)
-    if with_unit is not None:
-        numbers, unit = with_unit
-        written = "percentages written with '%'" if unit == "%" else f"amounts written with '{unit}'"
-        return numbers, f"{written} were read as numbers, without the '{unit}'"
-    converted = _decimal_comma_to_numbers(column) if decimal_comma else None
-    if converted is not None:
-        return converted, "numbers written with decimal commas were read as numbers"
-    converted = _thousands_to_numbers(column)
-    if converted is not None:
-        return converted, "numbers written with thousands separators were read as numbers"
-    if plain:
-        numbers = pd.to_numeric(column, errors="coerce")
-        if numbers.notna().sum() == column.notna().sum():
-            return numbers.astype(float), ""
-    return None
+    written = _written_numbers(column)
+    if written is None:
+        return None
+    bare, unit, in_parentheses = written
+    read = _bare_to_numbers(bare, decimal_comma)
+    if read is None:
+        return None
+    numbers, how = read
+    if unit:
+        kind = "percentages written with '%'" if unit == "%" else f"amounts written with '{unit}'"
+        how = f"{kind} were read as numbers, without the '{unit}'"
+    if in_parentheses:
+        negatives = "values in parentheses (accounting negatives) were read as negative numbers"
+        how = f"{how}; {negatives}" if how else negatives
+    if not how and not plain:
+        return None  # numbers pandas would have read itself: this column is text for another reason
+    return numbers.reindex(column.index).astype(float), how
 
 
-def _unit_to_numbers(column: pd.Series, decimal_comma: bool) -> tuple[pd.Series, str] | None:
-    """``column`` as floats and its one unit if every value is a number and some carry that currency or percent sign.
+def _written_numbers(column: pd.Series) -> tuple[pd.Series, str | None, bool] | None:
+    """The non-missing values reduced to a sign, digits and separators; their one unit; whether any was in parentheses.
 
-    Amounts in two currencies are not one quantity, so a column mixing them (or
-    holding any value that is not a number) stays text. The number keeps its
-    scale: "12%" is 12.
+    None when a value is not a number as spreadsheets write one, or the column mixes two units (amounts in two
+    currencies are not one quantity), or a value carries two signs or two units. Only whole-column string
+    operations (pandas runs them in Arrow): pulling the parts out with str.extract went through Python value by
+    value, 0.8 s on 200,000 amounts.
     """
     values = column.dropna()
     if values.empty:
         return None
-    head = values.iloc[:1_000].astype(str)
-    if not head.str.contains(_ANY_UNIT, regex=True).any():
-        return None  # most text columns: no sign among their first values
-    # Whole-column string operations only (pandas runs them in Arrow): pulling the parts out with str.extract went
-    # through Python value by value, 0.8 s on 200,000 amounts.
     text = values.astype(str).str.strip()
-    if not text.str.fullmatch(_WITH_UNIT).all():
-        return None
-    units = [unit for unit in _UNIT_SYMBOLS if text.str.contains(unit, regex=False).any()]
-    if len(units) != 1:
-        return None
-    unit = units[0]
-    # The number part holds no sign or unit, so two of either on one value ("$5$", "-$-5") is two of the pattern's.
-    if (text.str.count(re.escape(unit)) > 1).any() or (text.str.count("[+-]") > 1).any():
-        return None
-    written = text.str.replace(_ANY_UNIT_OR_SPACE, "", regex=True)
-    numbers = pd.to_numeric(written, errors="coerce")
-    if numbers.isna().any():  # separators: read as the file's other numbers are
-        numbers = _decimal_comma_to_numbers(written) if decimal_comma else _thousands_to_numbers(written)
-        if numbers is None:
+    # Most text columns fail on their first values, cheaply: before the whole column is matched.
+    for part in (text.iloc[:1_000], text):
+        if not part.str.fullmatch(_NUMBER_AS_WRITTEN).all():
             return None
-    return numbers.reindex(column.index).astype(float), unit
+    if not text.str.contains(_UNIT_OR_PARENTHESIS, regex=True).any():
+        return text, None, False  # digits and separators only (most columns): the rest is for _bare_to_numbers
+    units = [unit for unit in _UNIT_SYMBOLS if text.str.contains(unit, regex=False).any()]
+    if len(units) > 1:
+        return None
+    unit = units[0] if units else None
+    # "(1,200)", "($1,200)" and "$(1,200)" are negative; the pattern lets a parenthesis open in either place.
+    opened, closed = text.str.contains("(", regex=False), text.str.endswith(")")
+    signs = text.str.count("[+-]")
+    if ((opened != closed) | (text.str.count(r"\(") > 1) | (signs > 1) | (opened & (signs > 0))).any():
+        return None
+    if unit and (text.str.count(re.escape(unit)) > 1).any():
+        return None
+    bare = text.str.replace(_UNIT_OR_PARENTHESIS, "", regex=True).str.strip()
+    bare = bare.str.replace(f"^([+-]){_SPACE}*", r"\1", regex=True)  # "- $ 5" -> "-5"
+    in_parentheses = bool(opened.any())
+    if in_parentheses:
+        bare = bare.where(~opened, "-" + bare)
+    return bare, unit, in_parentheses
+
+
+def _bare_to_numbers(bare: pd.Series, decimal_comma: bool) -> tuple[pd.Series, str] | None:
+    """Signed numbers as text to floats, read as the file writes them; how they were written ("" if plainly)."""
+    if bare.str.contains(_SPACE, regex=True).any():
+        # Thousands grouped by spaces leave the dot or comma free to be the decimal mark, but only one of them.
+        if not bare.str.fullmatch(_SPACE_GROUPED).all() or (
+                bare.str.contains(".", regex=False).any() and bare.str.contains(",", regex=False).any()):
+            return None
+        plain = bare.str.replace(_SPACE, "", regex=True).str.replace(",", ".", regex=False)
+        numbers = pd.to_numeric(plain, errors="coerce")
+        return numbers, "numbers written with spaces between the thousands were read as numbers"
+    if bare.str.contains(",", regex=False).any():  # never part of a number pandas reads: a mark to interpret
+        converted = _decimal_comma_to_numbers(bare) if decimal_comma else None
+        if converted is not None:
+            return converted, "numbers written with decimal commas were read as numbers"
+        converted = _thousands_to_numbers(bare)
+        if converted is not None:
+            return converted, "numbers written with thousands separators were read as numbers"
+        return None
+    numbers = pd.to_numeric(bare, errors="coerce")
+    return (numbers, "") if numbers.notna().all() else None
 
 
 def _all_match(column: pd.Series, pattern: re.Pattern[str]) -> pd.Series | None:
