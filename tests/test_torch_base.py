@@ -20,14 +20,18 @@ from engine.models.torch_base import PREDICT_BATCH_ROWS
 
 
 def _expected_failures(estimator) -> dict[str, str]:
-    """One, and only where it was seen: the networks validate X and y as scikit-learn's estimators do.
+    """One, for the regressors: the networks validate X and y as scikit-learn's estimators do.
 
     float32 matrix products sum in a different order for a batch of 20 rows than for one row, so a
-    prediction may differ in its last bits (1.8e-7 seen on the token network, over the check's 1e-7).
-    Marked as an expected failure (non-strict: it passes on most runs), not a reason to predict in float64.
+    prediction may differ in its last bits. The check allows 1e-7 absolute plus 1e-7 relative, about one
+    float32 step (1.2e-7 relative) for predictions above 1, so a regressor's can miss it by two steps, while a
+    classifier's probabilities (at most 1, steps of at most 6e-8) stay within it. Seen on the token network
+    (1.8e-7), and on the MLP on another machine of the same kind (4.8e-7 on a prediction of 2.51: two steps).
+    Marked as an expected failure for every regressor (non-strict: it passes on most runs), not a reason to
+    predict in float64.
     """
-    if isinstance(estimator, TextNetRegressor):
-        return {"check_methods_subset_invariance": "float32 sums differ by ~1e-7 between batch sizes"}
+    if isinstance(estimator, (TextNetRegressor, TorchMLPRegressor, TorchCNNRegressor)):
+        return {"check_methods_subset_invariance": "float32 sums differ in the last bits between batch sizes"}
     return {}
 
 
