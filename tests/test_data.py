@@ -40,6 +40,16 @@ def test_encodings(encoding):
     assert frame["café"].iloc[0] == "résumé"
 
 
+def test_a_western_file_whose_bytes_read_the_same_in_other_code_pages_is_named_windows_1252():
+    # Only '€', 'é' and no-break spaces: Windows-1250 reads these bytes as the same text, and charset-normalizer
+    # then reports only the code page it tried first ("Central European" for a French sales file).
+    lines = ["client;montant;région"] + [f"C{i};{1_000 + i}\u00a0{i % 10}00,50 €;Nord" for i in range(60)]
+    frame = read_csv_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    assert load_notes(frame)[0] == ("the file is not UTF-8: it was read as Windows-1252 (Western European) text; "
+                                    "check that its letters look right")
+    assert frame["région"].iloc[0] == "Nord"
+
+
 def test_duplicate_and_empty_column_names_made_unique():
     frame = read_csv_bytes(b"a,a,,a\n1,2,3,4\n")
     assert list(frame.columns) == ["a", "a.1", "column_3", "a.2"]

@@ -253,9 +253,16 @@ def _guess_legacy_encoding(raw: bytes) -> str | None:
     least = min(m.chaos for m in matches)
     close = [m for m in matches if m.chaos <= least + 0.01]
     for match in close:
-        if match.encoding == "cp1252":
-            return "cp1252"
+        if match.encoding == "cp1252" or _same_text(raw[:_DETECT_BYTES], match.encoding, "cp1252"):
+            return "cp1252"  # charset-normalizer drops a code page that reads as one it tried first: a tie too
     return close[0].encoding
+
+
+def _same_text(raw: bytes, encoding: str, other: str) -> bool:
+    try:
+        return raw.decode(encoding) == raw.decode(other)
+    except UnicodeDecodeError:
+        return False
 
 
 def _strict_decode(raw: bytes, encoding: str) -> str:
