@@ -33,3 +33,16 @@ def test_dates_are_parsed_in_one_place_only():
             if isinstance(node, ast.Attribute) and node.attr == "to_datetime":
                 callers.append(str(path.relative_to(ROOT)))
     assert sorted(set(callers)) == ["engine/io/dates.py"]
+
+
+def test_a_column_written_day_first_is_read_day_first_and_iso_dates_beside_it_are_not():
+    european = pd.Series(["05/01/2023", "25/01/2023", "12.02.2023 10:30", None, "2023-01-05"])
+    assert list(parse_dates(european)[:3]) == [
+        pd.Timestamp("2023-01-05"), pd.Timestamp("2023-01-25"), pd.Timestamp("2023-02-12 10:30")]
+    assert parse_dates(european).iloc[4] == pd.Timestamp("2023-01-05")  # ISO: year, month, day as always
+    american = pd.Series(["05/01/2023", "01/25/2023"])
+    assert list(parse_dates(american)) == [pd.Timestamp("2023-05-01"), pd.Timestamp("2023-01-25")]
+    ambiguous = pd.Series(["05/01/2023", "06/02/2023"])  # no number above 12: month first, as pandas reads it
+    assert parse_dates(ambiguous).iloc[0] == pd.Timestamp("2023-05-01")
+    # Part of a day-first column (a model's test rows) is read with the whole column's decision.
+    assert parse_dates(pd.Series(["05/01/2023"]), day_first=True).iloc[0] == pd.Timestamp("2023-01-05")

@@ -55,6 +55,19 @@ def test_date_parts():
     assert list(parts.get_feature_names_out()) == [f"d{PART_SEPARATOR}{p}" for p in DATE_PARTS]
 
 
+def test_date_parts_read_a_day_first_column_as_fitted_even_on_one_ambiguous_row():
+    import pickle
+
+    from sklearn.base import clone
+
+    parts = date_parts().fit(pd.DataFrame({"d": ["25/01/2023", "05/01/2023", "14/03/2023"]}))
+    assert parts.day_first_ == [True]
+    for fitted in (parts, pickle.loads(pickle.dumps(parts))):
+        one_row = fitted.transform(pd.DataFrame({"d": ["05/01/2023"]}))  # alone it would read as the 1st of May
+        assert one_row[0, 1] == 1 and one_row[0, 2] == 3  # January; the 5th of January 2023 was a Thursday
+    assert clone(parts).fit(pd.DataFrame({"d": ["05/01/2023", "01/25/2023"]})).day_first_ == [False]
+
+
 def test_encoded_names_and_values_are_pinned_and_survive_pickling():
     frame = _frame()
     frame.loc[0, "amount"] = np.nan

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from engine.common import limits
-from engine.io.dates import days_since_epoch, parse_dates
+from engine.io.dates import days_since_epoch, parse_dates, writes_day_first
 from engine.profile.profile import ColumnKind, DatasetProfile
 
 __all__ = [
@@ -116,21 +117,45 @@ def group_by_original_column(values: np.ndarray, encoded_names: list[str]) -> tu
 DATE_PARTS = ("days", "month", "weekday")
 
 
-def date_parts() -> FunctionTransformer:
+def date_parts() -> "DateParts":
     """Dates as numbers: days since epoch, month, day of week (NaN where unparseable)."""
-    return FunctionTransformer(_date_parts, feature_names_out=_date_part_names)
+    return DateParts()
 
 
-def _date_parts(X: pd.DataFrame) -> np.ndarray:
+class DateParts(TransformerMixin, BaseEstimator):
+    """Each date column as three numbers: days since epoch, month, day of week (NaN where unparseable).
+
+    Whether a column writes its dates day first (25/01/2023) is decided in ``fit``, on the training rows, and
+    kept in ``day_first_``: a later batch (the test rows, one row that SHAP perturbs) may hold only ambiguous
+    dates (05/01/2023) and must read them the same way.
+    """
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> "DateParts":
+        X = pd.DataFrame(X)
+        self.feature_names_in_ = np.asarray([str(name) for name in X.columns], dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.day_first_ = [writes_day_first(X[name]) for name in X.columns]
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        return _date_parts(pd.DataFrame(X), getattr(self, "day_first_", None))
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        names = self.feature_names_in_ if input_features is None else np.asarray(input_features, dtype=object)
+        return _date_part_names(self, names)
+
+
+def _date_parts(X: pd.DataFrame, day_first: list[bool] | None = None) -> np.ndarray:
+    # Also the function of runs saved before DateParts (a FunctionTransformer of it): they still open.
     blocks = []
-    for name in X.columns:
-        dates = parse_dates(X[name])
+    for position, name in enumerate(X.columns):
+        dates = parse_dates(X[name], day_first=None if day_first is None else day_first[position])
         days = days_since_epoch(dates)
         blocks += [days.to_numpy(float), dates.dt.month.to_numpy(float), dates.dt.dayofweek.to_numpy(float)]
     return np.column_stack(blocks) if blocks else np.empty((len(X), 0))
 
 
-def _date_part_names(transformer: FunctionTransformer, input_features: np.ndarray) -> np.ndarray:
+def _date_part_names(transformer: object, input_features: np.ndarray) -> np.ndarray:
     return np.asarray([f"{name}{PART_SEPARATOR}{part}" for name in input_features for part in DATE_PARTS], dtype=object)
 
 
