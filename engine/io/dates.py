@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 __all__ = ["parse_dates", "writes_day_first", "days_since_epoch"]
 
@@ -27,15 +28,31 @@ def parse_dates(values: pd.Series, day_first: bool | None = None) -> pd.Series:
         day_first = writes_day_first(values)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "could not infer format" and friends: expected for mixed columns
-        dates = pd.to_datetime(values, errors="coerce", format="mixed")
         if not day_first:
-            return dates
+            return _parse(values, day_first=False)
         # Only the day/month/year values: dayfirst would read an ISO date (2023-01-05) as the 1st of May too.
         numbers_first = values.astype("string").str.strip().str.fullmatch(_NUMBERS_FIRST).fillna(False).astype(bool)
+        dates = _parse(values.where(~numbers_first), day_first=False)
         if numbers_first.any():
-            dates = dates.mask(numbers_first, pd.to_datetime(values[numbers_first], errors="coerce", format="mixed",
-                                                             dayfirst=True))
+            dates = dates.mask(numbers_first, _parse(values[numbers_first], day_first=True))
         return dates
+
+
+def _parse(values: pd.Series, day_first: bool) -> pd.Series:
+    """The format of the first value, guessed and read at once; the values it does not fit, each on its own.
+
+    Reading each value on its own (``format="mixed"``) took 5.5 s on 200,000 dates, one format 0.24 s, and the
+    date encoder reads its column at every batch (training, test, SHAP).
+    """
+    written = values.dropna()
+    guessed = guess_datetime_format(str(written.iloc[0]).strip(), dayfirst=day_first) if len(written) else None
+    if guessed is None:
+        return pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=day_first)
+    dates = pd.to_datetime(values, errors="coerce", format=guessed)
+    missed = dates.isna() & values.notna()
+    if missed.any():
+        dates = dates.mask(missed, pd.to_datetime(values[missed], errors="coerce", format="mixed", dayfirst=day_first))
+    return dates
 
 
 def writes_day_first(values: pd.Series) -> bool:
