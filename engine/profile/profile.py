@@ -690,8 +690,9 @@ def _is_free_text(sample: pd.Series, unique_share_: float) -> bool:
     Look-alikes that are not text: names and short codes (few words), a long
     category repeated across rows (few distinct values), links (one "word").
     """
-    mean_words = float(sample.str.split().str.len().mean())
-    if mean_words < th.FREE_TEXT_MIN_MEAN_WORDS or unique_share_ < th.FREE_TEXT_MIN_UNIQUE_SHARE:
+    if unique_share_ < th.FREE_TEXT_MIN_UNIQUE_SHARE:
+        return False  # before the words: splitting every value goes through Python (3,000 columns: 5 s)
+    if float(sample.str.split().str.len().mean()) < th.FREE_TEXT_MIN_MEAN_WORDS:
         return False
     return float(sample.str.match(_URL).mean()) < 0.5
 
