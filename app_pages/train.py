@@ -93,7 +93,6 @@ if data is not None or state.run() is not None:
             # target or new options chosen since do not change that column), as the Recommend page decides it: the
             # test rows alone (57 of a normal blood-pressure column here) let one high value call a symmetric target
             # "skewed" on this page and not on that one.
-            data = state.dataset()
             whole = data is not None and data.sha256 == result.dataset.sha256 and stored.target in data.frame.columns
             skewed = is_skewed_target(data.frame[stored.target] if whole else y_test)
             problem = metric_figures.log_scale_problem(y_test, result.ml, result.dl)
