@@ -143,6 +143,15 @@ def _duplicate_and_empty_names() -> bytes:
     return _csv(frame)
 
 
+def _totals_row() -> bytes:
+    frame = _table()
+    return _csv(frame) + f"{frame['height'].sum():.1f},{frame['weight'].sum():.1f},Total,\n".encode()
+
+
+def _trailing_delimiters() -> bytes:
+    return b"".join(line + b",,\n" for line in plain_table_csv().splitlines())
+
+
 def _formulas() -> bytes:
     frame = _table().rename(columns={"height": '=HYPERLINK("http://evil.example","click")', "weight": "+cmd|' /C calc'!A0"})
     frame["@SUM(A1:A9)"] = np.where(np.arange(ROWS) % 2, "=1+1", "-2+3")
@@ -232,6 +241,10 @@ CASES: list[Case] = [
     Case("title_line.csv", "a title line above the header", "note", "skipped 1 line(s) above the header",
          lambda: b"Sales export, March\n" + _csv(_table(), sep=";")),
     Case("excel_sep_hint.csv", "Excel's 'sep=;' first line", "works", "", lambda: b"sep=;\n" + _csv(_table(), sep=";")),
+    Case("totals_row.csv", "a spreadsheet's 'Total' row of column sums under the data", "note",
+         "the last row ('Total') was dropped", _totals_row),
+    Case("trailing_delimiters.csv", "two empty unnamed columns: ',,' at the end of every line", "note",
+         "2 empty columns without a name", _trailing_delimiters),
     Case("ragged_rows.csv", "three rows with two extra fields", "note", "3 row(s) with more fields", _ragged(False)),
     Case("ragged_first_row.csv", "the first data row has extra fields", "note", "1 row(s) with more fields", _ragged(True)),
     Case("mostly_ragged.csv", "every row has one field more than the header", "error",

@@ -243,6 +243,45 @@ def test_numbers_with_missing_value_placeholders_become_numbers_with_missing_cel
     assert only_placeholders["a"].tolist() == ["?", "-"]  # nothing but placeholders: no number to read
 
 
+def test_a_totals_row_under_the_data_is_dropped_with_a_note():
+    lines = ["units,price,region,bought", "3,10.5,North,no", "40,2.25,South,yes", "7,30.0,East,yes",
+             "Total,42.75,,"]
+    frame = read_csv_bytes(("\n".join(lines) + "\n").encode())
+    assert len(frame) == 3 and frame["price"].max() == 30.0
+    assert frame["units"].tolist() == [3, 40, 7]  # the label had made the column text
+    assert load_notes(frame) == ["the last row ('Total') was dropped: the totals of the rows above, not an example"]
+
+
+def test_totals_and_averages_written_as_amounts_in_a_european_export_are_dropped():
+    lines = ["Vendeur;Montant;Remise", "Anne;1 200,50 €;2", "Bruno;800,00 €;4", "Chloé;\u00a0999,50 €;6",
+             "Total général :;3 000,00 €;12", "Moyenne;1 000,00 €;4"]
+    frame = read_csv_bytes(("\n".join(lines) + "\n").encode())
+    assert frame["Vendeur"].tolist() == ["Anne", "Bruno", "Chloé"]
+    assert frame["Montant"].tolist() == [1_200.5, 800.0, 999.5]
+    assert load_notes(frame)[0] == ("the last 2 rows ('Total général :', 'Moyenne') were dropped: "
+                                    "the totals and averages of the rows above, not examples")
+
+
+@pytest.mark.parametrize("last", [
+    "Total,99,x,yes",  # labelled "Total", but no number in it is a column's sum: a category value, an example
+    "Totals of the year,42.75,,",  # a sum, but the label is a sentence, not only a word for a total
+    "50,42.75,Total,",  # the label in the middle, price is the sum: dropped (see below)
+])
+def test_a_row_is_a_totals_row_only_with_a_total_label_and_a_column_sum(last):
+    lines = ["units,price,region,bought", "3,10.5,North,no", "40,2.25,South,yes", "7,30.0,East,yes", last]
+    frame = read_csv_bytes(("\n".join(lines) + "\n").encode())
+    assert len(frame) == (3 if last.startswith("50,") else 4)
+
+
+def test_empty_columns_without_a_name_from_trailing_delimiters_are_dropped():
+    frame = read_csv_bytes(b"a,b,notes,,\n1,x,,,\n2,y,,,\n")
+    assert list(frame.columns) == ["a", "b", "notes"]  # a named empty column is the user's: kept
+    assert load_notes(frame) == ["2 empty columns without a name (delimiters at the ends of the lines) were dropped"]
+    assert list(read_csv_bytes(b"a,,b\n1,5,x\n2,6,y\n").columns) == ["a", "column_2", "b"]  # values: kept
+    with pytest.raises(DataError, match="fewer than 2 columns with a name or a value"):
+        read_csv_bytes(b"a,,\n1,,\n2,,\n")  # one column and the delimiters after it
+
+
 def test_column_limit(monkeypatch):
     from engine.common import limits
 

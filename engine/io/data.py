@@ -164,6 +164,17 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
         raise DataError("the file has fewer than 2 columns; a table needs features and a target")
     widest = max((len(r) for r in records[start + 1:]), default=0)
     frame, ragged = _parse(text, delimiter, names, start + 1, widest)
+    # Trailing delimiters on every line (",,," after the last column, as spreadsheets export a selection
+    # wider than the data) give columns with neither a name nor a value: not part of the table.
+    unnamed_empty = [name for name, raw_name in zip(names, header) if not str(raw_name).strip()
+                     and frame[name].isna().all()]
+    if unnamed_empty:
+        frame = frame.drop(columns=unnamed_empty)
+        if frame.shape[1] < 2:
+            raise DataError("the file has fewer than 2 columns with a name or a value; a table needs features "
+                            "and a target")
+        notes.append(f"{wording.count(len(unnamed_empty), 'empty column')} without a name "
+                     f"(delimiters at the ends of the lines) {'was' if len(unnamed_empty) == 1 else 'were'} dropped")
     if frame.shape[1] > _CONSOLIDATE_ABOVE_COLUMNS:
         # The parser hands back one pandas block per column; on a wide table every later column selection
         # (dropna, the split, each model's preprocessing) then walks 10,000 blocks: 1.5 s per selection
@@ -182,6 +193,8 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
         raise DataError("the file has a header but no data rows")
     if len(frame) > limits.MAX_ROWS:
         raise DataError(f"the file has more than {limits.MAX_ROWS:,} rows, the limit; sample it before uploading")
+    frame, summary_note = _drop_summary_rows(frame, decimal_comma=delimiter != ",")
+    notes += [summary_note] if summary_note else []
     notes += _clean_numbers(frame, decimal_comma=delimiter != ",")
     frame = frame.reset_index(drop=True)
     frame.attrs[_NOTES] = notes
@@ -404,6 +417,89 @@ def _parse(text: str, delimiter: str, names: list[str], skip: int, widest: int) 
             frame = frame.apply(_numbers_if_all)
     frame.columns = names
     return frame, ragged
+
+
+# A spreadsheet report often ends in a row of totals (or averages) under its data: a label in one cell, the
+# columns' sums in the others. Left in, it is one example whose numbers are hundreds of times the others' (a
+# regression target's worst outlier) and whose label turns a number column into text. Words for it in the
+# languages whose number formats the loader reads, with an optional trailing colon.
+_SUMMARY_LABELS: dict[str, re.Pattern[str]] = {
+    "sum": re.compile(r"(?:grand[ _-]?|sub[ _-]?)?totals?|sum|summe|gesamt(?:summe)?|total g[ée]n[ée]ral|totale|"
+                      r"totaal|suma|summa|итого|всего", re.IGNORECASE),
+    "mean": re.compile(r"average|avg|mean|moyenne|durchschnitt|mittelwert|media|promedio|gemiddelde|среднее",
+                       re.IGNORECASE),
+}
+_MAX_SUMMARY_ROWS = 3
+# A written total is rounded to what the sheet displays; a data row equal to its column's sum within this
+# share, and labelled as a total, is not an example.
+_SUMMARY_TOLERANCE = 1e-3
+
+
+def _drop_summary_rows(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.DataFrame, str | None]:
+    """``frame`` without the totals or averages rows a spreadsheet writes under its data, and a note naming them.
+
+    The last rows (at most three) are dropped when each holds a cell that is only a word for "total" or
+    "average" and at least one number that is that column's sum (or mean) over the rows above them, read
+    the way the column is written (``$7,532.46``). A label alone is not enough: a category called "Total"
+    stays an example.
+    """
+    labelled: list[tuple[str, str]] = []  # (the label as written, the aggregate it names), bottom row first
+    while len(labelled) < min(_MAX_SUMMARY_ROWS, len(frame) - 2):
+        found = _summary_label(frame.iloc[-1 - len(labelled)])
+        if found is None:
+            break
+        labelled.append(found)
+    if not labelled:
+        return frame, None
+    body_rows = len(frame) - len(labelled)
+    for offset, (_, aggregate) in enumerate(labelled):
+        if not any(_is_aggregate_of(frame[name], body_rows, len(frame) - 1 - offset, aggregate, decimal_comma)
+                   for name in frame.columns):
+            return frame, None
+    body = frame.iloc[:body_rows].copy()
+    # The labels (and totals written as the only text) had made number columns text: read them again.
+    held_text = [name for name, dtype in body.dtypes.items()
+                 if not ptypes.is_numeric_dtype(dtype) and frame[name].iloc[body_rows:].notna().any()]
+    for name in held_text:
+        body[name] = _numbers_if_all(body[name])
+    written = ", ".join(repr(label) for label, _ in reversed(labelled))
+    rows = "the last row" if len(labelled) == 1 else f"the last {len(labelled)} rows"
+    named = " and ".join(word for aggregate, word in (("sum", "totals"), ("mean", "averages"))
+                         if any(kind == aggregate for _, kind in labelled))
+    return body, (f"{rows} ({written}) {'was' if len(labelled) == 1 else 'were'} dropped: "
+                  f"the {named} of the rows above, not {'an example' if len(labelled) == 1 else 'examples'}")
+
+
+def _summary_label(row: pd.Series) -> tuple[str, str] | None:
+    """The cell of ``row`` that is only a word for a total or an average, and which aggregate it names."""
+    for value in row.dropna():
+        if not isinstance(value, str):
+            continue
+        label = value.strip()
+        for aggregate, pattern in _SUMMARY_LABELS.items():
+            if pattern.fullmatch(label.rstrip(":").strip()):
+                return label, aggregate
+    return None
+
+
+def _is_aggregate_of(column: pd.Series, body_rows: int, position: int, aggregate: str, decimal_comma: bool) -> bool:
+    """Whether row ``position`` of ``column`` is the sum or mean of its first ``body_rows`` values (two or more)."""
+    if pd.isna(column.iloc[position]):
+        return False
+    cells = pd.concat([column.iloc[:body_rows], column.iloc[position:position + 1]])
+    if not (ptypes.is_numeric_dtype(cells) and not ptypes.is_bool_dtype(cells)):
+        if not _could_be_numbers(cells):
+            return False
+        read = _text_to_numbers(cells, decimal_comma, plain=True)
+        if read is None:
+            return False
+        cells = read[0]
+    numbers = cells.to_numpy(dtype=float)
+    above, written = numbers[:-1][~np.isnan(numbers[:-1])], float(numbers[-1])
+    if len(above) < 2 or not np.isfinite(above).all():
+        return False
+    expected = float(above.sum() if aggregate == "sum" else above.mean())
+    return bool(np.isclose(written, expected, rtol=_SUMMARY_TOLERANCE, atol=0.0))
 
 
 #: Wider tables are copied into consolidated blocks after parsing (see read_csv_bytes).
