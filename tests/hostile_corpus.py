@@ -148,6 +148,11 @@ def _totals_row() -> bytes:
     return _csv(frame) + f"{frame['height'].sum():.1f},{frame['weight'].sum():.1f},Total,\n".encode()
 
 
+def _units_row() -> bytes:
+    header, rest = plain_table_csv().split(b"\n", 1)
+    return header + b"\ncm,kg,,\n" + rest
+
+
 def _trailing_delimiters() -> bytes:
     return b"".join(line + b",,\n" for line in plain_table_csv().splitlines())
 
@@ -243,6 +248,8 @@ CASES: list[Case] = [
     Case("excel_sep_hint.csv", "Excel's 'sep=;' first line", "works", "", lambda: b"sep=;\n" + _csv(_table(), sep=";")),
     Case("totals_row.csv", "a spreadsheet's 'Total' row of column sums under the data", "note",
          "the last row ('Total') was dropped", _totals_row),
+    Case("units_row.csv", "a row of units ('cm', 'kg') under the header", "note",
+         "reads as units, not an example", _units_row),
     Case("trailing_delimiters.csv", "two empty unnamed columns: ',,' at the end of every line", "note",
          "2 empty columns without a name", _trailing_delimiters),
     Case("ragged_rows.csv", "three rows with two extra fields", "note", "3 row(s) with more fields", _ragged(False)),

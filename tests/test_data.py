@@ -273,6 +273,25 @@ def test_a_row_is_a_totals_row_only_with_a_total_label_and_a_column_sum(last):
     assert len(frame) == (3 if last.startswith("50,") else 4)
 
 
+def test_a_row_of_units_under_the_header_is_skipped_and_the_columns_are_numbers():
+    frame = read_csv_bytes("weight;height;glucose;sex\nkg;cm;mmol/L;\n70,5;180;5,2;F\n82;175;6,1;M\n64;;4,9;F\n".encode())
+    assert frame["weight"].tolist() == [70.5, 82.0, 64.0] and frame["height"].iloc[0] == 180
+    assert frame["sex"].tolist() == ["F", "M", "F"]
+    assert load_notes(frame)[0] == ("the first row under the header (weight: 'kg', height: 'cm', glucose: 'mmol/L') "
+                                    "reads as units, not an example: it was skipped")
+
+
+@pytest.mark.parametrize("first", [
+    "Alice,Paris,TBD,TBD",  # 'Paris' recurs below: a first example with two unknown amounts
+    "kg,Lyon,9,4",  # a number in it: an example
+    "Bob,Nice,TBD,3",  # only one column made text by it
+])
+def test_a_first_row_of_text_stays_an_example_unless_it_reads_as_units(first):
+    lines = ["name,city,salary,years", first, "Carol,Paris,51000,4", "Dan,Lyon,48000,2", "Eve,Nice,62000,9"]
+    frame = read_csv_bytes(("\n".join(lines) + "\n").encode())
+    assert len(frame) == 4 and frame["name"].iloc[0] == first.split(",")[0]
+
+
 def test_empty_columns_without_a_name_from_trailing_delimiters_are_dropped():
     frame = read_csv_bytes(b"a,b,notes,,\n1,x,,,\n2,y,,,\n")
     assert list(frame.columns) == ["a", "b", "notes"]  # a named empty column is the user's: kept

@@ -194,7 +194,8 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
     if len(frame) > limits.MAX_ROWS:
         raise DataError(f"the file has more than {limits.MAX_ROWS:,} rows, the limit; sample it before uploading")
     frame, summary_note = _drop_summary_rows(frame, decimal_comma=delimiter != ",")
-    notes += [summary_note] if summary_note else []
+    frame, units_note = _drop_units_row(frame, decimal_comma=delimiter != ",")
+    notes += [note for note in (summary_note, units_note) if note]
     notes += _clean_numbers(frame, decimal_comma=delimiter != ",")
     frame = frame.reset_index(drop=True)
     frame.attrs[_NOTES] = notes
@@ -468,6 +469,43 @@ def _drop_summary_rows(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.Dat
                          if any(kind == aggregate for _, kind in labelled))
     return body, (f"{rows} ({written}) {'was' if len(labelled) == 1 else 'were'} dropped: "
                   f"the {named} of the rows above, not {'an example' if len(labelled) == 1 else 'examples'}")
+
+
+# Instrument and lab exports often write each column's unit on the line under the header ("kg", "cm",
+# "mmol/L"); read as data, that one row made every measured column text.
+_MIN_UNIT_COLUMNS = 2
+
+
+def _drop_units_row(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.DataFrame, str | None]:
+    """``frame`` without a first row of units under the header, and a note quoting them.
+
+    The first row goes when it holds no number at all, its text makes at least two columns text whose every
+    other value is a number, and none of its cells repeats a value of its column below (a real first example's
+    city or category would).
+    """
+    if len(frame) < 3:
+        return frame, None
+    first = frame.iloc[0]
+    written = first.dropna()
+    if written.empty or not all(isinstance(v, str) for v in written):
+        return frame, None  # pandas read a number in it: an example
+    texts = {name: str(value).strip() for name, value in written.items()}
+    if any(_NUMBER_AS_WRITTEN.fullmatch(t) or t.lower() in MISSING_PLACEHOLDERS for t in texts.values()):
+        return frame, None
+    made_text: list[str] = []
+    for name, text in texts.items():
+        below = frame[name].iloc[1:]
+        if below.dropna().astype(str).str.strip().eq(text).any():
+            return frame, None  # the value recurs below: a category, this row an example
+        if _could_be_numbers(below) and _text_to_numbers(below, decimal_comma, plain=True) is not None:
+            made_text.append(name)
+    if len(made_text) < _MIN_UNIT_COLUMNS:
+        return frame, None
+    body = frame.iloc[1:].copy()
+    for name in made_text:
+        body[name] = _numbers_if_all(body[name])
+    shown = ", ".join(f"{name}: {texts[name]!r}" for name in list(texts)[:6]) + (", …" if len(texts) > 6 else "")
+    return body, f"the first row under the header ({shown}) reads as units, not an example: it was skipped"
 
 
 def _summary_label(row: pd.Series) -> tuple[str, str] | None:
