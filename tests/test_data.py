@@ -243,6 +243,30 @@ def test_numbers_with_missing_value_placeholders_become_numbers_with_missing_cel
     assert only_placeholders["a"].tolist() == ["?", "-"]  # nothing but placeholders: no number to read
 
 
+@pytest.mark.parametrize(("written", "numbers", "unit"), [
+    (["85 m²", "120 m²", "47,5 m²"], [85.0, 120.0, 47.5], "m²"),  # a decimal comma in a ';' file
+    (["1 200 sq ft", "850 sq ft", "2 400 sq ft"], [1_200.0, 850.0, 2_400.0], "sq ft"),
+    (["3 rooms", "1 room", "2 rooms"], [3.0, 1.0, 2.0], "rooms"),
+    (["-5 °C", "3 °C", "12°C"], [-5.0, 3.0, 12.0], "°C"),
+])
+def test_numbers_followed_by_one_unit_become_numbers(written, numbers, unit):
+    frame = read_csv_bytes(("x;y\n" + "".join(f"{w};{i % 2}\n" for i, w in enumerate(written))).encode())
+    assert frame["x"].tolist() == numbers
+    assert load_notes(frame) == [f"column 'x': values written with the unit '{unit}' were read as numbers, without it"]
+
+
+@pytest.mark.parametrize("written", [
+    ["2 GB", "1 TB", "512 GB"],  # two units: not one quantity
+    ["5 m", "7 ms", "9 m"],  # metres and milliseconds, not a plural
+    ["12 Main St", "4 Oak Ave", "9 Main St"],  # addresses
+    ["1. White", "2. Black", "1. White"],  # numbered labels, as R writes coded factors
+    ["1st", "2nd", "3rd"],
+])
+def test_numbers_with_different_words_after_them_stay_text(written):
+    frame = read_csv_bytes(("x,y\n" + "".join(f"{w},{i % 2}\n" for i, w in enumerate(written))).encode())
+    assert frame["x"].tolist() == written and load_notes(frame) == []
+
+
 def test_a_totals_row_under_the_data_is_dropped_with_a_note():
     lines = ["units,price,region,bought", "3,10.5,North,no", "40,2.25,South,yes", "7,30.0,East,yes",
              "Total,42.75,,"]

@@ -497,7 +497,7 @@ def _drop_units_row(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.DataFr
         below = frame[name].iloc[1:]
         if below.dropna().astype(str).str.strip().eq(text).any():
             return frame, None  # the value recurs below: a category, this row an example
-        if _could_be_numbers(below) and _text_to_numbers(below, decimal_comma, plain=True) is not None:
+        if _could_be_numbers(_leading_text(below)) and _text_to_numbers(below, decimal_comma, plain=True) is not None:
             made_text.append(name)
     if len(made_text) < _MIN_UNIT_COLUMNS:
         return frame, None
@@ -526,7 +526,7 @@ def _is_aggregate_of(column: pd.Series, body_rows: int, position: int, aggregate
         return False
     cells = pd.concat([column.iloc[:body_rows], column.iloc[position:position + 1]])
     if not (ptypes.is_numeric_dtype(cells) and not ptypes.is_bool_dtype(cells)):
-        if not _could_be_numbers(cells):
+        if not _could_be_numbers(_leading_text(cells)):
             return False
         read = _text_to_numbers(cells, decimal_comma, plain=True)
         if read is None:
@@ -567,7 +567,13 @@ def _clean_numbers(frame: pd.DataFrame, decimal_comma: bool) -> list[str]:
         if ptypes.is_numeric_dtype(dtype) or ptypes.is_bool_dtype(dtype):
             continue
         column = frame[name]
-        if not _could_be_numbers(column):
+        leading = _leading_text(column)
+        if not _could_be_numbers(leading):
+            with_unit = _numbers_with_unit(column, leading, decimal_comma)
+            if with_unit is not None:
+                frame[name], unit = with_unit
+                notes.append(f"column '{name}': values written with the unit '{unit}' were read as numbers, "
+                             "without it")
             continue
         read = _text_to_numbers(column, decimal_comma)
         placeholders = None
@@ -600,6 +606,44 @@ def _clean_numbers(frame: pd.DataFrame, decimal_comma: bool) -> list[str]:
     return notes
 
 
+# A number followed by a unit word, as scraped listings and spec sheets write them ("85 m²", "1,200 sq ft",
+# "18.2 kmpl", "3 rooms"): the unit starts with a letter (or ° or µ), holds no digit, and is short. The
+# number ends in a digit, so a numbered label ("2. Middle Atlantic", as R's coded factors are written) is
+# not one.
+_WITH_UNIT = re.compile(r"([+-]?[0-9](?:[0-9.,\s]*[0-9])?)\s*((?:[^\W\d_]|[°µ])[^\d,;()]{0,19})")
+
+
+def _numbers_with_unit(column: pd.Series, leading: list[str], decimal_comma: bool) -> tuple[pd.Series, str] | None:
+    """``column`` as floats and its unit, if every value is a number followed by one unit (else None).
+
+    "1 room" and "3 rooms" are one unit; "2 GB" beside "1 TB" are two, and the column stays text, as do
+    addresses ("12 Main St", "4 Oak Ave"). The first values are checked in Python before the whole column
+    (``leading``, :func:`_leading_text`) is matched in Arrow, so a text column costs one regular-expression
+    match.
+    """
+    if not leading or not _WITH_UNIT.fullmatch(leading[0]):
+        return None
+    matches = [_WITH_UNIT.fullmatch(value) for value in leading]
+    if not all(matches):
+        return None
+    units = {m.group(2).strip().casefold() for m in matches if m}
+    shortest = min(units, key=len)
+    # "rooms" first and "1 room" later are one unit; "ms" is not "m" in the plural (nor "s" after "m").
+    stem = shortest[:-1] if shortest.endswith("s") and len(shortest) > 2 else shortest
+    if not all(u == stem or (u == stem + "s" and len(stem) > 1) for u in units):
+        return None
+    unit = matches[0].group(2).strip() if matches[0] else stem  # as the first value writes it
+    text = column.dropna().astype(str).str.strip()
+    suffix = f"{_SPACE}*(?:{re.escape(stem)}{'s?' if len(stem) > 1 else ''})$"
+    if not text.str.contains(suffix, case=False, regex=True).all():
+        return None
+    bare = text.str.replace(f"(?i){suffix}", "", regex=True)
+    read = _text_to_numbers(bare, decimal_comma, plain=True)
+    if read is None:
+        return None
+    return read[0].reindex(column.index).astype(float), unit
+
+
 def _thousands_to_numbers(column: pd.Series) -> pd.Series | None:
     """``column`` as floats if every value is a number and some have thousands separators, else None."""
     text = _all_match(column, _THOUSANDS)
@@ -626,16 +670,20 @@ MISSING_PLACEHOLDERS = frozenset({
 })
 
 
-def _could_be_numbers(column: pd.Series) -> bool:
-    """False when one of the column's first values is neither number-like nor a placeholder.
+def _leading_text(column: pd.Series) -> list[str]:
+    """Up to 20 of the first 200 values that are not missing, stripped, from the array, not pandas indexing."""
+    head = column.to_numpy()[:200]
+    return [str(value).strip() for value in head[pd.notna(head)][:20]]
+
+
+def _could_be_numbers(leading: list[str]) -> bool:
+    """False when one of a column's first values (:func:`_leading_text`) is neither number-like nor a placeholder.
 
     Every way :func:`_clean_numbers` reads text as numbers needs every value to be one of those, so a text
     column is passed over on its first value instead of after pandas string passes over its head: on 3,000
     text columns those passes took seconds.
     """
-    leading = column.iloc[:200].dropna().iloc[:20]
-    return all(_NUMBER_AS_WRITTEN.fullmatch(text := str(value).strip()) or text.lower() in MISSING_PLACEHOLDERS
-               for value in leading)
+    return all(_NUMBER_AS_WRITTEN.fullmatch(text) or text.lower() in MISSING_PLACEHOLDERS for text in leading)
 
 
 def _missing_placeholders(column: pd.Series) -> pd.Series | None:
