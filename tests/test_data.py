@@ -267,6 +267,20 @@ def test_numbers_with_different_words_after_them_stay_text(written):
     assert frame["x"].tolist() == written and load_notes(frame) == []
 
 
+@pytest.mark.parametrize(("written", "numbers", "how"), [
+    (["01:23:45", "25:10:00", "0:00:07.5"], [5_025.0, 90_600.0, 7.5], "times written h:mm:ss (as '01:23:45') were read as seconds"),
+    (["59:12", "1:02:33", "5:00"], [3_552.0, 3_753.0, 300.0], "times written h:mm:ss (as '1:02:33') were read as seconds"),
+    (["9:30", "14:45", "23:59"], [570.0, 885.0, 1_439.0], "times written h:mm or m:ss (as '9:30') were read as "
+     "60 × the first part + the second: minutes for h:mm, seconds for m:ss"),
+])
+def test_clock_times_and_durations_become_numbers_that_do_not_depend_on_the_day(written, numbers, how):
+    # pandas reads '14:45' as a time on the day of reading, and '25:10:00' not at all
+    frame = read_csv_bytes(("x,y\n" + "".join(f"{w},{i % 2}\n" for i, w in enumerate(written))).encode())
+    assert frame["x"].tolist() == numbers
+    assert load_notes(frame) == [f"column 'x': {how}"]
+    assert read_csv_bytes(b"x,y\n12:30,1\n12:75,0\n")["x"].tolist() == ["12:30", "12:75"]  # not a time: text
+
+
 def test_a_totals_row_under_the_data_is_dropped_with_a_note():
     lines = ["units,price,region,bought", "3,10.5,North,no", "40,2.25,South,yes", "7,30.0,East,yes",
              "Total,42.75,,"]

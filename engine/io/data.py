@@ -574,6 +574,9 @@ def _clean_numbers(frame: pd.DataFrame, decimal_comma: bool) -> list[str]:
                 frame[name], unit = with_unit
                 notes.append(f"column '{name}': values written with the unit '{unit}' were read as numbers, "
                              "without it")
+            elif (clock := _clock_times_to_numbers(column, leading)) is not None:
+                frame[name], how = clock
+                notes.append(f"column '{name}': {how}")
             continue
         read = _text_to_numbers(column, decimal_comma)
         placeholders = None
@@ -642,6 +645,37 @@ def _numbers_with_unit(column: pd.Series, leading: list[str], decimal_comma: boo
     if read is None:
         return None
     return read[0].reindex(column.index).astype(float), unit
+
+
+# Durations and times of day ("1:02:33", "14:45", "0:05:32.5"). pandas reads them as a time on the day of
+# reading: a feature that moved by a day at midnight, and missing from 24:00 on (a 25-hour duration).
+_CLOCK = re.compile(r"[0-9]{1,3}:[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?")
+
+
+def _clock_times_to_numbers(column: pd.Series, leading: list[str]) -> tuple[pd.Series, str] | None:
+    """``column`` as a number and how it was read, if every value is written h:mm:ss, h:mm or m:ss (else None).
+
+    h:mm:ss becomes seconds; where every value has two parts, the number is 60 × the first part + the second
+    (minutes for h:mm, seconds for m:ss: the file does not say which); beside h:mm:ss values, m:ss.
+    """
+    if not leading or not all(_CLOCK.fullmatch(value) for value in leading):
+        return None
+    text = column.dropna().astype(str).str.strip()
+    if not text.str.fullmatch(_CLOCK.pattern).all():
+        return None
+    parts = text.str.split(":", expand=True).astype(float)
+    if parts.shape[1] == 2:
+        numbers = 60 * parts[0] + parts[1]
+        how = ("times written h:mm or m:ss (as '{0}') were read as 60 × the first part + the second: minutes for "
+               "h:mm, seconds for m:ss")
+    else:
+        seconds = parts[2].isna()
+        hours = parts[0].where(~seconds, 0.0)
+        minutes = parts[1].where(~seconds, parts[0])
+        numbers = 3600 * hours + 60 * minutes + parts[2].where(~seconds, parts[1])
+        how = "times written h:mm:ss (as '{0}') were read as seconds"
+    example = next((value for value in leading if value.count(":") == parts.shape[1] - 1), leading[0])
+    return numbers.reindex(column.index).astype(float), how.format(example)
 
 
 def _thousands_to_numbers(column: pd.Series) -> pd.Series | None:
