@@ -43,13 +43,15 @@ SEED = 0
 
 @dataclass(frozen=True)
 class Case:
-    """One file to read: its bytes, its delimiter (for pandas alone) and the columns the reader must make numbers."""
+    """One file to read: its bytes, its delimiter (for pandas alone), the columns the reader must make numbers
+    and those whose stray spaces it must remove."""
 
     name: str
     shape: tuple[int, int]
     raw: bytes
     delimiter: str
     becomes_numbers: tuple[str, ...]
+    loses_stray_spaces: tuple[str, ...] = ()
 
 
 def _rows(full: int, scale: float) -> int:
@@ -61,9 +63,10 @@ def make_cases(scale: float = 1.0, seed: int = SEED) -> list[Case]:
     rng = np.random.default_rng(seed)
     cases: list[Case] = []
 
-    def add(name: str, frame: pd.DataFrame, becomes_numbers: tuple[str, ...], delimiter: str = ",") -> None:
+    def add(name: str, frame: pd.DataFrame, becomes_numbers: tuple[str, ...], delimiter: str = ",",
+            loses_stray_spaces: tuple[str, ...] = ()) -> None:
         raw = frame.to_csv(index=False, sep=delimiter).encode()
-        cases.append(Case(name, frame.shape, raw, delimiter, becomes_numbers))
+        cases.append(Case(name, frame.shape, raw, delimiter, becomes_numbers, loses_stray_spaces))
 
     rows, columns = _rows(2_000, scale), _rows(3_000, scale)
     words = np.array(["red", "green", "blue", "small", "large", "north", "south"])
@@ -71,7 +74,9 @@ def make_cases(scale: float = 1.0, seed: int = SEED) -> list[Case]:
                              columns=[f"answer_{i}" for i in range(columns)])
     wide_text["score"] = rng.normal(size=rows).round(3).astype(str)
     wide_text.loc[0, "score"] = "?"  # one placeholder: the last column is repaired after 3,000 text columns
-    add("text columns, wide", wide_text, ("score",))
+    typed = ["answer_0", "answer_1", "answer_2"]
+    wide_text.loc[1, typed] = wide_text.loc[1, typed] + " "  # "red " beside "red": every text column is looked at
+    add("text columns, wide", wide_text, ("score",), loses_stray_spaces=tuple(typed))
 
     rows = _rows(1_000_000, scale)
     reading = rng.normal(120, 15, size=rows).round(1).astype(str)
@@ -112,7 +117,8 @@ def _median_seconds(work: Callable[[], object], repeats: int) -> float:
 def measure(case: Case, repeats: int) -> dict[str, object]:
     """The reader's and pandas's median seconds on ``case``, and whether the reader repaired what it should."""
     frame = read_csv_bytes(case.raw)
-    repaired = all(pd.api.types.is_float_dtype(frame[name]) for name in case.becomes_numbers)
+    repaired = all(pd.api.types.is_float_dtype(frame[name]) for name in case.becomes_numbers) and not any(
+        frame[name].dropna().str.endswith(" ").any() for name in case.loses_stray_spaces)
     seconds = _median_seconds(lambda: read_csv_bytes(case.raw), repeats)
     with warnings.catch_warnings():  # its "mixed types" warning on a column of numbers and '?'
         warnings.simplefilter("ignore", pd.errors.DtypeWarning)

@@ -163,3 +163,5 @@ def test_loading_benchmark_reads_every_case_repaired_and_judges_its_budget():
     assert not loading.passed(amounts | {"seconds": amounts["budget_seconds"] + 0.01})
     unrepaired = loading.Case("numbers, wide", (2, 2), b"a,b\nx,1\ny,2\n", ",", ("a",))
     assert not loading.passed(loading.measure(unrepaired, repeats=1))  # a column left as text misses, however fast
+    spaced = loading.Case("text columns, wide", (2, 2), b"a,b\nx ,1\ny,2\n", ",", (), ("a",))
+    assert not loading.passed(loading.measure(spaced, repeats=1))  # a stray space left in misses too

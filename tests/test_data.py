@@ -281,6 +281,17 @@ def test_clock_times_and_durations_become_numbers_that_do_not_depend_on_the_day(
     assert read_csv_bytes(b"x,y\n12:30,1\n12:75,0\n")["x"].tolist() == ["12:30", "12:75"]  # not a time: text
 
 
+def test_stray_spaces_that_split_one_value_in_two_are_removed_with_a_note():
+    frame = read_csv_bytes(b'a,answer,colour,size,comment\n1,Yes ,red,S,fine \n2,No,red ,"  ",ok\n'
+                           b'3,"Yes",blue,M,good\n4,"No ",blue,L,great\n')
+    assert frame["answer"].tolist() == ["Yes", "No", "Yes", "No"]  # a target of two classes, not four
+    assert frame["colour"].tolist() == ["red", "red", "blue", "blue"]
+    assert pd.isna(frame["size"].iloc[1])  # a value of spaces only is missing
+    assert frame["comment"].tolist()[:2] == ["fine ", "ok"]  # nothing joined or emptied there: kept as written
+    assert load_notes(frame) == ["spaces before or after 4 text values were removed (in 'answer', 'colour', "
+                                 "'size'), so 'Yes ' and 'Yes' are one value"]
+
+
 def test_a_totals_row_under_the_data_is_dropped_with_a_note():
     lines = ["units,price,region,bought", "3,10.5,North,no", "40,2.25,South,yes", "7,30.0,East,yes",
              "Total,42.75,,"]

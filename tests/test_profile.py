@@ -129,6 +129,16 @@ def test_date_target_is_refused_with_one_line():
         profile_dataset(frame, "when")
 
 
+def test_a_class_of_one_row_that_differs_only_in_letter_case_is_named_as_a_slip():
+    labels = ["Yes", "No"] * 20 + ["no"]
+    frame = pd.DataFrame({"x": np.arange(41.0), "answer": labels})
+    with pytest.raises(DataError, match=r"class 'no' of target 'answer' has 1 row \(it differs from 'No' only in "
+                                        r"letter case\); each class needs at least 2"):
+        profile_dataset(frame, "answer")
+    with pytest.raises(DataError, match=r"class 'maybe' of target 'answer' has 1 row; each class"):
+        profile_dataset(frame.assign(answer=labels[:-1] + ["maybe"]), "answer")
+
+
 def test_too_many_classes_are_refused():
     from engine.common import limits
 

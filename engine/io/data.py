@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api import types as ptypes
 
 from engine.common import limits
@@ -193,6 +195,8 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
         raise DataError("the file has a header but no data rows")
     if len(frame) > limits.MAX_ROWS:
         raise DataError(f"the file has more than {limits.MAX_ROWS:,} rows, the limit; sample it before uploading")
+    spaces_note = _strip_spaces(frame, text, delimiter)
+    notes += [spaces_note] if spaces_note else []
     frame, summary_note = _drop_summary_rows(frame, decimal_comma=delimiter != ",")
     frame, units_note = _drop_units_row(frame, decimal_comma=delimiter != ",")
     notes += [note for note in (summary_note, units_note) if note]
@@ -418,6 +422,42 @@ def _parse(text: str, delimiter: str, names: list[str], skip: int, widest: int) 
             frame = frame.apply(_numbers_if_all)
     frame.columns = names
     return frame, ragged
+
+
+def _strip_spaces(frame: pd.DataFrame, text: str, delimiter: str) -> str | None:
+    """In place: spaces around the values of a text column removed where that joins two values or leaves one
+    empty (then missing); a note counting them.
+
+    Typed data keeps stray spaces ("Yes " beside "Yes"), which made a class of their own: one such cell in a
+    target refused the whole table ("class 'Yes ' has 1 row"). The parser already drops the spaces after a
+    delimiter; the file's text is searched for a space before a delimiter, a quote or a line end first, so a
+    file without any costs nothing per column.
+    """
+    # One character first (5 ms on 32 MB without a space), then one expression (0.08 s); eight substring
+    # searches took 0.29 s.
+    if (" " not in text and "\t" not in text) or not re.search(f"[ \t][{re.escape(delimiter)}\"\n\r]", text):
+        return None
+    changed: dict[str, int] = {}
+    for name, column in list(frame.items()):
+        if not isinstance(column.dtype, pd.StringDtype):
+            continue  # numbers, or a column pandas left mixed
+        # Asked of Arrow, which already holds pandas' text (no copy): through pandas, the dropna, strip and
+        # comparison of every column of a 3,000-column survey took 1.5 s, in Arrow 0.18 s.
+        written = pa.array(column.array)
+        if not pc.any(pc.not_equal(written, pc.utf8_trim_whitespace(written))).as_py():
+            continue
+        values = column.dropna()
+        stripped = values.str.strip()
+        differs = stripped != values
+        # Only where it joins values or empties one: free text keeps its spaces, which change no word in it.
+        if stripped.eq("").any() or stripped.nunique() < values.nunique():
+            frame[name] = column.mask(differs, stripped.where(stripped != "")).astype(column.dtype)
+            changed[name] = int(differs.sum())
+    if not changed:
+        return None
+    shown = ", ".join(f"'{name}'" for name in list(changed)[:5]) + (", …" if len(changed) > 5 else "")
+    return (f"spaces before or after {wording.count(sum(changed.values()), 'text value')} were removed "
+            f"(in {shown}), so 'Yes ' and 'Yes' are one value")
 
 
 # A spreadsheet report often ends in a row of totals (or averages) under its data: a label in one cell, the

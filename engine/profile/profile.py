@@ -652,8 +652,11 @@ def prepare_target(
         counts = y.astype(str).value_counts()
         rare = counts[counts < th.MIN_ROWS_PER_CLASS]
         if len(rare):
+            # A typing slip ("no" among "No") is the usual rare class: name the class it was meant to be.
+            same_letters = [c for c in counts.index if c != rare.index[0] and c.casefold() == rare.index[0].casefold()]
+            slip = f" (it differs from '{same_letters[0]}' only in letter case)" if same_letters else ""
             raise DataError(
-                f"class '{rare.index[0]}' of target '{target}' has {int(rare.iloc[0])} row; "
+                f"class '{rare.index[0]}' of target '{target}' has {int(rare.iloc[0])} row{slip}; "
                 f"each class needs at least {th.MIN_ROWS_PER_CLASS} to split into train and test"
             )
         if len(counts) > limits.MAX_CLASSES:
