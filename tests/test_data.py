@@ -268,8 +268,10 @@ def test_numbers_with_different_words_after_them_stay_text(written):
 
 
 @pytest.mark.parametrize(("written", "numbers", "how"), [
-    (["01:23:45", "25:10:00", "0:00:07.5"], [5_025.0, 90_600.0, 7.5], "times written h:mm:ss (as '01:23:45') were read as seconds"),
-    (["59:12", "1:02:33", "5:00"], [3_552.0, 3_753.0, 300.0], "times written h:mm:ss (as '1:02:33') were read as seconds"),
+    (["01:23:45", "25:10:00", "0:00:07.5"], [5_025.0, 90_600.0, 7.5],
+     "times written h:mm:ss (as '01:23:45') were read as seconds"),
+    (["59:12", "1:02:33", "5:00"], [3_552.0, 3_753.0, 300.0],
+     "times written h:mm:ss (as '1:02:33') were read as seconds"),
     (["9:30", "14:45", "23:59"], [570.0, 885.0, 1_439.0], "times written h:mm or m:ss (as '9:30') were read as "
      "60 × the first part + the second: minutes for h:mm, seconds for m:ss"),
 ])
@@ -290,6 +292,16 @@ def test_stray_spaces_that_split_one_value_in_two_are_removed_with_a_note():
     assert frame["comment"].tolist()[:2] == ["fine ", "ok"]  # nothing joined or emptied there: kept as written
     assert load_notes(frame) == ["spaces before or after 4 text values were removed (in 'answer', 'colour', "
                                  "'size'), so 'Yes ' and 'Yes' are one value"]
+
+
+def test_the_header_repeated_inside_the_data_by_joined_files_is_skipped():
+    part = "age,income,answer\n41,52000,yes\n35,48000,no\n"
+    frame = read_csv_bytes((part + part[part.index("\n") + 1:] + part + " age , income ,answer\n").encode())
+    assert frame["age"].tolist() == [41, 35] * 3 and frame["answer"].tolist() == ["yes", "no"] * 3
+    assert load_notes(frame)[-1] == ("2 lines inside the data repeating the header (files joined one after another) "
+                                     "were skipped")
+    kept = read_csv_bytes(b"age,answer\n41,yes\nage,no\n35,age\n")  # 'age' as a value, not the whole header
+    assert kept["age"].tolist() == ["41", "age", "35"] and load_notes(kept) == []
 
 
 def test_a_totals_row_under_the_data_is_dropped_with_a_note():
@@ -323,7 +335,7 @@ def test_a_row_is_a_totals_row_only_with_a_total_label_and_a_column_sum(last):
 
 
 def test_a_row_of_units_under_the_header_is_skipped_and_the_columns_are_numbers():
-    frame = read_csv_bytes("weight;height;glucose;sex\nkg;cm;mmol/L;\n70,5;180;5,2;F\n82;175;6,1;M\n64;;4,9;F\n".encode())
+    frame = read_csv_bytes(b"weight;height;glucose;sex\nkg;cm;mmol/L;\n70,5;180;5,2;F\n82;175;6,1;M\n64;;4,9;F\n")
     assert frame["weight"].tolist() == [70.5, 82.0, 64.0] and frame["height"].iloc[0] == 180
     assert frame["sex"].tolist() == ["F", "M", "F"]
     assert load_notes(frame)[0] == ("the first row under the header (weight: 'kg', height: 'cm', glucose: 'mmol/L') "

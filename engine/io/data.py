@@ -197,6 +197,8 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
         raise DataError(f"the file has more than {limits.MAX_ROWS:,} rows, the limit; sample it before uploading")
     spaces_note = _strip_spaces(frame, text, delimiter)
     notes += [spaces_note] if spaces_note else []
+    frame, headers_note = _drop_repeated_headers(frame, dict(zip(names, header)))
+    notes += [headers_note] if headers_note else []
     frame, summary_note = _drop_summary_rows(frame, decimal_comma=delimiter != ",")
     frame, units_note = _drop_units_row(frame, decimal_comma=delimiter != ",")
     notes += [note for note in (summary_note, units_note) if note]
@@ -458,6 +460,39 @@ def _strip_spaces(frame: pd.DataFrame, text: str, delimiter: str) -> str | None:
     shown = ", ".join(f"'{name}'" for name in list(changed)[:5]) + (", …" if len(changed) > 5 else "")
     return (f"spaces before or after {wording.count(sum(changed.values()), 'text value')} were removed "
             f"(in {shown}), so 'Yes ' and 'Yes' are one value")
+
+
+def _drop_repeated_headers(frame: pd.DataFrame, written_names: dict[str, str]) -> tuple[pd.DataFrame, str | None]:
+    """``frame`` without the rows that repeat the header, and a note counting them.
+
+    Files joined one after another (``cat a.csv b.csv``, an export written in pages) repeat their header inside
+    the data; read as an example, that row made every number column text and its target "class" had one row,
+    which refused the table. ``written_names``: each column's name as the header wrote it.
+    """
+    named = [name for name in frame.columns if str(written_names.get(name, "")).strip()]
+    if not named:
+        return frame, None
+    first = frame[named[0]]
+    if ptypes.is_numeric_dtype(first) and not str(written_names[named[0]]).strip().lstrip("+-").isdigit():
+        return frame, None  # a text header among its values would have made the column text
+    candidates = first.astype("string").str.strip().eq(str(written_names[named[0]]).strip()).fillna(False)
+    if not candidates.any():
+        return frame, None
+    rows = frame[candidates.to_numpy()]
+    repeats = pd.Series(True, index=rows.index)
+    for name in frame.columns:
+        written = str(written_names.get(name, "")).strip()
+        cells = rows[name].astype("string").str.strip()
+        repeats &= cells.eq(written).fillna(False) | (cells.isna() & (written == ""))
+    if not repeats.any():
+        return frame, None
+    body = frame.drop(index=repeats[repeats].index)
+    for name, dtype in body.dtypes.items():  # the repeated names had made number columns text: read them again
+        if not ptypes.is_numeric_dtype(dtype):
+            body[name] = _numbers_if_all(body[name])
+    count = int(repeats.sum())
+    return body, (f"{wording.count(count, 'line')} inside the data repeating the header (files joined one after "
+                  f"another) {'was' if count == 1 else 'were'} skipped")
 
 
 # A spreadsheet report often ends in a row of totals (or averages) under its data: a label in one cell, the
