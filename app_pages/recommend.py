@@ -7,6 +7,7 @@ from engine.figures import advice as advice_figures
 from engine.figures import base as figure_base
 from engine.common import wording
 from engine.advice.recommend import recommend
+from engine.profile.leakage import leak_note
 from engine.registry import no_usable_feature, upload_help
 from views import state
 from views import widgets
@@ -52,6 +53,9 @@ if data is not None:
     if unusable is not None:  # the criteria still answer, but nothing could be trained to check them
         st.warning(f"{state.esc(unusable[0].upper() + unusable[1:])}. Train & compare would refuse this table: choose "
                    "another target, or add columns a model can learn from.", icon=":material/block:")
+    leaks = leak_note(advice.profile.suspected_leaks, advice.profile.target) if advice is not None else None
+    if leaks is not None:  # both models would score near 100 % and the comparison would say nothing
+        st.warning(state.esc(leaks[0].upper() + leaks[1:]) + ".", icon=":material/key:")
     guess = advice.profile.target_guess if advice is not None else None
     if guess is not None and guess.note:  # the best-ranked target was unusable: say which was taken, and the others
         others = ", ".join(f"**{state.esc(name)}**" for name in guess.alternatives)

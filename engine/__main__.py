@@ -154,6 +154,7 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
 
     from engine.io.dataset import load_dataset_path
     from engine.advice.recommend import timed_advise
+    from engine.profile.leakage import leak_note
 
     start = time.perf_counter()
     deadline = None
@@ -177,6 +178,8 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
         # Additions to DESIGN.md §4: "notes", what the loader repaired, one sentence each; "stage_seconds", where
         # the time went (load, profile, recommend), as compare reports it.
         notes = list(dataset.notes)
+        if (leaks := leak_note(advice.profile.suspected_leaks, advice.profile.target)) is not None:
+            notes.append(leaks)
         if (unusable := no_usable_feature(advice.profile)) is not None:  # the criteria still answer; training cannot
             notes.append(f"{unusable}: compare would refuse this table, so the advice has nothing to be measured on")
         return advice.to_dict() | {"notes": notes, "stage_seconds": stages}

@@ -194,6 +194,17 @@ def test_advice_on_a_table_no_model_can_train_on_warns_beside_it() -> None:
     assert not [w for w in at.warning if "Train & compare would refuse" in w.value]
 
 
+def test_a_column_that_gives_the_answer_away_is_named_on_the_recommend_page() -> None:
+    rows = [f"{i % 7},{(i * 37) % 11},{('moved', 'price')[i % 2] if i % 3 else ''},{'yes' if i % 3 else 'no'}"
+            for i in range(150)]
+    at = open_app("app_pages/recommend.py")
+    upload(at, "leaky.csv", ("tenure,spend,cancel_reason,churned\n" + "\n".join(rows) + "\n").encode())
+    warned = [w.value.replace("\\", "") for w in at.warning if "almost perfectly" in w.value]
+    assert warned and warned[0].startswith("'cancel_reason' (balanced accuracy 1.00) alone predicts 'churned'")
+    upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())
+    assert not [w for w in at.warning if "almost perfectly" in w.value]
+
+
 def test_target_override_reprofiles_the_data() -> None:
     at = open_app("app_pages/recommend.py")
     upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())

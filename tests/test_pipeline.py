@@ -45,6 +45,7 @@ def test_compare_reports_progress_and_results():
     frame = make_signal_table(rows=500)
     frame.loc[::10, "target"] = np.nan
     frame["ticket"] = [f"T-{i:05d}" for i in range(len(frame))]
+    frame["resolution"] = frame["target"].map({"yes": "closed-won", "no": "closed-lost"})  # written after the outcome
     updates: list[tuple[str, float]] = []
     result = compare(frame, "target", shap_rows=40, max_seconds=30, progress=lambda m, f: updates.append((m, f)))
     fractions = [f for _, f in updates]
@@ -53,6 +54,7 @@ def test_compare_reports_progress_and_results():
     assert result.split.to_dict()["train_rows"] + result.split.to_dict()["test_rows"] == 450
     assert any("50 rows without a target" in note for note in result.notes)
     assert any("ticket (identifier)" in note for note in result.notes)
+    assert any(note.startswith("'resolution' (balanced accuracy 1.00) alone predicts 'target'") for note in result.notes)
     assert any("sample of 40" in note for note in result.notes)
     assert len(result.explained_rows) == 40
     assert result.explanations["ml"].values.shape[0] == result.explanations["dl"].values.shape[0] == 40

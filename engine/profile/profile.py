@@ -18,6 +18,7 @@ from engine.common import limits
 from engine.common import thresholds as th
 from engine.io.data import DataError
 from engine.io.dates import parse_dates
+from engine.profile.leakage import SuspectedLeak, suspected_leaks
 
 __all__ = [
     "ColumnKind",
@@ -148,6 +149,9 @@ class DatasetProfile:
     class_balance: dict[str, float] = field(default_factory=dict)
     missing_share: float = 0.0
     target_guess: "TargetGuess | None" = None  # how the target was guessed; None when the user named it
+    # Feature columns that alone predict the target almost perfectly (engine/profile/leakage.py); a tuple
+    # default, so profiles pickled before it existed still read.
+    suspected_leaks: tuple[SuspectedLeak, ...] = ()
 
     @property
     def column_kinds(self) -> dict[str, str]:
@@ -181,6 +185,7 @@ class DatasetProfile:
             "missing_by_column": {c.name: round(c.missing_share, 6) for c in self.columns},
             "feature_columns": self.feature_columns,
             "ignored_columns": self.ignored_columns,
+            "suspected_leaks": [leak.to_dict() for leak in self.suspected_leaks],
         }
 
 
@@ -237,9 +242,11 @@ def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetPr
     if task.is_classification:
         balance = {str(k): float(v) for k, v in y.value_counts(normalize=True).items()}
     missing = float(missing_cells.to_numpy().mean()) if frame.size else 0.0
+    features = [name for name, c in zip(frame.columns, columns) if name != target and c.kind in FEATURE_KINDS]
     return DatasetProfile(
         rows=len(frame), columns=columns, target=target, task=task,
         class_balance=balance, missing_share=missing, target_guess=guess,
+        suspected_leaks=suspected_leaks(frame, target, features, task.is_classification),
     )
 
 

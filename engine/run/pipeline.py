@@ -26,6 +26,7 @@ from engine.measure.budget import FamilyPlan, WorkBudget, budget_for_full_work, 
 from engine.measure.deadline import Deadline, SafetyNet
 from engine.io.dataset import Dataset
 from engine.measure.evaluate import UNFAIR, Split, Verdict
+from engine.profile.leakage import leak_note
 from engine.profile.profile import DatasetProfile
 from engine.run.record import DatasetInfo, RunOptions, RunRecord, SplitSummary, now_iso, software_versions
 from engine.advice.recommend import Advice, advise, timed_advise
@@ -154,6 +155,7 @@ def compare(
         for spec in side.values():
             _load_explainers(spec, explainer)
     notes: list[str] = list(dataset.notes) + kind.notes(profile) + [n for n in (budget_note, shap_note) if n] + wide_notes
+    notes += [leaks] if (leaks := leak_note(profile.suspected_leaks, profile.target)) else []
     frame = dataset.frame
     task = profile.task
     labelled = frame[frame[profile.target].notna()]
