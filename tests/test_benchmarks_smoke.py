@@ -161,6 +161,8 @@ def test_loading_benchmark_reads_every_case_repaired_and_judges_its_budget():
     amounts = results[2]
     assert loading.passed(amounts)
     assert not loading.passed(amounts | {"seconds": amounts["budget_seconds"] + 0.01})
+    assert not loading.passed(amounts | {"profile_seconds": amounts["profile_budget_seconds"] + 0.01})
+    assert all(result["profiled"] for result in results) and list(loading.PROFILE_BUDGETS) == list(loading.LOADING_BUDGETS)
     unrepaired = loading.Case("numbers, wide", (2, 2), b"a,b\nx,1\ny,2\n", ",", ("a",))
     assert not loading.passed(loading.measure(unrepaired, repeats=1))  # a column left as text misses, however fast
     spaced = loading.Case("text columns, wide", (2, 2), b"a,b\nx ,1\ny,2\n", ",", (), ("a",))

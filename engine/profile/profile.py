@@ -714,7 +714,8 @@ def _is_consecutive(values: pd.Series) -> bool:
 
 def _parses_as_datetime(sample: pd.Series) -> bool:
     # Plain numbers ("3", "2.5") would parse as dates; require a date separator.
-    if not sample.str.contains(r"\d{1,4}[-/.:]\d{1,2}", regex=True).mean() >= th.DATETIME_PARSE_SHARE:
+    # Digits spelled out: pandas hands \d to Python's re value by value; [0-9] is matched in Arrow.
+    if not sample.str.contains(r"[0-9]{1,4}[-/.:][0-9]{1,2}", regex=True).mean() >= th.DATETIME_PARSE_SHARE:
         return False
     return float(parse_dates(sample).notna().mean()) >= th.DATETIME_PARSE_SHARE
 
