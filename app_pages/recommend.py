@@ -7,6 +7,7 @@ from engine.figures import advice as advice_figures
 from engine.figures import base as figure_base
 from engine.common import wording
 from engine.advice.recommend import recommend
+from engine.io.spreadsheet import WORKBOOK_SUFFIXES
 from engine.profile.leakage import leak_note
 from engine.registry import no_usable_feature, upload_help
 from views import state
@@ -22,11 +23,12 @@ st.caption(
 upload_col, sample_col = st.columns([1, 1], gap="large")
 with upload_col:
     uploaded = st.file_uploader(
-        "Upload a CSV with feature columns and a target column, or a ZIP of image folders",
-        type=["csv", "tsv", "txt", "gz", "zip"],
+        "Upload a CSV or Excel workbook with feature columns and a target column, or a ZIP of image folders",
+        type=["csv", "tsv", "txt", "gz", "zip", *WORKBOOK_SUFFIXES],
         key="uploader",
         help=(f"Up to {state.max_upload_bytes() // (1024 * 1024)} MB. Comma, semicolon, tab or pipe separated "
-              f"(.csv.gz too). {upload_help()}"),
+              "(.csv.gz too), or a workbook (.xlsx, .xlsm, .ods: its first sheet with data is read). "
+              f"{upload_help()}"),
     )
     state.take_upload(uploaded)
 with sample_col:

@@ -194,6 +194,28 @@ def test_advice_on_a_table_no_model_can_train_on_warns_beside_it() -> None:
     assert not [w for w in at.warning if "Train & compare would refuse" in w.value]
 
 
+def test_an_excel_workbook_is_read_on_the_recommend_page_with_the_sheet_named() -> None:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Cars"
+    cars = pd.read_csv(SAMPLES / "cars.csv")
+    book.active.append(list(cars.columns))
+    for row in cars.astype(object).where(cars.notna(), None).itertuples(index=False):
+        book.active.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    at = open_app("app_pages/recommend.py")
+    at.file_uploader(key="uploader").upload("cars.xlsx", buffer.getvalue(),
+                                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert metrics(at)["Rows"] == f"{len(cars)}" and at.selectbox(key="target_choice").value == "Origin"
+    shown = " ".join(c.value.replace("\\", "") for c in at.caption)
+    assert "read sheet 'Cars' of the workbook" in shown
+
+
 def test_a_column_that_gives_the_answer_away_is_named_on_the_recommend_page() -> None:
     rows = [f"{i % 7},{(i * 37) % 11},{('moved', 'price')[i % 2] if i % 3 else ''},{'yes' if i % 3 else 'no'}"
             for i in range(150)]

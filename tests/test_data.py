@@ -353,6 +353,14 @@ def test_a_first_row_of_text_stays_an_example_unless_it_reads_as_units(first):
     assert len(frame) == 4 and frame["name"].iloc[0] == first.split(",")[0]
 
 
+def test_a_title_row_padded_with_empty_fields_is_skipped_but_a_header_with_an_unnamed_column_is_not():
+    frame = read_csv_bytes(b"Quarterly sales,,,\n,,,\nregion,units,price,bought\nN,3,2.5,yes\nS,4,3.5,no\nN,5,1.5,yes\n")
+    assert list(frame.columns) == ["region", "units", "price", "bought"] and len(frame) == 3
+    assert load_notes(frame) == ["skipped 2 line(s) above the header"]
+    kept = read_csv_bytes(b"value,\n3,yes\n4,no\n5,yes\n")  # the line under it holds a number: it is the data
+    assert list(kept.columns) == ["value", "column_2"] and kept["value"].tolist() == [3, 4, 5]
+
+
 def test_empty_columns_without_a_name_from_trailing_delimiters_are_dropped():
     frame = read_csv_bytes(b"a,b,notes,,\n1,x,,,\n2,y,,,\n")
     assert list(frame.columns) == ["a", "b", "notes"]  # a named empty column is the user's: kept

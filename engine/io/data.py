@@ -370,12 +370,25 @@ def _detect_delimiter(sample: str) -> str:
 
 
 def _preamble_records(records: list[list[str]]) -> int:
-    """Blank or one-field records at the top (a title, "exported on ...") above a header of several fields."""
+    """Records of at most one filled field at the top (a title, "exported on ...") above a header of several.
+
+    Fields, not delimiters, are counted: Excel pads a title row with the sheet's width of empty fields
+    ("Quarterly sales,,,,,"). A padded line is only a title when the line taken for the header then holds no
+    number: "value," above "3,yes" is a header with one column unnamed.
+    """
+    def filled(record: list[str]) -> int:
+        return sum(1 for field in record if field.strip())
+
     count = 0
-    while count < min(_MAX_PREAMBLE_LINES, len(records)) and len(records[count]) < 2:
+    while count < min(_MAX_PREAMBLE_LINES, len(records)) and filled(records[count]) < 2:
         count += 1
-    rest = [r for r in records[count:count + 3] if r][:2]
-    return count if count and len(rest) == 2 and all(len(r) >= 2 for r in rest) else 0
+    rest = [r for r in records[count:count + 3] if filled(r)][:2]
+    if not count or len(rest) != 2 or not all(filled(r) >= 2 for r in rest):
+        return 0
+    padded = any(len(record) >= 2 for record in records[:count])
+    if padded and any(_NUMBER_AS_WRITTEN.fullmatch(field.strip()) for field in rest[0]):
+        return 0
+    return count
 
 
 def _parse(text: str, delimiter: str, names: list[str], skip: int, widest: int) -> tuple[pd.DataFrame, int]:

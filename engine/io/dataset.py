@@ -15,6 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from engine.io.data import DEFAULT_MAX_BYTES, DataError, too_big, load_notes, read_csv_bytes, read_file_bytes
+from engine.io.spreadsheet import read_workbook
 from engine.io.zipped import read_zipped_table
 
 __all__ = ["Dataset", "Loader", "register_loader", "load_dataset_bytes", "load_dataset_path"]
@@ -66,6 +67,10 @@ def load_dataset_bytes(name: str, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES
     if zipped is not None:
         frame, note = zipped
         return Dataset(frame=frame, name=name, sha256=digest, notes=(note, *load_notes(frame)))
+    workbook = read_workbook(raw, max_bytes)  # an .xlsx is a ZIP too: before the kinds' ZIP loaders
+    if workbook is not None:
+        frame, notes = workbook
+        return Dataset(frame=frame, name=name, sha256=digest, notes=notes)
     for loader in _LOADERS:
         dataset = loader(name, raw, max_bytes)
         if dataset is not None:
