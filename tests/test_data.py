@@ -229,6 +229,16 @@ def test_accounting_negatives_in_parentheses_become_negative_numbers():
     ]
 
 
+def test_a_minus_after_the_number_as_sap_exports_negatives_makes_them_negative():
+    frame = read_csv_bytes(b"amount;qty;y\n1.234,56-;5;a\n980,00;3-;b\n12,50-;2;a\n7,00;1;b\n")
+    assert frame["amount"].tolist() == [-1_234.56, 980.0, -12.5, 7.0] and frame["qty"].tolist() == [5, -3, 2, 1]
+    assert load_notes(frame)[1] == ("column 'qty': values with the minus after the number (as SAP writes "
+                                    "'1.234,56-') were read as negative numbers")
+    for written in (["5-", "-5-", "3"], ["(5-)", "3", "4"], ["5-10", "3-4", "2-9"]):  # two signs, both kinds, ranges
+        raw = "a,y\n" + "".join(f"{value},{i}\n" for i, value in enumerate(written))
+        assert read_csv_bytes(raw.encode())["a"].tolist() == written
+
+
 def test_numbers_with_missing_value_placeholders_become_numbers_with_missing_cells():
     frame = read_csv_bytes(b"age,bp,pay,kind\n41,?,#DIV/0!,a\n?,120.5,\"$1,200\",b\n37,-,$900,?\n52,118,$80,c\n")
     assert frame["age"].tolist()[::2] == [41.0, 37.0] and frame["age"].isna().tolist() == [False, True, False, False]

@@ -90,7 +90,7 @@ _SPACE = f"[{_SPACES}]"
 # column is one quantity written one way.
 _NUMBER_AS_WRITTEN = re.compile(
     rf"\(?{_SPACE}*[+-]?{_SPACE}*[{_CURRENCIES}]?{_SPACE}*\(?[+-]?[0-9](?:[0-9.,]|{_SPACE}[0-9])*{_SPACE}*"
-    rf"[{_UNIT_SYMBOLS}]?{_SPACE}*\)?"
+    rf"[{_UNIT_SYMBOLS}]?-?{_SPACE}*\)?"
 )
 # Groups of exactly three digits, so that postcodes ("123 45") and phone numbers are not read as numbers.
 _SPACE_GROUPED = f"[+-]?[0-9]{{1,3}}(?:{_SPACE}[0-9]{{3}})*(?:[.,][0-9]+)?"
@@ -834,7 +834,7 @@ def _text_to_numbers(column: pd.Series, decimal_comma: bool, plain: bool = False
     written = _written_numbers(column)
     if written is None:
         return None
-    bare, unit, in_parentheses = written
+    bare, unit, in_parentheses, minus_after = written
     read = _bare_to_numbers(bare, decimal_comma)
     if read is None:
         return None
@@ -845,13 +845,17 @@ def _text_to_numbers(column: pd.Series, decimal_comma: bool, plain: bool = False
     if in_parentheses:
         negatives = "values in parentheses (accounting negatives) were read as negative numbers"
         how = f"{how}; {negatives}" if how else negatives
+    if minus_after:
+        negatives = "values with the minus after the number (as SAP writes '1.234,56-') were read as negative numbers"
+        how = f"{how}; {negatives}" if how else negatives
     if not how and not plain:
         return None  # numbers pandas would have read itself: this column is text for another reason
     return numbers.reindex(column.index).astype(float), how
 
 
-def _written_numbers(column: pd.Series) -> tuple[pd.Series, str | None, bool] | None:
-    """The non-missing values reduced to a sign, digits and separators; their one unit; whether any was in parentheses.
+def _written_numbers(column: pd.Series) -> tuple[pd.Series, str | None, bool, bool] | None:
+    """The non-missing values reduced to a sign, digits and separators; their one unit; whether any was in
+    parentheses; whether any had its minus after the number ("1.234,56-", as SAP exports negatives).
 
     None when a value is not a number as spreadsheets write one, or the column mixes two units (amounts in two
     currencies are not one quantity), or a value carries two signs or two units. Only whole-column string
@@ -866,8 +870,15 @@ def _written_numbers(column: pd.Series) -> tuple[pd.Series, str | None, bool] | 
     for part in (text.iloc[:1_000], text):
         if not part.str.fullmatch(_NUMBER_AS_WRITTEN).all():
             return None
+    minus_after = text.str.endswith("-")
+    if minus_after.any():
+        # A sign on both sides, or a trailing minus inside parentheses, is not one number.
+        if (minus_after & (text.str.count("[+-]") > 1)).any() or (minus_after & text.str.contains(")", regex=False)).any():
+            return None
+        text = text.where(~minus_after, "-" + text.str[:-1].str.rstrip())
     if not text.str.contains(_UNIT_OR_PARENTHESIS, regex=True).any():
-        return text, None, False  # digits and separators only (most columns): the rest is for _bare_to_numbers
+        # digits and separators only (most columns): the rest is for _bare_to_numbers
+        return text, None, False, bool(minus_after.any())
     units = [unit for unit in _UNIT_SYMBOLS if text.str.contains(unit, regex=False).any()]
     if len(units) > 1:
         return None
@@ -884,7 +895,7 @@ def _written_numbers(column: pd.Series) -> tuple[pd.Series, str | None, bool] | 
     in_parentheses = bool(opened.any())
     if in_parentheses:
         bare = bare.where(~opened, "-" + bare)
-    return bare, unit, in_parentheses
+    return bare, unit, in_parentheses, bool(minus_after.any())
 
 
 def _bare_to_numbers(bare: pd.Series, decimal_comma: bool) -> tuple[pd.Series, str] | None:
