@@ -229,6 +229,14 @@ def test_accounting_negatives_in_parentheses_become_negative_numbers():
     ]
 
 
+def test_swiss_thousands_with_apostrophes_make_numbers_and_feet_and_inches_stay_text():
+    frame = read_csv_bytes("lohn,y\n\"1'234.50\",1\n980,0\n\"12’345’678\",1\n-5'000,0\n".encode())
+    assert frame["lohn"].tolist() == [1_234.5, 980.0, 12_345_678.0, -5_000.0]
+    assert load_notes(frame) == ["column 'lohn': numbers written with apostrophes between the thousands (1'234.50) "
+                                 "were read as numbers"]
+    assert read_csv_bytes(b"height,y\n5'11,1\n6'02,0\n")["height"].tolist() == ["5'11", "6'02"]
+
+
 def test_a_minus_after_the_number_as_sap_exports_negatives_makes_them_negative():
     frame = read_csv_bytes(b"amount;qty;y\n1.234,56-;5;a\n980,00;3-;b\n12,50-;2;a\n7,00;1;b\n")
     assert frame["amount"].tolist() == [-1_234.56, 980.0, -12.5, 7.0] and frame["qty"].tolist() == [5, -3, 2, 1]
@@ -312,6 +320,8 @@ def test_the_header_repeated_inside_the_data_by_joined_files_is_skipped():
                                      "were skipped")
     kept = read_csv_bytes(b"age,answer\n41,yes\nage,no\n35,age\n")  # 'age' as a value, not the whole header
     assert kept["age"].tolist() == ["41", "age", "35"] and load_notes(kept) == []
+    numbers = read_csv_bytes(b"0,1\n0,1\n2,3\n0,1\n")  # a header of numbers is like a row: nothing is skipped
+    assert numbers.shape == (3, 2) and load_notes(numbers) == []
 
 
 def test_a_totals_row_under_the_data_is_dropped_with_a_note():

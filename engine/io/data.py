@@ -89,11 +89,14 @@ _SPACE = f"[{_SPACES}]"
 # grouped by commas, dots or spaces. Permissive: _written_numbers and _bare_to_numbers decide whether the whole
 # column is one quantity written one way.
 _NUMBER_AS_WRITTEN = re.compile(
-    rf"\(?{_SPACE}*[+-]?{_SPACE}*[{_CURRENCIES}]?{_SPACE}*\(?[+-]?[0-9](?:[0-9.,]|{_SPACE}[0-9])*{_SPACE}*"
+    rf"\(?{_SPACE}*[+-]?{_SPACE}*[{_CURRENCIES}]?{_SPACE}*\(?[+-]?[0-9](?:[0-9.,]|{_SPACE}[0-9]|['’][0-9])*{_SPACE}*"
     rf"[{_UNIT_SYMBOLS}]?-?{_SPACE}*\)?"
 )
 # Groups of exactly three digits, so that postcodes ("123 45") and phone numbers are not read as numbers.
 _SPACE_GROUPED = f"[+-]?[0-9]{{1,3}}(?:{_SPACE}[0-9]{{3}})*(?:[.,][0-9]+)?"
+# Swiss thousands ("1'234'567.50", with a straight or a typographic apostrophe), in groups of three as well.
+_APOSTROPHE = "['’]"
+_APOSTROPHE_GROUPED = f"[+-]?[0-9]{{1,3}}(?:{_APOSTROPHE}[0-9]{{3}})*(?:[.][0-9]+)?"
 _UNIT_OR_PARENTHESIS = f"[{re.escape(_UNIT_SYMBOLS)}()]"
 _NOTES = "notes"
 
@@ -483,8 +486,8 @@ def _drop_repeated_headers(frame: pd.DataFrame, written_names: dict[str, str]) -
     which refused the table. ``written_names``: each column's name as the header wrote it.
     """
     named = [name for name in frame.columns if str(written_names.get(name, "")).strip()]
-    if not named:
-        return frame, None
+    if not named or all(_NUMBER_AS_WRITTEN.fullmatch(str(written_names[name]).strip()) for name in named):
+        return frame, None  # a header of numbers only ("0,0") is no different from a row of data
     first = frame[named[0]]
     if ptypes.is_numeric_dtype(first) and not str(written_names[named[0]]).strip().lstrip("+-").isdigit():
         return frame, None  # a text header among its values would have made the column text
@@ -497,7 +500,7 @@ def _drop_repeated_headers(frame: pd.DataFrame, written_names: dict[str, str]) -
         written = str(written_names.get(name, "")).strip()
         cells = rows[name].astype("string").str.strip()
         repeats &= cells.eq(written).fillna(False) | (cells.isna() & (written == ""))
-    if not repeats.any():
+    if not repeats.any() or repeats.sum() == len(frame):
         return frame, None
     body = frame.drop(index=repeats[repeats].index)
     for name, dtype in body.dtypes.items():  # the repeated names had made number columns text: read them again
@@ -908,6 +911,11 @@ def _bare_to_numbers(bare: pd.Series, decimal_comma: bool) -> tuple[pd.Series, s
         plain = bare.str.replace(_SPACE, "", regex=True).str.replace(",", ".", regex=False)
         numbers = pd.to_numeric(plain, errors="coerce")
         return numbers, "numbers written with spaces between the thousands were read as numbers"
+    if bare.str.contains(_APOSTROPHE, regex=True).any():
+        if not bare.str.fullmatch(_APOSTROPHE_GROUPED).all():
+            return None  # feet and inches (5'11), or groups not of three
+        numbers = pd.to_numeric(bare.str.replace(_APOSTROPHE, "", regex=True), errors="coerce")
+        return numbers, "numbers written with apostrophes between the thousands (1'234.50) were read as numbers"
     if bare.str.contains(",", regex=False).any():  # never part of a number pandas reads: a mark to interpret
         converted = _decimal_comma_to_numbers(bare) if decimal_comma else None
         if converted is not None:
