@@ -41,7 +41,11 @@ _NUMBER = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["inf", "-inf", "Infinity", "1e309", "-1e309", "1e300", "NaN", "nan", "", "1,000", "1.234,5", "0x1F"]),
 )
-_CELL = st.one_of(_NUMBER, st.text(_ALPHABET, max_size=12), st.sampled_from(["yes", "no", "2024-01-31", "=1+1", "<b>x</b>"]))
+_CELL = st.one_of(_NUMBER, st.text(_ALPHABET, max_size=12), st.sampled_from(["yes", "no", "2024-01-31", "=1+1", "<b>x</b>"]),
+                  # what the spreadsheet repairs read: totals, units, numbers with a unit, Swiss and SAP numbers,
+                  # clock times, stray spaces
+                  st.sampled_from(["Total", "Average:", "kg", "85 m²", "3 rooms", "1'234.50", "1.234,56-", "12:45",
+                                   "1:02:33", "yes ", " no", "(1,200)", "12 %"]))
 
 
 @st.composite
