@@ -148,6 +148,10 @@ def _totals_row() -> bytes:
     return _csv(frame) + f"{frame['height'].sum():.1f},{frame['weight'].sum():.1f},Total,\n".encode()
 
 
+def _group_titles() -> bytes:
+    return b"Body,,Answer,\n" + plain_table_csv()
+
+
 def _joined_files() -> bytes:
     header, rest = plain_table_csv().split(b"\n", 1)
     lines = rest.splitlines(keepends=True)
@@ -254,6 +258,8 @@ CASES: list[Case] = [
     Case("excel_sep_hint.csv", "Excel's 'sep=;' first line", "works", "", lambda: b"sep=;\n" + _csv(_table(), sep=";")),
     Case("totals_row.csv", "a spreadsheet's 'Total' row of column sums under the data", "note",
          "the last row ('Total') was dropped", _totals_row),
+    Case("group_titles.csv", "a line of group titles over the header ('Body,,Answer,')", "note",
+         "the header is the second line", _group_titles),
     Case("joined_files.csv", "two files joined: the header again in the middle", "note",
          "1 line inside the data repeating the header", _joined_files),
     Case("units_row.csv", "a row of units ('cm', 'kg') under the header", "note",

@@ -381,6 +381,17 @@ def test_a_title_row_padded_with_empty_fields_is_skipped_but_a_header_with_an_un
     assert list(kept.columns) == ["value", "column_2"] and kept["value"].tolist() == [3, 4, 5]
 
 
+def test_a_header_under_a_line_of_group_titles_names_the_columns():
+    frame = read_csv_bytes(b"Demographics,,,Lab,,\nage,sex,bmi,glucose,hba1c,diabetic\n41,F,27.1,5.2,5.9,no\n"
+                           b"55,M,31.0,7.9,7.1,yes\n38,F,22.4,4.8,5.2,no\n")
+    assert list(frame.columns) == ["age", "sex", "bmi", "glucose", "hba1c", "diabetic"]
+    assert frame["glucose"].tolist() == [5.2, 7.9, 4.8] and len(frame) == 3  # numbers, not 'glucose' among them
+    assert load_notes(frame) == ["the header is the second line; the line above it ('Demographics', 'Lab') reads "
+                                 "as group titles"]
+    text_only = read_csv_bytes(b"a,,c\nx,y,z\nq,r,s\nt,u,v\n")  # nothing under it is a number: an example
+    assert list(text_only.columns) == ["a", "column_2", "c"] and len(text_only) == 3
+
+
 def test_empty_columns_without_a_name_from_trailing_delimiters_are_dropped():
     frame = read_csv_bytes(b"a,b,notes,,\n1,x,,,\n2,y,,,\n")
     assert list(frame.columns) == ["a", "b", "notes"]  # a named empty column is the user's: kept

@@ -203,8 +203,9 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
     frame, headers_note = _drop_repeated_headers(frame, dict(zip(names, header)))
     notes += [headers_note] if headers_note else []
     frame, summary_note = _drop_summary_rows(frame, decimal_comma=delimiter != ",")
+    frame, group_note = _header_under_group_titles(frame, dict(zip(names, header)))
     frame, units_note = _drop_units_row(frame, decimal_comma=delimiter != ",")
-    notes += [note for note in (summary_note, units_note) if note]
+    notes += [note for note in (summary_note, group_note, units_note) if note]
     notes += _clean_numbers(frame, decimal_comma=delimiter != ",")
     frame = frame.reset_index(drop=True)
     frame.attrs[_NOTES] = notes
@@ -562,6 +563,37 @@ def _drop_summary_rows(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.Dat
                   f"the {named} of the rows above, not {'an example' if len(labelled) == 1 else 'examples'}")
 
 
+def _header_under_group_titles(frame: pd.DataFrame, written_names: dict[str, str]) -> tuple[pd.DataFrame, str | None]:
+    """``frame`` named by its first row when the header line holds group titles over blank cells, and a note.
+
+    A report exported with a two-line header ("Demographics,,,Lab,," over "age,sex,bmi,glucose,hba1c,diabetic")
+    gave columns named column_2 … and a first "example" of names that made every number column text. The first
+    row is the header when the written header leaves some names blank, that row fills every column with
+    distinct text that is not a number, and some column under it is numbers.
+    """
+    if len(frame) < 3 or all(str(written_names.get(name, "")).strip() for name in frame.columns):
+        return frame, None
+    first = frame.iloc[0]
+    if first.isna().any() or not all(isinstance(value, str) for value in first):
+        return frame, None
+    texts = [value.strip() for value in first]
+    if (len(set(texts)) < len(texts) or not all(texts)
+            or any(_NUMBER_AS_WRITTEN.fullmatch(text) or text.lower() in MISSING_PLACEHOLDERS for text in texts)):
+        return frame, None
+    body = frame.iloc[1:].copy()
+    body.columns = clean_column_names(texts)
+    made_text = 0
+    for name, dtype in body.dtypes.items():  # the names had made number columns text: read them again
+        if not ptypes.is_numeric_dtype(dtype):
+            body[name] = _numbers_if_all(body[name])
+            made_text += ptypes.is_numeric_dtype(body[name].dtype)
+    if not made_text:
+        return frame, None  # a table of text throughout: nothing says its first row is not an example
+    groups = [str(written_names[name]).strip() for name in frame.columns if str(written_names.get(name, "")).strip()]
+    shown = ", ".join(repr(group) for group in groups[:4]) + (", …" if len(groups) > 4 else "")
+    return body, f"the header is the second line; the line above it ({shown}) reads as group titles"
+
+
 # Instrument and lab exports often write each column's unit on the line under the header ("kg", "cm",
 # "mmol/L"); read as data, that one row made every measured column text.
 _MIN_UNIT_COLUMNS = 2
@@ -876,7 +908,7 @@ def _written_numbers(column: pd.Series) -> tuple[pd.Series, str | None, bool, bo
     minus_after = text.str.endswith("-")
     if minus_after.any():
         # A sign on both sides, or a trailing minus inside parentheses, is not one number.
-        if (minus_after & (text.str.count("[+-]") > 1)).any() or (minus_after & text.str.contains(")", regex=False)).any():
+        if (minus_after & ((text.str.count("[+-]") > 1) | text.str.contains(")", regex=False))).any():
             return None
         text = text.where(~minus_after, "-" + text.str[:-1].str.rstrip())
     if not text.str.contains(_UNIT_OR_PARENTHESIS, regex=True).any():
