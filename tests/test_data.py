@@ -333,6 +333,20 @@ def test_a_totals_row_under_the_data_is_dropped_with_a_note():
     assert load_notes(frame) == ["the last row ('Total') was dropped: the totals of the rows above, not an example"]
 
 
+def test_excel_subtotal_rows_after_each_group_and_the_grand_total_are_dropped():
+    lines = ["region,product,units,revenue", "North,A,3,30.5", "North,B,4,40", "North Total,,7,70.5",
+             "South,A,5,50", "South,C,1,12.25", "South,D,2,20", "South Total,,8,82.25", "Grand Total,,15,152.75"]
+    frame = read_csv_bytes(("\n".join(lines) + "\n").encode())
+    assert frame["region"].tolist() == ["North", "North", "South", "South", "South"]
+    assert frame["units"].sum() == 15 and frame["revenue"].sum() == 152.75
+    assert load_notes(frame) == [
+        "2 subtotal rows ('North Total', …: the sums of the rows above them) were dropped",
+        "the last row ('Grand Total') was dropped: the totals of the rows above, not an example",
+    ]
+    wrong = [*lines[:3], "North Total,,8,99", *lines[4:]]  # not the sums: the rows are examples after all
+    assert len(read_csv_bytes(("\n".join(wrong) + "\n").encode())) == 8
+
+
 def test_totals_and_averages_written_as_amounts_in_a_european_export_are_dropped():
     lines = ["Vendeur;Montant;Remise", "Anne;1 200,50 €;2", "Bruno;800,00 €;4", "Chloé;\u00a0999,50 €;6",
              "Total général :;3 000,00 €;12", "Moyenne;1 000,00 €;4"]

@@ -202,6 +202,8 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
     notes += [spaces_note] if spaces_note else []
     frame, headers_note = _drop_repeated_headers(frame, dict(zip(names, header)))
     notes += [headers_note] if headers_note else []
+    frame, subtotals_note = _drop_subtotal_rows(frame, decimal_comma=delimiter != ",")
+    notes += [subtotals_note] if subtotals_note else []
     frame, summary_note = _drop_summary_rows(frame, decimal_comma=delimiter != ",")
     frame, group_note = _header_under_group_titles(frame, dict(zip(names, header)))
     frame, units_note = _drop_units_row(frame, decimal_comma=delimiter != ",")
@@ -526,6 +528,69 @@ _MAX_SUMMARY_ROWS = 3
 # A written total is rounded to what the sheet displays; a data row equal to its column's sum within this
 # share, and labelled as a total, is not an example.
 _SUMMARY_TOLERANCE = 1e-3
+
+
+# Excel's Data > Subtotal (and a pivot table's export) writes a row "<group> Total" after each group's rows,
+# in the group's column, with the group's sums: "North Total" after the North rows. Read as examples they
+# double every sum; the trailing "Grand Total" then fails its own check, as the rows above it hold each
+# amount twice.
+_SUBTOTAL_ENDINGS = (" Total", " total", " TOTAL")  # str.endswith in Arrow: a quarter of a regular expression's time
+_SUBTOTAL_LABEL_COLUMNS = 3  # group labels sit in the first text columns; not every column of a wide table
+
+
+def _drop_subtotal_rows(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.DataFrame, str | None]:
+    """``frame`` without Excel's subtotal rows ("North Total" after the North rows), and a note counting them.
+
+    Each row labelled "<group> Total" in one of the first text columns goes when the rows since the previous
+    such row all have that group in that column and one of its numbers is their column's sum; if any such
+    row fails, none goes.
+    """
+    text_columns = [name for name, dtype in frame.dtypes.items() if isinstance(dtype, pd.StringDtype)]
+    for label_column in text_columns[:_SUBTOTAL_LABEL_COLUMNS]:
+        labels = frame[label_column]
+        marked = labels.str.endswith(_SUBTOTAL_ENDINGS).fillna(False).to_numpy(dtype=bool)
+        # "Grand Total" and the other whole-table labels are the trailing summary's (_drop_summary_rows)
+        positions = np.array([p for p in np.flatnonzero(marked)
+                              if not any(pattern.fullmatch(str(labels.iloc[p]).strip().rstrip(":").strip())
+                                         for pattern in _SUMMARY_LABELS.values())], dtype=np.int64)
+        if not len(positions) or len(positions) * 2 > len(frame):
+            continue
+        numbers = [values for values in (_as_numbers(frame[name], decimal_comma) for name in frame.columns
+                                         if name != label_column) if values is not None]
+        if not numbers or not all(_is_group_sum(labels, numbers, start, position)
+                                  for start, position in zip([0, *(positions[:-1] + 1)], positions)):
+            continue
+        body = frame.drop(index=frame.index[positions])
+        for name, dtype in body.dtypes.items():  # a label or a blank may have made a number column text
+            if not ptypes.is_numeric_dtype(dtype):
+                body[name] = _numbers_if_all(body[name])
+        count = len(positions)
+        return body, (f"{wording.count(count, 'subtotal row')} ('{str(labels.iloc[positions[0]]).strip()}', …: "
+                      f"the sums of the rows above {'it' if count == 1 else 'them'}) "
+                      f"{'was' if count == 1 else 'were'} dropped")
+    return frame, None
+
+
+def _as_numbers(column: pd.Series, decimal_comma: bool) -> np.ndarray | None:
+    """``column`` as floats, read the way it is written (``$7,532.46``), or None when it is not numbers."""
+    if ptypes.is_numeric_dtype(column) and not ptypes.is_bool_dtype(column):
+        return column.to_numpy(dtype=float)
+    if not _could_be_numbers(_leading_text(column)):
+        return None
+    read = _text_to_numbers(column, decimal_comma, plain=True)
+    return None if read is None else read[0].to_numpy(dtype=float)
+
+
+def _is_group_sum(labels: pd.Series, numbers: list[np.ndarray], start: int, position: int) -> bool:
+    """Whether rows ``start``..``position - 1`` are one group, labelled as row ``position`` names it, and one of
+    row ``position``'s numbers is their sum."""
+    group = str(labels.iloc[position]).strip()[: -len("total")].strip()
+    block = labels.iloc[start:position]
+    if len(block) < 1 or not block.astype(str).str.strip().eq(group).all():
+        return False
+    return any(not np.isnan(values[position]) and np.isclose(values[position], np.nansum(values[start:position]),
+                                                            rtol=_SUMMARY_TOLERANCE, atol=0.0)
+               for values in numbers)
 
 
 def _drop_summary_rows(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.DataFrame, str | None]:
