@@ -198,17 +198,17 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
         raise DataError("the file has a header but no data rows")
     if len(frame) > limits.MAX_ROWS:
         raise DataError(f"the file has more than {limits.MAX_ROWS:,} rows, the limit; sample it before uploading")
+    decimal_comma = delimiter != ","
+    written_names = dict(zip(names, header))
     spaces_note = _strip_spaces(frame, text, delimiter)
-    notes += [spaces_note] if spaces_note else []
-    frame, headers_note = _drop_repeated_headers(frame, dict(zip(names, header)))
-    notes += [headers_note] if headers_note else []
-    frame, subtotals_note = _drop_subtotal_rows(frame, decimal_comma=delimiter != ",")
-    notes += [subtotals_note] if subtotals_note else []
-    frame, summary_note = _drop_summary_rows(frame, decimal_comma=delimiter != ",")
-    frame, group_note = _header_under_group_titles(frame, dict(zip(names, header)))
-    frame, units_note = _drop_units_row(frame, decimal_comma=delimiter != ",")
-    notes += [note for note in (summary_note, group_note, units_note) if note]
-    notes += _clean_numbers(frame, decimal_comma=delimiter != ",")
+    frame, headers_note = _drop_repeated_headers(frame, written_names)
+    frame, subtotals_note = _drop_subtotal_rows(frame, decimal_comma)
+    frame, summary_note = _drop_summary_rows(frame, decimal_comma)
+    frame, group_note = _header_under_group_titles(frame, written_names)
+    frame, units_note = _drop_units_row(frame, decimal_comma)
+    notes += [note for note in (spaces_note, headers_note, subtotals_note, summary_note, group_note, units_note)
+              if note]
+    notes += _clean_numbers(frame, decimal_comma)
     frame = frame.reset_index(drop=True)
     frame.attrs[_NOTES] = notes
     return frame
@@ -506,9 +506,7 @@ def _drop_repeated_headers(frame: pd.DataFrame, written_names: dict[str, str]) -
     if not repeats.any() or repeats.sum() == len(frame):
         return frame, None
     body = frame.drop(index=repeats[repeats].index)
-    for name, dtype in body.dtypes.items():  # the repeated names had made number columns text: read them again
-        if not ptypes.is_numeric_dtype(dtype):
-            body[name] = _numbers_if_all(body[name])
+    _numbers_again(body)  # the repeated names had made number columns text
     count = int(repeats.sum())
     return body, (f"{wording.count(count, 'line')} inside the data repeating the header (files joined one after "
                   f"another) {'was' if count == 1 else 'were'} skipped")
@@ -550,9 +548,8 @@ def _drop_subtotal_rows(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.Da
         labels = frame[label_column]
         marked = labels.str.endswith(_SUBTOTAL_ENDINGS).fillna(False).to_numpy(dtype=bool)
         # "Grand Total" and the other whole-table labels are the trailing summary's (_drop_summary_rows)
-        positions = np.array([p for p in np.flatnonzero(marked)
-                              if not any(pattern.fullmatch(str(labels.iloc[p]).strip().rstrip(":").strip())
-                                         for pattern in _SUMMARY_LABELS.values())], dtype=np.int64)
+        positions = np.array([p for p in np.flatnonzero(marked) if _summary_word(str(labels.iloc[p])) is None],
+                             dtype=np.int64)
         if not len(positions) or len(positions) * 2 > len(frame):
             continue
         numbers = [values for values in (_as_numbers(frame[name], decimal_comma) for name in frame.columns
@@ -561,9 +558,7 @@ def _drop_subtotal_rows(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.Da
                                   for start, position in zip([0, *(positions[:-1] + 1)], positions)):
             continue
         body = frame.drop(index=frame.index[positions])
-        for name, dtype in body.dtypes.items():  # a label or a blank may have made a number column text
-            if not ptypes.is_numeric_dtype(dtype):
-                body[name] = _numbers_if_all(body[name])
+        _numbers_again(body)  # a label or a blank may have made a number column text
         count = len(positions)
         return body, (f"{wording.count(count, 'subtotal row')} ('{str(labels.iloc[positions[0]]).strip()}', …: "
                       f"the sums of the rows above {'it' if count == 1 else 'them'}) "
@@ -616,10 +611,8 @@ def _drop_summary_rows(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.Dat
             return frame, None
     body = frame.iloc[:body_rows].copy()
     # The labels (and totals written as the only text) had made number columns text: read them again.
-    held_text = [name for name, dtype in body.dtypes.items()
-                 if not ptypes.is_numeric_dtype(dtype) and frame[name].iloc[body_rows:].notna().any()]
-    for name in held_text:
-        body[name] = _numbers_if_all(body[name])
+    _numbers_again(body, [name for name, dtype in body.dtypes.items()
+                          if not ptypes.is_numeric_dtype(dtype) and frame[name].iloc[body_rows:].notna().any()])
     written = ", ".join(repr(label) for label, _ in reversed(labelled))
     rows = "the last row" if len(labelled) == 1 else f"the last {len(labelled)} rows"
     named = " and ".join(word for aggregate, word in (("sum", "totals"), ("mean", "averages"))
@@ -643,16 +636,11 @@ def _header_under_group_titles(frame: pd.DataFrame, written_names: dict[str, str
         return frame, None
     texts = [value.strip() for value in first]
     if (len(set(texts)) < len(texts) or not all(texts)
-            or any(_NUMBER_AS_WRITTEN.fullmatch(text) or text.lower() in MISSING_PLACEHOLDERS for text in texts)):
+            or any(_number_like(text) for text in texts)):
         return frame, None
     body = frame.iloc[1:].copy()
     body.columns = clean_column_names(texts)
-    made_text = 0
-    for name, dtype in body.dtypes.items():  # the names had made number columns text: read them again
-        if not ptypes.is_numeric_dtype(dtype):
-            body[name] = _numbers_if_all(body[name])
-            made_text += ptypes.is_numeric_dtype(body[name].dtype)
-    if not made_text:
+    if not _numbers_again(body):  # the names had made number columns text
         return frame, None  # a table of text throughout: nothing says its first row is not an example
     groups = [str(written_names[name]).strip() for name in frame.columns if str(written_names.get(name, "")).strip()]
     shown = ", ".join(repr(group) for group in groups[:4]) + (", …" if len(groups) > 4 else "")
@@ -678,20 +666,19 @@ def _drop_units_row(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.DataFr
     if written.empty or not all(isinstance(v, str) for v in written):
         return frame, None  # pandas read a number in it: an example
     texts = {name: str(value).strip() for name, value in written.items()}
-    if any(_NUMBER_AS_WRITTEN.fullmatch(t) or t.lower() in MISSING_PLACEHOLDERS for t in texts.values()):
+    if any(_number_like(text) for text in texts.values()):
         return frame, None
     made_text: list[str] = []
     for name, text in texts.items():
         below = frame[name].iloc[1:]
         if below.dropna().astype(str).str.strip().eq(text).any():
             return frame, None  # the value recurs below: a category, this row an example
-        if _could_be_numbers(_leading_text(below)) and _text_to_numbers(below, decimal_comma, plain=True) is not None:
+        if _as_numbers(below, decimal_comma) is not None:
             made_text.append(name)
     if len(made_text) < _MIN_UNIT_COLUMNS:
         return frame, None
     body = frame.iloc[1:].copy()
-    for name in made_text:
-        body[name] = _numbers_if_all(body[name])
+    _numbers_again(body, made_text)
     shown = ", ".join(f"{name}: {texts[name]!r}" for name in list(texts)[:6]) + (", …" if len(texts) > 6 else "")
     return body, f"the first row under the header ({shown}) reads as units, not an example: it was skipped"
 
@@ -699,28 +686,24 @@ def _drop_units_row(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.DataFr
 def _summary_label(row: pd.Series) -> tuple[str, str] | None:
     """The cell of ``row`` that is only a word for a total or an average, and which aggregate it names."""
     for value in row.dropna():
-        if not isinstance(value, str):
-            continue
-        label = value.strip()
-        for aggregate, pattern in _SUMMARY_LABELS.items():
-            if pattern.fullmatch(label.rstrip(":").strip()):
-                return label, aggregate
+        if isinstance(value, str) and (aggregate := _summary_word(value)) is not None:
+            return value.strip(), aggregate
     return None
+
+
+def _summary_word(value: str) -> str | None:
+    """The aggregate ("sum" or "mean") ``value`` is only a word for (a trailing colon allowed), else None."""
+    label = value.strip().rstrip(":").strip()
+    return next((aggregate for aggregate, pattern in _SUMMARY_LABELS.items() if pattern.fullmatch(label)), None)
 
 
 def _is_aggregate_of(column: pd.Series, body_rows: int, position: int, aggregate: str, decimal_comma: bool) -> bool:
     """Whether row ``position`` of ``column`` is the sum or mean of its first ``body_rows`` values (two or more)."""
     if pd.isna(column.iloc[position]):
         return False
-    cells = pd.concat([column.iloc[:body_rows], column.iloc[position:position + 1]])
-    if not (ptypes.is_numeric_dtype(cells) and not ptypes.is_bool_dtype(cells)):
-        if not _could_be_numbers(_leading_text(cells)):
-            return False
-        read = _text_to_numbers(cells, decimal_comma, plain=True)
-        if read is None:
-            return False
-        cells = read[0]
-    numbers = cells.to_numpy(dtype=float)
+    numbers = _as_numbers(pd.concat([column.iloc[:body_rows], column.iloc[position:position + 1]]), decimal_comma)
+    if numbers is None:
+        return False
     above, written = numbers[:-1][~np.isnan(numbers[:-1])], float(numbers[-1])
     if len(above) < 2 or not np.isfinite(above).all():
         return False
@@ -730,6 +713,18 @@ def _is_aggregate_of(column: pd.Series, body_rows: int, position: int, aggregate
 
 #: Wider tables are copied into consolidated blocks after parsing (see read_csv_bytes).
 _CONSOLIDATE_ABOVE_COLUMNS = 100
+
+
+def _numbers_again(body: pd.DataFrame, columns: list[str] | None = None) -> int:
+    """In place: ``columns`` of ``body`` (default: every column not numbers) read as numbers where every value
+    now is one, after the rows that made them text were dropped; how many became numbers."""
+    names = [name for name, dtype in body.dtypes.items() if not ptypes.is_numeric_dtype(dtype)] if columns is None \
+        else columns
+    converted = 0
+    for name in names:
+        body[name] = _numbers_if_all(body[name])
+        converted += ptypes.is_numeric_dtype(body[name].dtype)
+    return converted
 
 
 def _numbers_if_all(column: pd.Series) -> pd.Series:
@@ -898,6 +893,11 @@ def _leading_text(column: pd.Series) -> list[str]:
     return [str(value).strip() for value in head[pd.notna(head)][:20]]
 
 
+def _number_like(text: str) -> bool:
+    """A stripped value written as a number (:data:`_NUMBER_AS_WRITTEN`) or a missing-value placeholder."""
+    return bool(_NUMBER_AS_WRITTEN.fullmatch(text)) or text.lower() in MISSING_PLACEHOLDERS
+
+
 def _could_be_numbers(leading: list[str]) -> bool:
     """False when one of a column's first values (:func:`_leading_text`) is neither number-like nor a placeholder.
 
@@ -905,7 +905,7 @@ def _could_be_numbers(leading: list[str]) -> bool:
     column is passed over on its first value instead of after pandas string passes over its head: on 3,000
     text columns those passes took seconds.
     """
-    return all(_NUMBER_AS_WRITTEN.fullmatch(text) or text.lower() in MISSING_PLACEHOLDERS for text in leading)
+    return all(_number_like(text) for text in leading)
 
 
 def _missing_placeholders(column: pd.Series) -> pd.Series | None:
