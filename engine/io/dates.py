@@ -31,7 +31,7 @@ def parse_dates(values: pd.Series, day_first: bool | None = None) -> pd.Series:
         if not day_first:
             return _parse(values, day_first=False)
         # Only the day/month/year values: dayfirst would read an ISO date (2023-01-05) as the 1st of May too.
-        numbers_first = values.astype("string").str.strip().str.fullmatch(_NUMBERS_FIRST).fillna(False).astype(bool)
+        numbers_first = _numbers_first(values.astype("string").str.strip())
         dates = _parse(values.where(~numbers_first), day_first=False)
         if numbers_first.any():
             dates = dates.mask(numbers_first, _parse(values[numbers_first], day_first=True))
@@ -62,11 +62,16 @@ def writes_day_first(values: pd.Series) -> bool:
         return False
     text = values.dropna().astype("string").str.strip()
     text = text.iloc[:: max(1, len(text) // _DAY_FIRST_SAMPLE)]
-    parts = text[text.str.fullmatch(_NUMBERS_FIRST).fillna(False).astype(bool)].str.extract(_NUMBERS_FIRST)
+    parts = text[_numbers_first(text)].str.extract(_NUMBERS_FIRST)
     if parts.empty:
         return False
     first, second = pd.to_numeric(parts["first"]), pd.to_numeric(parts["second"])
     return bool((first > 12).any() and not (second > 12).any())
+
+
+def _numbers_first(text: pd.Series) -> pd.Series:
+    """Where stripped ``text`` is a date written day/month/year or month/day/year (False where missing)."""
+    return text.str.fullmatch(_NUMBERS_FIRST).fillna(False).astype(bool)
 
 
 def days_since_epoch(dates: pd.Series) -> pd.Series:

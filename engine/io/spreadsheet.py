@@ -49,14 +49,13 @@ def read_workbook(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str, 
         kind = "it is protected by a password" if "password" in str(error).lower() else type(error).__name__
         raise DataError(f"the workbook could not be read ({kind}); save it again, or as CSV") from None
     for position, (title, cells) in enumerate(sheets):
-        rows = _table_rows(cells)
-        if len(rows) < 2:
+        if not _holds_table(cells):
             continue
-        text = _as_csv(rows)
+        text = _as_csv(_table_rows(cells))
         if len(text) > max_bytes:
             raise DataError(too_big(len(text), max_bytes).replace("the file", f"sheet '{title}' as text", 1))
         frame = read_csv_bytes(text.encode("utf-8"), max_bytes=max_bytes)
-        others = [name for name, rest in sheets[position + 1:] if len(_table_rows(rest)) >= 2]
+        others = [name for name, rest in sheets[position + 1:] if _holds_table(rest)]
         note = f"read sheet '{title}' of the workbook"
         if others:
             shown = ", ".join(f"'{name}'" for name in others[:3]) + (", …" if len(others) > 3 else "")
@@ -81,6 +80,12 @@ def _is_zipped_workbook(raw: bytes, max_bytes: int) -> bool:
     if spreadsheet and unpacked > _MAX_UNPACKED_FACTOR * max_bytes:
         raise DataError(f"the workbook unpacks to {unpacked / 2**20:,.0f} MB; save the sheet as CSV and upload that")
     return spreadsheet
+
+
+def _holds_table(cells: list[list[object]]) -> bool:
+    """Whether a sheet has two rows with a value (a header and a row), found without writing its cells as text."""
+    filled = (row for row in cells if any(value is not None and value != "" for value in row))
+    return next(filled, None) is not None and next(filled, None) is not None
 
 
 def _table_rows(cells: list[list[object]]) -> list[list[str]]:
