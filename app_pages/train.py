@@ -23,7 +23,7 @@ st.caption(
 
 data = state.dataset()
 if data is None and state.run() is None and state.job() is None:
-    st.info("No dataset yet. Upload a CSV or pick a sample on the Recommend page.", icon=":material/upload_file:")
+    st.info("No dataset yet. Upload a table or pick a sample on the Recommend page.", icon=":material/upload_file:")
     st.page_link(state.PAGES["recommend"], label="Go to Recommend", icon=":material/arrow_forward:")
 elif data is None and state.run() is None:  # following a comparison by its ?job= link
     st.caption("A comparison started in another session: its progress, then its verdict, show here.")

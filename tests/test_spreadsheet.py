@@ -9,6 +9,7 @@ import zipfile
 import numpy as np
 import openpyxl
 import pytest
+import xlwt
 
 from engine.io.data import DataError
 from engine.io.dataset import load_dataset_bytes
@@ -107,3 +108,46 @@ def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_read():
     assert len(bomb.getvalue()) < 100_000
     with pytest.raises(DataError, match="the workbook unpacks to 3 MB; save the sheet as CSV"):
         read_workbook(bomb.getvalue(), 100_000)
+
+
+def _xls(rows: list[list[object]], title: str = "Sales") -> bytes:
+    """An Excel 97-2003 workbook (a BIFF8 stream in an OLE2 compound file), as an old export writes it."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet(title)
+    dates = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if isinstance(value, dt.timedelta):  # xlwt writes no durations: a fraction of a day, as Excel stores it
+                sheet.write(i, j, value / dt.timedelta(days=1), xlwt.easyxf(num_format_str="[h]:mm:ss"))
+            elif isinstance(value, dt.datetime):
+                sheet.write(i, j, value, dates)
+            else:
+                sheet.write(i, j, value)
+    book.add_sheet("Notes")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_excel_97_workbook_is_read_like_a_new_one():
+    dataset = load_dataset_bytes("sales.xls", _xls(_sales()))
+    assert dataset.frame.equals(load_dataset_bytes("sales.xlsx", _workbook(("Sales", _sales()))).frame)
+    assert str(dataset.frame["units"].dtype) == "int64" and dataset.frame["sold_on"].iloc[1] == "2024-01-02"
+    assert dataset.notes[:2] == ("read sheet 'Sales' of the workbook", "skipped 1 line(s) above the header")
+
+
+def test_a_password_protected_workbook_is_named_so_and_other_office_files_are_binary_data():
+    """A protected .xlsx (or .xls) is an encrypted package in a compound file; a .doc is a compound file too."""
+    plain = _xls([["size", "label"], [1, "small"], [9, "big"]])
+    stream_name = "Workbook\x00".encode("utf-16-le")
+    assert plain.count(stream_name) == 1
+
+    def renamed(name: str) -> bytes:  # the directory entry: the name in 64 bytes, then its length in 2
+        field = (name + "\x00").encode("utf-16-le")
+        old = stream_name.ljust(64, b"\x00") + len(stream_name).to_bytes(2, "little")
+        return plain.replace(old, field.ljust(64, b"\x00") + len(field).to_bytes(2, "little"))
+
+    with pytest.raises(DataError, match=r"^the workbook is protected by a password; remove the password"):
+        load_dataset_bytes("budget.xlsx", renamed("EncryptedPackage"))
+    with pytest.raises(DataError, match=r"^the file is not a text CSV \(it contains binary data\)"):
+        load_dataset_bytes("letter.doc", renamed("WordDocument"))

@@ -1,4 +1,4 @@
-"""A spreadsheet workbook (.xlsx, .xlsm, .ods), read as the table on its first sheet that holds one.
+"""A spreadsheet workbook (.xlsx, .xlsm, .xls, .ods), read as the table on its first sheet that holds one.
 
 Analysts keep their data in workbooks; exporting to CSV first was a step the upload asked of them. The sheet's
 cells are written out as CSV text and read by the same reader as any upload (:mod:`engine.io.data`), so a title
@@ -22,11 +22,16 @@ from engine.io.data import DataError, load_notes, read_csv_bytes, too_big
 
 __all__ = ["read_workbook", "WORKBOOK_SUFFIXES"]
 
-#: File endings the upload accepts as spreadsheets. (Excel 97-2003's binary .xls is not among them: nothing here
-#: can write one to test it, and the CSV reader's "binary data; export it as CSV" is the honest answer.)
-WORKBOOK_SUFFIXES = ("xlsx", "xlsm", "ods")
+#: File endings the upload accepts as spreadsheets.
+WORKBOOK_SUFFIXES = ("xlsx", "xlsm", "xls", "ods")
 _ZIPPED_WORKBOOK_PARTS = ("xl/workbook.xml", "content.xml")  # Office Open XML; OpenDocument (with its mimetype)
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+#: An OLE2 compound file: Excel 97-2003's .xls, and also what Office writes for a password-protected .xlsx.
+_COMPOUND_FILE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+#: Stream names (UTF-16 in the compound file's directory): BIFF8 and BIFF5 workbooks; an encrypted Office Open XML file.
+_XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book\x00".encode("utf-16-le"))
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_PASSWORD = "the workbook is protected by a password; remove the password (File > Info > Protect Workbook) or save it as CSV"
 #: A workbook's XML is many times its zipped size; beyond this multiple of the upload limit it is refused.
 _MAX_UNPACKED_FACTOR = 20
 
@@ -37,7 +42,7 @@ def read_workbook(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str, 
     Raises :class:`DataError` for a workbook that cannot be read (encrypted, damaged), one that unpacks to
     too much, or one whose sheets are all empty.
     """
-    if not _is_zipped_workbook(raw, max_bytes):
+    if not (_is_zipped_workbook(raw, max_bytes) or _is_binary_workbook(raw)):
         return None
     from python_calamine import CalamineWorkbook, SheetTypeEnum  # imported here: only a workbook upload pays
 
@@ -46,8 +51,9 @@ def read_workbook(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str, 
         sheets = [(meta.name, workbook.get_sheet_by_name(meta.name).to_python())
                   for meta in workbook.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
     except Exception as error:  # calamine's own errors (password, XML, ZIP) and anything a damaged file raises
-        kind = "it is protected by a password" if "password" in str(error).lower() else type(error).__name__
-        raise DataError(f"the workbook could not be read ({kind}); save it again, or as CSV") from None
+        if "password" in str(error).lower():
+            raise DataError(_PASSWORD) from None
+        raise DataError(f"the workbook could not be read ({type(error).__name__}); save it again, or as CSV") from None
     for position, (title, cells) in enumerate(sheets):
         if not _holds_table(cells):
             continue
@@ -80,6 +86,18 @@ def _is_zipped_workbook(raw: bytes, max_bytes: int) -> bool:
     if spreadsheet and unpacked > _MAX_UNPACKED_FACTOR * max_bytes:
         raise DataError(f"the workbook unpacks to {unpacked / 2**20:,.0f} MB; save the sheet as CSV and upload that")
     return spreadsheet
+
+
+def _is_binary_workbook(raw: bytes) -> bool:
+    """Whether ``raw`` is an Excel 97-2003 .xls (raises :class:`DataError` for a password-protected Office file).
+
+    Other compound files (a .doc, a .msg) are left to the CSV reader, which calls them binary data.
+    """
+    if not raw.startswith(_COMPOUND_FILE_MAGIC):
+        return False
+    if _ENCRYPTED_PACKAGE in raw:  # a protected .xlsx is an encrypted ZIP inside a compound file: nothing to read
+        raise DataError(_PASSWORD)
+    return any(stream in raw for stream in _XLS_STREAMS)
 
 
 def _holds_table(cells: list[list[object]]) -> bool:
