@@ -58,6 +58,9 @@ if data is not None:
     leaks = leak_note(advice.profile.suspected_leaks, advice.profile.target) if advice is not None else None
     if leaks is not None:  # both models would score near 100 % and the comparison would say nothing
         st.warning(state.esc(leaks[0].upper() + leaks[1:]) + ".", icon=":material/key:")
+    left_out = advice.profile.left_out_note if advice is not None else None
+    if left_out is not None:  # a class of one row cannot be both trained and tested on
+        st.info(state.esc(left_out[0].upper() + left_out[1:]) + ".", icon=":material/filter_alt:")
     guess = advice.profile.target_guess if advice is not None else None
     if guess is not None and guess.note:  # the best-ranked target was unusable: say which was taken, and the others
         others = ", ".join(f"**{state.esc(name)}**" for name in guess.alternatives)

@@ -39,7 +39,7 @@ def reference_scores(csv: Path, seed: int = 0) -> ReferenceScores:
     start = time.perf_counter()
     frame = read_csv_path(csv)
     profile = advise(frame).profile
-    split = split_data(*labelled_xy(frame, profile.target, profile.feature_columns, profile.task), profile.task, seed)
+    split = split_data(*labelled_xy(profile.labelled(frame), profile.target, profile.feature_columns, profile.task), profile.task, seed)
     metric = main_metric(profile.task)
     score = accuracy_score if profile.task.is_classification else r2_score
 

@@ -180,6 +180,7 @@ def _run(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
         notes = list(dataset.notes)
         if (leaks := leak_note(advice.profile.suspected_leaks, advice.profile.target)) is not None:
             notes.append(leaks)
+        notes += [advice.profile.left_out_note] if advice.profile.left_out_note else []
         if (unusable := no_usable_feature(advice.profile)) is not None:  # the criteria still answer; training cannot
             notes.append(f"{unusable}: compare would refuse this table, so the advice has nothing to be measured on")
         return advice.to_dict() | {"notes": notes, "stage_seconds": stages}

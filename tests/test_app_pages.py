@@ -255,6 +255,17 @@ def test_unusable_uploads_show_one_error_line_and_no_traceback(name: str, conten
     assert not at.exception
 
 
+def test_a_class_of_one_row_is_named_on_the_recommend_page_and_the_advice_still_comes() -> None:
+    at = open_app("app_pages/recommend.py")
+    rows = "\n".join(f"{i % 7},{i % 5},{('cat', 'dog')[i % 2]}" for i in range(60))
+    upload(at, "pets.csv", f"legs,age,animal\n{rows}\n3,1,<b>axolotl</b>\n".encode())
+    assert not at.exception and not at.error
+    shown = [i.value for i in at.info if "too few to both train and test on" in i.value]
+    assert len(shown) == 1 and "\\<b\\>" in shown[0]  # the label is escaped: drawn as text, not markup
+    assert shown[0].replace("\\", "").startswith("Class '<b>axolotl</b>' of target 'animal' has only 1 row")
+    assert "Recommendation" in metrics(at)
+
+
 def test_an_unusable_target_says_what_to_fix() -> None:
     at = open_app("app_pages/recommend.py")
     upload(at, "cars.csv", (SAMPLES / "cars.csv").read_bytes())

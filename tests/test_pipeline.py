@@ -41,6 +41,23 @@ def test_text_only_data_is_advised_as_text_and_compared_by_the_text_kind():
     assert any("row_id (identifier)" in note for note in result.notes)
 
 
+def test_a_class_of_one_row_is_left_out_of_the_comparison_and_said_so():
+    """A label seen once cannot be in both the training and the test rows: before, the whole table was refused."""
+    from tests.conftest import assert_cli_contract
+
+    frame = make_signal_table(rows=300, task="multiclass")
+    frame.loc[7, "target"] = "mid "  # a stray space makes a class of its own (the loader strips them; a frame may not)
+    result = compare(frame, "target", shap_rows=5, max_seconds=20)
+    assert result.classes == ["high", "low", "mid"]
+    assert result.split.train_rows + result.split.test_rows == 299
+    note = ("class 'mid ' of target 'target' has only 1 row, too few to both train and test on: that row was "
+            "left out, and the models predict the other 3 classes")
+    assert note in result.notes
+    payload = result.to_dict()
+    assert_cli_contract(payload)
+    assert note in payload["notes"]
+
+
 def test_compare_reports_progress_and_results():
     frame = make_signal_table(rows=500)
     frame.loc[::10, "target"] = np.nan

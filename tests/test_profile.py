@@ -129,14 +129,36 @@ def test_date_target_is_refused_with_one_line():
         profile_dataset(frame, "when")
 
 
-def test_a_class_of_one_row_that_differs_only_in_letter_case_is_named_as_a_slip():
+def test_a_class_of_one_row_is_left_out_with_a_note_and_the_task_is_that_of_the_classes_that_remain():
     labels = ["Yes", "No"] * 20 + ["no"]
     frame = pd.DataFrame({"x": np.arange(41.0), "answer": labels})
+    profile = profile_dataset(frame, "answer")
+    assert profile.task is Task.BINARY and profile.left_out_classes == ("no",)
+    assert profile.class_balance == {"Yes": 0.5, "No": 0.5}
+    assert profile.left_out_note == ("class 'no' of target 'answer' has only 1 row (it differs from 'No' only in "
+                                     "letter case), too few to both train and test on: that row was left out, and "
+                                     "the models predict the other 2 classes")
+    assert len(profile.labelled(frame)) == 40 and "no" not in set(profile.labelled(frame)["answer"])
+    assert profile.to_dict()["left_out_classes"] == ["no"]
+    three = frame.assign(answer=["a", "b", "c"] * 13 + ["d", "e"])  # 2 of 41 rows: within the 5 %
+    assert profile_dataset(three, "answer").left_out_note == (
+        "classes 'd' and 'e' of target 'answer' have only 1 row each, too few to both train and test on: those 2 "
+        "rows were left out, and the models predict the other 3 classes")
+    assert profile_dataset(frame.iloc[:40], "answer").left_out_classes == ()
+
+
+def test_too_many_rows_in_classes_of_one_row_or_a_single_class_left_refuse_the_table():
+    labels = ["Yes", "No"] * 15 + ["no", "maybe"]  # 2 of 32 rows: more than 5 %
+    frame = pd.DataFrame({"x": np.arange(32.0), "answer": labels})
     with pytest.raises(DataError, match=r"class 'no' of target 'answer' has 1 row \(it differs from 'No' only in "
                                         r"letter case\); each class needs at least 2"):
         profile_dataset(frame, "answer")
+    lonely = pd.DataFrame({"x": np.arange(41.0), "answer": ["Yes"] * 40 + ["maybe"]})  # leaving it out leaves 1 class
     with pytest.raises(DataError, match=r"class 'maybe' of target 'answer' has 1 row; each class"):
-        profile_dataset(frame.assign(answer=labels[:-1] + ["maybe"]), "answer")
+        profile_dataset(lonely, "answer")
+    few = pd.DataFrame({"x": np.arange(20.0), "answer": ["a", "b"] * 9 + ["a", "c"]})  # 19 rows would be left
+    with pytest.raises(DataError, match=r"class 'c' of target 'answer' has 1 row; each class"):
+        profile_dataset(few, "answer")
 
 
 def test_too_many_classes_are_refused():

@@ -167,6 +167,11 @@ DATETIME_PARSE_SHARE = 0.9
 MIN_ROWS = 20
 # Each class needs at least this many rows for a stratified split.
 MIN_ROWS_PER_CLASS = 2
+# Classes with fewer rows than MIN_ROWS_PER_CLASS (a typing slip, a category seen once) are left out of the
+# comparison, with a note, when their rows are at most this share of the labelled rows and two classes remain;
+# more than that and the table is refused, since leaving them out would change the question (AutoGluon, too,
+# drops classes too rare to validate on and says so).
+RARE_CLASS_MAX_SHARE = 0.05
 
 # --- Comparison -------------------------------------------------------------
 TEST_FRACTION = 0.2

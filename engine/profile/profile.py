@@ -152,6 +152,22 @@ class DatasetProfile:
     # Feature columns that alone predict the target almost perfectly (engine/profile/leakage.py); a tuple
     # default, so profiles pickled before it existed still read.
     suspected_leaks: tuple[SuspectedLeak, ...] = ()
+    # Classes of a single row, left out of training and testing (thresholds.RARE_CLASS_MAX_SHARE), as text.
+    left_out_classes: tuple[str, ...] = ()
+
+    @property
+    def left_out_note(self) -> str | None:
+        """One sentence naming the classes too rare to train and test on, whose rows were left out; None if none."""
+        if not self.left_out_classes:
+            return None
+        return left_out_note(self.left_out_classes, self.target, list(self.class_balance))
+
+    def labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows the models train and test on: those with a target value, not of a class left out."""
+        keep = frame[self.target].notna()
+        if self.left_out_classes:
+            keep &= ~frame[self.target].astype(str).isin(self.left_out_classes)
+        return frame[keep]
 
     @property
     def column_kinds(self) -> dict[str, str]:
@@ -186,6 +202,7 @@ class DatasetProfile:
             "feature_columns": self.feature_columns,
             "ignored_columns": self.ignored_columns,
             "suspected_leaks": [leak.to_dict() for leak in self.suspected_leaks],
+            "left_out_classes": list(self.left_out_classes),
         }
 
 
@@ -230,7 +247,7 @@ def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetPr
     if target is None:
         guess = guess_target_details(frame, kinds)
         target = guess.column
-    y, task = prepare_target(frame, target, kinds.get(target))
+    y, task, left_out = _checked_target(frame, target, kinds.get(target))
     missing_cells = frame.isna()
     missing_by_column = missing_cells.mean().to_numpy() if len(frame) else np.zeros(frame.shape[1])
     distinct = distinct_counts(frame, known_distinct)
@@ -246,7 +263,7 @@ def profile_dataset(frame: pd.DataFrame, target: str | None = None) -> DatasetPr
     return DatasetProfile(
         rows=len(frame), columns=columns, target=target, task=task,
         class_balance=balance, missing_share=missing, target_guess=guess,
-        suspected_leaks=suspected_leaks(frame, target, features, task.is_classification),
+        suspected_leaks=suspected_leaks(frame, target, features, task.is_classification), left_out_classes=left_out,
     )
 
 
@@ -634,7 +651,42 @@ def _target_not_found(target: str, names: list[str]) -> str:
 def prepare_target(
     frame: pd.DataFrame, target: str, kind: ColumnKind | None = None
 ) -> tuple[pd.Series, Task]:
-    """Validate the target column and infer the task; returns the non-missing target."""
+    """Validate the target column and infer the task; returns the target the models use (see :func:`_checked_target`)."""
+    y, task, _ = _checked_target(frame, target, kind)
+    return y, task
+
+
+def left_out_note(classes: tuple[str, ...], target: str, kept: list[str]) -> str:
+    """The sentence for classes of one row left out of the comparison (``kept``: the classes that remain)."""
+    named = _listed([f"'{name}'" for name in classes[:_COLUMNS_NAMED]], len(classes) - _COLUMNS_NAMED)
+    if len(classes) == 1:
+        return (f"class {named} of target '{target}' has only 1 row{_letter_case_slip(classes[0], kept)}, too few "
+                f"to both train and test on: that row was left out, and the models predict the other {len(kept)} classes")
+    return (f"classes {named} of target '{target}' have only 1 row each, too few to both train and test on: "
+            f"those {len(classes)} rows were left out, and the models predict the other {len(kept)} classes")
+
+
+def _letter_case_slip(rare: str, classes: Any) -> str:
+    """A typing slip ("no" among "No") is the usual rare class: the words naming the class it was meant to be."""
+    same_letters = [c for c in classes if c != rare and str(c).casefold() == rare.casefold()]
+    return f" (it differs from '{same_letters[0]}' only in letter case)" if same_letters else ""
+
+
+def _listed(items: list[str], more: int) -> str:
+    if more > 0:
+        return ", ".join(items) + f" and {more:,} more"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _checked_target(
+    frame: pd.DataFrame, target: str, kind: ColumnKind | None = None
+) -> tuple[pd.Series, Task, tuple[str, ...]]:
+    """Validate the target column and infer the task: the non-missing target, its task, the classes left out.
+
+    A class of a single row cannot be both trained and tested on. A few such rows (a typing slip, a
+    category seen once; at most ``thresholds.RARE_CLASS_MAX_SHARE`` of the labelled rows, two classes
+    remaining) are left out, and the task is that of the classes that remain; more, and the table is refused.
+    """
     if target not in frame.columns:
         raise DataError(_target_not_found(target, [str(c) for c in frame.columns]))
     if frame.shape[1] < 2:
@@ -655,17 +707,24 @@ def prepare_target(
     task = _infer_task(y, distinct)
     if len(y) < th.MIN_ROWS:
         raise DataError(f"only {len(y)} rows have a target value; at least {th.MIN_ROWS} are needed")
+    left_out: tuple[str, ...] = ()
     if task.is_classification:
-        counts = y.astype(str).value_counts()
+        labels = y.astype(str)
+        counts = labels.value_counts()
         rare = counts[counts < th.MIN_ROWS_PER_CLASS]
-        if len(rare):
-            # A typing slip ("no" among "No") is the usual rare class: name the class it was meant to be.
-            same_letters = [c for c in counts.index if c != rare.index[0] and c.casefold() == rare.index[0].casefold()]
-            slip = f" (it differs from '{same_letters[0]}' only in letter case)" if same_letters else ""
+        few = rare.sum() <= th.RARE_CLASS_MAX_SHARE * len(y) and len(y) - rare.sum() >= th.MIN_ROWS
+        if len(rare) and not (few and len(counts) - len(rare) >= 2):
             raise DataError(
-                f"class '{rare.index[0]}' of target '{target}' has {int(rare.iloc[0])} row{slip}; "
+                f"class '{rare.index[0]}' of target '{target}' has {int(rare.iloc[0])} row"
+                f"{_letter_case_slip(rare.index[0], counts.index)}; "
                 f"each class needs at least {th.MIN_ROWS_PER_CLASS} to split into train and test"
             )
+        if len(rare):
+            left_out = tuple(str(name) for name in rare.index)
+            y = y[~labels.isin(rare.index)]
+            counts = counts[counts >= th.MIN_ROWS_PER_CLASS]
+            distinct = len(counts)
+            task = _infer_task(y, distinct)
         if len(counts) > limits.MAX_CLASSES:
             raise DataError(
                 f"target column '{target}' has {len(counts):,} classes; the limit is {limits.MAX_CLASSES} "
@@ -673,7 +732,7 @@ def prepare_target(
             )
         if distinct / max(len(y), 1) >= th.IDENTIFIER_UNIQUE_SHARE and len(y) > 20:  # unique_share(y)
             raise DataError(f"target column '{target}' looks like an identifier (a different value in every row)")
-    return y, task
+    return y, task, left_out
 
 
 def unique_share(series: pd.Series) -> float:

@@ -158,9 +158,10 @@ def compare(
     notes += [leaks] if (leaks := leak_note(profile.suspected_leaks, profile.target)) else []
     frame = dataset.frame
     task = profile.task
-    labelled = frame[frame[profile.target].notna()]
-    if len(labelled) < len(frame):
-        notes.append(f"{len(frame) - len(labelled)} rows without a target value were left out")
+    labelled = profile.labelled(frame)
+    if missing := int(frame[profile.target].isna().sum()):
+        notes.append(f"{missing} rows without a target value were left out")
+    notes += [profile.left_out_note] if profile.left_out_note else []
     scale_out = _scales_out(candidates)
     try:
         cap = limits.max_train_rows(scale_out)
@@ -304,7 +305,7 @@ def estimate_run(
     candidates = {"ml": _candidates(kind.ml_models, kind.ml_model, ml_kind),
                   "dl": _candidates(kind.dl_models, kind.dl_model, dl_kind)}
     features = kind.feature_columns(profile)
-    labelled = int(frame[profile.target].notna().sum()) if profile.target in frame else len(frame)
+    labelled = len(profile.labelled(frame)) if profile.target in frame else len(frame)
     on_cluster = distributed.on_cluster() if on_cluster is None else on_cluster
     scale_out = _scales_out(candidates, on_cluster)
     try:
