@@ -247,6 +247,27 @@ def test_a_minus_after_the_number_as_sap_exports_negatives_makes_them_negative()
         assert read_csv_bytes(raw.encode())["a"].tolist() == written
 
 
+def test_quoted_decimal_commas_in_a_comma_separated_file_are_read_where_they_cannot_be_thousands():
+    # Google Sheets set to German exports commas between the fields and "12,50" quoted.
+    frame = read_csv_bytes('preis,menge,rabatt,y\n"12,50",3,"1,5 %",a\n"1.100,00",5,"2 %",b\n"7,25",1,"0,5 %",a\n'.encode())
+    assert frame["preis"].tolist() == [12.5, 1_100.0, 7.25] and frame["rabatt"].tolist() == [1.5, 2.0, 0.5]
+    assert load_notes(frame)[0] == "column 'preis': numbers written with decimal commas were read as numbers"
+    thousands = read_csv_bytes(b'pop,y\n"1,234",a\n"12,500",b\n"7",a\n')  # groups of three: thousands, as before
+    assert thousands["pop"].tolist() == [1_234, 12_500, 7]
+
+
+def test_the_typographic_minus_sign_makes_negative_numbers_and_a_dash_alone_is_missing():
+    # As typeset tables (and spreadsheets in Nordic locales) write negatives: U+2212, not the hyphen.
+    frame = read_csv_bytes("temp,change,y\n−5,+2.5,a\n3,—,b\n−12.5,−1,a\n".encode())
+    assert frame["temp"].tolist() == [-5.0, 3.0, -12.5]
+    assert frame["change"].tolist()[::2] == [2.5, -1.0] and pd.isna(frame["change"].iloc[1])
+    assert load_notes(frame) == [
+        "column 'temp': values with the minus sign '−' (U+2212) were read as negative numbers",
+        "column 'change': values with the minus sign '−' (U+2212) were read as negative numbers",
+        "column 'change': 1 value written '—' read as missing (the other values are numbers)"]
+    assert read_csv_bytes("a,y\n−,1\n–,2\n".encode())["a"].tolist() == ["−", "–"]  # no number to read
+
+
 def test_numbers_with_missing_value_placeholders_become_numbers_with_missing_cells():
     frame = read_csv_bytes(b"age,bp,pay,kind\n41,?,#DIV/0!,a\n?,120.5,\"$1,200\",b\n37,-,$900,?\n52,118,$80,c\n")
     assert frame["age"].tolist()[::2] == [41.0, 37.0] and frame["age"].isna().tolist() == [False, True, False, False]

@@ -18,6 +18,7 @@ import unicodedata
 import warnings
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ _SPACE = f"[{_SPACES}]"
 # grouped by commas, dots or spaces. Permissive: _written_numbers and _bare_to_numbers decide whether the whole
 # column is one quantity written one way.
 _NUMBER_AS_WRITTEN = re.compile(
-    rf"\(?{_SPACE}*[+-]?{_SPACE}*[{_CURRENCIES}]?{_SPACE}*\(?[+-]?[0-9](?:[0-9.,]|{_SPACE}[0-9]|['’][0-9])*{_SPACE}*"
+    rf"\(?{_SPACE}*[+\-−]?{_SPACE}*[{_CURRENCIES}]?{_SPACE}*\(?[+\-−]?[0-9](?:[0-9.,]|{_SPACE}[0-9]|['’][0-9])*{_SPACE}*"
     rf"[{_UNIT_SYMBOLS}]?-?{_SPACE}*\)?"
 )
 # Groups of exactly three digits, so that postcodes ("123 45") and phone numbers are not read as numbers.
@@ -98,6 +99,17 @@ _SPACE_GROUPED = f"[+-]?[0-9]{{1,3}}(?:{_SPACE}[0-9]{{3}})*(?:[.,][0-9]+)?"
 _APOSTROPHE = "['’]"
 _APOSTROPHE_GROUPED = f"[+-]?[0-9]{{1,3}}(?:{_APOSTROPHE}[0-9]{{3}})*(?:[.][0-9]+)?"
 _UNIT_OR_PARENTHESIS = f"[{re.escape(_UNIT_SYMBOLS)}()]"
+_TYPOGRAPHIC_MINUS = "\u2212"
+
+
+class Written(NamedTuple):
+    """A column of numbers as written (:func:`_written_numbers`): the values reduced to a sign, digits and separators."""
+
+    bare: pd.Series
+    unit: str | None
+    in_parentheses: bool
+    minus_after: bool
+    typographic_minus: bool
 _NOTES = "notes"
 
 
@@ -884,6 +896,7 @@ def _decimal_comma_to_numbers(column: pd.Series) -> pd.Series | None:
 MISSING_PLACEHOLDERS = frozenset({
     "?", "-", "--", ".", "n.a.", "missing", "unknown", "not available",
     "#div/0!", "#value!", "#ref!", "#num!", "#name?",
+    "–", "—", "−",  # typeset tables mark "none" with an en dash, an em dash or a minus sign
 })
 
 
@@ -934,7 +947,7 @@ def _text_to_numbers(column: pd.Series, decimal_comma: bool, plain: bool = False
     written = _written_numbers(column)
     if written is None:
         return None
-    bare, unit, in_parentheses, minus_after = written
+    bare, unit, in_parentheses, minus_after, typographic_minus = written
     read = _bare_to_numbers(bare, decimal_comma)
     if read is None:
         return None
@@ -948,14 +961,18 @@ def _text_to_numbers(column: pd.Series, decimal_comma: bool, plain: bool = False
     if minus_after:
         negatives = "values with the minus after the number (as SAP writes '1.234,56-') were read as negative numbers"
         how = f"{how}; {negatives}" if how else negatives
+    if typographic_minus:
+        negatives = "values with the minus sign '−' (U+2212) were read as negative numbers"
+        how = f"{how}; {negatives}" if how else negatives
     if not how and not plain:
         return None  # numbers pandas would have read itself: this column is text for another reason
     return numbers.reindex(column.index).astype(float), how
 
 
-def _written_numbers(column: pd.Series) -> tuple[pd.Series, str | None, bool, bool] | None:
+def _written_numbers(column: pd.Series) -> Written | None:
     """The non-missing values reduced to a sign, digits and separators; their one unit; whether any was in
-    parentheses; whether any had its minus after the number ("1.234,56-", as SAP exports negatives).
+    parentheses; whether any had its minus after the number ("1.234,56-", as SAP exports negatives); whether any
+    was written with the typographic minus sign (U+2212: typeset tables, and spreadsheets in some locales).
 
     None when a value is not a number as spreadsheets write one, or the column mixes two units (amounts in two
     currencies are not one quantity), or a value carries two signs or two units. Only whole-column string
@@ -970,6 +987,9 @@ def _written_numbers(column: pd.Series) -> tuple[pd.Series, str | None, bool, bo
     for part in (text.iloc[:1_000], text):
         if not part.str.fullmatch(_NUMBER_AS_WRITTEN).all():
             return None
+    typographic_minus = bool(text.str.contains(_TYPOGRAPHIC_MINUS, regex=False).any())
+    if typographic_minus:
+        text = text.str.replace(_TYPOGRAPHIC_MINUS, "-", regex=False)
     minus_after = text.str.endswith("-")
     if minus_after.any():
         # A sign on both sides, or a trailing minus inside parentheses, is not one number.
@@ -978,7 +998,7 @@ def _written_numbers(column: pd.Series) -> tuple[pd.Series, str | None, bool, bo
         text = text.where(~minus_after, "-" + text.str[:-1].str.rstrip())
     if not text.str.contains(_UNIT_OR_PARENTHESIS, regex=True).any():
         # digits and separators only (most columns): the rest is for _bare_to_numbers
-        return text, None, False, bool(minus_after.any())
+        return Written(text, None, False, bool(minus_after.any()), typographic_minus)
     units = [unit for unit in _UNIT_SYMBOLS if text.str.contains(unit, regex=False).any()]
     if len(units) > 1:
         return None
@@ -995,7 +1015,7 @@ def _written_numbers(column: pd.Series) -> tuple[pd.Series, str | None, bool, bo
     in_parentheses = bool(opened.any())
     if in_parentheses:
         bare = bare.where(~opened, "-" + bare)
-    return bare, unit, in_parentheses, bool(minus_after.any())
+    return Written(bare, unit, in_parentheses, bool(minus_after.any()), typographic_minus)
 
 
 def _bare_to_numbers(bare: pd.Series, decimal_comma: bool) -> tuple[pd.Series, str] | None:
@@ -1020,6 +1040,12 @@ def _bare_to_numbers(bare: pd.Series, decimal_comma: bool) -> tuple[pd.Series, s
         converted = _thousands_to_numbers(bare)
         if converted is not None:
             return converted, "numbers written with thousands separators were read as numbers"
+        # In a file separated by commas a quoted "12,50" is not grouped in thousands: its comma is a decimal
+        # comma, as spreadsheets set to German or French write numbers when they export with commas between
+        # the fields (Google Sheets does). "1,234" alone was read as thousands above.
+        converted = None if decimal_comma else _decimal_comma_to_numbers(bare)
+        if converted is not None:
+            return converted, "numbers written with decimal commas were read as numbers"
         return None
     numbers = pd.to_numeric(bare, errors="coerce")
     return (numbers, "") if numbers.notna().all() else None
