@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.io.data import DataError
+from engine.profile.features import date_parts
 from engine.profile.profile import ColumnKind, Task, column_kind, guess_target, guess_target_details, profile_dataset
 
 
@@ -40,6 +41,17 @@ def test_pandas_string_dtype_is_categorical():
 def test_small_integers_are_numeric_not_dates():
     assert column_kind(pd.Series([1, 2, 3, 4, 5] * 10)) is ColumnKind.NUMERIC
     assert column_kind(pd.Series(["1.5", "2.5", "3"] * 10)) is not ColumnKind.DATETIME
+
+
+def test_dates_with_the_months_name_are_dates_when_they_carry_a_year():
+    # As app stores, reports and R's monthly series write them ("Last Updated", "1939 Jan").
+    for written in (["January 7, 2018", "August 1, 2018", "Sept. 3, 2019"], ["7 Jan 2018", "20 Jun 2018", "1 Aug 2018"],
+                    ["1939 Jan", "1939 Feb", "1940 Dec"]):
+        assert column_kind(pd.Series(written * 10)) is ColumnKind.DATETIME, written
+    assert column_kind(pd.Series(["May 5", "Jun 6", "Jul 7"] * 10)) is ColumnKind.CATEGORICAL  # no year: not a day
+    assert column_kind(pd.Series(["May Smith 2019", "Jan Novak 2020", "June Carter"] * 10)) is ColumnKind.CATEGORICAL
+    parts = date_parts().fit_transform(pd.DataFrame({"updated": ["January 7, 2018", "August 1, 2018", "Sept. 3, 2019"]}))
+    assert parts[:, 1].tolist() == [1.0, 8.0, 9.0]  # the month, as the encoder gives it to both models
 
 
 def test_task_inference(signal_table):

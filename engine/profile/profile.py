@@ -771,10 +771,24 @@ def _is_consecutive(values: pd.Series) -> bool:
     return bool(np.all(np.diff(ordered) == 1))
 
 
+_DATE_NUMBERS = "[0-9]{1,4}[-/.:][0-9]{1,2}"  # "2023-01-05", "5/1/23", "10:30"
+_NUMBERS_OR_YEAR = f"{_DATE_NUMBERS}|[0-9]{{4}}"
+#: A month by its name or its first letters, a word of its own ("January 7, 2018", "7 Jan 2018", "Sept. 2019").
+_MONTH_NAME = (r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+               r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
+
+
 def _parses_as_datetime(sample: pd.Series) -> bool:
-    # Plain numbers ("3", "2.5") would parse as dates; require a date separator.
+    # Plain numbers ("3", "2.5") would parse as dates; require a date separator, or a month's name with a year of
+    # four digits: "May 5" alone would be read in the year of reading, a feature that moves every new year.
     # Digits spelled out: pandas hands \d to Python's re value by value; [0-9] is matched in Arrow.
-    if not sample.str.contains(r"[0-9]{1,4}[-/.:][0-9]{1,2}", regex=True).mean() >= th.DATETIME_PARSE_SHARE:
+    # One pass for both (most text columns stop here: a pass costs each of 3,000 columns of a wide table).
+    if not sample.str.contains(_NUMBERS_OR_YEAR, regex=True).mean() >= th.DATETIME_PARSE_SHARE:
         return False
+    written = sample.str.contains(_DATE_NUMBERS, regex=True)
+    if not written.mean() >= th.DATETIME_PARSE_SHARE:
+        named = sample.str.contains(_MONTH_NAME, regex=True) & sample.str.contains("[0-9]{4}", regex=True)
+        if not (written | named).mean() >= th.DATETIME_PARSE_SHARE:
+            return False
     return float(parse_dates(sample).notna().mean()) >= th.DATETIME_PARSE_SHARE
 
