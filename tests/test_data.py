@@ -268,6 +268,17 @@ def test_the_typographic_minus_sign_makes_negative_numbers_and_a_dash_alone_is_m
     assert read_csv_bytes("a,y\n−,1\n–,2\n".encode())["a"].tolist() == ["−", "–"]  # no number to read
 
 
+def test_counts_written_at_least_n_are_read_as_n_and_two_signs_stay_text():
+    # Google Play's "Installs" ("10,000+"), top-coded ages ("90+"), years of experience.
+    frame = read_csv_bytes(b'installs,age,y\n"10,000+",34,a\n500+,90+,b\n"1,000,000+",12,a\n0,45,b\n')
+    assert frame["installs"].tolist() == [10_000, 500, 1_000_000, 0] and frame["age"].tolist() == [34, 90, 12, 45]
+    assert load_notes(frame)[1] == ("column 'age': values written with a '+' after the number (at least that many, "
+                                    "as '10,000+') were read as that number")
+    for written in (["+5+", "3", "4"], ["(5+)", "3", "4"], ["5+-", "3", "4"]):
+        raw = "a,y\n" + "".join(f"{value},{i}\n" for i, value in enumerate(written))
+        assert read_csv_bytes(raw.encode())["a"].tolist() == written
+
+
 def test_numbers_with_missing_value_placeholders_become_numbers_with_missing_cells():
     frame = read_csv_bytes(b"age,bp,pay,kind\n41,?,#DIV/0!,a\n?,120.5,\"$1,200\",b\n37,-,$900,?\n52,118,$80,c\n")
     assert frame["age"].tolist()[::2] == [41.0, 37.0] and frame["age"].isna().tolist() == [False, True, False, False]

@@ -91,7 +91,7 @@ _SPACE = f"[{_SPACES}]"
 # column is one quantity written one way.
 _NUMBER_AS_WRITTEN = re.compile(
     rf"\(?{_SPACE}*[+\-−]?{_SPACE}*[{_CURRENCIES}]?{_SPACE}*\(?[+\-−]?[0-9](?:[0-9.,]|{_SPACE}[0-9]|['’][0-9])*{_SPACE}*"
-    rf"[{_UNIT_SYMBOLS}]?-?{_SPACE}*\)?"
+    rf"[{_UNIT_SYMBOLS}]?[-+]?{_SPACE}*\)?"
 )
 # Groups of exactly three digits, so that postcodes ("123 45") and phone numbers are not read as numbers.
 _SPACE_GROUPED = f"[+-]?[0-9]{{1,3}}(?:{_SPACE}[0-9]{{3}})*(?:[.,][0-9]+)?"
@@ -110,6 +110,7 @@ class Written(NamedTuple):
     in_parentheses: bool
     minus_after: bool
     typographic_minus: bool
+    at_least: bool  # some value was written "10,000+"
 _NOTES = "notes"
 
 
@@ -947,7 +948,7 @@ def _text_to_numbers(column: pd.Series, decimal_comma: bool, plain: bool = False
     written = _written_numbers(column)
     if written is None:
         return None
-    bare, unit, in_parentheses, minus_after, typographic_minus = written
+    bare, unit, in_parentheses, minus_after, typographic_minus, at_least = written
     read = _bare_to_numbers(bare, decimal_comma)
     if read is None:
         return None
@@ -964,6 +965,9 @@ def _text_to_numbers(column: pd.Series, decimal_comma: bool, plain: bool = False
     if typographic_minus:
         negatives = "values with the minus sign '−' (U+2212) were read as negative numbers"
         how = f"{how}; {negatives}" if how else negatives
+    if at_least:
+        bounds = "values written with a '+' after the number (at least that many, as '10,000+') were read as that number"
+        how = f"{how}; {bounds}" if how else bounds
     if not how and not plain:
         return None  # numbers pandas would have read itself: this column is text for another reason
     return numbers.reindex(column.index).astype(float), how
@@ -990,6 +994,13 @@ def _written_numbers(column: pd.Series) -> Written | None:
     typographic_minus = bool(text.str.contains(_TYPOGRAPHIC_MINUS, regex=False).any())
     if typographic_minus:
         text = text.str.replace(_TYPOGRAPHIC_MINUS, "-", regex=False)
+    at_least = text.str.endswith("+")
+    if at_least.any():
+        # "10,000+" (at least that many: app installs, years of experience) is read as the number; a second
+        # sign, or a plus inside parentheses, is not one number.
+        if (at_least & ((text.str.count("[+-]") > 1) | text.str.contains(")", regex=False))).any():
+            return None
+        text = text.where(~at_least, text.str[:-1].str.rstrip())
     minus_after = text.str.endswith("-")
     if minus_after.any():
         # A sign on both sides, or a trailing minus inside parentheses, is not one number.
@@ -998,7 +1009,7 @@ def _written_numbers(column: pd.Series) -> Written | None:
         text = text.where(~minus_after, "-" + text.str[:-1].str.rstrip())
     if not text.str.contains(_UNIT_OR_PARENTHESIS, regex=True).any():
         # digits and separators only (most columns): the rest is for _bare_to_numbers
-        return Written(text, None, False, bool(minus_after.any()), typographic_minus)
+        return Written(text, None, False, bool(minus_after.any()), typographic_minus, bool(at_least.any()))
     units = [unit for unit in _UNIT_SYMBOLS if text.str.contains(unit, regex=False).any()]
     if len(units) > 1:
         return None
@@ -1015,7 +1026,7 @@ def _written_numbers(column: pd.Series) -> Written | None:
     in_parentheses = bool(opened.any())
     if in_parentheses:
         bare = bare.where(~opened, "-" + bare)
-    return Written(bare, unit, in_parentheses, bool(minus_after.any()), typographic_minus)
+    return Written(bare, unit, in_parentheses, bool(minus_after.any()), typographic_minus, bool(at_least.any()))
 
 
 def _bare_to_numbers(bare: pd.Series, decimal_comma: bool) -> tuple[pd.Series, str] | None:
