@@ -216,6 +216,20 @@ def test_an_excel_workbook_is_read_on_the_recommend_page_with_the_sheet_named() 
     assert "read sheet 'Cars' of the workbook" in shown
 
 
+def test_a_parquet_file_is_read_on_the_recommend_page() -> None:
+    import io
+
+    cars = pd.read_csv(SAMPLES / "cars.csv")
+    buffer = io.BytesIO()
+    cars.to_parquet(buffer)
+    at = open_app("app_pages/recommend.py")
+    at.file_uploader(key="uploader").upload("cars.parquet", buffer.getvalue(), "application/vnd.apache.parquet").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert metrics(at)["Rows"] == f"{len(cars)}" and at.selectbox(key="target_choice").value == "Origin"
+    shown = " ".join(c.value.replace("\\", "") for c in at.caption)
+    assert f"read the Parquet file: {len(cars)} rows × {cars.shape[1]} columns" in shown
+
+
 def test_a_column_that_gives_the_answer_away_is_named_on_the_recommend_page() -> None:
     rows = [f"{i % 7},{(i * 37) % 11},{('moved', 'price')[i % 2] if i % 3 else ''},{'yes' if i % 3 else 'no'}"
             for i in range(150)]

@@ -15,6 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from engine.io.data import DEFAULT_MAX_BYTES, DataError, too_big, load_notes, read_csv_bytes, read_file_bytes
+from engine.io.columnar import read_parquet
 from engine.io.spreadsheet import read_workbook
 from engine.io.zipped import read_zipped_table
 
@@ -68,6 +69,8 @@ def load_dataset_bytes(name: str, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES
         frame, note = zipped
         return Dataset(frame=frame, name=name, sha256=digest, notes=(note, *load_notes(frame)))
     workbook = read_workbook(raw, max_bytes)  # an .xlsx is a ZIP too: before the kinds' ZIP loaders
+    if workbook is None:
+        workbook = read_parquet(raw, max_bytes)
     if workbook is not None:
         frame, notes = workbook
         return Dataset(frame=frame, name=name, sha256=digest, notes=notes)

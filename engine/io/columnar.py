@@ -1,0 +1,127 @@
+"""A Parquet file, read as the table it holds.
+
+Data engineers hand tables over as Parquet, not CSV. The file is read by pyarrow (already the reader's string
+engine), its columns written out as CSV text and read by the same reader as any upload (:mod:`engine.io.data`),
+so every column is typed, repaired and noted the same way whatever the file's format: a timestamp column is a
+date column, a dictionary column a category, a decimal a number. Columns no CSV can hold (lists, structs, maps,
+raw bytes) are left out with a note. The sizes the file declares are checked before anything is unpacked:
+a column of one repeated value compresses a thousandfold.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from engine.common import limits
+from engine.io.data import DataError, load_notes, read_csv_bytes, too_big
+
+__all__ = ["read_parquet"]
+
+_MAGIC = b"PAR1"  # at the start and at the end of every Parquet file
+#: Beyond this multiple of the upload limit, unpacked, a file is refused before it is read (as for workbooks).
+_MAX_UNPACKED_FACTOR = 20
+_BATCH_ROWS = 50_000
+
+
+def read_parquet(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str, ...]] | None:
+    """The table of a Parquet file, and notes; None when ``raw`` is not one.
+
+    Raises :class:`DataError` for a file that cannot be read, one that unpacks to too much or holds too many
+    rows, and one with no column a table can hold.
+    """
+    if len(raw) < 12 or not (raw.startswith(_MAGIC) and raw.endswith(_MAGIC)):
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_metadata(pa.BufferReader(raw))
+        unpacked = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+        if unpacked > _MAX_UNPACKED_FACTOR * max_bytes:
+            raise DataError(f"the Parquet file unpacks to {unpacked / 2**20:,.0f} MB; sample it and upload that")
+        if metadata.num_rows > limits.MAX_ROWS:
+            raise DataError(f"the file has more than {limits.MAX_ROWS:,} rows, the limit; sample it before uploading")
+        schema = metadata.schema.to_arrow_schema()
+        unwritable = [field.name for field in schema if _not_a_cell(field.type)]
+        kept = [field.name for field in schema if field.name not in unwritable]
+        if not kept:
+            raise DataError("the Parquet file holds no column a table can use (only lists, structs, maps or bytes)")
+        # Text stays dictionary-encoded as it is read, so its size as CSV is counted before any of it is written
+        # out: one value repeated a million times is a few bytes in the file and in memory, not in text.
+        texts = [field.name for field in schema if field.name in kept and _is_text(field.type)]
+        parquet = pq.ParquetFile(pa.BufferReader(raw), read_dictionary=texts)
+        buffer = io.BytesIO()
+        written = 0
+        for number, batch in enumerate(parquet.iter_batches(batch_size=_BATCH_ROWS, columns=kept)):
+            written += _text_bytes(batch)
+            if written > max_bytes:
+                raise DataError(too_big(written, max_bytes).replace("the file", "the Parquet file as text", 1))
+            pa_csv.write_csv(_dates_as_written(batch), buffer, pa_csv.WriteOptions(include_header=number == 0))
+    except DataError:
+        raise
+    except Exception as error:  # pyarrow's own errors (a damaged footer, an unknown codec) and what a bad file raises
+        raise DataError(f"the Parquet file could not be read ({type(error).__name__}); write it again, or as CSV") from None
+    if metadata.num_rows == 0:
+        raise DataError("the Parquet file has columns but no rows")
+    frame = read_csv_bytes(buffer.getvalue(), max_bytes=max_bytes)
+    notes = [f"read the Parquet file: {metadata.num_rows:,} rows × {len(kept)} columns"]
+    if unwritable:
+        shown = ", ".join(f"'{name}'" for name in unwritable[:5]) + (", …" if len(unwritable) > 5 else "")
+        notes.append(f"{len(unwritable)} column(s) of lists, structs, maps or bytes left out: {shown}")
+    return frame, (*notes, *load_notes(frame))
+
+
+def _dates_as_written(batch: object) -> object:
+    """``batch`` with its timestamps as a spreadsheet writes them: "2020-01-31", or "2020-01-31 14:05:00".
+
+    Arrow writes every timestamp with its fraction of a second ("2020-01-31 00:00:00.000000"), which the pages
+    would show as the value of a date feature.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in batch.columns:  # type: ignore[attr-defined]
+        if pa.types.is_timestamp(column.type):
+            seconds = pc.cast(column, pa.timestamp("s", column.type.tz), safe=False)
+            midnight = pc.all(pc.equal(pc.floor_temporal(seconds, unit="day"), seconds)).as_py()
+            column = pc.strftime(seconds, format="%Y-%m-%d" if midnight in (True, None) else "%Y-%m-%d %H:%M:%S")
+        columns.append(column)
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)  # type: ignore[attr-defined]
+
+
+def _is_text(kind: object) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+                or (pa.types.is_dictionary(kind) and _is_text(kind.value_type)))
+
+
+def _text_bytes(batch: object) -> int:
+    """About how many bytes ``batch`` takes as CSV text: its text values in full, 24 for any other value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    total = 0
+    for column in batch.columns:  # type: ignore[attr-defined]
+        if pa.types.is_dictionary(column.type):
+            lengths = pc.binary_length(column.dictionary)
+            total += (pc.sum(pc.take(lengths, column.indices)).as_py() or 0) + len(column)
+        elif _is_text(column.type):
+            total += (pc.sum(pc.binary_length(column)).as_py() or 0) + len(column)
+        else:
+            total += 24 * len(column)
+    return total
+
+
+def _not_a_cell(kind: object) -> bool:
+    """Whether a column of this Arrow type has no value a CSV cell (and so a feature) can hold."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        return _not_a_cell(kind.value_type)
+    return bool(pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
+                or pa.types.is_fixed_size_binary(kind) or pa.types.is_binary_view(kind))
