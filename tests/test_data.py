@@ -305,12 +305,27 @@ def test_numbers_followed_by_one_unit_become_numbers(written, numbers, unit):
     assert load_notes(frame) == [f"column 'x': values written with the unit '{unit}' were read as numbers, without it"]
 
 
+def test_amounts_written_with_k_m_or_b_are_the_numbers_they_stand_for():
+    # FIFA's player values and wages, follower counts, app sizes: "€110.5M" beside "€565K" and "€0"
+    frame = read_csv_bytes("value,wage,followers,y\n€110.5M,€565K,1.2M,a\n€77M,€405K,350K,b\n€0,€0,12 K,a\n€2bn,€1K,98,b\n"
+                           .encode())
+    assert frame["value"].tolist() == [110_500_000.0, 77_000_000.0, 0.0, 2_000_000_000.0]
+    assert frame["wage"].tolist() == [565_000.0, 405_000.0, 0.0, 1_000.0]
+    assert frame["followers"].tolist() == [1_200_000.0, 350_000.0, 12_000.0, 98.0]
+    assert load_notes(frame)[0] == ("column 'value': amounts written with '€' were read as numbers, without the '€'; "
+                                    "values written with K, M or B (thousands, millions, billions: '€110.5M') were "
+                                    "read as the numbers they stand for")
+
+
 @pytest.mark.parametrize("written", [
     ["2 GB", "1 TB", "512 GB"],  # two units: not one quantity
     ["5 m", "7 ms", "9 m"],  # metres and milliseconds, not a plural
     ["12 Main St", "4 Oak Ave", "9 Main St"],  # addresses
     ["1. White", "2. Black", "1. White"],  # numbered labels, as R writes coded factors
     ["1st", "2nd", "3rd"],
+    ["2 GB", "5 MB", "1 KB"],  # bytes: "B" after a unit letter is not billions
+    ["5MM", "3M", "2M"],  # two suffixes
+    ["S", "M", "L"],  # sizes: no number
 ])
 def test_numbers_with_different_words_after_them_stay_text(written):
     frame = read_csv_bytes(("x,y\n" + "".join(f"{w},{i % 2}\n" for i, w in enumerate(written))).encode())

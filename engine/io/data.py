@@ -765,6 +765,10 @@ def _clean_numbers(frame: pd.DataFrame, decimal_comma: bool) -> list[str]:
         column = frame[name]
         leading = _leading_text(column)
         if not _could_be_numbers(leading):
+            if (scaled := _numbers_with_magnitude(column, leading, decimal_comma)) is not None:
+                frame[name], how = scaled
+                notes.append(f"column '{name}': {how}")
+                continue
             with_unit = _numbers_with_unit(column, leading, decimal_comma)
             if with_unit is not None:
                 frame[name], unit = with_unit
@@ -841,6 +845,40 @@ def _numbers_with_unit(column: pd.Series, leading: list[str], decimal_comma: boo
     if read is None:
         return None
     return read[0].reindex(column.index).astype(float), unit
+
+
+#: Magnitude suffixes as scraped listings and football or app-store data write amounts ("€110.5M", "€565K",
+#: "1.2M" followers, "19M" bytes): thousands, millions, billions. A lower-case "m" is left out: metres.
+_MAGNITUDES = {"k": 1e3, "K": 1e3, "M": 1e6, "bn": 1e9, "B": 1e9}
+_MAGNITUDE_SUFFIX = re.compile(f"{_SPACE}?(?:{'|'.join(_MAGNITUDES)})$")
+
+
+def _numbers_with_magnitude(column: pd.Series, leading: list[str], decimal_comma: bool) -> tuple[pd.Series, str] | None:
+    """``column`` as floats and how, if every value is a number, some of them with a magnitude (else None).
+
+    "€110.5M" beside "€565K" and "€0" is 110,500,000, 565,000 and 0. Two units that are not magnitudes ("2 GB"
+    beside "1 TB") stay text, as before; so does a value with two suffixes or with no digit before its suffix.
+    """
+    if not leading or not any(_MAGNITUDE_SUFFIX.search(value) for value in leading):
+        return None
+    if not all(_number_like(_MAGNITUDE_SUFFIX.sub("", value)) for value in leading):
+        return None
+    text = column.dropna().astype(str).str.strip()
+    bare = text.str.replace(_MAGNITUDE_SUFFIX.pattern, "", regex=True)
+    if not bare.str.contains("[0-9]$", regex=True).all():  # "M" alone, "$M", "5MM": no number before one suffix
+        return None
+    read = _text_to_numbers(bare, decimal_comma, plain=True)
+    if read is None:
+        return None
+    numbers, how = read
+    factor = np.ones(len(text))
+    for suffix, scale in _MAGNITUDES.items():
+        factor[text.str.endswith(suffix).to_numpy(dtype=bool)] = scale
+    scaled = numbers.reindex(text.index) * factor
+    example = next((value for value in text.iloc[:1_000] if _MAGNITUDE_SUFFIX.search(value)), "")
+    said = (f"values written with K, M or B (thousands, millions, billions: '{example}') were read as the numbers "
+            "they stand for")
+    return scaled.reindex(column.index).astype(float), f"{how}; {said}" if how else said
 
 
 # Durations and times of day ("1:02:33", "14:45", "0:05:32.5"). pandas reads them as a time on the day of
