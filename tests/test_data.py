@@ -279,6 +279,18 @@ def test_counts_written_at_least_n_are_read_as_n_and_two_signs_stay_text():
         assert read_csv_bytes(raw.encode())["a"].tolist() == written
 
 
+def test_na_as_a_two_letter_code_is_a_value_unless_the_file_writes_na_for_missing():
+    # Continent codes: pandas read North America as missing, silently.
+    frame = read_csv_bytes(b"continent,gdp,y\nEU,1.5,a\nNA,2.5,b\nAS,3.1,a\nNA,0.5,b\nSA,,a\n")
+    assert frame["continent"].tolist() == ["EU", "NA", "AS", "NA", "SA"] and pd.isna(frame["gdp"].iloc[4])
+    assert load_notes(frame) == ["column 'continent': 'NA' read as one of its two-letter codes (Namibia, North "
+                                 "America), not as missing"]
+    r_style = read_csv_bytes(b"continent,gdp,y\nEU,1.5,a\nNA,2.5,b\nAS,3.1,a\nNA,0.5,b\nSA,NA,a\n")
+    assert r_style["continent"].isna().sum() == 2 and load_notes(r_style) == []  # NA means missing in this file
+    names = read_csv_bytes(b"name,gdp,y\nAnna,1.5,a\nNA,2.5,b\nBo,3.1,a\n")
+    assert pd.isna(names["name"].iloc[1])  # not a column of codes
+
+
 def test_numbers_with_missing_value_placeholders_become_numbers_with_missing_cells():
     frame = read_csv_bytes(b"age,bp,pay,kind\n41,?,#DIV/0!,a\n?,120.5,\"$1,200\",b\n37,-,$900,?\n52,118,$80,c\n")
     assert frame["age"].tolist()[::2] == [41.0, 37.0] and frame["age"].isna().tolist() == [False, True, False, False]

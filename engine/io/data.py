@@ -18,7 +18,7 @@ import unicodedata
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -181,7 +181,9 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
     if len(names) < 2:
         raise DataError("the file has fewer than 2 columns; a table needs features and a target")
     widest = max((len(r) for r in records[start + 1:]), default=0)
-    frame, ragged = _parse(text, delimiter, names, start + 1, widest)
+    frame, ragged, codes = _parse(text, delimiter, names, start + 1, widest)
+    notes += [f"column '{name}': 'NA' read as one of its two-letter codes (Namibia, North America), not as missing"
+              for name in codes]
     # Trailing delimiters on every line (",,," after the last column, as spreadsheets export a selection
     # wider than the data) give columns with neither a name nor a value: not part of the table.
     unnamed_empty = [name for name, raw_name in zip(names, header) if not str(raw_name).strip()
@@ -410,8 +412,9 @@ def _preamble_records(records: list[list[str]]) -> int:
     return count
 
 
-def _parse(text: str, delimiter: str, names: list[str], skip: int, widest: int) -> tuple[pd.DataFrame, int]:
-    """The rows under ``names`` and how many rows were dropped for having more fields than the header.
+def _parse(text: str, delimiter: str, names: list[str], skip: int, widest: int) -> tuple[pd.DataFrame, int, list[str]]:
+    """The rows under ``names``, how many rows were dropped for having more fields than the header, and the
+    columns whose two-letter code "NA" was put back (:func:`_codes_read_as_missing`).
 
     pandas reads ``widest`` positional columns (the widest row of the sample,
     at least the header's width) and skips, with a warning counted here, any
@@ -421,32 +424,26 @@ def _parse(text: str, delimiter: str, names: list[str], skip: int, widest: int) 
     into an index, silently; giving none would let a short first row decide
     the width and drop every full row after it.
     """
+    options = dict(
+        encoding="utf-8", sep=delimiter, header=None, names=list(range(max(widest, len(names)))), skiprows=skip,
+        index_col=False, skipinitialspace=True, skip_blank_lines=True, on_bad_lines="warn", nrows=limits.MAX_ROWS + 1,
+    )
+    # The text again as UTF-8 bytes, not a StringIO: pandas re-encodes a text stream piece by piece in Python,
+    # which took 0.42 s of a 100,000-row file that parses in 0.25 s from bytes (encoding: 0.01 s).
+    encoded = text.encode("utf-8")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            frame = pd.read_csv(
-                # The text again as UTF-8 bytes, not a StringIO: pandas re-encodes a text stream piece by piece in
-                # Python, which took 0.42 s of a 100,000-row file that parses in 0.25 s from bytes (encoding: 0.01 s).
-                io.BytesIO(text.encode("utf-8")),
-                encoding="utf-8",
-                sep=delimiter,
-                header=None,
-                names=list(range(max(widest, len(names)))),
-                skiprows=skip,
-                index_col=False,
-                skipinitialspace=True,
-                skip_blank_lines=True,
-                on_bad_lines="warn",
-                nrows=limits.MAX_ROWS + 1,
-            )
+            frame = pd.read_csv(io.BytesIO(encoded), **options)
         except pd.errors.EmptyDataError:
-            return pd.DataFrame(columns=names), 0
+            return pd.DataFrame(columns=names), 0, []
         except pd.errors.ParserError as error:
             detail = str(error).strip().splitlines()[-1] if str(error).strip() else "malformed rows"
             raise DataError(f"the CSV could not be parsed ({detail})") from None
         except (ValueError, UnicodeError, OverflowError, MemoryError) as error:
             raise DataError(f"the CSV could not be parsed ({' '.join(str(error).split())})") from None
     ragged = sum(str(w.message).count("Skipping line") for w in caught if issubclass(w.category, pd.errors.ParserWarning))
+    codes = _codes_read_as_missing(frame, text, encoded, options)
     width = len(names)
     if frame.shape[1] > width:
         wide = frame.iloc[:, width:].notna().any(axis=1).to_numpy()
@@ -455,7 +452,44 @@ def _parse(text: str, delimiter: str, names: list[str], skip: int, widest: int) 
         if wide.any():  # the dropped rows may have made a numeric column text: infer again
             frame = frame.apply(_numbers_if_all)
     frame.columns = names
-    return frame, ragged
+    return frame, ragged, [names[position] for position in codes if position < width]
+
+
+#: Two capital letters: ISO country codes ("NA" is Namibia) and continent codes ("NA" is North America).
+_TWO_LETTER_CODE = "[A-Z]{2}"
+
+
+def _codes_read_as_missing(frame: pd.DataFrame, text: str, encoded: bytes, options: dict[str, Any]) -> list[int]:
+    """In place: "NA" put back where pandas read it as missing in a column of two-letter codes; those columns.
+
+    pandas reads "NA" as missing everywhere, so a column of country or continent codes lost Namibia or North
+    America without a word. It is put back only where every "NA" field of the file is in such columns: a file
+    that writes NA for its missing numbers too (as R does) means missing by it, and is left as read.
+    """
+    if "NA" not in text:
+        return []
+    candidates = [
+        column for column in frame.columns
+        if not ptypes.is_numeric_dtype(frame[column]) and frame[column].isna().any()
+        and len(values := frame[column].dropna()) and values.astype(str).str.fullmatch(_TWO_LETTER_CODE).all()
+    ]
+    if not candidates:
+        return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the rows skipped were counted by the first reading
+        literal = pd.read_csv(io.BytesIO(encoded), **options, usecols=candidates, dtype=str, keep_default_na=False,
+                              na_values=[""])
+    if len(literal) != len(frame):
+        return []
+    written = {column: (literal[column] == "NA").to_numpy() for column in candidates}
+    delimiter = re.escape(options["sep"])
+    everywhere = len(re.findall(rf'(?:^|{delimiter})[ \t]*"?NA"?[ \t]*(?={delimiter}|\r?$)', text, flags=re.MULTILINE))
+    if everywhere != sum(int(mask.sum()) for mask in written.values()):
+        return []
+    restored = [column for column, mask in written.items() if mask.any()]
+    for column in restored:
+        frame[column] = frame[column].mask(written[column], "NA")
+    return restored
 
 
 def _strip_spaces(frame: pd.DataFrame, text: str, delimiter: str) -> str | None:
