@@ -383,6 +383,30 @@ def test_the_header_repeated_inside_the_data_by_joined_files_is_skipped():
     assert numbers.shape == (3, 2) and load_notes(numbers) == []
 
 
+def test_a_world_bank_download_reads_its_numbers_and_leaves_its_notes_out():
+    # ".." is "not available" in World Bank, OECD and national statistics tables; the lines under the table
+    # name the database and the date.
+    raw = (b'"Country Name","Country Code","Series Name","2019 [YR2019]","2020 [YR2020]"\n'
+           b'"Afghanistan","AFG","GDP (current US$)","18904490262.2","20143441736.2"\n'
+           b'"Albania","ALB","GDP (current US$)","15401830754.2",".."\n'
+           b'"Algeria","DZA","GDP (current US$)","171767403014","145743322529"\n'
+           b'"Andorra","AND","GDP (current US$)","..","2891022313.6"\n'
+           b'\n,,,,\n,,,,\n"Data from database: World Development Indicators",,,,\n"Last Updated: 12/19/2023",,,,\n')
+    frame = read_csv_bytes(raw)
+    assert frame["Country Name"].tolist() == ["Afghanistan", "Albania", "Algeria", "Andorra"]
+    assert frame["2020 [YR2020]"].isna().tolist() == [False, True, False, False]
+    assert frame["2019 [YR2019]"].iloc[0] == 18_904_490_262.2
+    assert load_notes(frame) == [
+        "2 lines of notes under the table ('Data from database: World Development Indicators') dropped",
+        "column '2019 [YR2019]': 1 value written '..' read as missing (the other values are numbers)",
+        "column '2020 [YR2020]': 1 value written '..' read as missing (the other values are numbers)",
+    ]
+    # a last row with one value that is not a phrase, or a two-column table, is the table's
+    kept = read_csv_bytes(b"country,gdp,y\nFrance,1.5,a\nPeru,2.5,b\nChad,,\n")
+    assert kept["country"].tolist() == ["France", "Peru", "Chad"] and load_notes(kept) == []
+    assert len(read_csv_bytes(b"review,label\ngood film,1\nbad film,0\nsome words here,\n")) == 3
+
+
 def test_a_totals_row_under_the_data_is_dropped_with_a_note():
     lines = ["units,price,region,bought", "3,10.5,North,no", "40,2.25,South,yes", "7,30.0,East,yes",
              "Total,42.75,,"]

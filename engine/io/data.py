@@ -215,18 +215,52 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
         raise DataError(f"the file has more than {limits.MAX_ROWS:,} rows, the limit; sample it before uploading")
     decimal_comma = delimiter != ","
     written_names = dict(zip(names, header))
+    frame, footer_note = _drop_footer_notes(frame)
     spaces_note = _strip_spaces(frame, text, delimiter)
     frame, headers_note = _drop_repeated_headers(frame, written_names)
     frame, subtotals_note = _drop_subtotal_rows(frame, decimal_comma)
     frame, summary_note = _drop_summary_rows(frame, decimal_comma)
     frame, group_note = _header_under_group_titles(frame, written_names)
     frame, units_note = _drop_units_row(frame, decimal_comma)
-    notes += [note for note in (spaces_note, headers_note, subtotals_note, summary_note, group_note, units_note)
-              if note]
+    notes += [note for note in (footer_note, spaces_note, headers_note, subtotals_note, summary_note, group_note,
+                                units_note) if note]
     notes += _clean_numbers(frame, decimal_comma)
     frame = frame.reset_index(drop=True)
     frame.attrs[_NOTES] = notes
     return frame
+
+
+#: Most lines of notes under a table that are dropped ("Data from database: …", "Last Updated: …", "Source: …").
+_MAX_FOOTER_LINES = 10
+#: A note is a phrase: two words, or a label and a colon. A lone value ("Zimbabwe") is a row of the table.
+_PHRASE = re.compile(r"[^\W\d_][^\s:]*(?:\s+\S+|\s*:)", re.UNICODE)
+
+
+def _drop_footer_notes(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """``frame`` without the lines of notes under the table, and a note quoting the first; else unchanged, None.
+
+    Statistical downloads (the World Bank's, OECD's) end with lines such as "Data from database: World
+    Development Indicators" and "Last Updated: 12/19/2023": one filled cell each. Read as rows they were
+    examples with a made-up category and nothing else. Only trailing rows of a table of three or more
+    columns, each with a single cell, which reads as a phrase, are dropped.
+    """
+    if frame.shape[1] < 3 or len(frame) < 3:
+        return frame, None
+    tail = frame.iloc[-_MAX_FOOTER_LINES:]
+    filled = tail.notna().sum(axis=1).to_numpy()
+    lines: list[str] = []
+    for position in range(len(tail) - 1, -1, -1):
+        if filled[position] != 1:
+            break
+        value = str(tail.iloc[position].dropna().iloc[0]).strip()
+        if not _PHRASE.match(value):
+            break
+        lines.append(value)
+    if not lines or len(frame) - len(lines) < 2:
+        return frame, None
+    first = lines[-1] if len(lines[-1]) <= 60 else lines[-1][:57] + "..."
+    return frame.iloc[: len(frame) - len(lines)], (f"{wording.count(len(lines), 'line')} of notes under the table "
+                                                   f"({first!r}) dropped")
 
 
 def load_notes(frame: pd.DataFrame) -> list[str]:
@@ -970,6 +1004,7 @@ MISSING_PLACEHOLDERS = frozenset({
     "?", "-", "--", ".", "n.a.", "missing", "unknown", "not available",
     "#div/0!", "#value!", "#ref!", "#num!", "#name?",
     "–", "—", "−",  # typeset tables mark "none" with an en dash, an em dash or a minus sign
+    "..", "...", "…",  # "not available" in the World Bank's, OECD's and national statistics offices' tables
 })
 
 
