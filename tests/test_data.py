@@ -407,6 +407,23 @@ def test_a_world_bank_download_reads_its_numbers_and_leaves_its_notes_out():
     assert len(read_csv_bytes(b"review,label\ngood film,1\nbad film,0\nsome words here,\n")) == 3
 
 
+def test_a_eurostat_table_reads_its_flagged_numbers_and_colons_as_missing():
+    # Eurostat writes "405241.0 p" (provisional), "71077.0 e" (estimated), ": c" (confidential, not available).
+    raw = ("unit\tgeo\\time\t2020\t2021\nMIO_EUR\tAT\t380318.0 \t405241.0 p\nMIO_EUR\tBE\t460050.0 \t502312.0 \n"
+           "MIO_EUR\tBG\t61331.0 \t71077.0 e\nMIO_EUR\tCY\t: c\t24019.0 b\n").encode()
+    frame = read_csv_bytes(raw)
+    assert frame["2021"].tolist() == [405_241.0, 502_312.0, 71_077.0, 24_019.0]
+    assert frame["2020"].tolist()[:3] == [380_318.0, 460_050.0, 61_331.0] and pd.isna(frame["2020"].iloc[3])
+    assert load_notes(frame) == [
+        "column '2020': values written as Eurostat writes them were read as numbers, without their flags ('p', 'e', "
+        "'b', ...), and ':' as missing (1 value)",
+        "column '2021': values written as Eurostat writes them were read as numbers, without their flags ('p', 'e', "
+        "'b', ...)"]
+    days = read_csv_bytes(b"x,y\n3 d,1\n5 d,2\n7 d,1\n")  # a unit, not a flag: read as before
+    assert load_notes(days) == ["column 'x': values written with the unit 'd' were read as numbers, without it"]
+    assert read_csv_bytes(b"x,y\nA:B,1\nC,2\n:,1\n")["x"].tolist() == ["A:B", "C", ":"]
+
+
 def test_a_totals_row_under_the_data_is_dropped_with_a_note():
     lines = ["units,price,region,bought", "3,10.5,North,no", "40,2.25,South,yes", "7,30.0,East,yes",
              "Total,42.75,,"]

@@ -168,6 +168,10 @@ def test_too_many_rows_in_classes_of_one_row_or_a_single_class_left_refuse_the_t
     lonely = pd.DataFrame({"x": np.arange(41.0), "answer": ["Yes"] * 40 + ["maybe"]})  # leaving it out leaves 1 class
     with pytest.raises(DataError, match=r"class 'maybe' of target 'answer' has 1 row; each class"):
         profile_dataset(lonely, "answer")
+    # a label written over two lines (a quoted field) is named on one line: the message is one line
+    broken = frame.assign(answer=labels[:-2] + ["no\nreally", "maybe"])
+    with pytest.raises(DataError, match=r"^class 'no really' of target 'answer' has 1 row; each class needs"):
+        profile_dataset(broken, "answer")
     few = pd.DataFrame({"x": np.arange(20.0), "answer": ["a", "b"] * 9 + ["a", "c"]})  # 19 rows would be left
     with pytest.raises(DataError, match=r"class 'c' of target 'answer' has 1 row; each class"):
         profile_dataset(few, "answer")

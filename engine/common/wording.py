@@ -102,6 +102,11 @@ def format_signed(value: float, digits: int = 3) -> str:
     return ("-" if value < 0 else "+") + text
 
 
+def one_line(value: object) -> str:
+    """A user's value (a class, a column name) for a one-line message: every run of whitespace one space."""
+    return " ".join(str(value).split())
+
+
 def count(n: int | float, noun: str, plural: str | None = None) -> str:
     """'1 epoch', '2 epochs', '1,000 rows', '1 split': the number with separators and the noun agreeing with it."""
     number = f"{n:,}" if isinstance(n, int) or float(n).is_integer() else f"{n:,.1f}"

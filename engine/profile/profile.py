@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from engine.common import limits
+from engine.common import limits, wording
 from engine.common import thresholds as th
 from engine.io.data import DataError
 from engine.io.dates import parse_dates
@@ -658,7 +658,7 @@ def prepare_target(
 
 def left_out_note(classes: tuple[str, ...], target: str, kept: list[str]) -> str:
     """The sentence for classes of one row left out of the comparison (``kept``: the classes that remain)."""
-    named = _listed([f"'{name}'" for name in classes[:_COLUMNS_NAMED]], len(classes) - _COLUMNS_NAMED)
+    named = _listed([f"'{wording.one_line(name)}'" for name in classes[:_COLUMNS_NAMED]], len(classes) - _COLUMNS_NAMED)
     if len(classes) == 1:
         return (f"class {named} of target '{target}' has only 1 row{_letter_case_slip(classes[0], kept)}, too few "
                 f"to both train and test on: that row was left out, and the models predict the other {len(kept)} classes")
@@ -669,7 +669,7 @@ def left_out_note(classes: tuple[str, ...], target: str, kept: list[str]) -> str
 def _letter_case_slip(rare: str, classes: Any) -> str:
     """A typing slip ("no" among "No") is the usual rare class: the words naming the class it was meant to be."""
     same_letters = [c for c in classes if c != rare and str(c).casefold() == rare.casefold()]
-    return f" (it differs from '{same_letters[0]}' only in letter case)" if same_letters else ""
+    return f" (it differs from '{wording.one_line(same_letters[0])}' only in letter case)" if same_letters else ""
 
 
 def _listed(items: list[str], more: int) -> str:
@@ -715,7 +715,7 @@ def _checked_target(
         few = rare.sum() <= th.RARE_CLASS_MAX_SHARE * len(y) and len(y) - rare.sum() >= th.MIN_ROWS
         if len(rare) and not (few and len(counts) - len(rare) >= 2):
             raise DataError(
-                f"class '{rare.index[0]}' of target '{target}' has {int(rare.iloc[0])} row"
+                f"class '{wording.one_line(rare.index[0])}' of target '{target}' has {int(rare.iloc[0])} row"
                 f"{_letter_case_slip(rare.index[0], counts.index)}; "
                 f"each class needs at least {th.MIN_ROWS_PER_CLASS} to split into train and test"
             )
