@@ -170,7 +170,7 @@ def test_too_many_rows_in_classes_of_one_row_or_a_single_class_left_refuse_the_t
         profile_dataset(lonely, "answer")
     # a label written over two lines (a quoted field) is named on one line: the message is one line
     broken = frame.assign(answer=labels[:-2] + ["no\nreally", "maybe"])
-    with pytest.raises(DataError, match=r"^class 'no really' of target 'answer' has 1 row; each class needs"):
+    with pytest.raises(DataError, match=r"^class 'no\\nreally' of target 'answer' has 1 row; each class needs"):
         profile_dataset(broken, "answer")
     few = pd.DataFrame({"x": np.arange(20.0), "answer": ["a", "b"] * 9 + ["a", "c"]})  # 19 rows would be left
     with pytest.raises(DataError, match=r"class 'c' of target 'answer' has 1 row; each class"):

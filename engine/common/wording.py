@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,9 +103,13 @@ def format_signed(value: float, digits: int = 3) -> str:
     return ("-" if value < 0 else "+") + text
 
 
+_LINE_BREAKS = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
 def one_line(value: object) -> str:
-    """A user's value (a class, a column name) for a one-line message: every run of whitespace one space."""
-    return " ".join(str(value).split())
+    """A user's value (a class, a column name) for a one-line message: line breaks and control characters
+    written as escapes ("no\\nreally"), spaces kept ("mid " is not "mid")."""
+    return _LINE_BREAKS.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), str(value))
 
 
 def count(n: int | float, noun: str, plural: str | None = None) -> str:
