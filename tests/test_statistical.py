@@ -1,4 +1,4 @@
-"""engine.io.stata: a Stata file (.dta) uploaded instead of a CSV is read as the table it holds."""
+"""engine.io.statistical: a Stata (.dta) or SPSS (.sav) file uploaded instead of a CSV is read as the table it holds."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from engine.io.data import DataError
 from engine.io.dataset import load_dataset_bytes
-from engine.io.stata import read_stata_file
+from engine.io.statistical import read_statistical_file
 
 
 def _wages(rows: int = 120) -> pd.DataFrame:
@@ -45,7 +45,7 @@ def test_a_stata_file_is_read_with_its_value_labels_and_dates(version: int) -> N
 
 
 def test_what_is_not_a_stata_file_is_left_to_the_others_and_a_bad_one_is_one_line() -> None:
-    assert read_stata_file(b"a,b\n1,2\n", 10**6) is None
+    assert read_statistical_file(b"a,b\n1,2\n", 10**6) is None
     raw = _dta(_wages(), 118)
     with pytest.raises(DataError, match=r"^the Stata file could not be read \(.+\); save it again, or as CSV$"):
         load_dataset_bytes("damaged.dta", raw[: len(raw) // 2])
@@ -59,3 +59,19 @@ def test_value_labels_that_name_two_codes_alike_leave_the_codes() -> None:
                    value_labels={"region": {1: "north", 2: "south", 8: "other", 9: "other"}})
     read = load_dataset_bytes("regions.dta", buffer.getvalue()).frame
     assert read["region"].tolist()[:4] == [1, 2, 8, 9]
+
+
+@pytest.mark.parametrize("compress", [False, True])  # .sav, and the compressed .zsav
+def test_an_spss_file_is_read_with_its_value_labels_and_dates(tmp_path, compress: bool) -> None:
+    import pyreadstat
+
+    original = _wages().assign(sex=lambda f: f["sex"].cat.codes.astype(float) + 1)  # SPSS stores codes 1, 2
+    path = tmp_path / "wages.sav"
+    pyreadstat.write_sav(original, str(path), compress=compress, variable_value_labels={"sex": {1.0: "female", 2.0: "male"}})
+    dataset = load_dataset_bytes("wages.sav", path.read_bytes())
+    frame = dataset.frame
+    assert frame["sex"].tolist() == _wages()["sex"].astype(str).tolist()
+    assert frame["hired"].iloc[:2].tolist() == ["2001-01-07", "2001-01-14"] and pd.isna(frame["wage"].iloc[2])
+    assert dataset.notes == ("read the SPSS file: 120 observations × 5 variables",)
+    with pytest.raises(DataError, match=r"^the SPSS file could not be read \(\w+\); save it again, or as CSV$"):
+        load_dataset_bytes("damaged.sav", path.read_bytes()[:300])
