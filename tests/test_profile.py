@@ -152,6 +152,9 @@ def test_a_class_of_one_row_is_left_out_with_a_note_and_the_task_is_that_of_the_
                                      "the models predict the other 2 classes")
     assert len(profile.labelled(frame)) == 40 and "no" not in set(profile.labelled(frame)["answer"])
     assert profile.to_dict()["left_out_classes"] == ["no"]
+    from engine.advice.recommend import answers_from_profile
+
+    assert answers_from_profile(profile).labelled_rows == 40  # the criteria count the rows the models can use
     three = frame.assign(answer=["a", "b", "c"] * 13 + ["d", "e"])  # 2 of 41 rows: within the 5 %
     assert profile_dataset(three, "answer").left_out_note == (
         "classes 'd' and 'e' of target 'answer' have only 1 row each, too few to both train and test on: those 2 "

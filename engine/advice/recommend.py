@@ -248,7 +248,8 @@ def answers_from_profile(profile: DatasetProfile, **overrides: Any) -> Answers:
     """Answers suggested by a profile; keyword arguments override any of them."""
     # The one decision of the data kind, shared with compare (engine.registry.decide_kind).
     kind = DataKind(kind_named(decide_kind(profile).kind).advice_data_kind)
-    labelled = int(round(profile.rows * (1.0 - _target_missing(profile))))
+    # rows with a target value, less those of classes too rare to train and test on (one row each)
+    labelled = int(round(profile.rows * (1.0 - _target_missing(profile)))) - len(profile.left_out_classes)
     suggested = default_answers(kind, labelled)
     return replace(suggested, **{k: v for k, v in overrides.items() if v is not None})
 
