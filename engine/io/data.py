@@ -1098,18 +1098,15 @@ def _text_to_numbers(column: pd.Series, decimal_comma: bool, plain: bool = False
     if unit:
         kind = "percentages written with '%'" if unit == "%" else f"amounts written with '{unit}'"
         how = f"{kind} were read as numbers, without the '{unit}'"
-    if in_parentheses:
-        negatives = "values in parentheses (accounting negatives) were read as negative numbers"
-        how = f"{how}; {negatives}" if how else negatives
-    if minus_after:
-        negatives = "values with the minus after the number (as SAP writes '1.234,56-') were read as negative numbers"
-        how = f"{how}; {negatives}" if how else negatives
-    if typographic_minus:
-        negatives = "values with the minus sign '−' (U+2212) were read as negative numbers"
-        how = f"{how}; {negatives}" if how else negatives
-    if at_least:
-        bounds = "values written with a '+' after the number (at least that many, as '10,000+') were read as that number"
-        how = f"{how}; {bounds}" if how else bounds
+    said = [how] if how else []
+    said += [phrase for written_so, phrase in (
+        (in_parentheses, "values in parentheses (accounting negatives) were read as negative numbers"),
+        (minus_after, "values with the minus after the number (as SAP writes '1.234,56-') were read as negative numbers"),
+        (typographic_minus, "values with the minus sign '−' (U+2212) were read as negative numbers"),
+        (at_least, "values written with a '+' after the number (at least that many, as '10,000+') were read as that "
+                   "number"),
+    ) if written_so]
+    how = "; ".join(said)
     if not how and not plain:
         return None  # numbers pandas would have read itself: this column is text for another reason
     return numbers.reindex(column.index).astype(float), how
