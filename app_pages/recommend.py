@@ -23,13 +23,14 @@ st.caption(
 upload_col, sample_col = st.columns([1, 1], gap="large")
 with upload_col:
     uploaded = st.file_uploader(
-        "Upload a CSV, Excel workbook, Parquet, Stata or SPSS file with feature columns and a target column, "
+        "Upload a table (CSV, Excel, Parquet, JSON, Stata or SPSS) with feature columns and a target column, "
         "or a ZIP of image folders",
-        type=["csv", "tsv", "txt", "gz", "zip", *WORKBOOK_SUFFIXES, "parquet", "dta", "sav", "zsav"],
+        type=["csv", "tsv", "txt", "gz", "zip", *WORKBOOK_SUFFIXES, "parquet", "json", "jsonl", "ndjson", "dta",
+              "sav", "zsav"],
         key="uploader",
         help=(f"Up to {state.max_upload_bytes() // (1024 * 1024)} MB. Comma, semicolon, tab or pipe separated "
               "(.csv.gz too), a workbook (.xlsx, .xlsm, .xls, .ods: its first sheet with data is read) or a Parquet, "
-              "Stata (.dta) or SPSS (.sav) file. "
+              "JSON (records, or JSON Lines), Stata (.dta) or SPSS (.sav) file. "
               f"{upload_help()}"),
     )
     state.take_upload(uploaded)

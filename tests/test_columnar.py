@@ -82,3 +82,40 @@ def test_what_is_not_a_parquet_file_is_left_to_the_others_and_a_bad_one_is_one_l
         load_dataset_bytes("lists.parquet", _parquet(pd.DataFrame({"tags": [["a"], ["b"]]})))
     with pytest.raises(DataError, match="has columns but no rows"):
         load_dataset_bytes("empty.parquet", _parquet(_customers().iloc[:0]))
+
+
+def _events(rows: int = 60) -> bytes:
+    return b"".join(
+        b'{"id": %d, "user": {"age": %d, "country": "%s"}, "tags": ["web"], "spent": %s, "churned": "%s", '
+        b'"seen": "2024-01-%02dT10:30:00"}\n'
+        % (i, 20 + i % 50, (b"FR", b"DE")[i % 2], b"null" if i % 7 == 0 else b"12.5", (b"yes", b"no")[i % 3 == 0],
+           1 + i % 28)
+        for i in range(rows))
+
+
+def test_json_lines_are_read_with_objects_as_columns_and_lists_left_out():
+    from engine.io.columnar import read_json_table
+
+    dataset = load_dataset_bytes("events.jsonl", _events())
+    frame = dataset.frame
+    assert list(frame.columns) == ["id", "user.age", "user.country", "spent", "churned", "seen"]
+    assert frame["user.country"].iloc[:2].tolist() == ["FR", "DE"] and pd.isna(frame["spent"].iloc[0])
+    assert frame["seen"].iloc[0] == "2024-01-01 10:30:00"
+    assert dataset.notes == ("read the JSON file: 60 records × 6 fields",
+                             "1 field(s) of lists, maps or nothing but nulls left out: 'tags'")
+    # an array of the same records (as APIs answer) reads the same table
+    import json
+
+    records = [json.loads(line) for line in _events().splitlines()]
+    assert load_dataset_bytes("events.json", json.dumps(records).encode()).frame.equals(frame)
+    with pytest.raises(DataError, match=r"^a JSON array of \d+ MB is too large to read; write it as JSON Lines"):
+        read_json_table(json.dumps(records * 2_000).encode(), 4 * 2**20)
+
+
+def test_json_that_is_not_a_table_of_records_is_one_line():
+    with pytest.raises(DataError, match=r"^the JSON file could not be read as a table \(.+\)$"):
+        load_dataset_bytes("cut.jsonl", _events()[:-20])
+    with pytest.raises(DataError, match="is not a list of records"):
+        load_dataset_bytes("mixed.json", b'[{"a": 1}, 3]')
+    with pytest.raises(DataError, match="holds no records with a field a table can use"):
+        load_dataset_bytes("lists.jsonl", b'{"a": [1, 2]}\n{"a": [3]}\n')

@@ -1,11 +1,12 @@
-"""A Parquet file, read as the table it holds.
+"""A Parquet or JSON file, read as the table it holds.
 
-Data engineers hand tables over as Parquet, not CSV. The file is read by pyarrow (already the reader's string
-engine), its columns written out as CSV text and read by the same reader as any upload (:mod:`engine.io.data`),
-so every column is typed, repaired and noted the same way whatever the file's format: a timestamp column is a
-date column, a dictionary column a category, a decimal a number. Columns no CSV can hold (lists, structs, maps,
-raw bytes) are left out with a note. The sizes the file declares are checked before anything is unpacked:
-a column of one repeated value compresses a thousandfold.
+Data engineers hand tables over as Parquet, or as JSON from an API or a document store, not CSV. The file is
+read by pyarrow (already the reader's string engine), its columns written out as CSV text and read by the same
+reader as any upload (:mod:`engine.io.data`), so every column is typed, repaired and noted the same way
+whatever the file's format: a timestamp column is a date column, a dictionary column a category, a decimal a
+number, a JSON object's fields columns of their own ("user.age"). Columns no CSV can hold (lists, maps, raw
+bytes) are left out with a note. A Parquet file's declared sizes are checked before anything is unpacked: a
+column of one repeated value compresses a thousandfold.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandas as pd
 from engine.common import limits
 from engine.io.data import DataError, load_notes, read_csv_bytes, too_big
 
-__all__ = ["read_parquet"]
+__all__ = ["read_parquet", "read_json_table"]
 
 _MAGIC = b"PAR1"  # at the start and at the end of every Parquet file
 #: Beyond this multiple of the upload limit, unpacked, a file is refused before it is read (as for workbooks).
@@ -74,6 +75,58 @@ def read_parquet(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str, .
     return frame, (*notes, *load_notes(frame))
 
 
+#: A JSON array is parsed whole in Python (pyarrow reads JSON Lines only): above this share of the upload limit
+#: it is refused with a word on JSON Lines, which is read in Arrow at any size the limit allows.
+_JSON_ARRAY_SHARE = 0.25
+
+
+def read_json_table(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str, ...]] | None:
+    """The table of a JSON file of records (JSON Lines, or an array of objects), and notes; None when ``raw``
+    is neither.
+
+    Raises :class:`DataError` for JSON that is not records, cannot be parsed, or holds no column a table can use.
+    """
+    start = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not (start.startswith(b"{") or (start.startswith(b"[") and start[1:].lstrip().startswith(b"{"))):
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.json as pa_json
+
+    try:
+        if start.startswith(b"["):
+            if len(raw) > _JSON_ARRAY_SHARE * max_bytes:
+                raise DataError(f"a JSON array of {len(raw) / 2**20:.0f} MB is too large to read; write it as JSON "
+                                "Lines (one object per line), which is read up to the upload limit")
+            import json
+
+            records = json.loads(raw)
+            if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
+                raise DataError("the JSON file is not a list of records (objects with the same fields)")
+            # As JSON Lines, so that Arrow infers the types of both forms alike (a timestamp, not its text).
+            raw = "\n".join(json.dumps(record) for record in records).encode()
+        table = pa_json.read_json(io.BytesIO(raw))
+    except DataError:
+        raise
+    except Exception as error:  # a parse error names the line; mixed types in one field, and the like
+        detail = " ".join(str(error).split())[:120]
+        raise DataError(f"the JSON file could not be read as a table ({detail})") from None
+    while any(pa.types.is_struct(field.type) for field in table.schema):
+        table = table.flatten()  # {"user": {"age": 31}} is a column "user.age"
+    unwritable = [field.name for field in table.schema if _not_a_cell(field.type) or pa.types.is_null(field.type)]
+    table = table.drop_columns(unwritable)
+    if table.num_columns == 0 or table.num_rows == 0:
+        raise DataError("the JSON file holds no records with a field a table can use (numbers, text, dates)")
+    buffer = io.BytesIO()
+    pa_csv.write_csv(_dates_as_written(table), buffer)
+    frame = read_csv_bytes(buffer.getvalue(), max_bytes=max_bytes)
+    notes = [f"read the JSON file: {table.num_rows:,} records × {table.num_columns} fields"]
+    if unwritable:
+        shown = ", ".join(f"'{name}'" for name in unwritable[:5]) + (", …" if len(unwritable) > 5 else "")
+        notes.append(f"{len(unwritable)} field(s) of lists, maps or nothing but nulls left out: {shown}")
+    return frame, (*notes, *load_notes(frame))
+
+
 def _dates_as_written(batch: object) -> object:
     """``batch`` with its timestamps as a spreadsheet writes them: "2020-01-31", or "2020-01-31 14:05:00".
 
@@ -90,7 +143,8 @@ def _dates_as_written(batch: object) -> object:
             midnight = pc.all(pc.equal(pc.floor_temporal(seconds, unit="day"), seconds)).as_py()
             column = pc.strftime(seconds, format="%Y-%m-%d" if midnight in (True, None) else "%Y-%m-%d %H:%M:%S")
         columns.append(column)
-    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)  # type: ignore[attr-defined]
+    kind = pa.Table if isinstance(batch, pa.Table) else pa.RecordBatch
+    return kind.from_arrays(columns, names=batch.schema.names)  # type: ignore[attr-defined]
 
 
 def _is_text(kind: object) -> bool:

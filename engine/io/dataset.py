@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from engine.io.data import DEFAULT_MAX_BYTES, DataError, too_big, load_notes, read_csv_bytes, read_file_bytes
-from engine.io.columnar import read_parquet
+from engine.io.columnar import read_json_table, read_parquet
 from engine.io.spreadsheet import read_workbook
 from engine.io.statistical import read_statistical_file
 from engine.io.zipped import read_zipped_table
@@ -74,6 +74,8 @@ def load_dataset_bytes(name: str, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES
         workbook = read_parquet(raw, max_bytes)
     if workbook is None:
         workbook = read_statistical_file(raw, max_bytes)
+    if workbook is None:
+        workbook = read_json_table(raw, max_bytes)
     if workbook is not None:
         frame, notes = workbook
         return Dataset(frame=frame, name=name, sha256=digest, notes=notes)
