@@ -445,6 +445,12 @@ def test_excel_subtotal_rows_after_each_group_and_the_grand_total_are_dropped():
     ]
     wrong = [*lines[:3], "North Total,,8,99", *lines[4:]]  # not the sums: the rows are examples after all
     assert len(read_csv_bytes(("\n".join(wrong) + "\n").encode())) == 8
+    # German, Dutch and French Excel name them in their own words, the French before the group
+    for subtotal, grand in (("{} Ergebnis", "Gesamtergebnis"), ("{} Totaal", "Eindtotaal"), ("Total {}", "Total général")):
+        local = [line.replace("North Total", subtotal.format("North")).replace("South Total", subtotal.format("South"))
+                 .replace("Grand Total", grand) for line in lines]
+        frame = read_csv_bytes(("\n".join(local) + "\n").encode())
+        assert frame["region"].tolist() == ["North", "North", "South", "South", "South"], subtotal
 
 
 def test_totals_and_averages_written_as_amounts_in_a_european_export_are_dropped():

@@ -599,8 +599,8 @@ def _drop_repeated_headers(frame: pd.DataFrame, written_names: dict[str, str]) -
 # regression target's worst outlier) and whose label turns a number column into text. Words for it in the
 # languages whose number formats the loader reads, with an optional trailing colon.
 _SUMMARY_LABELS: dict[str, re.Pattern[str]] = {
-    "sum": re.compile(r"(?:grand[ _-]?|sub[ _-]?)?totals?|sum|summe|gesamt(?:summe)?|total g[ée]n[ée]ral|totale|"
-                      r"totaal|suma|summa|итого|всего", re.IGNORECASE),
+    "sum": re.compile(r"(?:grand[ _-]?|sub[ _-]?)?totals?|sum|summe|gesamt(?:summe|ergebnis)?|total g[ée]n[ée]ral|"
+                      r"totale|(?:eind)?totaal|suma|summa|итого|всего", re.IGNORECASE),
     "mean": re.compile(r"average|avg|mean|moyenne|durchschnitt|mittelwert|media|promedio|gemiddelde|среднее",
                        re.IGNORECASE),
 }
@@ -614,7 +614,10 @@ _SUMMARY_TOLERANCE = 1e-3
 # in the group's column, with the group's sums: "North Total" after the North rows. Read as examples they
 # double every sum; the trailing "Grand Total" then fails its own check, as the rows above it hold each
 # amount twice.
-_SUBTOTAL_ENDINGS = (" Total", " total", " TOTAL")  # str.endswith in Arrow: a quarter of a regular expression's time
+# str.endswith / startswith in Arrow: a quarter of a regular expression's time. English, German ("Nord Ergebnis")
+# and Dutch ("Noord Totaal") Excel put the word after the group; French, Spanish and Portuguese ("Total Nord").
+_SUBTOTAL_ENDINGS = (" Total", " total", " TOTAL", " Ergebnis", " Totaal")
+_SUBTOTAL_STARTS = ("Total ", "TOTAL ")
 _SUBTOTAL_LABEL_COLUMNS = 3  # group labels sit in the first text columns; not every column of a wide table
 
 
@@ -628,7 +631,8 @@ def _drop_subtotal_rows(frame: pd.DataFrame, decimal_comma: bool) -> tuple[pd.Da
     text_columns = [name for name, dtype in frame.dtypes.items() if isinstance(dtype, pd.StringDtype)]
     for label_column in text_columns[:_SUBTOTAL_LABEL_COLUMNS]:
         labels = frame[label_column]
-        marked = labels.str.endswith(_SUBTOTAL_ENDINGS).fillna(False).to_numpy(dtype=bool)
+        marked = (labels.str.endswith(_SUBTOTAL_ENDINGS) | labels.str.startswith(_SUBTOTAL_STARTS)).fillna(False)
+        marked = marked.to_numpy(dtype=bool)
         # "Grand Total" and the other whole-table labels are the trailing summary's (_drop_summary_rows)
         positions = np.array([p for p in np.flatnonzero(marked) if _summary_word(str(labels.iloc[p])) is None],
                              dtype=np.int64)
@@ -661,7 +665,9 @@ def _as_numbers(column: pd.Series, decimal_comma: bool) -> np.ndarray | None:
 def _is_group_sum(labels: pd.Series, numbers: list[np.ndarray], start: int, position: int) -> bool:
     """Whether rows ``start``..``position - 1`` are one group, labelled as row ``position`` names it, and one of
     row ``position``'s numbers is their sum."""
-    group = str(labels.iloc[position]).strip()[: -len("total")].strip()
+    label = str(labels.iloc[position]).strip()
+    group = (label[len(_SUBTOTAL_STARTS[0]):] if label.upper().startswith(_SUBTOTAL_STARTS[1])
+             else label.rsplit(" ", 1)[0]).strip()
     block = labels.iloc[start:position]
     if len(block) < 1 or not block.astype(str).str.strip().eq(group).all():
         return False
