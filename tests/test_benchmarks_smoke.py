@@ -167,3 +167,15 @@ def test_loading_benchmark_reads_every_case_repaired_and_judges_its_budget():
     assert not loading.passed(loading.measure(unrepaired, repeats=1))  # a column left as text misses, however fast
     spaced = loading.Case("text columns, wide", (2, 2), b"a,b\nx ,1\ny,2\n", ",", (), ("a",))
     assert not loading.passed(loading.measure(spaced, repeats=1))  # a stray space left in misses too
+
+
+def test_formats_benchmark_reads_every_format_as_the_csv_of_its_rows_and_judges_its_budget():
+    from benchmarks import formats
+
+    results = [formats.measure(fmt, rows=200, repeats=1) for fmt in formats.ROWS]
+    assert [r["format"] for r in results] == list(formats.BUDGETS)
+    assert all(r["same_as_csv"] for r in results), [r["format"] for r in results if not r["same_as_csv"]]
+    first = results[0]
+    assert formats.passed(first) and not formats.passed(first | {"seconds": first["budget_seconds"] + 0.01})
+    assert not formats.passed(first | {"same_as_csv": False})
+    assert "MISSED" in formats.render([first | {"same_as_csv": False}])

@@ -12,6 +12,7 @@ column of one repeated value compresses a thousandfold.
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
@@ -55,12 +56,11 @@ def read_parquet(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str, .
         texts = [field.name for field in schema if field.name in kept and _is_text(field.type)]
         parquet = pq.ParquetFile(pa.BufferReader(raw), read_dictionary=texts)
         buffer = io.BytesIO()
-        written = 0
         for number, batch in enumerate(parquet.iter_batches(batch_size=_BATCH_ROWS, columns=kept)):
-            written += _text_bytes(batch)
-            if written > max_bytes:
-                raise DataError(too_big(written, max_bytes).replace("the file", "the Parquet file as text", 1))
+            # The batch's text is counted before it is written (a repeated value unpacks to it), the rest after.
+            _refuse_over(buffer.tell() + _text_bytes(batch), max_bytes)
             pa_csv.write_csv(_dates_as_written(batch), buffer, pa_csv.WriteOptions(include_header=number == 0))
+            _refuse_over(buffer.tell(), max_bytes)
     except DataError:
         raise
     except Exception as error:  # pyarrow's own errors (a damaged footer, an unknown codec) and what a bad file raises
@@ -113,6 +113,7 @@ def read_json_table(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str
         raise DataError(f"the JSON file could not be read as a table ({detail})") from None
     while any(pa.types.is_struct(field.type) for field in table.schema):
         table = table.flatten()  # {"user": {"age": 31}} is a column "user.age"
+    table = _iso_timestamps(table)
     unwritable = [field.name for field in table.schema if _not_a_cell(field.type) or pa.types.is_null(field.type)]
     table = table.drop_columns(unwritable)
     if table.num_columns == 0 or table.num_rows == 0:
@@ -125,6 +126,31 @@ def read_json_table(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str
         shown = ", ".join(f"'{name}'" for name in unwritable[:5]) + (", …" if len(unwritable) > 5 else "")
         notes.append(f"{len(unwritable)} field(s) of lists, maps or nothing but nulls left out: {shown}")
     return frame, (*notes, *load_notes(frame))
+
+
+_ISO_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
+
+
+def _iso_timestamps(table: object) -> object:
+    """``table`` with its text columns of ISO timestamps as timestamps ("2015-04-17T00:00:00.000", as pandas and
+    most APIs write them; Arrow's JSON reader leaves those with a fraction of a second as text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for position, field in enumerate(table.schema):  # type: ignore[attr-defined]
+        if not pa.types.is_string(field.type):
+            continue
+        column = table.column(position)  # type: ignore[attr-defined]
+        first = next((value for value in column.drop_null().slice(0, 1).to_pylist()), None)
+        if first is None or not _ISO_TIMESTAMP.fullmatch(first):
+            continue
+        zoned = first.endswith("Z") or bool(re.search(r"[+-][0-9]{2}:?[0-9]{2}$", first))
+        try:
+            stamps = pc.cast(column, pa.timestamp("ms", "UTC" if zoned else None))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue  # not every value is one: the reader decides what the column is
+        table = table.set_column(position, field.name, stamps)  # type: ignore[attr-defined]
+    return table
 
 
 def _dates_as_written(batch: object) -> object:
@@ -154,8 +180,13 @@ def _is_text(kind: object) -> bool:
                 or (pa.types.is_dictionary(kind) and _is_text(kind.value_type)))
 
 
+def _refuse_over(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise DataError(too_big(size, max_bytes).replace("the file", "the Parquet file as text", 1))
+
+
 def _text_bytes(batch: object) -> int:
-    """About how many bytes ``batch`` takes as CSV text: its text values in full, 24 for any other value."""
+    """How many bytes the text values of ``batch`` take as CSV text, counted without decoding a dictionary."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -166,8 +197,6 @@ def _text_bytes(batch: object) -> int:
             total += (pc.sum(pc.take(lengths, column.indices)).as_py() or 0) + len(column)
         elif _is_text(column.type):
             total += (pc.sum(pc.binary_length(column)).as_py() or 0) + len(column)
-        else:
-            total += 24 * len(column)
     return total
 
 

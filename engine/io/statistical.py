@@ -82,6 +82,11 @@ def _read_spss(raw: bytes) -> pd.DataFrame:
         table, _ = pyreadstat.read_sav(path, apply_value_formats=True)
     finally:
         os.unlink(path)
+    # SPSS stores every number as a double: whole numbers are written as such ("43", not "43.0"), as in a CSV
+    for name in table.columns[[pd.api.types.is_float_dtype(kind) for kind in table.dtypes]]:
+        values = table[name].dropna()
+        if len(values) and (values == values.round()).all() and values.abs().max() < 2**53:
+            table[name] = table[name].astype("Int64")
     return table
 
 
