@@ -15,8 +15,9 @@ from views import widgets
 
 st.title("Recommend: classic ML or deep learning?")
 st.caption(
-    "Upload a table (CSV or Excel) or a ZIP of image folders and the answers below are filled in from its "
-    "profile, or describe your data by answering them yourself. Change any answer and the advice updates at once."
+    "Upload a table (any of the formats below) or a ZIP of image folders and the answers below are filled in "
+    "from its profile, or describe your data by answering them yourself. Change any answer and the advice "
+    "updates at once."
 )
 
 # --- 1. the data --------------------------------------------------------------------------
