@@ -12,16 +12,15 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.loading import median_seconds
 from engine.io.dataset import load_dataset_bytes
 
 #: Seconds for the upload of each format (median of the repeats), about twice what each took when set
@@ -101,15 +100,6 @@ def library_reader(fmt: str) -> Callable[[bytes], object]:
     raise ValueError(fmt)
 
 
-def _median_seconds(work: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def measure(fmt: str, rows: int, repeats: int) -> dict[str, object]:
     """The upload's and the library's median seconds for ``fmt``, and whether it reads as the CSV of its rows."""
     frame = table(rows)
@@ -117,8 +107,8 @@ def measure(fmt: str, rows: int, repeats: int) -> dict[str, object]:
     as_csv = load_dataset_bytes("table.csv", frame.to_csv(index=False, date_format="%Y-%m-%d").encode()).frame
     read = load_dataset_bytes(f"table.{fmt.lower()}", raw).frame
     same = list(read.columns) == list(as_csv.columns) and all(_same_column(read[c], as_csv[c]) for c in as_csv.columns)
-    seconds = _median_seconds(lambda: load_dataset_bytes(f"table.{fmt.lower()}", raw), repeats)
-    library = _median_seconds(lambda: library_reader(fmt)(raw), repeats)
+    seconds = median_seconds(lambda: load_dataset_bytes(f"table.{fmt.lower()}", raw), repeats)
+    library = median_seconds(lambda: library_reader(fmt)(raw), repeats)
     return {"format": fmt, "rows": rows, "mib": round(len(raw) / 2**20, 2), "seconds": round(seconds, 2),
             "library_seconds": round(library, 2), "ratio": round(seconds / max(library, 1e-6), 1),
             "same_as_csv": same, "budget_seconds": BUDGETS[fmt]}

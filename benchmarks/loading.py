@@ -118,7 +118,7 @@ def make_cases(scale: float = 1.0, seed: int = SEED) -> list[Case]:
     return cases
 
 
-def _median_seconds(work: Callable[[], object], repeats: int) -> float:
+def median_seconds(work: Callable[[], object], repeats: int) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -132,16 +132,16 @@ def measure(case: Case, repeats: int) -> dict[str, object]:
     frame = read_csv_bytes(case.raw)
     repaired = all(pd.api.types.is_float_dtype(frame[name]) for name in case.becomes_numbers) and not any(
         frame[name].dropna().str.endswith(" ").any() for name in case.loses_stray_spaces)
-    seconds = _median_seconds(lambda: read_csv_bytes(case.raw), repeats)
+    seconds = median_seconds(lambda: read_csv_bytes(case.raw), repeats)
     try:
         profile_dataset(frame)
         profiled = True
     except DataError:  # a table no target can be guessed for: it misses (only a test's tiny table is one)
         profiled = False
-    profile_seconds = _median_seconds(lambda: profile_dataset(frame), repeats) if profiled else float("nan")
+    profile_seconds = median_seconds(lambda: profile_dataset(frame), repeats) if profiled else float("nan")
     with warnings.catch_warnings():  # its "mixed types" warning on a column of numbers and '?'
         warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-        pandas_seconds = _median_seconds(lambda: pd.read_csv(io.BytesIO(case.raw), sep=case.delimiter), repeats)
+        pandas_seconds = median_seconds(lambda: pd.read_csv(io.BytesIO(case.raw), sep=case.delimiter), repeats)
     return {"case": case.name, "rows": case.shape[0], "columns": case.shape[1],
             "mib": round(len(case.raw) / 2**20, 1), "seconds": round(seconds, 3),
             "pandas_seconds": round(pandas_seconds, 3), "ratio": round(seconds / max(pandas_seconds, 1e-9), 1),

@@ -67,12 +67,8 @@ def read_parquet(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str, .
         raise DataError(f"the Parquet file could not be read ({type(error).__name__}); write it again, or as CSV") from None
     if metadata.num_rows == 0:
         raise DataError("the Parquet file has columns but no rows")
-    frame = read_csv_bytes(buffer.getvalue(), max_bytes=max_bytes)
-    notes = [f"read the Parquet file: {metadata.num_rows:,} rows × {len(kept)} columns"]
-    if unwritable:
-        shown = ", ".join(f"'{name}'" for name in unwritable[:5]) + (", …" if len(unwritable) > 5 else "")
-        notes.append(f"{len(unwritable)} column(s) of lists, structs, maps or bytes left out: {shown}")
-    return frame, (*notes, *load_notes(frame))
+    return _read_as_csv(buffer.getvalue(), max_bytes, f"read the Parquet file: {metadata.num_rows:,} rows × "
+                        f"{len(kept)} columns", unwritable, "column(s) of lists, structs, maps or bytes")
 
 
 #: A JSON array is parsed whole in Python (pyarrow reads JSON Lines only): above this share of the upload limit
@@ -120,15 +116,24 @@ def read_json_table(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str
         raise DataError("the JSON file holds no records with a field a table can use (numbers, text, dates)")
     buffer = io.BytesIO()
     pa_csv.write_csv(_dates_as_written(table), buffer)
-    frame = read_csv_bytes(buffer.getvalue(), max_bytes=max_bytes)
-    notes = [f"read the JSON file: {table.num_rows:,} records × {table.num_columns} fields"]
-    if unwritable:
-        shown = ", ".join(f"'{name}'" for name in unwritable[:5]) + (", …" if len(unwritable) > 5 else "")
-        notes.append(f"{len(unwritable)} field(s) of lists, maps or nothing but nulls left out: {shown}")
+    return _read_as_csv(buffer.getvalue(), max_bytes, f"read the JSON file: {table.num_rows:,} records × "
+                        f"{table.num_columns} fields", unwritable, "field(s) of lists, maps or nothing but nulls")
+
+
+def _read_as_csv(text: bytes, max_bytes: int, read: str, left_out: list[str], what: str,
+                 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The CSV text written from a file, read by the upload's reader, and the notes: what was read, what was
+    left out (``what``, named), and the reader's own."""
+    frame = read_csv_bytes(text, max_bytes=max_bytes)
+    notes = [read]
+    if left_out:
+        shown = ", ".join(f"'{name}'" for name in left_out[:5]) + (", …" if len(left_out) > 5 else "")
+        notes.append(f"{len(left_out)} {what} left out: {shown}")
     return frame, (*notes, *load_notes(frame))
 
 
-_ISO_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
+_ISO_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
 
 
 def _iso_timestamps(table: object) -> object:
