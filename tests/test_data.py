@@ -424,6 +424,22 @@ def test_a_eurostat_table_reads_its_flagged_numbers_and_colons_as_missing():
     assert read_csv_bytes(b"x,y\nA:B,1\nC,2\n:,1\n")["x"].tolist() == ["A:B", "C", ":"]
 
 
+def test_a_qualtrics_export_skips_its_question_and_import_id_rows():
+    # Qualtrics' "CSV with labels": the header, the questions' texts, then {"ImportId": ...} for each column.
+    lines = ["Duration (in seconds),Finished,Q1,Q2",
+             '"Duration (in seconds)","Finished","How satisfied are you?","Would you recommend us?"',
+             '"{""ImportId"":""duration""}","{""ImportId"":""finished""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2""}"',
+             "454,1,4,Yes", "583,1,2,No", "61,0,5,Yes"]
+    frame = read_csv_bytes(("\n".join(lines) + "\n").encode())
+    assert frame["Duration (in seconds)"].tolist() == [454, 583, 61] and frame["Q1"].tolist() == [4, 2, 5]
+    assert frame["Q2"].tolist() == ["Yes", "No", "Yes"]
+    assert load_notes(frame) == ["skipped the row of question texts and the row of import ids under the header "
+                                 "(a Qualtrics export)"]
+    # without the import ids (a SurveyMonkey-like export) the row of questions is skipped by the units rule
+    plain = read_csv_bytes(("\n".join([lines[0], lines[1], *lines[3:]]) + "\n").encode())
+    assert plain["Q1"].tolist() == [4, 2, 5] and "reads as units, not an example" in load_notes(plain)[0]
+
+
 def test_a_totals_row_under_the_data_is_dropped_with_a_note():
     lines = ["units,price,region,bought", "3,10.5,North,no", "40,2.25,South,yes", "7,30.0,East,yes",
              "Total,42.75,,"]

@@ -45,11 +45,12 @@ _CELL = st.one_of(_NUMBER, st.text(_ALPHABET, max_size=12), st.sampled_from(["ye
                   # what the spreadsheet repairs read: totals, units, numbers with a unit, Swiss and SAP numbers,
                   # clock times, stray spaces, typographic minus signs and dashes, quoted decimal commas, counts
                   # written N+, amounts with K, M or B, two-letter codes beside NA, statistics offices' '..' and
-                  # notes under the table, Eurostat's flags
+                  # notes under the table, Eurostat's flags, Qualtrics' import ids
                   st.sampled_from(["Total", "Average:", "kg", "85 m²", "3 rooms", "1'234.50", "1.234,56-", "12:45",
                                    "1:02:33", "yes ", " no", "(1,200)", "12 %", "−5", "−", "—", '"12,50"', "1,5 €",
                                    "90+", "5+-", "€110.5M", "1.2 K", "2 GB", "NA", "FR", "..",
-                                   "Source: the World Bank", "405241.0 p", ": c"]))
+                                   "Source: the World Bank", "405241.0 p", ": c",
+                                   '{"ImportId":"QID1"}']))
 
 
 @st.composite

@@ -216,14 +216,15 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
     decimal_comma = delimiter != ","
     written_names = dict(zip(names, header))
     frame, footer_note = _drop_footer_notes(frame, text, delimiter)
+    frame, survey_note = _drop_survey_header_rows(frame)
     spaces_note = _strip_spaces(frame, text, delimiter)
     frame, headers_note = _drop_repeated_headers(frame, written_names)
     frame, subtotals_note = _drop_subtotal_rows(frame, decimal_comma)
     frame, summary_note = _drop_summary_rows(frame, decimal_comma)
     frame, group_note = _header_under_group_titles(frame, written_names)
     frame, units_note = _drop_units_row(frame, decimal_comma)
-    notes += [note for note in (footer_note, spaces_note, headers_note, subtotals_note, summary_note, group_note,
-                                units_note) if note]
+    notes += [note for note in (footer_note, survey_note, spaces_note, headers_note, subtotals_note, summary_note,
+                                group_note, units_note) if note]
     notes += _clean_numbers(frame, decimal_comma)
     frame = frame.reset_index(drop=True)
     frame.attrs[_NOTES] = notes
@@ -262,6 +263,24 @@ def _drop_footer_notes(frame: pd.DataFrame, text: str, delimiter: str) -> tuple[
     first = lines[-1] if len(lines[-1]) <= 60 else lines[-1][:57] + "..."
     return frame.iloc[: len(frame) - len(lines)], (f"{wording.count(len(lines), 'line')} of notes under the table "
                                                    f"({first!r}) dropped")
+
+
+#: Qualtrics writes, under the header of its "CSV with labels" export, a row of question texts and a row of
+#: import ids, each cell an object such as {"ImportId":"QID1"}.
+_IMPORT_ID = '{"ImportId":'
+
+
+def _drop_survey_header_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """``frame`` without Qualtrics' rows of question texts and import ids under the header, and a note; else
+    unchanged, None. Read as examples they made every answer column text (a category per answer)."""
+    for position in range(min(2, len(frame) - 1)):
+        cells = frame.iloc[position].dropna().astype(str).str.replace(" ", "", regex=False)
+        if len(cells) >= 2 and cells.str.startswith(_IMPORT_ID).all():
+            body = frame.iloc[position + 1:].copy()
+            _numbers_again(body)
+            skipped = "the row of question texts and the row of import ids" if position else "the row of import ids"
+            return body, f"skipped {skipped} under the header (a Qualtrics export)"
+    return frame, None
 
 
 def load_notes(frame: pd.DataFrame) -> list[str]:
