@@ -216,7 +216,7 @@ def read_csv_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFra
     decimal_comma = delimiter != ","
     written_names = dict(zip(names, header))
     frame, footer_note = _drop_footer_notes(frame, text, delimiter)
-    frame, survey_note = _drop_survey_header_rows(frame)
+    frame, survey_note = _drop_survey_header_rows(frame, text)
     spaces_note = _strip_spaces(frame, text, delimiter)
     frame, headers_note = _drop_repeated_headers(frame, written_names)
     frame, subtotals_note = _drop_subtotal_rows(frame, decimal_comma)
@@ -270,9 +270,11 @@ def _drop_footer_notes(frame: pd.DataFrame, text: str, delimiter: str) -> tuple[
 _IMPORT_ID = '{"ImportId":'
 
 
-def _drop_survey_header_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+def _drop_survey_header_rows(frame: pd.DataFrame, text: str) -> tuple[pd.DataFrame, str | None]:
     """``frame`` without Qualtrics' rows of question texts and import ids under the header, and a note; else
     unchanged, None. Read as examples they made every answer column text (a category per answer)."""
+    if "ImportId" not in text[:1_000_000]:  # the file's head first: taking a row of a wide frame costs milliseconds
+        return frame, None
     for position in range(min(2, len(frame) - 1)):
         cells = frame.iloc[position].dropna().astype(str).str.replace(" ", "", regex=False)
         if len(cells) >= 2 and cells.str.startswith(_IMPORT_ID).all():
