@@ -21,6 +21,7 @@ import pandas as pd
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
+    "MAX_UNPACKED_FACTOR",
     "MAX_ROWS",
     "MAX_COLUMNS",
     "MAX_CATEGORIES_PER_COLUMN",
@@ -46,6 +47,10 @@ __all__ = [
 #: 200 MiB, the same as ``server.maxUploadSize`` in ``.streamlit/config.toml``
 #: (Streamlit's own default), so the uploader and the engine agree.
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+#: A packed upload (a workbook's XML, a Parquet file's compressed columns) may unpack to at most this many times
+#: MAX_UPLOAD_BYTES, as it declares it; beyond, it is refused before it is read.
+MAX_UNPACKED_FACTOR = 20
 
 #: Data rows a file may have; longer files are refused after reading this many.
 #: Training uses at most MAX_COMPARE_ROWS of them anyway; the cap bounds the

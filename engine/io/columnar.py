@@ -22,8 +22,6 @@ from engine.io.data import DataError, load_notes, read_csv_bytes, too_big
 __all__ = ["read_parquet", "read_json_table"]
 
 _MAGIC = b"PAR1"  # at the start and at the end of every Parquet file
-#: Beyond this multiple of the upload limit, unpacked, a file is refused before it is read (as for workbooks).
-_MAX_UNPACKED_FACTOR = 20
 _BATCH_ROWS = 50_000
 
 
@@ -42,7 +40,7 @@ def read_parquet(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str, .
     try:
         metadata = pq.read_metadata(pa.BufferReader(raw))
         unpacked = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
-        if unpacked > _MAX_UNPACKED_FACTOR * max_bytes:
+        if unpacked > limits.MAX_UNPACKED_FACTOR * max_bytes:
             raise DataError(f"the Parquet file unpacks to {unpacked / 2**20:,.0f} MB; sample it and upload that")
         if metadata.num_rows > limits.MAX_ROWS:
             raise DataError(f"the file has more than {limits.MAX_ROWS:,} rows, the limit; sample it before uploading")
@@ -187,7 +185,7 @@ def _is_text(kind: object) -> bool:
 
 def _refuse_over(size: int, max_bytes: int) -> None:
     if size > max_bytes:
-        raise DataError(too_big(size, max_bytes).replace("the file", "the Parquet file as text", 1))
+        raise DataError(too_big(size, max_bytes, "the Parquet file as text"))
 
 
 def _text_bytes(batch: object) -> int:

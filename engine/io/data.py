@@ -309,9 +309,10 @@ def clean_column_names(header: list[str]) -> list[str]:
 # --- helpers -------------------------------------------------------------------------
 
 
-def too_big(size: int, limit: int) -> str:
+def too_big(size: int, limit: int, what: str = "the file") -> str:
+    """One line for ``what`` (the file, the file in a ZIP, a sheet as text) at ``size`` bytes over ``limit``."""
     # MB as Streamlit's server.maxUploadSize counts them (2**20 bytes), so the two limits read the same.
-    return f"the file is {size / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB"
+    return f"{what} is {size / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB"
 
 
 def _decode(raw: bytes) -> tuple[str, str]:

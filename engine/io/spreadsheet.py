@@ -18,6 +18,7 @@ import zipfile
 
 import pandas as pd
 
+from engine.common import limits
 from engine.io.data import DataError, load_notes, read_csv_bytes, too_big
 
 __all__ = ["read_workbook", "WORKBOOK_SUFFIXES"]
@@ -32,8 +33,6 @@ _COMPOUND_FILE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 _XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book\x00".encode("utf-16-le"))
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _PASSWORD = "the workbook is protected by a password; remove the password (File > Info > Protect Workbook) or save it as CSV"
-#: A workbook's XML is many times its zipped size; beyond this multiple of the upload limit it is refused.
-_MAX_UNPACKED_FACTOR = 20
 
 
 def read_workbook(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str, ...]] | None:
@@ -59,7 +58,7 @@ def read_workbook(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str, 
             continue
         text = _as_csv(_table_rows(cells))
         if len(text) > max_bytes:
-            raise DataError(too_big(len(text), max_bytes).replace("the file", f"sheet '{title}' as text", 1))
+            raise DataError(too_big(len(text), max_bytes, f"sheet '{title}' as text"))
         frame = read_csv_bytes(text.encode("utf-8"), max_bytes=max_bytes)
         others = [name for name, rest in sheets[position + 1:] if _holds_table(rest)]
         note = f"read sheet '{title}' of the workbook"
@@ -83,7 +82,7 @@ def _is_zipped_workbook(raw: bytes, max_bytes: int) -> bool:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError):
         return False  # not a readable ZIP: the other readers say what it is
-    if spreadsheet and unpacked > _MAX_UNPACKED_FACTOR * max_bytes:
+    if spreadsheet and unpacked > limits.MAX_UNPACKED_FACTOR * max_bytes:
         raise DataError(f"the workbook unpacks to {unpacked / 2**20:,.0f} MB; save the sheet as CSV and upload that")
     return spreadsheet
 

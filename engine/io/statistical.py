@@ -53,7 +53,7 @@ def read_statistical_file(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tup
         table[name] = table[name].dt.strftime("%Y-%m-%d" if daily else "%Y-%m-%d %H:%M:%S")
     text = table.to_csv(index=False)
     if len(text) > max_bytes:
-        raise DataError(too_big(len(text), max_bytes).replace("the file", f"the {package} file as text", 1))
+        raise DataError(too_big(len(text), max_bytes, f"the {package} file as text"))
     frame = read_csv_bytes(text.encode("utf-8"), max_bytes=max_bytes)
     note = f"read the {package} file: {len(table):,} observations × {table.shape[1]} variables"
     return frame, (note, *load_notes(frame))

@@ -45,7 +45,7 @@ def read_zipped_table(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, str] | 
                                 "use, or a ZIP of that one alone")
             info = files[0]
             if info.file_size > max_bytes:
-                raise DataError(too_big(info.file_size, max_bytes).replace("the file", "the file in the ZIP archive", 1))
+                raise DataError(too_big(info.file_size, max_bytes, "the file in the ZIP archive"))
             with archive.open(info) as stream:
                 content = stream.read(max_bytes + 1)  # the declared size may lie
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as error:
@@ -53,7 +53,7 @@ def read_zipped_table(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, str] | 
     except RuntimeError as error:  # zipfile: "File ... is encrypted, password required for extraction"
         raise DataError(f"the file in the ZIP archive cannot be read ({error}); upload it unencrypted") from None
     if len(content) > max_bytes:
-        raise DataError(too_big(len(content), max_bytes).replace("the file", "the file in the ZIP archive", 1))
+        raise DataError(too_big(len(content), max_bytes, "the file in the ZIP archive"))
     name = PurePosixPath(info.filename).name
     return read_csv_bytes(content, max_bytes=max_bytes), f"read {name}, the one file in the ZIP archive"
 
