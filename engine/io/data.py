@@ -1161,19 +1161,15 @@ def _written_numbers(column: pd.Series) -> Written | None:
     typographic_minus = bool(text.str.contains(_TYPOGRAPHIC_MINUS, regex=False).any())
     if typographic_minus:
         text = text.str.replace(_TYPOGRAPHIC_MINUS, "-", regex=False)
-    at_least = text.str.endswith("+")
-    if at_least.any():
-        # "10,000+" (at least that many: app installs, years of experience) is read as the number; a second
-        # sign, or a plus inside parentheses, is not one number.
-        if (at_least & ((text.str.count("[+-]") > 1) | text.str.contains(")", regex=False))).any():
-            return None
-        text = text.where(~at_least, text.str[:-1].str.rstrip())
-    minus_after = text.str.endswith("-")
+    # "10,000+" (at least that many: app installs, years of experience) is read as the number
+    if (trailing := _sign_after(text, "+")) is None:
+        return None
+    at_least, text = trailing
+    if (trailing := _sign_after(text, "-")) is None:
+        return None
+    minus_after, text = trailing
     if minus_after.any():
-        # A sign on both sides, or a trailing minus inside parentheses, is not one number.
-        if (minus_after & ((text.str.count("[+-]") > 1) | text.str.contains(")", regex=False))).any():
-            return None
-        text = text.where(~minus_after, "-" + text.str[:-1].str.rstrip())
+        text = text.where(~minus_after, "-" + text)
     if not text.str.contains(_UNIT_OR_PARENTHESIS, regex=True).any():
         # digits and separators only (most columns): the rest is for _bare_to_numbers
         return Written(text, None, False, bool(minus_after.any()), typographic_minus, bool(at_least.any()))
@@ -1194,6 +1190,17 @@ def _written_numbers(column: pd.Series) -> Written | None:
     if in_parentheses:
         bare = bare.where(~opened, "-" + bare)
     return Written(bare, unit, in_parentheses, bool(minus_after.any()), typographic_minus, bool(at_least.any()))
+
+
+def _sign_after(text: pd.Series, sign: str) -> tuple[pd.Series, pd.Series] | None:
+    """Where a value ends in ``sign`` ("1.234,56-", "10,000+") and the text without it; None when such a value
+    has a second sign or sits in parentheses: not one number."""
+    marked = text.str.endswith(sign)
+    if not marked.any():
+        return marked, text
+    if (marked & ((text.str.count("[+-]") > 1) | text.str.contains(")", regex=False))).any():
+        return None
+    return marked, text.where(~marked, text.str[:-1].str.rstrip())
 
 
 def _bare_to_numbers(bare: pd.Series, decimal_comma: bool) -> tuple[pd.Series, str] | None:
