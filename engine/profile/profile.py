@@ -162,12 +162,16 @@ class DatasetProfile:
             return None
         return left_out_note(self.left_out_classes, self.target, list(self.class_balance))
 
-    def labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The rows the models train and test on: those with a target value, not of a class left out."""
+    def labelled_mask(self, frame: pd.DataFrame) -> pd.Series:
+        """Which rows the models train and test on: those with a target value, not of a class left out."""
         keep = frame[self.target].notna()
         if self.left_out_classes:
             keep &= ~frame[self.target].astype(str).isin(self.left_out_classes)
-        return frame[keep]
+        return keep
+
+    def labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of :meth:`labelled_mask`."""
+        return frame[self.labelled_mask(frame)]
 
     @property
     def column_kinds(self) -> dict[str, str]:

@@ -305,7 +305,7 @@ def estimate_run(
     candidates = {"ml": _candidates(kind.ml_models, kind.ml_model, ml_kind),
                   "dl": _candidates(kind.dl_models, kind.dl_model, dl_kind)}
     features = kind.feature_columns(profile)
-    labelled = len(profile.labelled(frame)) if profile.target in frame else len(frame)
+    labelled = int(profile.labelled_mask(frame).sum()) if profile.target in frame else len(frame)
     on_cluster = distributed.on_cluster() if on_cluster is None else on_cluster
     scale_out = _scales_out(candidates, on_cluster)
     try:
