@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 
 import pandas as pd
 
 from engine.common import limits
 from engine.io.data import DataError, load_notes, read_csv_bytes, too_big
 
-__all__ = ["read_parquet", "read_json_table"]
+__all__ = ["read_parquet", "read_json_table", "read_arrow_table"]
 
 _MAGIC = b"PAR1"  # at the start and at the end of every Parquet file
 _BATCH_ROWS = 50_000
@@ -84,7 +85,6 @@ def read_json_table(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str
     if not (start.startswith(b"{") or (start.startswith(b"[") and start[1:].lstrip().startswith(b"{"))):
         return None
     import pyarrow as pa
-    import pyarrow.csv as pa_csv
     import pyarrow.json as pa_json
 
     try:
@@ -112,13 +112,23 @@ def read_json_table(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tuple[str
     table = table.drop_columns(unwritable)
     if table.num_columns == 0 or table.num_rows == 0:
         raise DataError("the JSON file holds no records with a field a table can use (numbers, text, dates)")
+    return read_arrow_table(table, max_bytes, f"read the JSON file: {table.num_rows:,} records × {table.num_columns} "
+                            "fields", unwritable, "field(s) of lists, maps or nothing but nulls")
+
+
+def read_arrow_table(table: object, max_bytes: int, read: str, left_out: Sequence[str] = (), what: str = "",
+                     as_text: str = "the file") -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """An Arrow table read as an upload: written out as CSV text (dates as a spreadsheet writes them), refused as
+    ``as_text`` when that is over ``max_bytes``, then read by the CSV reader, with :func:`_read_as_csv`'s notes."""
+    import pyarrow.csv as pa_csv
+
     buffer = io.BytesIO()
     pa_csv.write_csv(_dates_as_written(table), buffer)
-    return _read_as_csv(buffer.getvalue(), max_bytes, f"read the JSON file: {table.num_rows:,} records × "
-                        f"{table.num_columns} fields", unwritable, "field(s) of lists, maps or nothing but nulls")
+    _refuse_over(buffer.tell(), max_bytes, as_text)
+    return _read_as_csv(buffer.getvalue(), max_bytes, read, left_out, what)
 
 
-def _read_as_csv(text: bytes, max_bytes: int, read: str, left_out: list[str], what: str,
+def _read_as_csv(text: bytes, max_bytes: int, read: str, left_out: Sequence[str], what: str,
                  ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """The CSV text written from a file, read by the upload's reader, and the notes: what was read, what was
     left out (``what``, named), and the reader's own."""
@@ -183,9 +193,9 @@ def _is_text(kind: object) -> bool:
                 or (pa.types.is_dictionary(kind) and _is_text(kind.value_type)))
 
 
-def _refuse_over(size: int, max_bytes: int) -> None:
+def _refuse_over(size: int, max_bytes: int, what: str = "the Parquet file as text") -> None:
     if size > max_bytes:
-        raise DataError(too_big(size, max_bytes, "the Parquet file as text"))
+        raise DataError(too_big(size, max_bytes, what))
 
 
 def _text_bytes(batch: object) -> int:

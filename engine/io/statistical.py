@@ -16,7 +16,8 @@ import warnings
 
 import pandas as pd
 
-from engine.io.data import DataError, load_notes, read_csv_bytes, too_big
+from engine.io.columnar import read_arrow_table
+from engine.io.data import DataError
 
 __all__ = ["read_statistical_file"]
 
@@ -47,16 +48,11 @@ def read_statistical_file(raw: bytes, max_bytes: int) -> tuple[pd.DataFrame, tup
         raise DataError(f"the {package} file holds no variables")
     if table.empty:
         raise DataError(f"the {package} file has variables but no observations")
-    for name in table.columns[[pd.api.types.is_datetime64_any_dtype(kind) for kind in table.dtypes]]:
-        dates = table[name].dropna()
-        daily = bool((dates == dates.dt.normalize()).all())
-        table[name] = table[name].dt.strftime("%Y-%m-%d" if daily else "%Y-%m-%d %H:%M:%S")
-    text = table.to_csv(index=False)
-    if len(text) > max_bytes:
-        raise DataError(too_big(len(text), max_bytes, f"the {package} file as text"))
-    frame = read_csv_bytes(text.encode("utf-8"), max_bytes=max_bytes)
-    note = f"read the {package} file: {len(table):,} observations × {table.shape[1]} variables"
-    return frame, (note, *load_notes(frame))
+    import pyarrow as pa
+
+    return read_arrow_table(pa.Table.from_pandas(table, preserve_index=False), max_bytes,
+                            f"read the {package} file: {len(table):,} observations × {table.shape[1]} variables",
+                            as_text=f"the {package} file as text")
 
 
 def _read_stata(raw: bytes) -> pd.DataFrame:
